@@ -1,0 +1,50 @@
+# Khru — two commands on a fresh Debian 12 machine, as root:
+#   make run    install what is missing, build, prepare data, run every lesson, print where the index is
+#   make test   unit tests plus every lesson as a doc-test; ends with "N passed, N failed"
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+APT_PACKAGES := libcmark-dev libopenblas-dev libpng-dev libfreetype-dev pkg-config fonts-tlwg-loma-ttf \
+                python3-pip unzip
+SWIFT ?= swift
+# Lessons and benchmarks use both cores; unit tests run in parallel, one BLAS thread each.
+THREADS ?= 2
+RELEASE_BIN = .build/release/khru
+
+.PHONY: deps build release data run test lint bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "error: run as root to install:$$missing" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product khru
+
+data: release
+	$(RELEASE_BIN) data
+
+run: data
+	OPENBLAS_NUM_THREADS=$(THREADS) $(RELEASE_BIN) run lessons/
+	@echo "Open $$(pwd)/output/index.html"
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+test: deps
+	@bash .ci/test-all
+
+bench: release
+	@bash bench/run
+
+clean:
+	rm -rf .build output/*.html output/en output/th output/.cache

@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Numeric targets are optimized even in debug builds: `make test` builds once (debug, for
+/// `@testable` imports) and still trains real models in seconds.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+let package = Package(
+    name: "Khru",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "khru", targets: ["khru"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (module.modulemap + shim.h only)
+        .systemLibrary(
+            name: "CCmark", pkgConfig: "libcmark",
+            providers: [.apt(["libcmark-dev"]), .brew(["cmark"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "CFreeType", pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
+
+        // MARK: - The training library
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        .target(
+            name: "Training",
+            dependencies: ["TensorCore", .product(name: "SwiftCSV", package: "SwiftCSV")],
+            swiftSettings: optimized),
+        .target(name: "Collab", dependencies: ["Training"], swiftSettings: optimized),
+
+        // MARK: - Pictures
+        .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),
+
+        // MARK: - Lessons, the runner and reports
+        .target(name: "LessonSource", dependencies: ["CCmark"]),
+        .target(
+            name: "Reporting",
+            dependencies: [
+                "LessonSource",
+                .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+            ]),
+        .target(
+            name: "LessonRunner",
+            dependencies: [
+                "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
+                .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+            ]),
+        .executableTarget(
+            name: "khru",
+            dependencies: [
+                "LessonRunner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .target(name: "_TestSupport", path: "Sources/_TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
+        .testTarget(name: "CollabTests", dependencies: ["Collab", "_TestSupport"]),
+        .testTarget(
+            name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
+            exclude: ["__Snapshots__"]),
+        .testTarget(name: "LessonSourceTests", dependencies: ["LessonSource", "_TestSupport"]),
+        .testTarget(
+            name: "ReportingTests", dependencies: ["Reporting", "_TestSupport"],
+            exclude: ["__Snapshots__"]),
+        .testTarget(
+            name: "LessonRunnerTests", dependencies: ["LessonRunner", "_TestSupport"],
+            exclude: ["__Snapshots__"]),
+        .testTarget(name: "KhruTests", dependencies: ["khru", "_TestSupport"]),
+    ]
+)

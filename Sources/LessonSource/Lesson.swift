@@ -1,0 +1,173 @@
+/// A lesson: a Markdown file parsed into prose, headings and Swift cells, every node located.
+public struct Lesson: Hashable, Sendable {
+    /// The file as the user named it.
+    public var path: String
+    /// The front matter (`title`, `seed`, `lang`, and any other `key: value` line).
+    public var frontMatter: FrontMatter
+    /// The blocks in document order.
+    public var blocks: [Block]
+
+    /// Creates a lesson.
+    public init(path: String, frontMatter: FrontMatter, blocks: [Block]) {
+        self.path = path
+        self.frontMatter = frontMatter
+        self.blocks = blocks
+    }
+
+    /// The cells in document order (runnable, `.norun`, and `include=` cells alike).
+    public var cells: [Cell] {
+        blocks.compactMap { block in
+            if case .cell(let cell) = block { return cell }
+            return nil
+        }
+    }
+}
+
+/// The optional `---` block at the top of a lesson.
+public struct FrontMatter: Hashable, Sendable {
+    /// The lesson's title; the first heading stands in when absent.
+    public var title: String?
+    /// The lesson seed that, with each cell id, seeds every random stream. Default 42.
+    public var seed: UInt64
+    /// The language code of the prose (`en`, `th`); the folder name stands in when absent.
+    public var lang: String?
+    /// Every other `key: value` line, kept verbatim.
+    public var extra: [String: String]
+
+    /// Creates front matter.
+    public init(title: String? = nil, seed: UInt64 = 42, lang: String? = nil, extra: [String: String] = [:]) {
+        self.title = title
+        self.seed = seed
+        self.lang = lang
+        self.extra = extra
+    }
+}
+
+/// One top-level block of a lesson.
+public enum Block: Hashable, Sendable {
+    /// A heading (`#`…`######`).
+    case heading(Heading)
+    /// Prose: any other Markdown block, already rendered to safe HTML by cmark.
+    case prose(Prose)
+    /// A tagged Swift cell (` ```swift {…} `).
+    case cell(Cell)
+    /// A fenced code block that is shown and never run (plain ` ```swift ` or another language).
+    case listing(Listing)
+}
+
+/// A heading.
+public struct Heading: Hashable, Sendable {
+    /// 1…6.
+    public var level: Int
+    /// The heading's plain text.
+    public var text: String
+    /// A stable anchor for the table of contents.
+    public var anchor: String
+    /// Where the heading starts.
+    public var location: SourceLocation
+
+    /// Creates a heading.
+    public init(level: Int, text: String, anchor: String, location: SourceLocation) {
+        self.level = level
+        self.text = text
+        self.anchor = anchor
+        self.location = location
+    }
+}
+
+/// A prose block rendered by cmark's HTML renderer (raw HTML dropped unless the lesson opts in).
+public struct Prose: Hashable, Sendable {
+    /// The rendered HTML.
+    public var html: String
+    /// Where the block starts.
+    public var location: SourceLocation
+
+    /// Creates a prose block.
+    public init(html: String, location: SourceLocation) {
+        self.html = html
+        self.location = location
+    }
+}
+
+/// A fenced code block that is only shown.
+public struct Listing: Hashable, Sendable {
+    /// The fence's info string, whole (`swift`, `python`, empty).
+    public var info: String
+    /// The code.
+    public var code: String
+    /// Where the fence starts.
+    public var location: SourceLocation
+
+    /// Creates a listing.
+    public init(info: String, code: String, location: SourceLocation) {
+        self.info = info
+        self.code = code
+        self.location = location
+    }
+}
+
+/// A tagged Swift cell.
+public struct Cell: Hashable, Sendable {
+    /// The cell id: the `#id` attribute, or `cell-N` (N counts cells from 1).
+    public var id: String
+    /// The code between the fences (without the final newline).
+    public var code: String
+    /// The attributes in braces.
+    public var attributes: CellAttributes
+    /// Where the opening fence starts.
+    public var location: SourceLocation
+    /// Where the first line of code starts: line 1, column 1 of `code` maps here.
+    public var codeLocation: SourceLocation
+
+    /// Creates a cell.
+    public init(
+        id: String, code: String, attributes: CellAttributes, location: SourceLocation,
+        codeLocation: SourceLocation
+    ) {
+        self.id = id
+        self.code = code
+        self.attributes = attributes
+        self.location = location
+        self.codeLocation = codeLocation
+    }
+
+    /// Maps a 1-based (line, column) inside `code` to the lesson file.
+    public func location(ofLine line: Int, column: Int) -> SourceLocation {
+        codeLocation.offset(lines: line - 1, column: line == 1 ? codeLocation.column + column - 1 : column)
+    }
+}
+
+/// The attributes of a cell, from `{#id .hidden .norun .error timeout=30 include="…" symbol="…"}`.
+public struct CellAttributes: Hashable, Sendable {
+    /// Whether the id was written (`#id`) rather than defaulted.
+    public var hasExplicitID: Bool
+    /// `.hidden`: run, don't show the code.
+    public var hidden: Bool
+    /// `.norun`: show, don't run.
+    public var norun: Bool
+    /// `.error`: the cell must fail; `khru test` checks it does.
+    public var expectsError: Bool
+    /// `timeout=SECONDS`.
+    public var timeout: Double?
+    /// `include="Sources/…"`: show a real source file of Khru.
+    public var include: String?
+    /// `symbol="Name"`: with `include`, only that declaration.
+    public var symbol: String?
+
+    /// Creates attributes; every flag defaults to off.
+    public init(
+        hasExplicitID: Bool = false, hidden: Bool = false, norun: Bool = false, expectsError: Bool = false,
+        timeout: Double? = nil, include: String? = nil, symbol: String? = nil
+    ) {
+        self.hasExplicitID = hasExplicitID
+        self.hidden = hidden
+        self.norun = norun
+        self.expectsError = expectsError
+        self.timeout = timeout
+        self.include = include
+        self.symbol = symbol
+    }
+
+    /// Whether the runner executes the cell (`.norun` and `include=` cells are only shown).
+    public var runs: Bool { !norun && include == nil }
+}

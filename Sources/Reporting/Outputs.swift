@@ -1,0 +1,153 @@
+import LessonSource
+
+/// What a cell produced, in the order it produced it.
+public enum CellOutput: Hashable, Sendable {
+    /// Printed text (a step's log line, `print`).
+    case text(String)
+    /// The displayed value of the cell's last expression, as Jupyter shows it.
+    case value(String)
+    /// A table (`df.head()`, a batch, `most_confused`).
+    case table(Table)
+    /// A PNG picture; `alt` describes it for screen readers and the manifest.
+    case image(PNGImage)
+    /// An `#expect` check and whether it held.
+    case check(Check)
+    /// A located error: the cell failed here.
+    case error(Diagnostic)
+}
+
+/// A table of already formatted cells.
+public struct Table: Hashable, Sendable {
+    /// A kind tag for styling: `"epochs"` for a training table, `"frame"` for a data frame.
+    public var kind: String
+    /// The column headers.
+    public var columns: [String]
+    /// The rows; each has `columns.count` cells.
+    public var rows: [[String]]
+    /// A line under the table (`5 rows × 3 columns`), if any.
+    public var caption: String?
+
+    /// Creates a table.
+    public init(kind: String = "table", columns: [String], rows: [[String]], caption: String? = nil) {
+        self.kind = kind
+        self.columns = columns
+        self.rows = rows
+        self.caption = caption
+    }
+}
+
+/// PNG bytes with their pixel size. Plots are drawn at 2× density; `width`/`height` are CSS pixels.
+public struct PNGImage: Hashable, Sendable {
+    /// The encoded PNG.
+    public var bytes: [UInt8]
+    /// The width to show, in CSS pixels.
+    public var width: Int
+    /// The height to show, in CSS pixels.
+    public var height: Int
+    /// A short description.
+    public var alt: String
+
+    /// Creates an image.
+    public init(bytes: [UInt8], width: Int, height: Int, alt: String) {
+        self.bytes = bytes
+        self.width = width
+        self.height = height
+        self.alt = alt
+    }
+}
+
+/// One `#expect(…)` check.
+public struct Check: Hashable, Sendable {
+    /// The condition's source text.
+    public var expression: String
+    /// Whether it held.
+    public var passed: Bool
+    /// The values of its operands when it failed (`0.91 < 0.95`), if known.
+    public var detail: String?
+    /// Where the `#expect` is in the lesson.
+    public var location: SourceLocation
+
+    /// Creates a check.
+    public init(expression: String, passed: Bool, detail: String? = nil, location: SourceLocation) {
+        self.expression = expression
+        self.passed = passed
+        self.detail = detail
+        self.location = location
+    }
+}
+
+/// How a cell ended.
+public enum CellStatus: Hashable, Sendable {
+    /// It ran and every check held.
+    case passed
+    /// It threw, or a check failed (the outputs hold the error or failed checks).
+    case failed
+    /// A `.error` cell that failed as it must.
+    case failedAsExpected
+    /// A `.error` cell that ran without error: a doc-test failure.
+    case unexpectedlyPassed
+    /// Not run because an earlier cell it needs failed; the reason names that cell.
+    case skipped(reason: String)
+    /// Only shown (`.norun`, `include=`).
+    case shown
+}
+
+/// Wall time and memory of one cell: shown in the report, kept out of the manifest's determinism.
+public struct Telemetry: Hashable, Sendable {
+    /// Wall-clock seconds.
+    public var seconds: Double
+    /// Peak resident memory of the process after the cell, in bytes.
+    public var peakBytes: Int
+    /// Whether the outputs came from the cache rather than a run.
+    public var cached: Bool
+
+    /// Creates telemetry.
+    public init(seconds: Double, peakBytes: Int, cached: Bool = false) {
+        self.seconds = seconds
+        self.peakBytes = peakBytes
+        self.cached = cached
+    }
+}
+
+/// The result of one cell.
+public struct CellReport: Hashable, Sendable {
+    /// The cell's id.
+    public var cellID: String
+    /// How it ended.
+    public var status: CellStatus
+    /// What it produced.
+    public var outputs: [CellOutput]
+    /// Time and memory (not part of the manifest's deterministic bytes).
+    public var telemetry: Telemetry?
+
+    /// Creates a cell report.
+    public init(cellID: String, status: CellStatus, outputs: [CellOutput] = [], telemetry: Telemetry? = nil) {
+        self.cellID = cellID
+        self.status = status
+        self.outputs = outputs
+        self.telemetry = telemetry
+    }
+}
+
+/// A lesson with the result of each of its cells: what a report is made from.
+public struct LessonReport: Hashable, Sendable {
+    /// The parsed lesson.
+    public var lesson: Lesson
+    /// One report per cell of `lesson.cells`, keyed by cell id.
+    public var cells: [String: CellReport]
+    /// The language code (`en`, `th`).
+    public var lang: String
+    /// The slug (`05-collaborative-filtering`): the file name without `.md`.
+    public var slug: String
+    /// Khru's version.
+    public var version: String
+
+    /// Creates a lesson report.
+    public init(lesson: Lesson, cells: [String: CellReport], lang: String, slug: String, version: String) {
+        self.lesson = lesson
+        self.cells = cells
+        self.lang = lang
+        self.slug = slug
+        self.version = version
+    }
+}
