@@ -78,7 +78,7 @@ let package = Package(
             exclude: ["Fixtures", "__Snapshots__"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "_TestSupport"],
-            exclude: ["__Snapshots__"]),
+            exclude: ["Fixtures", "__Snapshots__"]),
         .testTarget(
             name: "LessonRunnerTests", dependencies: ["LessonRunner", "_TestSupport"],
             exclude: ["__Snapshots__"]),

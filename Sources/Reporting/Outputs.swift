@@ -36,7 +36,9 @@ public struct Table: Hashable, Sendable {
     }
 }
 
-/// PNG bytes with their pixel size. Plots are drawn at 2× density; `width`/`height` are CSS pixels.
+/// PNG bytes with their display size.
+///
+/// Plots are drawn at 2× density; `width`/`height` are CSS pixels.
 public struct PNGImage: Hashable, Sendable {
     /// The encoded PNG.
     public var bytes: [UInt8]

@@ -118,7 +118,8 @@ private struct PageBuilder {
             case .heading(let heading):
                 let level = min(max(heading.level, 1), 6)
                 out += "<h\(level) id=\"\(escape(heading.anchor))\">\(escape(heading.text))"
-                out += "<a class=\"anchor\" href=\"#\(escape(heading.anchor))\" aria-hidden=\"true\">#</a></h\(level)>\n"
+                out +=
+                    "<a class=\"anchor\" href=\"#\(escape(heading.anchor))\" aria-hidden=\"true\">#</a></h\(level)>\n"
             case .prose(let prose):
                 out += "<div class=\"prose\">\n\(prose.html)</div>\n"
             case .listing(let listing):
@@ -141,7 +142,8 @@ private struct PageBuilder {
         out += "<span class=\"path\">\(escape(report.lesson.path))</span></p>\n"
         out += "<h1>\(titleHTML)</h1>\n"
         out += "<dl class=\"meta\">"
-        out += "<div><dt>\(escape(words.language))</dt><dd>\(escape(words.languageName)) (\(escape(report.lang)))</dd></div>"
+        out +=
+            "<div><dt>\(escape(words.language))</dt><dd>\(escape(words.languageName)) (\(escape(report.lang)))</dd></div>"
         out += "<div><dt>\(escape(words.seed))</dt><dd>\(report.lesson.frontMatter.seed)</dd></div>"
         out += "<div><dt>Khru</dt><dd>\(escape(report.version))</dd></div>"
         out += "</dl>\n<ul class=\"summary\">"
@@ -161,7 +163,8 @@ private struct PageBuilder {
         }
         if !attention.isEmpty {
             out += "<p class=\"attention\">\(escape(words.failedCells)) "
-            out += attention.map { "<a href=\"#\(escape($0.id))\">#\(escape($0.id))</a>" }.joined(separator: " ")
+            out += attention.map { "<a href=\"#\(escape($0.id))\">#\(escape($0.id))</a>" }.joined(
+                separator: " ")
             out += "</p>\n"
         }
         out += "</div>\n</header>\n"
@@ -187,7 +190,9 @@ private struct PageBuilder {
 
     mutating func listingHTML(_ listing: Listing) {
         let language = listing.info.split(separator: " ").first.map(String.init) ?? ""
-        let lines = language == "swift" ? SwiftHighlighter.lines(listing.code) : SwiftHighlighter.plainLines(listing.code)
+        let lines =
+            language == "swift"
+            ? SwiftHighlighter.lines(listing.code) : SwiftHighlighter.plainLines(listing.code)
         out += "<figure class=\"listing\">"
         if !language.isEmpty { out += "<figcaption>\(escape(language))</figcaption>" }
         code(lines, firstLine: listing.location.line + 1, marked: [])
@@ -199,7 +204,8 @@ private struct PageBuilder {
         for (offset, line) in lines.enumerated() {
             let number = firstLine + offset
             let mark = marked.contains(number) ? " mark" : ""
-            out += "<span class=\"line\(mark)\"><span class=\"ln\" aria-hidden=\"true\">\(number)</span>\(line)</span>\n"
+            out +=
+                "<span class=\"line\(mark)\"><span class=\"ln\" aria-hidden=\"true\">\(number)</span>\(line)</span>"
         }
         out += "</code></pre>\n"
     }
@@ -214,7 +220,11 @@ private struct PageBuilder {
         case .failedAsExpected?: (statusClass, statusWord) = ("expected", "✓ " + words.failedAsExpected)
         case .unexpectedlyPassed?: (statusClass, statusWord) = ("failed", "✗ " + words.unexpectedlyPassed)
         case .skipped?: (statusClass, statusWord) = ("skipped", "↷ " + words.skipped)
-        case .shown?: (statusClass, statusWord) = ("shown", words.shown)
+        case .shown?:
+            statusClass = "shown"
+            statusWord =
+                cell.attributes.include != nil
+                ? words.source : cell.attributes.norun ? words.norun : words.shown
         case nil: (statusClass, statusWord) = ("skipped", words.notRun)
         }
         out += "<section class=\"cell \(statusClass)\" id=\"\(escape(cell.id))\">\n<div class=\"cell-bar\">"
@@ -222,7 +232,6 @@ private struct PageBuilder {
         out += "<span class=\"badge status\">\(escape(statusWord))</span>"
         let attributes = cell.attributes
         if attributes.hidden { out += "<span class=\"badge\">\(escape(words.codeHidden))</span>" }
-        if attributes.norun { out += "<span class=\"badge\">\(escape(words.norun))</span>" }
         if attributes.expectsError { out += "<span class=\"badge\">.error</span>" }
         if let timeout = attributes.timeout {
             out += "<span class=\"badge\">\(escape(words.timeout)) \(Format.seconds(timeout)) s</span>"
@@ -237,8 +246,10 @@ private struct PageBuilder {
         if let include = attributes.include {
             let shown = result?.includedSource
             let path = shown?.path ?? include
-            var caption = "\(escape(words.source)): <code>\(escape(path))</code>"
-            if let symbol = shown?.symbol ?? attributes.symbol { caption += " · <code>\(escape(symbol))</code>" }
+            var caption = "<code>\(escape(path))</code>"
+            if let symbol = shown?.symbol ?? attributes.symbol {
+                caption += " · <code>\(escape(symbol))</code>"
+            }
             out += "<p class=\"include\">\(caption)</p>\n"
             if let shown {
                 code(SwiftHighlighter.lines(shown.code), firstLine: shown.firstLine, marked: [])
@@ -246,7 +257,9 @@ private struct PageBuilder {
                 code(SwiftHighlighter.lines(cell.code), firstLine: cell.codeLocation.line, marked: [])
             }
         } else if !attributes.hidden {
-            code(SwiftHighlighter.lines(cell.code), firstLine: cell.codeLocation.line, marked: markedLines(cell, result))
+            code(
+                SwiftHighlighter.lines(cell.code), firstLine: cell.codeLocation.line,
+                marked: markedLines(cell, result))
         }
         outputs(cell, result)
         out += "</section>\n"
@@ -264,7 +277,9 @@ private struct PageBuilder {
             case .check(let check) where !check.passed: location = check.location
             default: continue
             }
-            if location.file == report.lesson.path, range.contains(location.line) { lines.insert(location.line) }
+            if location.file == report.lesson.path, range.contains(location.line) {
+                lines.insert(location.line)
+            }
         }
         return lines
     }
@@ -349,7 +364,8 @@ private struct PageBuilder {
 
     func errorHTML(_ diagnostic: Diagnostic, expected: Bool) -> String {
         let title = expected ? words.expectedError : words.error
-        var html = "<div class=\"callout \(expected ? "expected" : "error")\"\(expected ? "" : " role=\"alert\"")>"
+        var html =
+            "<div class=\"callout \(expected ? "expected" : "error")\"\(expected ? "" : " role=\"alert\"")>"
         html += "<p class=\"callout-title\"><strong>\(escape(title))</strong>"
         html += "<span class=\"loc\">\(escape(diagnostic.location.description))</span></p>"
         html += "<pre class=\"message\">\(escape(diagnostic.message))</pre>"
@@ -407,7 +423,10 @@ private enum Manifest {
             }
             if let include = result?.includedSource {
                 members.append(
-                    ("include", .object([("path", .string(include.path)), ("symbol", .optional(include.symbol))])))
+                    (
+                        "include",
+                        .object([("path", .string(include.path)), ("symbol", .optional(include.symbol))])
+                    ))
             }
             members.append(("outputs", .array((result?.outputs ?? []).map(output))))
             return .object(members)
@@ -444,7 +463,8 @@ private enum Manifest {
         case .image(let image):
             return .object([
                 ("kind", .string("image")), ("sha256", .string(SHA256.hex(image.bytes))),
-                ("bytes", .int(image.bytes.count)), ("width", .int(image.width)), ("height", .int(image.height)),
+                ("bytes", .int(image.bytes.count)), ("width", .int(image.width)),
+                ("height", .int(image.height)),
                 ("alt", .string(image.alt)),
             ])
         case .check(let check):
@@ -461,7 +481,10 @@ private enum Manifest {
                     "notes",
                     .array(
                         diagnostic.notes.map {
-                            .object([("message", .string($0.message)), ("location", .string($0.location.description))])
+                            .object([
+                                ("message", .string($0.message)),
+                                ("location", .string($0.location.description)),
+                            ])
                         })
                 ),
             ])
@@ -477,9 +500,11 @@ private enum IndexPage {
         for entry in entries { bySlug[entry.slug, default: [:]][entry.lang] = entry }
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        out += "<title>Khru · Lessons · บทเรียน</title>\n<style>\n\(ReportStyle.css)</style>\n</head>\n<body>\n"
-        out += "<header class=\"masthead\">\n<div class=\"masthead-inner\">\n<p class=\"eyebrow\">Khru · ครู</p>\n"
-        out += "<h1>Lessons <span class=\"alt\">บทเรียน</span></h1>\n</div>\n</header>\n"
+        out +=
+            "<title>Khru · Lessons · บทเรียน</title>\n<style>\n\(ReportStyle.css)</style>\n</head>\n<body>\n"
+        out +=
+            "<header class=\"masthead\">\n<div class=\"masthead-inner\">\n<p class=\"eyebrow\">Khru · <span lang=\"th\">ครู</span></p>\n"
+        out += "<h1>Lessons <span class=\"alt\" lang=\"th\">บทเรียน</span></h1>\n</div>\n</header>\n"
         out += "<main class=\"index\">\n<table class=\"lessons\">\n<thead><tr><th></th>"
         for lang in langs {
             out += "<th lang=\"\(escape(lang))\">\(escape(ReportStrings.forLanguage(lang).languageName))</th>"

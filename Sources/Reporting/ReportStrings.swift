@@ -41,9 +41,11 @@ struct ReportStrings: Sendable {
         codeHidden: "code hidden", norun: "not run", cached: "cached", seed: "Seed", language: "Language",
         error: "Error", expectedError: "Expected error", skippedBecause: "Skipped",
         noResult: "This cell has no result: the run stopped before it.",
-        unexpectedlyPassedMessage: "This cell is marked .error, so it must fail, but it ran without an error.",
-        source: "Source", timeout: "timeout", failedCells: "Needs attention:", generatedBy: "Made with Khru",
-        lessons: "Lessons", allLessons: "All lessons", lesson: "Lesson", telemetryTitle: "wall time · peak memory",
+        unexpectedlyPassedMessage:
+            "This cell is marked .error, so it must fail, but it ran without an error.",
+        source: "source", timeout: "timeout", failedCells: "Needs attention:", generatedBy: "Made with Khru",
+        lessons: "Lessons", allLessons: "All lessons", lesson: "Lesson",
+        telemetryTitle: "wall time · peak memory",
         checkPassed: "check passed", checkFailed: "check failed", languageName: "English")
 
     static let thai = ReportStrings(
@@ -54,7 +56,8 @@ struct ReportStrings: Sendable {
         noResult: "เซลล์นี้ไม่มีผลลัพธ์ เพราะการรันหยุดก่อนถึงเซลล์นี้",
         unexpectedlyPassedMessage: "เซลล์นี้ติดป้าย .error จึงต้องล้มเหลว แต่กลับรันผ่านโดยไม่มีข้อผิดพลาด",
         source: "ซอร์สโค้ด", timeout: "จำกัดเวลา", failedCells: "ต้องแก้ไข:", generatedBy: "สร้างด้วย Khru",
-        lessons: "บทเรียน", allLessons: "บทเรียนทั้งหมด", lesson: "บทเรียน", telemetryTitle: "เวลาที่ใช้ · หน่วยความจำสูงสุด",
+        lessons: "บทเรียน", allLessons: "บทเรียนทั้งหมด", lesson: "บทเรียน",
+        telemetryTitle: "เวลาที่ใช้ · หน่วยความจำสูงสุด",
         checkPassed: "ตรวจสอบผ่าน", checkFailed: "ตรวจสอบไม่ผ่าน", languageName: "ภาษาไทย")
 
     /// The status word shown on a cell.

@@ -12,7 +12,8 @@ enum ReportStyle {
         }
         * { box-sizing: border-box; }
         html { background: var(--bg); color: var(--fg); font: 17px/1.65 var(--sans); -webkit-text-size-adjust: 100%; }
-        html:lang(th) { font-family: var(--thai); line-height: 1.8; }
+        [lang|="th"] { font-family: var(--thai); }
+        html[lang|="th"] { line-height: 1.8; }
         body { margin: 0; }
         a { color: var(--accent); text-decoration-thickness: 1px; text-underline-offset: 2px; }
         code, pre { font-family: var(--mono); }
@@ -82,6 +83,8 @@ enum ReportStyle {
           color: var(--faint); border-right: 1px solid var(--line); user-select: none; -webkit-user-select: none; }
         .line.mark { background: var(--mark-bg); }
         .line.mark .ln { color: var(--bad); font-weight: 700; }
+        .cell.expected .line.mark { background: var(--expected-bg); }
+        .cell.expected .line.mark .ln { color: var(--expected); }
         .kw { color: #a0306f; } .lit { color: #a0306f; } .str { color: #2d7a3e; } .num { color: #1d5fa6; }
         .cm { color: #8a8f98; font-style: italic; } .ty { color: #0e6e7e; } .lbl { color: #6a5a8e; } .mac { color: #b0580a; }
         .listing { margin: 18px 0 22px; border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
@@ -126,7 +129,6 @@ enum ReportStyle {
         table.lessons thead th { font-size: 13px; color: var(--muted); font-weight: 600; }
         table.lessons .slug { font-family: var(--mono); font-size: 13px; font-weight: 400; color: var(--muted); white-space: nowrap; }
         table.lessons td a { font-weight: 600; text-decoration: none; }
-        table.lessons td:lang(th) { font-family: var(--thai); }
         @media (max-width: 900px) {
           .page { grid-template-columns: minmax(0, 1fr); gap: 20px; }
           .toc { position: static; max-height: none; }

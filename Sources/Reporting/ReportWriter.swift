@@ -11,7 +11,9 @@ public enum ReportWriter {
     /// - Returns: The paths written, as `outputDirectory` joined with the relative path.
     /// - Throws: A ``ReportWriteError`` when a folder or file cannot be written.
     @discardableResult
-    public static func write(_ report: LessonReport, under outputDirectory: String) throws -> (
+    public static func write(
+        _ report: LessonReport, under outputDirectory: String
+    ) throws -> (
         html: String, manifest: String
     ) {
         let folder = join(outputDirectory, report.lang)
@@ -33,8 +35,9 @@ public enum ReportWriter {
         return path
     }
 
-    /// The index entries of every manifest already under `<output>/<lang>/`, so the index can list
-    /// lessons rendered by earlier runs. Unreadable manifests are skipped.
+    /// Reads the index entries of every manifest already under `<output>/<lang>/`.
+    ///
+    /// The index can then list lessons rendered by earlier runs. Unreadable manifests are skipped.
     ///
     /// - Returns: The entries, sorted by slug then language.
     public static func indexEntries(under outputDirectory: String) -> [IndexEntry] {
@@ -54,7 +57,8 @@ public enum ReportWriter {
                 let counts = StatusCounts(
                     passed: summary["passed"] as? Int ?? 0, failed: summary["failed"] as? Int ?? 0,
                     skipped: summary["skipped"] as? Int ?? 0, shown: summary["shown"] as? Int ?? 0)
-                entries.append(IndexEntry(lang: entryLang, slug: slug, title: title, lessonPath: lesson, counts: counts))
+                entries.append(
+                    IndexEntry(lang: entryLang, slug: slug, title: title, lessonPath: lesson, counts: counts))
             }
         }
         return entries.sorted { ($0.slug, $0.lang) < ($1.slug, $1.lang) }

@@ -4,9 +4,10 @@ import SwiftSyntax
 
 /// Swift code to highlighted HTML lines, from SwiftSyntax's tokens.
 enum SwiftHighlighter {
-    /// One HTML string per line of `code` (no newlines), with `<span class="…">` around
-    /// keywords (`kw`), literals (`lit`), numbers (`num`), strings (`str`), comments (`cm`), types
-    /// (`ty`), argument labels (`lbl`) and macros (`mac`). The text round-trips exactly.
+    /// Highlights `code` as one HTML string per line (without newlines).
+    ///
+    /// Spans mark keywords (`kw`), literals (`lit`), numbers (`num`), strings (`str`), comments (`cm`),
+    /// types (`ty`), argument labels (`lbl`) and macros (`mac`). The text round-trips exactly.
     static func lines(_ code: String) -> [String] {
         var output = LineBuilder()
         let tree = Parser.parse(source: code)
@@ -52,7 +53,9 @@ enum SwiftHighlighter {
         case .pound: return token.parent?.is(MacroExpansionExprSyntax.self) == true ? "mac" : nil
         case .identifier(let name):
             guard let parent = token.parent else { return nil }
-            if parent.is(MacroExpansionExprSyntax.self) || parent.is(MacroExpansionDeclSyntax.self) { return "mac" }
+            if parent.is(MacroExpansionExprSyntax.self) || parent.is(MacroExpansionDeclSyntax.self) {
+                return "mac"
+            }
             if parent.is(IdentifierTypeSyntax.self) || parent.is(MemberTypeSyntax.self) { return "ty" }
             if let labeled = parent.as(LabeledExprSyntax.self), labeled.label?.id == token.id { return "lbl" }
             if parent.is(DeclReferenceExprSyntax.self), let first = name.unicodeScalars.first,
