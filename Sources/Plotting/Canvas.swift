@@ -412,11 +412,21 @@ public struct Canvas: Sendable {
             }
         case .plus:
             let w = max(size / 5, 1)
+            if let edge {
+                strokeLine(from: Point(x: c.x - r, y: c.y), to: Point(x: c.x + r, y: c.y), color: edge, lineWidth: w + 2)
+                strokeLine(from: Point(x: c.x, y: c.y - r), to: Point(x: c.x, y: c.y + r), color: edge, lineWidth: w + 2)
+            }
             strokeLine(from: Point(x: c.x - r, y: c.y), to: Point(x: c.x + r, y: c.y), color: color, lineWidth: w)
             strokeLine(from: Point(x: c.x, y: c.y - r), to: Point(x: c.x, y: c.y + r), color: color, lineWidth: w)
         case .cross:
             let w = max(size / 5, 1)
             let d = r * 0.8
+            if let edge {
+                strokeLine(
+                    from: Point(x: c.x - d, y: c.y - d), to: Point(x: c.x + d, y: c.y + d), color: edge, lineWidth: w + 2)
+                strokeLine(
+                    from: Point(x: c.x - d, y: c.y + d), to: Point(x: c.x + d, y: c.y - d), color: edge, lineWidth: w + 2)
+            }
             strokeLine(
                 from: Point(x: c.x - d, y: c.y - d), to: Point(x: c.x + d, y: c.y + d), color: color, lineWidth: w)
             strokeLine(

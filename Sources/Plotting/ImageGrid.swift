@@ -45,13 +45,15 @@ private func renderGrid(
     let maxTitleLines = titles.map { wrap($0, width: cellSize, maxLines: 3, font: font, size: titleSize, scale: s) }
         .map { $0.split(separator: "\n", omittingEmptySubsequences: false).count }.max() ?? 0
     let lineHeight = font.measure("Hg", size: titleSize, scale: s).height
-    let titleHeight = titles.isEmpty ? 0 : Double(maxTitleLines) * lineHeight + 2
+    let titleHeight = titles.isEmpty ? 0 : Double(maxTitleLines) * lineHeight
     let suptitleHeight = suptitle.map { font.measure($0, size: style.titleSize, scale: s).height + 6 } ?? 0
+    // Rows are as tall as the tallest fitted image, so landscape pictures sit right under their titles.
+    let imageHeight = images.map { min(Double($0.height) / Double(max($0.width, 1)), 1) * cellSize }.max() ?? cellSize
     let legendEntries = uniqueLegend(points)
     let legendHeight = legendEntries.isEmpty ? 0 : lineHeight + 6
     let width = Int((Double(columnCount) * (cellSize + gap) + gap).rounded(.up))
     let height = Int(
-        (gap + suptitleHeight + legendHeight + Double(rowCount) * (titleHeight + cellSize + gap)).rounded(.up))
+        (gap + suptitleHeight + legendHeight + Double(rowCount) * (titleHeight + imageHeight + gap)).rounded(.up))
     var canvas = Canvas(width: width, height: height, scale: s)
     if let suptitle {
         canvas.drawText(
@@ -75,7 +77,7 @@ private func renderGrid(
         let row = index / columnCount
         let column = index % columnCount
         let cellX = gap + Double(column) * (cellSize + gap)
-        let cellY = gap + suptitleHeight + legendHeight + Double(row) * (titleHeight + cellSize + gap)
+        let cellY = gap + suptitleHeight + legendHeight + Double(row) * (titleHeight + imageHeight + gap)
         if index < titles.count {
             let text = wrap(titles[index], width: cellSize, maxLines: 3, font: font, size: titleSize, scale: s)
             canvas.drawText(
@@ -86,7 +88,7 @@ private func renderGrid(
         let drawWidth = aspect >= 1 ? cellSize : cellSize * aspect
         let drawHeight = aspect >= 1 ? cellSize / aspect : cellSize
         let frame = Rect(
-            x: (cellX + (cellSize - drawWidth) / 2).rounded(), y: (cellY + titleHeight + (cellSize - drawHeight) / 2).rounded(),
+            x: (cellX + (cellSize - drawWidth) / 2).rounded(), y: (cellY + titleHeight + 2).rounded(),
             width: drawWidth.rounded(), height: drawHeight.rounded())
         canvas.drawImage(image, in: frame)
         if index < points.count {

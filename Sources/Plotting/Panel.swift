@@ -88,7 +88,8 @@ struct Panel {
             lo -= pad
             hi += pad
         }
-        let pad = (hi - lo) * 0.05
+        // Written bar values need room beyond the bar ends.
+        let pad = (hi - lo) * (barAxis && !barValueLabels.isEmpty ? 0.15 : 0.05)
         let stickyLow = barAxis && lo == 0
         let stickyHigh = barAxis && hi == 0
         return Axis(lower: stickyLow ? 0 : lo - pad, upper: stickyHigh ? 0 : hi + pad, scale: .linear)
