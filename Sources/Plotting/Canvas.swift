@@ -76,7 +76,8 @@ public struct Canvas: Sendable {
             index += 4
         }
         if !opaque {
-            return try PNGEncoding.encode(pixels: pixels, width: pixelWidth, height: pixelHeight, hasAlpha: true)
+            return try PNGEncoding.encode(
+                pixels: pixels, width: pixelWidth, height: pixelHeight, hasAlpha: true)
         }
         var rgb = [UInt8](repeating: 0, count: pixelWidth * pixelHeight * 3)
         for pixel in 0..<(pixelWidth * pixelHeight) {
@@ -139,7 +140,9 @@ public struct Canvas: Sendable {
             let maskRow = (row - originY) * mask.width - originX
             for column in columnStart..<columnEnd {
                 let value = mask.values[maskRow + column]
-                if value > 0 { blend(column: column, row: row, color: color, coverage: Double(min(value, 1))) }
+                if value > 0 {
+                    blend(column: column, row: row, color: color, coverage: Double(min(value, 1)))
+                }
             }
         }
     }
@@ -172,11 +175,18 @@ public struct Canvas: Sendable {
     /// Strokes the outline of a rectangle with a line of `lineWidth` centred on its edges.
     public mutating func strokeRect(_ rect: Rect, color: Color, lineWidth: Double = 1) {
         let h = lineWidth / 2
-        fillRect(Rect(x: rect.x - h, y: rect.y - h, width: rect.width + lineWidth, height: lineWidth), color: color)
-        fillRect(Rect(x: rect.x - h, y: rect.maxY - h, width: rect.width + lineWidth, height: lineWidth), color: color)
-        fillRect(Rect(x: rect.x - h, y: rect.y + h, width: lineWidth, height: rect.height - lineWidth), color: color)
         fillRect(
-            Rect(x: rect.maxX - h, y: rect.y + h, width: lineWidth, height: rect.height - lineWidth), color: color)
+            Rect(x: rect.x - h, y: rect.y - h, width: rect.width + lineWidth, height: lineWidth), color: color
+        )
+        fillRect(
+            Rect(x: rect.x - h, y: rect.maxY - h, width: rect.width + lineWidth, height: lineWidth),
+            color: color)
+        fillRect(
+            Rect(x: rect.x - h, y: rect.y + h, width: lineWidth, height: rect.height - lineWidth),
+            color: color)
+        fillRect(
+            Rect(x: rect.maxX - h, y: rect.y + h, width: lineWidth, height: rect.height - lineWidth),
+            color: color)
     }
 
     /// Strokes a straight segment.
@@ -196,7 +206,9 @@ public struct Canvas: Sendable {
     ///   - color: The stroke colour.
     ///   - lineWidth: Any positive width in CSS pixels.
     ///   - dash: Alternating on/off lengths in CSS pixels; empty for a solid line.
-    public mutating func strokePolyline(_ points: [Point], color: Color, lineWidth: Double = 1, dash: [Double] = []) {
+    public mutating func strokePolyline(
+        _ points: [Point], color: Color, lineWidth: Double = 1, dash: [Double] = []
+    ) {
         let s = Double(scale)
         let device = points.map { Point(x: $0.x * s, y: $0.y * s) }
         var segments: [(Point, Point)] = []
@@ -320,14 +332,17 @@ public struct Canvas: Sendable {
                     let left = max(crossing.x, Double(x0))
                     let right = min(crossings[index + 1].x, Double(x1))
                     guard right > left else { continue }
-                    addSpan(&mask, row: row - y0, from: left - Double(x0), to: right - Double(x0), weight: weight)
+                    addSpan(
+                        &mask, row: row - y0, from: left - Double(x0), to: right - Double(x0), weight: weight)
                 }
             }
         }
         composite(mask: mask, originX: x0, originY: y0, color: color)
     }
 
-    private func addSpan(_ mask: inout CoverageMask, row: Int, from left: Double, to right: Double, weight: Double) {
+    private func addSpan(
+        _ mask: inout CoverageMask, row: Int, from left: Double, to right: Double, weight: Double
+    ) {
         let first = Int(left.rounded(.down))
         let last = min(Int(right.rounded(.up)) - 1, mask.width - 1)
         guard first <= last, first >= 0 else { return }
@@ -392,7 +407,8 @@ public struct Canvas: Sendable {
             case .square:
                 let q = r * 0.886
                 shape = [
-                    Point(x: c.x - q, y: c.y - q), Point(x: c.x + q, y: c.y - q), Point(x: c.x + q, y: c.y + q),
+                    Point(x: c.x - q, y: c.y - q), Point(x: c.x + q, y: c.y - q),
+                    Point(x: c.x + q, y: c.y + q),
                     Point(x: c.x - q, y: c.y + q),
                 ]
             case .diamond:
@@ -413,24 +429,34 @@ public struct Canvas: Sendable {
         case .plus:
             let w = max(size / 5, 1)
             if let edge {
-                strokeLine(from: Point(x: c.x - r, y: c.y), to: Point(x: c.x + r, y: c.y), color: edge, lineWidth: w + 2)
-                strokeLine(from: Point(x: c.x, y: c.y - r), to: Point(x: c.x, y: c.y + r), color: edge, lineWidth: w + 2)
+                strokeLine(
+                    from: Point(x: c.x - r, y: c.y), to: Point(x: c.x + r, y: c.y), color: edge,
+                    lineWidth: w + 2)
+                strokeLine(
+                    from: Point(x: c.x, y: c.y - r), to: Point(x: c.x, y: c.y + r), color: edge,
+                    lineWidth: w + 2)
             }
-            strokeLine(from: Point(x: c.x - r, y: c.y), to: Point(x: c.x + r, y: c.y), color: color, lineWidth: w)
-            strokeLine(from: Point(x: c.x, y: c.y - r), to: Point(x: c.x, y: c.y + r), color: color, lineWidth: w)
+            strokeLine(
+                from: Point(x: c.x - r, y: c.y), to: Point(x: c.x + r, y: c.y), color: color, lineWidth: w)
+            strokeLine(
+                from: Point(x: c.x, y: c.y - r), to: Point(x: c.x, y: c.y + r), color: color, lineWidth: w)
         case .cross:
             let w = max(size / 5, 1)
             let d = r * 0.8
             if let edge {
                 strokeLine(
-                    from: Point(x: c.x - d, y: c.y - d), to: Point(x: c.x + d, y: c.y + d), color: edge, lineWidth: w + 2)
+                    from: Point(x: c.x - d, y: c.y - d), to: Point(x: c.x + d, y: c.y + d), color: edge,
+                    lineWidth: w + 2)
                 strokeLine(
-                    from: Point(x: c.x - d, y: c.y + d), to: Point(x: c.x + d, y: c.y - d), color: edge, lineWidth: w + 2)
+                    from: Point(x: c.x - d, y: c.y + d), to: Point(x: c.x + d, y: c.y - d), color: edge,
+                    lineWidth: w + 2)
             }
             strokeLine(
-                from: Point(x: c.x - d, y: c.y - d), to: Point(x: c.x + d, y: c.y + d), color: color, lineWidth: w)
+                from: Point(x: c.x - d, y: c.y - d), to: Point(x: c.x + d, y: c.y + d), color: color,
+                lineWidth: w)
             strokeLine(
-                from: Point(x: c.x - d, y: c.y + d), to: Point(x: c.x + d, y: c.y - d), color: color, lineWidth: w)
+                from: Point(x: c.x - d, y: c.y + d), to: Point(x: c.x + d, y: c.y - d), color: color,
+                lineWidth: w)
         }
     }
 
@@ -455,7 +481,8 @@ public struct Canvas: Sendable {
                 let color: Color
                 if scaleX <= 1 && scaleY <= 1 {
                     color = image.color(
-                        x: min(Int((sx0 + sx1) / 2), image.width - 1), y: min(Int((sy0 + sy1) / 2), image.height - 1))
+                        x: min(Int((sx0 + sx1) / 2), image.width - 1),
+                        y: min(Int((sy0 + sy1) / 2), image.height - 1))
                 } else {
                     color = image.average(x0: sx0, x1: sx1, y0: sy0, y1: sy1)
                 }

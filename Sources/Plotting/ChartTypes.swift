@@ -54,7 +54,7 @@ public struct Series: Sendable, Hashable {
     public var marker: Marker?
     /// Marker diameter in CSS pixels.
     public var markerSize: Double
-    /// Optional text beside each point (scatter charts), e.g. movie titles.
+    /// Optional text beside each point (scatter charts), such as movie titles.
     public var pointLabels: [String]
 
     /// A series; only `x` and `y` are required.
@@ -73,7 +73,7 @@ public struct Series: Sendable, Hashable {
         self.pointLabels = pointLabels
     }
 
-    /// A series with x = 0, 1, 2, …
+    /// A series with x = 0, 1, 2, and so on.
     public init(name: String? = nil, y: [Double], color: Color? = nil) {
         self.init(name: name, x: y.indices.map(Double.init), y: y, color: color)
     }

@@ -12,7 +12,8 @@ func makeChart(
 
 private func check(_ series: [Series]) throws(PlottingError) {
     for item in series where item.x.count != item.y.count {
-        throw .invalidData("series \(item.name ?? "") has \(item.x.count) x values but \(item.y.count) y values")
+        throw .invalidData(
+            "series \(item.name ?? "") has \(item.x.count) x values but \(item.y.count) y values")
     }
 }
 
@@ -58,7 +59,7 @@ public func lineChart(
     }
 }
 
-/// A scatter chart; each series may carry a text label per point (e.g. movie titles in a PCA plot).
+/// A scatter chart; each series may carry a text label per point (movie titles in a PCA plot).
 ///
 /// Labels go beside their points at the first spot clear of other points and labels; a label with no
 /// free spot is left out rather than drawn over another.
@@ -126,7 +127,9 @@ public func barChart(
         panel.horizontalBars = horizontal
         if horizontal {
             let limit = Double(width) * 0.4
-            let shown = labels.map { font.truncated($0, toWidth: limit, size: style.tickSize, scale: style.scale) }
+            let shown = labels.map {
+                font.truncated($0, toWidth: limit, size: style.tickSize, scale: style.scale)
+            }
             panel.yCategories = Array(shown.reversed())
             panel.bars = values.enumerated().map {
                 BarItem(position: Double(values.count - 1 - $0.offset), value: $0.element, color: barColor)
@@ -177,7 +180,8 @@ public func heatmap(
         throw .invalidData("heatmap rows must be non-empty and of equal length")
     }
     guard xTicks.count == columns, yTicks.count == rows else {
-        throw .invalidData("\(xTicks.count) x ticks for \(columns) columns, \(yTicks.count) y ticks for \(rows) rows")
+        throw .invalidData(
+            "\(xTicks.count) x ticks for \(columns) columns, \(yTicks.count) y ticks for \(rows) rows")
     }
     let whole = values.allSatisfy { $0.allSatisfy { $0 == $0.rounded() } }
     let decimals = digits ?? (whole ? 0 : 2)
@@ -194,7 +198,8 @@ public func heatmap(
         let bottom = pad + (xLabel == nil ? 0 : labelHeight + gap) + xTickHeight + gap
         let availableWidth = Double(width) - left - pad
         let availableHeight = Double(height) - top - bottom
-        let cell = max(min(availableWidth / Double(columns), availableHeight / Double(rows)).rounded(.down), 1)
+        let cell = max(
+            min(availableWidth / Double(columns), availableHeight / Double(rows)).rounded(.down), 1)
         let gridWidth = cell * Double(columns)
         let gridHeight = cell * Double(rows)
         let x0 = (left + (availableWidth - gridWidth) / 2).rounded(.down)
@@ -207,11 +212,13 @@ public func heatmap(
         for row in 0..<rows {
             for column in 0..<columns {
                 let value = values[row][column]
-                let rect = Rect(x: x0 + Double(column) * cell, y: y0 + Double(row) * cell, width: cell, height: cell)
+                let rect = Rect(
+                    x: x0 + Double(column) * cell, y: y0 + Double(row) * cell, width: cell, height: cell)
                 canvas.fillRect(rect, color: Color.blues((value - minimum) / span))
                 let text = value.isFinite ? fixedText(value, digits: decimals) : "–"
                 canvas.drawText(
-                    text, at: rect.center, font: font, size: textSize, color: value > maximum / 2 ? .white : .black,
+                    text, at: rect.center, font: font, size: textSize,
+                    color: value > maximum / 2 ? .white : .black,
                     horizontal: .center, vertical: .center)
             }
         }
@@ -219,7 +226,8 @@ public func heatmap(
             let x = x0 + (Double(column) + 0.5) * cell
             canvas.fillRect(Rect(x: x.rounded(.down), y: y0 + gridHeight, width: 1, height: 4), color: .axis)
             canvas.drawText(
-                label, at: Point(x: x.rounded(.down) + 0.5, y: y0 + gridHeight + gap), font: font, size: style.tickSize,
+                label, at: Point(x: x.rounded(.down) + 0.5, y: y0 + gridHeight + gap), font: font,
+                size: style.tickSize,
                 horizontal: .trailing, vertical: .center, rotated: true)
         }
         for (row, label) in yTicks.enumerated() {
@@ -237,7 +245,8 @@ public func heatmap(
         }
         if let xLabel {
             canvas.drawText(
-                xLabel, at: Point(x: x0 + gridWidth / 2, y: Double(height) - pad), font: font, size: style.labelSize,
+                xLabel, at: Point(x: x0 + gridWidth / 2, y: Double(height) - pad), font: font,
+                size: style.labelSize,
                 horizontal: .center, vertical: .bottom)
         }
         if let yLabel {

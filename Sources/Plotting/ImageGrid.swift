@@ -42,18 +42,21 @@ private func renderGrid(
     let s = style.scale
     let gap = 12.0
     let titleSize = style.tickSize + 0.5
-    let maxTitleLines = titles.map { wrap($0, width: cellSize, maxLines: 3, font: font, size: titleSize, scale: s) }
+    let maxTitleLines =
+        titles.map { wrap($0, width: cellSize, maxLines: 3, font: font, size: titleSize, scale: s) }
         .map { $0.split(separator: "\n", omittingEmptySubsequences: false).count }.max() ?? 0
     let lineHeight = font.measure("Hg", size: titleSize, scale: s).height
     let titleHeight = titles.isEmpty ? 0 : Double(maxTitleLines) * lineHeight
     let suptitleHeight = suptitle.map { font.measure($0, size: style.titleSize, scale: s).height + 6 } ?? 0
     // Rows are as tall as the tallest fitted image, so landscape pictures sit right under their titles.
-    let imageHeight = images.map { min(Double($0.height) / Double(max($0.width, 1)), 1) * cellSize }.max() ?? cellSize
+    let imageHeight =
+        images.map { min(Double($0.height) / Double(max($0.width, 1)), 1) * cellSize }.max() ?? cellSize
     let legendEntries = uniqueLegend(points)
     let legendHeight = legendEntries.isEmpty ? 0 : lineHeight + 6
     let width = Int((Double(columnCount) * (cellSize + gap) + gap).rounded(.up))
     let height = Int(
-        (gap + suptitleHeight + legendHeight + Double(rowCount) * (titleHeight + imageHeight + gap)).rounded(.up))
+        (gap + suptitleHeight + legendHeight + Double(rowCount) * (titleHeight + imageHeight + gap)).rounded(
+            .up))
     var canvas = Canvas(width: width, height: height, scale: s)
     if let suptitle {
         canvas.drawText(
@@ -62,13 +65,17 @@ private func renderGrid(
     }
     if !legendEntries.isEmpty {
         var entryWidths: [Double] = []
-        for entry in legendEntries { entryWidths.append(font.measure(entry.name, size: style.tickSize, scale: s).width + 22) }
+        for entry in legendEntries {
+            entryWidths.append(font.measure(entry.name, size: style.tickSize, scale: s).width + 22)
+        }
         var x = (Double(width) - entryWidths.reduce(0, +) - 12 * Double(entryWidths.count - 1)) / 2
         let y = gap / 2 + suptitleHeight + lineHeight / 2
         for (entry, entryWidth) in zip(legendEntries, entryWidths) {
-            canvas.drawMarker(entry.marker, at: Point(x: x + 6, y: y), size: 9, color: entry.color, edge: .white)
+            canvas.drawMarker(
+                entry.marker, at: Point(x: x + 6, y: y), size: 9, color: entry.color, edge: .white)
             canvas.drawText(
-                entry.name, at: Point(x: x + 16, y: y), font: font, size: style.tickSize, horizontal: .leading,
+                entry.name, at: Point(x: x + 16, y: y), font: font, size: style.tickSize,
+                horizontal: .leading,
                 vertical: .center)
             x += entryWidth + 12
         }
@@ -79,10 +86,12 @@ private func renderGrid(
         let cellX = gap + Double(column) * (cellSize + gap)
         let cellY = gap + suptitleHeight + legendHeight + Double(row) * (titleHeight + imageHeight + gap)
         if index < titles.count {
-            let text = wrap(titles[index], width: cellSize, maxLines: 3, font: font, size: titleSize, scale: s)
+            let text = wrap(
+                titles[index], width: cellSize, maxLines: 3, font: font, size: titleSize, scale: s)
             canvas.drawText(
                 text, at: Point(x: cellX + cellSize / 2, y: cellY + titleHeight), font: font, size: titleSize,
-                color: index < titleColors.count ? titleColors[index] : .text, horizontal: .center, vertical: .bottom)
+                color: index < titleColors.count ? titleColors[index] : .text, horizontal: .center,
+                vertical: .bottom)
         }
         let aspect = Double(image.width) / Double(max(image.height, 1))
         let drawWidth = aspect >= 1 ? cellSize : cellSize * aspect
@@ -117,7 +126,7 @@ private func uniqueLegend(_ points: [[PointSet]]) -> [PointSet] {
     return result
 }
 
-/// Images in a grid, each with an optional title in its own colour (e.g. green when right, red when wrong).
+/// Images in a grid, each with an optional title in its own colour (such as green when right, red when wrong).
 ///
 /// - Parameters:
 ///   - images: Grey or RGB pictures of any size; each is fitted into a square cell, keeping its aspect.

@@ -40,11 +40,13 @@ public func plotLRFind(
     let kept = max(lrs.count - max(skipEnd, 0), 0)
     let marks = suggestions.enumerated().map { index, suggestion in
         PointMark(
-            x: suggestion.lr, y: suggestion.loss, label: "\(suggestion.name): \(scientificText(suggestion.lr))",
+            x: suggestion.lr, y: suggestion.loss,
+            label: "\(suggestion.name): \(scientificText(suggestion.lr))",
             color: style.color(index + 1))
     }
     return try lineChart(
-        [Series(x: Array(lrs.prefix(kept)), y: Array(losses.prefix(kept)), color: style.color(0))], title: title,
+        [Series(x: Array(lrs.prefix(kept)), y: Array(losses.prefix(kept)), color: style.color(0))],
+        title: title,
         xLabel: xLabel, yLabel: yLabel, xScale: .log, marks: marks, style: style)
 }
 
@@ -111,7 +113,7 @@ public func plotSched(
     }
 }
 
-/// A metric against the decision threshold (fastbook ch. 6: `accuracy_multi` for thresholds 0.05–0.95),
+/// A metric against the decision threshold (fastbook chapter 6: `accuracy_multi` for thresholds 0.05–0.95),
 /// with the best threshold marked.
 ///
 /// - Parameters:
@@ -134,12 +136,14 @@ public func plotMetricThreshold(
     }
     var marks: [PointMark] = []
     let finite = values.indices.filter { values[$0].isFinite }
-    let bestIndex = higherIsBetter ? finite.max { values[$0] < values[$1] } : finite.min { values[$0] < values[$1] }
+    let bestIndex =
+        higherIsBetter ? finite.max { values[$0] < values[$1] } : finite.min { values[$0] < values[$1] }
     if let best = bestIndex {
         marks.append(
             PointMark(
                 x: thresholds[best], y: values[best],
-                label: "best: \(fixedText(values[best], digits: 4)) @ \(fixedText(thresholds[best], digits: 2))",
+                label:
+                    "best: \(fixedText(values[best], digits: 4)) @ \(fixedText(thresholds[best], digits: 2))",
                 color: style.color(1)))
     }
     return try lineChart(
@@ -219,7 +223,8 @@ public func showBatch(
     images: [PlotImage], labels: [String] = [], maxN: Int = 9, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     let n = min(images.count, maxN)
-    return try imageGrid(Array(images.prefix(n)), titles: Array(labels.prefix(n)), cellSize: 112, style: style)
+    return try imageGrid(
+        Array(images.prefix(n)), titles: Array(labels.prefix(n)), cellSize: 112, style: style)
 }
 
 /// Predictions beside targets, as fastai's `show_results()` draws them: title `target` over `prediction`,
@@ -234,7 +239,8 @@ public func showBatch(
 /// - Returns: The grid's PNG.
 /// - Throws: ``PlottingError/invalidData(_:)`` when the counts differ.
 public func showResults(
-    images: [PlotImage], targets: [String], predictions: [String], maxN: Int = 9, style: ChartStyle = .standard
+    images: [PlotImage], targets: [String], predictions: [String], maxN: Int = 9,
+    style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard targets.count == images.count, predictions.count == images.count else {
         throw .invalidData("showResults needs one target and one prediction per image")
@@ -242,10 +248,11 @@ public func showResults(
     let n = min(images.count, maxN)
     let titles = (0..<n).map { "\(targets[$0])\n\(predictions[$0])" }
     let colors = (0..<n).map { targets[$0] == predictions[$0] ? Color.green : Color.red }
-    return try imageGrid(Array(images.prefix(n)), titles: titles, titleColors: colors, cellSize: 112, style: style)
+    return try imageGrid(
+        Array(images.prefix(n)), titles: titles, titleColors: colors, cellSize: 112, style: style)
 }
 
-/// Key-point results (e.g. a head's centre): each image with its target and predicted points, and a
+/// Key-point results (such as a head's centre): each image with its target and predicted points, and a
 /// shared legend.
 ///
 /// - Parameters:
@@ -269,7 +276,8 @@ public func showResultsPoints(
     let sets = (0..<n).map {
         [
             PointSet(name: targetName, points: targets[$0], color: Color(hex: 0x2CA02C), marker: .circle),
-            PointSet(name: predictionName, points: predictions[$0], color: Color(hex: 0xD62728), marker: .cross),
+            PointSet(
+                name: predictionName, points: predictions[$0], color: Color(hex: 0xD62728), marker: .cross),
         ]
     }
     return try imageGridWithPoints(Array(images.prefix(n)), pointSets: sets, cellSize: 160, style: style)

@@ -14,7 +14,9 @@ enum PNGEncoding {
     ///   - hasAlpha: `true` for RGBA pixels, `false` for RGB.
     /// - Returns: The PNG file's bytes.
     /// - Throws: ``PlottingError/pngEncodingFailed(_:)`` when libpng reports an error.
-    static func encode(pixels: [UInt8], width: Int, height: Int, hasAlpha: Bool) throws(PlottingError)
+    static func encode(
+        pixels: [UInt8], width: Int, height: Int, hasAlpha: Bool
+    ) throws(PlottingError)
         -> [UInt8]
     {
         let channels = hasAlpha ? 4 : 3

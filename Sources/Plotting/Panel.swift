@@ -98,7 +98,9 @@ struct Panel {
     // MARK: - Ticks
 
     private func numericTicks(_ axis: Axis, count: Int) -> Ticks {
-        let raw = axis.scale == .log ? Ticks.log(axis.lower, axis.upper, count: count)
+        let raw =
+            axis.scale == .log
+            ? Ticks.log(axis.lower, axis.upper, count: count)
             : Ticks.linear(axis.lower, axis.upper, count: count)
         let tolerance = (axis.upper - axis.lower) * 1e-9
         var kept = Ticks(values: [], labels: [], minor: raw.minor)
@@ -192,11 +194,14 @@ struct Panel {
         var right = Self.pad + 8
         var top = Self.pad + titleHeight + tick.capHeight
         var bottom = Self.pad + xLabelHeight + tick.height + Self.tickLength + Self.tickGap
-        var result = Layout(plot: frame, xTicks: Ticks(values: [], labels: []), yTicks: Ticks(values: [], labels: []), rotateX: false)
+        var result = Layout(
+            plot: frame, xTicks: Ticks(values: [], labels: []), yTicks: Ticks(values: [], labels: []),
+            rotateX: false)
         for _ in 0..<3 {
             let plot = Rect(
                 x: (frame.x + left).rounded(), y: (frame.y + top).rounded(),
-                width: (frame.width - left - right).rounded(), height: (frame.height - top - bottom).rounded())
+                width: (frame.width - left - right).rounded(), height: (frame.height - top - bottom).rounded()
+            )
             let yTicks = chooseYTicks(y, plot: plot, font: font, style: style)
             let (xTicks, rotate) = chooseXTicks(x, plot: plot, font: font, style: style)
             result = Layout(plot: plot, xTicks: xTicks, yTicks: yTicks, rotateX: rotate)
@@ -226,7 +231,6 @@ struct Panel {
         let yAxis = dataRange(horizontal: false)
         let layout = self.layout(in: frame, font: font, style: style, x: xAxis, y: yAxis)
         let plot = layout.plot
-        let s = style.scale
         func px(_ v: Double) -> Double { plot.x + xAxis.unit(v) * plot.width }
         func py(_ v: Double) -> Double { plot.maxY - yAxis.unit(v) * plot.height }
 
@@ -254,7 +258,9 @@ struct Panel {
                 lineWidth: 1, dash: [2, 3])
         }
         // Bars.
-        let slot = horizontalBars ? plot.height / (yAxis.upper - yAxis.lower) : plot.width / (xAxis.upper - xAxis.lower)
+        let slot =
+            horizontalBars
+            ? plot.height / (yAxis.upper - yAxis.lower) : plot.width / (xAxis.upper - xAxis.lower)
         for bar in bars where bar.value.isFinite {
             if horizontalBars {
                 let y0 = py(bar.position) - slot * 0.4
@@ -271,9 +277,11 @@ struct Panel {
         // Zero line for bars with negative values.
         if !bars.isEmpty, bars.contains(where: { $0.value < 0 }) {
             if horizontalBars {
-                canvas.fillRect(Rect(x: px(0).rounded(.down), y: plot.y, width: 1, height: plot.height), color: .axis)
+                canvas.fillRect(
+                    Rect(x: px(0).rounded(.down), y: plot.y, width: 1, height: plot.height), color: .axis)
             } else {
-                canvas.fillRect(Rect(x: plot.x, y: py(0).rounded(.down), width: plot.width, height: 1), color: .axis)
+                canvas.fillRect(
+                    Rect(x: plot.x, y: py(0).rounded(.down), width: plot.width, height: 1), color: .axis)
             }
         }
         // Lines.
@@ -292,7 +300,9 @@ struct Panel {
                 }
             }
             if let name = series.name {
-                legend.append(LegendEntry(label: name, color: color, marker: series.marker, line: true, dash: series.dash))
+                legend.append(
+                    LegendEntry(
+                        label: name, color: color, marker: series.marker, line: true, dash: series.dash))
             }
         }
         // Scatter points.
@@ -300,7 +310,8 @@ struct Panel {
         for (index, series) in points.enumerated() {
             let color = series.color ?? style.color(lines.count + index)
             let marker = series.marker ?? .circle
-            for (offset, (a, b)) in zip(series.x, series.y).enumerated() where valid(a, xAxis.scale) && valid(b, yAxis.scale) {
+            for (offset, (a, b)) in zip(series.x, series.y).enumerated()
+            where valid(a, xAxis.scale) && valid(b, yAxis.scale) {
                 let point = Point(x: px(a), y: py(b))
                 canvas.drawMarker(marker, at: point, size: series.markerSize, color: color.opacity(0.85))
                 let r = series.markerSize / 2
@@ -314,7 +325,8 @@ struct Panel {
             }
         }
         // Marks.
-        for (index, mark) in marks.enumerated() where valid(mark.x, xAxis.scale) && valid(mark.y, yAxis.scale) {
+        for (index, mark) in marks.enumerated() where valid(mark.x, xAxis.scale) && valid(mark.y, yAxis.scale)
+        {
             let color = mark.color ?? style.color(index + 1)
             let point = Point(x: px(mark.x), y: py(mark.y))
             canvas.drawMarker(mark.marker, at: point, size: mark.size, color: color, edge: .white)
@@ -322,7 +334,8 @@ struct Panel {
             occupied.append(Rect(x: point.x - r, y: point.y - r, width: 2 * r, height: 2 * r))
             if let label = mark.label {
                 if mark.inLegend {
-                    legend.append(LegendEntry(label: label, color: color, marker: mark.marker, line: false, dash: []))
+                    legend.append(
+                        LegendEntry(label: label, color: color, marker: mark.marker, line: false, dash: []))
                 } else {
                     labelRequests.append((point, r, label, color))
                 }
@@ -359,7 +372,9 @@ struct Panel {
         }
         for value in layout.yTicks.minor {
             let y = py(value).rounded(.down)
-            canvas.fillRect(Rect(x: plot.x - 1 - Self.tickLength / 2, y: y, width: Self.tickLength / 2, height: 1), color: .axis)
+            canvas.fillRect(
+                Rect(x: plot.x - 1 - Self.tickLength / 2, y: y, width: Self.tickLength / 2, height: 1),
+                color: .axis)
         }
         for (value, label) in zip(layout.xTicks.values, layout.xTicks.labels) {
             let x = px(value).rounded(.down)
@@ -367,15 +382,18 @@ struct Panel {
             let anchor = Point(x: x + 0.5, y: plot.maxY + 1 + Self.tickLength + Self.tickGap)
             if layout.rotateX {
                 canvas.drawText(
-                    label, at: anchor, font: font, size: style.tickSize, horizontal: .trailing, vertical: .center,
+                    label, at: anchor, font: font, size: style.tickSize, horizontal: .trailing,
+                    vertical: .center,
                     rotated: true)
             } else {
-                canvas.drawText(label, at: anchor, font: font, size: style.tickSize, horizontal: .center, vertical: .top)
+                canvas.drawText(
+                    label, at: anchor, font: font, size: style.tickSize, horizontal: .center, vertical: .top)
             }
         }
         for (value, label) in zip(layout.yTicks.values, layout.yTicks.labels) {
             let y = py(value).rounded(.down)
-            canvas.fillRect(Rect(x: plot.x - 1 - Self.tickLength, y: y, width: Self.tickLength, height: 1), color: .axis)
+            canvas.fillRect(
+                Rect(x: plot.x - 1 - Self.tickLength, y: y, width: Self.tickLength, height: 1), color: .axis)
             canvas.drawText(
                 label, at: Point(x: plot.x - 1 - Self.tickLength - Self.tickGap, y: y + 0.5), font: font,
                 size: style.tickSize, horizontal: .trailing, vertical: .center)
@@ -384,7 +402,8 @@ struct Panel {
         // Axis labels and title.
         if let xLabel {
             canvas.drawText(
-                xLabel, at: Point(x: plot.center.x, y: frame.maxY - Self.pad), font: font, size: style.labelSize,
+                xLabel, at: Point(x: plot.center.x, y: frame.maxY - Self.pad), font: font,
+                size: style.labelSize,
                 horizontal: .center, vertical: .bottom)
         }
         if let yLabel {
@@ -398,7 +417,9 @@ struct Panel {
                 horizontal: .center, vertical: .top)
         }
         if showsLegend, !legend.isEmpty {
-            drawLegend(legend, plot: plot, canvas: &canvas, font: font, style: style, avoid: dataPoints(px: px, py: py))
+            drawLegend(
+                legend, plot: plot, canvas: &canvas, font: font, style: style,
+                avoid: dataPoints(px: px, py: py))
         }
     }
 
@@ -419,7 +440,9 @@ struct Panel {
                         for k in 1..<steps {
                             let t = Double(k) / Double(steps)
                             result.append(
-                                Point(x: previous.x + (point.x - previous.x) * t, y: previous.y + (point.y - previous.y) * t))
+                                Point(
+                                    x: previous.x + (point.x - previous.x) * t,
+                                    y: previous.y + (point.y - previous.y) * t))
                         }
                     }
                 }
@@ -442,7 +465,8 @@ struct Panel {
     }
 
     private func drawLegend(
-        _ entries: [LegendEntry], plot: Rect, canvas: inout Canvas, font: Font, style: ChartStyle, avoid: [Point]
+        _ entries: [LegendEntry], plot: Rect, canvas: inout Canvas, font: Font, style: ChartStyle,
+        avoid: [Point]
     ) {
         let s = style.scale
         let size = style.tickSize

@@ -91,7 +91,9 @@ public final class Font {
             var placed: [(glyph: Glyph, x: Int)] = []
             for scalar in shaped {
                 let mapped = face.hasGlyph(scalar) ? scalar : Font.substitute(scalar)
-                guard let glyph = face.glyph(for: mapped, pixelSize: pixelSize) ?? face.glyph(for: 0x3F, pixelSize: pixelSize)
+                guard
+                    let glyph = face.glyph(for: mapped, pixelSize: pixelSize)
+                        ?? face.glyph(for: 0x3F, pixelSize: pixelSize)
                 else { continue }
                 placed.append((glyph, pen))
                 pen += glyph.advance
@@ -241,7 +243,8 @@ extension Canvas {
         case .bottom: anchorV = layout.height
         case .center:
             anchorV =
-                layout.lines.count == 1 ? layout.metrics.ascender - layout.metrics.capHeight / 2 : layout.height / 2
+                layout.lines.count == 1
+                ? layout.metrics.ascender - layout.metrics.capHeight / 2 : layout.height / 2
         }
         let s = Double(scale)
         let px = Int((point.x * s).rounded())
@@ -250,7 +253,8 @@ extension Canvas {
             x0: clip.map { max(0, Int(($0.x * s).rounded())) } ?? 0,
             y0: clip.map { max(0, Int(($0.y * s).rounded())) } ?? 0,
             x1: clip.map { min(pixelWidth, Int(($0.maxX * s).rounded())) } ?? pixelWidth,
-            y1: clip.map { min(pixelHeight, Int(($0.maxY * s).rounded())) } ?? pixelHeight)
+            y1: clip.map { min(pixelHeight, Int(($0.maxY * s).rounded())) } ?? pixelHeight
+        )
         for (lineIndex, line) in layout.lines.enumerated() {
             let lineWidth = layout.lineWidths[lineIndex]
             let shift: Int
@@ -269,7 +273,8 @@ extension Canvas {
                         guard value > 0 else { continue }
                         let column = rotated ? px + v0 + gy : px + u0 + gx
                         let row = rotated ? py - (u0 + gx) - 1 : py + v0 + gy
-                        guard column >= bounds.x0, column < bounds.x1, row >= bounds.y0, row < bounds.y1 else {
+                        guard column >= bounds.x0, column < bounds.x1, row >= bounds.y0, row < bounds.y1
+                        else {
                             continue
                         }
                         blend(column: column, row: row, color: color, coverage: Double(value) / 255)

@@ -99,8 +99,10 @@ public struct Ticks: Sendable, Hashable {
                     minor: minor.filter { !values.contains($0) })
             }
             let fallback = linear(lower, upper, count: count)
-            return Ticks(values: fallback.values.filter { $0 > 0 }, labels: fallback.labels.enumerated()
-                .filter { fallback.values[$0.offset] > 0 }.map(\.element), minor: [])
+            return Ticks(
+                values: fallback.values.filter { $0 > 0 },
+                labels: fallback.labels.enumerated()
+                    .filter { fallback.values[$0.offset] > 0 }.map(\.element), minor: [])
         }
         var stride = 1
         while (decades + stride - 1) / stride > max(count, 2) { stride += 1 }

@@ -24,7 +24,10 @@ import _TestSupport
 
     @Test func thaiMarks() throws {
         let chart = try lineChart(
-            [Series(name: "น้ำหนัก ปี่ ป่า ฟ้า", y: [1, 3, 2, 4]), Series(name: "ญู ฐุ ฎุ ที่นี่ ผู้ใหญ่", y: [2, 1, 3, 2])],
+            [
+                Series(name: "น้ำหนัก ปี่ ป่า ฟ้า", y: [1, 3, 2, 4]),
+                Series(name: "ญู ฐุ ฎุ ที่นี่ ผู้ใหญ่", y: [2, 1, 3, 2]),
+            ],
             title: "กี่ ปิ่น ฝั่ง ฟื้น กำ ค่ำ น้ำ ป่ำ ตั้ง อึ้ง", xLabel: "ขั้นตอน (steps)", yLabel: "ค่าความสูญเสีย",
             width: 480, height: 300)
         expectGolden(chart.png, named: "thai-marks.png")
@@ -34,7 +37,8 @@ import _TestSupport
         let steps = (5..<300).map(Double.init)
         let train = steps.map { 0.3 + 2 * exp(-$0 / 60) + 0.05 * sin($0 / 3) }
         let chart = try plotLoss(
-            trainSteps: steps, trainLosses: train, validSteps: [100, 200, 300], validLosses: [0.9, 0.55, 0.42],
+            trainSteps: steps, trainLosses: train, validSteps: [100, 200, 300],
+            validLosses: [0.9, 0.55, 0.42],
             epochEnds: [100, 200])
         expectGolden(chart.png, named: "plot-loss.png")
     }
@@ -42,7 +46,9 @@ import _TestSupport
     @Test func sched() throws {
         let n = 200
         let pct = 0.25
-        func cosine(_ a: Double, _ b: Double, _ p: Double) -> Double { a + (1 + cos(.pi * (1 - p))) * (b - a) / 2 }
+        func cosine(_ a: Double, _ b: Double, _ p: Double) -> Double {
+            a + (1 + cos(.pi * (1 - p))) * (b - a) / 2
+        }
         var lrs: [Double] = []
         var moms: [Double] = []
         for i in 0..<n {
@@ -71,19 +77,23 @@ import _TestSupport
         let titles = [
             "Misérables, Les (1995)", "Señorita", "Café au Lait", "Titanic (1997)", "Star Wars (1977)",
             "Fargo (1996)", "Scream (1996)", "Contact (1997)", "Liar Liar (1997)", "Air Force One (1997)",
-            "English Patient, The (1996)", "Toy Story (1995)", "Return of the Jedi (1983)", "Godfather, The (1972)",
+            "English Patient, The (1996)", "Toy Story (1995)", "Return of the Jedi (1983)",
+            "Godfather, The (1972)",
         ]
         let x = titles.indices.map { sin(Double($0) * 1.7) * 2 }
         let y = titles.indices.map { cos(Double($0) * 2.3) * 1.5 + Double($0) * 0.05 }
         let chart = try scatterChart(
-            [Series(x: x, y: y, pointLabels: titles)], title: "Movie factors (PCA)", xLabel: "PC 1", yLabel: "PC 2")
+            [Series(x: x, y: y, pointLabels: titles)], title: "Movie factors (PCA)", xLabel: "PC 1",
+            yLabel: "PC 2")
         expectGolden(chart.png, named: "scatter-labels.png")
     }
 
     @Test func scatterSeries() throws {
-        let a = Series(name: "class A", x: (0..<30).map { Double($0) / 10 }, y: (0..<30).map { sin(Double($0)) })
+        let a = Series(
+            name: "class A", x: (0..<30).map { Double($0) / 10 }, y: (0..<30).map { sin(Double($0)) })
         let b = Series(
-            name: "class B", x: (0..<30).map { Double($0) / 10 + 0.05 }, y: (0..<30).map { cos(Double($0)) + 2 },
+            name: "class B", x: (0..<30).map { Double($0) / 10 + 0.05 },
+            y: (0..<30).map { cos(Double($0)) + 2 },
             marker: .triangle)
         let c = Series(
             name: "class C", x: (0..<30).map { Double($0) / 12 }, y: (0..<30).map { Double($0) / 10 - 1.5 },
@@ -119,7 +129,8 @@ import _TestSupport
         let chart = try plotConfusionMatrix(matrix, classes: classes)
         expectGolden(chart.png, named: "confusion-matrix.png")
         let names = try plotConfusionMatrix(
-            [[50, 3, 1], [4, 61, 0], [2, 8, 35]], classes: ["T-shirt/top", "Trouser", "Pullover"], normalize: true)
+            [[50, 3, 1], [4, 61, 0], [2, 8, 35]], classes: ["T-shirt/top", "Trouser", "Pullover"],
+            normalize: true)
         expectGolden(names.png, named: "confusion-matrix-normalized.png")
     }
 
@@ -149,7 +160,8 @@ import _TestSupport
     @Test func topLosses() throws {
         let images = (0..<6).map(Fixtures.ring)
         let chart = try plotTopLosses(
-            images: images, predicted: ["3", "8", "5", "1", "7", "9"], actual: ["8", "3", "6", "7", "1", "4"],
+            images: images, predicted: ["3", "8", "5", "1", "7", "9"],
+            actual: ["8", "3", "6", "7", "1", "4"],
             losses: [4.51, 3.98, 3.2, 2.75, 2.1, 1.88], probabilities: [0.97, 0.91, 0.88, 0.84, 0.8, 0.62])
         expectGolden(chart.png, named: "top-losses.png")
     }
@@ -176,7 +188,9 @@ import _TestSupport
             [
                 Series(name: "SGD", x: x, y: x.map { 10 * exp(-$0 / 10) + 0.01 }),
                 Series(name: "Adam", x: x, y: x.map { 5 * exp(-$0 / 5) + 0.005 }, dash: [6, 3]),
-                Series(name: "samples", x: [10, 20, 30, 40], y: [1, 0.2, 0.05, 0.02], lineWidth: 1, marker: .diamond),
+                Series(
+                    name: "samples", x: [10, 20, 30, 40], y: [1, 0.2, 0.05, 0.02], lineWidth: 1,
+                    marker: .diamond),
             ], title: "loss (log scale)", xLabel: "epoch", yLabel: "loss", yScale: .log,
             marks: [PointMark(x: 25, y: 0.09, label: "plateau", inLegend: false)])
         expectGolden(chart.png, named: "lines-log-y.png")

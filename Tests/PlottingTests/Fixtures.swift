@@ -18,7 +18,8 @@ enum Fixtures {
         var pixels = [UInt8](repeating: 0, count: 28 * 28)
         for y in 0..<28 {
             for x in 0..<28 {
-                let d = ((Double(x) - 13.5) * (Double(x) - 13.5) + (Double(y) - 13.5) * (Double(y) - 13.5)).squareRoot()
+                let d = ((Double(x) - 13.5) * (Double(x) - 13.5) + (Double(y) - 13.5) * (Double(y) - 13.5))
+                    .squareRoot()
                 let v = max(0, 1 - abs(d - radius) / 2.5)
                 pixels[y * 28 + x] = UInt8((v * 255).rounded())
             }

@@ -81,7 +81,8 @@ import _TestSupport
         #expect(ThaiShaping.shape([0x0E1B, 0x0E34, 0x0E48], hasGlyph: all) == [0x0E1B, 0xF701, 0xF713])
         #expect(ThaiShaping.shape([0x0E1B, 0x0E48], hasGlyph: all) == [0x0E1B, 0xF705])
         // SARA AM after a tone: NIKHAHIT + SARA AA, tone stays high (น้ำ).
-        #expect(ThaiShaping.shape([0x0E19, 0x0E49, 0x0E33], hasGlyph: all) == [0x0E19, 0x0E49, 0x0E4D, 0x0E32])
+        #expect(
+            ThaiShaping.shape([0x0E19, 0x0E49, 0x0E33], hasGlyph: all) == [0x0E19, 0x0E49, 0x0E4D, 0x0E32])
         #expect(ThaiShaping.shape([0x0E01, 0x0E33], hasGlyph: all) == [0x0E01, 0x0E33])
         // Descenders: ญ loses its tail, ฎ pushes the lower vowel down.
         #expect(ThaiShaping.shape([0x0E0D, 0x0E39], hasGlyph: all) == [0xF70F, 0x0E39])
@@ -127,7 +128,9 @@ import _TestSupport
     }
 
     @Test func sameInputGivesSameBytes() throws {
-        let series = [Series(name: "a", x: [1, 2, 3], y: [3, 1, 2]), Series(name: "ข", x: [1, 2, 3], y: [1, 2, 3])]
+        let series = [
+            Series(name: "a", x: [1, 2, 3], y: [3, 1, 2]), Series(name: "ข", x: [1, 2, 3], y: [1, 2, 3]),
+        ]
         let first = try lineChart(series, title: "ทดสอบ")
         let second = try lineChart(series, title: "ทดสอบ")
         #expect(first.png == second.png)
@@ -170,7 +173,8 @@ import _TestSupport
         let font = try Font()
         var canvas = Canvas(width: 60, height: 100, scale: 1)
         canvas.drawText(
-            "Loss value", at: Point(x: 30, y: 50), font: font, size: 12, horizontal: .center, vertical: .center,
+            "Loss value", at: Point(x: 30, y: 50), font: font, size: 12, horizontal: .center,
+            vertical: .center,
             rotated: true)
         var rows: [Int] = []
         var columns: [Int] = []
@@ -198,7 +202,8 @@ import _TestSupport
         #expect(grey.samples == [0, 128, 255, 255])
         let planar = PlotImage(planarRGB: [1, 0, 0, 1, 0, 0], width: 2, height: 1)
         #expect(planar.samples == [255, 0, 0, 0, 255, 0])
-        #expect(PlotImage(rgb: [0, 127.5, 255], width: 1, height: 1, range: 0...255).samples == [0, 128, 255])
+        #expect(
+            PlotImage(rgb: [0, 127.5, 255], width: 1, height: 1, range: 0...255).samples == [0, 128, 255])
     }
 
     @Test func chartsRejectInconsistentData() {
