@@ -74,7 +74,9 @@ let package = Package(
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),
-        .testTarget(name: "LessonSourceTests", dependencies: ["LessonSource", "_TestSupport"]),
+        .testTarget(
+            name: "LessonSourceTests", dependencies: ["LessonSource", "_TestSupport"],
+            exclude: ["Fixtures", "__Snapshots__"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

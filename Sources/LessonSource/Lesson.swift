@@ -27,7 +27,7 @@ public struct Lesson: Hashable, Sendable {
 public struct FrontMatter: Hashable, Sendable {
     /// The lesson's title; the first heading stands in when absent.
     public var title: String?
-    /// The lesson seed that, with each cell id, seeds every random stream. Default 42.
+    /// The lesson seed (default 42); with each cell id it seeds every random stream.
     public var seed: UInt64
     /// The language code of the prose (`en`, `th`); the folder name stands in when absent.
     public var lang: String?

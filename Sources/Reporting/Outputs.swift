@@ -119,13 +119,39 @@ public struct CellReport: Hashable, Sendable {
     public var outputs: [CellOutput]
     /// Time and memory (not part of the manifest's deterministic bytes).
     public var telemetry: Telemetry?
+    /// For an `include=` cell: the source the runner read, shown in place of the fence's code.
+    public var includedSource: IncludedSource?
 
     /// Creates a cell report.
-    public init(cellID: String, status: CellStatus, outputs: [CellOutput] = [], telemetry: Telemetry? = nil) {
+    public init(
+        cellID: String, status: CellStatus, outputs: [CellOutput] = [], telemetry: Telemetry? = nil,
+        includedSource: IncludedSource? = nil
+    ) {
         self.cellID = cellID
         self.status = status
         self.outputs = outputs
         self.telemetry = telemetry
+        self.includedSource = includedSource
+    }
+}
+
+/// The Khru source an `include=` cell shows: a whole file or one declaration of it.
+public struct IncludedSource: Hashable, Sendable {
+    /// The file, relative to the package root (`Sources/Collab/DotProductBias.swift`).
+    public var path: String
+    /// The declaration shown, when the cell names a `symbol`.
+    public var symbol: String?
+    /// The code shown.
+    public var code: String
+    /// The line of `path` where `code` starts (for line numbers).
+    public var firstLine: Int
+
+    /// Creates an included source.
+    public init(path: String, symbol: String? = nil, code: String, firstLine: Int = 1) {
+        self.path = path
+        self.symbol = symbol
+        self.code = code
+        self.firstLine = firstLine
     }
 }
 

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Parses a lesson's Markdown into a ``Lesson`` with located diagnostics.
+public enum LessonParser {
+    /// Parses `text`, the contents of the lesson at `path`.
+    ///
+    /// Parsing never fails: problems come back as diagnostics (sorted by position) next to the best
+    /// lesson that could be read. Errors mean the lesson must not run; warnings are advice.
+    ///
+    /// - Parameters:
+    ///   - text: The Markdown.
+    ///   - path: The file as the user named it; every location carries it.
+    /// - Returns: The lesson and its diagnostics.
+    public static func parse(_ text: String, path: String) -> (Lesson, [Diagnostic]) {
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        let front = FrontMatterParser.parse(normalized, path: path)
+        var diagnostics = front.diagnostics
+        let lines = front.body.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        var blocks: [Block] = []
+        var headings: [(index: Int, level: Int, text: String, location: SourceLocation)] = []
+        var cellNumber = 0
+        var idDefinitions: [String: SourceLocation] = [:]
+
+        for block in CommonMark.blocks(front.body) {
+            let location = SourceLocation(file: path, line: block.line, column: block.column)
+            for html in block.rawHTML {
+                let at =
+                    html.line > 0
+                    ? SourceLocation(file: path, line: html.line, column: html.column) : location
+                diagnostics.append(Diagnostic(.warning, "raw HTML is left out of the report", at: at))
+            }
+            switch block.kind {
+            case .heading(let level, let text):
+                headings.append((blocks.count, level, text, location))
+                blocks.append(.heading(Heading(level: level, text: text, anchor: "", location: location)))
+            case .other(let html):
+                for nested in block.nestedCode where looksLikeCell(nested.info) {
+                    diagnostics.append(
+                        Diagnostic(
+                            .warning,
+                            "a cell inside a list or quote is shown, not run; move it to the top level",
+                            at: SourceLocation(file: path, line: nested.line, column: nested.column)))
+                }
+                blocks.append(.prose(Prose(html: html, location: location)))
+            case .code(let info, let literal):
+                let code = literal.hasSuffix("\n") ? String(literal.dropLast()) : literal
+                let lineBytes = block.line - 1 < lines.count ? lines[block.line - 1] : []
+                let fenceIndex = block.column - 1
+                let isFenced =
+                    fenceIndex < lineBytes.count
+                    && (lineBytes[fenceIndex] == 0x60 || lineBytes[fenceIndex] == 0x7E)
+                guard isFenced else {
+                    blocks.append(.listing(Listing(info: info, code: code, location: location)))
+                    continue
+                }
+                switch CellAttributeParser.parse(
+                    line: lineBytes, fenceColumn: block.column, location: location)
+                {
+                case .listing(let warnings):
+                    diagnostics += warnings
+                    blocks.append(.listing(Listing(info: info, code: code, location: location)))
+                case .cell(let cellInfo):
+                    cellNumber += 1
+                    diagnostics += cellInfo.diagnostics
+                    let id = cellInfo.id ?? "cell-\(cellNumber)"
+                    let idLocation = cellInfo.idLocation ?? location
+                    if let first = idDefinitions[id] {
+                        diagnostics.append(
+                            Diagnostic(
+                                .error, "duplicate cell id '\(id)'", at: idLocation,
+                                notes: [Diagnostic(.note, "'\(id)' is first used here", at: first)]))
+                    } else {
+                        idDefinitions[id] = idLocation
+                    }
+                    if cellInfo.attributes.include != nil, !code.isEmpty {
+                        diagnostics.append(
+                            Diagnostic(
+                                .warning, "an include cell shows its file; the code in the fence is ignored",
+                                at: location.offset(lines: 1, column: block.column)))
+                    }
+                    let cell = Cell(
+                        id: id, code: code, attributes: cellInfo.attributes, location: location,
+                        codeLocation: location.offset(lines: 1, column: block.column))
+                    blocks.append(.cell(cell))
+                }
+            }
+        }
+
+        let anchors = Anchors.unique(headings.map(\.text), reserved: Set(idDefinitions.keys))
+        for (heading, anchor) in zip(headings, anchors) {
+            blocks[heading.index] = .heading(
+                Heading(level: heading.level, text: heading.text, anchor: anchor, location: heading.location))
+        }
+        let sorted = diagnostics.enumerated().sorted { lhs, rhs in
+            (lhs.element.location.line, lhs.element.location.column, lhs.offset)
+                < (rhs.element.location.line, rhs.element.location.column, rhs.offset)
+        }
+        let lesson = Lesson(path: path, frontMatter: front.frontMatter, blocks: blocks)
+        return (lesson, sorted.map(\.element))
+    }
+
+    /// Reads and parses the lesson at `path`.
+    ///
+    /// - Returns: The lesson and its diagnostics.
+    /// - Throws: A ``Diagnostic`` located at `path:1:1` when the file cannot be read or is not UTF-8.
+    public static func parse(fileAt path: String) throws -> (Lesson, [Diagnostic]) {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? "the file is missing or unreadable"
+            throw Diagnostic(.error, "cannot read lesson: \(reason)", at: start)
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw Diagnostic(.error, "cannot read lesson: the file is not valid UTF-8", at: start)
+        }
+        return parse(text, path: path)
+    }
+
+    /// Whether a nested fence's info string would make a cell at the top level.
+    private static func looksLikeCell(_ info: String) -> Bool {
+        info.hasPrefix("swift") && info.contains("{")
+    }
+}
