@@ -189,7 +189,7 @@ public struct Registry {
             kind = .staticMethod
         } else if parsed.name == "init" {
             kind = .initializer
-            checkType(.named(parsed.owner ?? ""), result, in: signature, what: "result")
+            checkType(.named(parsed.owner ?? ""), result.unwrapped, in: signature, what: "result")
         } else if let owner = parsed.owner {
             kind = parsed.name == "subscript" ? .subscriptAccess : .method
             precondition(
