@@ -66,6 +66,13 @@ func matchArguments(
         }
         let argument = arguments[index]
         if let failure = unknownLabel(argument) { return .failure(failure) }
+        let later = parameters.drop { $0.name != parameter.name || $0.label != parameter.label }.dropFirst()
+        if argument.label != nil, later.contains(where: { $0.label == argument.label }) {
+            return .failure(
+                MatchFailure(
+                    message: "missing argument for parameter '\(parameter.displayName)' in call to '\(callee)'",
+                    location: location, progress: index))
+        }
         let message: String
         switch (argument.label, parameter.label) {
         case (nil, let expected?): message = "missing argument label '\(expected):' in call to '\(callee)'"
@@ -103,9 +110,11 @@ func closest(to name: String, among candidates: [String]) -> String? {
         let other = candidate.lowercased()
         var distance = editDistance(lowered, other)
         let limit = max(2, name.count / 3)
-        if distance > limit {
-            guard lowered.count >= 2, other.hasPrefix(lowered) || lowered.hasPrefix(other) else { continue }
-            distance = limit + 1
+        let sharesPrefix = lowered.count >= 2 && (other.hasPrefix(lowered) || lowered.hasPrefix(other))
+        if sharesPrefix {
+            distance = min(distance, 1)
+        } else if distance > limit {
+            continue
         }
         if best.map({ distance < $0.1 }) ?? true { best = (candidate, distance) }
     }
