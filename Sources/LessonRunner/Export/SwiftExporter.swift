@@ -42,7 +42,7 @@ public enum SwiftExporter {
 
     private static func function(for lesson: Lesson) -> String {
         let name = "lesson_" + LessonExecutor.slug(of: lesson).map { $0.isLetter || $0.isNumber ? $0 : "_" }
-        var lines = ["// \(lesson.path)", "@Sendable func \(String(name))() async throws {"]
+        var lines = ["// \(lesson.path)", "func \(String(name))() async throws {"]
         var depth = 0
         for cell in lesson.cells {
             let reason =
@@ -68,7 +68,8 @@ public enum SwiftExporter {
     static func wrapLastExpression(_ code: String) -> String {
         let tree = Parser.parse(source: code)
         guard let last = tree.statements.last, case .expr(let expression) = last.item,
-            !expression.is(MacroExpansionExprSyntax.self)
+            !expression.is(MacroExpansionExprSyntax.self),
+            expression.as(FunctionCallExprSyntax.self)?.calledExpression.trimmedDescription != "print"
         else { return code }
         if let sequence = expression.as(SequenceExprSyntax.self),
             sequence.elements.contains(where: { element in

@@ -28,6 +28,11 @@ func matchArguments(
     let labels = parameters.compactMap(\.label)
     func unknownLabel(_ argument: Argument) -> MatchFailure? {
         guard let label = argument.label, !labels.contains(label) else { return nil }
+        if labels.isEmpty {
+            return MatchFailure(
+                message: "extraneous argument label '\(label):' in call to '\(callee)'", location: argument.location,
+                progress: index)
+        }
         return MatchFailure(
             message: "'\(callee)' has no argument '\(label)'\(didYouMean(label, among: labels))",
             location: argument.location, progress: index)
