@@ -11,6 +11,8 @@ public struct LessonExecutor {
     public var withCellSeed: (CellSeed, () -> Void) -> Void
     /// Live progress lines for the terminal (never in the report).
     public var progress: ((String) -> Void)?
+    /// The folder `include=` paths are relative to; `nil` finds the `Package.swift` above the lesson.
+    public var packageRoot: String?
 
     /// Creates an executor over `registry`.
     public init(registry: Registry, progress: ((String) -> Void)? = nil) {
@@ -30,7 +32,7 @@ public struct LessonExecutor {
     /// Runs `lesson`; never throws: failures are in the report.
     public func run(_ lesson: Lesson) -> Run {
         let lessonDirectory = (lesson.path as NSString).deletingLastPathComponent
-        let packageRoot = PackageRoot.find(from: lessonDirectory)
+        let packageRoot = self.packageRoot ?? PackageRoot.find(from: lessonDirectory)
         var reports: [String: CellReport] = [:]
         var unavailable: [String: String] = [:]
         let interpreter = Interpreter(
