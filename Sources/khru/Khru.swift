@@ -38,7 +38,9 @@ struct LessonPaths: ParsableArguments {
     func files() throws -> [String] {
         do {
             let files = try LessonFiles.find(paths)
-            if files.isEmpty { throw ValidationError("no lessons (*.md) under \(paths.joined(separator: " "))") }
+            if files.isEmpty {
+                throw ValidationError("no lessons (*.md) under \(paths.joined(separator: " "))")
+            }
             return files
         } catch let error as StepError {
             throw ValidationError(error.message)
@@ -77,7 +79,7 @@ extension Khru {
             for (index, path) in try lessons.files().enumerated() {
                 eprint("[\(index + 1)] \(path)")
                 let (lesson, diagnostics) = parseLesson(path)
-                diagnostics.forEach { eprint($0.description) }
+                for diagnostic in diagnostics { eprint(diagnostic.description) }
                 guard let lesson else {
                     failed = true
                     continue
@@ -125,7 +127,7 @@ extension Khru {
                 }
                 tally.add(executor.run(lesson).report)
             }
-            tally.failures.forEach { print($0) }
+            for failure in tally.failures { print(failure) }
             print(tally.summary)
             if tally.failed > 0 { throw ExitCode.failure }
         }
@@ -150,9 +152,11 @@ extension Khru {
                 if let lesson { parsed.append(lesson) }
             }
             diagnostics += LessonChecks.check(parsed, registry: .standard())
-            diagnostics.forEach { print($0.description) }
+            for diagnostic in diagnostics { print(diagnostic.description) }
             let errors = diagnostics.filter { $0.severity == .error }.count
-            print("\(parsed.count) lesson\(parsed.count == 1 ? "" : "s") checked, \(errors) error\(errors == 1 ? "" : "s")")
+            print(
+                "\(parsed.count) lesson\(parsed.count == 1 ? "" : "s") checked, \(errors) error\(errors == 1 ? "" : "s")"
+            )
             if errors > 0 { throw ExitCode.failure }
         }
     }
@@ -190,24 +194,27 @@ extension Khru {
     struct ExportSwift: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-swift",
-            abstract: "Write every runnable cell as Swift, one function per lesson, for a compile-check target.",
+            abstract:
+                "Write every runnable cell as Swift, one function per lesson, for a compile-check target.",
             discussion: "With --check, exits 1 when the file differs from what would be generated.")
 
         @OptionGroup var lessons: LessonPaths
         @Option(help: "The Swift file to write.") var output: String
-        @Option(name: .customLong("import"), help: "A module to import (repeatable).") var imports: [String] = []
+        @Option(name: .customLong("import"), help: "A module to import (repeatable).") var imports: [String] =
+            []
         @Flag(help: "Only compare with the existing file.") var check = false
 
         func run() throws {
             var parsed: [Lesson] = []
             for path in try lessons.files() {
                 let (lesson, diagnostics) = parseLesson(path)
-                diagnostics.forEach { eprint($0.description) }
+                for diagnostic in diagnostics { eprint(diagnostic.description) }
                 guard let lesson else { throw ExitCode.failure }
                 parsed.append(lesson)
             }
             let command =
-                (["khru export-swift"] + lessons.paths + ["--output", output] + imports.flatMap { ["--import", $0] })
+                (["khru export-swift"] + lessons.paths + ["--output", output]
+                + imports.flatMap { ["--import", $0] })
                 .joined(separator: " ")
             let text = SwiftExporter.source(for: parsed, imports: imports, command: command)
             if check {

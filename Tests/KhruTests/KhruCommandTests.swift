@@ -46,7 +46,8 @@ private func lessonFolder(_ markdown: String) throws -> URL {
 
     @Test func checkReportsEveryProblemAndFails() throws {
         let root = try lessonFolder(
-            "# T\n\n```swift {#a}\nlet x = mx(1, 2)\nlet y = min(1, b: 2)\n```\n\n```swift {#b}\nwhile true {}\n```\n")
+            "# T\n\n```swift {#a}\nlet x = mx(1, 2)\nlet y = min(1, b: 2)\n```\n\n```swift {#b}\nwhile true {}\n```\n"
+        )
         let result = try khru(["check", "lessons"], in: root)
         #expect(result.status == 1)
         #expect(
@@ -61,7 +62,8 @@ private func lessonFolder(_ markdown: String) throws -> URL {
 
     @Test func testPrintsFailuresAndTotals() throws {
         let root = try lessonFolder(
-            "# T\n\n```swift {#a}\nlet x = 2\n#expect(x * 2 == 4)\n#expect(x > 5)\n```\n\n```swift {#b .error}\nlet y = x\n```\n")
+            "# T\n\n```swift {#a}\nlet x = 2\n#expect(x * 2 == 4)\n#expect(x > 5)\n```\n\n```swift {#b .error}\nlet y = x\n```\n"
+        )
         let result = try khru(["test", "lessons"], in: root)
         #expect(result.status == 1)
         let lines = result.output.split(separator: "\n").map(String.init)
@@ -89,6 +91,8 @@ private func lessonFolder(_ markdown: String) throws -> URL {
     @Test func stepsListsTheBasics() throws {
         let result = try khru(["steps"])
         #expect(result.status == 0)
-        #expect(result.output.contains("  print(_ items: Any...)\n      Prints values under the cell, separated by spaces."))
+        #expect(
+            result.output.contains(
+                "  print(_ items: Any...)\n      Prints values under the cell, separated by spaces."))
     }
 }

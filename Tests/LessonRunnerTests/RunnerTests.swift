@@ -31,10 +31,13 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
     }
 
     @Test func everyCellEndsAsExpected() {
-        let statuses = report.lesson.cells.map { "\($0.id): \(report.cells[$0.id].map { "\($0.status)" } ?? "-")" }
+        let statuses = report.lesson.cells.map {
+            "\($0.id): \(report.cells[$0.id].map { "\($0.status)" } ?? "-")"
+        }
         #expect(
             statuses == [
-                "literals: passed", "operators: passed", "objects: passed", "structs: passed", "closures: passed",
+                "literals: passed", "operators: passed", "objects: passed", "structs: passed",
+                "closures: passed",
                 "table: passed", "picture: passed", "sketch: shown", "boom: failedAsExpected", "slow: passed",
                 "cell-11: shown",
             ])
@@ -59,10 +62,17 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
     }
 
     @Test func closuresCallBackIntoTheInterpreter() {
-        #expect(outputs(report, "closures") == [.text("[2.0, 5.0, 8.0] 9.0 [data/train/a.png, data/train/b.png] \"cat\" true loaded pets")].map { output in
-            // print shows strings inside arrays quoted, top-level strings plain
-            output
-        } || outputs(report, "closures") == [.text("[2.0, 5.0, 8.0] 9.0 [data/train/a.png, data/train/b.png] cat true loaded pets")])
+        #expect(
+            outputs(report, "closures")
+                == [
+                    .text("[2.0, 5.0, 8.0] 9.0 [data/train/a.png, data/train/b.png] \"cat\" true loaded pets")
+                ].map { output in
+                    // print shows strings inside arrays quoted, top-level strings plain
+                    output
+                }
+                || outputs(report, "closures") == [
+                    .text("[2.0, 5.0, 8.0] 9.0 [data/train/a.png, data/train/b.png] cat true loaded pets")
+                ])
     }
 
     @Test func richValuesDisplayAsTableAndImage() throws {
@@ -86,12 +96,17 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
     }
 
     @Test func includeShowsTheSymbolWithItsDocComment() {
-        #expect(report.cells["cell-11"]?.includedSource?.code == "/// A toy.\n/// Two lines of doc.\nstruct Toy {\n    var name: String\n}")
+        #expect(
+            report.cells["cell-11"]?.includedSource?.code
+                == "/// A toy.\n/// Two lines of doc.\nstruct Toy {\n    var name: String\n}")
         #expect(report.cells["cell-11"]?.includedSource?.firstLine == 3)
     }
 
     @Test func errorCellRendersItsLocatedError() {
-        #expect(errors(report, "boom") == ["\(report.lesson.path):83:5: error: 'explode' failed: exploded: on purpose"])
+        #expect(
+            errors(report, "boom") == [
+                "\(report.lesson.path):83:5: error: 'explode' failed: exploded: on purpose"
+            ])
     }
 
     @Test func telemetryIsMeasured() throws {
@@ -108,18 +123,27 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
 @Suite struct CellErrorTests {
     @Test func unknownStepSuggestsTheClosestName() {
         let report = run(cell("let c = Countr(start: 1)"))
-        #expect(errors(report) == ["lessons/en/01-sample.md:4:9: error: cannot find 'Countr' in scope; did you mean 'Counter'?"])
+        #expect(
+            errors(report) == [
+                "lessons/en/01-sample.md:4:9: error: cannot find 'Countr' in scope; did you mean 'Counter'?"
+            ])
         #expect(report.cells["c"]?.status == .failed)
     }
 
     @Test func wrongLabelSuggestsTheParameter() {
         let report = run(cell("let c = Counter()\nc.increment(bye: 2)"))
-        #expect(errors(report) == ["lessons/en/01-sample.md:5:13: error: 'increment' has no argument 'bye'; did you mean 'by'?"])
+        #expect(
+            errors(report) == [
+                "lessons/en/01-sample.md:5:13: error: 'increment' has no argument 'bye'; did you mean 'by'?"
+            ])
     }
 
     @Test func wrongTypeNamesTheParameter() {
         let report = run(cell("let c = Counter(start: \"two\")"))
-        #expect(errors(report) == ["lessons/en/01-sample.md:4:24: error: cannot convert String to Int for 'start'"])
+        #expect(
+            errors(report) == [
+                "lessons/en/01-sample.md:4:24: error: cannot convert String to Int for 'start'"
+            ])
     }
 
     @Test func failingExpectRecordsTheOperands() {
@@ -154,7 +178,8 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
     }
 
     @Test func dependentCellsAreSkippedAndTheReportIsComplete() {
-        let text = "# T\n\n```swift {#a}\nlet c = Countr()\n```\n\n```swift {#b}\nc.increment()\n```\n\n```swift {#d}\nlet z = 1\n```\n"
+        let text =
+            "# T\n\n```swift {#a}\nlet c = Countr()\n```\n\n```swift {#b}\nc.increment()\n```\n\n```swift {#d}\nlet z = 1\n```\n"
         let report = run(text)
         #expect(report.cells["a"]?.status == .failed)
         #expect(report.cells["b"]?.status == .skipped(reason: "needs 'c', which cell 'a' did not define"))
@@ -169,13 +194,20 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
 
     @Test func letCannotBeReassigned() {
         let report = run(cell("let x = 1\nx = 2"))
-        #expect(errors(report) == ["lessons/en/01-sample.md:5:1: error: cannot assign to value: 'x' is a 'let' constant"])
+        #expect(
+            errors(report) == [
+                "lessons/en/01-sample.md:5:1: error: cannot assign to value: 'x' is a 'let' constant"
+            ])
     }
 
     @Test func missingIncludeIsALocatedError() throws {
-        let path = try SampleLesson.install(markdown: "# T\n\n```swift {include=\"Sources/Nope.swift\"}\n```\n")
+        let path = try SampleLesson.install(
+            markdown: "# T\n\n```swift {include=\"Sources/Nope.swift\"}\n```\n")
         let report = LessonExecutor(registry: .toys()).run(try LessonParser.parse(fileAt: path).0).report
-        #expect(errors(report, "cell-1") == ["\(path):3:1: error: include=\"Sources/Nope.swift\": no such file in the package"])
+        #expect(
+            errors(report, "cell-1") == [
+                "\(path):3:1: error: include=\"Sources/Nope.swift\": no such file in the package"
+            ])
     }
 }
 
@@ -193,7 +225,8 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
             c.incremnt()
             ```
             """
-        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .toys()).map(\.description)
+        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .toys()).map(
+            \.description)
         #expect(
             diagnostics == [
                 "lessons/en/01-sample.md:4:17: error: 'Counter' has no argument 'strat'; did you mean 'start'?",
@@ -204,7 +237,8 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
 
     @Test func typesFlowThroughBindingsAndMissingArgumentsAreFound() {
         let text = cell("let m = Model(depth: 2)\nlet w = Arch.small.width\nlet s: String = w")
-        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .toys()).map(\.description)
+        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .toys()).map(
+            \.description)
         #expect(
             diagnostics == [
                 "lessons/en/01-sample.md:4:9: error: missing argument for parameter 'arch' in call to 'Model'",
@@ -224,7 +258,10 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
 @Suite struct RegistryTests {
     @Test func stepsReferenceListsSignaturesAndDocs() {
         let text = StepsReference.text(.toys())
-        #expect(text.contains("Counter — A counter shared by reference.\n  Counter(start: Int = 0) -> Counter\n      A counter."))
+        #expect(
+            text.contains(
+                "Counter — A counter shared by reference.\n  Counter(start: Int = 0) -> Counter\n      A counter."
+            ))
         #expect(text.contains("  Counter.step: Int { get set }\n      The default increment."))
         #expect(text.contains("  func /(_ lhs: Path, _ rhs: String) -> Path\n      Appends a component."))
     }

@@ -69,7 +69,9 @@ struct Row: LibraryValue {
 /// A value that displays as a table.
 struct ToyTable: LibraryValue, CellDisplayable {
     var cellOutput: CellOutput {
-        .table(Table(kind: "frame", columns: ["name", "value"], rows: [["a", "1"], ["b", "2"]], caption: "2 rows"))
+        .table(
+            Table(
+                kind: "frame", columns: ["name", "value"], rows: [["a", "1"], ["b", "2"]], caption: "2 rows"))
     }
 }
 
@@ -125,7 +127,8 @@ extension Registry {
             (counter: Counter, amount: Int?) in counter.increment(by: amount)
         }
         registry.property("Counter.count: Int", doc: "The count.") { (counter: Counter) in counter.count }
-        registry.property("Counter.step: Int", doc: "The default increment.", get: { (c: Counter) in c.step }) {
+        registry.property("Counter.step: Int", doc: "The default increment.", get: { (c: Counter) in c.step })
+        {
             (counter: inout Counter, step: Int) in counter.step = step
         }
         registry.bind("Counter.report()", doc: "Shows the count as text and a table.") {
@@ -140,20 +143,28 @@ extension Registry {
         registry.property("Vec.scale: Double", doc: "The scale.", get: { (v: Vec) in v.scale }) {
             (v: inout Vec, scale: Double) in v.scale = scale
         }
-        registry.bind("Vec.scaled(by factor: Double)", doc: "A scaled copy.") { (v: Vec, f: Double) in v.scaled(by: f) }
+        registry.bind("Vec.scaled(by factor: Double)", doc: "A scaled copy.") { (v: Vec, f: Double) in
+            v.scaled(by: f)
+        }
         registry.bind("Path(_ text: String)", doc: "A path.") { (text: String) in Path(text) }
-        registry.bind("/(_ lhs: Path, _ rhs: String)", doc: "Appends a component.") { (p: Path, s: String) in p / s }
+        registry.bind("/(_ lhs: Path, _ rhs: String)", doc: "Appends a component.") { (p: Path, s: String) in
+            p / s
+        }
         registry.constant("Arch.small: Arch", doc: "An 8-wide architecture.") { Arch.small }
-        registry.bind("static Arch.custom(width: Int)", doc: "An architecture of a given width.") { (w: Int) in
+        registry.bind("static Arch.custom(width: Int)", doc: "An architecture of a given width.") {
+            (w: Int) in
             Arch.custom(width: w)
         }
         registry.property("Arch.width: Int", doc: "The width.") { (a: Arch) in a.width }
-        registry.bind("Model(arch: Arch, depth: Int = 2)", doc: "A model.") { (a: Arch, d: Int) in Model(arch: a, depth: d) }
+        registry.bind("Model(arch: Arch, depth: Int = 2)", doc: "A model.") { (a: Arch, d: Int) in
+            Model(arch: a, depth: d)
+        }
         registry.property("Model.parameters: Int", doc: "The parameter count.") { (m: Model) in m.parameters }
         registry.bind("Row(fname: String, labels: String)", doc: "A row.") { (f: String, l: String) in
             Row(fname: f, labels: l)
         }
-        registry.bind("Row.subscript(_ key: String)", doc: "A column's value.") { (r: Row, k: String) in r[k] }
+        registry.bind("Row.subscript(_ key: String)", doc: "A column's value.") { (r: Row, k: String) in r[k]
+        }
         registry.bind("showTable()", doc: "A table.") { () in showTable() }
         registry.bind("plot()", doc: "A picture.") { () in plot() }
         registry.bind("apply(_ values: [Double], _ transform: (Double) -> Double)", doc: "Maps values.") {
@@ -167,7 +178,9 @@ extension Registry {
             return CellTuple(a, b)
         }
         registry.bind("explode(_ reason: String)", doc: "Throws.") { (reason: String) in try explode(reason) }
-        registry.bind("load(_ name: String)", doc: "Loads (async in Swift).") { (name: String) in "loaded \(name)" }
+        registry.bind("load(_ name: String)", doc: "Loads (async in Swift).") { (name: String) in
+            "loaded \(name)"
+        }
         return registry
     }
 }

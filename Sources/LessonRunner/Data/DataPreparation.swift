@@ -10,12 +10,16 @@ public struct DataPreparation: Sendable {
     public var prepare: @Sendable (_ dataDirectory: String) throws -> String
 
     /// Creates a preparation.
-    public init(name: String, doc: String, prepare: @escaping @Sendable (_ dataDirectory: String) throws -> String) {
+    public init(
+        name: String, doc: String, prepare: @escaping @Sendable (_ dataDirectory: String) throws -> String
+    ) {
         self.name = name
         self.doc = doc
         self.prepare = prepare
     }
 
-    /// Every dataset preparation, in the order `khru data` runs them. Add entries here.
+    /// Every dataset preparation, in the order `khru data` runs them.
+    ///
+    /// Add entries here.
     public static let all: [DataPreparation] = []
 }

@@ -17,6 +17,7 @@ public enum SwiftExporter {
     ///   - lessons: The lessons, in any order (output is sorted by path).
     ///   - imports: Modules to import besides `Testing` (for `#expect`).
     ///   - command: The command that regenerates the file, quoted in its header.
+    /// - Returns: The Swift source, byte-identical for the same lessons.
     public static func source(for lessons: [Lesson], imports: [String], command: String) -> String {
         var seen: Set<String> = []
         let ordered = lessons.sorted { a, b in
@@ -47,7 +48,8 @@ public enum SwiftExporter {
         for cell in lesson.cells {
             let reason =
                 cell.attributes.include != nil
-                ? "include=" : cell.attributes.norun ? ".norun" : cell.attributes.expectsError ? ".error" : nil
+                ? "include="
+                : cell.attributes.norun ? ".norun" : cell.attributes.expectsError ? ".error" : nil
             if let reason {
                 lines.append("    // cell \(cell.id): \(reason), not compiled")
                 continue
@@ -55,7 +57,8 @@ public enum SwiftExporter {
             lines.append("    // cell \(cell.id) (\(cell.location.file):\(cell.location.line))")
             lines.append("    do {")
             depth += 1
-            for line in wrapLastExpression(cell.code).split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in wrapLastExpression(cell.code).split(separator: "\n", omittingEmptySubsequences: false)
+            {
                 lines.append(line.isEmpty ? "" : "        " + line)
             }
         }
@@ -74,13 +77,17 @@ public enum SwiftExporter {
         if let sequence = expression.as(SequenceExprSyntax.self),
             sequence.elements.contains(where: { element in
                 element.is(AssignmentExprSyntax.self)
-                    || (element.as(BinaryOperatorExprSyntax.self).map { $0.operator.text.hasSuffix("=") && !["==", "!=", "<=", ">="].contains($0.operator.text) } ?? false)
+                    || (element.as(BinaryOperatorExprSyntax.self).map {
+                        $0.operator.text.hasSuffix("=")
+                            && !["==", "!=", "<=", ">="].contains($0.operator.text)
+                    } ?? false)
             })
         {
             return code
         }
         let offset = expression.positionAfterSkippingLeadingTrivia.utf8Offset
         let bytes = Array(code.utf8)
-        return String(decoding: bytes[..<offset], as: UTF8.self) + "_ = " + String(decoding: bytes[offset...], as: UTF8.self)
+        return String(decoding: bytes[..<offset], as: UTF8.self) + "_ = "
+            + String(decoding: bytes[offset...], as: UTF8.self)
     }
 }

@@ -21,7 +21,8 @@ struct MatchFailure: Error {
 /// Matches a call's arguments to parameters by Swift's rules: in order, labels exact, defaulted
 /// parameters may be left out, a trailing closure fills the next function-typed parameter.
 func matchArguments(
-    _ arguments: [Argument], to parameters: [StepParameter], callee: String, at location: LessonSource.SourceLocation
+    _ arguments: [Argument], to parameters: [StepParameter], callee: String,
+    at location: LessonSource.SourceLocation
 ) -> Result<[ArgumentSlot], MatchFailure> {
     var slots: [ArgumentSlot] = []
     var index = 0
@@ -30,7 +31,8 @@ func matchArguments(
         guard let label = argument.label, !labels.contains(label) else { return nil }
         if labels.isEmpty {
             return MatchFailure(
-                message: "extraneous argument label '\(label):' in call to '\(callee)'", location: argument.location,
+                message: "extraneous argument label '\(label):' in call to '\(callee)'",
+                location: argument.location,
                 progress: index)
         }
         return MatchFailure(
@@ -53,7 +55,9 @@ func matchArguments(
             let argument = arguments[index]
             let isFunction: Bool
             if case .function = parameter.type { isFunction = true } else { isFunction = false }
-            if argument.label == parameter.label || (argument.isTrailingClosure && argument.label == nil && isFunction) {
+            if argument.label == parameter.label
+                || (argument.isTrailingClosure && argument.label == nil && isFunction)
+            {
                 slots.append(.argument(index))
                 index += 1
                 continue
@@ -66,7 +70,8 @@ func matchArguments(
         guard index < arguments.count else {
             return .failure(
                 MatchFailure(
-                    message: "missing argument for parameter '\(parameter.displayName)' in call to '\(callee)'",
+                    message:
+                        "missing argument for parameter '\(parameter.displayName)' in call to '\(callee)'",
                     location: location, progress: index))
         }
         let argument = arguments[index]
@@ -75,7 +80,8 @@ func matchArguments(
         if argument.label != nil, later.contains(where: { $0.label == argument.label }) {
             return .failure(
                 MatchFailure(
-                    message: "missing argument for parameter '\(parameter.displayName)' in call to '\(callee)'",
+                    message:
+                        "missing argument for parameter '\(parameter.displayName)' in call to '\(callee)'",
                     location: location, progress: index))
         }
         let message: String
@@ -83,7 +89,8 @@ func matchArguments(
         case (nil, let expected?): message = "missing argument label '\(expected):' in call to '\(callee)'"
         case (let have?, nil): message = "extraneous argument label '\(have):' in call to '\(callee)'"
         case (let have?, let expected?):
-            message = "incorrect argument label in call to '\(callee)' (have '\(have):', expected '\(expected):')"
+            message =
+                "incorrect argument label in call to '\(callee)' (have '\(have):', expected '\(expected):')"
         case (nil, nil): message = "unexpected argument in call to '\(callee)'"
         }
         return .failure(MatchFailure(message: message, location: argument.location, progress: index))
@@ -137,7 +144,8 @@ func editDistance(_ a: String, _ b: String) -> Int {
     for i in 1...a.count {
         current[0] = i
         for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
         }
         swap(&previous, &current)
     }

@@ -33,7 +33,8 @@ indirect enum Expr {
     var location: SourceLocation {
         switch self {
         case .int(_, let l), .double(_, let l), .string(_, let l), .bool(_, let l), .nilLiteral(let l),
-            .array(_, let l), .tuple(_, let l), .name(_, let l), .implicitMember(_, let l), .member(_, _, let l),
+            .array(_, let l), .tuple(_, let l), .name(_, let l), .implicitMember(_, let l),
+            .member(_, _, let l),
             .call(_, _, let l), .subscriptCall(_, _, let l), .closure(_, _, let l), .binary(_, _, _, let l),
             .prefix(_, _, let l), .expect(_, _, let l):
             l

@@ -67,11 +67,15 @@ struct Checker {
         }
     }
 
-    private mutating func bind(_ pattern: Pattern, _ type: CellType, isMutable: Bool, declaredHere: inout Set<String>) {
+    private mutating func bind(
+        _ pattern: Pattern, _ type: CellType, isMutable: Bool, declaredHere: inout Set<String>
+    ) {
         switch pattern {
         case .wildcard: return
         case .name(let name, let location):
-            if declaredHere.contains(name) { report("invalid redeclaration of '\(name)' in the same cell", at: location) }
+            if declaredHere.contains(name) {
+                report("invalid redeclaration of '\(name)' in the same cell", at: location)
+            }
             declaredHere.insert(name)
             names[name] = Name(type: type, isMutable: isMutable)
         case .tuple(let patterns, let location):
@@ -79,7 +83,9 @@ struct Checker {
             switch type {
             case .tuple(let elements) where elements.count == patterns.count: types = elements
             case .any: break
-            default: report("cannot destructure a value of type \(type) into \(patterns.count) names", at: location)
+            default:
+                report(
+                    "cannot destructure a value of type \(type) into \(patterns.count) names", at: location)
             }
             for (inner, elementType) in zip(patterns, types) {
                 bind(inner, elementType, isMutable: isMutable, declaredHere: &declaredHere)
@@ -95,12 +101,18 @@ struct Checker {
                 report(notFoundMessage(name, [:]), at: location)
                 return .any
             }
-            if !binding.isMutable { report("cannot assign to value: '\(name)' is a 'let' constant", at: location) }
+            if !binding.isMutable {
+                report("cannot assign to value: '\(name)' is a 'let' constant", at: location)
+            }
             return binding.type
         case .member(let base, let name, let location):
             let baseType = type(of: base, [:], expected: nil)
             if baseType == .any { return .any }
-            guard let property = registry.members(of: baseType, named: name).first(where: { $0.kind == .property }) else {
+            guard
+                let property = registry.members(of: baseType, named: name).first(where: {
+                    $0.kind == .property
+                })
+            else {
                 report(noMemberMessage(name, baseType), at: location)
                 return .any
             }
@@ -122,13 +134,16 @@ struct Checker {
     private mutating func type(of expr: Expr, _ locals: [String: CellType], expected: CellType?) -> CellType {
         switch expr {
         case .int:
-            if let expected = expected?.unwrapped, expected == .double || expected == .float { return expected }
+            if let expected = expected?.unwrapped, expected == .double || expected == .float {
+                return expected
+            }
             return .int
         case .double:
             if expected?.unwrapped == .float { return .float }
             return .double
         case .bool: return .bool
-        case .nilLiteral: return expected.map { if case .optional = $0 { $0 } else { .optional($0) } } ?? .optional(.any)
+        case .nilLiteral:
+            return expected.map { if case .optional = $0 { $0 } else { .optional($0) } } ?? .optional(.any)
         case .string(let parts, _):
             for case .interpolation(let inner) in parts { _ = type(of: inner, locals, expected: nil) }
             return .string
@@ -167,7 +182,10 @@ struct Checker {
                 }
                 return .any
             }
-            guard let property = registry.statics(of: owner.ownerName, named: name).first(where: { $0.kind == .staticProperty })
+            guard
+                let property = registry.statics(of: owner.ownerName, named: name).first(where: {
+                    $0.kind == .staticProperty
+                })
             else {
                 report(
                     "type '\(owner)' has no member '\(name)'"
@@ -176,8 +194,13 @@ struct Checker {
             }
             return property.resultType
         case .member(let base, let name, let location):
-            if case .name(let typeName, _) = base, locals[typeName] == nil, names[typeName] == nil, registry.isType(typeName) {
-                guard let property = registry.statics(of: typeName, named: name).first(where: { $0.kind == .staticProperty })
+            if case .name(let typeName, _) = base, locals[typeName] == nil, names[typeName] == nil,
+                registry.isType(typeName)
+            {
+                guard
+                    let property = registry.statics(of: typeName, named: name).first(where: {
+                        $0.kind == .staticProperty
+                    })
                 else {
                     report(
                         "type '\(typeName)' has no member '\(name)'"
@@ -232,7 +255,8 @@ struct Checker {
             var parameterTypes = parameters.map { $0.type ?? .any }
             var expectedResult: CellType?
             if case .function(let types, let result)? = expected?.unwrapped {
-                for index in parameterTypes.indices where index < types.count && parameters[index].type == nil {
+                for index in parameterTypes.indices where index < types.count && parameters[index].type == nil
+                {
                     parameterTypes[index] = types[index]
                 }
                 expectedResult = result
@@ -260,7 +284,9 @@ struct Checker {
                 }) {
                     return step.resultType
                 }
-                report("unary operator '\(op)' cannot be applied to an operand of type \(operandType)", at: location)
+                report(
+                    "unary operator '\(op)' cannot be applied to an operand of type \(operandType)",
+                    at: location)
                 return .any
             }
         case .expect(let condition, _, _):
@@ -275,10 +301,14 @@ struct Checker {
     private mutating func binaryType(
         _ op: String, _ left: CellType, _ right: CellType, at location: LessonSource.SourceLocation
     ) -> CellType {
-        if case .named = left, !left.isNumeric, left != .string, left != .bool, let result = registeredOperator(op, left, right) {
+        if case .named = left, !left.isNumeric, left != .string, left != .bool,
+            let result = registeredOperator(op, left, right)
+        {
             return result
         }
-        if case .named = right, !right.isNumeric, right != .string, right != .bool, let result = registeredOperator(op, left, right) {
+        if case .named = right, !right.isNumeric, right != .string, right != .bool,
+            let result = registeredOperator(op, left, right)
+        {
             return result
         }
         let anyOperand = left == .any || right == .any
@@ -288,11 +318,15 @@ struct Checker {
         case "+", "-", "*", "/", "%":
             if anyOperand { return .any }
             if left == .int && right == .int { return .int }
-            if left.isNumeric && right.isNumeric { return left == .double || right == .double ? .double : .float }
+            if left.isNumeric && right.isNumeric {
+                return left == .double || right == .double ? .double : .float
+            }
             if op == "+", left == .string, right == .string { return .string }
             if op == "+", case .array = left, registry.isAssignable(right, to: left) { return left }
         case "<", "<=", ">", ">=":
-            if anyOperand || (left.isNumeric && right.isNumeric) || (left == .string && right == .string) { return .bool }
+            if anyOperand || (left.isNumeric && right.isNumeric) || (left == .string && right == .string) {
+                return .bool
+            }
         case "==", "!=", "===", "!==":
             return .bool
         case "...", "..<":
@@ -306,20 +340,24 @@ struct Checker {
         }
         if anyOperand { return .any }
         if let result = registeredOperator(op, left, right) { return result }
-        report("binary operator '\(op)' cannot be applied to operands of type \(left) and \(right)", at: location)
+        report(
+            "binary operator '\(op)' cannot be applied to operands of type \(left) and \(right)", at: location
+        )
         return .any
     }
 
     private func registeredOperator(_ op: String, _ left: CellType, _ right: CellType) -> CellType? {
         registry.operators(op, arity: 2).first {
-            registry.isAssignable(left, to: $0.parameters[0].type) && registry.isAssignable(right, to: $0.parameters[1].type)
+            registry.isAssignable(left, to: $0.parameters[0].type)
+                && registry.isAssignable(right, to: $0.parameters[1].type)
         }?.resultType
     }
 
     // MARK: - Calls
 
     private mutating func callType(
-        _ callee: Expr, _ arguments: [Argument], at location: LessonSource.SourceLocation, _ locals: [String: CellType],
+        _ callee: Expr, _ arguments: [Argument], at location: LessonSource.SourceLocation,
+        _ locals: [String: CellType],
         expected: CellType?
     ) -> CellType {
         switch callee {
@@ -343,7 +381,9 @@ struct Checker {
             }
             return resolve(functions, arguments, callee: name, at: location, locals)
         case .member(let base, let name, let memberLocation):
-            if case .name(let typeName, _) = base, locals[typeName] == nil, names[typeName] == nil, registry.isType(typeName) {
+            if case .name(let typeName, _) = base, locals[typeName] == nil, names[typeName] == nil,
+                registry.isType(typeName)
+            {
                 return staticCall(typeName, name, arguments, at: memberLocation, locals)
             }
             let baseType = type(of: base, locals, expected: nil)
@@ -365,7 +405,9 @@ struct Checker {
         case .implicitMember(let name, let memberLocation):
             guard let owner = expected?.unwrapped, owner != .any else {
                 if expected == nil {
-                    report("cannot infer the type of '.\(name)(…)'; write the type: Type.\(name)(…)", at: memberLocation)
+                    report(
+                        "cannot infer the type of '.\(name)(…)'; write the type: Type.\(name)(…)",
+                        at: memberLocation)
                 }
                 checkArgumentsAlone(arguments, locals)
                 return .any
@@ -395,7 +437,8 @@ struct Checker {
     }
 
     private mutating func callValueType(
-        _ type: CellType, _ arguments: [Argument], at location: LessonSource.SourceLocation, _ locals: [String: CellType]
+        _ type: CellType, _ arguments: [Argument], at location: LessonSource.SourceLocation,
+        _ locals: [String: CellType]
     ) -> CellType {
         switch type {
         case .function(let parameters, let result):
@@ -425,7 +468,8 @@ struct Checker {
 
     /// Picks the overload whose labels and types fit, reporting the closest one's problem if none does.
     private mutating func resolve(
-        _ candidates: [Step], _ arguments: [Argument], callee: String, at location: LessonSource.SourceLocation,
+        _ candidates: [Step], _ arguments: [Argument], callee: String,
+        at location: LessonSource.SourceLocation,
         _ locals: [String: CellType]
     ) -> CellType {
         var labelFailure: MatchFailure?
@@ -483,6 +527,7 @@ struct Checker {
     }
 
     private func noMemberMessage(_ name: String, _ type: CellType) -> String {
-        "value of type '\(type)' has no member '\(name)'" + didYouMean(name, among: registry.memberNames(of: type))
+        "value of type '\(type)' has no member '\(name)'"
+            + didYouMean(name, among: registry.memberNames(of: type))
     }
 }

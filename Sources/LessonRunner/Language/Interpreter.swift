@@ -75,7 +75,8 @@ final class Interpreter {
         case .assignment(let target, let op, let expr, let location):
             var value = try evaluate(expr, Scope(), expected: try? staticType(of: target))
             if op != "=" {
-                value = try applyBinary(String(op.dropLast()), try evaluate(target, Scope()), value, at: location)
+                value = try applyBinary(
+                    String(op.dropLast()), try evaluate(target, Scope()), value, at: location)
             }
             try assign(target, value, at: location)
             return nil
@@ -86,7 +87,8 @@ final class Interpreter {
     }
 
     private func bind(
-        _ pattern: Pattern, to value: Value, declared: CellType?, isMutable: Bool, at location: LessonSource.SourceLocation
+        _ pattern: Pattern, to value: Value, declared: CellType?, isMutable: Bool,
+        at location: LessonSource.SourceLocation
     ) throws {
         switch pattern {
         case .wildcard: return
@@ -96,7 +98,8 @@ final class Interpreter {
         case .tuple(let patterns, let location):
             guard case .tuple(let values) = value, values.count == patterns.count else {
                 throw CellFailure(
-                    "cannot destructure a value of type \(value.cellType) into \(patterns.count) names", at: location)
+                    "cannot destructure a value of type \(value.cellType) into \(patterns.count) names",
+                    at: location)
             }
             var types: [CellType]?
             if case .tuple(let declaredTypes)? = declared { types = declaredTypes }
@@ -115,7 +118,9 @@ final class Interpreter {
     private func assign(_ target: Expr, _ value: Value, at location: LessonSource.SourceLocation) throws {
         switch target {
         case .name(let name, let nameLocation):
-            guard var binding = namespace.bindings[name] else { throw notFound(name, at: nameLocation, Scope()) }
+            guard var binding = namespace.bindings[name] else {
+                throw notFound(name, at: nameLocation, Scope())
+            }
             guard binding.isMutable else {
                 throw CellFailure("cannot assign to value: '\(name)' is a 'let' constant", at: nameLocation)
             }
@@ -128,17 +133,22 @@ final class Interpreter {
             namespace.bindings[name] = binding
         case .member(let base, let name, let memberLocation):
             var receiver = try evaluate(base, Scope())
-            guard let property = registry.members(of: receiver.cellType, named: name).first(where: { $0.kind == .property })
+            guard
+                let property = registry.members(of: receiver.cellType, named: name).first(where: {
+                    $0.kind == .property
+                })
             else {
                 throw noMember(name, of: receiver.cellType, at: memberLocation)
             }
             guard let setter = property.setter else {
-                throw CellFailure("cannot assign to property: '\(name)' is a get-only property", at: memberLocation)
+                throw CellFailure(
+                    "cannot assign to property: '\(name)' is a get-only property", at: memberLocation)
             }
             let converted = coerceLiteral(value, to: property.resultType)
             guard registry.conforms(converted, to: property.resultType) else {
                 throw CellFailure(
-                    "cannot assign value of type \(value.cellType) to type \(property.resultType)", at: location)
+                    "cannot assign value of type \(value.cellType) to type \(property.resultType)",
+                    at: location)
             }
             try callStep(at: memberLocation, name: name) { try setter(&receiver, converted, context) }
             if case .object(let object) = receiver, object.isReference { return }
@@ -150,7 +160,8 @@ final class Interpreter {
                 throw CellFailure("only array elements can be assigned through a subscript", at: bracket)
             }
             guard elements.indices.contains(index) else {
-                throw CellFailure("index \(index) is out of range for an array of \(elements.count) elements", at: bracket)
+                throw CellFailure(
+                    "index \(index) is out of range for an array of \(elements.count) elements", at: bracket)
             }
             elements[index] = value
             try assign(base, .array(elements), at: location)
@@ -196,7 +207,8 @@ final class Interpreter {
             return try value(named: name, at: location, scope)
         case .implicitMember(let name, let location):
             guard let owner = expected?.unwrapped, owner != .any else {
-                throw CellFailure("cannot infer the type of '.\(name)'; write the type: Type.\(name)", at: location)
+                throw CellFailure(
+                    "cannot infer the type of '.\(name)'; write the type: Type.\(name)", at: location)
             }
             guard
                 let property = registry.statics(of: owner.ownerName, named: name).first(where: {
@@ -209,8 +221,13 @@ final class Interpreter {
             }
             return try invoke(property, [], at: location)
         case .member(let base, let name, let location):
-            if case .name(let typeName, _) = base, lookupVariable(typeName, scope) == nil, registry.isType(typeName) {
-                guard let property = registry.statics(of: typeName, named: name).first(where: { $0.kind == .staticProperty })
+            if case .name(let typeName, _) = base, lookupVariable(typeName, scope) == nil,
+                registry.isType(typeName)
+            {
+                guard
+                    let property = registry.statics(of: typeName, named: name).first(where: {
+                        $0.kind == .staticProperty
+                    })
                 else {
                     throw CellFailure(
                         "type '\(typeName)' has no member '\(name)'"
@@ -256,14 +273,16 @@ final class Interpreter {
                     }
                     return .array(Array(elements[lower..<end]))
                 default:
-                    throw CellFailure("cannot subscript an array with \(index.cellType)", at: arguments[0].location)
+                    throw CellFailure(
+                        "cannot subscript an array with \(index.cellType)", at: arguments[0].location)
                 }
             }
             let subscripts = registry.members(of: receiver.cellType, named: "subscript")
             guard !subscripts.isEmpty else {
                 throw CellFailure("value of type \(receiver.cellType) has no subscripts", at: location)
             }
-            return try callSteps(subscripts, receiver: receiver, arguments, callee: "subscript", at: location, scope)
+            return try callSteps(
+                subscripts, receiver: receiver, arguments, callee: "subscript", at: location, scope)
         case .closure(let parameters, let body, _):
             return .function(makeClosure(parameters, body, scope))
         case .binary(let op, let lhs, let rhs, let location):
@@ -295,9 +314,12 @@ final class Interpreter {
         case (.int(let int), .double): .double(Double(int))
         case (.int(let int), .float): .float(Float(int))
         case (.double(let double), .float): .float(Float(double))
-        case (.array(let elements), .array(let element)): .array(elements.map { coerceLiteral($0, to: element) })
+        case (.array(let elements), .array(let element)):
+            .array(elements.map { coerceLiteral($0, to: element) })
         case (.range(let lower, let upper, let closed), .range(let bound, _)):
-            .range(lower: coerceLiteral(lower, to: bound), upper: coerceLiteral(upper, to: bound), closed: closed)
+            .range(
+                lower: coerceLiteral(lower, to: bound), upper: coerceLiteral(upper, to: bound), closed: closed
+            )
         default: value
         }
     }
@@ -306,10 +328,14 @@ final class Interpreter {
         scope.locals[name] ?? namespace.bindings[name]?.value
     }
 
-    private func value(named name: String, at location: LessonSource.SourceLocation, _ scope: Scope) throws -> Value {
+    private func value(
+        named name: String, at location: LessonSource.SourceLocation, _ scope: Scope
+    ) throws -> Value {
         if let value = lookupVariable(name, scope) { return value }
         let globals = registry.globals(name)
-        if let constant = globals.first(where: { $0.kind == .constant }) { return try invoke(constant, [], at: location) }
+        if let constant = globals.first(where: { $0.kind == .constant }) {
+            return try invoke(constant, [], at: location)
+        }
         if let function = globals.first(where: { $0.kind == .function }) {
             return .function(
                 CellFunctionValue(
@@ -326,18 +352,25 @@ final class Interpreter {
         throw notFound(name, at: location, scope)
     }
 
-    private func notFound(_ name: String, at location: LessonSource.SourceLocation, _ scope: Scope) -> CellFailure {
+    private func notFound(
+        _ name: String, at location: LessonSource.SourceLocation, _ scope: Scope
+    ) -> CellFailure {
         let candidates = Array(scope.locals.keys) + Array(namespace.bindings.keys) + registry.globalNames
-        return CellFailure("cannot find '\(name)' in scope\(didYouMean(name, among: candidates))", at: location)
+        return CellFailure(
+            "cannot find '\(name)' in scope\(didYouMean(name, among: candidates))", at: location)
     }
 
-    private func noMember(_ name: String, of type: CellType, at location: LessonSource.SourceLocation) -> CellFailure {
+    private func noMember(
+        _ name: String, of type: CellType, at location: LessonSource.SourceLocation
+    ) -> CellFailure {
         CellFailure(
             "value of type '\(type)' has no member '\(name)'"
                 + didYouMean(name, among: registry.memberNames(of: type)), at: location)
     }
 
-    private func makeClosure(_ parameters: [ClosureParameter], _ body: Expr, _ captured: Scope) -> CellFunctionValue {
+    private func makeClosure(
+        _ parameters: [ClosureParameter], _ body: Expr, _ captured: Scope
+    ) -> CellFunctionValue {
         let isShorthand = parameters.allSatisfy { $0.name.hasPrefix("$") }
         return CellFunctionValue(
             type: .function(parameters.map { $0.type ?? .any }, .any),
@@ -379,19 +412,23 @@ final class Interpreter {
                 guard !initializers.isEmpty else {
                     throw CellFailure("type '\(name)' has no initializer", at: nameLocation)
                 }
-                return try callSteps(initializers, receiver: nil, arguments, callee: name, at: location, scope)
+                return try callSteps(
+                    initializers, receiver: nil, arguments, callee: name, at: location, scope)
             }
             let functions = registry.globals(name).filter { $0.kind == .function }
             guard !functions.isEmpty else {
                 if registry.globals(name).contains(where: { $0.kind == .constant }) {
                     return try callFunction(
-                        try value(named: name, at: nameLocation, scope), arguments, name: name, at: location, scope)
+                        try value(named: name, at: nameLocation, scope), arguments, name: name, at: location,
+                        scope)
                 }
                 throw notFound(name, at: nameLocation, scope)
             }
             return try callSteps(functions, receiver: nil, arguments, callee: name, at: location, scope)
         case .member(let base, let name, let memberLocation):
-            if case .name(let typeName, _) = base, lookupVariable(typeName, scope) == nil, registry.isType(typeName) {
+            if case .name(let typeName, _) = base, lookupVariable(typeName, scope) == nil,
+                registry.isType(typeName)
+            {
                 let candidates =
                     name == "init"
                     ? registry.initializers(of: typeName)
@@ -401,7 +438,8 @@ final class Interpreter {
                         "type '\(typeName)' has no member '\(name)'"
                             + didYouMean(name, among: registry.staticNames(of: typeName)), at: memberLocation)
                 }
-                return try callSteps(candidates, receiver: nil, arguments, callee: name, at: memberLocation, scope)
+                return try callSteps(
+                    candidates, receiver: nil, arguments, callee: name, at: memberLocation, scope)
             }
             let receiver = try evaluate(base, scope)
             let members = registry.members(of: receiver.cellType, named: name)
@@ -413,11 +451,13 @@ final class Interpreter {
                 }
                 throw noMember(name, of: receiver.cellType, at: memberLocation)
             }
-            return try callSteps(methods, receiver: receiver, arguments, callee: name, at: memberLocation, scope)
+            return try callSteps(
+                methods, receiver: receiver, arguments, callee: name, at: memberLocation, scope)
         case .implicitMember(let name, let memberLocation):
             guard let owner = expected?.unwrapped, owner != .any else {
                 throw CellFailure(
-                    "cannot infer the type of '.\(name)(…)'; write the type: Type.\(name)(…)", at: memberLocation)
+                    "cannot infer the type of '.\(name)(…)'; write the type: Type.\(name)(…)",
+                    at: memberLocation)
             }
             let candidates =
                 name == "init"
@@ -426,30 +466,38 @@ final class Interpreter {
             guard !candidates.isEmpty else {
                 throw CellFailure(
                     "type '\(owner)' has no member '\(name)'"
-                        + didYouMean(name, among: registry.staticNames(of: owner.ownerName)), at: memberLocation)
+                        + didYouMean(name, among: registry.staticNames(of: owner.ownerName)),
+                    at: memberLocation)
             }
-            return try callSteps(candidates, receiver: nil, arguments, callee: name, at: memberLocation, scope)
+            return try callSteps(
+                candidates, receiver: nil, arguments, callee: name, at: memberLocation, scope)
         default:
-            return try callFunction(try evaluate(callee, scope), arguments, name: "closure", at: location, scope)
+            return try callFunction(
+                try evaluate(callee, scope), arguments, name: "closure", at: location, scope)
         }
     }
 
     private func callFunction(
-        _ value: Value, _ arguments: [Argument], name: String, at location: LessonSource.SourceLocation, _ scope: Scope
+        _ value: Value, _ arguments: [Argument], name: String, at location: LessonSource.SourceLocation,
+        _ scope: Scope
     ) throws -> Value {
         guard case .function(let function) = value else {
             throw CellFailure("cannot call a value of type \(value.cellType)", at: location)
         }
         if let labeled = arguments.first(where: { $0.label != nil && !$0.isTrailingClosure }) {
-            throw CellFailure("closures take no argument labels; remove '\(labeled.label ?? ""):'", at: labeled.location)
+            throw CellFailure(
+                "closures take no argument labels; remove '\(labeled.label ?? ""):'", at: labeled.location)
         }
         var parameterTypes: [CellType] = []
         if case .function(let types, _) = function.type { parameterTypes = types }
         let values = try arguments.enumerated().map { index, argument in
-            try evaluate(argument.value, scope, expected: index < parameterTypes.count ? parameterTypes[index] : nil)
+            try evaluate(
+                argument.value, scope, expected: index < parameterTypes.count ? parameterTypes[index] : nil)
         }
         if let arity = function.arity, arity != values.count {
-            throw CellFailure("'\(name)' takes \(arity) argument\(arity == 1 ? "" : "s"), got \(values.count)", at: location)
+            throw CellFailure(
+                "'\(name)' takes \(arity) argument\(arity == 1 ? "" : "s"), got \(values.count)", at: location
+            )
         }
         return try callStep(at: location, name: name) { try function.call(values) }
     }
@@ -529,7 +577,8 @@ final class Interpreter {
             do {
                 expr = try Lowering.lowerDefault(syntax, signature: step.signature)
             } catch let error as LoweringError {
-                throw CellFailure("the default of '\(parameter.displayName)' is invalid: \(error.message)", at: location)
+                throw CellFailure(
+                    "the default of '\(parameter.displayName)' is invalid: \(error.message)", at: location)
             }
             loweredDefaults[key] = expr
         }
@@ -537,11 +586,14 @@ final class Interpreter {
     }
 
     /// Calls a step, turning what it throws into a failure at `location`.
-    func invoke(_ step: Step, _ arguments: [Value], at location: LessonSource.SourceLocation) throws -> Value {
+    func invoke(_ step: Step, _ arguments: [Value], at location: LessonSource.SourceLocation) throws -> Value
+    {
         try callStep(at: location, name: step.name) { try step.invoke(arguments, context) }
     }
 
-    private func callStep<T>(at location: LessonSource.SourceLocation, name: String, _ body: () throws -> T) throws -> T {
+    private func callStep<T>(
+        at location: LessonSource.SourceLocation, name: String, _ body: () throws -> T
+    ) throws -> T {
         try checkDeadline(at: location)
         do {
             return try body()
@@ -568,9 +620,15 @@ final class Interpreter {
 
     // MARK: - Operators
 
-    func applyBinary(_ op: String, _ lhs: Value, _ rhs: Value, at location: LessonSource.SourceLocation) throws -> Value {
-        if case .object = lhs, let result = try applyRegisteredOperator(op, [lhs, rhs], at: location) { return result }
-        if case .object = rhs, let result = try applyRegisteredOperator(op, [lhs, rhs], at: location) { return result }
+    func applyBinary(
+        _ op: String, _ lhs: Value, _ rhs: Value, at location: LessonSource.SourceLocation
+    ) throws -> Value {
+        if case .object = lhs, let result = try applyRegisteredOperator(op, [lhs, rhs], at: location) {
+            return result
+        }
+        if case .object = rhs, let result = try applyRegisteredOperator(op, [lhs, rhs], at: location) {
+            return result
+        }
         switch op {
         case "+", "-", "*", "/", "%":
             if let result = try arithmetic(op, lhs, rhs, at: location) { return result }
@@ -594,7 +652,8 @@ final class Interpreter {
             if let ordering = compare(lhs, rhs) {
                 guard ordering <= 0 else {
                     throw CellFailure(
-                        "range requires lowerBound <= upperBound (\(lhs.displayText)\(op)\(rhs.displayText))", at: location)
+                        "range requires lowerBound <= upperBound (\(lhs.displayText)\(op)\(rhs.displayText))",
+                        at: location)
                 }
                 return .range(lower: lhs, upper: rhs, closed: op == "...")
             }
@@ -609,7 +668,9 @@ final class Interpreter {
             at: location)
     }
 
-    private func arithmetic(_ op: String, _ lhs: Value, _ rhs: Value, at location: LessonSource.SourceLocation) throws -> Value? {
+    private func arithmetic(
+        _ op: String, _ lhs: Value, _ rhs: Value, at location: LessonSource.SourceLocation
+    ) throws -> Value? {
         switch (lhs, rhs) {
         case (.int(let a), .int(let b)):
             let (result, overflow): (Int, Bool)
@@ -619,7 +680,9 @@ final class Interpreter {
             case "*": (result, overflow) = a.multipliedReportingOverflow(by: b)
             default:
                 guard b != 0 else { throw CellFailure("division by zero", at: location) }
-                (result, overflow) = op == "/" ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b)
+                (result, overflow) =
+                    op == "/"
+                    ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b)
             }
             guard !overflow else { throw CellFailure("arithmetic overflow in \(a) \(op) \(b)", at: location) }
             return .int(result)
@@ -655,7 +718,9 @@ final class Interpreter {
         }
     }
 
-    private func applyPrefix(_ op: String, _ operand: Value, at location: LessonSource.SourceLocation) throws -> Value {
+    private func applyPrefix(
+        _ op: String, _ operand: Value, at location: LessonSource.SourceLocation
+    ) throws -> Value {
         switch (op, operand) {
         case ("-", .int(let value)): return .int(-value)
         case ("-", .double(let value)): return .double(-value)
@@ -663,7 +728,9 @@ final class Interpreter {
         case ("!", .bool(let value)): return .bool(!value)
         default:
             if let result = try applyRegisteredOperator(op, [operand], at: location) { return result }
-            throw CellFailure("unary operator '\(op)' cannot be applied to an operand of type \(operand.cellType)", at: location)
+            throw CellFailure(
+                "unary operator '\(op)' cannot be applied to an operand of type \(operand.cellType)",
+                at: location)
         }
     }
 
@@ -680,7 +747,9 @@ final class Interpreter {
 
     // MARK: - Checks
 
-    private func expect(_ condition: Expr, text: String, at location: LessonSource.SourceLocation, _ scope: Scope) throws {
+    private func expect(
+        _ condition: Expr, text: String, at location: LessonSource.SourceLocation, _ scope: Scope
+    ) throws {
         let result: Value
         var detail: String?
         if case .binary(let op, let lhs, let rhs, let opLocation) = condition,
@@ -696,7 +765,9 @@ final class Interpreter {
         guard case .bool(let passed) = result else {
             throw CellFailure("#expect needs a Bool condition, not \(result.cellType)", at: condition.start)
         }
-        context.emit(.check(Check(expression: text, passed: passed, detail: passed ? nil : detail, location: location)))
+        context.emit(
+            .check(Check(expression: text, passed: passed, detail: passed ? nil : detail, location: location))
+        )
     }
 }
 

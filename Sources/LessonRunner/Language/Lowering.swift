@@ -35,7 +35,9 @@ struct Lowering {
     }
 
     /// Parses and lowers code whose (line, column) positions map to the lesson through `locate`.
-    static func lower(code: String, locate: @escaping (Int, Int) -> LessonSource.SourceLocation) -> LoweredCell {
+    static func lower(
+        code: String, locate: @escaping (Int, Int) -> LessonSource.SourceLocation
+    ) -> LoweredCell {
         let tree = Parser.parse(source: code)
         let converter = SourceLocationConverter(fileName: "", tree: tree)
         let lowering = Lowering { position in
@@ -44,7 +46,8 @@ struct Lowering {
         }
         var result = LoweredCell(statements: [], diagnostics: [], declaredNames: [])
         for diagnostic in ParseDiagnosticsGenerator.diagnostics(for: tree) {
-            result.diagnostics.append(LessonSource.Diagnostic(.error, diagnostic.message, at: lowering.locate(diagnostic.position)))
+            result.diagnostics.append(
+                LessonSource.Diagnostic(.error, diagnostic.message, at: lowering.locate(diagnostic.position)))
         }
         for item in tree.statements {
             if let variable = item.item.as(VariableDeclSyntax.self) {
@@ -54,9 +57,11 @@ struct Lowering {
             do {
                 result.statements += try lowering.statements(item)
             } catch let error as LoweringError {
-                result.diagnostics.append(LessonSource.Diagnostic(.error, error.message, at: lowering.location(error.node)))
+                result.diagnostics.append(
+                    LessonSource.Diagnostic(.error, error.message, at: lowering.location(error.node)))
             } catch {
-                result.diagnostics.append(LessonSource.Diagnostic(.error, "\(error)", at: lowering.location(item)))
+                result.diagnostics.append(
+                    LessonSource.Diagnostic(.error, "\(error)", at: lowering.location(item)))
             }
         }
         return result
@@ -72,7 +77,9 @@ struct Lowering {
 
     private static func names(in pattern: PatternSyntax) -> [String] {
         if let identifier = pattern.as(IdentifierPatternSyntax.self) { return [identifier.identifier.text] }
-        if let tuple = pattern.as(TuplePatternSyntax.self) { return tuple.elements.flatMap { names(in: $0.pattern) } }
+        if let tuple = pattern.as(TuplePatternSyntax.self) {
+            return tuple.elements.flatMap { names(in: $0.pattern) }
+        }
         return []
     }
 
@@ -100,7 +107,8 @@ struct Lowering {
     private func bindings(_ variable: VariableDeclSyntax) throws -> [Statement] {
         let isMutable = variable.bindingSpecifier.tokenKind == .keyword(.var)
         if let attribute = variable.attributes.first {
-            throw LoweringError(message: "attributes are not part of the cell language", node: Syntax(attribute))
+            throw LoweringError(
+                message: "attributes are not part of the cell language", node: Syntax(attribute))
         }
         if let modifier = variable.modifiers.first {
             throw LoweringError(
@@ -120,7 +128,8 @@ struct Lowering {
             }
             return .binding(
                 try pattern(binding.pattern), isMutable: isMutable,
-                type: binding.typeAnnotation.map { CellType($0.type) }, value: try expression(initializer.value),
+                type: binding.typeAnnotation.map { CellType($0.type) },
+                value: try expression(initializer.value),
                 location(binding.pattern))
         }
     }
@@ -182,7 +191,8 @@ struct Lowering {
         }
         if let literal = syntax.as(FloatLiteralExprSyntax.self) {
             guard let value = Double(literal.literal.text.replacingOccurrences(of: "_", with: "")) else {
-                throw LoweringError(message: "malformed number '\(literal.literal.text)'", node: Syntax(literal))
+                throw LoweringError(
+                    message: "malformed number '\(literal.literal.text)'", node: Syntax(literal))
             }
             return .double(value, location(literal))
         }
@@ -215,7 +225,8 @@ struct Lowering {
             return .member(try expression(base), name, location(member.declName))
         }
         if let call = syntax.as(FunctionCallExprSyntax.self) {
-            return .call(try expression(call.calledExpression), try arguments(call), location(call.calledExpression))
+            return .call(
+                try expression(call.calledExpression), try arguments(call), location(call.calledExpression))
         }
         if let subscriptCall = syntax.as(SubscriptCallExprSyntax.self) {
             if let closure = subscriptCall.trailingClosure { throw unsupported(Syntax(closure)) }
@@ -237,13 +248,16 @@ struct Lowering {
         if let tryExpression = syntax.as(TryExprSyntax.self) {
             if let mark = tryExpression.questionOrExclamationMark {
                 throw LoweringError(
-                    message: "'try\(mark.text)' is not part of the cell language; write 'try' (a failing step "
+                    message:
+                        "'try\(mark.text)' is not part of the cell language; write 'try' (a failing step "
                         + "fails the cell)",
                     node: Syntax(tryExpression))
             }
             return try expression(tryExpression.expression)
         }
-        if let awaitExpression = syntax.as(AwaitExprSyntax.self) { return try expression(awaitExpression.expression) }
+        if let awaitExpression = syntax.as(AwaitExprSyntax.self) {
+            return try expression(awaitExpression.expression)
+        }
         if let macro = syntax.as(MacroExpansionExprSyntax.self) { return try expect(macro) }
         throw unsupported(Syntax(syntax))
     }
@@ -260,13 +274,16 @@ struct Lowering {
         } else {
             value = Int(digits)
         }
-        guard let value else { throw LoweringError(message: "integer literal '\(text)' overflows Int", node: node) }
+        guard let value else {
+            throw LoweringError(message: "integer literal '\(text)' overflows Int", node: node)
+        }
         return value
     }
 
     private func string(_ literal: StringLiteralExprSyntax) throws -> Expr {
         if literal.openingPounds != nil {
-            throw LoweringError(message: "raw strings are not part of the cell language", node: Syntax(literal))
+            throw LoweringError(
+                message: "raw strings are not part of the cell language", node: Syntax(literal))
         }
         var parts: [StringPart] = []
         for segment in literal.segments {
@@ -278,7 +295,8 @@ struct Lowering {
                     only.label == nil
                 else {
                     throw LoweringError(
-                        message: "an interpolation holds one expression: \\(value)", node: Syntax(interpolation))
+                        message: "an interpolation holds one expression: \\(value)",
+                        node: Syntax(interpolation))
                 }
                 parts.append(.interpolation(try expression(only.expression)))
             }
@@ -323,12 +341,15 @@ struct Lowering {
         var result = try arguments(call.arguments)
         if let closure = call.trailingClosure {
             result.append(
-                Argument(label: nil, value: try self.closure(closure), location: location(closure), isTrailingClosure: true))
+                Argument(
+                    label: nil, value: try self.closure(closure), location: location(closure),
+                    isTrailingClosure: true))
         }
         for extra in call.additionalTrailingClosures {
             result.append(
                 Argument(
-                    label: extra.label.text, value: try self.closure(extra.closure), location: location(extra),
+                    label: extra.label.text, value: try self.closure(extra.closure),
+                    location: location(extra),
                     isTrailingClosure: true))
         }
         return result
@@ -348,7 +369,8 @@ struct Lowering {
         if let signature = syntax.signature {
             if let capture = signature.capture { throw unsupported(Syntax(capture), what: "capture lists") }
             switch signature.parameterClause {
-            case .simpleInput(let names): parameters = names.map { ClosureParameter(name: $0.name.text, type: nil) }
+            case .simpleInput(let names):
+                parameters = names.map { ClosureParameter(name: $0.name.text, type: nil) }
             case .parameterClause(let clause):
                 parameters = clause.parameters.map { parameter in
                     ClosureParameter(
@@ -361,14 +383,17 @@ struct Lowering {
         let statements = Array(syntax.statements)
         guard statements.count == 1, let only = statements.first else {
             throw LoweringError(
-                message: "closures in cells hold a single expression, like { $0 * 2 } or { r in r[\"name\"] }",
+                message:
+                    "closures in cells hold a single expression, like { $0 * 2 } or { r in r[\"name\"] }",
                 node: Syntax(syntax))
         }
         let body: Expr
         switch only.item {
         case .expr(let expression): body = try self.expression(expression)
         case .stmt(let statement):
-            if let returnStatement = statement.as(ReturnStmtSyntax.self), let value = returnStatement.expression {
+            if let returnStatement = statement.as(ReturnStmtSyntax.self),
+                let value = returnStatement.expression
+            {
                 body = try expression(value)
             } else {
                 throw unsupported(Syntax(statement))
@@ -406,23 +431,27 @@ struct Lowering {
     private func expect(_ macro: MacroExpansionExprSyntax) throws -> Expr {
         guard macro.macroName.text == "expect" else {
             throw LoweringError(
-                message: "'#\(macro.macroName.text)' is not part of the cell language; checks use #expect(condition)",
+                message:
+                    "'#\(macro.macroName.text)' is not part of the cell language; checks use #expect(condition)",
                 node: Syntax(macro))
         }
         guard macro.arguments.count == 1, let condition = macro.arguments.first, condition.label == nil,
             macro.trailingClosure == nil
         else {
-            throw LoweringError(message: "#expect takes one condition: #expect(accuracy > 0.9)", node: Syntax(macro))
+            throw LoweringError(
+                message: "#expect takes one condition: #expect(accuracy > 0.9)", node: Syntax(macro))
         }
         return .expect(
-            try expression(condition.expression), text: condition.expression.trimmedDescription, location(macro))
+            try expression(condition.expression), text: condition.expression.trimmedDescription,
+            location(macro))
     }
 
     // MARK: - Operators
 
     private static let precedence: [String: (level: Int, rightAssociative: Bool)] = [
         "||": (2, false), "&&": (3, false),
-        "==": (4, false), "!=": (4, false), "<": (4, false), "<=": (4, false), ">": (4, false), ">=": (4, false),
+        "==": (4, false), "!=": (4, false), "<": (4, false), "<=": (4, false), ">": (4, false),
+        ">=": (4, false),
         "===": (4, false), "!==": (4, false),
         "??": (5, true),
         "...": (6, false), "..<": (6, false),
@@ -476,25 +505,30 @@ struct Lowering {
     // MARK: - Outside the language
 
     private func unsupported(_ node: Syntax, what: String? = nil) -> LoweringError {
-        let hint = "cells are straight-line Swift: bindings, assignments, calls and single-expression closures"
+        let hint =
+            "cells are straight-line Swift: bindings, assignments, calls and single-expression closures"
         let message: String
         switch node.kind {
-        case .forStmt: message = "'for' loops are not part of the cell language; loops live in the library's steps"
+        case .forStmt:
+            message = "'for' loops are not part of the cell language; loops live in the library's steps"
         case .whileStmt, .repeatStmt:
             message = "'while' loops are not part of the cell language; loops live in the library's steps"
         case .ifExpr: message = "'if' is not part of the cell language; \(hint)"
         case .switchExpr: message = "'switch' is not part of the cell language; \(hint)"
         case .guardStmt: message = "'guard' is not part of the cell language; \(hint)"
         case .returnStmt: message = "'return' is only allowed as a closure's single expression"
-        case .doStmt: message = "'do' blocks are not part of the cell language; write 'try' before a throwing call"
+        case .doStmt:
+            message = "'do' blocks are not part of the cell language; write 'try' before a throwing call"
         case .functionDecl:
             message =
                 "function declarations are not part of the cell language; bind a single-expression closure: "
                 + "let f = { x in … }"
         case .structDecl, .classDecl, .enumDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
             message = "type declarations are not part of the cell language; they belong in the library"
-        case .importDecl: message = "'import' is not part of the cell language; the runner provides the library"
-        case .ternaryExpr, .unresolvedTernaryExpr: message = "the ternary operator is not part of the cell language"
+        case .importDecl:
+            message = "'import' is not part of the cell language; the runner provides the library"
+        case .ternaryExpr, .unresolvedTernaryExpr:
+            message = "the ternary operator is not part of the cell language"
         case .forceUnwrapExpr: message = "force unwrapping ('!') is not part of the cell language"
         case .optionalChainingExpr: message = "optional chaining ('?.') is not part of the cell language"
         case .dictionaryExpr: message = "dictionary literals are not part of the cell language"

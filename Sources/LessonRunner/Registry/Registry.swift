@@ -146,13 +146,16 @@ public struct Registry {
 
     /// Binds a constant `name: T` or a static property `Type.name: T` (reachable as `.name` where a
     /// `Type` is expected).
-    public mutating func constant<T: CellValue>(_ signature: String, doc: String, _ value: @escaping () throws -> T) {
+    public mutating func constant<T: CellValue>(
+        _ signature: String, doc: String, _ value: @escaping () throws -> T
+    ) {
         let parsed = Signature(parsing: signature)
         precondition(parsed.form == .property, "constant '\(signature)' must read 'name: Type'")
         checkType(parsed.propertyType, T.cellType, in: signature)
         append(
             Step(
-                kind: parsed.owner == nil ? .constant : .staticProperty, owner: parsed.owner, name: parsed.name,
+                kind: parsed.owner == nil ? .constant : .staticProperty, owner: parsed.owner,
+                name: parsed.name,
                 parameters: [], resultType: T.cellType, signature: signature, doc: doc,
                 invoke: { _, _ in try value().cellValue }, setter: nil))
     }
@@ -162,7 +165,8 @@ public struct Registry {
         set: ((inout Value, Value, StepContext) throws -> Void)?
     ) {
         let parsed = Signature(parsing: signature)
-        precondition(parsed.form == .property && !parsed.isStatic, "property '\(signature)' must read 'Type.name: T'")
+        precondition(
+            parsed.form == .property && !parsed.isStatic, "property '\(signature)' must read 'Type.name: T'")
         precondition(parsed.owner == owner.ownerName, "property '\(signature)' is bound on \(owner)")
         checkType(parsed.propertyType, type, in: signature)
         append(
@@ -201,7 +205,8 @@ public struct Registry {
         }
         precondition(
             parameterTypes.count == parsed.parameters.count,
-            "'\(signature)' declares \(parsed.parameters.count) parameters; the closure takes \(parameterTypes.count)")
+            "'\(signature)' declares \(parsed.parameters.count) parameters; the closure takes \(parameterTypes.count)"
+        )
         for (parameter, type) in zip(parsed.parameters, parameterTypes) {
             checkType(parameter.type, type, in: signature, what: "parameter '\(parameter.name)'")
         }
@@ -212,7 +217,9 @@ public struct Registry {
                 resultType: result, signature: signature, doc: doc, invoke: invoke, setter: nil))
     }
 
-    private func checkType(_ declared: CellType?, _ actual: CellType, in signature: String, what: String = "type") {
+    private func checkType(
+        _ declared: CellType?, _ actual: CellType, in signature: String, what: String = "type"
+    ) {
         guard let declared else { return }
         precondition(
             declared == actual || Self.sameName(declared, actual),
@@ -261,7 +268,9 @@ public struct Registry {
     func statics(of type: String, named name: String) -> [Step] { lookup("static|\(type)|\(name)") }
 
     /// Infix (`arity == 2`) or prefix operators named `name`.
-    func operators(_ name: String, arity: Int) -> [Step] { lookup("\(arity == 2 ? "infix" : "prefix")||\(name)") }
+    func operators(_ name: String, arity: Int) -> [Step] {
+        lookup("\(arity == 2 ? "infix" : "prefix")||\(name)")
+    }
 
     /// Whether `name` is a registered type (or has initializers or statics).
     func isType(_ name: String) -> Bool {
@@ -290,7 +299,8 @@ public struct Registry {
 
     /// Every static member name of `type`.
     func staticNames(of type: String) -> [String] {
-        steps.filter { $0.owner == type && ($0.kind == .staticMethod || $0.kind == .staticProperty) }.map(\.name)
+        steps.filter { $0.owner == type && ($0.kind == .staticMethod || $0.kind == .staticProperty) }.map(
+            \.name)
     }
 
     private func lookup(_ key: String) -> [Step] { (index[key] ?? []).map { steps[$0] } }
@@ -338,7 +348,8 @@ public struct Registry {
         case (_, .any): return true
         case (.none, .optional): return true
         case (_, .optional(let wrapped)): return conforms(value, to: wrapped)
-        case (.array(let elements), .array(let element)): return elements.allSatisfy { conforms($0, to: element) }
+        case (.array(let elements), .array(let element)):
+            return elements.allSatisfy { conforms($0, to: element) }
         case (.tuple(let elements), .tuple(let types)):
             return elements.count == types.count && zip(elements, types).allSatisfy { conforms($0, to: $1) }
         case (.range(let lower, let upper, let closed), .range(let bound, let wantClosed)):

@@ -37,7 +37,8 @@ public struct LessonExecutor {
         var unavailable: [String: String] = [:]
         let interpreter = Interpreter(
             registry: registry,
-            context: StepContext(cellID: "", seed: CellSeed(value: lesson.frontMatter.seed), lessonDirectory: lessonDirectory))
+            context: StepContext(
+                cellID: "", seed: CellSeed(value: lesson.frontMatter.seed), lessonDirectory: lessonDirectory))
         for cell in lesson.cells {
             if let include = cell.attributes.include {
                 reports[cell.id] = Self.includeReport(cell, path: include, packageRoot: packageRoot)
@@ -49,9 +50,12 @@ public struct LessonExecutor {
             }
             let lowered = Lowering.lower(cell)
             let used = Self.usedNames(lowered.statements)
-            if let missing = used.sorted().first(where: { unavailable[$0] != nil }), let source = unavailable[missing] {
+            if let missing = used.sorted().first(where: { unavailable[$0] != nil }),
+                let source = unavailable[missing]
+            {
                 reports[cell.id] = CellReport(
-                    cellID: cell.id, status: .skipped(reason: "needs '\(missing)', which cell '\(source)' did not define"))
+                    cellID: cell.id,
+                    status: .skipped(reason: "needs '\(missing)', which cell '\(source)' did not define"))
                 for name in lowered.declaredNames {
                     unavailable[name] = unavailable[name] ?? source
                 }
@@ -135,11 +139,12 @@ public struct LessonExecutor {
             case .int, .double, .bool, .nilLiteral, .implicitMember: break
             case .string(let parts, _):
                 for case .interpolation(let inner) in parts { visit(inner, bound) }
-            case .array(let elements, _), .tuple(let elements, _): elements.forEach { visit($0, bound) }
+            case .array(let elements, _), .tuple(let elements, _):
+                for element in elements { visit(element, bound) }
             case .member(let base, _, _): visit(base, bound)
             case .call(let callee, let arguments, _), .subscriptCall(let callee, let arguments, _):
                 visit(callee, bound)
-                arguments.forEach { visit($0.value, bound) }
+                for argument in arguments { visit(argument.value, bound) }
             case .closure(let parameters, let body, _): visit(body, bound.union(parameters.map(\.name)))
             case .binary(_, let lhs, let rhs, _):
                 visit(lhs, bound)
@@ -161,7 +166,8 @@ public struct LessonExecutor {
 
     private static func includeReport(_ cell: Cell, path: String, packageRoot: String?) -> CellReport {
         do {
-            let source = try IncludedCode.read(path: path, symbol: cell.attributes.symbol, packageRoot: packageRoot)
+            let source = try IncludedCode.read(
+                path: path, symbol: cell.attributes.symbol, packageRoot: packageRoot)
             return CellReport(cellID: cell.id, status: .shown, includedSource: source)
         } catch let diagnostic as LessonSource.Diagnostic {
             let located = LessonSource.Diagnostic(.error, diagnostic.message, at: cell.location)

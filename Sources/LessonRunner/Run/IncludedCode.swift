@@ -12,11 +12,15 @@ public enum IncludedCode {
     /// - Throws: A ``Diagnostic`` (to be located at the cell) when the file or symbol is missing.
     public static func read(path: String, symbol: String?, packageRoot: String?) throws -> IncludedSource {
         guard let packageRoot else {
-            throw Diagnostic(.error, "include=\"\(path)\": no Package.swift above the lesson", at: .init(file: "", line: 1, column: 1))
+            throw Diagnostic(
+                .error, "include=\"\(path)\": no Package.swift above the lesson",
+                at: .init(file: "", line: 1, column: 1))
         }
         let full = (packageRoot as NSString).appendingPathComponent(path)
         guard let text = try? String(contentsOfFile: full, encoding: .utf8) else {
-            throw Diagnostic(.error, "include=\"\(path)\": no such file in the package", at: .init(file: "", line: 1, column: 1))
+            throw Diagnostic(
+                .error, "include=\"\(path)\": no such file in the package",
+                at: .init(file: "", line: 1, column: 1))
         }
         guard let symbol else { return IncludedSource(path: path, code: text, firstLine: 1) }
         guard let (code, line) = extract(symbol, from: text) else {
@@ -53,7 +57,9 @@ public enum IncludedCode {
         let column = converter.location(for: decl.positionAfterSkippingLeadingTrivia).column
         let indent = String(repeating: " ", count: max(0, column - 1))
         let body = indent + decl.trimmedDescription
-        let lines = (comments.map { indent + $0 } + body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        let lines =
+            (comments.map { indent + $0 }
+                + body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
         let code = dedent(lines).joined(separator: "\n")
         return (code, line)
     }
@@ -74,7 +80,9 @@ public enum IncludedCode {
     }
 
     private static func dedent(_ lines: [String]) -> [String] {
-        let indents = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { $0.prefix(while: { $0 == " " }).count }
+        let indents = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map {
+            $0.prefix(while: { $0 == " " }).count
+        }
         let common = indents.min() ?? 0
         return lines.map { $0.count >= common ? String($0.dropFirst(common)) : $0 }
     }

@@ -24,7 +24,8 @@ public enum LessonChecks {
         var byName: [String: [Lesson]] = [:]
         for lesson in lessons {
             let url = URL(fileURLWithPath: lesson.path)
-            let key = url.deletingLastPathComponent().deletingLastPathComponent().path + "/" + url.lastPathComponent
+            let key =
+                url.deletingLastPathComponent().deletingLastPathComponent().path + "/" + url.lastPathComponent
             byName[key, default: []].append(lesson)
         }
         var diagnostics: [Diagnostic] = []
@@ -66,7 +67,8 @@ public struct TestTally: Hashable, Sendable {
                 } else {
                     failed += 1
                     let detail = check.detail.map { " (\($0))" } ?? ""
-                    failures.append("\(check.location): error: expectation failed: \(check.expression)\(detail)")
+                    failures.append(
+                        "\(check.location): error: expectation failed: \(check.expression)\(detail)")
                 }
             }
             switch result.status {
@@ -75,14 +77,17 @@ public struct TestTally: Hashable, Sendable {
             case .failed:
                 failed += 1
                 for case .error(let diagnostic) in result.outputs { failures.append(diagnostic.description) }
-                let failedChecks = result.outputs.contains { if case .check(let c) = $0 { !c.passed } else { false } }
+                let failedChecks = result.outputs.contains {
+                    if case .check(let c) = $0 { !c.passed } else { false }
+                }
                 let hasError = result.outputs.contains { if case .error = $0 { true } else { false } }
                 if !hasError && !failedChecks {
                     failures.append("\(cell.location): error: cell '\(cell.id)' failed")
                 }
             case .unexpectedlyPassed:
                 failed += 1
-                failures.append("\(cell.location): error: cell '\(cell.id)' is marked .error but ran without error")
+                failures.append(
+                    "\(cell.location): error: cell '\(cell.id)' is marked .error but ran without error")
             case .skipped(let reason):
                 failed += 1
                 failures.append("\(cell.location): error: cell '\(cell.id)' was skipped: \(reason)")

@@ -30,33 +30,45 @@ extension Registry {
             (text: String) -> Double? in Double(text)
         }
         bind("Float(_ value: Float)", doc: "Converts a number to Float.") { (value: Float) in value }
-        bind("Int(_ value: Double)", doc: "Converts a number to Int, rounding toward zero.") { (value: Double) in
-            guard value.isFinite, abs(value) < 9.2e18 else { throw StepError("\(value) cannot be converted to Int") }
+        bind("Int(_ value: Double)", doc: "Converts a number to Int, rounding toward zero.") {
+            (value: Double) in
+            guard value.isFinite, abs(value) < 9.2e18 else {
+                throw StepError("\(value) cannot be converted to Int")
+            }
             return Int(value)
         }
         bind("Int(_ text: String)", doc: "Parses an Int from text; nil when it is not a whole number.") {
             (text: String) -> Int? in Int(text)
         }
-        bind("String(_ value: Any)", doc: "The value as text, as print shows it.") { (value: Value) in value.plainText }
+        bind("String(_ value: Any)", doc: "The value as text, as print shows it.") { (value: Value) in
+            value.plainText
+        }
         bind("min(_ a: Double, _ b: Double)", doc: "The smaller of two numbers.") { (a: Double, b: Double) in
             Swift.min(a, b)
         }
-        bind("min(_ a: Int, _ b: Int)", doc: "The smaller of two integers.") { (a: Int, b: Int) in Swift.min(a, b) }
+        bind("min(_ a: Int, _ b: Int)", doc: "The smaller of two integers.") { (a: Int, b: Int) in
+            Swift.min(a, b)
+        }
         bind("max(_ a: Double, _ b: Double)", doc: "The larger of two numbers.") { (a: Double, b: Double) in
             Swift.max(a, b)
         }
-        bind("max(_ a: Int, _ b: Int)", doc: "The larger of two integers.") { (a: Int, b: Int) in Swift.max(a, b) }
+        bind("max(_ a: Int, _ b: Int)", doc: "The larger of two integers.") { (a: Int, b: Int) in
+            Swift.max(a, b)
+        }
         bind("abs(_ x: Int)", doc: "The magnitude of an integer.") { (x: Int) in
             guard x != .min else { throw StepError("abs(\(x)) overflows Int") }
             return Swift.abs(x)
         }
         bind("abs(_ x: Double)", doc: "The magnitude of a number.") { (x: Double) in Swift.abs(x) }
         property("Array.count: Int", doc: "The number of elements.") { (array: [Value]) in array.count }
-        property("Array.isEmpty: Bool", doc: "Whether the array has no elements.") { (array: [Value]) in array.isEmpty }
+        property("Array.isEmpty: Bool", doc: "Whether the array has no elements.") { (array: [Value]) in
+            array.isEmpty
+        }
         property("Array.first: Any?", doc: "The first element, or nil.") { (array: [Value]) in array.first }
         property("Array.last: Any?", doc: "The last element, or nil.") { (array: [Value]) in array.last }
         property("String.count: Int", doc: "The number of characters.") { (text: String) in text.count }
-        bind("String.split(separator: String)", doc: "The pieces between separators (empty pieces dropped).") {
+        bind("String.split(separator: String)", doc: "The pieces between separators (empty pieces dropped).")
+        {
             (text: String, separator: String) -> [String] in
             guard !separator.isEmpty else { throw StepError("split(separator:) needs a non-empty separator") }
             return text.components(separatedBy: separator).filter { !$0.isEmpty }

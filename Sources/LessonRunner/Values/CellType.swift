@@ -89,7 +89,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
                 self = .tuple(elements)
             }
         } else if let function = syntax.as(FunctionTypeSyntax.self) {
-            self = .function(function.parameters.map { CellType($0.type) }, CellType(function.returnClause.type))
+            self = .function(
+                function.parameters.map { CellType($0.type) }, CellType(function.returnClause.type))
         } else if let attributed = syntax.as(AttributedTypeSyntax.self) {
             self = CellType(attributed.baseType)
         } else if let identifier = syntax.as(IdentifierTypeSyntax.self) {

@@ -168,7 +168,9 @@ extension ClosedRange: CellValue where Bound: CellValue {
         return low...high
     }
     /// `.range`.
-    public var cellValue: Value { .range(lower: lowerBound.cellValue, upper: upperBound.cellValue, closed: true) }
+    public var cellValue: Value {
+        .range(lower: lowerBound.cellValue, upper: upperBound.cellValue, closed: true)
+    }
 }
 
 extension Range: CellValue where Bound: CellValue {
@@ -184,7 +186,9 @@ extension Range: CellValue where Bound: CellValue {
         return low..<high
     }
     /// `.range`.
-    public var cellValue: Value { .range(lower: lowerBound.cellValue, upper: upperBound.cellValue, closed: false) }
+    public var cellValue: Value {
+        .range(lower: lowerBound.cellValue, upper: upperBound.cellValue, closed: false)
+    }
 }
 
 /// A cell closure as a typed Swift function: `CellFunction<Row, String>` is a `(Row) throws -> String`.

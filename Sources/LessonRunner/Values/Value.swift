@@ -150,7 +150,9 @@ extension Value {
         case .none: return "nil"
         case .void: return "()"
         case .object(let object):
-            if let convertible = object.payload as? any CustomStringConvertible { return convertible.description }
+            if let convertible = object.payload as? any CustomStringConvertible {
+                return convertible.description
+            }
             return "\(object.type)"
         }
     }
@@ -158,8 +160,10 @@ extension Value {
     /// Formats a Double as Swift prints it (`0.001`, `3e-05`, `2.0`), which round-trips exactly.
     static func format(_ value: Double) -> String { value.description }
 
-    /// Structural equality for `==`: numbers by value, collections element-wise, library values when
-    /// their type is `Equatable`, class instances by identity otherwise. `nil` when not comparable.
+    /// Structural equality for `==`, or `nil` when the values do not compare.
+    ///
+    /// Numbers compare by value, collections element-wise, library values when their type is
+    /// `Equatable`, class instances by identity otherwise.
     public func isEqual(to other: Value) -> Bool? {
         switch (self, other) {
         case (.string(let a), .string(let b)): return a == b
