@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
                 .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
             ]),
         .executableTarget(

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import LessonRunner
+import LessonSource
+import Reporting
 
 /// The `khru` command: runs, tests and checks Markdown lessons of deep learning in Swift.
 @main
@@ -10,7 +13,221 @@ struct Khru: ParsableCommand {
         discussion: """
             A lesson is a Markdown file whose ```swift {…} cells drive Khru's training library. \
             khru runs every cell and writes a self-contained HTML report under output/.
+            Exit codes: 0 success, 1 failures, 64 usage error.
             """,
         version: KhruVersion.current,
-        subcommands: [])
+        subcommands: [Run.self, Test.self, Check.self, Steps.self, DataCommand.self, ExportSwift.self])
+}
+
+/// Writes to standard error (Swift 6 forbids the C `stderr` global).
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+
+func eprint(_ text: String) {
+    var stream = StandardError()
+    print(text, to: &stream)
+}
+
+/// Lesson paths shared by the commands that read lessons.
+struct LessonPaths: ParsableArguments {
+    @Argument(help: "Lesson files or folders (searched recursively for *.md).")
+    var paths: [String]
+
+    /// The lesson files, or a usage error.
+    func files() throws -> [String] {
+        do {
+            let files = try LessonFiles.find(paths)
+            if files.isEmpty {
+                throw ValidationError("no lessons (*.md) under \(paths.joined(separator: " "))")
+            }
+            return files
+        } catch let error as StepError {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+/// Parses a lesson, printing its diagnostics; `nil` when it has errors.
+func parseLesson(_ path: String) -> (Lesson?, [Diagnostic]) {
+    do {
+        let (lesson, diagnostics) = try LessonParser.parse(fileAt: path)
+        return (diagnostics.contains { $0.severity == .error } ? nil : lesson, diagnostics)
+    } catch let diagnostic as Diagnostic {
+        return (nil, [diagnostic])
+    } catch {
+        return (nil, [Diagnostic(.error, "\(error)", at: SourceLocation(file: path, line: 1, column: 1))])
+    }
+}
+
+extension Khru {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run lessons and write their HTML reports.",
+            discussion: """
+                Writes output/<lang>/<slug>.html and .json per lesson and output/index.html; prints one line \
+                per lesson with its counts and report path. Exits 1 when a cell failed (the reports are \
+                still written).
+                """)
+
+        @OptionGroup var lessons: LessonPaths
+        @Option(help: "The folder reports are written under.") var output = "output"
+
+        func run() throws {
+            let executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var failed = false
+            for (index, path) in try lessons.files().enumerated() {
+                eprint("[\(index + 1)] \(path)")
+                let (lesson, diagnostics) = parseLesson(path)
+                for diagnostic in diagnostics { eprint(diagnostic.description) }
+                guard let lesson else {
+                    failed = true
+                    continue
+                }
+                let report = executor.run(lesson).report
+                let counts = StatusCounts(report)
+                do {
+                    let written = try ReportWriter.write(report, under: output)
+                    print(
+                        "\(path): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped "
+                            + "→ \(written.html)")
+                } catch {
+                    eprint("\(error)")
+                    failed = true
+                }
+                failed = failed || counts.failed > 0 || counts.skipped > 0
+            }
+            let index = try ReportWriter.writeIndex(ReportWriter.indexEntries(under: output), under: output)
+            print("index: \(index)")
+            if failed { throw ExitCode.failure }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run lessons as doc-tests: cells must run and #expect checks must hold.",
+            discussion: """
+                Every run cell and every #expect check counts once. A cell passes when it runs without \
+                error (or, marked .error, fails as it must); skipped cells fail. Prints one line per \
+                failure (file:line:col: error: …) and ends with "N passed, N failed"; exits 1 on any failure.
+                """)
+
+        @OptionGroup var lessons: LessonPaths
+
+        func run() throws {
+            let executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var tally = TestTally()
+            for (index, path) in try lessons.files().enumerated() {
+                eprint("[\(index + 1)] \(path)")
+                let (lesson, diagnostics) = parseLesson(path)
+                guard let lesson else {
+                    tally.failed += 1
+                    tally.failures += diagnostics.filter { $0.severity == .error }.map(\.description)
+                    continue
+                }
+                tally.add(executor.run(lesson).report)
+            }
+            for failure in tally.failures { print(failure) }
+            print(tally.summary)
+            if tally.failed > 0 { throw ExitCode.failure }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse every lesson and resolve every cell against the registry, without running.",
+            discussion: """
+                Reports all problems at once (unknown names and members with suggestions, wrong labels and \
+                types, missing arguments, code outside the cell language, en/th cell drift); exits 1 if any.
+                """)
+
+        @OptionGroup var lessons: LessonPaths
+
+        func run() throws {
+            var parsed: [Lesson] = []
+            var diagnostics: [Diagnostic] = []
+            for path in try lessons.files() {
+                let (lesson, found) = parseLesson(path)
+                diagnostics += found
+                if let lesson { parsed.append(lesson) }
+            }
+            diagnostics += LessonChecks.check(parsed, registry: .standard())
+            for diagnostic in diagnostics { print(diagnostic.description) }
+            let errors = diagnostics.filter { $0.severity == .error }.count
+            print(
+                "\(parsed.count) lesson\(parsed.count == 1 ? "" : "s") checked, \(errors) error\(errors == 1 ? "" : "s")"
+            )
+            if errors > 0 { throw ExitCode.failure }
+        }
+    }
+
+    struct Steps: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every step a cell can call, with its signature and doc, grouped by type.")
+
+        func run() throws {
+            print(StepsReference.text(.standard()), terminator: "")
+        }
+    }
+
+    struct DataCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "data", abstract: "Prepare the lessons' datasets (idempotent).")
+
+        @Option(help: "The folder datasets are prepared in.") var dataDirectory = "lessons/data"
+
+        func run() throws {
+            if DataPreparation.all.isEmpty { print("no datasets to prepare") }
+            var failed = false
+            for preparation in DataPreparation.all {
+                do {
+                    print("\(preparation.name): \(try preparation.prepare(dataDirectory))")
+                } catch {
+                    eprint("\(preparation.name): error: \(error)")
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode.failure }
+        }
+    }
+
+    struct ExportSwift: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-swift",
+            abstract:
+                "Write every runnable cell as Swift, one function per lesson, for a compile-check target.",
+            discussion: "With --check, exits 1 when the file differs from what would be generated.")
+
+        @OptionGroup var lessons: LessonPaths
+        @Option(help: "The Swift file to write.") var output: String
+        @Option(name: .customLong("import"), help: "A module to import (repeatable).") var imports: [String] =
+            []
+        @Flag(help: "Only compare with the existing file.") var check = false
+
+        func run() throws {
+            var parsed: [Lesson] = []
+            for path in try lessons.files() {
+                let (lesson, diagnostics) = parseLesson(path)
+                for diagnostic in diagnostics { eprint(diagnostic.description) }
+                guard let lesson else { throw ExitCode.failure }
+                parsed.append(lesson)
+            }
+            let command =
+                (["khru export-swift"] + lessons.paths + ["--output", output]
+                + imports.flatMap { ["--import", $0] })
+                .joined(separator: " ")
+            let text = SwiftExporter.source(for: parsed, imports: imports, command: command)
+            if check {
+                let existing = try? String(contentsOfFile: output, encoding: .utf8)
+                if existing != text {
+                    eprint("\(output): error: out of date; run: \(command)")
+                    throw ExitCode.failure
+                }
+                print("\(output) is up to date")
+                return
+            }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            print("wrote \(output)")
+        }
+    }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import Reporting
+
+/// What a step may ask for while a cell runs: where to put rich outputs, the cell's seed, the lesson's
+/// folder, and whether the cell's time is up.
+///
+/// A binding receives it by declaring a first closure parameter of this type:
+/// `registry.bind("DataFrame.head(_ n: Int = 5)", doc: …) { (context: StepContext, df: DataFrame, n: Int) in … }`.
+public final class StepContext {
+    /// The running cell's id.
+    public let cellID: String
+    /// The cell's seed, derived from the lesson seed and the cell id (see ``CellSeed``).
+    public let seed: CellSeed
+    /// The folder holding the lesson file; relative paths in cells resolve against it.
+    public let lessonDirectory: String
+    /// The folder holding `Package.swift` above the lesson, if any.
+    public let packageRoot: String?
+    /// What the cell has produced so far.
+    public private(set) var outputs: [CellOutput] = []
+    private let deadline: ContinuousClock.Instant?
+    private let timeout: Double?
+    private let progressHandler: ((String) -> Void)?
+
+    /// Creates a context for one cell.
+    public init(
+        cellID: String, seed: CellSeed, lessonDirectory: String, packageRoot: String? = nil,
+        timeout: Double? = nil, progress: ((String) -> Void)? = nil
+    ) {
+        self.cellID = cellID
+        self.seed = seed
+        self.lessonDirectory = lessonDirectory
+        self.packageRoot = packageRoot
+        self.timeout = timeout
+        self.deadline = timeout.map { ContinuousClock.now + .milliseconds(Int(($0 * 1000).rounded())) }
+        self.progressHandler = progress
+    }
+
+    /// Adds an output (a table, an image, text) under the cell.
+    public func emit(_ output: CellOutput) { outputs.append(output) }
+
+    /// Adds printed text under the cell; consecutive prints join into one text output.
+    public func print(_ line: String) {
+        if case .text(let previous) = outputs.last {
+            outputs[outputs.count - 1] = .text(previous + "\n" + line)
+        } else {
+            outputs.append(.text(line))
+        }
+    }
+
+    /// Reports live progress on the terminal (not in the report): an epoch line, a progress bar.
+    public func progress(_ text: String) { progressHandler?(text) }
+
+    /// A path relative to the lesson's folder, unless it is absolute.
+    public func resolve(path: String) -> String {
+        path.hasPrefix("/") ? path : (lessonDirectory as NSString).appendingPathComponent(path)
+    }
+
+    /// Throws ``CellTimeout`` when the cell has run past its `timeout=`; long steps call it between
+    /// batches or epochs so a timeout stops them.
+    public func checkDeadline() throws {
+        if let deadline, let timeout, ContinuousClock.now > deadline { throw CellTimeout(seconds: timeout) }
+    }
+}
+
+extension StepContext: CellValue {
+    /// Not a cell type: bindings receive the context, cells never see it.
+    public static var cellType: CellType { .named("StepContext") }
+    /// Always throws: the context is supplied by the runner.
+    public static func from(_ value: Value) throws -> StepContext {
+        throw ConversionError(expected: cellType, actual: value.cellType)
+    }
+    /// Not representable.
+    public var cellValue: Value { .void }
+}
+
+/// A cell ran past its `timeout=`.
+public struct CellTimeout: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The limit.
+    public var seconds: Double
+
+    public var description: String {
+        "cell timed out after \(Value.format(seconds)) s (timeout=\(Value.format(seconds)))"
+    }
+}
+
+/// A cell's seed: the lesson seed and the cell id mixed by SplitMix64 over FNV-1a, so every cell's
+/// random streams are reproducible and independent of the cells around it (never Swift's `Hasher`).
+public struct CellSeed: Hashable, Sendable, CustomStringConvertible {
+    /// The 64-bit seed.
+    public var value: UInt64
+
+    /// Derives the seed of cell `cellID` in a lesson seeded `lessonSeed`.
+    public init(lessonSeed: UInt64, cellID: String) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in cellID.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        value = Self.splitMix(lessonSeed ^ Self.splitMix(hash))
+    }
+
+    /// Wraps a raw seed.
+    public init(value: UInt64) { self.value = value }
+
+    private static func splitMix(_ input: UInt64) -> UInt64 {
+        var z = input &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    public var description: String { String(value) }
+}

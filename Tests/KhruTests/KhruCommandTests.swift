@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Runs the built `khru` binary (`swift build` puts it beside the test bundle in `.build/debug`).
+private func khru(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+    let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/khru")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A folder with `lessons/en/01-t.md` holding `markdown`.
+private func lessonFolder(_ markdown: String) throws -> URL {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("khru-cli-\(UUID().uuidString)")
+    let lessons = root.appendingPathComponent("lessons/en")
+    try FileManager.default.createDirectory(at: lessons, withIntermediateDirectories: true)
+    try Data(markdown.utf8).write(to: lessons.appendingPathComponent("01-t.md"))
+    return root
+}
+
+@Suite struct KhruCommandTests {
+    @Test func helpAndVersion() throws {
+        let help = try khru(["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("SUBCOMMANDS:"))
+        for command in ["run", "test", "check", "steps", "data", "export-swift"] {
+            #expect(help.output.contains(command))
+            #expect(try khru([command, "--help"]).status == 0)
+        }
+        #expect(try khru(["--version"]).output == "0.1.0\n")
+    }
+
+    @Test func usageErrorsExit64() throws {
+        #expect(try khru(["run"]).status == 64)
+        #expect(try khru(["check", "/nonexistent/lessons"]).status == 64)
+    }
+
+    @Test func checkReportsEveryProblemAndFails() throws {
+        let root = try lessonFolder(
+            "# T\n\n```swift {#a}\nlet x = mx(1, 2)\nlet y = min(1, b: 2)\n```\n\n```swift {#b}\nwhile true {}\n```\n"
+        )
+        let result = try khru(["check", "lessons"], in: root)
+        #expect(result.status == 1)
+        #expect(
+            result.output == """
+                lessons/en/01-t.md:4:9: error: cannot find 'mx' in scope; did you mean 'max'?
+                lessons/en/01-t.md:5:16: error: extraneous argument label 'b:' in call to 'min'
+                lessons/en/01-t.md:9:1: error: 'while' loops are not part of the cell language; loops live in the library's steps
+                1 lesson checked, 3 errors
+
+                """)
+    }
+
+    @Test func testPrintsFailuresAndTotals() throws {
+        let root = try lessonFolder(
+            "# T\n\n```swift {#a}\nlet x = 2\n#expect(x * 2 == 4)\n#expect(x > 5)\n```\n\n```swift {#b .error}\nlet y = x\n```\n"
+        )
+        let result = try khru(["test", "lessons"], in: root)
+        #expect(result.status == 1)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(
+            lines == [
+                "lessons/en/01-t.md:6:1: error: expectation failed: x > 5 (2 > 5)",
+                "lessons/en/01-t.md:9:1: error: cell 'b' is marked .error but ran without error",
+                "1 passed, 3 failed",
+            ])
+    }
+
+    @Test func passingLessonExitsZeroAndRunWritesReports() throws {
+        let root = try lessonFolder("# T\n\n```swift {#a}\nlet x = 2\n#expect(x == 2)\nx\n```\n")
+        let test = try khru(["test", "lessons"], in: root)
+        #expect(test.status == 0)
+        #expect(test.output == "2 passed, 0 failed\n")
+        let run = try khru(["run", "lessons", "--output", "out"], in: root)
+        #expect(run.status == 0)
+        #expect(run.output.contains("lessons/en/01-t.md: 1 passed, 0 failed, 0 skipped → out/en/01-t.html"))
+        for file in ["out/en/01-t.html", "out/en/01-t.json", "out/index.html"] {
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(file).path))
+        }
+    }
+
+    @Test func stepsListsTheBasics() throws {
+        let result = try khru(["steps"])
+        #expect(result.status == 0)
+        #expect(
+            result.output.contains(
+                "  print(_ items: Any...)\n      Prints values under the cell, separated by spaces."))
+    }
+}
