@@ -329,6 +329,7 @@ extension DataFrame {
     ///   - names: Column names to use (for the selected `usecols` when both are given).
     ///   - encoding: The file's text encoding.
     ///   - usecols: Positions of the columns to keep (pandas `usecols`).
+    /// - Returns: The frame.
     /// - Throws: ``TrainingError`` for unreadable files, malformed CSV or inconsistent names.
     public static func readCSV(
         _ url: URL, delimiter: Character = ",", header: Bool? = nil, names: [String]? = nil,

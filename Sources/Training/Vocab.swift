@@ -4,7 +4,7 @@
 public struct CategoryMap: Sendable, Equatable, RandomAccessCollection, CustomStringConvertible {
     /// The labels, in index order.
     public let items: [String]
-    private let indices_: [String: Int]
+    private let positions: [String: Int]
 
     /// Builds the vocabulary of `values` (sorted unique; `#na#` first when `addNA`).
     public init(_ values: some Sequence<String>, sort: Bool = true, addNA: Bool = false) {
@@ -16,7 +16,7 @@ public struct CategoryMap: Sendable, Equatable, RandomAccessCollection, CustomSt
         items = unique
         var lookup: [String: Int] = [:]
         for (index, item) in unique.enumerated() { lookup[item] = index }
-        indices_ = lookup
+        positions = lookup
     }
 
     /// The multi-label vocabulary: the sorted union of every item's labels.
@@ -32,7 +32,7 @@ public struct CategoryMap: Sendable, Equatable, RandomAccessCollection, CustomSt
     public subscript(index: Int) -> String { items[index] }
 
     /// The index of `label`, or nil when it is not in the vocabulary.
-    public func index(of label: String) -> Int? { indices_[label] }
+    public func index(of label: String) -> Int? { positions[label] }
 
     /// `['cat', 'dog']`, as fastai prints a vocab.
     public var description: String { "[" + items.map { "'\($0)'" }.joined(separator: ", ") + "]" }
