@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The indices of the training and validation items.
 public struct Split: Sendable, Equatable {
@@ -167,5 +168,30 @@ public struct ColReader: Sendable {
         }
         if prefix.isEmpty && suffix.isEmpty { return value }
         return prefix + value.description + suffix
+    }
+}
+
+/// Validation = the first `int(validPct·n)` items of a random permutation (fastai `RandomSplitter`).
+///
+/// The permutation comes from `Generator(seed:)` when a seed is given, else from `Random.current`
+/// (fastai uses torch's generator, so the same seed gives a different, but fixed, split here).
+public struct RandomSplitter: Splitter {
+    /// The fraction of items for validation.
+    public let validPct: Double
+    /// The seed of the permutation.
+    public let seed: UInt64?
+
+    /// Creates a splitter.
+    public init(validPct: Double = 0.2, seed: UInt64? = nil) {
+        self.validPct = validPct
+        self.seed = seed
+    }
+
+    /// The split of `items`: training = the rest of the permutation, in permutation order.
+    public func split<Item>(_ items: [Item]) throws -> Split {
+        let generator = seed.map { Generator(seed: $0) } ?? Random.current
+        let permutation = generator.permutation(items.count)
+        let cut = Int(validPct * Double(items.count))
+        return Split(train: Array(permutation[cut...]), valid: Array(permutation[..<cut]))
     }
 }
