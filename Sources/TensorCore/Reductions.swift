@@ -220,7 +220,9 @@ extension Tensor {
                 var total: Float = 0
                 for k in 0..<extent { total += Foundation.exp(source[base + k * inner] - largest) }
                 let logTotal = Foundation.log(total)
-                for k in 0..<extent { out[base + k * inner] = (source[base + k * inner] - largest) - logTotal }
+                for k in 0..<extent {
+                    out[base + k * inner] = (source[base + k * inner] - largest) - logTotal
+                }
             }
         }
         return result

@@ -21,8 +21,12 @@ import _TestSupport
     }
 
     @Test func streamsAreReproducible() {
-        let a = Random.withSeed(7) { (Tensor.normal([100]), Tensor.uniform([10]), Random.current.permutation(20)) }
-        let b = Random.withSeed(7) { (Tensor.normal([100]), Tensor.uniform([10]), Random.current.permutation(20)) }
+        let a = Random.withSeed(7) {
+            (Tensor.normal([100]), Tensor.uniform([10]), Random.current.permutation(20))
+        }
+        let b = Random.withSeed(7) {
+            (Tensor.normal([100]), Tensor.uniform([10]), Random.current.permutation(20))
+        }
         let c = Random.withSeed(8) { Tensor.normal([100]) }
         #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2)
         #expect(a.0 != c)

@@ -50,7 +50,10 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect((matrix + Tensor([10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])
         #expect((matrix * Tensor(shape: [2, 1], scalars: [1, -1])).scalars == [1, 2, 3, -4, -5, -6])
         #expect((Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).shape == [2, 3])
-        #expect((Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).scalars == [11, 21, 31, 12, 22, 32])
+        #expect(
+            (Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).scalars == [
+                11, 21, 31, 12, 22, 32,
+            ])
         #expect((matrix - 1).scalars == [0, 1, 2, 3, 4, 5])
         #expect((12 / matrix).scalars == [12, 6, 4, 3, 2.4, 2])
         #expect((Tensor(2) * matrix).scalars == [2, 4, 6, 8, 10, 12])
@@ -215,8 +218,12 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         let d = matmul(a, shared)
         #expect(c.shape == [2, 3, 2] && d.shape == [2, 3, 2])
         for batch in 0..<2 {
-            expectClose(doubles(c[batch]), naive(a[batch], b[batch], transposeA: false, transposeB: false), relative: 1e-5)
-            expectClose(doubles(d[batch]), naive(a[batch], shared, transposeA: false, transposeB: false), relative: 1e-5)
+            expectClose(
+                doubles(c[batch]), naive(a[batch], b[batch], transposeA: false, transposeB: false),
+                relative: 1e-5)
+            expectClose(
+                doubles(d[batch]), naive(a[batch], shared, transposeA: false, transposeB: false),
+                relative: 1e-5)
         }
         let e = matmul(a, fixture([2, 2, 3], seed: 8), transposeA: true, transposeB: true)
         #expect(e.shape == [2, 4, 2])
