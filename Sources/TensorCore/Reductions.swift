@@ -219,8 +219,10 @@ extension Tensor {
                 for k in 0..<extent { largest = Swift.max(largest, source[base + k * inner]) }
                 var total: Float = 0
                 for k in 0..<extent { total += Foundation.exp(source[base + k * inner] - largest) }
-                let shift = largest + Foundation.log(total)
-                for k in 0..<extent { out[base + k * inner] = source[base + k * inner] - shift }
+                let logTotal = Foundation.log(total)
+                for k in 0..<extent {
+                    out[base + k * inner] = (source[base + k * inner] - largest) - logTotal
+                }
             }
         }
         return result

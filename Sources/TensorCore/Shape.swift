@@ -85,13 +85,14 @@ extension Tensor {
     public static func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
         guard let first = tensors.first else { preconditionFailure("concat of no tensors") }
         let axis = first.normalizedAxis(axis)
-        var newShape = first.shape
-        newShape[axis] = 0
+        var expected = first.shape
+        expected[axis] = 0
+        var newShape = expected
         for tensor in tensors {
             var probe = tensor.shape
             precondition(probe.count == first.rank, "concat shapes \(first.shape) and \(tensor.shape)")
             probe[axis] = 0
-            precondition(probe == newShape, "concat shapes \(first.shape) and \(tensor.shape) along \(axis)")
+            precondition(probe == expected, "concat shapes \(first.shape) and \(tensor.shape) along \(axis)")
             newShape[axis] += tensor.shape[axis]
         }
         let result = Tensor(uninitialized: newShape)
