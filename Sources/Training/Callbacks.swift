@@ -190,7 +190,8 @@ public final class Recorder: Callback, @unchecked Sendable {
                     case .average: row.append(metricSums[index] / Double(validCount))
                     case .accumulated:
                         row.append(
-                            metric.compute(Tensor.concat(accumulatedPreds), Tensor.concat(accumulatedTargets)))
+                            metric.compute(Tensor.concat(accumulatedPreds), Tensor.concat(accumulatedTargets))
+                        )
                     }
                 }
             }
@@ -241,7 +242,8 @@ public final class ProgressCallback: Callback, @unchecked Sendable {
             guard let row = table.rows.last else { break }
             var text = "\r\u{1B}[2K"
             if !printedHeader {
-                text += table.header.map { $0.padding(toLength: max($0.count, 10), withPad: " ", startingAt: 0) }
+                text +=
+                    table.header.map { $0.padding(toLength: max($0.count, 10), withPad: " ", startingAt: 0) }
                     .joined(separator: " ") + "\n"
                 printedHeader = true
             }

@@ -1,7 +1,9 @@
 import Foundation
 import TensorCore
 
-/// Named tensors in Khru's checkpoint format (little-endian):
+/// Named tensors in Khru's checkpoint format.
+///
+/// The layout (little-endian):
 ///
 /// ```
 /// "KHRUCKP1"                       8-byte magic
@@ -41,8 +43,11 @@ public enum Checkpoint {
         }
         var offset = 8
         func read() throws -> UInt32 {
-            guard offset + 4 <= bytes.count else { throw TrainingError("truncated checkpoint at byte \(offset)") }
-            let value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+            guard offset + 4 <= bytes.count else {
+                throw TrainingError("truncated checkpoint at byte \(offset)")
+            }
+            let value =
+                UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
                 | UInt32(bytes[offset + 3]) << 24
             offset += 4
             return value
@@ -79,7 +84,9 @@ func batchNorms(_ layer: any Layer, prefix: String = "") -> [(String, BatchNorm)
 extension Learner {
     /// The model weights, batch-norm statistics and optimizer state as named tensors.
     public func checkpointData() throws -> [(String, Tensor)] {
-        var entries: [(String, Tensor)] = model.namedParameters.map { ("model." + $0.name, $0.parameter.value) }
+        var entries: [(String, Tensor)] = model.namedParameters.map {
+            ("model." + $0.name, $0.parameter.value)
+        }
         for (path, norm) in batchNorms(model) {
             entries.append(("buffer.\(path).running_mean", norm.runningMean))
             entries.append(("buffer.\(path).running_var", norm.runningVar))
@@ -88,10 +95,12 @@ extension Learner {
             for (name, parameter) in model.namedParameters {
                 guard let state = opt.state(of: parameter) else { continue }
                 if !state.gradAvg.isEmpty {
-                    entries.append(("opt.\(name).grad_avg", Tensor(shape: parameter.shape, scalars: state.gradAvg)))
+                    entries.append(
+                        ("opt.\(name).grad_avg", Tensor(shape: parameter.shape, scalars: state.gradAvg)))
                 }
                 if !state.sqrAvg.isEmpty {
-                    entries.append(("opt.\(name).sqr_avg", Tensor(shape: parameter.shape, scalars: state.sqrAvg)))
+                    entries.append(
+                        ("opt.\(name).sqr_avg", Tensor(shape: parameter.shape, scalars: state.sqrAvg)))
                 }
                 entries.append(("opt.\(name).step", Tensor(Float(state.step))))
             }
@@ -105,9 +114,12 @@ extension Learner {
     public func restore(from entries: [(String, Tensor)]) throws {
         let table = Dictionary(entries, uniquingKeysWith: { _, last in last })
         for (name, parameter) in model.namedParameters {
-            guard let value = table["model." + name] else { throw TrainingError("checkpoint has no weight '\(name)'") }
+            guard let value = table["model." + name] else {
+                throw TrainingError("checkpoint has no weight '\(name)'")
+            }
             guard value.shape == parameter.shape else {
-                throw TrainingError("checkpoint weight '\(name)' is \(value.shape), the model's is \(parameter.shape)")
+                throw TrainingError(
+                    "checkpoint weight '\(name)' is \(value.shape), the model's is \(parameter.shape)")
             }
             parameter.value = value
         }
@@ -140,7 +152,9 @@ extension Learner {
     /// Loads weights and optimizer state saved by ``save(_:)``.
     public func load(_ url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw TrainingError("cannot read checkpoint \(url.path)") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw TrainingError("cannot read checkpoint \(url.path)")
+        }
         try restore(from: try Checkpoint.decode(Array(data)))
     }
 }

@@ -57,10 +57,14 @@ public struct TensorDataset: Dataset {
     /// One input.
     public var nInp: Int { 1 }
     /// `[x[index], y[index]]`.
-    public func sample(at index: Int, generator: TensorCore.Generator?) throws -> [Tensor] { [x[index], y[index]] }
+    public func sample(at index: Int, generator: TensorCore.Generator?) throws -> [Tensor] {
+        [x[index], y[index]]
+    }
 }
 
-/// A transform applied to each collated batch (fastai's `batch_tfms`), e.g. augmentation or `Normalize`.
+/// A transform applied to each collated batch (fastai's `batch_tfms`).
+///
+/// Examples: augmentation or `Normalize`.
 public protocol BatchTransform: Sendable {
     /// Sort key: lower runs first (fastai's `order`).
     var order: Int { get }
@@ -129,7 +133,9 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     /// The sample order of epoch `epoch`.
     public func order(epoch: Int) -> [Int] {
         var indices = Array(0..<dataset.count)
-        if shuffle { TensorCore.Generator(seed: Random.deriveSeed(seed, "shuffle-\(epoch)")).shuffle(&indices) }
+        if shuffle {
+            TensorCore.Generator(seed: Random.deriveSeed(seed, "shuffle-\(epoch)")).shuffle(&indices)
+        }
         return indices
     }
 
@@ -137,12 +143,18 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     func makeBatch(_ index: Int, order: [Int], epoch: Int) throws -> Batch {
         let start = index * bs
         let positions = order[start..<Swift.min(start + bs, order.count)]
-        let streams = isTraining ? TensorCore.Generator(seed: Random.deriveSeed(seed, "augment-\(epoch)-\(index)")) : nil
+        let streams =
+            isTraining
+            ? TensorCore.Generator(seed: Random.deriveSeed(seed, "augment-\(epoch)-\(index)")) : nil
         var columns: [[Tensor]] = Array(repeating: [], count: dataset.kinds.count)
         for (offset, position) in positions.enumerated() {
-            let itemGenerator = streams.map { TensorCore.Generator(seed: Random.deriveSeed($0.seed, "item-\(offset)")) }
+            let itemGenerator = streams.map {
+                TensorCore.Generator(seed: Random.deriveSeed($0.seed, "item-\(offset)"))
+            }
             let sample = try dataset.sample(at: position, generator: itemGenerator)
-            for (column, tensor) in sample.enumerated() where column < columns.count { columns[column].append(tensor) }
+            for (column, tensor) in sample.enumerated() where column < columns.count {
+                columns[column].append(tensor)
+            }
         }
         var stacked = try columns.enumerated().map { column, tensors in
             guard let first = tensors.first else { return Tensor.zeros([0]) }
@@ -212,7 +224,9 @@ public final class BatchIterator: IteratorProtocol, @unchecked Sendable {
 
     private func startProducer() {
         started = true
-        let (state, loader, order, epoch, total) = (self.state, self.loader, self.order, self.epoch, self.total)
+        let (state, loader, order, epoch, total) = (
+            self.state, self.loader, self.order, self.epoch, self.total
+        )
         let ahead = max(loader.prefetch, 1)
         let thread = Thread {
             for index in 0..<total {

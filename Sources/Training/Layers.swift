@@ -41,7 +41,8 @@ extension Layer {
 
     /// The parameters of normalization layers among this layer and its descendants.
     public var normalizationParameters: [Parameter] {
-        (isNormalization ? ownParameters.map(\.parameter) : []) + children.flatMap { $0.layer.normalizationParameters }
+        (isNormalization ? ownParameters.map(\.parameter) : [])
+            + children.flatMap { $0.layer.normalizationParameters }
     }
 
     /// Sets training mode (`true`) or evaluation mode (`false`) on this layer and its descendants.
@@ -106,7 +107,8 @@ public final class Conv2d: Layer, @unchecked Sendable {
 
     /// Creates a convolution with PyTorch's default initialisation.
     public init(
-        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true
     ) {
         let fanIn = inChannels * kernelSize * kernelSize
         weight = Parameter(uniformInit([outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn))
@@ -164,7 +166,8 @@ public final class BatchNorm: Layer, @unchecked Sendable {
     /// The normalized `x` (batch statistics in training, running statistics in evaluation).
     public func callAsFunction(_ x: Variable) -> Variable {
         x.batchNorm(
-            weight: weight.variable, bias: bias.variable, runningMean: &runningMean, runningVariance: &runningVar,
+            weight: weight.variable, bias: bias.variable, runningMean: &runningMean,
+            runningVariance: &runningVar,
             training: isTraining, momentum: momentum, eps: eps)
     }
 }
@@ -246,7 +249,8 @@ public final class AdaptiveConcatPool2d: Layer, @unchecked Sendable {
     public init(_ size: Int = 1) { self.size = size }
     /// `cat([maxPool(x), avgPool(x)], axis: 1)`.
     public func callAsFunction(_ x: Variable) -> Variable {
-        Variable.concat([x.adaptiveMaxPool2d(outputSize: size), x.adaptiveAvgPool2d(outputSize: size)], axis: 1)
+        Variable.concat(
+            [x.adaptiveMaxPool2d(outputSize: size), x.adaptiveAvgPool2d(outputSize: size)], axis: 1)
     }
 }
 

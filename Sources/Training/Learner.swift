@@ -97,10 +97,13 @@ public final class Learner: @unchecked Sendable {
     ///   - wd: Weight decay (nil: the optimizer's default, Adam 0.01).
     ///   - metrics: Metrics shown per epoch.
     ///   - cbs: Extra callbacks.
+    ///   - trainBn: Whether norm parameters train in frozen groups.
+    ///   - wdBnBias: Whether biases and norm parameters get weight decay.
     public init(
         _ dls: DataLoaders, _ model: any Layer, lossFunc: any LossFunction = CrossEntropyLossFlat(),
         optFunc: any OptimizerFunction = Adam(), lr: Double = 1e-3, splitter: ParameterSplitter? = nil,
-        wd: Double? = nil, metrics: Metric..., cbs: [any Callback] = [], trainBn: Bool = true, wdBnBias: Bool = false
+        wd: Double? = nil, metrics: Metric..., cbs: [any Callback] = [], trainBn: Bool = true,
+        wdBnBias: Bool = false
     ) {
         self.dls = dls
         self.model = model
@@ -123,8 +126,10 @@ public final class Learner: @unchecked Sendable {
         if let opt { return opt }
         var noDecay: [Parameter] = []
         if !wdBnBias {
-            noDecay = model.normalizationParameters
-                + model.namedParameters.filter { $0.name.split(separator: ".").last == "bias" }.map(\.parameter)
+            noDecay =
+                model.normalizationParameters
+                + model.namedParameters.filter { $0.name.split(separator: ".").last == "bias" }.map(
+                    \.parameter)
         }
         let created = Optimizer(optFunc, groups: paramGroups, noWeightDecay: noDecay)
         created.setLRs(Array(repeating: lr, count: paramGroups.count))
@@ -134,14 +139,17 @@ public final class Learner: @unchecked Sendable {
 
     // MARK: Freezing
 
-    /// Trains only groups `k...` (k = n, or count + n when negative); earlier groups are frozen except
-    /// their norm parameters when `trainBn`. Clears the optimizer state (fastai `freeze_to`).
+    /// Trains only groups `k...` and freezes the others (fastai `freeze_to`).
+    ///
+    /// `k = n`, or `count + n` when negative; frozen groups keep training their norm parameters when
+    /// `trainBn`. Clears the optimizer state.
     public func freezeTo(_ n: Int) {
         let k = n >= 0 ? n : paramGroups.count + n
         let norms = Set(model.normalizationParameters.map(ObjectIdentifier.init))
         for (index, group) in paramGroups.enumerated() {
             for parameter in group {
-                parameter.requiresGrad = index >= k || (trainBn && norms.contains(ObjectIdentifier(parameter)))
+                parameter.requiresGrad =
+                    index >= k || (trainBn && norms.contains(ObjectIdentifier(parameter)))
             }
         }
         createOpt().clearState()
@@ -177,8 +185,16 @@ public final class Learner: @unchecked Sendable {
     /// One-cycle training (fastai `fit_one_cycle`): per group, lr cosine `lrMax/div → lrMax` over
     /// `pctStart`, then to `lrMax/divFinal`; momentum `moms` 0.95 → 0.85 → 0.95.
     ///
-    /// - Parameter lrMax: A number, a list per group, `a...b` (slice(a, b)) or `...b` (slice(b));
-    ///   default ``lr``.
+    /// - Parameters:
+    ///   - nEpoch: Epochs.
+    ///   - lrMax: A number, a list per group, `a...b` (slice(a, b)) or `...b` (slice(b)); default ``lr``.
+    ///   - div: Start lr = lrMax/div.
+    ///   - divFinal: Final lr = lrMax/divFinal.
+    ///   - pctStart: Fraction of training spent warming up.
+    ///   - wd: Weight decay (default: the learner's, else the optimizer's).
+    ///   - moms: Momentum cycle (default 0.95, 0.85, 0.95).
+    ///   - extra: More callbacks for this fit.
+    /// - Throws: ``TrainingError`` for a learning-rate list of the wrong length, or data errors.
     public func fitOneCycle(
         _ nEpoch: Int, lrMax: (any LearningRates)? = nil, div: Double = 25, divFinal: Double = 1e5,
         pctStart: Double = 0.25, wd: Double? = nil, moms: (Double, Double, Double)? = nil,
@@ -197,15 +213,18 @@ public final class Learner: @unchecked Sendable {
     /// (`lrMax: ...baseLR`, `pctStart` 0.99, div 25), then `baseLR /= 2`, unfreeze and `epochs`
     /// of one-cycle with `lrMax: baseLR/lrMult...baseLR`, `pctStart`, `div`.
     public func fineTune(
-        _ epochs: Int, baseLR: Double = 2e-3, freezeEpochs: Int = 1, lrMult: Double = 100, pctStart: Double = 0.3,
-        div: Double = 5, wd: Double? = nil, moms: (Double, Double, Double)? = nil, cbs extra: [any Callback] = []
+        _ epochs: Int, baseLR: Double = 2e-3, freezeEpochs: Int = 1, lrMult: Double = 100,
+        pctStart: Double = 0.3,
+        div: Double = 5, wd: Double? = nil, moms: (Double, Double, Double)? = nil,
+        cbs extra: [any Callback] = []
     ) throws {
         try freeze()
         try fitOneCycle(freezeEpochs, lrMax: ...baseLR, pctStart: 0.99, wd: wd, moms: moms, cbs: extra)
         let base = baseLR / 2
         unfreeze()
         try fitOneCycle(
-            epochs, lrMax: (base / lrMult)...base, div: div, pctStart: pctStart, wd: wd, moms: moms, cbs: extra)
+            epochs, lrMax: (base / lrMult)...base, div: div, pctStart: pctStart, wd: wd, moms: moms,
+            cbs: extra)
     }
 
     /// The learning-rate finder (fastai `lr_find`): trains with exponentially growing lrs for up to
@@ -298,7 +317,9 @@ public final class Learner: @unchecked Sendable {
         return decision == .stopFit || decision == .stopEpoch ? decision : .proceed
     }
 
-    private func runBatch(_ batch: Batch, training: Bool, _ callbacks: [any Callback]) throws -> CallbackDecision {
+    private func runBatch(
+        _ batch: Batch, training: Bool, _ callbacks: [any Callback]
+    ) throws -> CallbackDecision {
         guard let x = batch.xs.first, let y = batch.ys.first else {
             throw TrainingError("a batch needs an input and a target")
         }
@@ -306,7 +327,8 @@ public final class Learner: @unchecked Sendable {
         target = y
         var decision = dispatch(.beforeBatch, callbacks)
         if decision != .proceed { return decision }
-        decision = training ? forwardBackward(x, y, callbacks) : withNoGrad { forwardBackward(x, y, callbacks) }
+        decision =
+            training ? forwardBackward(x, y, callbacks) : withNoGrad { forwardBackward(x, y, callbacks) }
         if decision != .proceed { return decision }
         if training, let opt {
             opt.step()
@@ -351,7 +373,8 @@ public final class Learner: @unchecked Sendable {
         var result = [lossSum / Double(max(count, 1))]
         for (index, metric) in metrics.enumerated() {
             result.append(
-                metric.reduction == .average ? sums[index] / Double(max(count, 1)) : metric.compute(preds, targets))
+                metric.reduction == .average
+                    ? sums[index] / Double(max(count, 1)) : metric.compute(preds, targets))
         }
         return result
     }
@@ -373,7 +396,9 @@ public final class Learner: @unchecked Sendable {
         let iterator = loader.makeIterator()
         try withNoGrad {
             while let batch = iterator.next() {
-                guard let x = batch.xs.first, let y = batch.ys.first else { throw TrainingError("empty batch") }
+                guard let x = batch.xs.first, let y = batch.ys.first else {
+                    throw TrainingError("empty batch")
+                }
                 let output = model(Variable(x))
                 each(Double(lossFunc(output, y).value.scalar), output.value, y)
                 preds.append(output.value)
@@ -399,6 +424,7 @@ public final class Learner: @unchecked Sendable {
                 label = zip(vocab, decoded.scalars).filter { $0.1 > 0 }.map(\.0).joined(separator: ";")
             }
         }
-        return Prediction(label: label, decoded: decoded.squeezingShape(at: 0), probs: probs.squeezingShape(at: 0))
+        return Prediction(
+            label: label, decoded: decoded.squeezingShape(at: 0), probs: probs.squeezingShape(at: 0))
     }
 }

@@ -46,7 +46,8 @@ public struct CrossEntropyLossFlat: LossFunction {
         let flat = moved.reshaped([moved.value.count / max(classes, 1), classes])
         let indices = target.scalars.map { Int($0) }
         precondition(
-            indices.count == flat.shape[0], "CrossEntropyLossFlat: \(flat.shape[0]) predictions, \(indices.count) targets")
+            indices.count == flat.shape[0],
+            "CrossEntropyLossFlat: \(flat.shape[0]) predictions, \(indices.count) targets")
         return -(flat.logSoftmax(axis: -1).pickingColumns(indices).mean())
     }
 
@@ -69,7 +70,8 @@ public struct BCEWithLogitsLossFlat: LossFunction {
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let x = pred.reshaped([pred.value.count])
         let y = target.reshaped([target.count])
-        precondition(x.shape == y.shape, "BCEWithLogitsLossFlat: \(pred.shape) predictions, \(target.shape) targets")
+        precondition(
+            x.shape == y.shape, "BCEWithLogitsLossFlat: \(pred.shape) predictions, \(target.shape) targets")
         return (x.relu() - x * y + ((-x.abs()).exp() + 1).log()).mean()
     }
 
@@ -90,7 +92,8 @@ public struct MSELossFlat: LossFunction {
     /// `mean((pred − target)²)`.
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let x = pred.reshaped([pred.value.count])
-        precondition(x.shape[0] == target.count, "MSELossFlat: \(pred.shape) predictions, \(target.shape) targets")
+        precondition(
+            x.shape[0] == target.count, "MSELossFlat: \(pred.shape) predictions, \(target.shape) targets")
         return (x - target.reshaped([target.count])).squared().mean()
     }
     /// The identity.
@@ -106,7 +109,8 @@ public struct L1LossFlat: LossFunction {
     /// `mean(|pred − target|)`.
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let x = pred.reshaped([pred.value.count])
-        precondition(x.shape[0] == target.count, "L1LossFlat: \(pred.shape) predictions, \(target.shape) targets")
+        precondition(
+            x.shape[0] == target.count, "L1LossFlat: \(pred.shape) predictions, \(target.shape) targets")
         return (x - target.reshaped([target.count])).abs().mean()
     }
     /// The identity.
@@ -155,7 +159,8 @@ private func argmaxRows(_ pred: Tensor) -> [Int] {
     let rows = values.count / max(classes, 1)
     return (0..<rows).map { row in
         var best = 0
-        for column in 1..<max(classes, 1) where values[row * classes + column] > values[row * classes + best] {
+        for column in 1..<max(classes, 1) where values[row * classes + column] > values[row * classes + best]
+        {
             best = column
         }
         return best

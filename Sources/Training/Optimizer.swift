@@ -115,10 +115,12 @@ public final class Optimizer: @unchecked Sendable {
     private var states: [ObjectIdentifier: State] = [:]
     private let noDecay: Set<ObjectIdentifier>
 
-    /// Creates an optimizer over `groups` with hyperparameters `defaults` for each.
+    /// Creates an optimizer over `groups` with the function's default hyperparameters for each.
     ///
     /// - Parameters:
-    ///   - noWeightDecay: parameters that get no weight decay (fastai: biases and norm parameters).
+    ///   - function: The rule and its defaults (``Adam`` or ``SGD``).
+    ///   - groups: The parameter groups.
+    ///   - noWeightDecay: Parameters that get no weight decay (fastai: biases and norm parameters).
     public init(
         _ function: some OptimizerFunction, groups: [[Parameter]], noWeightDecay: [Parameter] = []
     ) {
@@ -157,7 +159,9 @@ public final class Optimizer: @unchecked Sendable {
     public func state(of parameter: Parameter) -> State? { states[ObjectIdentifier(parameter)] }
 
     /// Replaces the state of `parameter` (used when loading a checkpoint).
-    public func setState(_ state: State?, of parameter: Parameter) { states[ObjectIdentifier(parameter)] = state }
+    public func setState(_ state: State?, of parameter: Parameter) {
+        states[ObjectIdentifier(parameter)] = state
+    }
 
     /// Updates every parameter that requires a gradient and has one.
     public func step() {
@@ -205,12 +209,14 @@ public final class Optimizer: @unchecked Sendable {
                                 let offset = row * width
                                 if next < sparse.indices.count && sparse.indices[next] == row {
                                     kernel.run(
-                                        pBase + offset, a.baseAddress.map { $0 + offset }, s.baseAddress.map { $0 + offset },
+                                        pBase + offset, a.baseAddress.map { $0 + offset },
+                                        s.baseAddress.map { $0 + offset },
                                         g.baseAddress.map { $0 + next * width }, width)
                                     next += 1
                                 } else if kernel.movesWithoutGradient {
                                     kernel.run(
-                                        pBase + offset, a.baseAddress.map { $0 + offset }, s.baseAddress.map { $0 + offset },
+                                        pBase + offset, a.baseAddress.map { $0 + offset },
+                                        s.baseAddress.map { $0 + offset },
                                         nil, width)
                                 }
                             }
@@ -241,7 +247,8 @@ private struct UpdateKernel {
     /// Updates `n` elements of `p` (and the averages `a`, `s`) with gradients `g` (nil = zeros).
     @inline(__always)
     func run(
-        _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?, _ s: UnsafeMutablePointer<Float>?,
+        _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
+        _ s: UnsafeMutablePointer<Float>?,
         _ g: UnsafePointer<Float>?, _ n: Int
     ) {
         switch rule {
