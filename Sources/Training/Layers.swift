@@ -1,0 +1,321 @@
+import Foundation
+import TensorCore
+
+/// A neural-network module: a differentiable function with named parameters and a train/eval mode.
+///
+/// Layers are classes (they own ``Parameter``s, which have identity). A composite lists its
+/// ``children``; ``namedParameters`` then gives stable dotted names such as `"1.weight"`. The mode
+/// belongs to the model: ``train(_:)`` sets it on a layer and all its children (there is no global mode).
+public protocol Layer: AnyObject, Sendable {
+    /// The layer applied to `x`.
+    func callAsFunction(_ x: Variable) -> Variable
+    /// This layer's own parameters (not its children's), by local name.
+    var ownParameters: [(name: String, parameter: Parameter)] { get }
+    /// The sub-layers, by local name.
+    var children: [(name: String, layer: any Layer)] { get }
+    /// Whether the layer is in training mode (batch statistics, dropout).
+    var isTraining: Bool { get set }
+    /// Whether this is a normalization layer (its parameters train when frozen, and get no weight decay).
+    var isNormalization: Bool { get }
+}
+
+extension Layer {
+    /// No own parameters.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
+    /// No children.
+    public var children: [(name: String, layer: any Layer)] { [] }
+    /// Not a normalization layer.
+    public var isNormalization: Bool { false }
+
+    /// Every parameter of this layer and its descendants, with dotted names, depth first.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var result = ownParameters
+        for (childName, child) in children {
+            result += child.namedParameters.map { (childName + "." + $0.name, $0.parameter) }
+        }
+        return result
+    }
+
+    /// Every parameter, in ``namedParameters`` order.
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    /// The parameters of normalization layers among this layer and its descendants.
+    public var normalizationParameters: [Parameter] {
+        (isNormalization ? ownParameters.map(\.parameter) : [])
+            + children.flatMap { $0.layer.normalizationParameters }
+    }
+
+    /// Sets training mode (`true`) or evaluation mode (`false`) on this layer and its descendants.
+    public func train(_ mode: Bool = true) {
+        isTraining = mode
+        for (_, child) in children { child.train(mode) }
+    }
+
+    /// Sets evaluation mode on this layer and its descendants.
+    public func eval() { train(false) }
+
+    /// The layer applied to a constant tensor.
+    public func callAsFunction(_ x: Tensor) -> Variable { self(Variable(x)) }
+}
+
+/// PyTorch's default initialisation of weights and biases: `U(−1/√fanIn, 1/√fanIn)`.
+private func uniformInit(_ shape: [Int], fanIn: Int) -> Tensor {
+    let bound = Float(1 / Double(max(fanIn, 1)).squareRoot())
+    return Tensor.uniform(shape, low: -bound, high: bound)
+}
+
+/// A fully connected layer `y = x·Wᵀ + b`, weight `[out, in]` (PyTorch `nn.Linear`).
+public final class Linear: Layer, @unchecked Sendable {
+    /// The weight, `[outFeatures, inFeatures]`.
+    public let weight: Parameter
+    /// The bias, `[outFeatures]`, if any.
+    public let bias: Parameter?
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+
+    /// Creates a layer with PyTorch's default initialisation (drawn from `Random.current`).
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
+        weight = Parameter(uniformInit([outFeatures, inFeatures], fanIn: inFeatures))
+        self.bias = bias ? Parameter(uniformInit([outFeatures], fanIn: inFeatures)) : nil
+    }
+
+    /// The weight and bias.
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    /// `x·Wᵀ + b` for `x` of shape `[N, in]`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let product = matmul(x, weight.variable, transposeB: true)
+        guard let bias else { return product }
+        return product + bias.variable
+    }
+}
+
+/// A 2-D convolution over `[N, C, H, W]` (PyTorch `nn.Conv2d`), weight `[out, in, k, k]`.
+public final class Conv2d: Layer, @unchecked Sendable {
+    /// The kernels, `[outChannels, inChannels, k, k]`.
+    public let weight: Parameter
+    /// The bias, `[outChannels]`, if any.
+    public let bias: Parameter?
+    /// The stride.
+    public let stride: Int
+    /// The zero padding on each side.
+    public let padding: Int
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+
+    /// Creates a convolution with PyTorch's default initialisation.
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true
+    ) {
+        let fanIn = inChannels * kernelSize * kernelSize
+        weight = Parameter(uniformInit([outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn))
+        self.bias = bias ? Parameter(uniformInit([outChannels], fanIn: fanIn)) : nil
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// The weight and bias.
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    /// The convolution of `x`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        x.conv2d(weight: weight.variable, bias: bias?.variable, stride: stride, padding: padding)
+    }
+}
+
+/// Batch normalization over axis 1 (`BatchNorm1d` for `[N, C]`/`[N, C, L]`, `BatchNorm2d` for `[N, C, H, W]`).
+///
+/// fastai's `BatchNorm` initialisation by default: weight 1, bias 1e-3 (PyTorch's is bias 0).
+public final class BatchNorm: Layer, @unchecked Sendable {
+    /// The scale γ, `[C]`.
+    public let weight: Parameter
+    /// The shift β, `[C]`.
+    public let bias: Parameter
+    /// The running mean (a buffer, saved with the weights).
+    public var runningMean: Tensor
+    /// The running (unbiased) variance (a buffer, saved with the weights).
+    public var runningVar: Tensor
+    /// The running-statistics momentum (PyTorch's convention: weight of the new batch).
+    public let momentum: Float
+    /// Added to the variance.
+    public let eps: Float
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+
+    /// Creates a layer over `features` channels.
+    public init(_ features: Int, momentum: Float = 0.1, eps: Float = 1e-5, fastaiInit: Bool = true) {
+        weight = Parameter(Tensor.ones([features]))
+        bias = Parameter(Tensor(repeating: fastaiInit ? 1e-3 : 0, shape: [features]))
+        runningMean = Tensor.zeros([features])
+        runningVar = Tensor.ones([features])
+        self.momentum = momentum
+        self.eps = eps
+    }
+
+    /// Normalization parameters: trained when frozen, no weight decay.
+    public var isNormalization: Bool { true }
+
+    /// The weight and bias.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+
+    /// The normalized `x` (batch statistics in training, running statistics in evaluation).
+    public func callAsFunction(_ x: Variable) -> Variable {
+        x.batchNorm(
+            weight: weight.variable, bias: bias.variable, runningMean: &runningMean,
+            runningVariance: &runningVar,
+            training: isTraining, momentum: momentum, eps: eps)
+    }
+}
+
+/// `BatchNorm1d`: batch normalization of `[N, C]` features.
+public typealias BatchNorm1d = BatchNorm
+/// `BatchNorm2d`: batch normalization of `[N, C, H, W]` feature maps.
+public typealias BatchNorm2d = BatchNorm
+
+/// The rectifier `max(x, 0)`.
+public final class ReLU: Layer, @unchecked Sendable {
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+    /// Creates the layer.
+    public init() {}
+    /// `max(x, 0)`.
+    public func callAsFunction(_ x: Variable) -> Variable { x.relu() }
+}
+
+/// Inverted dropout with probability `p` in training mode; the identity in evaluation mode.
+public final class Dropout: Layer, @unchecked Sendable {
+    /// The probability of zeroing an element.
+    public let p: Float
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+    /// Creates the layer (masks are drawn from `Random.current`).
+    public init(_ p: Float = 0.5) { self.p = p }
+    /// `x` with dropout applied in training.
+    public func callAsFunction(_ x: Variable) -> Variable { x.dropout(probability: p, training: isTraining) }
+}
+
+/// An embedding table `[count, dim]`, looked up by row index (fastai `Embedding`).
+///
+/// Initialised as fastai does: N(0, 1) samples wrapped by `fmod` 2, times 0.01. The input holds
+/// row indices (as floats) of any shape; the output adds a trailing axis of size `dim`. Gradients
+/// are sparse (touched rows only).
+public final class Embedding: Layer, @unchecked Sendable {
+    /// The table, `[count, dim]`.
+    public let weight: Parameter
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+
+    /// Creates a table of `count` rows of width `dim`.
+    public init(_ count: Int, _ dim: Int, std: Float = 0.01) {
+        weight = Parameter(Tensor.truncatedNormal([count, dim], std: std))
+    }
+
+    /// The weight.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
+
+    /// The rows at the indices held in `x`: shape `x.shape + [dim]`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let indices = x.value.scalars.map { Int($0) }
+        let rows = weight.variable.gather(indices)
+        return rows.reshaped(x.shape + [weight.shape[1]])
+    }
+
+    /// The rows at `indices`: shape `[indices.count, dim]`.
+    public func callAsFunction(_ indices: [Int]) -> Variable { weight.variable.gather(indices) }
+}
+
+/// Flattens every axis after the first: `[N, …] → [N, ∏…]`.
+public final class Flatten: Layer, @unchecked Sendable {
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+    /// Creates the layer.
+    public init() {}
+    /// The flattened `x`.
+    public func callAsFunction(_ x: Variable) -> Variable { x.flattened(from: 1) }
+}
+
+/// Concatenated adaptive max- and average-pooling to `size`, max first (fastai `AdaptiveConcatPool2d`).
+public final class AdaptiveConcatPool2d: Layer, @unchecked Sendable {
+    /// The output height and width.
+    public let size: Int
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+    /// Creates the layer; the output has twice the input's channels.
+    public init(_ size: Int = 1) { self.size = size }
+    /// `cat([maxPool(x), avgPool(x)], axis: 1)`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        Variable.concat(
+            [x.adaptiveMaxPool2d(outputSize: size), x.adaptiveAvgPool2d(outputSize: size)], axis: 1)
+    }
+}
+
+/// `σ(x)·(high − low) + low`: squashes `x` into `(low, high)` (fastai `sigmoid_range`).
+public func sigmoidRange(_ x: Variable, _ low: Float, _ high: Float) -> Variable {
+    x.sigmoid() * (high - low) + low
+}
+
+/// A layer applying ``sigmoidRange(_:_:_:)`` (fastai `SigmoidRange`).
+public final class SigmoidRange: Layer, @unchecked Sendable {
+    /// The lower bound.
+    public let low: Float
+    /// The upper bound.
+    public let high: Float
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+    /// Creates the layer for `low...high` (fastai `y_range`).
+    public init(_ range: ClosedRange<Double>) {
+        low = Float(range.lowerBound)
+        high = Float(range.upperBound)
+    }
+    /// Creates the layer for `(low, high)`.
+    public init(_ low: Float, _ high: Float) {
+        self.low = low
+        self.high = high
+    }
+    /// `σ(x)·(high − low) + low`.
+    public func callAsFunction(_ x: Variable) -> Variable { sigmoidRange(x, low, high) }
+}
+
+/// Layers applied in order; children are named `"0"`, `"1"`, … (PyTorch `nn.Sequential`).
+public final class Sequential: Layer, @unchecked Sendable {
+    /// The layers.
+    public let layers: [any Layer]
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+
+    /// Creates a sequence of `layers`.
+    public init(_ layers: [any Layer]) { self.layers = layers }
+    /// Creates a sequence of `layers`.
+    public convenience init(_ layers: any Layer...) { self.init(layers) }
+
+    /// The layers, named by position.
+    public var children: [(name: String, layer: any Layer)] { layers.enumerated().map { (String($0), $1) } }
+
+    /// `x` through every layer.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        var result = x
+        for layer in layers { result = layer(result) }
+        return result
+    }
+
+    /// The layer at `index`.
+    public subscript(index: Int) -> any Layer { layers[index] }
+    /// The number of layers.
+    public var count: Int { layers.count }
+}
+
+/// A layer defined by a closure over other layers (for small custom models).
+public final class Lambda: Layer, @unchecked Sendable {
+    private let body: @Sendable (Variable) -> Variable
+    /// Whether the layer is in training mode.
+    public var isTraining = true
+    /// Creates a parameter-free layer computing `body`.
+    public init(_ body: @escaping @Sendable (Variable) -> Variable) { self.body = body }
+    /// `body(x)`.
+    public func callAsFunction(_ x: Variable) -> Variable { body(x) }
+}

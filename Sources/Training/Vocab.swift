@@ -1,0 +1,54 @@
+/// A vocabulary: the sorted distinct labels and their indices (fastai `CategoryMap`).
+///
+/// Labels that all read as numbers sort numerically, others as text (Python's sort of `str`).
+public struct CategoryMap: Sendable, Equatable, RandomAccessCollection, CustomStringConvertible {
+    /// The labels, in index order.
+    public let items: [String]
+    private let positions: [String: Int]
+
+    /// Builds the vocabulary of `values` (sorted unique; `#na#` first when `addNA`).
+    public init(_ values: some Sequence<String>, sort: Bool = true, addNA: Bool = false) {
+        var seen = Set<String>()
+        var unique: [String] = []
+        for value in values where seen.insert(value).inserted { unique.append(value) }
+        if sort { unique = sortLabels(unique) }
+        if addNA { unique.removeAll { $0 == "#na#" }; unique.insert("#na#", at: 0) }
+        items = unique
+        var lookup: [String: Int] = [:]
+        for (index, item) in unique.enumerated() { lookup[item] = index }
+        positions = lookup
+    }
+
+    /// The multi-label vocabulary: the sorted union of every item's labels.
+    public init(multi labelLists: some Sequence<[String]>) {
+        self.init(labelLists.joined())
+    }
+
+    /// The first index, 0.
+    public var startIndex: Int { 0 }
+    /// The number of labels.
+    public var endIndex: Int { items.count }
+    /// The label at `index`.
+    public subscript(index: Int) -> String { items[index] }
+
+    /// The index of `label`, or nil when it is not in the vocabulary.
+    public func index(of label: String) -> Int? { positions[label] }
+
+    /// `['cat', 'dog']`, as fastai prints a vocab.
+    public var description: String { "[" + items.map { "'\($0)'" }.joined(separator: ", ") + "]" }
+
+    /// Two vocabularies are equal when their labels are.
+    public static func == (lhs: CategoryMap, rhs: CategoryMap) -> Bool { lhs.items == rhs.items }
+}
+
+/// Sorts labels numerically when they all read as numbers, else by Unicode scalars (Python's order).
+func sortLabels(_ labels: [String]) -> [String] {
+    let numbers = labels.compactMap { Double($0) }
+    if numbers.count == labels.count {
+        return labels.sorted { lhs, rhs in
+            let (a, b) = (Double(lhs) ?? 0, Double(rhs) ?? 0)
+            return a != b ? a < b : lhs.unicodeScalars.lexicographicallyPrecedes(rhs.unicodeScalars)
+        }
+    }
+    return labels.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+}

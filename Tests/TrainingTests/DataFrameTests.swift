@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import _TestSupport
+
+@testable import Training
+
+@Suite struct DataFrameTests {
+    func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "khru-training-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    @Test func tsvWithoutHeaderTakesNames() throws {
+        let text = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n"
+        let url = try temporaryFile("u.data", Array(text.utf8))
+        let ratings = try DataFrame.readCSV(
+            url, delimiter: "\t", header: false, names: ["user", "movie", "rating", "timestamp"])
+        #expect(ratings.columns == ["user", "movie", "rating", "timestamp"])
+        #expect(ratings.count == 3)
+        #expect(ratings["user"].data == .int([196, 186, 22]))
+        #expect(ratings[1]["movie"] == "302")
+        #expect(ratings[2].value("rating") == .int(1))
+    }
+
+    @Test func latin1PipeFileWithUsecols() throws {
+        // "Misérables, Les (1995)" in ISO-8859-1: é is the single byte 0xE9.
+        var bytes = Array("1|Toy Story (1995)|01-Jan-1995||http://x|0|1\n".utf8)
+        bytes += Array("9|Mis".utf8) + [0xE9] + Array("rables, Les (1995)|01-Jan-1995||http://y|0|0\n".utf8)
+        let url = try temporaryFile("u.item", bytes)
+        let movies = try DataFrame.readCSV(
+            url, delimiter: "|", names: ["movie", "title"], encoding: .latin1, usecols: [0, 1])
+        #expect(movies.columns == ["movie", "title"])
+        #expect(movies["title"].strings == ["Toy Story (1995)", "Misérables, Les (1995)"])
+        #expect(movies["movie"].data == .int([1, 9]))
+    }
+
+    @Test func headerTypesAndHead() throws {
+        let text =
+            "fname,labels,is_valid,score\n000005.jpg,chair,True,0.5\n000007.jpg,car,True,\n"
+            + "000009.jpg,horse person,False,2\n"
+        let df = try DataFrame.parseCSV(text)
+        #expect(df["is_valid"].data == .bool([true, true, false]))
+        #expect(df["score"].doubles[0] == 0.5 && df["score"].doubles[1].isNaN)
+        #expect(df["labels"].data.dtype == "object")
+        let head = df.head(2)
+        #expect(head.columns == ["fname", "labels", "is_valid", "score"])
+        #expect(
+            head.rows == [["000005.jpg", "chair", "True", "0.5"], ["000007.jpg", "car", "True", "NaN"]])
+        #expect(df.filter { $0["labels"].contains(" ") }.count == 1)
+        #expect(throws: TrainingError.self) { try df.column("nope") }
+    }
+
+    @Test func mergeIsAnInnerJoinOnCommonColumns() throws {
+        let ratings = try DataFrame([
+            ("user", .int([196, 186, 22, 5])), ("movie", .int([242, 302, 242, 999])),
+            ("rating", .int([3, 3, 1, 2])),
+        ])
+        let movies = try DataFrame([
+            ("movie", .int([242, 302])), ("title", .string(["Kolya (1996)", "L.A. Confidential (1997)"])),
+        ])
+        let merged = try ratings.merge(movies)
+        #expect(merged.columns == ["user", "movie", "rating", "title"])
+        #expect(merged.count == 3)  // movie 999 has no title: dropped
+        #expect(merged["user"].data == .int([196, 186, 22]))
+        #expect(merged["title"].strings == ["Kolya (1996)", "L.A. Confidential (1997)", "Kolya (1996)"])
+        let other = try DataFrame([("x", .int([1]))])
+        #expect(throws: TrainingError.self) { try ratings.merge(other) }
+    }
+
+    @Test func splittersAndColReader() throws {
+        let df = try DataFrame.parseCSV(
+            "fname,labels,is_valid\na.png,cat dog,False\nb.png,dog,True\nc.png,,False\n")
+        let rows = df.allRows
+        #expect(try ColSplitter().split(rows) == Split(train: [0, 2], valid: [1]))
+        #expect(try ColSplitter(col: "labels", on: "dog").split(rows) == Split(train: [0, 2], valid: [1]))
+        #expect(
+            try FuncSplitter<DataFrame.Row> { $0["fname"] == "c.png" }.split(rows)
+                == Split(train: [0, 1], valid: [2]))
+        #expect(try IndexSplitter([2, 0]).split(rows) == Split(train: [1], valid: [2, 0]))
+        #expect(try EndSplitter(validPct: 0.34).split(rows) == Split(train: [0, 1], valid: [2]))
+        #expect(throws: TrainingError.self) { try ColSplitter().split([1, 2, 3]) }
+
+        let labels = ColReader("labels", labelDelim: " ")
+        #expect(try labels(rows[0]) as? [String] == ["cat", "dog"])
+        #expect(try labels(rows[2]) as? [String] == [])
+        #expect(try ColReader("fname", prefix: "train/")(rows[1]) as? String == "train/b.png")
+        #expect(try ColReader("is_valid")(rows[1]) as? DataFrame.Value == .bool(true))
+    }
+
+    @Test func vocabularies() {
+        #expect(CategoryMap(["dog", "cat", "dog", "Bird"]).items == ["Bird", "cat", "dog"])
+        #expect(CategoryMap(["10", "9", "100"]).items == ["9", "10", "100"])
+        let multi = CategoryMap(multi: [["person", "car"], ["car"], ["bus"]])
+        #expect(multi.items == ["bus", "car", "person"])
+        #expect(multi.index(of: "person") == 2 && multi.index(of: "cow") == nil)
+        #expect(CategoryMap(["b", "a"], addNA: true).items == ["#na#", "a", "b"])
+    }
+}
