@@ -66,6 +66,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: - Benchmarks (`make bench`; side by side with PyTorch, see bench/run)
+        .executableTarget(
+            name: "khru-bench",
+            dependencies: ["TensorCore", "Training", "Collab", "LessonRunner", "COpenBLAS"],
+            path: "bench/Sources/khru-bench", swiftSettings: optimized),
+
         // MARK: - Tests
         .target(name: "_TestSupport", path: "Sources/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),

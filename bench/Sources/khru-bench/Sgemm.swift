@@ -1,0 +1,7 @@
+import COpenBLAS
+
+/// `c = a · b` for square row-major `n × n` matrices, straight through OpenBLAS's `cblas_sgemm`.
+func rawSgemm(_ a: [Float], _ b: [Float], into c: inout [Float], n: Int) {
+    let size = Int32(n)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1, a, size, b, size, 0, &c, size)
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+// khru-bench: Khru's side of `make bench`. One workload per invocation; prints machine-readable lines
+// `name case threads=N impl=khru key=value ...` that bench/run pairs with the PyTorch twins in
+// bench/python. Thread count: OPENBLAS_NUM_THREADS (bench/run sets it to the same number as
+// torch.set_num_threads on the PyTorch side).
+
+let usage = """
+    usage: khru-bench <workload> [--reps N]
+      matmul   GFLOPS of Tensor.matmul and of raw cblas_sgemm, n = 64, 128, 256, 512, 1024
+      conv     Conv2d forward + backward: batch 64, 32 -> 32 channels, 28x28, 3x3, padding 1
+      mlp      784-256-10 MLP, batch 64, 1,000 Adam steps
+      collab   one epoch of DotProductBias on 80,000 ratings, batch 64, Adam, wd 0.1
+      runner   parse + check + render of a generated 100-cell lesson, in ms
+      data     prepare MovieLens 100k in lessons/data/ml-100k (as `khru data` does)
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let options = BenchOptions(arguments)
+switch (arguments.first, options) {
+case ("matmul", .some(let options)): benchMatmul(options)
+case ("conv", .some(let options)): benchConv(options)
+case ("mlp", .some(let options)): benchMLP(options)
+case ("collab", .some(let options)): benchCollab(options)
+case ("runner", .some(let options)): benchRunner(options)
+case ("data", .some(let options)): prepareData(options)
+default:
+    FileHandle.standardError.write(Data(usage.utf8))
+    exit(64)
+}
