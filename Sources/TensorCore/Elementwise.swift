@@ -97,6 +97,29 @@ extension Tensor {
             }
             return result
         }
+        if let rowLength = shape.last, rowLength > 0, a.rank == b.rank {
+            // Column broadcasting: [..., n] with [..., 1].
+            if a.count == total && b.count * rowLength == total && b.shape.last == 1
+                && Array(b.shape.dropLast()) == Array(shape.dropLast())
+            {
+                for row in 0..<b.count {
+                    let y = pb[row]
+                    let base = row * rowLength
+                    for index in 0..<rowLength { out[base + index] = combine(pa[base + index], y) }
+                }
+                return result
+            }
+            if b.count == total && a.count * rowLength == total && a.shape.last == 1
+                && Array(a.shape.dropLast()) == Array(shape.dropLast())
+            {
+                for row in 0..<a.count {
+                    let x = pa[row]
+                    let base = row * rowLength
+                    for index in 0..<rowLength { out[base + index] = combine(x, pb[base + index]) }
+                }
+                return result
+            }
+        }
         guard total > 0 else { return result }
         // General case: odometer over all axes but the last, strided inner loop.
         let rank = shape.count

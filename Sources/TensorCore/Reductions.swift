@@ -1,5 +1,39 @@
 import Foundation
 
+/// The sum of `count` contiguous floats with eight independent accumulators (vectorizable).
+@inline(__always)
+func contiguousSum(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var index = 0
+    while index + 8 <= count {
+        lanes += UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self)
+        index += 8
+    }
+    var total = lanes.sum()
+    while index < count {
+        total += pointer[index]
+        index += 1
+    }
+    return total
+}
+
+/// The largest of `count` contiguous floats (−∞ when empty).
+@inline(__always)
+func contiguousMax(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var index = 0
+    while index + 8 <= count {
+        lanes = pointwiseMax(lanes, UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self))
+        index += 8
+    }
+    var best = lanes.max()
+    while index < count {
+        best = Swift.max(best, pointer[index])
+        index += 1
+    }
+    return best
+}
+
 extension Tensor {
     /// Turns a possibly negative axis into `0..<rank`.
     func normalizedAxis(_ axis: Int) -> Int {
@@ -47,12 +81,7 @@ extension Tensor {
         let source = storage.pointer
         let out = result.storage.pointer
         if inner == 1 {
-            for o in 0..<outer {
-                var total: Float = 0
-                let base = o * extent
-                for k in 0..<extent { total += source[base + k] }
-                out[o] = total
-            }
+            for o in 0..<outer { out[o] = contiguousSum(source + o * extent, extent) }
         } else {
             for o in 0..<outer {
                 let destination = out + o * inner
@@ -187,6 +216,17 @@ extension Tensor {
         let result = Tensor(uninitialized: shape)
         let source = storage.pointer
         let out = result.storage.pointer
+        if inner == 1 {
+            for o in 0..<outer {
+                let row = source + o * extent
+                let destination = out + o * extent
+                let largest = contiguousMax(row, extent)
+                for k in 0..<extent { destination[k] = Foundation.exp(row[k] - largest) }
+                let scale = 1 / contiguousSum(destination, extent)
+                for k in 0..<extent { destination[k] *= scale }
+            }
+            return result
+        }
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * extent * inner + i
@@ -212,6 +252,17 @@ extension Tensor {
         let result = Tensor(uninitialized: shape)
         let source = storage.pointer
         let out = result.storage.pointer
+        if inner == 1 {
+            for o in 0..<outer {
+                let row = source + o * extent
+                let destination = out + o * extent
+                let largest = contiguousMax(row, extent)
+                for k in 0..<extent { destination[k] = Foundation.exp(row[k] - largest) }
+                let logTotal = Foundation.log(contiguousSum(destination, extent))
+                for k in 0..<extent { destination[k] = (row[k] - largest) - logTotal }
+            }
+            return result
+        }
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * extent * inner + i
