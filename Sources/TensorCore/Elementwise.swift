@@ -37,9 +37,9 @@ func isSuffix(_ small: [Int], of large: [Int]) -> Bool {
 }
 
 extension Tensor {
-    /// Applies `transform` to every element.
+    /// A tensor of the same shape with `transform` applied to every element.
     @inline(__always)
-    func map(_ transform: (Float) -> Float) -> Tensor {
+    public func map(_ transform: (Float) -> Float) -> Tensor {
         let result = Tensor(uninitialized: shape)
         let source = storage.pointer
         let destination = result.storage.pointer
@@ -273,6 +273,10 @@ extension Tensor {
     }
     /// Absolute value elementwise.
     public func abs() -> Tensor { map { Swift.abs($0) } }
+    /// `log(1 + e^x)` elementwise, computed stably (so `log σ(x) = −softplus(−x)`).
+    public func softplus() -> Tensor {
+        map { x in Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
+    }
     /// The sign (−1, 0 or 1) elementwise.
     public func sign() -> Tensor { map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
 }

@@ -117,6 +117,12 @@ extension Variable {
         return Variable.record(y, [self]) { g in [Tensor.zip(g, y) { $0 * $1 * (1 - $1) }] }
     }
 
+    /// `log(1 + e^x)` elementwise (stable); its derivative is the sigmoid.
+    public func softplus() -> Variable {
+        let x = value
+        return Variable.record(x.softplus(), [self]) { g in [g * x.sigmoid()] }
+    }
+
     /// `max(x, 0)` elementwise.
     public func relu() -> Variable {
         let x = value
