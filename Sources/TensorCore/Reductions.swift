@@ -62,15 +62,13 @@ extension Tensor {
     public func sum() -> Tensor {
         let pointer = storage.pointer
         var total: Double = 0
-        var chunk: Float = 0
-        for index in 0..<count {
-            chunk += pointer[index]
-            if index & 1023 == 1023 {
-                total += Double(chunk)
-                chunk = 0
-            }
+        var start = 0
+        while start < count {
+            let length = Swift.min(1024, count - start)
+            total += Double(contiguousSum(pointer + start, length))
+            start += length
         }
-        return Tensor(Float(total + Double(chunk)))
+        return Tensor(Float(total))
     }
 
     /// The sum along `axis`.
@@ -170,7 +168,10 @@ extension Tensor {
     }
 
     /// The largest element (rank 0).
-    public func max() -> Tensor { Tensor(scalars[argmaxIndex()]) }
+    public func max() -> Tensor {
+        precondition(count > 0, "max of an empty tensor")
+        return Tensor(contiguousMax(storage.pointer, count))
+    }
 
     /// The smallest element (rank 0).
     public func min() -> Tensor {
