@@ -367,6 +367,11 @@ extension Variable {
         return Variable.record(result, [self]) { g in [Tensor.scatterAdd(g, rows: indices, rowCount: rows)] }
     }
 
+    /// Rows picked by a tensor of (integral) indices; the result has shape `indices.shape + shape[1...]`.
+    public func gather(_ indices: Tensor) -> Variable {
+        gather(indices.scalars.map { Int($0) }).reshaped(indices.shape + shape.dropFirst())
+    }
+
     /// Element `indices[i]` of each row `i` of a `[N, C]` variable, as shape `[N]`.
     ///
     /// For example the target log-probabilities of a classification loss.
