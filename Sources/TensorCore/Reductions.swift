@@ -118,6 +118,21 @@ extension Tensor {
         return sum(axes: axes, keepDims: keepDims) * (1 / Float(extent))
     }
 
+    /// The variance along `axes` (all axes when empty); `unbiased` divides by `n − 1` instead of `n`.
+    public func variance(axes: [Int] = [], keepDims: Bool = false, unbiased: Bool = false) -> Tensor {
+        let axes = axes.isEmpty ? Array(0..<rank) : axes
+        let extent = Set(axes.map(normalizedAxis)).reduce(1) { $0 * shape[$1] }
+        let centered = self - mean(axes: axes, keepDims: true)
+        let divisor = Float(Swift.max(unbiased ? extent - 1 : extent, 1))
+        return centered.squared().sum(axes: axes, keepDims: keepDims) * (1 / divisor)
+    }
+
+    /// The standard deviation along `axes` (all axes when empty); see ``variance(axes:keepDims:unbiased:)``.
+    public func standardDeviation(axes: [Int] = [], keepDims: Bool = false, unbiased: Bool = false) -> Tensor
+    {
+        variance(axes: axes, keepDims: keepDims, unbiased: unbiased).sqrt()
+    }
+
     /// Sums a broadcast result back to `target` (the inverse of broadcasting, for gradients).
     public func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }

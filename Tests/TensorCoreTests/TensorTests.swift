@@ -314,3 +314,16 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(x.adaptiveAvgPool2d(outputHeight: 1, outputWidth: 2).scalars == [6.5, 8.5])
     }
 }
+
+@Suite struct StatisticsTests {
+    @Test func varianceAndStandardDeviation() {
+        let x = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, 2, 4, 6, 8])
+        #expect(x.variance(axes: [1]).scalars == [1.25, 5])
+        expectClose(
+            x.variance(axes: [1], unbiased: true).scalars.map(Double.init), [5.0 / 3, 20.0 / 3],
+            relative: 1e-6)
+        #expect(x.variance(axes: [0], keepDims: true).shape == [1, 4])
+        expectClose(
+            [Double(x.standardDeviation().scalar)], [(150.0 / 8 - 3.75 * 3.75).squareRoot()], relative: 1e-6)
+    }
+}
