@@ -145,6 +145,14 @@ public final class Parameter: @unchecked Sendable, CustomStringConvertible {
     public var description: String { "Parameter(\(name.isEmpty ? "_" : name), shape: \(shape))" }
 }
 
+extension Parameter: Hashable {
+    /// Identity: two handles are equal when they are the same parameter object.
+    public static func == (lhs: Parameter, rhs: Parameter) -> Bool { lhs === rhs }
+
+    /// Hashes the object identity (for in-memory dictionaries such as optimizer state; never persist it).
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
 /// One recorded operation (or leaf) of the graph behind a ``Variable``.
 final class Node: @unchecked Sendable {
     enum Kind {
@@ -173,7 +181,7 @@ final class Node: @unchecked Sendable {
 /// Write layers with the same operators and methods as ``Tensor``; call ``backward()`` on a scalar
 /// loss to accumulate gradients into every parameter that requires them. Variables made from plain
 /// tensors are constants.
-public struct Variable: Sendable {
+public struct Variable: Sendable, CustomStringConvertible {
     /// The computed value.
     public let value: Tensor
     let node: Node?
@@ -201,6 +209,9 @@ public struct Variable: Sendable {
     public var requiresGrad: Bool { node != nil }
     /// The same value as a constant, cut from the graph.
     public var detached: Variable { Variable(value) }
+
+    /// The value's description, marked when it requires a gradient.
+    public var description: String { "Variable(\(value)\(requiresGrad ? ", requiresGrad" : ""))" }
 
     /// Records an operation whose inputs are `inputs`; a constant if nothing needs a gradient.
     static func record(

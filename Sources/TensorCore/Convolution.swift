@@ -39,6 +39,15 @@ struct ConvGeometry {
     /// Whether the column matrix equals the image itself (1×1 kernel, stride 1, no padding).
     var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && padding == 0 }
 
+    /// The output columns `lower..<upper` whose input column `ox·stride − padding + kx` lies inside the image.
+    @inline(__always)
+    func validColumns(_ kx: Int) -> (lower: Int, upper: Int) {
+        let lower = padding - kx <= 0 ? 0 : (padding - kx + stride - 1) / stride
+        let last = w - 1 + padding - kx
+        let upper = last < 0 ? 0 : Swift.min(ow, last / stride + 1)
+        return (Swift.min(lower, upper), upper)
+    }
+
     /// Unfolds one image `[c, h, w]` into columns `[c·kh·kw, oh·ow]`.
     func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
         for channel in 0..<c {
@@ -53,11 +62,15 @@ struct ConvGeometry {
                             destination.update(repeating: 0, count: ow)
                             continue
                         }
-                        let source = plane + y * w
-                        for ox in 0..<ow {
-                            let x = ox * stride - padding + kx
-                            destination[ox] = x >= 0 && x < w ? source[x] : 0
+                        let source = plane + y * w - padding + kx
+                        let (lower, upper) = validColumns(kx)
+                        for ox in 0..<lower { destination[ox] = 0 }
+                        if stride == 1 {
+                            (destination + lower).update(from: source + lower, count: upper - lower)
+                        } else {
+                            for ox in lower..<upper { destination[ox] = source[ox * stride] }
                         }
+                        for ox in upper..<ow { destination[ox] = 0 }
                     }
                 }
             }
@@ -75,11 +88,9 @@ struct ConvGeometry {
                         let y = oy * stride - padding + ky
                         if y < 0 || y >= h { continue }
                         let source = row + oy * ow
-                        let destination = plane + y * w
-                        for ox in 0..<ow {
-                            let x = ox * stride - padding + kx
-                            if x >= 0 && x < w { destination[x] += source[ox] }
-                        }
+                        let destination = plane + y * w - padding + kx
+                        let (lower, upper) = validColumns(kx)
+                        for ox in lower..<upper { destination[ox * stride] += source[ox] }
                     }
                 }
             }

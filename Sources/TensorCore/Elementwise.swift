@@ -37,9 +37,9 @@ func isSuffix(_ small: [Int], of large: [Int]) -> Bool {
 }
 
 extension Tensor {
-    /// Applies `transform` to every element.
+    /// A tensor of the same shape with `transform` applied to every element.
     @inline(__always)
-    func map(_ transform: (Float) -> Float) -> Tensor {
+    public func map(_ transform: (Float) -> Float) -> Tensor {
         let result = Tensor(uninitialized: shape)
         let source = storage.pointer
         let destination = result.storage.pointer
@@ -96,6 +96,29 @@ extension Tensor {
                 for index in 0..<inner { out[base + index] = combine(pa[index], pb[base + index]) }
             }
             return result
+        }
+        if let rowLength = shape.last, rowLength > 0, a.rank == b.rank {
+            // Column broadcasting: [..., n] with [..., 1].
+            if a.count == total && b.count * rowLength == total && b.shape.last == 1
+                && Array(b.shape.dropLast()) == Array(shape.dropLast())
+            {
+                for row in 0..<b.count {
+                    let y = pb[row]
+                    let base = row * rowLength
+                    for index in 0..<rowLength { out[base + index] = combine(pa[base + index], y) }
+                }
+                return result
+            }
+            if b.count == total && a.count * rowLength == total && a.shape.last == 1
+                && Array(a.shape.dropLast()) == Array(shape.dropLast())
+            {
+                for row in 0..<a.count {
+                    let x = pa[row]
+                    let base = row * rowLength
+                    for index in 0..<rowLength { out[base + index] = combine(x, pb[base + index]) }
+                }
+                return result
+            }
         }
         guard total > 0 else { return result }
         // General case: odometer over all axes but the last, strided inner loop.
@@ -250,6 +273,10 @@ extension Tensor {
     }
     /// Absolute value elementwise.
     public func abs() -> Tensor { map { Swift.abs($0) } }
+    /// `log(1 + e^x)` elementwise, computed stably (so `log σ(x) = −softplus(−x)`).
+    public func softplus() -> Tensor {
+        map { x in Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
+    }
     /// The sign (−1, 0 or 1) elementwise.
     public func sign() -> Tensor { map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
 }

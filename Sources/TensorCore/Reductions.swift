@@ -1,5 +1,39 @@
 import Foundation
 
+/// The sum of `count` contiguous floats with eight independent accumulators (vectorizable).
+@inline(__always)
+func contiguousSum(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var index = 0
+    while index + 8 <= count {
+        lanes += UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self)
+        index += 8
+    }
+    var total = lanes.sum()
+    while index < count {
+        total += pointer[index]
+        index += 1
+    }
+    return total
+}
+
+/// The largest of `count` contiguous floats (−∞ when empty).
+@inline(__always)
+func contiguousMax(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var index = 0
+    while index + 8 <= count {
+        lanes = pointwiseMax(lanes, UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self))
+        index += 8
+    }
+    var best = lanes.max()
+    while index < count {
+        best = Swift.max(best, pointer[index])
+        index += 1
+    }
+    return best
+}
+
 extension Tensor {
     /// Turns a possibly negative axis into `0..<rank`.
     func normalizedAxis(_ axis: Int) -> Int {
@@ -28,15 +62,13 @@ extension Tensor {
     public func sum() -> Tensor {
         let pointer = storage.pointer
         var total: Double = 0
-        var chunk: Float = 0
-        for index in 0..<count {
-            chunk += pointer[index]
-            if index & 1023 == 1023 {
-                total += Double(chunk)
-                chunk = 0
-            }
+        var start = 0
+        while start < count {
+            let length = Swift.min(1024, count - start)
+            total += Double(contiguousSum(pointer + start, length))
+            start += length
         }
-        return Tensor(Float(total + Double(chunk)))
+        return Tensor(Float(total))
     }
 
     /// The sum along `axis`.
@@ -47,12 +79,7 @@ extension Tensor {
         let source = storage.pointer
         let out = result.storage.pointer
         if inner == 1 {
-            for o in 0..<outer {
-                var total: Float = 0
-                let base = o * extent
-                for k in 0..<extent { total += source[base + k] }
-                out[o] = total
-            }
+            for o in 0..<outer { out[o] = contiguousSum(source + o * extent, extent) }
         } else {
             for o in 0..<outer {
                 let destination = out + o * inner
@@ -89,6 +116,21 @@ extension Tensor {
     public func mean(axes: [Int], keepDims: Bool = false) -> Tensor {
         let extent = Set(axes.map(normalizedAxis)).reduce(1) { $0 * shape[$1] }
         return sum(axes: axes, keepDims: keepDims) * (1 / Float(extent))
+    }
+
+    /// The variance along `axes` (all axes when empty); `unbiased` divides by `n − 1` instead of `n`.
+    public func variance(axes: [Int] = [], keepDims: Bool = false, unbiased: Bool = false) -> Tensor {
+        let axes = axes.isEmpty ? Array(0..<rank) : axes
+        let extent = Set(axes.map(normalizedAxis)).reduce(1) { $0 * shape[$1] }
+        let centered = self - mean(axes: axes, keepDims: true)
+        let divisor = Float(Swift.max(unbiased ? extent - 1 : extent, 1))
+        return centered.squared().sum(axes: axes, keepDims: keepDims) * (1 / divisor)
+    }
+
+    /// The standard deviation along `axes` (all axes when empty); see ``variance(axes:keepDims:unbiased:)``.
+    public func standardDeviation(axes: [Int] = [], keepDims: Bool = false, unbiased: Bool = false) -> Tensor
+    {
+        variance(axes: axes, keepDims: keepDims, unbiased: unbiased).sqrt()
     }
 
     /// Sums a broadcast result back to `target` (the inverse of broadcasting, for gradients).
@@ -141,7 +183,10 @@ extension Tensor {
     }
 
     /// The largest element (rank 0).
-    public func max() -> Tensor { Tensor(scalars[argmaxIndex()]) }
+    public func max() -> Tensor {
+        precondition(count > 0, "max of an empty tensor")
+        return Tensor(contiguousMax(storage.pointer, count))
+    }
 
     /// The smallest element (rank 0).
     public func min() -> Tensor {
@@ -187,6 +232,17 @@ extension Tensor {
         let result = Tensor(uninitialized: shape)
         let source = storage.pointer
         let out = result.storage.pointer
+        if inner == 1 {
+            for o in 0..<outer {
+                let row = source + o * extent
+                let destination = out + o * extent
+                let largest = contiguousMax(row, extent)
+                for k in 0..<extent { destination[k] = Foundation.exp(row[k] - largest) }
+                let scale = 1 / contiguousSum(destination, extent)
+                for k in 0..<extent { destination[k] *= scale }
+            }
+            return result
+        }
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * extent * inner + i
@@ -212,6 +268,17 @@ extension Tensor {
         let result = Tensor(uninitialized: shape)
         let source = storage.pointer
         let out = result.storage.pointer
+        if inner == 1 {
+            for o in 0..<outer {
+                let row = source + o * extent
+                let destination = out + o * extent
+                let largest = contiguousMax(row, extent)
+                for k in 0..<extent { destination[k] = Foundation.exp(row[k] - largest) }
+                let logTotal = Foundation.log(contiguousSum(destination, extent))
+                for k in 0..<extent { destination[k] = (row[k] - largest) - logTotal }
+            }
+            return result
+        }
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * extent * inner + i

@@ -169,14 +169,6 @@ extension Tensor: Equatable {
     }
 }
 
-extension Tensor: CustomStringConvertible {
-    /// A short rendering: the shape and up to 8 elements.
-    public var description: String {
-        let shown = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
-        return "Tensor(shape: \(shape), [\(shown)\(count > 8 ? ", …" : "")])"
-    }
-}
-
 // MARK: - Creation
 
 extension Tensor {
@@ -293,4 +285,31 @@ extension Tensor {
 @inline(__always)
 func fmodf(_ x: Float, _ y: Float) -> Float {
     x.truncatingRemainder(dividingBy: y)
+}
+
+extension Tensor: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case shape
+        case scalars
+    }
+
+    /// Decodes `{"shape": [...], "scalars": [...]}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let shape = try container.decode([Int].self, forKey: .shape)
+        let scalars = try container.decode([Float].self, forKey: .scalars)
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == scalars.count else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .scalars, in: container,
+                debugDescription: "shape \(shape) does not match \(scalars.count) scalars")
+        }
+        self.init(shape: shape, scalars: scalars)
+    }
+
+    /// Encodes `{"shape": [...], "scalars": [...]}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(shape, forKey: .shape)
+        try container.encode(scalars, forKey: .scalars)
+    }
 }

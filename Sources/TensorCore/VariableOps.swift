@@ -117,6 +117,12 @@ extension Variable {
         return Variable.record(y, [self]) { g in [Tensor.zip(g, y) { $0 * $1 * (1 - $1) }] }
     }
 
+    /// `log(1 + e^x)` elementwise (stable); its derivative is the sigmoid.
+    public func softplus() -> Variable {
+        let x = value
+        return Variable.record(x.softplus(), [self]) { g in [g * x.sigmoid()] }
+    }
+
     /// `max(x, 0)` elementwise.
     public func relu() -> Variable {
         let x = value
@@ -359,6 +365,11 @@ extension Variable {
         }
         let rows = shape[0]
         return Variable.record(result, [self]) { g in [Tensor.scatterAdd(g, rows: indices, rowCount: rows)] }
+    }
+
+    /// Rows picked by a tensor of (integral) indices; the result has shape `indices.shape + shape[1...]`.
+    public func gather(_ indices: Tensor) -> Variable {
+        gather(indices.scalars.map { Int($0) }).reshaped(indices.shape + shape.dropFirst())
     }
 
     /// Element `indices[i]` of each row `i` of a `[N, C]` variable, as shape `[N]`.

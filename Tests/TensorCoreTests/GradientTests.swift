@@ -122,6 +122,7 @@ private func distinct(_ shape: [Int], seed: UInt64) -> Tensor {
         gradCheck([table]) { $0[0].gather([4, 0, 4, 2]) }
         // On a computed value: the dense scatter-add path.
         gradCheck([table]) { ($0[0] * 2).gather([1, 1, 3]) }
+        gradCheck([table]) { $0[0].gather(Tensor(shape: [2, 2], scalars: [0, 4, 4, 1])) }
         gradCheck([table]) { $0[0].logSoftmax().pickingColumns([2, 0, 1, 1, 0]) }
     }
 }

@@ -72,3 +72,20 @@ import _TestSupport
         #expect(x.dropout(probability: 0.25, training: false) == x)
     }
 }
+
+@Suite struct ConcurrentRandomTests {
+    @Test func concurrentDrawsShareOneStreamWithoutLosingValues() async {
+        let sequential = Generator(seed: 77)
+        let expected = Set((0..<4000).map { _ in sequential.nextUInt64() })
+        let shared = Generator(seed: 77)
+        let drawn = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<4 {
+                group.addTask { (0..<1000).map { _ in shared.nextUInt64() } }
+            }
+            var all: [UInt64] = []
+            for await values in group { all += values }
+            return all
+        }
+        #expect(drawn.count == 4000 && Set(drawn) == expected)
+    }
+}

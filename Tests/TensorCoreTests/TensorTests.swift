@@ -236,3 +236,94 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         BLAS.setThreadCount(before)
     }
 }
+
+@Suite struct VectorizedKernelTests {
+    @Test func longRowsMatchDoubleLoops() {
+        let x = fixture([3, 37], seed: 9, low: -5, high: 5)
+        let sums = x.sum(axis: 1)
+        let softmax = x.softmax()
+        let logSoftmax = x.logSoftmax()
+        for row in 0..<3 {
+            let values = (0..<37).map { Double(x[element: [row, $0]]) }
+            #expect(isClose(Double(sums[element: [row]]), values.reduce(0, +), relative: 1e-5))
+            let largest = values.max() ?? 0
+            #expect(Double(x.max(axis: 1)[element: [row]]) == largest)
+            let total = values.map { Foundation.exp($0 - largest) }.reduce(0, +)
+            let expected = values.map { Foundation.exp($0 - largest) / total }
+            expectClose((0..<37).map { Double(softmax[element: [row, $0]]) }, expected, relative: 1e-5)
+            let expectedLog = values.map { $0 - largest - Foundation.log(total) }
+            expectClose((0..<37).map { Double(logSoftmax[element: [row, $0]]) }, expectedLog, relative: 1e-5)
+        }
+        let whole = x.scalars.map(Double.init)
+        #expect(isClose(Double(x.sum().scalar), whole.reduce(0, +), relative: 1e-5))
+        #expect(Double(x.max().scalar) == whole.max())
+        let long = Tensor.arange(5000)
+        #expect(long.sum().scalar == 12_497_500)
+    }
+
+    @Test func convolutionMatchesADirectLoop() {
+        let input = fixture([2, 3, 6, 7], seed: 10)
+        let weight = fixture([4, 3, 3, 2], seed: 11)
+        let bias = fixture([4], seed: 12)
+        for (stride, padding) in [(1, 0), (2, 1), (3, 2)] {
+            let output = input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+            let oh = (6 + 2 * padding - 3) / stride + 1
+            let ow = (7 + 2 * padding - 2) / stride + 1
+            #expect(output.shape == [2, 4, oh, ow])
+            var expected: [Double] = []
+            for n in 0..<2 {
+                for o in 0..<4 {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            var total = Double(bias[element: [o]])
+                            for c in 0..<3 {
+                                for ky in 0..<3 {
+                                    for kx in 0..<2 {
+                                        let y = oy * stride - padding + ky
+                                        let x = ox * stride - padding + kx
+                                        guard y >= 0, y < 6, x >= 0, x < 7 else { continue }
+                                        total +=
+                                            Double(input[element: [n, c, y, x]])
+                                            * Double(weight[element: [o, c, ky, kx]])
+                                    }
+                                }
+                            }
+                            expected.append(total)
+                        }
+                    }
+                }
+            }
+            expectClose(output.scalars.map(Double.init), expected, relative: 1e-4, absolute: 1e-5)
+        }
+    }
+
+    @Test func poolingValues() {
+        let x = Tensor.arange(16).reshaped([1, 1, 4, 4])
+        #expect(x.maxPool2d(kernelSize: 2).scalars == [5, 7, 13, 15])
+        #expect(x.avgPool2d(kernelSize: 2).scalars == [2.5, 4.5, 10.5, 12.5])
+        // Padding: max ignores it, average counts it as zeros (count_include_pad).
+        #expect(x.maxPool2d(kernelSize: 3, stride: 2, padding: 1).scalars == [5, 7, 13, 15])
+        let padded: [Double] = [10, 24, 51, 90].map { $0 / 9 }
+        expectClose(
+            x.avgPool2d(kernelSize: 3, stride: 2, padding: 1).scalars.map(Double.init), padded, relative: 1e-6
+        )
+        // Adaptive 4 → 3 uses windows [0,2), [1,3), [2,4).
+        #expect(
+            x.adaptiveAvgPool2d(outputSize: 3).scalars == [2.5, 3.5, 4.5, 6.5, 7.5, 8.5, 10.5, 11.5, 12.5])
+        #expect(x.adaptiveMaxPool2d(outputSize: 1).scalars == [15])
+        #expect(x.adaptiveAvgPool2d(outputHeight: 1, outputWidth: 2).scalars == [6.5, 8.5])
+    }
+}
+
+@Suite struct StatisticsTests {
+    @Test func varianceAndStandardDeviation() {
+        let x = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, 2, 4, 6, 8])
+        #expect(x.variance(axes: [1]).scalars == [1.25, 5])
+        expectClose(
+            x.variance(axes: [1], unbiased: true).scalars.map(Double.init), [5.0 / 3, 20.0 / 3],
+            relative: 1e-6)
+        #expect(x.variance(axes: [0], keepDims: true).shape == [1, 4])
+        expectClose(
+            [Double(x.standardDeviation().scalar)], [(150.0 / 8 - 3.75 * 3.75).squareRoot()], relative: 1e-6)
+    }
+}
