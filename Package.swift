@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimized),
         .target(
             name: "Training",
-            dependencies: ["TensorCore", .product(name: "SwiftCSV", package: "SwiftCSV")],
+            dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],
             swiftSettings: optimized),
         .target(name: "Collab", dependencies: ["Training"], swiftSettings: optimized),
 

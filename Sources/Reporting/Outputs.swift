@@ -26,13 +26,29 @@ public struct Table: Hashable, Sendable {
     public var rows: [[String]]
     /// A line under the table (`5 rows × 3 columns`), if any.
     public var caption: String?
+    /// Columns whose values are telemetry (an epoch's wall time): shown in the report, left out of
+    /// the manifest so it stays deterministic.
+    public var telemetryColumns: Set<String>
 
     /// Creates a table.
-    public init(kind: String = "table", columns: [String], rows: [[String]], caption: String? = nil) {
+    public init(
+        kind: String = "table", columns: [String], rows: [[String]], caption: String? = nil,
+        telemetryColumns: Set<String> = []
+    ) {
         self.kind = kind
         self.columns = columns
         self.rows = rows
         self.caption = caption
+        self.telemetryColumns = telemetryColumns
+    }
+
+    /// The table without its telemetry columns: what the manifest records.
+    public var withoutTelemetry: Table {
+        let kept = columns.indices.filter { !telemetryColumns.contains(columns[$0]) }
+        guard kept.count < columns.count else { return self }
+        return Table(
+            kind: kind, columns: kept.map { columns[$0] },
+            rows: rows.map { row in kept.compactMap { $0 < row.count ? row[$0] : nil } }, caption: caption)
     }
 }
 

@@ -453,7 +453,8 @@ private enum Manifest {
         switch output {
         case .text(let text): return .object([("kind", .string("text")), ("text", .string(text))])
         case .value(let value): return .object([("kind", .string("value")), ("value", .string(value))])
-        case .table(let table):
+        case .table(let shown):
+            let table = shown.withoutTelemetry
             return .object([
                 ("kind", .string("table")), ("tableKind", .string(table.kind)),
                 ("columns", .array(table.columns.map(JSON.string))),

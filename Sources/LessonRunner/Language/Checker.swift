@@ -457,8 +457,12 @@ struct Checker {
             checkArgumentsAlone(arguments, locals)
             return .any
         default:
-            report("cannot call a value of type \(type)", at: location)
-            return .any
+            let callables = registry.members(of: type, named: "callAsFunction").filter { $0.kind == .method }
+            guard !callables.isEmpty else {
+                report("cannot call a value of type \(type)", at: location)
+                return .any
+            }
+            return resolve(callables, arguments, callee: "callAsFunction", at: location, locals)
         }
     }
 

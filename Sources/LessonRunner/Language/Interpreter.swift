@@ -482,7 +482,13 @@ final class Interpreter {
         _ scope: Scope
     ) throws -> Value {
         guard case .function(let function) = value else {
-            throw CellFailure("cannot call a value of type \(value.cellType)", at: location)
+            let callables = registry.members(of: value.cellType, named: "callAsFunction").filter {
+                $0.kind == .method
+            }
+            guard !callables.isEmpty else {
+                throw CellFailure("cannot call a value of type \(value.cellType)", at: location)
+            }
+            return try callSteps(callables, receiver: value, arguments, callee: name, at: location, scope)
         }
         if let labeled = arguments.first(where: { $0.label != nil && !$0.isTrailingClosure }) {
             throw CellFailure(

@@ -1,5 +1,6 @@
 import Foundation
 import Reporting
+import TensorCore
 
 /// What a step may ask for while a cell runs: where to put rich outputs, the cell's seed, the lesson's
 /// folder, and whether the cell's time is up.
@@ -83,31 +84,19 @@ public struct CellTimeout: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A cell's seed: the lesson seed and the cell id mixed by SplitMix64 over FNV-1a, so every cell's
-/// random streams are reproducible and independent of the cells around it (never Swift's `Hasher`).
+/// A cell's seed: TensorCore's ``TensorCore/Random/deriveSeed(_:_:)`` of the lesson seed and the cell
+/// id, so every cell's random streams are reproducible and independent of the cells around it.
 public struct CellSeed: Hashable, Sendable, CustomStringConvertible {
     /// The 64-bit seed.
     public var value: UInt64
 
     /// Derives the seed of cell `cellID` in a lesson seeded `lessonSeed`.
     public init(lessonSeed: UInt64, cellID: String) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in cellID.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        value = Self.splitMix(lessonSeed ^ Self.splitMix(hash))
+        value = Random.deriveSeed(lessonSeed, cellID)
     }
 
     /// Wraps a raw seed.
     public init(value: UInt64) { self.value = value }
-
-    private static func splitMix(_ input: UInt64) -> UInt64 {
-        var z = input &+ 0x9e37_79b9_7f4a_7c15
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 
     public var description: String { String(value) }
 }

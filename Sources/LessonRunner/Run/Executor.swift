@@ -1,13 +1,15 @@
 import Foundation
 import LessonSource
 import Reporting
+import TensorCore
 
 /// Runs lessons: every cell top to bottom in one namespace, each seeded, timed and measured.
 public struct LessonExecutor {
     /// The steps cells may call.
     public var registry: Registry
-    /// Called with each cell's seed around the cell's run, so the library's task-local random generator
-    /// can be seeded (TensorCore's hook); the default only runs the body.
+    /// Runs a cell's body with the library's random generator seeded from the cell's seed; the default
+    /// is TensorCore's task-local `Random.withSeed`, so initialisation, shuffling and dropout of every
+    /// cell are reproducible.
     public var withCellSeed: (CellSeed, () -> Void) -> Void
     /// Live progress lines for the terminal (never in the report).
     public var progress: ((String) -> Void)?
@@ -17,7 +19,7 @@ public struct LessonExecutor {
     /// Creates an executor over `registry`.
     public init(registry: Registry, progress: ((String) -> Void)? = nil) {
         self.registry = registry
-        self.withCellSeed = { _, body in body() }
+        self.withCellSeed = { seed, body in Random.withSeed(seed.value) { body() } }
         self.progress = progress
     }
 

@@ -7,6 +7,8 @@ extension Registry {
     public static func standard() -> Registry {
         var registry = Registry()
         registry.bindBasics()
+        registry.bindTensors()
+        registry.bindPlots()
         return registry
     }
 
