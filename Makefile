@@ -11,7 +11,7 @@ SWIFT ?= swift
 THREADS ?= 2
 RELEASE_BIN = .build/release/khru
 
-.PHONY: deps build release data run test lint bench clean
+.PHONY: deps build release data run test lint bench clean lesson-code
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -45,6 +45,11 @@ test: deps
 
 bench: release
 	@bash bench/run
+
+# Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift).
+lesson-code: build
+	.build/debug/khru export-swift lessons/en --output Tests/LessonCodeTests/Lessons.swift \
+	    --import Collab --import Plotting --import TensorCore --import Training
 
 clean:
 	rm -rf .build output/*.html output/en output/th output/.cache

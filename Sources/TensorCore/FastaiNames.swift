@@ -1,3 +1,5 @@
+import Foundation
+
 /// The PyTorch and fastai spellings lessons use, so code copied from fastbook reads the same in Swift.
 extension Tensor {
     /// The value of a one-element tensor as a `Double` (PyTorch's `item()`).
@@ -33,3 +35,6 @@ extension Tensor {
         }
     }
 }
+
+/// The logistic function `1 / (1 + e^−x)` of a number.
+public func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }

@@ -22,10 +22,11 @@ import Testing
         #expect(existing == generated, "regenerate with RECORD_SNAPSHOTS=1 swift test --filter ExportTests")
     }
 
-    @Test func lastExpressionIsDiscardedButAssignmentsAndChecksAreKept() {
-        #expect(SwiftExporter.wrapLastExpression("let a = 1\na + 1") == "let a = 1\n_ = a + 1")
-        #expect(SwiftExporter.wrapLastExpression("var a = 1\na += 1") == "var a = 1\na += 1")
-        #expect(SwiftExporter.wrapLastExpression("#expect(true)") == "#expect(true)")
-        #expect(SwiftExporter.wrapLastExpression("let a = 1") == "let a = 1")
+    @Test func everyEvaluationGetsTryAndTheLastExpressionIsDiscarded() {
+        #expect(SwiftExporter.compiledForm("let a = 1\na + 1") == "let a = try 1\n_ = try a + 1")
+        #expect(SwiftExporter.compiledForm("var a = 1\na += 1") == "var a = try 1\na += try 1")
+        #expect(SwiftExporter.compiledForm("#expect(true)") == "#expect(try true)")
+        #expect(SwiftExporter.compiledForm("let a = try f()\nprint(a)") == "let a = try f()\ntry print(a)")
+        #expect(SwiftExporter.compiledForm("let (a, b) = (1, 2)") == "let (a, b) = try (1, 2)")
     }
 }

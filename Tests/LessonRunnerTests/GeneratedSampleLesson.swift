@@ -7,72 +7,72 @@ import Testing
 func lesson_01_sample() async throws {
     // cell literals (lessons/en/01-sample.md:9)
     do {
-        let n = 3
-        let lr = 3e-3
-        let name = "khru"
-        let on = true
-        let nums = [1.0, 2.5, 4.0]
-        let pairT = (n, name)
-        let nothing: Int? = nil
-        let greeting = "hello \(name), lr = \(lr), on = \(on)"
-        _ = greeting
+        let n = try 3
+        let lr = try 3e-3
+        let name = try "khru"
+        let on = try true
+        let nums = try [1.0, 2.5, 4.0]
+        let pairT = try (n, name)
+        let nothing: Int? = try nil
+        let greeting = try "hello \(name), lr = \(lr), on = \(on)"
+        _ = try greeting
     // cell operators (lessons/en/01-sample.md:21)
     do {
-        var total = Double(n) * 2 + 1.5 / 3 - 1
-        total += 1
-        let (a, b) = pairT
-        let lrs = 1e-6...1e-4
-        let yRange = 0...5.5
-        let ok = n >= 3 && !(total < 0) || false
-        #expect(total == 6.5)
-        #expect(a == 3 && b == "khru" && ok)
-        #expect((nothing ?? 7) == 7)
-        _ = (lrs.lowerBound, yRange.upperBound, nums[1], nums.count)
+        var total = try Double(n) * 2 + 1.5 / 3 - 1
+        total += try 1
+        let (a, b) = try pairT
+        let lrs = try 1e-6...1e-4
+        let yRange = try 0...5.5
+        let ok = try n >= 3 && !(total < 0) || false
+        #expect(try total == 6.5)
+        #expect(try a == 3 && b == "khru" && ok)
+        #expect(try (nothing ?? 7) == 7)
+        _ = try (lrs.lowerBound, yRange.upperBound, nums[1], nums.count)
     // cell objects (lessons/en/01-sample.md:34)
     do {
-        let counter = Counter(start: 2)
-        let alias = counter
-        alias.increment(by: 3)
-        counter.increment()
-        counter.step = 10
-        counter.increment()
-        counter.report()
-        #expect(counter.count == 16)
-        _ = counter.count
+        let counter = try Counter(start: 2)
+        let alias = try counter
+        try alias.increment(by: 3)
+        try counter.increment()
+        counter.step = try 10
+        try counter.increment()
+        try counter.report()
+        #expect(try counter.count == 16)
+        _ = try counter.count
     // cell structs (lessons/en/01-sample.md:46)
     do {
-        var v = Vec([1, 2, 3])
-        let before = v
-        v.scale = 2
-        let half = v.scaled(by: 0.5)
-        let root = Path("data") / "train"
-        let model = Model(arch: .small)
-        let wide = Model(arch: .custom(width: 5), depth: 3)
-        #expect(before.total == 6)
-        #expect(v.total == 12)
-        #expect(model.parameters == 128 && wide.parameters == 75)
-        _ = half
+        var v = try Vec([1, 2, 3])
+        let before = try v
+        v.scale = try 2
+        let half = try v.scaled(by: 0.5)
+        let root = try Path("data") / "train"
+        let model = try Model(arch: .small)
+        let wide = try Model(arch: .custom(width: 5), depth: 3)
+        #expect(try before.total == 6)
+        #expect(try v.total == 12)
+        #expect(try model.parameters == 128 && wide.parameters == 75)
+        _ = try half
     // cell closures (lessons/en/01-sample.md:60)
     do {
-        let doubled = apply(nums) { $0 * 2 }
-        let square = { (x: Double) in x * x }
-        let rows = [Row(fname: "a.png", labels: "cat dog"), Row(fname: "b.png", labels: "cat")]
-        let files = mapRows(rows, getX: { r in root / r["fname"] })
-        let (lrMin, lrSteep) = suggestions()
+        let doubled = try apply(nums) { $0 * 2 }
+        let square = try { (x: Double) in x * x }
+        let rows = try [Row(fname: "a.png", labels: "cat dog"), Row(fname: "b.png", labels: "cat")]
+        let files = try mapRows(rows, getX: { r in root / r["fname"] })
+        let (lrMin, lrSteep) = try suggestions()
         let loaded = try await load("pets")
-        print(doubled, square(3), files, rows[1]["labels"], lrMin < lrSteep, loaded)
+        try print(doubled, square(3), files, rows[1]["labels"], lrMin < lrSteep, loaded)
     // cell table (lessons/en/01-sample.md:70)
     do {
-        _ = showTable()
+        _ = try showTable()
     // cell picture (lessons/en/01-sample.md:74)
     do {
-        _ = plot()
+        _ = try plot()
     // cell sketch: .norun, not compiled
     // cell boom: .error, not compiled
     // cell slow (lessons/en/01-sample.md:86)
     do {
-        let words = "a b  c".split(separator: " ")
-        #expect(words.count == 3)
+        let words = try "a b  c".split(separator: " ")
+        #expect(try words.count == 3)
     // cell cell-11: include=, not compiled
     }}}}}}}}
 }

@@ -57,8 +57,7 @@ public enum SwiftExporter {
             lines.append("    // cell \(cell.id) (\(cell.location.file):\(cell.location.line))")
             lines.append("    do {")
             depth += 1
-            for line in wrapLastExpression(cell.code).split(separator: "\n", omittingEmptySubsequences: false)
-            {
+            for line in compiledForm(cell.code).split(separator: "\n", omittingEmptySubsequences: false) {
                 lines.append(line.isEmpty ? "" : "        " + line)
             }
         }
@@ -67,27 +66,61 @@ public enum SwiftExporter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The code with `_ = ` before its last statement when that is a plain expression.
-    static func wrapLastExpression(_ code: String) -> String {
+    /// The code as compiled Swift: `try` before every expression a statement evaluates (cells may call
+    /// throwing steps without it, as `try` is optional in the cell language), and `_ = ` before the last
+    /// statement when that is a plain expression whose value the cell displays.
+    static func compiledForm(_ code: String) -> String {
         let tree = Parser.parse(source: code)
-        guard let last = tree.statements.last, case .expr(let expression) = last.item,
-            !expression.is(MacroExpansionExprSyntax.self),
-            expression.as(FunctionCallExprSyntax.self)?.calledExpression.trimmedDescription != "print"
-        else { return code }
-        if let sequence = expression.as(SequenceExprSyntax.self),
-            sequence.elements.contains(where: { element in
-                element.is(AssignmentExprSyntax.self)
-                    || (element.as(BinaryOperatorExprSyntax.self).map {
-                        $0.operator.text.hasSuffix("=")
-                            && !["==", "!=", "<=", ">="].contains($0.operator.text)
-                    } ?? false)
-            })
-        {
-            return code
+        var insertions: [(offset: Int, text: String)] = []
+        func needsTry(_ expression: ExprSyntax) -> Bool {
+            !expression.is(TryExprSyntax.self) && !expression.is(AwaitExprSyntax.self)
         }
-        let offset = expression.positionAfterSkippingLeadingTrivia.utf8Offset
-        let bytes = Array(code.utf8)
-        return String(decoding: bytes[..<offset], as: UTF8.self) + "_ = "
-            + String(decoding: bytes[offset...], as: UTF8.self)
+        func offset(_ expression: ExprSyntax) -> Int {
+            expression.positionAfterSkippingLeadingTrivia.utf8Offset
+        }
+        for (index, statement) in tree.statements.enumerated() {
+            let isLast = index == tree.statements.count - 1
+            switch statement.item {
+            case .decl(let declaration):
+                for binding in declaration.as(VariableDeclSyntax.self)?.bindings ?? [] {
+                    if let value = binding.initializer?.value, needsTry(value) {
+                        insertions.append((offset(value), "try "))
+                    }
+                }
+            case .expr(let expression):
+                if let macro = expression.as(MacroExpansionExprSyntax.self) {
+                    if let condition = macro.arguments.first?.expression, needsTry(condition) {
+                        insertions.append((offset(condition), "try "))
+                    }
+                    continue
+                }
+                if let sequence = expression.as(SequenceExprSyntax.self),
+                    let assignment = sequence.elements.firstIndex(where: Self.isAssignment)
+                {
+                    let value = sequence.elements[sequence.elements.index(after: assignment)]
+                    if needsTry(value) { insertions.append((offset(value), "try ")) }
+                    continue
+                }
+                let isPrint =
+                    expression.as(FunctionCallExprSyntax.self)?.calledExpression.trimmedDescription == "print"
+                let prefix = (isLast && !isPrint ? "_ = " : "") + (needsTry(expression) ? "try " : "")
+                if !prefix.isEmpty { insertions.append((offset(expression), prefix)) }
+            default:
+                continue
+            }
+        }
+        var bytes = Array(code.utf8)
+        for insertion in insertions.sorted(by: { $0.offset > $1.offset }) {
+            bytes.insert(contentsOf: Array(insertion.text.utf8), at: insertion.offset)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func isAssignment(_ element: ExprSyntax) -> Bool {
+        element.is(AssignmentExprSyntax.self)
+            || (element.as(BinaryOperatorExprSyntax.self).map {
+                $0.operator.text.hasSuffix("=")
+                    && !["==", "!=", "<=", ">=", "==="].contains($0.operator.text)
+            } ?? false)
     }
 }
