@@ -9,6 +9,7 @@ extension Registry {
         registry.bindBasics()
         registry.bindTensors()
         registry.bindPlots()
+        registry.bindTraining()
         return registry
     }
 

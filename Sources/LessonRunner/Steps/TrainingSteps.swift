@@ -1,0 +1,276 @@
+import Foundation
+import Plotting
+import Reporting
+import TensorCore
+import Training
+
+extension Learner: LibraryValue {}
+extension Recorder: LibraryValue {}
+extension DataLoaders: LibraryValue {}
+extension Metric: LibraryValue {}
+extension MSELossFlat: LibraryValue {}
+extension L1LossFlat: LibraryValue {}
+extension CrossEntropyLossFlat: LibraryValue {}
+extension BCEWithLogitsLossFlat: LibraryValue {}
+extension Linear: LibraryValue {}
+extension ReLU: LibraryValue {}
+extension Embedding: LibraryValue {}
+extension SigmoidRange: LibraryValue {}
+extension Sequential: LibraryValue {}
+
+extension SuggestedLRs: LibraryValue, CellDisplayable {
+    /// fastai's rendering: `SuggestedLRs(valley=3.98e-04)`.
+    public var cellOutput: CellOutput { .value(description) }
+}
+
+/// Any layer a cell holds (`DotProductBias`, `Sequential`, …), where a step takes a model.
+struct AnyLayer: CellValue {
+    let layer: any Layer
+    static var cellType: CellType { .named("Layer") }
+    static func from(_ value: Value) throws -> AnyLayer {
+        if case .object(let object) = value, let layer = object.payload as? any Layer {
+            return AnyLayer(layer: layer)
+        }
+        throw ConversionError(expected: cellType, actual: value.cellType)
+    }
+    var cellValue: Value {
+        .object(LibraryObject(type: .named(String(describing: Swift.type(of: layer))), payload: layer))
+    }
+}
+
+/// Any loss function (`MSELossFlat()`, `CrossEntropyLossFlat()`, …).
+struct AnyLoss: CellValue {
+    let loss: any LossFunction
+    static var cellType: CellType { .named("LossFunction") }
+    static func from(_ value: Value) throws -> AnyLoss {
+        if case .object(let object) = value, let loss = object.payload as? any LossFunction {
+            return AnyLoss(loss: loss)
+        }
+        throw ConversionError(expected: cellType, actual: value.cellType)
+    }
+    var cellValue: Value {
+        .object(LibraryObject(type: .named(String(describing: Swift.type(of: loss))), payload: loss))
+    }
+}
+
+extension Registry {
+    /// Binds the training loop: `Learner`, its fits and finders, the recorder, losses, metrics, layers.
+    public mutating func bindTraining() {
+        type("Layer", doc: "A model or a part of one: parameters and a forward function.")
+        type("LossFunction", doc: "A loss with its activation and decodes (fastai's *LossFlat).")
+        type(Learner.self, doc: "A model, its data, loss and optimizer: fastai's Learner.")
+        type(Recorder.self, doc: "What training recorded: losses, learning rates, per-epoch values.")
+        type(DataLoaders.self, doc: "Training and validation mini-batches.")
+        type(Metric.self, doc: "A metric shown per epoch (accuracy, errorRate, rmse, …).")
+        type(SuggestedLRs.self, doc: "The learning rates lrFind suggests.")
+        for (swiftType, doc) in [
+            (MSELossFlat.self as any CellValue.Type, "Mean squared error (regression, ratings)."),
+            (L1LossFlat.self, "Mean absolute error."),
+            (CrossEntropyLossFlat.self, "Cross-entropy of softmax (single-label classification)."),
+            (BCEWithLogitsLossFlat.self, "Binary cross-entropy of sigmoid (multi-label classification)."),
+        ] {
+            type(swiftType.cellType.ownerName, supertypes: ["LossFunction"], doc: doc)
+        }
+        for (swiftType, doc) in [
+            (Linear.self as any CellValue.Type, "A fully connected layer: x·Wᵀ + b."),
+            (ReLU.self, "max(0, x)."),
+            (Embedding.self, "A table of vectors looked up by index (same gradients as a one-hot product)."),
+            (SigmoidRange.self, "Squeezes outputs into low...high with a sigmoid."),
+            (Sequential.self, "Layers applied one after the other."),
+        ] {
+            type(swiftType.cellType.ownerName, supertypes: ["Layer"], doc: doc)
+        }
+
+        bind("MSELossFlat()", doc: "Mean squared error over flattened predictions and targets.") {
+            MSELossFlat()
+        }
+        bind("L1LossFlat()", doc: "Mean absolute error over flattened predictions and targets.") {
+            L1LossFlat()
+        }
+        bind("CrossEntropyLossFlat()", doc: "Cross-entropy loss for single-label classification.") {
+            CrossEntropyLossFlat()
+        }
+        bind("BCEWithLogitsLossFlat(thresh: Double = 0.5)", doc: "Binary cross-entropy for multi-label.") {
+            (thresh: Double) in BCEWithLogitsLossFlat(thresh: Float(thresh))
+        }
+        constant("accuracy: Metric", doc: "Share of items whose predicted class is right.") {
+            Training.accuracy
+        }
+        constant("errorRate: Metric", doc: "1 − accuracy.") { Training.errorRate }
+        constant("rmse: Metric", doc: "Root mean squared error over the validation set.") { Training.rmse }
+        constant("mae: Metric", doc: "Mean absolute error.") { Training.mae }
+        bind(
+            "accuracyMulti(thresh: Double = 0.5, sigmoid: Bool = true)",
+            doc: "Multi-label accuracy over every (item, class) at a threshold."
+        ) { (thresh: Double, sigmoid: Bool) in Training.accuracyMulti(thresh: thresh, sigmoid: sigmoid) }
+
+        bind("Linear(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true)", doc: "A linear layer.") {
+            (inputs: Int, outputs: Int, bias: Bool) in
+            guard inputs > 0, outputs > 0 else { throw StepError("Linear needs positive sizes") }
+            return Linear(inputs, outputs, bias: bias)
+        }
+        bind("ReLU()", doc: "The rectified linear unit.") { ReLU() }
+        bind("Embedding(_ count: Int, _ dim: Int)", doc: "count vectors of dim numbers (fastai init).") {
+            (count: Int, dim: Int) in
+            guard count > 0, dim > 0 else { throw StepError("Embedding needs positive sizes") }
+            return Embedding(count, dim)
+        }
+        bind("Embedding.callAsFunction(_ ids: [Int])", doc: "The vectors of ids (a look-up).") {
+            (embedding: Embedding, ids: [Int]) in
+            let count = embedding.weight.shape[0]
+            if let bad = ids.first(where: { !(0..<count).contains($0) }) {
+                throw StepError("id \(bad) is out of range for an Embedding of \(count) rows")
+            }
+            return embedding(ids)
+        }
+        property("Embedding.weight: Parameter", doc: "The table, one row per id.") { (e: Embedding) in
+            e.weight
+        }
+        bind("SigmoidRange(_ range: ClosedRange<Double>)", doc: "sigmoid(x)·(hi − lo) + lo as a layer.") {
+            (range: ClosedRange<Double>) in SigmoidRange(range)
+        }
+        bind("Sequential(_ layers: Layer...)", doc: "Layers applied in order.") { (layers: [AnyLayer]) in
+            Sequential(layers.map(\.layer))
+        }
+
+        bind(
+            "Learner(_ dls: DataLoaders, _ model: Layer, lossFunc: LossFunction = CrossEntropyLossFlat(), "
+                + "lr: Double = 1e-3, wd: Double? = nil, metrics: Metric...)",
+            doc: "A learner: data, model, loss and Adam (fastai's defaults)."
+        ) { (dls: DataLoaders, model: AnyLayer, loss: AnyLoss, lr: Double, wd: Double?, metrics: [Metric]) in
+            let learner = Learner(dls, model.layer, lossFunc: loss.loss, lr: lr, wd: wd)
+            learner.metrics = metrics
+            return learner
+        }
+        property("Learner.recorder: Recorder", doc: "What the last fit recorded.") { (l: Learner) in
+            l.recorder
+        }
+        property("Learner.dls: DataLoaders", doc: "The learner's data.") { (l: Learner) in l.dls }
+        property(
+            "Learner.wd: Double?", doc: "Weight decay for later fits (nil: the optimizer's 0.01).",
+            get: { (l: Learner) in l.wd }, set: { (l: inout Learner, wd: Double?) in l.wd = wd })
+        property(
+            "Learner.lr: Double", doc: "The default learning rate.",
+            get: { (l: Learner) in l.lr }, set: { (l: inout Learner, lr: Double) in l.lr = lr })
+
+        let fitDoc =
+            "One-cycle training: lr warms up to lrMax, then anneals; momentum cycles 0.95 → 0.85 → 0.95."
+        bind(
+            "Learner.fitOneCycle(_ nEpoch: Int, lrMax: Double? = nil, div: Double = 25, pctStart: Double = 0.25, "
+                + "wd: Double? = nil)", doc: fitDoc
+        ) { (context: StepContext, l: Learner, n: Int, lr: Double?, div: Double, pct: Double, wd: Double?) in
+            try Self.training(l, epochs: n, context) {
+                try l.fitOneCycle(
+                    n, lrMax: lr.map { $0 as any LearningRates }, div: div, pctStart: pct, wd: wd)
+            }
+        }
+        bind(
+            "Learner.fitOneCycle(_ nEpoch: Int, lrMax: ClosedRange<Double>, div: Double = 25, "
+                + "pctStart: Double = 0.25, wd: Double? = nil)",
+            doc: fitDoc + " A range lo...hi spreads over the parameter groups (fastai's slice)."
+        ) {
+            (
+                context: StepContext, l: Learner, n: Int, lr: ClosedRange<Double>, div: Double, pct: Double,
+                wd: Double?
+            ) in
+            try Self.training(l, epochs: n, context) {
+                try l.fitOneCycle(n, lrMax: lr, div: div, pctStart: pct, wd: wd)
+            }
+        }
+        bind(
+            "Learner.fit(_ nEpoch: Int, lr: Double? = nil, wd: Double? = nil)", doc: "Training at a fixed lr."
+        ) {
+            (context: StepContext, l: Learner, n: Int, lr: Double?, wd: Double?) in
+            try Self.training(l, epochs: n, context) {
+                try l.fit(n, lr: lr.map { $0 as any LearningRates }, wd: wd)
+            }
+        }
+        bind(
+            "Learner.fineTune(_ epochs: Int, baseLR: Double = 2e-3, freezeEpochs: Int = 1)",
+            doc: "Transfer learning: train the head frozen, then everything with discriminative lrs."
+        ) { (context: StepContext, l: Learner, epochs: Int, baseLR: Double, freezeEpochs: Int) in
+            try Self.training(l, epochs: epochs + freezeEpochs, context) {
+                try l.fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs)
+            }
+        }
+        bind(
+            "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100)",
+            doc: "The learning-rate finder: plots loss against lr and suggests one (valley)."
+        ) { (context: StepContext, l: Learner, start: Double, end: Double, numIt: Int) in
+            guard start > 0, end > start, numIt > 0 else {
+                throw StepError("lrFind needs 0 < startLR < endLR and numIt > 0")
+            }
+            let suggestions = try l.lrFind(startLR: start, endLR: end, numIt: numIt)
+            let chart = try suggestions.plot()
+            context.emit(
+                .image(PNGImage(bytes: chart.png, width: chart.width, height: chart.height, alt: "lr_find")))
+            return suggestions
+        }
+        bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: Learner) in
+            try l.validate()
+        }
+        bind("Learner.freeze()", doc: "Trains only the last parameter group.") { (l: Learner) in
+            try l.freeze()
+        }
+        bind("Learner.unfreeze()", doc: "Trains every parameter group.") { (l: Learner) in l.unfreeze() }
+
+        property("Recorder.validLosses: [Double]", doc: "Validation loss of each epoch.") { (r: Recorder) in
+            r.validLosses
+        }
+        property("Recorder.trainLosses: [Double]", doc: "Smoothed training loss at each epoch end.") {
+            (r: Recorder) in r.trainLosses
+        }
+        property("Recorder.values: [[Double]]", doc: "[train_loss, valid_loss, metrics…] per epoch.") {
+            (r: Recorder) in r.values
+        }
+        property("Recorder.losses: [Double]", doc: "Smoothed training loss per batch.") { (r: Recorder) in
+            r.losses
+        }
+        property("Recorder.lrs: [Double]", doc: "Learning rate per batch (last group).") { (r: Recorder) in
+            r.lrs
+        }
+        bind("Recorder.plotLoss(skipStart: Int = 5, withValid: Bool = true)", doc: "The learning curve.") {
+            (r: Recorder, skip: Int, withValid: Bool) in try r.plotLoss(skipStart: skip, withValid: withValid)
+        }
+        bind("Recorder.plotSched()", doc: "Learning rate and momentum per batch.") { (r: Recorder) in
+            try r.plotSched()
+        }
+        property("SuggestedLRs.valley: Double?", doc: "fastai's default suggestion.") { (s: SuggestedLRs) in
+            s.valley
+        }
+    }
+
+    /// Runs a fit and emits its epoch table into the report (the terminal gets the learner's own
+    /// progress bar and table).
+    static func training(
+        _ learner: Learner, epochs: Int, _ context: StepContext, _ fit: () throws -> Void
+    ) throws {
+        guard epochs >= 0 else { throw StepError("the number of epochs must not be negative") }
+        let collected = EpochRows()
+        let previous = learner.logger
+        learner.logger = { header, row in collected.append(header, row) }
+        defer { learner.logger = previous }
+        try fit()
+        let (header, rows) = collected.snapshot()
+        if !rows.isEmpty {
+            context.emit(
+                .table(Table(kind: "epochs", columns: header, rows: rows, telemetryColumns: ["time"])))
+        }
+    }
+}
+
+/// The epoch rows of one fit, collected from the learner's logger.
+private final class EpochRows: @unchecked Sendable {
+    private let lock = NSLock()
+    private var header: [String] = []
+    private var rows: [[String]] = []
+
+    func append(_ header: [String], _ row: [String]) {
+        lock.withLock {
+            self.header = header
+            rows.append(row)
+        }
+    }
+
+    func snapshot() -> ([String], [[String]]) { lock.withLock { (header, rows) } }
+}
