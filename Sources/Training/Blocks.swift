@@ -1,8 +1,9 @@
 import Foundation
 import TensorCore
 
-/// One named step that turns what `getX`/`getY` gave into a tensor (fastai's type transforms,
-/// e.g. `Categorize` or `OneHotEncode`).
+/// One named step of turning what `getX`/`getY` gave into a tensor.
+///
+/// These are fastai's type transforms, e.g. `Categorize` or `OneHotEncode`.
 public struct TypeTransform: Sendable {
     /// The step's name, as ``DataBlock/summary(_:bs:)`` shows it.
     public let name: String
@@ -16,7 +17,9 @@ public struct TypeTransform: Sendable {
     }
 }
 
-/// A transform applied to each sample after its type transforms (fastai's `item_tfms`, e.g. `Resize`).
+/// A transform applied to each sample after its type transforms.
+///
+/// These are fastai's `item_tfms`, e.g. `Resize`.
 public protocol ItemTransform: Sendable {
     /// Sort key: lower runs first (fastai's `order`).
     var order: Int { get }
@@ -105,7 +108,8 @@ public struct CategoryBlock: TransformBlock {
                 let label = labelText(value)
                 guard let index = vocab.index(of: label) else {
                     throw TrainingError(
-                        "label '\(label)' is not in the vocab \(vocab.prefix(20)) (learned from the training set)")
+                        "label '\(label)' is not in the vocab \(vocab.prefix(20)) (learned from the training set)"
+                    )
                 }
                 return Tensor(Float(index))
             }
@@ -152,7 +156,8 @@ public struct MultiCategoryBlock: TransformBlock {
                 let indices = try labelList(value).map { label in
                     guard let index = vocab.index(of: label) else {
                         throw TrainingError(
-                            "label '\(label)' is not in the vocab \(vocab.prefix(20)) (learned from the training set)")
+                            "label '\(label)' is not in the vocab \(vocab.prefix(20)) (learned from the training set)"
+                        )
                     }
                     return Float(index)
                 }
@@ -300,7 +305,7 @@ private func shortNumber(_ value: Float) -> String {
     return String(format: "%.4g", Double(value))
 }
 
-/// fastai's name for a tensor of this kind: `TensorCategory`, `TensorMultiCategory`, `TensorImage`, …
+/// The fastai name of a tensor of this kind (`TensorCategory`, `TensorImage`, …).
 func tensorTypeName(_ kind: BlockKind) -> String {
     switch kind {
     case .image: return "TensorImage"

@@ -63,7 +63,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
     ///   - nInp: How many blocks are inputs (default: all but the last).
     public init(
         blocks: [any TransformBlock], getItems: @escaping @Sendable (Source) throws -> [Item],
-        getX: (@Sendable (Item) throws -> any Sendable)? = nil, getY: (@Sendable (Item) throws -> any Sendable)? = nil,
+        getX: (@Sendable (Item) throws -> any Sendable)? = nil,
+        getY: (@Sendable (Item) throws -> any Sendable)? = nil,
         splitter: any Splitter = RandomSplitter(), itemTfms: [any ItemTransform] = [],
         batchTfms: [any BatchTransform] = [], nInp: Int? = nil
     ) {
@@ -76,7 +77,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
     /// Creates a block whose items come from `getItems(source)`, split by a function of all items.
     public init(
         blocks: [any TransformBlock], getItems: @escaping @Sendable (Source) throws -> [Item],
-        getX: (@Sendable (Item) throws -> any Sendable)? = nil, getY: (@Sendable (Item) throws -> any Sendable)? = nil,
+        getX: (@Sendable (Item) throws -> any Sendable)? = nil,
+        getY: (@Sendable (Item) throws -> any Sendable)? = nil,
         splitter: @escaping @Sendable ([Item]) throws -> Split, itemTfms: [any ItemTransform] = [],
         batchTfms: [any BatchTransform] = [], nInp: Int? = nil
     ) {
@@ -99,7 +101,8 @@ extension DataBlock where Source == DataFrame, Item == DataFrame.Row {
     ///   - nInp: How many blocks are inputs (default: all but the last).
     public init(
         blocks: [any TransformBlock], getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
-        getY: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil, splitter: any Splitter = RandomSplitter(),
+        getY: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        splitter: any Splitter = RandomSplitter(),
         itemTfms: [any ItemTransform] = [], batchTfms: [any BatchTransform] = [], nInp: Int? = nil
     ) {
         self.init(
@@ -128,14 +131,16 @@ extension DataBlock {
             guard let getX else { return ("item", { $0 }) }
             guard nInp == 1 else {
                 throw TrainingError(
-                    "getX gives one value but nInp is \(nInp); leave getX out (each input then gets the item)")
+                    "getX gives one value but nInp is \(nInp); leave getX out (each input then gets the item)"
+                )
             }
             return ("getX", getX)
         }
         guard let getY else { return ("item", { $0 }) }
         guard targets == 1 else {
             throw TrainingError(
-                "getY gives one value but there are \(targets) target blocks; leave getY out (each gets the item)")
+                "getY gives one value but there are \(targets) target blocks; leave getY out (each gets the item)"
+            )
         }
         return ("getY", getY)
     }
@@ -188,7 +193,11 @@ extension DataBlock {
     ///   - bs: The batch size.
     ///   - valBs: The validation batch size (default `bs`).
     ///   - seed: The seed of shuffling and augmentation.
-    public func dataloaders(_ source: Source, bs: Int = 64, valBs: Int? = nil, seed: UInt64 = 42) throws
+    /// - Returns: The loaders, with the target vocabulary and the number of outputs.
+    /// - Throws: What ``datasets(_:)`` throws.
+    public func dataloaders(
+        _ source: Source, bs: Int = 64, valBs: Int? = nil, seed: UInt64 = 42
+    ) throws
         -> DataLoaders
     {
         try datasets(source).dataloaders(bs: bs, valBs: valBs, seed: seed)

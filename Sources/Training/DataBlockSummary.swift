@@ -43,11 +43,16 @@ extension DataBlock {
         for (index, block) in dsets.blocks.enumerated() {
             lines.append("  \(pipelines[index])")
             lines += ["    starting from", "      \(describeItem(item))"]
-            lines += ["    applying \(try getter(index).name) gives", "      \(describeValue(raw[index], kind: block.kind))"]
+            lines += [
+                "    applying \(try getter(index).name) gives",
+                "      \(describeValue(raw[index], kind: block.kind))",
+            ]
             var value = raw[index]
             for step in block.typeTransforms {
                 value = try step.apply(value)
-                lines += ["    applying \(step.name) gives", "      \(describeValue(value, kind: block.kind))"]
+                lines += [
+                    "    applying \(step.name) gives", "      \(describeValue(value, kind: block.kind))",
+                ]
             }
         }
         let first = try dsets.train[0]
@@ -65,7 +70,10 @@ extension DataBlock {
         if itemTfms.isEmpty {
             lines.append("No item_tfms to apply")
         } else {
-            lines += ["Applying item_tfms to the first sample:", "  Pipeline: \(itemNames.joined(separator: " -> "))"]
+            lines += [
+                "Applying item_tfms to the first sample:",
+                "  Pipeline: \(itemNames.joined(separator: " -> "))",
+            ]
             var tensors = first.tensors
             lines += ["    starting from", "      \(describeTuple(tensors, kinds))"]
             for (transform, name) in zip(itemTfms, itemNames) {
@@ -74,7 +82,9 @@ extension DataBlock {
             }
         }
         let batchSize = min(max(bs, 1), dsets.train.count)
-        lines += ["", "Adding the next \(batchSize - 1) samples", "", "No before_batch transform to apply", ""]
+        lines += [
+            "", "Adding the next \(batchSize - 1) samples", "", "No before_batch transform to apply", "",
+        ]
         lines.append("Collating items in a batch")
         let samples = try (0..<batchSize).map { try dsets.train.sample(at: $0, generator: generator) }
         var batch: [Tensor] = []
@@ -83,7 +93,8 @@ extension DataBlock {
             if tensors.contains(where: { $0.shape != tensors[0].shape }) {
                 lines.append("Error! It's not possible to collate your items in a batch")
                 lines.append(
-                    "Could not collate the \(column)-th members of your tuples because got the following shapes")
+                    "Could not collate the \(column)-th members of your tuples because got the following shapes"
+                )
                 lines.append(tensors.map { "\($0.shape)" }.joined(separator: ","))
                 lines.append(
                     "Add an item transform that gives every \(kinds[column]) the same size (e.g. Resize).")
@@ -95,7 +106,10 @@ extension DataBlock {
         if dsets.batchTfms.isEmpty {
             lines.append("No batch_tfms to apply")
         } else {
-            lines += ["Applying batch_tfms to the batch built", "  Pipeline: \(batchNames.joined(separator: " -> "))"]
+            lines += [
+                "Applying batch_tfms to the batch built",
+                "  Pipeline: \(batchNames.joined(separator: " -> "))",
+            ]
             lines += ["    starting from", "      \(describeTuple(batch, kinds))"]
             for (transform, name) in zip(dsets.batchTfms, batchNames) {
                 try transform(&batch, kinds: kinds, generator: generator)

@@ -363,7 +363,8 @@ extension DataFrame {
         encoding: TextEncoding = .utf8, usecols: [Int]? = nil
     ) throws -> DataFrame {
         try readCSV(
-            path.url, delimiter: delimiter, header: header, names: names, encoding: encoding, usecols: usecols)
+            path.url, delimiter: delimiter, header: header, names: names, encoding: encoding, usecols: usecols
+        )
     }
 
     /// Parses delimited `text`; see ``readCSV(_:delimiter:header:names:encoding:usecols:)``.

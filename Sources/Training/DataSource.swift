@@ -12,8 +12,9 @@ import Foundation
 public struct DataSource: Sendable, CustomStringConvertible {
     /// The dataset's folder name under the data root.
     public let name: String
-    /// Puts the data into the given folder (which exists). It must be idempotent: when the data is
-    /// already there it returns quickly without changing anything.
+    /// Puts the data into the given folder (which exists).
+    ///
+    /// It must be idempotent: when the data is already there it returns quickly, changing nothing.
     public let prepare: @Sendable (Path) throws -> Void
 
     /// Creates a source called `name` (a single folder name) prepared by `prepare`.

@@ -90,7 +90,9 @@ public struct Path: Hashable, Comparable, Sendable, CustomStringConvertible {
         } catch {
             throw TrainingError("cannot list \(string): \(error.localizedDescription)")
         }
-        return names.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }.map { self / $0 }
+        return names.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }.map {
+            self / $0
+        }
     }
 
     /// The path with its ``suffix`` replaced by `suffix` (pathlib's `with_suffix`).

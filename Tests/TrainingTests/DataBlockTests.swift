@@ -5,8 +5,9 @@ import _TestSupport
 
 @testable import Training
 
-/// The multi-label CSV of the seed lesson, in small: `fname`, space-separated `labels`, `is_valid`.
-/// Training labels: bicycle, car, cat, horse, person; `chair` and `sheep` appear only in validation.
+/// The multi-label CSV of the seed lesson, in small.
+///
+/// Columns `fname`, space-separated `labels`, `is_valid`. Training labels: bicycle, car, cat, horse, person; `chair` and `sheep` appear only in validation.
 let pascalCSV = """
     fname,labels,is_valid
     000005.jpg,chair,True
@@ -90,28 +91,36 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
 
     @Test func splittersAsValuesAndClosures() throws {
         let df = try DataFrame.parseCSV(pascalCSV)
-        let byColumn = try DataBlock(blocks: [CategoryBlock()], splitter: ColSplitter("is_valid")).datasets(df)
-        let byFunc = try DataBlock(blocks: [CategoryBlock()], splitter: FuncSplitter { $0["is_valid"] == "True" })
-            .datasets(df)
+        let byColumn = try DataBlock(blocks: [CategoryBlock()], splitter: ColSplitter("is_valid")).datasets(
+            df)
+        let byFunc = try DataBlock(
+            blocks: [CategoryBlock()], splitter: FuncSplitter { $0["is_valid"] == "True" }
+        )
+        .datasets(df)
         let byClosure = try DataBlock(
             blocks: [CategoryBlock()],
             splitter: { rows in Split(train: rows.indices.filter { $0 % 2 == 0 }, valid: [1, 3]) }
         ).datasets(df)
         let byIndex = try DataBlock(blocks: [CategoryBlock()], splitter: IndexSplitter([9, 0])).datasets(df)
-        let random = try DataBlock(blocks: [CategoryBlock()], splitter: RandomSplitter(validPct: 0.3, seed: 3))
-            .datasets(df)
+        let random = try DataBlock(
+            blocks: [CategoryBlock()], splitter: RandomSplitter(validPct: 0.3, seed: 3)
+        )
+        .datasets(df)
         func fnames(_ subset: DatasetSubset) -> [String] {
             subset.items.compactMap { ($0 as? DataFrame.Row)?["fname"] }
         }
-        #expect(fnames(byColumn.valid) == ["000005.jpg", "000007.jpg", "000009.jpg", "000016.jpg", "000026.jpg"])
-        #expect(fnames(byFunc.valid) == fnames(byColumn.valid) && fnames(byFunc.train) == fnames(byColumn.train))
+        #expect(
+            fnames(byColumn.valid) == ["000005.jpg", "000007.jpg", "000009.jpg", "000016.jpg", "000026.jpg"])
+        #expect(
+            fnames(byFunc.valid) == fnames(byColumn.valid) && fnames(byFunc.train) == fnames(byColumn.train))
         #expect(byClosure.train.count == 5 && fnames(byClosure.valid) == ["000007.jpg", "000012.jpg"])
         #expect(fnames(byIndex.valid) == ["000026.jpg", "000005.jpg"] && byIndex.train.count == 8)
         #expect(random.train.count == 7 && random.valid.count == 3)
         #expect(Set(fnames(random.train) + fnames(random.valid)).count == 10)
         // Without getX/getY the single block reads the whole row; splitter indices are checked.
         #expect(throws: TrainingError.self) {
-            try DataBlock(blocks: [CategoryBlock()], splitter: { _ in Split(train: [0], valid: [10]) }).datasets(df)
+            try DataBlock(blocks: [CategoryBlock()], splitter: { _ in Split(train: [0], valid: [10]) })
+                .datasets(df)
         }
     }
 
@@ -160,7 +169,8 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         ]
         var rest = Substring(text)
         for expected in expectedInOrder {
-            let range = try #require(rest.range(of: expected), "missing or out of order: \(expected)\n\(text)")
+            let range = try #require(
+                rest.range(of: expected), "missing or out of order: \(expected)\n\(text)")
             rest = rest[range.upperBound...]
         }
         #expect(!text.contains("Error"))
@@ -171,7 +181,8 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(failing.contains("Error! It's not possible to collate your items in a batch"))
         #expect(
             failing.contains(
-                "Could not collate the 0-th members of your tuples because got the following shapes\n[2],[3],[2]"))
+                "Could not collate the 0-th members of your tuples because got the following shapes\n[2],[3],[2]"
+            ))
     }
 
     func blobFrame(count: Int, seed: UInt64) throws -> DataFrame {
@@ -209,7 +220,9 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(final[2] >= 0.97, "accuracy \(final[2])")
         // The validation targets are the labels of the validation rows, in order.
         let (_, targets) = try learn.getPreds()
-        let validLabels = try (0..<dls.valid.dataset.count).map { try (dls.valid.dataset as? DatasetSubset)?[$0].decoded[1] }
+        let validLabels = try (0..<dls.valid.dataset.count).map {
+            try (dls.valid.dataset as? DatasetSubset)?[$0].decoded[1]
+        }
         #expect(targets.scalars.map { ["a", "b", "c"][Int($0)] } == validLabels.compactMap { $0 })
     }
 }
@@ -224,7 +237,8 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(Path("a") / "/abs" == Path("/abs") && Path(".") / "x" == Path("x"))
         #expect(Path("/").parent == Path("/") && Path("/a").parent == Path("/") && Path("/").name.isEmpty)
         #expect(Path("a/b.tar.gz").suffix == ".gz" && Path("a/b.tar.gz").stem == "b.tar")
-        #expect(Path(".bashrc").suffix.isEmpty && Path(".bashrc").stem == ".bashrc" && Path("x.").suffix.isEmpty)
+        #expect(
+            Path(".bashrc").suffix.isEmpty && Path(".bashrc").stem == ".bashrc" && Path("x.").suffix.isEmpty)
         #expect(Path("a/b.txt").withSuffix(".png") == Path("a/b.png"))
         #expect([Path("b"), Path("B"), Path("a")].sorted() == [Path("B"), Path("a"), Path("b")])
         #expect(Set([Path("a/"), Path("a")]).count == 1)
@@ -264,8 +278,12 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
             to: (project / "Package.swift").url, atomically: true, encoding: .utf8)
         let nested = project / "lessons" / "en"
         try FileManager.default.createDirectory(at: nested.url, withIntermediateDirectories: true)
-        #expect(DataSource.dataRoot(environment: [:], currentDirectory: nested, home: home) == project / "lessons/data")
-        #expect(DataSource.dataRoot(environment: [:], currentDirectory: project, home: home) == project / "lessons/data")
+        #expect(
+            DataSource.dataRoot(environment: [:], currentDirectory: nested, home: home) == project
+                / "lessons/data")
+        #expect(
+            DataSource.dataRoot(environment: [:], currentDirectory: project, home: home) == project
+                / "lessons/data")
         #expect(
             DataSource.dataRoot(environment: ["KHRU_DATA": "/srv/data"], currentDirectory: nested, home: home)
                 == Path("/srv/data"))
@@ -274,10 +292,13 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
                 == project / "d")
         let elsewhere = try temporaryFolder()
         #expect(
-            DataSource.dataRoot(environment: [:], currentDirectory: elsewhere, home: home) == home / ".khru/data")
+            DataSource.dataRoot(environment: [:], currentDirectory: elsewhere, home: home) == home
+                / ".khru/data")
         // A Package.swift without a lessons folder is not the project.
         try FileManager.default.removeItem(at: (project / "lessons").url)
-        #expect(DataSource.dataRoot(environment: [:], currentDirectory: project, home: home) == home / ".khru/data")
+        #expect(
+            DataSource.dataRoot(environment: [:], currentDirectory: project, home: home) == home
+                / ".khru/data")
     }
 }
 
