@@ -55,8 +55,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
     /// - Parameters:
     ///   - blocks: The blocks, inputs first (e.g. `[ImageBlock(), CategoryBlock()]`).
     ///   - getItems: The items of a source (e.g. `getImageFiles`).
-    ///   - getX: The raw input of an item (default: the item).
-    ///   - getY: The raw target of an item (default: the item).
+    ///   - getX: The raw input of an item (default: the item); with several inputs, a list of them.
+    ///   - getY: The raw target of an item (default: the item); with several targets, a list of them.
     ///   - splitter: Picks validation items (default `RandomSplitter()`).
     ///   - itemTfms: Transforms applied per sample.
     ///   - batchTfms: Transforms applied per batch.
@@ -126,23 +126,22 @@ extension DataBlock where Source == DataFrame, Item == DataFrame.Row {
 extension DataBlock {
     /// The function giving block `index`'s raw value of an item, and its name.
     func getter(_ index: Int) throws -> (name: String, get: @Sendable (Item) throws -> any Sendable) {
-        let targets = blocks.count - nInp
-        if index < nInp {
-            guard let getX else { return ("item", { $0 }) }
-            guard nInp == 1 else {
-                throw TrainingError(
-                    "getX gives one value but nInp is \(nInp); leave getX out (each input then gets the item)"
-                )
+        let isInput = index < nInp
+        let (name, count, position) =
+            isInput ? ("getX", nInp, index) : ("getY", blocks.count - nInp, index - nInp)
+        guard let get = isInput ? getX : getY else { return ("item", { $0 }) }
+        if count == 1 { return (name, get) }
+        return (
+            "\(name)[\(position)]",
+            { item in
+                let value = try get(item)
+                guard let list = value as? [any Sendable], list.count == count else {
+                    throw TrainingError(
+                        "\(name) must give a list of \(count) values (one per block), got \(type(of: value))")
+                }
+                return list[position]
             }
-            return ("getX", getX)
-        }
-        guard let getY else { return ("item", { $0 }) }
-        guard targets == 1 else {
-            throw TrainingError(
-                "getY gives one value but there are \(targets) target blocks; leave getY out (each gets the item)"
-            )
-        }
-        return ("getY", getY)
+        )
     }
 
     func checkShape() throws {

@@ -227,6 +227,50 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
     }
 }
 
+/// A two-input model: a linear map of each input, summed (the logits of a linear classifier on both).
+final class TwoInputLinear: MultiInputLayer, @unchecked Sendable {
+    let first = Linear(1, 3)
+    let second = Linear(1, 3, bias: false)
+    var isTraining = true
+    var children: [(name: String, layer: any Layer)] { [("first", first), ("second", second)] }
+    func callAsFunction(_ xs: [Variable]) -> Variable { first(xs[0]) + second(xs[1]) }
+}
+
+@Suite struct MultiInputTests {
+    @Test func twoInputBlocksTrainAMultiInputModel() throws {
+        let df = try DataBlockTests().blobFrame(count: 600, seed: 8)
+        let dblock = DataBlock(
+            blocks: [FloatBlock(), FloatBlock(), CategoryBlock()],
+            getX: { r in [[r["x1"]], [r["x2"]]] },
+            getY: { $0["cls"] },
+            splitter: RandomSplitter(validPct: 0.2, seed: 2))
+        #expect(dblock.nInp == 2)
+        let dsets = try dblock.datasets(df)
+        let row = try #require(dsets.train.items[0] as? DataFrame.Row)
+        let sample = try dsets.train[0]
+        #expect(sample.xs.count == 2 && sample.ys.count == 1)
+        #expect(isClose(Double(sample.xs[1].scalars[0]), Double(row["x2"]) ?? .nan, relative: 1e-5))
+        #expect(dblock.summary(df).contains("Setting up Pipeline: getX[1] -> ToFloatTensor"))
+        let dls = try dsets.dataloaders(bs: 32)
+        let learn = Random.withSeed(5) { Learner(dls, TwoInputLinear(), metrics: accuracy) }
+        learn.showProgress = false
+        try Random.withSeed(6) { try learn.fitOneCycle(4, lrMax: 5e-2) }
+        let final = try #require(learn.recorder.values.last)
+        #expect(final[2] >= 0.95, "accuracy \(final[2])")
+        // A single-input model cannot take two inputs: the error says so.
+        let plain = Learner(dls, Linear(1, 3))
+        plain.showProgress = false
+        #expect {
+            try plain.fit(1)
+        } throws: { error in
+            "\(error)".contains("2 inputs")
+        }
+        // getX must give one value per input.
+        let wrong = DataBlock(blocks: [FloatBlock(), FloatBlock(), CategoryBlock()], getX: { r in r["x1"] })
+        #expect(throws: TrainingError.self) { try wrong.datasets(df) }
+    }
+}
+
 @Suite struct PathAndDataSourceTests {
     @Test func pathOperations() throws {
         let path = Path("lessons/data") / "pascal" / "train.csv"
