@@ -357,6 +357,16 @@ extension DataFrame {
             usecols: usecols)
     }
 
+    /// Reads a delimited text file at `path`; see ``readCSV(_:delimiter:header:names:encoding:usecols:)``.
+    public static func readCSV(
+        _ path: Path, delimiter: Character = ",", header: Bool? = nil, names: [String]? = nil,
+        encoding: TextEncoding = .utf8, usecols: [Int]? = nil
+    ) throws -> DataFrame {
+        try readCSV(
+            path.url, delimiter: delimiter, header: header, names: names, encoding: encoding, usecols: usecols
+        )
+    }
+
     /// Parses delimited `text`; see ``readCSV(_:delimiter:header:names:encoding:usecols:)``.
     public static func parseCSV(
         _ text: String, delimiter: Character = ",", header: Bool? = nil, names: [String]? = nil,

@@ -58,6 +58,18 @@ extension Layer {
     public func callAsFunction(_ x: Tensor) -> Variable { self(Variable(x)) }
 }
 
+/// A layer that takes several inputs, for data with `nInp > 1` (fastai models whose `forward` has
+/// several arguments); ``Learner`` passes it every input of a batch.
+public protocol MultiInputLayer: Layer {
+    /// The layer applied to its inputs, in block order.
+    func callAsFunction(_ xs: [Variable]) -> Variable
+}
+
+extension MultiInputLayer {
+    /// The layer applied to a single input.
+    public func callAsFunction(_ x: Variable) -> Variable { self([x]) }
+}
+
 /// PyTorch's default initialisation of weights and biases: `U(−1/√fanIn, 1/√fanIn)`.
 private func uniformInit(_ shape: [Int], fanIn: Int) -> Tensor {
     let bound = Float(1 / Double(max(fanIn, 1)).squareRoot())

@@ -320,7 +320,7 @@ public final class Learner: @unchecked Sendable {
     private func runBatch(
         _ batch: Batch, training: Bool, _ callbacks: [any Callback]
     ) throws -> CallbackDecision {
-        guard let x = batch.xs.first, let y = batch.ys.first else {
+        guard !batch.xs.isEmpty, let y = batch.ys.first else {
             throw TrainingError("a batch needs an input and a target")
         }
         batchSize = batch.count
@@ -328,7 +328,9 @@ public final class Learner: @unchecked Sendable {
         var decision = dispatch(.beforeBatch, callbacks)
         if decision != .proceed { return decision }
         decision =
-            training ? forwardBackward(x, y, callbacks) : withNoGrad { forwardBackward(x, y, callbacks) }
+            try training
+            ? forwardBackward(batch.xs, y, callbacks)
+            : withNoGrad { try forwardBackward(batch.xs, y, callbacks) }
         if decision != .proceed { return decision }
         if training, let opt {
             opt.step()
@@ -339,8 +341,10 @@ public final class Learner: @unchecked Sendable {
     }
 
     /// Forward (and backward in training) in its own scope, so the graph is freed before the step.
-    private func forwardBackward(_ x: Tensor, _ y: Tensor, _ callbacks: [any Callback]) -> CallbackDecision {
-        let output = model(Variable(x))
+    private func forwardBackward(
+        _ xs: [Tensor], _ y: Tensor, _ callbacks: [any Callback]
+    ) throws -> CallbackDecision {
+        let output = try forward(xs)
         pred = output.value
         var decision = dispatch(.afterPred, callbacks)
         if decision != .proceed { return decision }
@@ -353,6 +357,16 @@ public final class Learner: @unchecked Sendable {
             decision = dispatch(.afterBackward, callbacks)
         }
         return decision
+    }
+
+    /// The model applied to a batch's inputs: one input, or several for a ``MultiInputLayer``.
+    private func forward(_ xs: [Tensor]) throws -> Variable {
+        if xs.count == 1 { return model(Variable(xs[0])) }
+        guard let multi = model as? any MultiInputLayer else {
+            throw TrainingError(
+                "the batches have \(xs.count) inputs, but the model takes one; make it a MultiInputLayer")
+        }
+        return multi(xs.map { Variable($0) })
     }
 
     // MARK: Evaluation
@@ -396,10 +410,10 @@ public final class Learner: @unchecked Sendable {
         let iterator = loader.makeIterator()
         try withNoGrad {
             while let batch = iterator.next() {
-                guard let x = batch.xs.first, let y = batch.ys.first else {
+                guard !batch.xs.isEmpty, let y = batch.ys.first else {
                     throw TrainingError("empty batch")
                 }
-                let output = model(Variable(x))
+                let output = try forward(batch.xs)
                 each(Double(lossFunc(output, y).value.scalar), output.value, y)
                 preds.append(output.value)
                 targets.append(y)

@@ -60,6 +60,11 @@ public struct FuncSplitter<Element>: Splitter {
     }
 }
 
+extension FuncSplitter where Element == DataFrame.Row {
+    /// Creates a splitter from a predicate on rows: `FuncSplitter { $0["is_valid"] == "True" }`.
+    public init(_ f: @escaping @Sendable (DataFrame.Row) throws -> Bool) { self.f = f }
+}
+
 /// Validation = the rows whose column `col` is truthy, or equals `on` (fastai `ColSplitter`).
 ///
 /// Items must be ``DataFrame/Row``s (a `DataBlock` over a `DataFrame`).
@@ -79,6 +84,11 @@ public struct ColSplitter: Splitter {
     public init(col: String = "is_valid", on: [String]) {
         self.col = col
         self.on = on
+    }
+
+    /// Creates a splitter on column `col`: `ColSplitter("is_valid")`.
+    public init(_ col: String, on: String? = nil) {
+        self.init(col: col, on: on)
     }
 
     /// The split of `items`, which must be rows of a frame with column `col`.

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A named dataset and how to put it in place (Khru's version of fastai's `URLs.PASCAL_2007`).
+///
+/// Modules add their datasets as static members, so a lesson writes `untarData(.ml100k)`:
+///
+/// ```swift
+/// extension DataSource {
+///     public static let ml100k = DataSource("ml-100k") { folder in try prepareML100k(into: folder) }
+/// }
+/// ```
+public struct DataSource: Sendable, CustomStringConvertible {
+    /// The dataset's folder name under the data root.
+    public let name: String
+    /// Puts the data into the given folder (which exists).
+    ///
+    /// It must be idempotent: when the data is already there it returns quickly, changing nothing.
+    public let prepare: @Sendable (Path) throws -> Void
+
+    /// Creates a source called `name` (a single folder name) prepared by `prepare`.
+    public init(_ name: String, prepare: @escaping @Sendable (Path) throws -> Void) {
+        precondition(
+            !name.isEmpty && !name.contains("/") && name != "." && name != "..",
+            "a data source name is one folder name, got '\(name)'")
+        self.name = name
+        self.prepare = prepare
+    }
+
+    /// `DataSource(name)`.
+    public var description: String { "DataSource(\(name))" }
+
+    /// The folder that holds every dataset.
+    ///
+    /// In order: the `KHRU_DATA` environment variable when set; else `lessons/data` under the
+    /// nearest ancestor of `currentDirectory` (itself included) that has a `Package.swift` and a
+    /// `lessons` folder; else `~/.khru/data`.
+    public static func dataRoot(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: Path = .cwd, home: Path = .home
+    ) -> Path {
+        if let configured = environment["KHRU_DATA"], !configured.isEmpty {
+            let path = Path(configured)
+            return path.isAbsolute ? path : currentDirectory / path
+        }
+        var folder = currentDirectory.isAbsolute ? currentDirectory : .cwd / currentDirectory
+        while true {
+            if (folder / "Package.swift").exists && (folder / "lessons").isDirectory {
+                return folder / "lessons" / "data"
+            }
+            let parent = folder.parent
+            if parent == folder { break }
+            folder = parent
+        }
+        return home / ".khru" / "data"
+    }
+}
+
+/// Makes `source` ready and returns its folder, `<data root>/<name>` (fastai's `untar_data`).
+///
+/// The data root is ``DataSource/dataRoot(environment:currentDirectory:home:)`` unless `root` is given.
+/// The folder is created if needed, then `source.prepare` runs in it (it does nothing when the data is there).
+///
+/// - Throws: ``TrainingError`` when the folder cannot be created, or the error of `prepare`.
+public func untarData(_ source: DataSource, root: Path? = nil) throws -> Path {
+    let folder = (root ?? DataSource.dataRoot()) / source.name
+    do {
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+    } catch {
+        throw TrainingError("cannot create the data folder \(folder): \(error.localizedDescription)")
+    }
+    try source.prepare(folder)
+    return folder
+}
