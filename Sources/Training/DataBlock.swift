@@ -191,11 +191,11 @@ extension DataBlock {
     ///   - source: What `getItems` reads (a ``DataFrame`` when there is no `getItems`).
     ///   - bs: The batch size.
     ///   - valBs: The validation batch size (default `bs`).
-    ///   - seed: The seed of shuffling and augmentation.
+    ///   - seed: The seed of shuffling and augmentation (default: drawn from `Random.current`).
     /// - Returns: The loaders, with the target vocabulary and the number of outputs.
     /// - Throws: What ``datasets(_:)`` throws.
     public func dataloaders(
-        _ source: Source, bs: Int = 64, valBs: Int? = nil, seed: UInt64 = 42
+        _ source: Source, bs: Int = 64, valBs: Int? = nil, seed: UInt64? = nil
     ) throws
         -> DataLoaders
     {

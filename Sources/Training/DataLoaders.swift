@@ -109,7 +109,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     /// Creates a loader.
     public init(
         _ dataset: any Dataset, bs: Int = 64, shuffle: Bool = false, dropLast: Bool = false,
-        batchTfms: [any BatchTransform] = [], isTraining: Bool = false, seed: UInt64 = 42
+        batchTfms: [any BatchTransform] = [], isTraining: Bool = false, seed: UInt64? = nil
     ) {
         precondition(bs > 0, "batch size must be positive, got \(bs)")
         self.dataset = dataset
@@ -118,7 +118,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         self.dropLast = dropLast
         self.batchTfms = batchTfms.sorted { $0.order < $1.order }
         self.isTraining = isTraining
-        self.seed = seed
+        self.seed = seed ?? Random.current.nextUInt64()
     }
 
     /// The number of batches per epoch.
@@ -285,9 +285,10 @@ public struct DataLoaders: Sendable {
 
     /// Creates loaders over a training and a validation dataset with fastai's defaults.
     public init(
-        train: any Dataset, valid: any Dataset, bs: Int = 64, valBs: Int? = nil, seed: UInt64 = 42,
+        train: any Dataset, valid: any Dataset, bs: Int = 64, valBs: Int? = nil, seed: UInt64? = nil,
         batchTfms: [any BatchTransform] = [], vocab: CategoryMap? = nil, c: Int? = nil
     ) {
+        let seed = seed ?? Random.current.nextUInt64()
         self.train = DataLoader(
             train, bs: bs, shuffle: true, dropLast: true, batchTfms: batchTfms, isTraining: true, seed: seed)
         self.valid = DataLoader(valid, bs: valBs ?? bs, batchTfms: batchTfms, seed: seed)

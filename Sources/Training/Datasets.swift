@@ -120,7 +120,7 @@ public struct Datasets: Sendable {
 
     /// Loaders over both parts (fastai `dsets.dataloaders`): training shuffled with the last
     /// partial batch dropped, validation in order.
-    public func dataloaders(bs: Int = 64, valBs: Int? = nil, seed: UInt64 = 42) throws -> DataLoaders {
+    public func dataloaders(bs: Int = 64, valBs: Int? = nil, seed: UInt64? = nil) throws -> DataLoaders {
         DataLoaders(
             train: train, valid: valid, bs: bs, valBs: valBs, seed: seed, batchTfms: batchTfms, vocab: vocab,
             c: try c())

@@ -174,16 +174,17 @@ extension Khru {
         static let configuration = CommandConfiguration(
             commandName: "data", abstract: "Prepare the lessons' datasets (idempotent).")
 
-        @Option(help: "The folder datasets are prepared in.") var dataDirectory = "lessons/data"
+        @Option(help: "The folder datasets are prepared in (default: lessons/data, or $KHRU_DATA).")
+        var dataDirectory: String?
 
         func run() throws {
-            if DataPreparation.all.isEmpty { print("no datasets to prepare") }
             var failed = false
-            for preparation in DataPreparation.all {
+            for source in DataPreparation.all {
                 do {
-                    print("\(preparation.name): \(try preparation.prepare(dataDirectory))")
+                    let folder = try DataPreparation.prepare(source, root: dataDirectory)
+                    print(source.name + ": ready in " + folder)
                 } catch {
-                    eprint("\(preparation.name): error: \(error)")
+                    eprint(source.name + ": error: " + String(describing: error))
                     failed = true
                 }
             }

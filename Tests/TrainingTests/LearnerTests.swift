@@ -171,7 +171,8 @@ final class GroupLRLog: Callback, @unchecked Sendable {
 
     func trainMLP() throws -> (Learner, [[Double]]) {
         let model = Random.withSeed(11) { Sequential(Linear(20, 64), ReLU(), Linear(64, 10)) }
-        let learn = Learner(blobLoaders(), model, metrics: accuracy, errorRate)
+        let dls = Random.withSeed(10) { blobLoaders() }
+        let learn = Learner(dls, model, metrics: accuracy, errorRate)
         learn.showProgress = false
         try Random.withSeed(12) { try learn.fitOneCycle(3, lrMax: 1e-2) }
         return (learn, learn.recorder.values)

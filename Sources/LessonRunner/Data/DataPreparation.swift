@@ -1,25 +1,16 @@
-/// One dataset `khru data` prepares: idempotent, checksummed, with a clear message when it cannot.
+import Collab
+import Training
+
+/// The datasets `khru data` prepares: every `DataSource` a shipped lesson reads through `untarData`.
 ///
-/// Other modules add theirs to ``DataPreparation/all`` (one entry each); `khru data` runs them in order.
-public struct DataPreparation: Sendable {
-    /// A short name (`mnist-digits`, `movielens-100k`).
-    public var name: String
-    /// One line: what it prepares and from where.
-    public var doc: String
-    /// Prepares the data under the given data folder (`lessons/data`); returns a one-line summary.
-    public var prepare: @Sendable (_ dataDirectory: String) throws -> String
+/// A new dataset is one `DataSource` in its library module and one entry here.
+public enum DataPreparation {
+    /// The lessons' datasets, in the order they are prepared.
+    public static let all: [DataSource] = [.ml100k]
 
-    /// Creates a preparation.
-    public init(
-        name: String, doc: String, prepare: @escaping @Sendable (_ dataDirectory: String) throws -> String
-    ) {
-        self.name = name
-        self.doc = doc
-        self.prepare = prepare
+    /// Prepares `source` under `root` (default: ``Training/DataSource/dataRoot(environment:currentDirectory:home:)``)
+    /// and returns the folder it lives in. Idempotent: prepared data is checked and reused.
+    public static func prepare(_ source: DataSource, root: String? = nil) throws -> String {
+        try untarData(source, root: root.map(Path.init)).string
     }
-
-    /// Every dataset preparation, in the order `khru data` runs them.
-    ///
-    /// Add entries here.
-    public static let all: [DataPreparation] = []
 }
