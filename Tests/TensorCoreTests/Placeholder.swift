@@ -1,1 +1,0 @@
-// Placeholder until this module's tests land; delete when adding real tests.

@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+import _TestSupport
+
+@testable import TensorCore
+
+private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.init) }
+
+@Suite struct CreationTests {
+    @Test func constructors() {
+        #expect(Tensor.zeros([2, 3]).scalars == [0, 0, 0, 0, 0, 0])
+        #expect(Tensor.ones([2]).scalars == [1, 1])
+        #expect(Tensor.full([2, 2], value: 7).scalars == [7, 7, 7, 7])
+        #expect(Tensor(3).shape == [] && Tensor(3).scalar == 3)
+        #expect(Tensor(rows: [[1, 2], [3, 4]]).shape == [2, 2])
+        #expect(Tensor.arange(4).scalars == [0, 1, 2, 3])
+        #expect(Tensor.arange(from: 1, to: 2, step: 0.25).scalars == [1, 1.25, 1.5, 1.75])
+        #expect(Tensor.linspace(from: 0, to: 1, count: 5).scalars == [0, 0.25, 0.5, 0.75, 1])
+        #expect(Tensor.eye(3).scalars == [1, 0, 0, 0, 1, 0, 0, 0, 1])
+        #expect(Tensor.oneHot([2, 0], classCount: 3).scalars == [0, 0, 1, 1, 0, 0])
+    }
+
+    @Test func copyOnWrite() {
+        var a = Tensor([1, 2, 3])
+        var b = a
+        let sharedBefore = a.isUniquelyReferenced()
+        #expect(!sharedBefore)
+        b[element: [1]] = 20
+        #expect(a.scalars == [1, 2, 3])
+        #expect(b.scalars == [1, 20, 3])
+        let uniqueAfter = a.isUniquelyReferenced() && b.isUniquelyReferenced()
+        #expect(uniqueAfter)
+        // A reshape shares the buffer until one side writes.
+        var c = a.reshaped([3, 1])
+        c[element: [0, 0]] = -1
+        #expect(a.scalars == [1, 2, 3] && c.scalars == [-1, 2, 3])
+        // In-place arithmetic on a unique buffer does not copy it.
+        var d = Tensor([1, 2])
+        d += Tensor([1, 1])
+        #expect(d.scalars == [2, 3])
+        var e = d
+        e *= 2
+        #expect(d.scalars == [2, 3] && e.scalars == [4, 6])
+    }
+}
+
+@Suite struct ElementwiseTests {
+    @Test func broadcastingFastPathsAndGeneralCase() {
+        let matrix = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        #expect((matrix + Tensor([10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])
+        #expect((matrix * Tensor(shape: [2, 1], scalars: [1, -1])).scalars == [1, 2, 3, -4, -5, -6])
+        #expect((Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).shape == [2, 3])
+        #expect(
+            (Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).scalars == [
+                11, 21, 31, 12, 22, 32,
+            ])
+        #expect((matrix - 1).scalars == [0, 1, 2, 3, 4, 5])
+        #expect((12 / matrix).scalars == [12, 6, 4, 3, 2.4, 2])
+        #expect((Tensor(2) * matrix).scalars == [2, 4, 6, 8, 10, 12])
+        // [2, 1, 3] with [4, 1]: general odometer path, checked against an explicit loop.
+        let a = fixture([2, 1, 3], seed: 3)
+        let b = fixture([4, 1], seed: 4)
+        let sum = a - b
+        #expect(sum.shape == [2, 4, 3])
+        for i in 0..<2 {
+            for j in 0..<4 {
+                for k in 0..<3 {
+                    #expect(sum[element: [i, j, k]] == a[element: [i, 0, k]] - b[element: [j, 0]])
+                }
+            }
+        }
+        #expect(broadcastShape([5, 1, 4], [3, 1]) == [5, 3, 4])
+    }
+
+    @Test func comparisonMasks() {
+        let x = Tensor([1, 2, 3])
+        #expect((x .> 1.5).scalars == [0, 1, 1])
+        #expect((x .== Tensor([1, 0, 3])).scalars == [1, 0, 1])
+        #expect((x .<= Tensor([2])).scalars == [1, 1, 0])
+        #expect((x .!= 2).scalars == [1, 0, 1])
+    }
+
+    @Test func unaryFunctions() {
+        let x = Tensor([-2, 0.5, 3])
+        expectClose(doubles(x.exp()), [-2, 0.5, 3].map { Foundation.exp($0) }, relative: 1e-6)
+        expectClose(doubles(x.sigmoid()), [-2, 0.5, 3].map { 1 / (1 + Foundation.exp(-$0)) }, relative: 1e-6)
+        expectClose(doubles(x.tanh()), [-2, 0.5, 3].map { Foundation.tanh($0) }, relative: 1e-6)
+        #expect(x.relu().scalars == [0, 0.5, 3])
+        #expect(x.abs().scalars == [2, 0.5, 3])
+        #expect(x.clamped(min: 0, max: 1).scalars == [0, 0.5, 1])
+        #expect(Tensor([4, 9]).sqrt().scalars == [2, 3])
+        expectClose(doubles(Tensor([2, 3]).pow(3)), [8, 27], relative: 1e-6)
+        expectClose(doubles(Tensor([1, Float(M_E)]).log()), [0, 1], relative: 1e-6, absolute: 1e-7)
+        #expect(Tensor([-1000, 1000]).sigmoid().scalars == [0, 1])
+    }
+}
+
+@Suite struct ReductionTests {
+    let x = Tensor(shape: [2, 3], scalars: [1, 5, 3, 4, 2, 6])
+
+    @Test func sumsAndMeans() {
+        #expect(x.sum().scalar == 21)
+        #expect(x.sum(axis: 0).scalars == [5, 7, 9])
+        #expect(x.sum(axis: 1, keepDims: true).shape == [2, 1])
+        #expect(x.sum(axis: -1).scalars == [9, 12])
+        #expect(x.mean().scalar == 3.5)
+        #expect(x.mean(axis: 0).scalars == [2.5, 3.5, 4.5])
+        let cube = Tensor.arange(24).reshaped([2, 3, 4])
+        #expect(cube.sum(axes: [0, 2]).scalars == [60, 92, 124])
+        #expect(cube.sum(axes: [0, 2], keepDims: true).shape == [1, 3, 1])
+        #expect(cube.mean(axes: [1, 2]).scalars == [5.5, 17.5])
+        #expect(Tensor.ones([3, 2, 4]).summed(toShape: [2, 1]).scalars == [12, 12])
+        #expect(Tensor.ones([3, 4]).summed(toShape: [4]).scalars == [3, 3, 3, 3])
+    }
+
+    @Test func extremes() {
+        #expect(x.max().scalar == 6 && x.min().scalar == 1)
+        #expect(x.max(axis: 1).scalars == [5, 6])
+        #expect(x.min(axis: 0).scalars == [1, 2, 3])
+        #expect(x.argmax(axis: 1).scalars == [1, 2])
+        #expect(x.argmin(axis: 1, keepDims: true).shape == [2, 1])
+        #expect(x.argmaxIndex() == 5)
+        #expect(Tensor([3, 3, 1]).argmax(axis: 0).scalars == [0])
+    }
+
+    @Test func softmaxIsStableAndNormalized() {
+        let logits = Tensor(shape: [2, 3], scalars: [1, 2, 3, 1000, 1000, 1000])
+        let p = logits.softmax()
+        let e: [Double] = [Foundation.exp(1), Foundation.exp(2), Foundation.exp(3)]
+        let total: Double = e[0] + e[1] + e[2]
+        let third: Double = 1.0 / 3
+        let expected: [Double] = [e[0] / total, e[1] / total, e[2] / total, third, third, third]
+        expectClose(doubles(p), expected, relative: 1e-6)
+        let expectedLog: [Double] = expected.map { Foundation.log($0) }
+        expectClose(doubles(logits.logSoftmax()), expectedLog, relative: 1e-5)
+        let expectedLSE: [Double] = [Foundation.log(total), 1000 + Foundation.log(3.0)]
+        expectClose(doubles(logits.logSumExp()), expectedLSE, relative: 1e-6)
+        // Along axis 0.
+        #expect(Tensor(shape: [2, 1], scalars: [0, 0]).softmax(axis: 0).scalars == [0.5, 0.5])
+    }
+}
+
+@Suite struct ShapeTests {
+    @Test func reshapePermuteTranspose() {
+        let x = Tensor.arange(6).reshaped([2, -1])
+        #expect(x.shape == [2, 3])
+        #expect(x.transposed().scalars == [0, 3, 1, 4, 2, 5])
+        let cube = Tensor.arange(24).reshaped([2, 3, 4])
+        let permuted = cube.permuted([2, 0, 1])
+        #expect(permuted.shape == [4, 2, 3])
+        #expect(permuted[element: [3, 1, 2]] == cube[element: [1, 2, 3]])
+        #expect(cube.flattened().shape == [2, 12])
+        #expect(x.expandingShape(at: 1).shape == [2, 1, 3])
+        #expect(x.expandingShape(at: 1).squeezingShape(at: 1).shape == [2, 3])
+    }
+
+    @Test func concatStackSlice() {
+        let a = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
+        let b = Tensor(shape: [2, 1], scalars: [5, 6])
+        #expect(Tensor.concat([a, b], axis: 1).scalars == [1, 2, 5, 3, 4, 6])
+        #expect(Tensor.concat([a, a], axis: 0).shape == [4, 2])
+        #expect(Tensor.stack([a, a], axis: 1).shape == [2, 2, 2])
+        #expect(Tensor.stack([a, a], axis: 1).scalars == [1, 2, 1, 2, 3, 4, 3, 4])
+        #expect(a[1].scalars == [3, 4])
+        #expect(a.slice(axis: 1, 1..<2).scalars == [2, 4])
+        var c = Tensor.zeros([3, 2])
+        c[1] = Tensor([7, 8])
+        c[2..<3] = Tensor(shape: [1, 2], scalars: [9, 9])
+        #expect(c.scalars == [0, 0, 7, 8, 9, 9])
+    }
+
+    @Test func gatherAndScatterAdd() {
+        let table = Tensor.arange(8).reshaped([4, 2])
+        let rows = table.gather([3, 0, 3])
+        #expect(rows.scalars == [6, 7, 0, 1, 6, 7])
+        #expect(table.gather(Tensor(shape: [1, 2], scalars: [1, 2])).shape == [1, 2, 2])
+        let scattered = Tensor.scatterAdd(Tensor.ones([3, 2]), rows: [3, 0, 3], rowCount: 4)
+        #expect(scattered.scalars == [1, 1, 0, 0, 0, 0, 2, 2])
+        #expect(table.pickingColumns([1, 0, 1, 0]).scalars == [1, 2, 5, 6])
+    }
+}
+
+@Suite struct LinearAlgebraTests {
+    /// A naive triple loop in Double: `op(a)·op(b)` for rank-2 operands.
+    func naive(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> [Double] {
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        var result = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                for p in 0..<k {
+                    let x = transposeA ? a[element: [p, i]] : a[element: [i, p]]
+                    let y = transposeB ? b[element: [j, p]] : b[element: [p, j]]
+                    result[i * n + j] += Double(x) * Double(y)
+                }
+            }
+        }
+        return result
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func matmulMatchesNaiveTripleLoop(transposeA: Bool, transposeB: Bool) {
+        let a = fixture(transposeA ? [7, 5] : [5, 7], seed: 1)
+        let b = fixture(transposeB ? [3, 7] : [7, 3], seed: 2)
+        let c = matmul(a, b, transposeA: transposeA, transposeB: transposeB)
+        #expect(c.shape == [5, 3])
+        expectClose(
+            doubles(c), naive(a, b, transposeA: transposeA, transposeB: transposeB), relative: 1e-5,
+            absolute: 1e-6)
+    }
+
+    @Test func batchedMatmul() {
+        let a = fixture([2, 3, 4], seed: 5)
+        let b = fixture([2, 4, 2], seed: 6)
+        let shared = fixture([4, 2], seed: 7)
+        let c = matmul(a, b)
+        let d = matmul(a, shared)
+        #expect(c.shape == [2, 3, 2] && d.shape == [2, 3, 2])
+        for batch in 0..<2 {
+            expectClose(
+                doubles(c[batch]), naive(a[batch], b[batch], transposeA: false, transposeB: false),
+                relative: 1e-5)
+            expectClose(
+                doubles(d[batch]), naive(a[batch], shared, transposeA: false, transposeB: false),
+                relative: 1e-5)
+        }
+        let e = matmul(a, fixture([2, 2, 3], seed: 8), transposeA: true, transposeB: true)
+        #expect(e.shape == [2, 4, 2])
+    }
+
+    @Test func threadCountRoundTrips() {
+        let before = BLAS.threadCount
+        BLAS.setThreadCount(1)
+        #expect(BLAS.threadCount == 1)
+        BLAS.setThreadCount(before)
+    }
+}
