@@ -69,7 +69,7 @@ let package = Package(
         // MARK: - Benchmarks (`make bench`; side by side with PyTorch, see bench/run)
         .executableTarget(
             name: "khru-bench",
-            dependencies: ["TensorCore", "Training", "Collab", "LessonRunner", "COpenBLAS"],
+            dependencies: ["TensorCore", "Training", "Collab", "COpenBLAS"],
             path: "bench/Sources/khru-bench", swiftSettings: optimized),
 
         // MARK: - Tests

@@ -38,6 +38,8 @@ def notes(name, khru, peer):
         if "khru_gflops" in khru:
             text = f"Khru {float(khru['khru_gflops']):.1f} GFLOPS = {float(khru['ratio']) * 100:.0f}% of " + text
         out.append(text)
+    if khru and "gflops" in khru:
+        out.append(f"Khru {float(khru['gflops']):.1f} GFLOPS")
     if peer and "gflops" in peer:
         out.append(f"torch {float(peer['gflops']):.1f} GFLOPS")
     for key in ("ms_per_step", "valid_mse", "titles"):

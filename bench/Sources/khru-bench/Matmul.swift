@@ -1,23 +1,32 @@
+import TensorCore
+
 /// `matmul`: GFLOPS of Khru's `Tensor.matmul` against a raw `cblas_sgemm` call on the same matrices.
 func benchMatmul(_ options: BenchOptions) {
+    print("openblas: \(openBLASDescription())")
     var generator = SplitMix64(seed: 42)
     for n in [64, 128, 256, 512, 1024] {
-        let a = generator.floats(n * n)
-        let b = generator.floats(n * n)
+        let a = randomFloats(n * n, using: &generator)
+        let b = randomFloats(n * n, using: &generator)
         let flops = 2 * Double(n) * Double(n) * Double(n)
         // Enough calls per timing to last ~0.1 s at 100 GFLOPS.
         let inner = max(1, Int(1e10 / flops))
+
         var c = [Float](repeating: 0, count: n * n)
         rawSgemm(a, b, into: &c, n: n)
         let sgemm = bestSeconds(reps: options.reps) {
             for _ in 0..<inner { rawSgemm(a, b, into: &c, n: n) }
         }
-        let sgemmGFLOPS = flops * Double(inner) / sgemm / 1e9
-        guard let khru = khruMatmulSeconds(a, b, n: n, inner: inner, reps: options.reps) else {
-            emit("matmul", "\(n)", ["sgemm_gflops": sgemmGFLOPS, "sgemm_seconds": sgemm / Double(inner)])
-            continue
+
+        let x = Tensor(shape: [n, n], scalars: a)
+        let y = Tensor(shape: [n, n], scalars: b)
+        var product = x.matmul(y)
+        let khru = bestSeconds(reps: options.reps) {
+            for _ in 0..<inner { product = x.matmul(y) }
         }
+        precondition(product.scalars == c, "Tensor.matmul and cblas_sgemm disagree at n = \(n)")
+
         let khruGFLOPS = flops * Double(inner) / khru / 1e9
+        let sgemmGFLOPS = flops * Double(inner) / sgemm / 1e9
         emit(
             "matmul", "\(n)",
             [
@@ -25,10 +34,4 @@ func benchMatmul(_ options: BenchOptions) {
                 "ratio": khruGFLOPS / sgemmGFLOPS,
             ])
     }
-}
-
-/// Best seconds for `inner` calls of `Tensor.matmul`; nil while TensorCore's API is not merged.
-private func khruMatmulSeconds(_ a: [Float], _ b: [Float], n: Int, inner: Int, reps: Int) -> Double? {
-    // TODO: merge the `tensor` branch ("TensorCore API ready:") and time `Tensor.matmul` here.
-    nil
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Command-line options shared by every workload.
 struct BenchOptions: Sendable {
@@ -9,7 +10,9 @@ struct BenchOptions: Sendable {
     init?(_ arguments: [String]) {
         var rest = arguments.dropFirst()
         while let flag = rest.popFirst() {
-            guard flag == "--reps", let value = rest.popFirst().flatMap(Int.init), value > 0 else { return nil }
+            guard flag == "--reps", let value = rest.popFirst().flatMap(Int.init), value > 0 else {
+                return nil
+            }
             reps = value
         }
     }
@@ -54,22 +57,7 @@ func format(_ value: Double) -> String {
     String(format: "%.6g", value)
 }
 
-/// A small deterministic generator (SplitMix64) for benchmark inputs.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform floats in [-1, 1).
-    mutating func floats(_ count: Int) -> [Float] {
-        (0..<count).map { _ in Float.random(in: -1..<1, using: &self) }
-    }
+/// `count` uniform floats in [-1, 1) from a seeded generator.
+func randomFloats(_ count: Int, using generator: inout SplitMix64) -> [Float] {
+    (0..<count).map { _ in Float.random(in: -1..<1, using: &generator) }
 }

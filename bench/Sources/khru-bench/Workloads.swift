@@ -1,10 +1,34 @@
 import Collab
 import Foundation
+import TensorCore
 
 /// `conv`: forward + backward of a 32 → 32 channel 3×3 convolution, batch 64, 28×28, padding 1.
+///
+/// TensorCore's differentiable `conv2d` on parameters (weight, bias and input all get gradients, as in
+/// bench/python/conv.py); 20 passes per repetition, seconds per pass reported.
 func benchConv(_ options: BenchOptions) {
-    // TODO: needs TensorCore's conv2d with autodiff (branch `tensor`); time 20 forward+backward passes.
-    emitUnavailable("conv", "64x32x28x28-k3", reason: "not available yet")
+    let iterations = 20
+    var generator = SplitMix64(seed: 0)
+    let weight = Parameter(
+        Tensor(shape: [32, 32, 3, 3], scalars: randomFloats(32 * 32 * 9, using: &generator)))
+    let bias = Parameter(Tensor(shape: [32], scalars: randomFloats(32, using: &generator)))
+    let count = 64 * 32 * 28 * 28
+    let input = Parameter(Tensor(shape: [64, 32, 28, 28], scalars: randomFloats(count, using: &generator)))
+    let upstream = Tensor(shape: [64, 32, 28, 28], scalars: randomFloats(count, using: &generator))
+    func step() {
+        for parameter in [weight, bias, input] { parameter.zeroGrad() }
+        input.variable.conv2d(weight: weight.variable, bias: bias.variable, padding: 1)
+            .backward(gradient: upstream)
+    }
+    for _ in 0..<3 { step() }
+    precondition(input.grad?.shape == [64, 32, 28, 28] && weight.grad?.shape == [32, 32, 3, 3])
+    let best = bestSeconds(reps: options.reps) {
+        for _ in 0..<iterations { step() }
+    }
+    let flops = 3 * 2.0 * 64 * 32 * 32 * 9 * 28 * 28
+    emit(
+        "conv", "64x32x28x28-k3",
+        ["seconds": best / Double(iterations), "gflops": flops * Double(iterations) / best / 1e9])
 }
 
 /// `mlp`: 784-256-10 MLP, cross-entropy, Adam, batch 64, 1,000 steps.
@@ -21,7 +45,8 @@ func benchCollab(_ options: BenchOptions) {
 
 /// `runner`: parse + check + render of a generated 100-cell lesson with trivial cells.
 func benchRunner(_ options: BenchOptions) {
-    // TODO: needs LessonRunner's run entry point (branch `runner`).
+    // TODO: needs LessonRunner's run entry point (branch `runner`); add "LessonRunner" to khru-bench's
+    // dependencies in Package.swift then.
     emitUnavailable("runner", "100-cells", reason: "not available yet")
 }
 
