@@ -67,9 +67,9 @@ private func train(
     func fiveEpochComparisonRuns() throws {
         let folder = comparisonFolder ?? "."
         let rated = try readRated()
-        let cellSeed = ProcessInfo.processInfo.environment["KHRU_COLLAB_SEEDS"]?.split(separator: ",")
-            .compactMap { UInt64($0) } ?? [Random.deriveSeed(42, "dls")]
-        for seed in cellSeed {
+        let extraSeeds = ProcessInfo.processInfo.environment["KHRU_COLLAB_SEEDS"]?.split(separator: ",")
+            .compactMap { UInt64($0) }
+        for seed in [Random.deriveSeed(42, "dls")] + (extraSeeds ?? []) {
             let dls = try Random.withSeed(seed) { try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64) }
             try dls.exportSplit(to: folder + "/split-\(seed).json")
             let withWd = try train(dls, epochs: 5, wd: 0.1, modelSeed: Random.deriveSeed(42, "model"))
