@@ -97,7 +97,8 @@ public struct CollabDataLoaders: Sendable {
         validPct: Double = 0.2, seed: UInt64? = nil, bs: Int = 64
     ) throws -> CollabDataLoaders {
         guard userName != nil && itemName != nil && ratingName != nil || ratings.columns.count >= 3 else {
-            throw TrainingError("fromDF needs user, item and rating columns; the frame has \(ratings.columns)")
+            throw TrainingError(
+                "fromDF needs user, item and rating columns; the frame has \(ratings.columns)")
         }
         let user = userName ?? ratings.columns[0]
         let item = itemName ?? ratings.columns[1]

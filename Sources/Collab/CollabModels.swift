@@ -76,7 +76,9 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
         var stages: [any Layer] = []
         for index in layers.indices {
             stages.append(
-                Sequential(Linear(sizes[index], sizes[index + 1], bias: false), ReLU(), BatchNorm1d(sizes[index + 1])))
+                Sequential(
+                    Linear(sizes[index], sizes[index + 1], bias: false), ReLU(), BatchNorm1d(sizes[index + 1])
+                ))
         }
         stages.append(Linear(sizes[sizes.count - 1], 1))
         if let yRange { stages.append(SigmoidRange(yRange)) }
@@ -91,7 +93,8 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
     /// The predicted ratings `[bs, 1]` for `[bs, columns]` indices.
     public func callAsFunction(_ x: Variable) -> Variable {
         precondition(
-            x.rank == 2 && x.shape[1] == embeds.count, "expected [batch, \(embeds.count)] indices, got \(x.shape)")
+            x.rank == 2 && x.shape[1] == embeds.count,
+            "expected [batch, \(embeds.count)] indices, got \(x.shape)")
         let columns = embeds.count
         let scalars = x.value.scalars
         let rows = x.shape[0]

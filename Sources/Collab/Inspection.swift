@@ -3,7 +3,7 @@ import Plotting
 import TensorCore
 import Training
 
-/// The titles of the `count` largest (or smallest) values, e.g. movie biases (fastbook's `argsort()[:5]`).
+/// The titles of the `count` largest (or smallest) values, such as movie biases (fastbook's `argsort()[:5]`).
 ///
 /// `values` holds one number per title (any shape with that many elements, such as `[n, 1]`);
 /// ties keep index order.
@@ -23,7 +23,8 @@ public func topItems(_ values: Tensor, _ titles: [String], count: Int = 5, large
 /// Norms are clamped below at 1e-8, as PyTorch does.
 public func cosineSimilarity(_ matrix: Tensor, _ row: Tensor) -> Tensor {
     precondition(
-        matrix.rank == 2 && row.count == matrix.shape[1], "cosineSimilarity: \(matrix.shape) rows, \(row.shape) row")
+        matrix.rank == 2 && row.count == matrix.shape[1],
+        "cosineSimilarity: \(matrix.shape) rows, \(row.shape) row")
     let target = row.reshaped([matrix.shape[1]])
     let dots = (matrix * target).sum(axis: 1)
     let norms = matrix.squared().sum(axis: 1).sqrt().clamped(min: 1e-8, max: .infinity)
@@ -138,12 +139,15 @@ public struct ItemFactorMap: Sendable, Equatable {
 ///   - pcaCount: How many of the most-rated items the PCA is fitted on.
 ///   - xComponent: The component on the horizontal axis (0 = first).
 ///   - yComponent: The component on the vertical axis.
+/// - Returns: The items' titles and coordinates.
 /// - Throws: ``TrainingError`` when `itemName` is not a column.
 public func itemFactorMap(
     _ factors: Tensor, titles: [String], ratings: DataFrame, itemName: String, count: Int = 50,
     pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1
 ) throws -> ItemFactorMap {
-    precondition(factors.rank == 2 && factors.shape[0] == titles.count, "\(factors.shape) factors, \(titles.count) titles")
+    precondition(
+        factors.rank == 2 && factors.shape[0] == titles.count,
+        "\(factors.shape) factors, \(titles.count) titles")
     var positions: [String: Int] = [:]
     for (index, title) in titles.enumerated() { positions[title] = index }
     let top = try mostRated(ratings, itemName: itemName, count: ratings.count).filter { positions[$0] != nil }

@@ -126,12 +126,15 @@ private func assign(_ parameter: Parameter, _ rows: [[Double]]) {
         let raw = EmbeddingDotBias(nFactors: 3, nUsers: 4, nItems: 5)
         let u = raw.uWeight.weight.value
         let i = raw.iWeight.weight.value
-        let expected = (u[3] * i[1]).sum().scalar + raw.uBias.weight.value[3].scalar + raw.iBias.weight.value[1].scalar
+        let expected =
+            (u[3] * i[1]).sum().scalar + raw.uBias.weight.value[3].scalar + raw.iBias.weight.value[1].scalar
         #expect(abs(raw(x).value[element: [1]] - expected) < 1e-7)
     }
 
     @Test func embeddingNNHasFastaiLayout() {
-        let model = Random.withSeed(3) { EmbeddingNN(embSzs: [(944, 74), (1635, 101)], layers: [100, 50], yRange: 0...5.5) }
+        let model = Random.withSeed(3) {
+            EmbeddingNN(embSzs: [(944, 74), (1635, 101)], layers: [100, 50], yRange: 0...5.5)
+        }
         let shapes = model.namedParameters.map { "\($0.name) \($0.parameter.shape)" }
         #expect(
             shapes == [
@@ -152,8 +155,12 @@ private func assign(_ parameter: Parameter, _ rows: [[Double]]) {
         let items = 20
         var rows: [(Int, Int, Double)] = []
         let generator = Generator(seed: 12)
-        let userTaste = (0..<users).map { _ in (generator.nextDouble() * 2 - 1, generator.nextDouble() * 2 - 1) }
-        let itemTaste = (0..<items).map { _ in (generator.nextDouble() * 2 - 1, generator.nextDouble() * 2 - 1) }
+        let userTaste = (0..<users).map { _ in
+            (generator.nextDouble() * 2 - 1, generator.nextDouble() * 2 - 1)
+        }
+        let itemTaste = (0..<items).map { _ in
+            (generator.nextDouble() * 2 - 1, generator.nextDouble() * 2 - 1)
+        }
         for user in 0..<users {
             for item in 0..<items {
                 let score = userTaste[user].0 * itemTaste[item].0 + userTaste[user].1 * itemTaste[item].1

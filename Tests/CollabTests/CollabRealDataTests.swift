@@ -14,7 +14,8 @@ private func readRated() throws -> DataFrame {
         preparedFolder + "/u.data", delimiter: "\t", header: false,
         names: ["user", "movie", "rating", "timestamp"])
     let movies = try DataFrame.readCSV(
-        preparedFolder + "/u.item", delimiter: "|", header: false, names: ["movie", "title"], encoding: .latin1,
+        preparedFolder + "/u.item", delimiter: "|", header: false, names: ["movie", "title"],
+        encoding: .latin1,
         usecols: [0, 1])
     return try ratings.merge(movies)
 }
@@ -70,7 +71,9 @@ private func train(
         let extraSeeds = ProcessInfo.processInfo.environment["KHRU_COLLAB_SEEDS"]?.split(separator: ",")
             .compactMap { UInt64($0) }
         for seed in [Random.deriveSeed(42, "dls")] + (extraSeeds ?? []) {
-            let dls = try Random.withSeed(seed) { try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64) }
+            let dls = try Random.withSeed(seed) {
+                try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
+            }
             try dls.exportSplit(to: folder + "/split-\(seed).json")
             let withWd = try train(dls, epochs: 5, wd: 0.1, modelSeed: Random.deriveSeed(42, "model"))
             let noWd = try train(dls, epochs: 5, wd: 0, modelSeed: Random.deriveSeed(42, "model"))

@@ -36,7 +36,8 @@ struct CollabBenchData {
         var steps = 0
         for start in stride(from: 0, to: Self.count, by: Self.bs) {
             let rows = order[start..<min(start + Self.bs, Self.count)]
-            let x = Tensor(shape: [rows.count, 2], scalars: rows.flatMap { [pairs[2 * $0], pairs[2 * $0 + 1]] })
+            let x = Tensor(
+                shape: [rows.count, 2], scalars: rows.flatMap { [pairs[2 * $0], pairs[2 * $0 + 1]] })
             let y = Tensor(shape: [rows.count, 1], scalars: rows.map { ratings[$0] })
             MSELossFlat()(model(x), y).backward()
             optimizer.step()
