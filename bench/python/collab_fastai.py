@@ -25,6 +25,8 @@ parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--lr", type=float, default=5e-3)
 parser.add_argument("--torch-seed", type=int, default=0, help="torch.manual_seed before the model is built")
 parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
+parser.add_argument("--model", choices=("collab_learner", "DotProductBias"), default="collab_learner",
+                    help="fastai's collab_learner, or fastbook's DotProductBias class in a plain Learner")
 args = parser.parse_args()
 
 folder = os.path.join(package_root(), "lessons", "data", "ml-100k")
@@ -53,12 +55,37 @@ to = TabularCollab(ratings, [Categorify], ["user", "title"], y_names=["rating"],
                    splits=(train, valid))
 dls = to.dataloaders(path=".", bs=64)
 torch.manual_seed(args.torch_seed)
-learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
+if args.model == "collab_learner":
+    learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
+else:
+    from fastai.layers import Embedding, sigmoid_range
+    from fastai.learner import Learner
+    from fastai.losses import MSELossFlat
+    from torch import nn
+
+    class DotProductBias(nn.Module):  # fastbook chapter 8
+        def __init__(self, n_users, n_movies, n_factors, y_range=(0, 5.5)):
+            super().__init__()
+            self.user_factors = Embedding(n_users, n_factors)
+            self.user_bias = Embedding(n_users, 1)
+            self.movie_factors = Embedding(n_movies, n_factors)
+            self.movie_bias = Embedding(n_movies, 1)
+            self.y_range = y_range
+
+        def forward(self, x):
+            users = self.user_factors(x[:, 0])
+            movies = self.movie_factors(x[:, 1])
+            res = (users * movies).sum(dim=1, keepdim=True)
+            res += self.user_bias(x[:, 0]) + self.movie_bias(x[:, 1])
+            return sigmoid_range(res, *self.y_range)
+
+    model = DotProductBias(len(dls.classes["user"]), len(dls.classes["title"]), 50)
+    learn = Learner(dls, model, loss_func=MSELossFlat())
 with learn.no_bar(), learn.no_logging():
     start = time.perf_counter()
     learn.fit_one_cycle(args.epochs, args.lr, wd=args.wd)
     seconds = time.perf_counter() - start
 mses = [float(row[1]) for row in learn.recorder.values]
-print(f"fastai split={os.path.basename(args.split)} wd={args.wd} torch_seed={args.torch_seed} "
+print(f"fastai model={args.model} split={os.path.basename(args.split)} wd={args.wd} torch_seed={args.torch_seed} "
       f"threads={args.threads} users={len(dls.classes['user'])} titles={len(dls.classes['title'])} "
       f"valid_mse={','.join(f'{m:.4f}' for m in mses)} final={mses[-1]:.4f} seconds={seconds:.1f}", flush=True)
