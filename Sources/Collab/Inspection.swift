@@ -7,7 +7,10 @@ import Training
 ///
 /// `values` holds one number per title (any shape with that many elements, such as `[n, 1]`);
 /// ties keep index order.
-public func topItems(_ values: Tensor, _ titles: [String], count: Int = 5, largest: Bool = true) -> [String] {
+public func topItems(
+    _ values: Tensor, _ titles: some Collection<String>, count: Int = 5, largest: Bool = true
+) -> [String] {
+    let titles = Array(titles)
     precondition(values.count == titles.count, "\(values.count) values for \(titles.count) titles")
     let scalars = values.scalars
     let order = scalars.indices.sorted { lhs, rhs in
@@ -142,12 +145,13 @@ public struct ItemFactorMap: Sendable, Equatable {
 /// - Returns: The items' titles and coordinates.
 /// - Throws: ``TrainingError`` when `itemName` is not a column.
 public func itemFactorMap(
-    _ factors: Tensor, titles: [String], ratings: DataFrame, itemName: String, count: Int = 50,
+    _ factors: Tensor, titles: some Collection<String>, ratings: DataFrame, itemName: String, count: Int = 50,
     pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1
 ) throws -> ItemFactorMap {
     precondition(
         factors.rank == 2 && factors.shape[0] == titles.count,
         "\(factors.shape) factors, \(titles.count) titles")
+    let titles = Array(titles)
     var positions: [String: Int] = [:]
     for (index, title) in titles.enumerated() { positions[title] = index }
     let top = try mostRated(ratings, itemName: itemName, count: ratings.count).filter { positions[$0] != nil }
@@ -168,7 +172,7 @@ public func itemFactorMap(
 ///
 /// - Throws: ``TrainingError`` for a missing column, ``PlottingError`` when the chart cannot be drawn.
 public func plotItemFactors(
-    _ factors: Tensor, titles: [String], ratings: DataFrame, itemName: String, count: Int = 50,
+    _ factors: Tensor, titles: some Collection<String>, ratings: DataFrame, itemName: String, count: Int = 50,
     pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1, title: String? = nil,
     xLabel: String? = nil, yLabel: String? = nil, width: Int = 720, height: Int = 560
 ) throws -> Chart {
@@ -179,4 +183,26 @@ public func plotItemFactors(
         [Series(x: map.x, y: map.y, markerSize: 5, pointLabels: map.titles)], title: title,
         xLabel: xLabel ?? "PC\(xComponent + 1)", yLabel: yLabel ?? "PC\(yComponent + 1)", width: width,
         height: height)
+}
+
+/// ``topItems(_:_:count:largest:)`` of a parameter's values (`model.movieBias.weight`).
+public func topItems(
+    _ values: Parameter, _ titles: some Collection<String>, count: Int = 5, largest: Bool = true
+) -> [String] {
+    topItems(values.value, titles, count: count, largest: largest)
+}
+
+/// ``plotItemFactors(_:titles:ratings:itemName:count:pcaCount:xComponent:yComponent:title:xLabel:yLabel:width:height:)``
+/// of a parameter's values (`model.movieFactors.weight`).
+///
+/// - Throws: ``TrainingError`` for a missing column, ``PlottingError`` when the chart cannot be drawn.
+public func plotItemFactors(
+    _ factors: Parameter, titles: some Collection<String>, ratings: DataFrame, itemName: String,
+    count: Int = 50, pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1, title: String? = nil,
+    xLabel: String? = nil, yLabel: String? = nil, width: Int = 720, height: Int = 560
+) throws -> Chart {
+    try plotItemFactors(
+        factors.value, titles: titles, ratings: ratings, itemName: itemName, count: count, pcaCount: pcaCount,
+        xComponent: xComponent, yComponent: yComponent, title: title, xLabel: xLabel, yLabel: yLabel,
+        width: width, height: height)
 }

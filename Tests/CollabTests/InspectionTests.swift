@@ -11,6 +11,9 @@ import Training
         let titles = ["a", "b", "c", "d", "e"]
         #expect(topItems(values, titles, count: 3, largest: true) == ["c", "a", "d"])
         #expect(topItems(values, titles, count: 2, largest: false) == ["e", "b"])
+        let vocab = CategoryMap(["b", "a", "c"], addNA: true)
+        let bias = Parameter(Tensor(shape: [4, 1], scalars: [0, 0.2, -0.4, 0.9]))
+        #expect(topItems(bias, vocab, count: 2) == ["c", "a"])
     }
 
     @Test func cosineSimilarityOfRows() {
