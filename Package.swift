@@ -37,7 +37,7 @@ let package = Package(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],
             swiftSettings: optimized),
-        .target(name: "Collab", dependencies: ["Training"], swiftSettings: optimized),
+        .target(name: "Collab", dependencies: ["Training", "Plotting"], swiftSettings: optimized),
 
         // MARK: - Pictures
         .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),

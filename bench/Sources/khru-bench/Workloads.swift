@@ -38,9 +38,18 @@ func benchMLP(_ options: BenchOptions) {
 }
 
 /// `collab`: one epoch of DotProductBias on 80,000 random ratings, batch 64, Adam, wd 0.1.
+///
+/// Twin of bench/python/collab.py: a fresh model and permutation per repetition, 1,250 Adam steps
+/// (PyTorch's L2 weight decay), sparse embedding gradients; the minimum of `reps` epochs after a warm-up.
 func benchCollab(_ options: BenchOptions) {
-    // TODO: needs Collab's DotProductBias and Training's Adam (branches `training`, collab).
-    emitUnavailable("collab", "dot-product-bias", reason: "not available yet")
+    let data = CollabBenchData()
+    let steps = data.epoch(seed: 0)  // warm-up
+    var repetition: UInt64 = 0
+    let best = bestSeconds(reps: options.reps) {
+        repetition += 1
+        data.epoch(seed: repetition)
+    }
+    emit("collab", "dot-product-bias", ["seconds": best, "steps": Double(steps)])
 }
 
 /// `runner`: parse + check + render of a generated 100-cell lesson with trivial cells.

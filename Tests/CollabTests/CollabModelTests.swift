@@ -1,0 +1,187 @@
+import Foundation
+import TensorCore
+import Testing
+import Training
+
+@testable import Collab
+
+private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+/// Sets a parameter's value from Double rows.
+private func assign(_ parameter: Parameter, _ rows: [[Double]]) {
+    parameter.value = Tensor(rows: rows.map { $0.map(Float.init) })
+}
+
+@Suite struct CollabModelTests {
+    @Test func embSzRuleMatchesFastai() {
+        #expect(embSzRule(944) == 74)
+        #expect(embSzRule(1635) == 101)
+        #expect(embSzRule(2) == 2)  // 1.6·2^0.56 = 2.36
+        #expect(embSzRule(10) == 6)  // 1.6·10^0.56 = 5.81
+        #expect(embSzRule(100_000) == 600)  // capped
+    }
+
+    @Test func oneHotRows() {
+        #expect(oneHot(3, 5).scalars == [0, 0, 0, 1, 0])
+        #expect(oneHot([1, 0, 1], 2).shape == [3, 2])
+        #expect(oneHot([1, 0, 1], 2).scalars == [0, 1, 1, 0, 0, 1])
+    }
+
+    @Test func allCloseFollowsTorch() {
+        let a = Tensor([1, 2, 3])
+        #expect(allClose(a, a + 1e-6, rtol: 1e-5, atol: 1e-8))
+        #expect(!allClose(a, a + 1e-3))
+        #expect(allClose(a, a + 1e-3, atol: 2e-3))
+        #expect(allClose(Tensor(rows: [[1, 2], [1, 2]]), Tensor([1, 2])))  // broadcasting
+        #expect(!allClose(Tensor([Float.nan]), Tensor([Float.nan])))
+        #expect(allClose(Tensor([Float.infinity]), Tensor([Float.infinity])))
+    }
+
+    @Test func embeddingLookupIsAOneHotMatrixProduct() throws {
+        let table = Random.withSeed(1) { Tensor.normal([6, 4]) }
+        let indices = [3, 0, 3, 5]
+        let sparse = Parameter(table)
+        let dense = Parameter(table)
+        let upstream = Random.withSeed(2) { Tensor.normal([4, 4]) }
+        let looked = sparse.variable.gather(indices)
+        let multiplied = matmul(Variable(oneHot(indices, 6)), dense.variable)
+        #expect(allClose(looked.value, multiplied.value, rtol: 0, atol: 0))
+        (looked * upstream).sum().backward()
+        (multiplied * upstream).sum().backward()
+        #expect(sparse.grad == nil)
+        let sparseGrad = try #require(sparse.sparseGrad)
+        #expect(sparseGrad.indices == [0, 3, 5])  // row 3 twice: summed
+        let denseGrad = try #require(dense.grad)
+        #expect(allClose(sparseGrad.densified(), denseGrad, rtol: 1e-6, atol: 1e-6))
+        // Independent truth: row 3 gets the sum of the upstream rows 0 and 2.
+        #expect(allClose(denseGrad[3], upstream[0] + upstream[2], rtol: 1e-6, atol: 1e-6))
+        #expect(denseGrad[1].scalars == [0, 0, 0, 0])
+    }
+
+    @Test func dotProductBiasForwardMatchesAHandComputation() {
+        let model = DotProductBias(3, 4, 2, yRange: 0...5.5)
+        let users = [[0.1, 0.2], [0.5, -0.3], [1.0, 0.4]]
+        let movies = [[0.3, 0.1], [-0.2, 0.6], [0.7, 0.7], [0.0, -1.0]]
+        let userBias = [0.2, -0.1, 0.05]
+        let movieBias = [0.3, 0.0, -0.4, 0.25]
+        assign(model.userFactors.weight, users)
+        assign(model.movieFactors.weight, movies)
+        assign(model.userBias.weight, userBias.map { [$0] })
+        assign(model.movieBias.weight, movieBias.map { [$0] })
+        let pairs = [(0, 1), (2, 3), (1, 0), (2, 2)]
+        let x = Tensor(rows: pairs.map { [Float($0.0), Float($0.1)] })
+        let output = model(x).value
+        #expect(output.shape == [4, 1])
+        for (row, (user, movie)) in pairs.enumerated() {
+            let dot = zip(users[user], movies[movie]).map(*).reduce(0, +)
+            let expected = sigmoid(dot + userBias[user] + movieBias[movie]) * 5.5
+            #expect(abs(Double(output[element: [row, 0]]) - expected) < 1e-6)
+        }
+        #expect(
+            model.namedParameters.map(\.name) == [
+                "userFactors.weight", "userBias.weight", "movieFactors.weight", "movieBias.weight",
+            ])
+        #expect(model.movieBias.weight.shape == [4, 1])
+    }
+
+    @Test func dotProductBiasGradientsAreSparseAndMatchFiniteDifferences() {
+        let model = Random.withSeed(4) { DotProductBias(5, 6, 3) }
+        for parameter in model.parameters {
+            parameter.value = Random.withSeed(5) { Tensor.normal(parameter.shape, std: 0.5) }
+        }
+        let x = Tensor(rows: [[1, 2], [4, 2], [1, 5]])
+        let target = Tensor(rows: [[4], [2], [5]])
+        func loss() -> Variable { MSELossFlat()(model(x), target) }
+        loss().backward()
+        let factors = model.movieFactors.weight
+        let sparse = factors.sparseGrad
+        #expect(sparse?.indices == [2, 5])
+        let analytic = factors.denseGrad ?? Tensor.zeros([1])
+        let h: Float = 1e-2
+        for (row, column) in [(2, 0), (2, 2), (5, 1), (0, 0)] {
+            let original = factors.value[element: [row, column]]
+            factors.value[element: [row, column]] = original + h
+            let plus = withNoGrad { loss().value.scalar }
+            factors.value[element: [row, column]] = original - h
+            let minus = withNoGrad { loss().value.scalar }
+            factors.value[element: [row, column]] = original
+            let numeric = (plus - minus) / (2 * h)
+            #expect(abs(numeric - analytic[element: [row, column]]) < 2e-3)
+        }
+    }
+
+    @Test func embeddingDotBiasMatchesDotProductBias() {
+        let dot = EmbeddingDotBias(nFactors: 3, nUsers: 4, nItems: 5, yRange: 0...5.5)
+        let bias = DotProductBias(4, 5, 3)
+        for (source, target) in zip(
+            [dot.uWeight, dot.iWeight, dot.uBias, dot.iBias],
+            [bias.userFactors, bias.movieFactors, bias.userBias, bias.movieBias])
+        {
+            source.weight.value = Random.withSeed(9) { Tensor.normal(source.weight.shape) }
+            target.weight.value = source.weight.value
+        }
+        let x = Tensor(rows: [[0, 4], [3, 1], [2, 2]])
+        #expect(dot(x).shape == [3])
+        #expect(allClose(dot(x).value, bias(x).value.reshaped([3]), rtol: 1e-6, atol: 1e-6))
+        let raw = EmbeddingDotBias(nFactors: 3, nUsers: 4, nItems: 5)
+        let u = raw.uWeight.weight.value
+        let i = raw.iWeight.weight.value
+        let expected =
+            (u[3] * i[1]).sum().scalar + raw.uBias.weight.value[3].scalar + raw.iBias.weight.value[1].scalar
+        #expect(abs(raw(x).value[element: [1]] - expected) < 1e-7)
+    }
+
+    @Test func embeddingNNHasFastaiLayout() {
+        let model = Random.withSeed(3) {
+            EmbeddingNN(embSzs: [(944, 74), (1635, 101)], layers: [100, 50], yRange: 0...5.5)
+        }
+        let shapes = model.namedParameters.map { "\($0.name) \($0.parameter.shape)" }
+        #expect(
+            shapes == [
+                "embeds.0.weight [944, 74]", "embeds.1.weight [1635, 101]",
+                "layers.0.0.weight [100, 175]", "layers.0.2.weight [100]", "layers.0.2.bias [100]",
+                "layers.1.0.weight [50, 100]", "layers.1.2.weight [50]", "layers.1.2.bias [50]",
+                "layers.2.weight [1, 50]", "layers.2.bias [1]",
+            ])
+        model.eval()
+        let output = model(Tensor(rows: [[1, 2], [943, 1634], [0, 0]])).value
+        #expect(output.shape == [3, 1])
+        #expect(output.scalars.allSatisfy { $0 > 0 && $0 < 5.5 })
+    }
+
+    @Test func collabLearnerFitsLowRankRatings() throws {
+        // Ratings from known 2-factor tastes: a model with factors should fit them far better than a constant.
+        let users = 30
+        let items = 20
+        var rows: [(Int, Int, Double)] = []
+        let generator = Generator(seed: 12)
+        let userTaste = (0..<users).map { _ in
+            (generator.nextDouble() * 2 - 1, generator.nextDouble() * 2 - 1)
+        }
+        let itemTaste = (0..<items).map { _ in
+            (generator.nextDouble() * 2 - 1, generator.nextDouble() * 2 - 1)
+        }
+        for user in 0..<users {
+            for item in 0..<items {
+                let score = userTaste[user].0 * itemTaste[item].0 + userTaste[user].1 * itemTaste[item].1
+                rows.append((user, item, 3 + 1.5 * score))
+            }
+        }
+        let frame = try DataFrame([
+            ("user", .int(rows.map(\.0))), ("item", .int(rows.map(\.1))), ("rating", .double(rows.map(\.2))),
+        ])
+        let dls = try CollabDataLoaders.fromDF(frame, seed: 1, bs: 32)
+        let learn = Random.withSeed(2) { collabLearner(dls, nFactors: 5, yRange: 0...5.5) }
+        learn.showProgress = false
+        #expect(learn.paramGroups.count == 1)
+        #expect(learn.lossFunc is MSELossFlat)
+        let ratings = dls.split.valid.map { Float(rows[$0].2) }
+        let mean = ratings.reduce(0, +) / Float(ratings.count)
+        let constantMSE = ratings.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(ratings.count)
+        try learn.fitOneCycle(30, lrMax: 3e-2, wd: 0.01)
+        let mse = try learn.validate()[0]
+        #expect(mse < 0.5 * Double(constantMSE))
+        let nn = Random.withSeed(2) { collabLearner(dls, useNN: true, layers: [8], yRange: 0...5.5) }
+        #expect(nn.model.namedParameters.first?.parameter.shape == [31, embSzRule(31)])
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import TensorCore
+import Testing
+import Training
+
+@testable import Collab
+
+/// The environment variable that turns on the long comparison run (5 epochs, exports the split).
+private let comparisonFolder = ProcessInfo.processInfo.environment["KHRU_COLLAB_COMPARE"]
+
+/// Ratings merged with titles, as the lesson reads them (fastbook chapter 8).
+private func readRated() throws -> DataFrame {
+    let ratings = try DataFrame.readCSV(
+        preparedFolder + "/u.data", delimiter: "\t", header: false,
+        names: ["user", "movie", "rating", "timestamp"])
+    let movies = try DataFrame.readCSV(
+        preparedFolder + "/u.item", delimiter: "|", header: false, names: ["movie", "title"],
+        encoding: .latin1,
+        usecols: [0, 1])
+    return try ratings.merge(movies)
+}
+
+/// Trains fastbook's DotProductBias with `fitOneCycle(epochs, 5e-3, wd:)`; returns the valid MSE per epoch.
+private func train(
+    _ dls: CollabDataLoaders, epochs: Int, wd: Double, modelSeed: UInt64
+) throws -> (mse: [Double], seconds: Double) {
+    let model = Random.withSeed(modelSeed) {
+        DotProductBias(dls.classes["user"].count, dls.classes["title"].count, 50)
+    }
+    let learn = Learner(dls, model, lossFunc: MSELossFlat())
+    learn.showProgress = false
+    let clock = ContinuousClock()
+    let start = clock.now
+    try learn.fitOneCycle(epochs, lrMax: 5e-3, wd: wd)
+    let elapsed = clock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return (learn.recorder.values.map { $0[1] }, seconds)
+}
+
+@Suite(.serialized) struct CollabRealDataTests {
+    /// `KHRU_PREPARE_MOVIELENS=1 swift test --filter prepareRealData` downloads and converts the data.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KHRU_PREPARE_MOVIELENS"] == "1"))
+    func prepareRealData() throws {
+        let files = try MovieLens.prepare(in: preparedFolder) { print($0) }
+        #expect(try MovieLens.readRatings(at: files.ratings).count == MovieLens.ratingCount)
+    }
+
+    @Test(.enabled(if: isPrepared, "needs lessons/data/ml-100k (make data)"))
+    func oneEpochOnRealRatingsLearns() throws {
+        let rated = try readRated()
+        #expect(rated.count == 100_000)
+        let dls = try Random.withSeed(Random.deriveSeed(42, "dls")) {
+            try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
+        }
+        #expect(dls.train.count == 1250)
+        #expect(dls.valid.dataset.count == 20_000)
+        // The training split holds almost every user and title (fastbook: 944 and 1,635).
+        #expect(dls.classes["user"].count == 944)
+        #expect((1600...1664).contains(dls.classes["title"].count))
+        let (mse, seconds) = try train(dls, epochs: 1, wd: 0.1, modelSeed: Random.deriveSeed(42, "model"))
+        print("collab: 1 epoch on ML-100k: valid MSE \(mse), \(seconds) s")
+        #expect(mse[0] < 1.0)
+    }
+
+    /// `KHRU_COLLAB_COMPARE=<folder>`: the acceptance run, 5 epochs with and without weight decay on
+    /// several splits; writes `split-<seed>.json` into the folder for `bench/python/collab_fastai.py`.
+    @Test(.enabled(if: isPrepared && comparisonFolder != nil))
+    func fiveEpochComparisonRuns() throws {
+        let folder = comparisonFolder ?? "."
+        let rated = try readRated()
+        let extraSeeds = ProcessInfo.processInfo.environment["KHRU_COLLAB_SEEDS"]?.split(separator: ",")
+            .compactMap { UInt64($0) }
+        for seed in [Random.deriveSeed(42, "dls")] + (extraSeeds ?? []) {
+            let dls = try Random.withSeed(seed) {
+                try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
+            }
+            try dls.exportSplit(to: folder + "/split-\(seed).json")
+            let withWd = try train(dls, epochs: 5, wd: 0.1, modelSeed: Random.deriveSeed(42, "model"))
+            let noWd = try train(dls, epochs: 5, wd: 0, modelSeed: Random.deriveSeed(42, "model"))
+            let line =
+                "khru seed=\(seed) users=\(dls.classes["user"].count) titles=\(dls.classes["title"].count) "
+                + "wd0.1=\(withWd.mse.map { String(format: "%.4f", $0) }) \(String(format: "%.1f", withWd.seconds))s "
+                + "wd0=\(noWd.mse.map { String(format: "%.4f", $0) }) \(String(format: "%.1f", noWd.seconds))s"
+            print(line)
+            let log = folder + "/khru-results.txt"
+            let previous = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            try Data((previous + line + "\n").utf8).write(to: URL(fileURLWithPath: log))
+            #expect(withWd.mse.last ?? 9 < noWd.mse.last ?? 0)
+        }
+    }
+}
