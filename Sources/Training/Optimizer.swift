@@ -204,21 +204,28 @@ public final class Optimizer: @unchecked Sendable {
                         }
                     } else if let sparse {
                         sparse.values.withUnsafeBufferPointer { g in
-                            var next = 0
-                            for row in 0..<rows {
-                                let offset = row * width
-                                if next < sparse.indices.count && sparse.indices[next] == row {
+                            // Untouched rows between touched ones move as one contiguous run.
+                            let moves = kernel.movesWithoutGradient
+                            var row = 0
+                            for (next, touched) in sparse.indices.enumerated() {
+                                if moves && touched > row {
+                                    let offset = row * width
                                     kernel.run(
                                         pBase + offset, a.baseAddress.map { $0 + offset },
-                                        s.baseAddress.map { $0 + offset },
-                                        g.baseAddress.map { $0 + next * width }, width)
-                                    next += 1
-                                } else if kernel.movesWithoutGradient {
-                                    kernel.run(
-                                        pBase + offset, a.baseAddress.map { $0 + offset },
-                                        s.baseAddress.map { $0 + offset },
-                                        nil, width)
+                                        s.baseAddress.map { $0 + offset }, nil, (touched - row) * width)
                                 }
+                                let offset = touched * width
+                                kernel.run(
+                                    pBase + offset, a.baseAddress.map { $0 + offset },
+                                    s.baseAddress.map { $0 + offset },
+                                    g.baseAddress.map { $0 + next * width }, width)
+                                row = touched + 1
+                            }
+                            if moves && rows > row {
+                                let offset = row * width
+                                kernel.run(
+                                    pBase + offset, a.baseAddress.map { $0 + offset },
+                                    s.baseAddress.map { $0 + offset }, nil, (rows - row) * width)
                             }
                         }
                     }
@@ -245,24 +252,58 @@ private struct UpdateKernel {
     var movesWithoutGradient: Bool { decay != 1 || l2 != 0 || rule != .sgd }
 
     /// Updates `n` elements of `p` (and the averages `a`, `s`) with gradients `g` (nil = zeros).
-    @inline(__always)
+    ///
+    /// Eight lanes at a time, then one at a time; every lane performs the scalar operations in the
+    /// same order, so results are bit-identical to a plain loop.
     func run(
         _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
         _ s: UnsafeMutablePointer<Float>?,
         _ g: UnsafePointer<Float>?, _ n: Int
     ) {
+        if let g {
+            run(p, a, s, n) { UnsafeRawPointer(g + $0).loadUnaligned(as: SIMD8<Float>.self) } _: { g[$0] }
+        } else {
+            run(p, a, s, n) { _ in SIMD8<Float>() } _: { _ in 0 }
+        }
+    }
+
+    @inline(__always)
+    private func run(
+        _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
+        _ s: UnsafeMutablePointer<Float>?, _ n: Int,
+        _ gradients: (Int) -> SIMD8<Float>, _ gradient: (Int) -> Float
+    ) {
+        let vectorEnd = n - n % 8
         switch rule {
         case .sgd:
-            for i in 0..<n {
+            var i = 0
+            while i < vectorEnd {
+                var pv = load(p, i) * decay
+                let grad = gradients(i) + l2 * pv
+                pv -= lr * grad
+                store(pv, p, i)
+                i += 8
+            }
+            for i in vectorEnd..<n {
                 p[i] *= decay
-                let grad = (g?[i] ?? 0) + l2 * p[i]
+                let grad = gradient(i) + l2 * p[i]
                 p[i] -= lr * grad
             }
         case .sgdMomentum:
             guard let a else { return }
-            for i in 0..<n {
+            var i = 0
+            while i < vectorEnd {
+                var pv = load(p, i) * decay
+                let grad = gradients(i) + l2 * pv
+                let av = mom * load(a, i) + grad
+                pv -= lr * av
+                store(av, a, i)
+                store(pv, p, i)
+                i += 8
+            }
+            for i in vectorEnd..<n {
                 p[i] *= decay
-                let grad = (g?[i] ?? 0) + l2 * p[i]
+                let grad = gradient(i) + l2 * p[i]
                 a[i] = mom * a[i] + grad
                 p[i] -= lr * a[i]
             }
@@ -271,13 +312,35 @@ private struct UpdateKernel {
             let oneMinusMom = 1 - mom
             let oneMinusSqr = 1 - sqrMom
             let invDebias2 = 1 / debias2
-            for i in 0..<n {
+            var i = 0
+            while i < vectorEnd {
+                var pv = load(p, i) * decay
+                let grad = gradients(i) + l2 * pv
+                let av = mom * load(a, i) + oneMinusMom * grad
+                let sv = sqrMom * load(s, i) + oneMinusSqr * grad * grad
+                pv -= stepSize * av / ((sv * invDebias2).squareRoot() + eps)
+                store(av, a, i)
+                store(sv, s, i)
+                store(pv, p, i)
+                i += 8
+            }
+            for i in vectorEnd..<n {
                 p[i] *= decay
-                let grad = (g?[i] ?? 0) + l2 * p[i]
+                let grad = gradient(i) + l2 * p[i]
                 a[i] = mom * a[i] + oneMinusMom * grad
                 s[i] = sqrMom * s[i] + oneMinusSqr * grad * grad
                 p[i] -= stepSize * a[i] / ((s[i] * invDebias2).squareRoot() + eps)
             }
         }
     }
+}
+
+@inline(__always)
+private func load(_ pointer: UnsafeMutablePointer<Float>, _ index: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ index: Int) {
+    UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: SIMD8<Float>.self)
 }
