@@ -261,9 +261,10 @@ private struct UpdateKernel {
         _ g: UnsafePointer<Float>?, _ n: Int
     ) {
         if let g {
-            run(p, a, s, n) { UnsafeRawPointer(g + $0).loadUnaligned(as: SIMD8<Float>.self) } _: { g[$0] }
+            let vector = { (i: Int) in UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) }
+            run(p, a, s, n, gradients: vector, gradient: { g[$0] })
         } else {
-            run(p, a, s, n) { _ in SIMD8<Float>() } _: { _ in 0 }
+            run(p, a, s, n, gradients: { _ in SIMD8<Float>() }, gradient: { _ in 0 })
         }
     }
 
@@ -271,7 +272,7 @@ private struct UpdateKernel {
     private func run(
         _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
         _ s: UnsafeMutablePointer<Float>?, _ n: Int,
-        _ gradients: (Int) -> SIMD8<Float>, _ gradient: (Int) -> Float
+        gradients: (Int) -> SIMD8<Float>, gradient: (Int) -> Float
     ) {
         let vectorEnd = n - n % 8
         switch rule {

@@ -35,7 +35,8 @@ struct TimingTests {
             }
         }
         let flops = 2 * Double(n * n * n) * Double(inner)
-        print("TIMING: matmul 512: khru \(flops / khru / 1e9) GFLOP/s, raw sgemm \(flops / raw / 1e9) GFLOP/s")
+        print(
+            "TIMING: matmul 512: khru \(flops / khru / 1e9) GFLOP/s, raw sgemm \(flops / raw / 1e9) GFLOP/s")
     }
 
     @Test func convTiming() {
@@ -48,7 +49,8 @@ struct TimingTests {
         let seconds = bestSeconds {
             for _ in 0..<iterations {
                 for parameter in [x, w, b] { parameter.zeroGrad() }
-                x.variable.conv2d(weight: w.variable, bias: b.variable, padding: 1).backward(gradient: upstream)
+                x.variable.conv2d(weight: w.variable, bias: b.variable, padding: 1).backward(
+                    gradient: upstream)
             }
         }
         let flops = 3 * 2.0 * 64 * 32 * 32 * 9 * 28 * 28 * Double(iterations)
