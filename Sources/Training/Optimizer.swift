@@ -1,6 +1,10 @@
 import Foundation
 import TensorCore
 
+#if arch(x86_64)
+    import _Builtin_intrinsics.intel
+#endif
+
 /// The hyperparameters of one parameter group.
 public struct Hyperparameters: Sendable, Equatable {
     /// Learning rate.
@@ -253,18 +257,19 @@ private struct UpdateKernel {
 
     /// Updates `n` elements of `p` (and the averages `a`, `s`) with gradients `g` (nil = zeros).
     ///
-    /// Eight lanes at a time, then one at a time; every lane performs the scalar operations in the
-    /// same order, so results are bit-identical to a plain loop.
+    /// Four lanes at a time, then one at a time; every lane performs the scalar operations in the
+    /// same order (and square roots are correctly rounded either way), so results are bit-identical
+    /// to a plain scalar loop.
     func run(
         _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
         _ s: UnsafeMutablePointer<Float>?,
         _ g: UnsafePointer<Float>?, _ n: Int
     ) {
         if let g {
-            let vector = { (i: Int) in UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) }
+            let vector = { (i: Int) in UnsafeRawPointer(g + i).loadUnaligned(as: SIMD4<Float>.self) }
             run(p, a, s, n, gradients: vector, gradient: { g[$0] })
         } else {
-            run(p, a, s, n, gradients: { _ in SIMD8<Float>() }, gradient: { _ in 0 })
+            run(p, a, s, n, gradients: { _ in SIMD4<Float>() }, gradient: { _ in 0 })
         }
     }
 
@@ -272,41 +277,40 @@ private struct UpdateKernel {
     private func run(
         _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
         _ s: UnsafeMutablePointer<Float>?, _ n: Int,
-        gradients: (Int) -> SIMD8<Float>, gradient: (Int) -> Float
+        gradients: (Int) -> SIMD4<Float>, gradient: (Int) -> Float
     ) {
-        let vectorEnd = n - n % 8
+        let vectorEnd = n - n % 4
         switch rule {
         case .sgd:
             var i = 0
             while i < vectorEnd {
-                var pv = load(p, i) * decay
-                let grad = gradients(i) + l2 * pv
-                pv -= lr * grad
-                store(pv, p, i)
-                i += 8
+                let decayed = load(p, i) * decay
+                let grad = gradients(i) + l2 * decayed
+                store(decayed - lr * grad, p, i)
+                i += 4
             }
             for i in vectorEnd..<n {
-                p[i] *= decay
-                let grad = gradient(i) + l2 * p[i]
-                p[i] -= lr * grad
+                let decayed = p[i] * decay
+                let grad = gradient(i) + l2 * decayed
+                p[i] = decayed - lr * grad
             }
         case .sgdMomentum:
             guard let a else { return }
             var i = 0
             while i < vectorEnd {
-                var pv = load(p, i) * decay
-                let grad = gradients(i) + l2 * pv
-                let av = mom * load(a, i) + grad
-                pv -= lr * av
-                store(av, a, i)
-                store(pv, p, i)
-                i += 8
+                let decayed = load(p, i) * decay
+                let grad = gradients(i) + l2 * decayed
+                let average = mom * load(a, i) + grad
+                store(average, a, i)
+                store(decayed - lr * average, p, i)
+                i += 4
             }
             for i in vectorEnd..<n {
-                p[i] *= decay
-                let grad = gradient(i) + l2 * p[i]
-                a[i] = mom * a[i] + grad
-                p[i] -= lr * a[i]
+                let decayed = p[i] * decay
+                let grad = gradient(i) + l2 * decayed
+                let average = mom * a[i] + grad
+                a[i] = average
+                p[i] = decayed - lr * average
             }
         case .adam:
             guard let a, let s else { return }
@@ -315,33 +319,45 @@ private struct UpdateKernel {
             let invDebias2 = 1 / debias2
             var i = 0
             while i < vectorEnd {
-                var pv = load(p, i) * decay
-                let grad = gradients(i) + l2 * pv
-                let av = mom * load(a, i) + oneMinusMom * grad
-                let sv = sqrMom * load(s, i) + oneMinusSqr * grad * grad
-                pv -= stepSize * av / ((sv * invDebias2).squareRoot() + eps)
-                store(av, a, i)
-                store(sv, s, i)
-                store(pv, p, i)
-                i += 8
+                let decayed = load(p, i) * decay
+                let grad = gradients(i) + l2 * decayed
+                let average = mom * load(a, i) + oneMinusMom * grad
+                let squares = sqrMom * load(s, i) + oneMinusSqr * grad * grad
+                store(average, a, i)
+                store(squares, s, i)
+                store(decayed - stepSize * average / (squareRoot(squares * invDebias2) + eps), p, i)
+                i += 4
             }
             for i in vectorEnd..<n {
-                p[i] *= decay
-                let grad = gradient(i) + l2 * p[i]
-                a[i] = mom * a[i] + oneMinusMom * grad
-                s[i] = sqrMom * s[i] + oneMinusSqr * grad * grad
-                p[i] -= stepSize * a[i] / ((s[i] * invDebias2).squareRoot() + eps)
+                let decayed = p[i] * decay
+                let grad = gradient(i) + l2 * decayed
+                let average = mom * a[i] + oneMinusMom * grad
+                let squares = sqrMom * s[i] + oneMinusSqr * grad * grad
+                a[i] = average
+                s[i] = squares
+                p[i] = decayed - stepSize * average / ((squares * invDebias2).squareRoot() + eps)
             }
         }
     }
 }
 
 @inline(__always)
-private func load(_ pointer: UnsafeMutablePointer<Float>, _ index: Int) -> SIMD8<Float> {
-    UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self)
+private func load(_ pointer: UnsafeMutablePointer<Float>, _ index: Int) -> SIMD4<Float> {
+    UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD4<Float>.self)
 }
 
 @inline(__always)
-private func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ index: Int) {
-    UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: SIMD8<Float>.self)
+private func store(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>, _ index: Int) {
+    UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: SIMD4<Float>.self)
+}
+
+/// Lane-wise square root: one `sqrtps` on x86-64 (Swift's own `squareRoot()` goes lane by lane
+/// through `sqrtf`); both are correctly rounded.
+@inline(__always)
+private func squareRoot(_ x: SIMD4<Float>) -> SIMD4<Float> {
+    #if arch(x86_64)
+        _mm_sqrt_ps(x)
+    #else
+        x.squareRoot()
+    #endif
 }
