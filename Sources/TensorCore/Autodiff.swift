@@ -32,14 +32,21 @@ public struct SparseRows: Sendable, Equatable {
         precondition(
             values.rank >= 1 && values.shape[0] == indices.count, "SparseRows values \(values.shape)")
         let width = values.count / Swift.max(indices.count, 1)
-        let unique = Array(Set(indices)).sorted()
-        var slot = [Int: Int](minimumCapacity: unique.count)
-        for (position, index) in unique.enumerated() { slot[index] = position }
+        // Positions ordered by index, ties in position order (so each row sums in input order).
+        let order = indices.indices.sorted { (indices[$0], $0) < (indices[$1], $1) }
+        var unique: [Int] = []
+        unique.reserveCapacity(indices.count)
+        for position in order where unique.last != indices[position] { unique.append(indices[position]) }
         let coalesced = Tensor(repeating: 0, shape: [unique.count] + Array(shape.dropFirst()))
         let source = values.storage.pointer
         let out = coalesced.storage.pointer
-        for (position, index) in indices.enumerated() {
-            guard let target = slot[index] else { continue }
+        var target = -1
+        var previous: Int?
+        for position in order {
+            if indices[position] != previous {
+                target += 1
+                previous = indices[position]
+            }
             let destination = out + target * width
             let row = source + position * width
             for i in 0..<width { destination[i] += row[i] }

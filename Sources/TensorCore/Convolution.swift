@@ -90,7 +90,11 @@ struct ConvGeometry {
                         let source = row + oy * ow
                         let destination = plane + y * w - padding + kx
                         let (lower, upper) = validColumns(kx)
-                        for ox in lower..<upper { destination[ox * stride] += source[ox] }
+                        if stride == 1 {
+                            for ox in lower..<upper { destination[ox] += source[ox] }
+                        } else {
+                            for ox in lower..<upper { destination[ox * stride] += source[ox] }
+                        }
                     }
                 }
             }

@@ -84,16 +84,17 @@ extension Tensor {
         if a.count == total && isSuffix(b.shape, of: shape) && b.count > 0 {
             let inner = b.count
             for outer in 0..<(total / inner) {
-                let base = outer * inner
-                for index in 0..<inner { out[base + index] = combine(pa[base + index], pb[index]) }
+                // Row pointers keep overflow checks out of the inner loop, which then vectorizes.
+                let (row, destination) = (pa + outer * inner, out + outer * inner)
+                for index in 0..<inner { destination[index] = combine(row[index], pb[index]) }
             }
             return result
         }
         if b.count == total && isSuffix(a.shape, of: shape) && a.count > 0 {
             let inner = a.count
             for outer in 0..<(total / inner) {
-                let base = outer * inner
-                for index in 0..<inner { out[base + index] = combine(pa[index], pb[base + index]) }
+                let (row, destination) = (pb + outer * inner, out + outer * inner)
+                for index in 0..<inner { destination[index] = combine(pa[index], row[index]) }
             }
             return result
         }
@@ -104,8 +105,8 @@ extension Tensor {
             {
                 for row in 0..<b.count {
                     let y = pb[row]
-                    let base = row * rowLength
-                    for index in 0..<rowLength { out[base + index] = combine(pa[base + index], y) }
+                    let (source, destination) = (pa + row * rowLength, out + row * rowLength)
+                    for index in 0..<rowLength { destination[index] = combine(source[index], y) }
                 }
                 return result
             }
@@ -114,8 +115,8 @@ extension Tensor {
             {
                 for row in 0..<a.count {
                     let x = pa[row]
-                    let base = row * rowLength
-                    for index in 0..<rowLength { out[base + index] = combine(x, pb[base + index]) }
+                    let (source, destination) = (pb + row * rowLength, out + row * rowLength)
+                    for index in 0..<rowLength { destination[index] = combine(x, source[index]) }
                 }
                 return result
             }

@@ -1,6 +1,10 @@
 import Foundation
 import TensorCore
 
+#if arch(x86_64)
+    import _Builtin_intrinsics.intel
+#endif
+
 /// The hyperparameters of one parameter group.
 public struct Hyperparameters: Sendable, Equatable {
     /// Learning rate.
@@ -204,21 +208,28 @@ public final class Optimizer: @unchecked Sendable {
                         }
                     } else if let sparse {
                         sparse.values.withUnsafeBufferPointer { g in
-                            var next = 0
-                            for row in 0..<rows {
-                                let offset = row * width
-                                if next < sparse.indices.count && sparse.indices[next] == row {
+                            // Untouched rows between touched ones move as one contiguous run.
+                            let moves = kernel.movesWithoutGradient
+                            var row = 0
+                            for (next, touched) in sparse.indices.enumerated() {
+                                if moves && touched > row {
+                                    let offset = row * width
                                     kernel.run(
                                         pBase + offset, a.baseAddress.map { $0 + offset },
-                                        s.baseAddress.map { $0 + offset },
-                                        g.baseAddress.map { $0 + next * width }, width)
-                                    next += 1
-                                } else if kernel.movesWithoutGradient {
-                                    kernel.run(
-                                        pBase + offset, a.baseAddress.map { $0 + offset },
-                                        s.baseAddress.map { $0 + offset },
-                                        nil, width)
+                                        s.baseAddress.map { $0 + offset }, nil, (touched - row) * width)
                                 }
+                                let offset = touched * width
+                                kernel.run(
+                                    pBase + offset, a.baseAddress.map { $0 + offset },
+                                    s.baseAddress.map { $0 + offset },
+                                    g.baseAddress.map { $0 + next * width }, width)
+                                row = touched + 1
+                            }
+                            if moves && rows > row {
+                                let offset = row * width
+                                kernel.run(
+                                    pBase + offset, a.baseAddress.map { $0 + offset },
+                                    s.baseAddress.map { $0 + offset }, nil, (rows - row) * width)
                             }
                         }
                     }
@@ -245,39 +256,108 @@ private struct UpdateKernel {
     var movesWithoutGradient: Bool { decay != 1 || l2 != 0 || rule != .sgd }
 
     /// Updates `n` elements of `p` (and the averages `a`, `s`) with gradients `g` (nil = zeros).
-    @inline(__always)
+    ///
+    /// Four lanes at a time, then one at a time; every lane performs the scalar operations in the
+    /// same order (and square roots are correctly rounded either way), so results are bit-identical
+    /// to a plain scalar loop.
     func run(
         _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
         _ s: UnsafeMutablePointer<Float>?,
         _ g: UnsafePointer<Float>?, _ n: Int
     ) {
+        if let g {
+            let vector = { (i: Int) in UnsafeRawPointer(g + i).loadUnaligned(as: SIMD4<Float>.self) }
+            run(p, a, s, n, gradients: vector, gradient: { g[$0] })
+        } else {
+            run(p, a, s, n, gradients: { _ in SIMD4<Float>() }, gradient: { _ in 0 })
+        }
+    }
+
+    @inline(__always)
+    private func run(
+        _ p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?,
+        _ s: UnsafeMutablePointer<Float>?, _ n: Int,
+        gradients: (Int) -> SIMD4<Float>, gradient: (Int) -> Float
+    ) {
+        let vectorEnd = n - n % 4
         switch rule {
         case .sgd:
-            for i in 0..<n {
-                p[i] *= decay
-                let grad = (g?[i] ?? 0) + l2 * p[i]
-                p[i] -= lr * grad
+            var i = 0
+            while i < vectorEnd {
+                let decayed = load(p, i) * decay
+                let grad = gradients(i) + l2 * decayed
+                store(decayed - lr * grad, p, i)
+                i += 4
+            }
+            for i in vectorEnd..<n {
+                let decayed = p[i] * decay
+                let grad = gradient(i) + l2 * decayed
+                p[i] = decayed - lr * grad
             }
         case .sgdMomentum:
             guard let a else { return }
-            for i in 0..<n {
-                p[i] *= decay
-                let grad = (g?[i] ?? 0) + l2 * p[i]
-                a[i] = mom * a[i] + grad
-                p[i] -= lr * a[i]
+            var i = 0
+            while i < vectorEnd {
+                let decayed = load(p, i) * decay
+                let grad = gradients(i) + l2 * decayed
+                let average = mom * load(a, i) + grad
+                store(average, a, i)
+                store(decayed - lr * average, p, i)
+                i += 4
+            }
+            for i in vectorEnd..<n {
+                let decayed = p[i] * decay
+                let grad = gradient(i) + l2 * decayed
+                let average = mom * a[i] + grad
+                a[i] = average
+                p[i] = decayed - lr * average
             }
         case .adam:
             guard let a, let s else { return }
             let oneMinusMom = 1 - mom
             let oneMinusSqr = 1 - sqrMom
             let invDebias2 = 1 / debias2
-            for i in 0..<n {
-                p[i] *= decay
-                let grad = (g?[i] ?? 0) + l2 * p[i]
-                a[i] = mom * a[i] + oneMinusMom * grad
-                s[i] = sqrMom * s[i] + oneMinusSqr * grad * grad
-                p[i] -= stepSize * a[i] / ((s[i] * invDebias2).squareRoot() + eps)
+            var i = 0
+            while i < vectorEnd {
+                let decayed = load(p, i) * decay
+                let grad = gradients(i) + l2 * decayed
+                let average = mom * load(a, i) + oneMinusMom * grad
+                let squares = sqrMom * load(s, i) + oneMinusSqr * grad * grad
+                store(average, a, i)
+                store(squares, s, i)
+                store(decayed - stepSize * average / (squareRoot(squares * invDebias2) + eps), p, i)
+                i += 4
+            }
+            for i in vectorEnd..<n {
+                let decayed = p[i] * decay
+                let grad = gradient(i) + l2 * decayed
+                let average = mom * a[i] + oneMinusMom * grad
+                let squares = sqrMom * s[i] + oneMinusSqr * grad * grad
+                a[i] = average
+                s[i] = squares
+                p[i] = decayed - stepSize * average / ((squares * invDebias2).squareRoot() + eps)
             }
         }
     }
+}
+
+@inline(__always)
+private func load(_ pointer: UnsafeMutablePointer<Float>, _ index: Int) -> SIMD4<Float> {
+    UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func store(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>, _ index: Int) {
+    UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: SIMD4<Float>.self)
+}
+
+/// Lane-wise square root: one `sqrtps` on x86-64 (Swift's own `squareRoot()` goes lane by lane
+/// through `sqrtf`); both are correctly rounded.
+@inline(__always)
+private func squareRoot(_ x: SIMD4<Float>) -> SIMD4<Float> {
+    #if arch(x86_64)
+        _mm_sqrt_ps(x)
+    #else
+        x.squareRoot()
+    #endif
 }
