@@ -8,8 +8,10 @@ public enum DataPreparation {
     /// The lessons' datasets, in the order they are prepared.
     public static let all: [DataSource] = [.ml100k]
 
-    /// Prepares `source` under `root` (default: ``Training/DataSource/dataRoot(environment:currentDirectory:home:)``)
-    /// and returns the folder it lives in. Idempotent: prepared data is checked and reused.
+    /// Prepares `source` under `root` and returns the folder it lives in.
+    ///
+    /// `root` defaults to Training's data root (`$KHRU_DATA`, or `lessons/data` of this checkout).
+    /// Idempotent: prepared data is checked and reused.
     public static func prepare(_ source: DataSource, root: String? = nil) throws -> String {
         try untarData(source, root: root.map(Path.init)).string
     }

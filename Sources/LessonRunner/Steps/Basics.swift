@@ -10,6 +10,8 @@ extension Registry {
         registry.bindTensors()
         registry.bindPlots()
         registry.bindTraining()
+        registry.bindData()
+        registry.bindCollab()
         return registry
     }
 

@@ -1,0 +1,137 @@
+import Collab
+import Plotting
+import TensorCore
+import Training
+
+extension CollabDataLoaders: LibraryValue {}
+extension Classes: LibraryValue {}
+extension DotProductBias: LibraryValue {}
+
+extension Registry {
+    /// Binds collaborative filtering: loaders, models, one-hot look-ups and what a model learned.
+    public mutating func bindCollab() {
+        type(
+            CollabDataLoaders.self, doc: "Mini-batches of (user, item) pairs and ratings, with vocabularies.")
+        type(Classes.self, doc: "The vocabulary of each column: classes[\"title\"][i] is item i's title.")
+        type(
+            DotProductBias.self, supertypes: ["Layer"], doc: "Dot product of factors plus biases, in yRange.")
+
+        bind(
+            "static CollabDataLoaders.fromDF(_ ratings: DataFrame, userName: String? = nil, "
+                + "itemName: String? = nil, ratingName: String? = nil, validPct: Double = 0.2, bs: Int = 64)",
+            doc: "Loaders from a ratings frame: a random 20% for validation, vocabularies from training."
+        ) {
+            (ratings: DataFrame, user: String?, item: String?, rating: String?, validPct: Double, bs: Int) in
+            guard validPct > 0, validPct < 1, bs > 0 else {
+                throw StepError("fromDF needs 0 < validPct < 1 and bs > 0")
+            }
+            return try CollabDataLoaders.fromDF(
+                ratings, userName: user, itemName: item, ratingName: rating, validPct: validPct, bs: bs)
+        }
+        property("CollabDataLoaders.classes: Classes", doc: "The vocabularies.") { (d: CollabDataLoaders) in
+            d.classes
+        }
+        bind("CollabDataLoaders.showBatch(maxN: Int = 9)", doc: "A decoded batch as a table.") {
+            (d: CollabDataLoaders, maxN: Int) in d.showBatch(maxN: maxN)
+        }
+        bind(
+            "CollabDataLoaders.exportSplit(to path: String)",
+            doc: "Writes the train/valid row positions as JSON, so another tool can train on the same rows."
+        ) { (context: StepContext, d: CollabDataLoaders, path: String) in
+            try d.exportSplit(to: context.resolve(path: path))
+        }
+        bind("Classes.subscript(_ column: String)", doc: "The vocabulary of a column (#na# first).") {
+            (classes: Classes, column: String) -> [String] in
+            guard classes.names.contains(column) else {
+                throw StepError("no vocabulary for '\(column)'; the columns are \(classes.names)")
+            }
+            return Array(classes[column])
+        }
+
+        bind(
+            "DotProductBias(_ nUsers: Int, _ nMovies: Int, _ nFactors: Int, yRange: ClosedRange<Double> = 0...5.5)",
+            doc: "fastbook's model: user and movie factors and biases, sigmoid into yRange."
+        ) { (users: Int, movies: Int, factors: Int, yRange: ClosedRange<Double>) in
+            guard users > 0, movies > 0, factors > 0 else {
+                throw StepError("DotProductBias needs positive sizes")
+            }
+            return DotProductBias(users, movies, factors, yRange: yRange)
+        }
+        for name in ["userFactors", "userBias", "movieFactors", "movieBias"] {
+            property("DotProductBias.\(name): Embedding", doc: "The \(name) table.") { (m: DotProductBias) in
+                switch name {
+                case "userFactors": m.userFactors
+                case "userBias": m.userBias
+                case "movieFactors": m.movieFactors
+                default: m.movieBias
+                }
+            }
+        }
+        bind(
+            "Learner(_ dls: CollabDataLoaders, _ model: Layer, lossFunc: LossFunction = MSELossFlat(), "
+                + "lr: Double = 1e-3, wd: Double? = nil, metrics: Metric...)",
+            doc: "A learner over collaborative-filtering loaders (MSE by default)."
+        ) {
+            (
+                dls: CollabDataLoaders, model: AnyLayer, loss: AnyLoss, lr: Double, wd: Double?,
+                metrics: [Metric]
+            ) in
+            Learner(dls, model.layer, lossFunc: loss.loss, lr: lr, wd: wd, metrics: metrics)
+        }
+        bind(
+            "collabLearner(_ dls: CollabDataLoaders, nFactors: Int = 50, useNN: Bool = false, "
+                + "yRange: ClosedRange<Double>? = nil, wd: Double? = nil)",
+            doc: "fastai's collab_learner: EmbeddingDotBias (or EmbeddingNN) with MSE and Adam."
+        ) { (dls: CollabDataLoaders, factors: Int, useNN: Bool, yRange: ClosedRange<Double>?, wd: Double?) in
+            collabLearner(dls, nFactors: factors, useNN: useNN, yRange: yRange, wd: wd)
+        }
+
+        bind("oneHot(_ index: Int, _ count: Int)", doc: "A vector of count zeros with a 1 at index.") {
+            (index: Int, count: Int) in
+            guard (0..<count).contains(index) else {
+                throw StepError("index \(index) is not in 0..<\(count)")
+            }
+            return oneHot(index, count)
+        }
+        bind("oneHot(_ indices: [Int], _ count: Int)", doc: "One one-hot row per index.") {
+            (indices: [Int], count: Int) in
+            if let bad = indices.first(where: { !(0..<count).contains($0) }) {
+                throw StepError("index \(bad) is not in 0..<\(count)")
+            }
+            return oneHot(indices, count)
+        }
+        bind(
+            "allClose(_ a: Tensor, _ b: Tensor)",
+            doc: "Whether two tensors agree elementwise (torch.allclose)."
+        ) {
+            (a: Tensor, b: Tensor) in
+            _ = try broadcastShape(a.shape, b.shape, "compare")
+            return allClose(a, b)
+        }
+        bind(
+            "topItems(_ values: Parameter, _ titles: [String], count: Int = 5, largest: Bool = true)",
+            doc: "The titles of the largest (or smallest) values, e.g. movie biases."
+        ) { (values: Parameter, titles: [String], count: Int, largest: Bool) in
+            guard values.value.count == titles.count else {
+                throw StepError("\(values.value.count) values for \(titles.count) titles")
+            }
+            return topItems(values, titles, count: count, largest: largest)
+        }
+        bind(
+            "plotItemFactors(_ factors: Parameter, titles: [String], ratings: DataFrame, itemName: String, "
+                + "count: Int = 50, title: String? = nil, xLabel: String? = nil, yLabel: String? = nil)",
+            doc: "The most-rated items placed on the first two principal components of their factors."
+        ) {
+            (
+                factors: Parameter, titles: [String], ratings: DataFrame, itemName: String, count: Int,
+                title: String?, xLabel: String?, yLabel: String?
+            ) in
+            guard factors.value.rank == 2, factors.value.shape[0] == titles.count else {
+                throw StepError("\(factors.shape) factors for \(titles.count) titles")
+            }
+            return try plotItemFactors(
+                factors, titles: titles, ratings: ratings, itemName: itemName, count: count, title: title,
+                xLabel: xLabel, yLabel: yLabel)
+        }
+    }
+}
