@@ -42,57 +42,59 @@ func lesson_05_collaborative_filtering() async throws {
     // cell read-ratings (lessons/en/05-collaborative-filtering.md:25)
     do {
         let path = try untarData(.ml100k)
-        let ratings = try DataFrame.readCSV(path / "u.data", delimiter: "\t", header: false,
-                                        names: ["user", "movie", "rating", "timestamp"])
+        let ratings = try DataFrame.readCSV(
+            path / "u.data", delimiter: "\t", header: false,
+            names: ["user", "movie", "rating", "timestamp"])
         _ = try ratings.head()
-    // cell read-movies (lessons/en/05-collaborative-filtering.md:35)
+    // cell read-movies (lessons/en/05-collaborative-filtering.md:36)
     do {
-        let movies = try DataFrame.readCSV(path / "u.item", delimiter: "|", header: false,
-                                       names: ["movie", "title"], encoding: .latin1, usecols: [0, 1])
+        let movies = try DataFrame.readCSV(
+            path / "u.item", delimiter: "|", header: false,
+            names: ["movie", "title"], encoding: .latin1, usecols: [0, 1])
         _ = try movies.head()
-    // cell merge (lessons/en/05-collaborative-filtering.md:43)
+    // cell merge (lessons/en/05-collaborative-filtering.md:45)
     do {
         let rated = try ratings.merge(movies)
         _ = try rated.head()
-    // cell check-data (lessons/en/05-collaborative-filtering.md:48)
+    // cell check-data (lessons/en/05-collaborative-filtering.md:50)
     do {
         #expect(try ratings.count == 100_000)
         #expect(try movies.count == 1_682)
         #expect(try rated.count == 100_000)
-    // cell dot-product (lessons/en/05-collaborative-filtering.md:62)
+    // cell dot-product (lessons/en/05-collaborative-filtering.md:64)
     do {
         let lastSkywalker = try Tensor([0.98, 0.9, -0.9])
         let user1 = try Tensor([0.9, 0.8, -0.6])
         _ = try (user1 * lastSkywalker).sum()
-    // cell dot-product-check (lessons/en/05-collaborative-filtering.md:68)
+    // cell dot-product-check (lessons/en/05-collaborative-filtering.md:70)
     do {
         #expect(try abs((user1 * lastSkywalker).sum().item() - 2.142) < 1e-5)
-    // cell casablanca (lessons/en/05-collaborative-filtering.md:75)
+    // cell casablanca (lessons/en/05-collaborative-filtering.md:77)
     do {
         let casablanca = try Tensor([-0.99, -0.3, 0.8])
         _ = try (user1 * casablanca).sum()
-    // cell dls (lessons/en/05-collaborative-filtering.md:89)
+    // cell dls (lessons/en/05-collaborative-filtering.md:91)
     do {
         let dls = try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
         _ = try dls.showBatch()
-    // cell sizes (lessons/en/05-collaborative-filtering.md:94)
+    // cell sizes (lessons/en/05-collaborative-filtering.md:96)
     do {
         let nUsers = try dls.classes["user"].count
         let nMovies = try dls.classes["title"].count
         _ = try (nUsers, nMovies)
-    // cell one-hot (lessons/en/05-collaborative-filtering.md:106)
+    // cell one-hot (lessons/en/05-collaborative-filtering.md:108)
     do {
         let nFactors = try 5
         let userFactors = try Tensor.randn([nUsers, nFactors])
         let oneHot3 = try oneHot(3, nUsers)
         _ = try userFactors.t().matmul(oneHot3)
-    // cell row-3 (lessons/en/05-collaborative-filtering.md:115)
+    // cell row-3 (lessons/en/05-collaborative-filtering.md:117)
     do {
         _ = try userFactors[3]
-    // cell one-hot-check (lessons/en/05-collaborative-filtering.md:119)
+    // cell one-hot-check (lessons/en/05-collaborative-filtering.md:121)
     do {
         #expect(try allClose(userFactors.t().matmul(oneHot3), userFactors[3]))
-    // cell embedding (lessons/en/05-collaborative-filtering.md:127)
+    // cell embedding (lessons/en/05-collaborative-filtering.md:129)
     do {
         let emb = try Embedding(nUsers, nFactors)
         let ids = try [3, 10, 42]
@@ -101,38 +103,39 @@ func lesson_05_collaborative_filtering() async throws {
         #expect(try allClose(viaLookup, viaProduct))
         _ = try viaLookup
     // cell cell-14: include=, not compiled
-    // cell fit (lessons/en/05-collaborative-filtering.md:148)
+    // cell fit (lessons/en/05-collaborative-filtering.md:150)
     do {
         let model = try DotProductBias(nUsers, nMovies, 50)
         let learn = try Learner(dls, model, lossFunc: MSELossFlat())
         _ = try learn.fitOneCycle(5, lrMax: 5e-3)
-    // cell fit-check (lessons/en/05-collaborative-filtering.md:154)
+    // cell fit-check (lessons/en/05-collaborative-filtering.md:156)
     do {
         let losses = try learn.recorder.validLosses
         #expect(try losses[4] < losses[0])
-    // cell plot-loss (lessons/en/05-collaborative-filtering.md:162)
+    // cell plot-loss (lessons/en/05-collaborative-filtering.md:164)
     do {
         _ = try learn.recorder.plotLoss()
-    // cell fit-wd (lessons/en/05-collaborative-filtering.md:173)
+    // cell fit-wd (lessons/en/05-collaborative-filtering.md:175)
     do {
         let modelWD = try DotProductBias(nUsers, nMovies, 50)
         let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
         _ = try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1)
-    // cell fit-wd-check (lessons/en/05-collaborative-filtering.md:179)
+    // cell fit-wd-check (lessons/en/05-collaborative-filtering.md:181)
     do {
         let validWD = try learnWD.recorder.validLosses[4]
         let fastaiMSE = try 0.8624  // fastai 2.8.12 collab_learner on these rows (bench/python/collab_fastai.py)
         #expect(try validWD <= losses[4])
         #expect(try validWD <= fastaiMSE + 0.01)
-    // cell low-bias (lessons/en/05-collaborative-filtering.md:193)
+    // cell low-bias (lessons/en/05-collaborative-filtering.md:198)
     do {
-        _ = try topItems(modelWD.movieBias.weight, dls.classes["title"], count: 5, largest: false)
-    // cell high-bias (lessons/en/05-collaborative-filtering.md:199)
+        let titles = try dls.classes["title"]
+        _ = try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false)
+    // cell high-bias (lessons/en/05-collaborative-filtering.md:205)
     do {
-        _ = try topItems(modelWD.movieBias.weight, dls.classes["title"], count: 5, largest: true)
-    // cell pca (lessons/en/05-collaborative-filtering.md:207)
+        _ = try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true)
+    // cell pca (lessons/en/05-collaborative-filtering.md:213)
     do {
-        _ = try plotItemFactors(modelWD.movieFactors.weight, titles: dls.classes["title"], ratings: rated,
-                        itemName: "title", count: 50)
+        _ = try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
+                        ratings: rated, itemName: "title", count: 50)
     }}}}}}}}}}}}}}}}}}}}}
 }
