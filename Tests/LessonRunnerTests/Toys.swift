@@ -115,7 +115,8 @@ func load(_ name: String) async throws -> String { "loaded \(name)" }
 extension Registry {
     /// The toy library bound one declaration per API.
     static func toys() -> Registry {
-        var registry = Registry.standard()
+        var registry = Registry()
+        registry.bindBasics()
         registry.type(Counter.self, doc: "A counter shared by reference.")
         registry.type(Vec.self, doc: "A vector of numbers (a struct).")
         registry.type(Path.self, doc: "A file path.")
