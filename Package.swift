@@ -37,7 +37,9 @@ let package = Package(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],
             swiftSettings: optimized),
-        .target(name: "Collab", dependencies: ["Training", "Plotting"], swiftSettings: optimized),
+        .target(name: "Checksums"),
+        .target(
+            name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
 
         // MARK: - Pictures
         .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "Reporting",
             dependencies: [
-                "LessonSource",
+                "Checksums", "LessonSource",
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
             ]),
@@ -76,7 +78,8 @@ let package = Package(
         .target(name: "_TestSupport", path: "Sources/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
-        .testTarget(name: "CollabTests", dependencies: ["Collab", "_TestSupport"]),
+        .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

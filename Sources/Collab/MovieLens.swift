@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 
 /// MovieLens 100k (GroupLens), prepared from the PyPI wheel `recbole==1.2.1` into GroupLens's layout.

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import LessonSource
 
@@ -463,7 +464,7 @@ private enum Manifest {
             ])
         case .image(let image):
             return .object([
-                ("kind", .string("image")), ("sha256", .string(SHA256.hex(image.bytes))),
+                ("kind", .string("image")), ("sha256", .string(SHA256.hex(of: image.bytes))),
                 ("bytes", .int(image.bytes.count)), ("width", .int(image.width)),
                 ("height", .int(image.height)),
                 ("alt", .string(image.alt)),

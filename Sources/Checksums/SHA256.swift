@@ -1,8 +1,8 @@
-/// SHA-256 (FIPS 180-4), used to check downloaded and prepared MovieLens files.
+/// SHA-256 (FIPS 180-4): checksums of prepared datasets and of the images in report manifests.
 ///
 /// Small and dependency-free; fast enough for the few megabytes it hashes (about 100 MB/s
-/// optimized). Internal to `Collab`: not a general cryptography API.
-struct SHA256: Sendable {
+/// optimized). For integrity checks, not a general cryptography API.
+public struct SHA256: Sendable {
     private static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
         0xab1c_5ed5,
@@ -30,10 +30,10 @@ struct SHA256: Sendable {
     private var byteCount: UInt64 = 0
 
     /// Creates an empty hasher.
-    init() {}
+    public init() {}
 
     /// The SHA-256 digest of `bytes` as 64 lowercase hexadecimal digits.
-    static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    public static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(Array(bytes))
         return hasher.finalize().map { byte in
@@ -43,7 +43,7 @@ struct SHA256: Sendable {
     }
 
     /// Feeds more message bytes.
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         byteCount &+= UInt64(bytes.count)
         var start = 0
         if !pending.isEmpty {
@@ -66,7 +66,7 @@ struct SHA256: Sendable {
     }
 
     /// Pads the message and returns the 32-byte digest.
-    mutating func finalize() -> [UInt8] {
+    public mutating func finalize() -> [UInt8] {
         let bitLength = byteCount &* 8
         var tail = pending
         tail.append(0x80)

@@ -1,9 +1,9 @@
 import Testing
 
-@testable import Collab
+@testable import Checksums
 
 /// FIPS 180-4 / NIST CAVP example vectors.
-@Suite struct MovieLensSHA256Tests {
+@Suite struct SHA256Tests {
     @Test func knownVectors() {
         #expect(SHA256.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(
