@@ -9,9 +9,11 @@ APT_PACKAGES := libcmark-dev libopenblas-dev libpng-dev libfreetype-dev pkg-conf
 SWIFT ?= swift
 # Lessons and benchmarks use both cores; unit tests run in parallel, one BLAS thread each.
 THREADS ?= 2
-RELEASE_BIN = .build/release/khru
+# One build serves run and test: numeric targets are optimized even in debug (see Package.swift),
+# so lessons train at full speed without a second, release build of swift-syntax.
+KHRU = .build/debug/khru
 
-.PHONY: deps build release data run test lint bench clean lesson-code
+.PHONY: deps build data run test lint bench clean lesson-code
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -27,14 +29,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-release: deps
-	$(SWIFT) build -c release --product khru
-
-data: release
-	$(RELEASE_BIN) data
+data: build
+	$(KHRU) data
 
 run: data
-	OPENBLAS_NUM_THREADS=$(THREADS) $(RELEASE_BIN) run lessons/
+	OPENBLAS_NUM_THREADS=$(THREADS) $(KHRU) run lessons/
 	@echo "Open $$(pwd)/output/index.html"
 
 lint:
@@ -43,7 +42,7 @@ lint:
 test: deps
 	@bash .ci/test-all
 
-bench: release
+bench: deps
 	@bash bench/run
 
 # Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift).
