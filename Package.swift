@@ -71,7 +71,9 @@ let package = Package(
         // MARK: - Benchmarks (`make bench`; side by side with PyTorch, see bench/run)
         .executableTarget(
             name: "khru-bench",
-            dependencies: ["TensorCore", "Training", "Collab", "COpenBLAS"],
+            dependencies: [
+                "TensorCore", "Training", "Collab", "COpenBLAS", "LessonSource", "LessonRunner", "Reporting",
+            ],
             path: "bench/Sources/khru-bench", swiftSettings: optimized),
 
         // MARK: - Tests

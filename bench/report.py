@@ -42,7 +42,11 @@ def notes(name, khru, peer):
         out.append(f"Khru {float(khru['gflops']):.1f} GFLOPS")
     if peer and "gflops" in peer:
         out.append(f"torch {float(peer['gflops']):.1f} GFLOPS")
-    for key in ("ms_per_step", "valid_mse", "titles"):
+    for side in (khru, peer):
+        for key in ("loss", "valid_mse"):
+            if side and key in side:
+                out.append(f"{side['impl']} {key}={side[key]}")
+    for key in ("ms_per_step", "titles"):
         if peer and key in peer:
             out.append(f"{peer['impl']} {key}={peer[key]}")
     return "; ".join(out)
@@ -50,6 +54,10 @@ def notes(name, khru, peer):
 
 def main(path):
     rows = parse(path)
+    for line in open(path, encoding="utf-8"):
+        if line.startswith(("machine:", "openblas:", "pytorch ")):
+            print(line.rstrip())
+    print()
     header = ("workload", "case", "thr", "Khru", "PyTorch/fastai", "Khru÷peer", "notes")
     table = [header]
     for (name, case, threads), sides in rows.items():

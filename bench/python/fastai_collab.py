@@ -15,8 +15,13 @@ if not (os.path.exists(os.path.join(folder, "u.data")) and os.path.exists(os.pat
     print(f"fastai-collab ml-100k threads={args.threads} impl=fastai unavailable=no-data-in-{folder}")
     sys.exit(0)
 torch = pin_threads(args.threads)
+import warnings
+
 import pandas as pd
 from fastai.collab import CollabDataLoaders, collab_learner
+
+# fastai converts the read-only pandas columns with torch.as_tensor; the copy it warns about is harmless.
+warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
 
 ratings = pd.read_csv(os.path.join(folder, "u.data"), delimiter="\t", header=None,
                       names=["user", "movie", "rating", "timestamp"])

@@ -2,7 +2,6 @@ import TensorCore
 
 /// `matmul`: GFLOPS of Khru's `Tensor.matmul` against a raw `cblas_sgemm` call on the same matrices.
 func benchMatmul(_ options: BenchOptions) {
-    print("openblas: \(openBLASDescription())")
     var generator = SplitMix64(seed: 42)
     for n in [64, 128, 256, 512, 1024] {
         let a = randomFloats(n * n, using: &generator)

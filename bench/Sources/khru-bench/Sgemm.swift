@@ -6,9 +6,10 @@ func rawSgemm(_ a: [Float], _ b: [Float], into c: inout [Float], n: Int) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1, a, size, b, size, 0, &c, size)
 }
 
-/// OpenBLAS's build configuration and the kernel set it picked for this CPU (`DYNAMIC_ARCH`).
+/// OpenBLAS's build configuration, the kernel set it picked for this CPU (`DYNAMIC_ARCH`) and its
+/// thread count (OPENBLAS_NUM_THREADS).
 func openBLASDescription() -> String {
     let config = openblas_get_config().map { String(cString: $0) } ?? "?"
     let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
-    return "\(config); core \(core)"
+    return "\(config); core \(core); \(openblas_get_num_threads()) thread(s)"
 }

@@ -31,10 +31,22 @@ func benchConv(_ options: BenchOptions) {
         ["seconds": best / Double(iterations), "gflops": flops * Double(iterations) / best / 1e9])
 }
 
-/// `mlp`: 784-256-10 MLP, cross-entropy, Adam, batch 64, 1,000 steps.
+/// `mlp`: 784-256-10 MLP, cross-entropy, Adam, batch 64, 1,000 steps after 20 warm-up steps.
+///
+/// One model and optimizer for the whole run, as in bench/python/mlp.py; see ``MLPBench``.
 func benchMLP(_ options: BenchOptions) {
-    // TODO: needs Training's Linear, ReLU, crossEntropy and Adam (branch `training`).
-    emitUnavailable("mlp", "784-256-10", reason: "not available yet")
+    let steps = 1_000
+    let bench = MLPBench()
+    let warmLoss = bench.train(steps: 20)
+    var lastLoss = warmLoss
+    let best = bestSeconds(reps: options.reps) { lastLoss = bench.train(steps: steps) }
+    precondition(lastLoss.isFinite, "mlp: the loss is not finite")
+    emit(
+        "mlp", "784-256-10",
+        [
+            "seconds": best, "steps": Double(steps), "ms_per_step": best / Double(steps) * 1e3,
+            "loss": lastLoss,
+        ])
 }
 
 /// `collab`: one epoch of DotProductBias on 80,000 random ratings, batch 64, Adam, wd 0.1.
@@ -50,13 +62,6 @@ func benchCollab(_ options: BenchOptions) {
         data.epoch(seed: repetition)
     }
     emit("collab", "dot-product-bias", ["seconds": best, "steps": Double(steps)])
-}
-
-/// `runner`: parse + check + render of a generated 100-cell lesson with trivial cells.
-func benchRunner(_ options: BenchOptions) {
-    // TODO: needs LessonRunner's run entry point (branch `runner`); add "LessonRunner" to khru-bench's
-    // dependencies in Package.swift then.
-    emitUnavailable("runner", "100-cells", reason: "not available yet")
 }
 
 /// `data`: prepares MovieLens 100k in the package's cache folder (run from the package root).

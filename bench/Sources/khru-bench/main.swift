@@ -11,7 +11,9 @@ let usage = """
       conv     Conv2d forward + backward: batch 64, 32 -> 32 channels, 28x28, 3x3, padding 1
       mlp      784-256-10 MLP, batch 64, 1,000 Adam steps
       collab   one epoch of DotProductBias on 80,000 ratings, batch 64, Adam, wd 0.1
-      runner   parse + check + render of a generated 100-cell lesson, in ms
+      fastai-collab  collabLearner + fitOneCycle(1, 5e-3, wd: 0.1) on MovieLens 100k (needs `data`)
+      runner   parse, check, run and render of a generated 100-cell lesson, in ms
+      info     OpenBLAS's configuration, core name (the kernels it picked) and thread count
       data     prepare MovieLens 100k in lessons/data/ml-100k (as `khru data` does)
     """
 
@@ -22,8 +24,11 @@ case ("matmul", .some(let options)): benchMatmul(options)
 case ("conv", .some(let options)): benchConv(options)
 case ("mlp", .some(let options)): benchMLP(options)
 case ("collab", .some(let options)): benchCollab(options)
+case ("fastai-collab", .some(let options)): benchFastaiCollab(options)
 case ("runner", .some(let options)): benchRunner(options)
 case ("data", .some(let options)): prepareData(options)
+case ("info", .some):
+    print("openblas: \(openBLASDescription())")
 default:
     FileHandle.standardError.write(Data(usage.utf8))
     exit(64)
