@@ -153,7 +153,9 @@ private struct PageBuilder {
             ("skipped", counts.skipped, words.skipped), ("shown", counts.shown, words.shown),
         ]
         for (kind, count, word) in pills where count > 0 || kind == "passed" || kind == "failed" {
-            out += "<li class=\"pill \(kind)\"><b>\(count)</b> \(escape(word))</li>"
+            // "0 failed" is good news: shown in the neutral colour, not the alarm red.
+            let style = kind == "failed" && count == 0 ? "shown" : kind
+            out += "<li class=\"pill \(style)\"><b>\(count)</b> \(escape(word))</li>"
         }
         out += "</ul>\n"
         let attention = report.lesson.cells.filter { cell in

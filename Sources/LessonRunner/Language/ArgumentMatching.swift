@@ -121,7 +121,8 @@ func closest(to name: String, among candidates: [String]) -> String? {
     for candidate in Set(candidates).sorted() where candidate != name {
         let other = candidate.lowercased()
         var distance = editDistance(lowered, other)
-        let limit = max(2, name.count / 3)
+        // Short names are easily "close" to unrelated ones (`dls` → `abs`): allow one edit there.
+        let limit = name.count <= 3 ? 1 : max(2, name.count / 3)
         let sharesPrefix = lowered.count >= 2 && (other.hasPrefix(lowered) || lowered.hasPrefix(other))
         if sharesPrefix {
             distance = min(distance, 1)

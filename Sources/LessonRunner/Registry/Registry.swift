@@ -74,7 +74,11 @@ public struct Registry {
     // MARK: - Declaring
 
     /// Registers a type for `khru steps`, implicit-member lookup and the types it converts to.
+    ///
+    /// - Precondition: no type of that name is registered yet (two library types must not share a
+    ///   cell name, or values of one would silently convert to the other).
     public mutating func type(_ name: String, supertypes: [String] = [], doc: String) {
+        precondition(types[name] == nil, "type '\(name)' is registered twice")
         types[name] = TypeInfo(name: name, doc: doc, supertypes: supertypes)
     }
 
