@@ -56,6 +56,9 @@ public final class StepContext {
         path.hasPrefix("/") ? path : (lessonDirectory as NSString).appendingPathComponent(path)
     }
 
+    /// When the cell's `timeout=` runs out, if it has one (for callbacks that stop long work early).
+    public var deadlineInstant: ContinuousClock.Instant? { deadline }
+
     /// Throws ``CellTimeout`` when the cell has run past its `timeout=`; long steps call it between
     /// batches or epochs so a timeout stops them.
     public func checkDeadline() throws {

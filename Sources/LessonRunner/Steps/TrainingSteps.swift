@@ -161,7 +161,7 @@ extension Registry {
         ) { (context: StepContext, l: Learner, n: Int, lr: Double?, div: Double, pct: Double, wd: Double?) in
             try Self.training(l, epochs: n, context) {
                 try l.fitOneCycle(
-                    n, lrMax: lr.map { $0 as any LearningRates }, div: div, pctStart: pct, wd: wd)
+                    n, lrMax: lr.map { $0 as any LearningRates }, div: div, pctStart: pct, wd: wd, cbs: $0)
             }
         }
         bind(
@@ -174,7 +174,7 @@ extension Registry {
                 wd: Double?
             ) in
             try Self.training(l, epochs: n, context) {
-                try l.fitOneCycle(n, lrMax: lr, div: div, pctStart: pct, wd: wd)
+                try l.fitOneCycle(n, lrMax: lr, div: div, pctStart: pct, wd: wd, cbs: $0)
             }
         }
         bind(
@@ -182,7 +182,7 @@ extension Registry {
         ) {
             (context: StepContext, l: Learner, n: Int, lr: Double?, wd: Double?) in
             try Self.training(l, epochs: n, context) {
-                try l.fit(n, lr: lr.map { $0 as any LearningRates }, wd: wd)
+                try l.fit(n, lr: lr.map { $0 as any LearningRates }, wd: wd, cbs: $0)
             }
         }
         bind(
@@ -190,7 +190,7 @@ extension Registry {
             doc: "Transfer learning: train the head frozen, then everything with discriminative lrs."
         ) { (context: StepContext, l: Learner, epochs: Int, baseLR: Double, freezeEpochs: Int) in
             try Self.training(l, epochs: epochs + freezeEpochs, context) {
-                try l.fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs)
+                try l.fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs, cbs: $0)
             }
         }
         bind(
@@ -240,22 +240,38 @@ extension Registry {
         }
     }
 
-    /// Runs a fit and emits its epoch table into the report (the terminal gets the learner's own
-    /// progress bar and table).
+    /// Runs a fit and emits its epoch table into the report.
+    ///
+    /// The terminal gets the learner's own progress bar and table. `fit` receives the callbacks to pass
+    /// on: one stops training at the cell's `timeout=`, checked after every batch, and the cell then
+    /// fails with ``CellTimeout``.
     static func training(
-        _ learner: Learner, epochs: Int, _ context: StepContext, _ fit: () throws -> Void
+        _ learner: Learner, epochs: Int, _ context: StepContext, _ fit: ([any Callback]) throws -> Void
     ) throws {
         guard epochs >= 0 else { throw StepError("the number of epochs must not be negative") }
         let collected = EpochRows()
         let previous = learner.logger
         learner.logger = { header, row in collected.append(header, row) }
         defer { learner.logger = previous }
-        try fit()
+        try fit(context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
+        try context.checkDeadline()
         let (header, rows) = collected.snapshot()
         if !rows.isEmpty {
             context.emit(
                 .table(Table(kind: "epochs", columns: header, rows: rows, telemetryColumns: ["time"])))
         }
+    }
+}
+
+/// Stops a fit once the cell's deadline has passed (checked after every batch).
+private final class DeadlineCallback: Callback {
+    let order = 0
+    let deadline: ContinuousClock.Instant
+
+    init(deadline: ContinuousClock.Instant) { self.deadline = deadline }
+
+    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+        event == .afterBatch && ContinuousClock.now > deadline ? .stopFit : .proceed
     }
 }
 
