@@ -43,20 +43,13 @@ public func lineChart(
     verticalRules: [Double] = [], width: Int = 640, height: Int = 400, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     try check(series)
-    var panel = Panel()
-    panel.title = title
-    panel.xLabel = xLabel
-    panel.yLabel = yLabel
+    var panel = Panel(title: title, xLabel: xLabel, yLabel: yLabel)
     panel.xScale = xScale
     panel.yScale = yScale
     panel.lines = series
     panel.marks = marks
     panel.verticalRules = verticalRules
-    return try makeChart(width: width, height: height, style: style) { canvas, font in
-        panel.render(
-            in: Rect(x: 0, y: 0, width: Double(width), height: Double(height)), canvas: &canvas, font: font,
-            style: style)
-    }
+    return try singlePanelChart(panel, width: width, height: height, style: style)
 }
 
 /// A scatter chart; each series may carry a text label per point (movie titles in a PCA plot).
@@ -79,12 +72,16 @@ public func scatterChart(
     width: Int = 640, height: Int = 480, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     try check(series)
-    var panel = Panel()
-    panel.title = title
-    panel.xLabel = xLabel
-    panel.yLabel = yLabel
+    var panel = Panel(title: title, xLabel: xLabel, yLabel: yLabel)
     panel.points = series
-    return try makeChart(width: width, height: height, style: style) { canvas, font in
+    return try singlePanelChart(panel, width: width, height: height, style: style)
+}
+
+/// A chart whose one panel fills the whole picture.
+private func singlePanelChart(
+    _ panel: Panel, width: Int, height: Int, style: ChartStyle
+) throws(PlottingError) -> Chart {
+    try makeChart(width: width, height: height, style: style) { canvas, font in
         panel.render(
             in: Rect(x: 0, y: 0, width: Double(width), height: Double(height)), canvas: &canvas, font: font,
             style: style)
