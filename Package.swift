@@ -57,6 +57,7 @@ let package = Package(
             name: "LessonRunner",
             dependencies: [
                 "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
+                .product(name: "SwiftOperators", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),

@@ -46,7 +46,7 @@ private func lessonFolder(_ markdown: String) throws -> URL {
 
     @Test func checkReportsEveryProblemAndFails() throws {
         let root = try lessonFolder(
-            "# T\n\n```swift {#a}\nlet x = mx(1, 2)\nlet y = min(1, b: 2)\n```\n\n```swift {#b}\nwhile true {}\n```\n"
+            "# T\n\n```swift {#a}\nlet x = mx(1, 2)\nlet y = min(1, b: 2)\n```\n\n```swift {#b}\nrepeat {} while true\n```\n"
         )
         let result = try khru(["check", "lessons"], in: root)
         #expect(result.status == 1)
@@ -54,7 +54,7 @@ private func lessonFolder(_ markdown: String) throws -> URL {
             result.output == """
                 lessons/en/01-t.md:4:9: error: cannot find 'mx' in scope; did you mean 'max'?
                 lessons/en/01-t.md:5:16: error: extraneous argument label 'b:' in call to 'min'
-                lessons/en/01-t.md:9:1: error: 'while' loops are not part of the cell language; loops live in the library's steps
+                lessons/en/01-t.md:9:1: error: 'repeat' loops are not part of the cell language; use 'while'
                 1 lesson checked, 3 errors
 
                 """)

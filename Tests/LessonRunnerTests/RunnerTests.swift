@@ -170,10 +170,10 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
     }
 
     @Test func constructsOutsideTheLanguageAreLocated() {
-        let report = run(cell("let xs = [1]\nfor x in xs { print(x) }"))
+        let report = run(cell("let xs = [1]\nrepeat { print(xs) } while false"))
         #expect(
             errors(report) == [
-                "lessons/en/01-sample.md:5:1: error: 'for' loops are not part of the cell language; loops live in the library's steps"
+                "lessons/en/01-sample.md:5:1: error: 'repeat' loops are not part of the cell language; use 'while'"
             ])
     }
 

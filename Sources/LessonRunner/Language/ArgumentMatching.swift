@@ -63,7 +63,7 @@ func matchArguments(
                 continue
             }
         }
-        if parameter.defaultValue != nil {
+        if parameter.defaultText != nil {
             slots.append(.defaulted)
             continue
         }

@@ -2,7 +2,8 @@ import LessonSource
 
 /// A cell's code in the cell language, lowered from SwiftSyntax; every node carries its lesson position.
 ///
-/// The interpreter runs it, the checker types it, and the Swift exporter never needs it (it copies code).
+/// The resolver turns it into a typed ``CellPlan``; the interpreter runs only plans, and the Swift exporter
+/// never needs it (it copies code).
 indirect enum Expr {
     case int(Int, SourceLocation)
     case double(Double, SourceLocation)
@@ -21,14 +22,19 @@ indirect enum Expr {
     case call(Expr, [Argument], SourceLocation)
     /// `base[arguments]`; the location is the opening bracket's.
     case subscriptCall(Expr, [Argument], SourceLocation)
-    /// A single-expression closure; `parameters` are `$0`, `$1`… when the closure uses shorthand names.
-    case closure([ClosureParameter], Expr, SourceLocation)
+    /// A closure; `parameters` are `$0`, `$1`… when the closure uses shorthand names. A body of one
+    /// expression statement returns its value.
+    case closure([ClosureParameter], [Statement], SourceLocation)
     /// `lhs op rhs`; the location is the operator's.
     case binary(String, Expr, Expr, SourceLocation)
     /// `op operand`.
     case prefix(String, Expr, SourceLocation)
     /// `#expect(condition)`; `text` is the condition's source.
     case expect(Expr, text: String, SourceLocation)
+    /// `value!`; the location is the `!`'s.
+    case forceUnwrap(Expr, SourceLocation)
+    /// `condition ? then : otherwise`; the location is the `?`'s.
+    case ternary(Expr, Expr, Expr, SourceLocation)
 
     var location: SourceLocation {
         switch self {
@@ -36,7 +42,7 @@ indirect enum Expr {
             .array(_, let l), .tuple(_, let l), .name(_, let l), .implicitMember(_, let l),
             .member(_, _, let l),
             .call(_, _, let l), .subscriptCall(_, _, let l), .closure(_, _, let l), .binary(_, _, _, let l),
-            .prefix(_, _, let l), .expect(_, _, let l):
+            .prefix(_, _, let l), .expect(_, _, let l), .forceUnwrap(_, let l), .ternary(_, _, _, let l):
             l
         }
     }
@@ -44,8 +50,10 @@ indirect enum Expr {
     /// The expression's start (for a binary expression, its left operand's).
     var start: SourceLocation {
         switch self {
-        case .binary(_, let lhs, _, _): lhs.start
-        case .member(let base, _, _), .call(let base, _, _), .subscriptCall(let base, _, _): base.start
+        case .binary(_, let lhs, _, _), .ternary(let lhs, _, _, _): lhs.start
+        case .member(let base, _, _), .call(let base, _, _), .subscriptCall(let base, _, _),
+            .forceUnwrap(let base, _):
+            base.start
         default: location
         }
     }
@@ -88,19 +96,125 @@ indirect enum Pattern {
     }
 }
 
+/// One condition of an `if` or `guard`: a Bool, or `let name = optional` (also `let name`).
+enum Condition {
+    case bool(Expr)
+    case optionalBinding(String, Expr, SourceLocation)
+}
+
+/// A parameter of a `func` a cell declares.
+struct FunctionParameter {
+    /// The argument label; `nil` for `_`.
+    var label: String?
+    /// The name inside the body.
+    var name: String
+    var type: CellType
+    var defaultValue: Expr?
+    var location: SourceLocation
+}
+
+/// `func name(parameters) -> Result { body }`.
+struct FunctionDeclaration {
+    var name: String
+    var parameters: [FunctionParameter]
+    /// `nil` for `Void`.
+    var result: CellType?
+    var body: [Statement]
+    var location: SourceLocation
+}
+
 /// A statement of a cell.
-enum Statement {
+indirect enum Statement {
     /// `let`/`var pattern[: Type] = value`.
     case binding(Pattern, isMutable: Bool, type: CellType?, value: Expr, SourceLocation)
     /// `target = value`, or a compound assignment (`op` is `+=` …).
     case assignment(target: Expr, op: String, value: Expr, SourceLocation)
     /// An expression; `discarded` for `_ = expr` (never displayed).
     case expression(Expr, discarded: Bool)
+    /// A `func` declaration.
+    case function(FunctionDeclaration)
+    /// `if conditions { … } else { … }` (`else if` is an `else` holding one `if`).
+    case ifElse([Condition], then: [Statement], otherwise: [Statement]?, SourceLocation)
+    /// `guard conditions else { … }`; the `else` block must leave the function (or cell).
+    case guardElse([Condition], otherwise: [Statement], SourceLocation)
+    /// `for pattern in sequence { … }`.
+    case forIn(Pattern, sequence: Expr, body: [Statement], SourceLocation)
+    /// `while condition { … }`.
+    case whileLoop(Expr, body: [Statement], SourceLocation)
+    /// `return value`.
+    case returnValue(Expr?, SourceLocation)
+    /// `break` / `continue`.
+    case loopControl(isBreak: Bool, SourceLocation)
 
     var location: SourceLocation {
         switch self {
-        case .binding(_, _, _, _, let l), .assignment(_, _, _, let l): l
+        case .binding(_, _, _, _, let l), .assignment(_, _, _, let l), .ifElse(_, _, _, let l),
+            .guardElse(_, _, let l), .forIn(_, _, _, let l), .whileLoop(_, _, let l), .returnValue(_, let l),
+            .loopControl(_, let l):
+            l
+        case .function(let declaration): declaration.location
         case .expression(let expr, _): expr.start
+        }
+    }
+}
+
+extension Statement {
+    /// Calls `visit` on every expression of the statement and its nested statements, outermost first;
+    /// closures are visited but not entered.
+    func visitExpressions(_ visit: (Expr) -> Void) {
+        func expression(_ expr: Expr) {
+            visit(expr)
+            switch expr {
+            case .int, .double, .bool, .nilLiteral, .name, .implicitMember, .closure: break
+            case .string(let parts, _):
+                for case .interpolation(let inner) in parts { expression(inner) }
+            case .array(let elements, _), .tuple(let elements, _): elements.forEach(expression)
+            case .member(let base, _, _), .forceUnwrap(let base, _): expression(base)
+            case .call(let callee, let arguments, _), .subscriptCall(let callee, let arguments, _):
+                expression(callee)
+                for argument in arguments { expression(argument.value) }
+            case .binary(_, let lhs, let rhs, _):
+                expression(lhs)
+                expression(rhs)
+            case .ternary(let condition, let then, let otherwise, _):
+                expression(condition)
+                expression(then)
+                expression(otherwise)
+            case .prefix(_, let operand, _), .expect(let operand, _, _): expression(operand)
+            }
+        }
+        func conditions(_ list: [Condition]) {
+            for condition in list {
+                switch condition {
+                case .bool(let expr), .optionalBinding(_, let expr, _): expression(expr)
+                }
+            }
+        }
+        func statements(_ list: [Statement]) { for statement in list { statement.visitExpressions(visit) } }
+        switch self {
+        case .binding(_, _, _, let value, _): expression(value)
+        case .assignment(let target, _, let value, _):
+            expression(target)
+            expression(value)
+        case .expression(let expr, _): expression(expr)
+        case .function(let declaration):
+            for parameter in declaration.parameters { parameter.defaultValue.map(expression) }
+            statements(declaration.body)
+        case .ifElse(let list, let then, let otherwise, _):
+            conditions(list)
+            statements(then)
+            statements(otherwise ?? [])
+        case .guardElse(let list, let otherwise, _):
+            conditions(list)
+            statements(otherwise)
+        case .forIn(_, let sequence, let body, _):
+            expression(sequence)
+            statements(body)
+        case .whileLoop(let condition, let body, _):
+            expression(condition)
+            statements(body)
+        case .returnValue(let value, _): value.map(expression)
+        case .loopControl: break
         }
     }
 }

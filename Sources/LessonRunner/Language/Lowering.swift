@@ -1,5 +1,6 @@
 import LessonSource
 import SwiftDiagnostics
+import SwiftOperators
 import SwiftParser
 import SwiftParserDiagnostics
 import SwiftSyntax
@@ -38,21 +39,22 @@ struct Lowering {
     static func lower(
         code: String, locate: @escaping (Int, Int) -> LessonSource.SourceLocation
     ) -> LoweredCell {
-        let tree = Parser.parse(source: code)
+        let parsed = Parser.parse(source: code)
+        // Swift's own precedence rules (SwiftOperators), not a hand-written table.
+        let tree =
+            OperatorTable.standardOperators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
         let converter = SourceLocationConverter(fileName: "", tree: tree)
         let lowering = Lowering { position in
             let location = converter.location(for: position)
             return locate(location.line, location.column)
         }
         var result = LoweredCell(statements: [], diagnostics: [], declaredNames: [])
-        for diagnostic in ParseDiagnosticsGenerator.diagnostics(for: tree) {
+        for diagnostic in ParseDiagnosticsGenerator.diagnostics(for: parsed) {
             result.diagnostics.append(
                 LessonSource.Diagnostic(.error, diagnostic.message, at: lowering.locate(diagnostic.position)))
         }
         for item in tree.statements {
-            if let variable = item.item.as(VariableDeclSyntax.self) {
-                result.declaredNames += variable.bindings.flatMap { Self.names(in: $0.pattern) }
-            }
+            result.declaredNames += Self.declaredNames(item)
             if item.hasError { continue }
             do {
                 result.statements += try lowering.statements(item)
@@ -72,7 +74,27 @@ struct Lowering {
         let lowering = Lowering { position in
             LessonSource.SourceLocation(file: signature, line: 1, column: position.utf8Offset + 1)
         }
-        return try lowering.expression(expression)
+        let folded =
+            OperatorTable.standardOperators.foldAll(expression) { _ in }.as(ExprSyntax.self) ?? expression
+        return try lowering.expression(folded)
+    }
+
+    /// The names a top-level item declares: variables, functions, and types (which the cell language
+    /// rejects, but whose names must not silently resolve to the library's afterwards).
+    private static func declaredNames(_ item: CodeBlockItemSyntax) -> [String] {
+        guard case .decl(let decl) = item.item else { return [] }
+        if let variable = decl.as(VariableDeclSyntax.self) {
+            return variable.bindings.flatMap { names(in: $0.pattern) }
+        }
+        if let function = decl.as(FunctionDeclSyntax.self) { return [function.name.text] }
+        for name in [
+            decl.as(StructDeclSyntax.self)?.name, decl.as(ClassDeclSyntax.self)?.name,
+            decl.as(EnumDeclSyntax.self)?.name, decl.as(ActorDeclSyntax.self)?.name,
+            decl.as(ProtocolDeclSyntax.self)?.name, decl.as(TypeAliasDeclSyntax.self)?.name,
+        ] {
+            if let name { return [name.text] }
+        }
+        return []
     }
 
     private static func names(in pattern: PatternSyntax) -> [String] {
@@ -92,16 +114,151 @@ struct Lowering {
     private func statements(_ item: CodeBlockItemSyntax) throws -> [Statement] {
         switch item.item {
         case .decl(let decl):
-            guard let variable = decl.as(VariableDeclSyntax.self) else { throw unsupported(Syntax(decl)) }
-            return try bindings(variable)
-        case .stmt(let statement):
-            if let expression = statement.as(ExpressionStmtSyntax.self) {
-                throw unsupported(Syntax(expression.expression))
+            if let variable = decl.as(VariableDeclSyntax.self) { return try bindings(variable) }
+            if let function = decl.as(FunctionDeclSyntax.self) {
+                return [.function(try self.function(function))]
             }
-            throw unsupported(Syntax(statement))
+            throw unsupported(Syntax(decl))
+        case .stmt(let statement):
+            return [try self.statement(statement)]
         case .expr(let expression):
+            if let ifExpression = expression.as(IfExprSyntax.self) { return [try ifStatement(ifExpression)] }
             return [try statement(expression)]
         }
+    }
+
+    private func block(_ items: CodeBlockItemListSyntax) throws -> [Statement] {
+        try items.flatMap { try statements($0) }
+    }
+
+    private func statement(_ syntax: StmtSyntax) throws -> Statement {
+        if let expression = syntax.as(ExpressionStmtSyntax.self) {
+            if let ifExpression = expression.expression.as(IfExprSyntax.self) {
+                return try ifStatement(ifExpression)
+            }
+            throw unsupported(Syntax(expression.expression))
+        }
+        if let guardStatement = syntax.as(GuardStmtSyntax.self) {
+            return .guardElse(
+                try conditions(guardStatement.conditions),
+                otherwise: try block(guardStatement.body.statements),
+                location(guardStatement))
+        }
+        if let forStatement = syntax.as(ForStmtSyntax.self) {
+            if let keyword = forStatement.tryKeyword ?? forStatement.awaitKeyword {
+                throw LoweringError(
+                    message: "'for \(keyword.text)' is not part of the cell language", node: Syntax(keyword))
+            }
+            if let clause = forStatement.whereClause {
+                throw LoweringError(
+                    message: "'where' in a for loop is not part of the cell language; use 'if' in the body",
+                    node: Syntax(clause))
+            }
+            return .forIn(
+                try pattern(forStatement.pattern), sequence: try expression(forStatement.sequence),
+                body: try block(forStatement.body.statements), location(forStatement))
+        }
+        if let whileStatement = syntax.as(WhileStmtSyntax.self) {
+            let conditions = try self.conditions(whileStatement.conditions)
+            guard conditions.count == 1, case .bool(let condition) = conditions[0] else {
+                throw LoweringError(
+                    message: "a while loop in a cell takes one Bool condition", node: Syntax(whileStatement))
+            }
+            return .whileLoop(
+                condition, body: try block(whileStatement.body.statements), location(whileStatement))
+        }
+        if let returnStatement = syntax.as(ReturnStmtSyntax.self) {
+            return .returnValue(
+                try returnStatement.expression.map { try expression($0) }, location(returnStatement))
+        }
+        if syntax.is(BreakStmtSyntax.self) || syntax.is(ContinueStmtSyntax.self) {
+            if let label = syntax.as(BreakStmtSyntax.self)?.label ?? syntax.as(ContinueStmtSyntax.self)?.label
+            {
+                throw LoweringError(
+                    message: "labeled jumps are not part of the cell language", node: Syntax(label))
+            }
+            return .loopControl(isBreak: syntax.is(BreakStmtSyntax.self), location(syntax))
+        }
+        throw unsupported(Syntax(syntax))
+    }
+
+    private func ifStatement(_ syntax: IfExprSyntax) throws -> Statement {
+        var otherwise: [Statement]?
+        switch syntax.elseBody {
+        case .ifExpr(let nested): otherwise = [try ifStatement(nested)]
+        case .codeBlock(let block): otherwise = try self.block(block.statements)
+        case nil: otherwise = nil
+        }
+        return .ifElse(
+            try conditions(syntax.conditions), then: try block(syntax.body.statements), otherwise: otherwise,
+            location(syntax))
+    }
+
+    private func conditions(_ list: ConditionElementListSyntax) throws -> [Condition] {
+        try list.map { element in
+            switch element.condition {
+            case .expression(let expression): return .bool(try self.expression(expression))
+            case .optionalBinding(let binding):
+                guard binding.bindingSpecifier.tokenKind == .keyword(.let),
+                    let identifier = binding.pattern.as(IdentifierPatternSyntax.self)
+                else {
+                    throw LoweringError(
+                        message: "optional binding in a cell reads 'if let name = value'",
+                        node: Syntax(binding))
+                }
+                if let annotation = binding.typeAnnotation {
+                    throw LoweringError(
+                        message: "optional binding takes no type annotation in a cell",
+                        node: Syntax(annotation))
+                }
+                let name = identifier.identifier.text
+                let value =
+                    try binding.initializer.map { try expression($0.value) }
+                    ?? .name(name, location(identifier))
+                return .optionalBinding(name, value, location(identifier))
+            default:
+                throw LoweringError(
+                    message: "this condition is not part of the cell language", node: Syntax(element))
+            }
+        }
+    }
+
+    private func function(_ syntax: FunctionDeclSyntax) throws -> FunctionDeclaration {
+        if let attribute = syntax.attributes.first {
+            throw LoweringError(
+                message: "attributes are not part of the cell language", node: Syntax(attribute))
+        }
+        if let modifier = syntax.modifiers.first {
+            throw LoweringError(
+                message: "'\(modifier.name.text)' is not part of the cell language", node: Syntax(modifier))
+        }
+        if let generics = syntax.genericParameterClause {
+            throw LoweringError(
+                message: "generic functions are not part of the cell language", node: Syntax(generics))
+        }
+        if let effects = syntax.signature.effectSpecifiers, effects.asyncSpecifier != nil {
+            throw LoweringError(
+                message: "'async' functions are not part of the cell language", node: Syntax(effects))
+        }
+        guard let body = syntax.body else {
+            throw LoweringError(message: "a function in a cell needs a body { … }", node: Syntax(syntax))
+        }
+        let parameters = try syntax.signature.parameterClause.parameters.map { parameter in
+            if parameter.ellipsis != nil {
+                throw LoweringError(
+                    message: "variadic parameters are not part of the cell language", node: Syntax(parameter))
+            }
+            let first = parameter.firstName.text
+            return FunctionParameter(
+                label: first == "_" ? nil : first, name: (parameter.secondName ?? parameter.firstName).text,
+                type: CellType(parameter.type),
+                defaultValue: try parameter.defaultValue.map { try expression($0.value) },
+                location: location(parameter))
+        }
+        return FunctionDeclaration(
+            name: syntax.name.text, parameters: parameters,
+            result: syntax.signature.returnClause.map { CellType($0.type) }, body: try block(body.statements),
+            location: location(syntax.name))
     }
 
     private func bindings(_ variable: VariableDeclSyntax) throws -> [Statement] {
@@ -148,37 +305,28 @@ struct Lowering {
     }
 
     private func statement(_ syntax: ExprSyntax) throws -> Statement {
-        if let sequence = syntax.as(SequenceExprSyntax.self) {
-            let elements = Array(sequence.elements)
-            if elements.count == 3, elements[0].is(DiscardAssignmentExprSyntax.self),
-                elements[1].is(AssignmentExprSyntax.self)
+        if let infix = syntax.as(InfixOperatorExprSyntax.self) {
+            if infix.leftOperand.is(DiscardAssignmentExprSyntax.self),
+                infix.operator.is(AssignmentExprSyntax.self)
             {
-                return .expression(try expression(elements[2]), discarded: true)
+                return .expression(try expression(infix.rightOperand), discarded: true)
             }
-            if let (target, op, value, node) = try assignment(elements) {
-                return .assignment(target: target, op: op, value: value, location(node))
+            var op: String?
+            if infix.operator.is(AssignmentExprSyntax.self) {
+                op = "="
+            } else if let binary = infix.operator.as(BinaryOperatorExprSyntax.self),
+                Self.compoundAssignments.contains(binary.operator.text)
+            {
+                op = binary.operator.text
+            }
+            if let op {
+                return .assignment(
+                    target: try expression(infix.leftOperand), op: op,
+                    value: try expression(infix.rightOperand),
+                    location(infix.operator))
             }
         }
         return .expression(try expression(syntax), discarded: false)
-    }
-
-    /// Splits `target op value` at an assignment operator when it is the sequence's loosest operator.
-    private func assignment(_ elements: [ExprSyntax]) throws -> (Expr, String, Expr, Syntax)? {
-        guard elements.count >= 3 else { return nil }
-        let operatorNode = elements[1]
-        let op: String
-        if operatorNode.is(AssignmentExprSyntax.self) {
-            op = "="
-        } else if let binary = operatorNode.as(BinaryOperatorExprSyntax.self),
-            Self.compoundAssignments.contains(binary.operator.text)
-        {
-            op = binary.operator.text
-        } else {
-            return nil
-        }
-        let target = try expression(elements[0])
-        let value = try fold(Array(elements[2...]))
-        return (target, op, value, Syntax(operatorNode))
     }
 
     private static let compoundAssignments: Set = ["+=", "-=", "*=", "/="]
@@ -235,7 +383,15 @@ struct Lowering {
                 location(subscriptCall.leftSquare))
         }
         if let closure = syntax.as(ClosureExprSyntax.self) { return try self.closure(closure) }
-        if let sequence = syntax.as(SequenceExprSyntax.self) { return try fold(Array(sequence.elements)) }
+        if let infix = syntax.as(InfixOperatorExprSyntax.self) { return try self.infix(infix) }
+        if let ternary = syntax.as(TernaryExprSyntax.self) {
+            return .ternary(
+                try expression(ternary.condition), try expression(ternary.thenExpression),
+                try expression(ternary.elseExpression), location(ternary.questionMark))
+        }
+        if let unwrap = syntax.as(ForceUnwrapExprSyntax.self) {
+            return .forceUnwrap(try expression(unwrap.expression), location(unwrap.exclamationMark))
+        }
         if let prefix = syntax.as(PrefixOperatorExprSyntax.self) {
             let operand = try expression(prefix.expression)
             let op = prefix.operator.text
@@ -380,52 +536,23 @@ struct Lowering {
             case nil: break
             }
         }
-        let statements = Array(syntax.statements)
-        guard statements.count == 1, let only = statements.first else {
-            throw LoweringError(
-                message:
-                    "closures in cells hold a single expression, like { $0 * 2 } or { r in r[\"name\"] }",
-                node: Syntax(syntax))
-        }
-        let body: Expr
-        switch only.item {
-        case .expr(let expression): body = try self.expression(expression)
-        case .stmt(let statement):
-            if let returnStatement = statement.as(ReturnStmtSyntax.self),
-                let value = returnStatement.expression
-            {
-                body = try expression(value)
-            } else {
-                throw unsupported(Syntax(statement))
-            }
-        case .decl(let decl): throw unsupported(Syntax(decl))
-        }
+        let body = try block(syntax.statements)
         if syntax.signature == nil {
-            let count = Self.shorthandCount(body)
+            let count = body.map(Self.shorthandCount).max() ?? 0
             parameters = (0..<count).map { ClosureParameter(name: "$\($0)", type: nil) }
         }
         return .closure(parameters, body, location(syntax))
     }
 
-    /// One more than the highest `$n` the body uses outside nested closures.
-    private static func shorthandCount(_ expr: Expr) -> Int {
-        switch expr {
-        case .name(let name, _):
-            guard name.hasPrefix("$"), let index = Int(name.dropFirst()) else { return 0 }
-            return index + 1
-        case .int, .double, .bool, .nilLiteral, .implicitMember, .closure: return 0
-        case .string(let parts, _):
-            return parts.map { part in
-                if case .interpolation(let inner) = part { return shorthandCount(inner) }
-                return 0
-            }.max() ?? 0
-        case .array(let elements, _), .tuple(let elements, _): return elements.map(shorthandCount).max() ?? 0
-        case .member(let base, _, _): return shorthandCount(base)
-        case .call(let callee, let arguments, _), .subscriptCall(let callee, let arguments, _):
-            return ([callee] + arguments.map(\.value)).map(shorthandCount).max() ?? 0
-        case .binary(_, let lhs, let rhs, _): return max(shorthandCount(lhs), shorthandCount(rhs))
-        case .prefix(_, let operand, _), .expect(let operand, _, _): return shorthandCount(operand)
+    /// One more than the highest `$n` a statement uses outside nested closures.
+    private static func shorthandCount(_ statement: Statement) -> Int {
+        var highest = 0
+        statement.visitExpressions { expr in
+            if case .name(let name, _) = expr, name.hasPrefix("$"), let index = Int(name.dropFirst()) {
+                highest = max(highest, index + 1)
+            }
         }
+        return highest
     }
 
     private func expect(_ macro: MacroExpansionExprSyntax) throws -> Expr {
@@ -448,88 +575,49 @@ struct Lowering {
 
     // MARK: - Operators
 
-    private static let precedence: [String: (level: Int, rightAssociative: Bool)] = [
-        "||": (2, false), "&&": (3, false),
-        "==": (4, false), "!=": (4, false), "<": (4, false), "<=": (4, false), ">": (4, false),
-        ">=": (4, false),
-        "===": (4, false), "!==": (4, false),
-        "??": (5, true),
-        "...": (6, false), "..<": (6, false),
-        "+": (7, false), "-": (7, false),
-        "*": (8, false), "/": (8, false), "%": (8, false),
+    /// The binary operators of the cell language (Swift's precedence comes from SwiftOperators).
+    private static let binaryOperators: Set = [
+        "||", "&&", "==", "!=", "<", "<=", ">", ">=", "===", "!==", "??", "...", "..<", "+", "-", "*", "/",
+        "%",
     ]
 
-    /// Folds `a op b op c …` by Swift's precedence (assignment is handled at statement level).
-    private func fold(_ elements: [ExprSyntax]) throws -> Expr {
-        var operands: [Expr] = []
-        var operators: [(String, Int, LessonSource.SourceLocation)] = []
-        func reduce() {
-            guard let (op, _, location) = operators.popLast(), let rhs = operands.popLast(),
-                let lhs = operands.popLast()
-            else { return }
-            operands.append(.binary(op, lhs, rhs, location))
-        }
-        for (position, element) in elements.enumerated() {
-            if position % 2 == 0 {
-                operands.append(try expression(element))
-                continue
-            }
-            guard let binary = element.as(BinaryOperatorExprSyntax.self) else {
-                if element.is(AssignmentExprSyntax.self) {
-                    throw LoweringError(
-                        message: "an assignment is a statement of its own in a cell", node: Syntax(element))
-                }
-                throw unsupported(Syntax(element))
-            }
-            let op = binary.operator.text
-            guard let (level, rightAssociative) = Self.precedence[op] else {
-                if Self.compoundAssignments.contains(op) {
-                    throw LoweringError(
-                        message: "an assignment is a statement of its own in a cell", node: Syntax(element))
-                }
+    private func infix(_ syntax: InfixOperatorExprSyntax) throws -> Expr {
+        guard let binary = syntax.operator.as(BinaryOperatorExprSyntax.self) else {
+            if syntax.operator.is(AssignmentExprSyntax.self) {
                 throw LoweringError(
-                    message: "operator '\(op)' is not part of the cell language", node: Syntax(element))
+                    message: "an assignment is a statement of its own in a cell",
+                    node: Syntax(syntax.operator))
             }
-            while let last = operators.last, last.1 > level || (last.1 == level && !rightAssociative) {
-                reduce()
+            throw unsupported(Syntax(syntax.operator))
+        }
+        let op = binary.operator.text
+        guard Self.binaryOperators.contains(op) else {
+            if Self.compoundAssignments.contains(op) {
+                throw LoweringError(
+                    message: "an assignment is a statement of its own in a cell", node: Syntax(binary))
             }
-            operators.append((op, level, location(binary)))
+            throw LoweringError(
+                message: "operator '\(op)' is not part of the cell language", node: Syntax(binary))
         }
-        while !operators.isEmpty { reduce() }
-        guard operands.count == 1, let result = operands.first else {
-            throw LoweringError(message: "malformed expression", node: Syntax(elements[0]))
-        }
-        return result
+        return .binary(
+            op, try expression(syntax.leftOperand), try expression(syntax.rightOperand), location(binary))
     }
 
     // MARK: - Outside the language
 
     private func unsupported(_ node: Syntax, what: String? = nil) -> LoweringError {
-        let hint =
-            "cells are straight-line Swift: bindings, assignments, calls and single-expression closures"
+        let hint = "cells hold bindings, assignments, calls, closures, functions, if, guard and for"
         let message: String
         switch node.kind {
-        case .forStmt:
-            message = "'for' loops are not part of the cell language; loops live in the library's steps"
-        case .whileStmt, .repeatStmt:
-            message = "'while' loops are not part of the cell language; loops live in the library's steps"
-        case .ifExpr: message = "'if' is not part of the cell language; \(hint)"
+        case .repeatStmt: message = "'repeat' loops are not part of the cell language; use 'while'"
+        case .ifExpr: message = "'if' as a value is not part of the cell language; use the ternary a ? b : c"
         case .switchExpr: message = "'switch' is not part of the cell language; \(hint)"
-        case .guardStmt: message = "'guard' is not part of the cell language; \(hint)"
-        case .returnStmt: message = "'return' is only allowed as a closure's single expression"
         case .doStmt:
             message = "'do' blocks are not part of the cell language; write 'try' before a throwing call"
-        case .functionDecl:
-            message =
-                "function declarations are not part of the cell language; bind a single-expression closure: "
-                + "let f = { x in … }"
         case .structDecl, .classDecl, .enumDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
             message = "type declarations are not part of the cell language; they belong in the library"
         case .importDecl:
             message = "'import' is not part of the cell language; the runner provides the library"
-        case .ternaryExpr, .unresolvedTernaryExpr:
-            message = "the ternary operator is not part of the cell language"
-        case .forceUnwrapExpr: message = "force unwrapping ('!') is not part of the cell language"
         case .optionalChainingExpr: message = "optional chaining ('?.') is not part of the cell language"
         case .dictionaryExpr: message = "dictionary literals are not part of the cell language"
         case .keyPathExpr: message = "key paths are not part of the cell language; use a closure: { $0.name }"

@@ -31,36 +31,51 @@ public struct LessonExecutor {
         public var namespace: Namespace
     }
 
+    /// Resolves every cell of `lesson` before anything runs: one plan per cell, in order, with every
+    /// problem of the lesson found at once.
+    func plans(for lesson: Lesson, defaults: DefaultCache) -> [String: CellPlan] {
+        var resolver = Resolver(registry: registry, defaults: defaults)
+        var plans: [String: CellPlan] = [:]
+        for cell in lesson.cells where cell.attributes.include == nil {
+            plans[cell.id] = resolver.resolve(cell)
+        }
+        return plans
+    }
+
     /// Runs `lesson`; never throws: failures are in the report.
-    public func run(_ lesson: Lesson) -> Run {
+    ///
+    /// The lesson is checked first: a cell with problems renders them and does not run, and the cells
+    /// that need its names are skipped; `diagnostics` receives every problem before the first cell runs.
+    public func run(_ lesson: Lesson, diagnostics: (([LessonSource.Diagnostic]) -> Void)? = nil) -> Run {
         let lessonDirectory = (lesson.path as NSString).deletingLastPathComponent
         let packageRoot = self.packageRoot ?? PackageRoot.find(from: lessonDirectory)
+        let defaults = DefaultCache()
+        let plans = self.plans(for: lesson, defaults: defaults)
+        diagnostics?(
+            lesson.cells.filter { !$0.attributes.expectsError }.flatMap { plans[$0.id]?.diagnostics ?? [] })
         var reports: [String: CellReport] = [:]
         var unavailable: [String: String] = [:]
         let interpreter = Interpreter(
             registry: registry,
             context: StepContext(
-                cellID: "", seed: CellSeed(value: lesson.frontMatter.seed), lessonDirectory: lessonDirectory))
+                cellID: "", seed: CellSeed(value: lesson.frontMatter.seed), lessonDirectory: lessonDirectory),
+            defaults: defaults)
         for cell in lesson.cells {
             if let include = cell.attributes.include {
                 reports[cell.id] = Self.includeReport(cell, path: include, packageRoot: packageRoot)
                 continue
             }
-            guard cell.attributes.runs else {
+            guard cell.attributes.runs, let plan = plans[cell.id] else {
                 reports[cell.id] = CellReport(cellID: cell.id, status: .shown)
                 continue
             }
-            let lowered = Lowering.lower(cell)
-            let used = Self.usedNames(lowered.statements)
-            if let missing = used.sorted().first(where: { unavailable[$0] != nil }),
+            if let missing = plan.inputs.first(where: { unavailable[$0] != nil }),
                 let source = unavailable[missing]
             {
                 reports[cell.id] = CellReport(
                     cellID: cell.id,
                     status: .skipped(reason: "needs '\(missing)', which cell '\(source)' did not define"))
-                for name in lowered.declaredNames {
-                    unavailable[name] = unavailable[name] ?? source
-                }
+                for name in plan.declaredNames { unavailable[name] = source }
                 continue
             }
             progress?("cell \(cell.id)")
@@ -69,24 +84,19 @@ public struct LessonExecutor {
                 cellID: cell.id, seed: seed, lessonDirectory: lessonDirectory, packageRoot: packageRoot,
                 timeout: cell.attributes.timeout, progress: progress)
             interpreter.context = context
-            var errors: [LessonSource.Diagnostic] = lowered.diagnostics
+            var errors: [LessonSource.Diagnostic] = plan.diagnostics
             var displayed: Value?
             let clock = ContinuousClock()
             ResourceUsage.resetPeak()
             let start = clock.now
             if errors.isEmpty {
                 withCellSeed(seed) {
-                    for (index, statement) in lowered.statements.enumerated() {
-                        do {
-                            let value = try interpreter.execute(statement)
-                            if index == lowered.statements.count - 1 { displayed = value }
-                        } catch let failure as CellFailure {
-                            errors.append(failure.diagnostic)
-                            return
-                        } catch {
-                            errors.append(LessonSource.Diagnostic(.error, "\(error)", at: statement.location))
-                            return
-                        }
+                    do {
+                        displayed = try interpreter.run(plan)
+                    } catch let failure as CellFailure {
+                        errors.append(failure.diagnostic)
+                    } catch {
+                        errors.append(LessonSource.Diagnostic(.error, "\(error)", at: cell.location))
                     }
                 }
             }
@@ -106,8 +116,8 @@ public struct LessonExecutor {
             reports[cell.id] = CellReport(
                 cellID: cell.id, status: status, outputs: outputs,
                 telemetry: Telemetry(seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes()))
-            for name in lowered.declaredNames {
-                if interpreter.namespace.bindings[name]?.cellID == cell.id {
+            for name in plan.declaredNames {
+                if interpreter.namespace.bindings[name]?.cellID == cell.id && plan.diagnostics.isEmpty {
                     unavailable[name] = nil
                 } else if !errors.isEmpty {
                     unavailable[name] = cell.id
@@ -130,40 +140,6 @@ public struct LessonExecutor {
     /// The lesson's slug: its file name without `.md`.
     public static func slug(of lesson: Lesson) -> String {
         ((lesson.path as NSString).lastPathComponent as NSString).deletingPathExtension
-    }
-
-    /// Names a cell reads (excluding closure parameters), to skip cells whose inputs failed.
-    static func usedNames(_ statements: [Statement]) -> Set<String> {
-        var names: Set<String> = []
-        func visit(_ expr: Expr, _ bound: Set<String>) {
-            switch expr {
-            case .name(let name, _): if !bound.contains(name) { names.insert(name) }
-            case .int, .double, .bool, .nilLiteral, .implicitMember: break
-            case .string(let parts, _):
-                for case .interpolation(let inner) in parts { visit(inner, bound) }
-            case .array(let elements, _), .tuple(let elements, _):
-                for element in elements { visit(element, bound) }
-            case .member(let base, _, _): visit(base, bound)
-            case .call(let callee, let arguments, _), .subscriptCall(let callee, let arguments, _):
-                visit(callee, bound)
-                for argument in arguments { visit(argument.value, bound) }
-            case .closure(let parameters, let body, _): visit(body, bound.union(parameters.map(\.name)))
-            case .binary(_, let lhs, let rhs, _):
-                visit(lhs, bound)
-                visit(rhs, bound)
-            case .prefix(_, let operand, _), .expect(let operand, _, _): visit(operand, bound)
-            }
-        }
-        for statement in statements {
-            switch statement {
-            case .binding(_, _, _, let value, _): visit(value, [])
-            case .assignment(let target, _, let value, _):
-                visit(target, [])
-                visit(value, [])
-            case .expression(let expr, _): visit(expr, [])
-            }
-        }
-        return names
     }
 
     private static func includeReport(_ cell: Cell, path: String, packageRoot: String?) -> CellReport {

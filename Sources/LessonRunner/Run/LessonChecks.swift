@@ -11,9 +11,9 @@ public enum LessonChecks {
     public static func check(_ lessons: [Lesson], registry: Registry) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for lesson in lessons {
-            var checker = Checker(registry: registry)
-            for cell in lesson.cells { checker.check(cell) }
-            diagnostics += checker.diagnostics
+            var resolver = Resolver(registry: registry)
+            for cell in lesson.cells where cell.attributes.include == nil { _ = resolver.resolve(cell) }
+            diagnostics += resolver.diagnostics
         }
         diagnostics += comparePairs(lessons)
         return diagnostics.sorted { $0.location < $1.location }

@@ -65,12 +65,6 @@ extension Registry {
             return Swift.abs(x)
         }
         bind("abs(_ x: Double)", doc: "The magnitude of a number.") { (x: Double) in Swift.abs(x) }
-        property("Array.count: Int", doc: "The number of elements.") { (array: [Value]) in array.count }
-        property("Array.isEmpty: Bool", doc: "Whether the array has no elements.") { (array: [Value]) in
-            array.isEmpty
-        }
-        property("Array.first: Any?", doc: "The first element, or nil.") { (array: [Value]) in array.first }
-        property("Array.last: Any?", doc: "The last element, or nil.") { (array: [Value]) in array.last }
         property("String.count: Int", doc: "The number of characters.") { (text: String) in text.count }
         bind("String.split(separator: String)", doc: "The pieces between separators (empty pieces dropped).")
         {
