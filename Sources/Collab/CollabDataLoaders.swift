@@ -22,12 +22,19 @@ public struct Classes: Sendable, Equatable {
 
     /// The vocabulary of column `name`.
     ///
-    /// - Precondition: `name` is one of ``names``.
+    /// - Throws: ``TrainingError`` when `name` is not one of ``names``.
     public subscript(name: String) -> CategoryMap {
-        guard let position = names.firstIndex(of: name) else {
-            preconditionFailure("no classes for '\(name)'; the columns are \(names)")
+        get throws {
+            guard let position = names.firstIndex(of: name) else {
+                throw TrainingError("no vocabulary for '\(name)'; the columns are \(names)")
+            }
+            return vocabs[position]
         }
-        return vocabs[position]
+    }
+
+    /// The vocabulary of a column the loaders made themselves (its name is one of ``names``).
+    func vocab(_ name: String) -> CategoryMap {
+        vocabs[names.firstIndex(of: name) ?? 0]
     }
 }
 
@@ -96,6 +103,10 @@ public struct CollabDataLoaders: Sendable {
         _ ratings: DataFrame, userName: String? = nil, itemName: String? = nil, ratingName: String? = nil,
         validPct: Double = 0.2, seed: UInt64? = nil, bs: Int = 64
     ) throws -> CollabDataLoaders {
+        guard validPct > 0, validPct < 1, bs > 0 else {
+            throw TrainingError(
+                "fromDF needs 0 < validPct < 1 and bs > 0, not validPct \(validPct), bs \(bs)")
+        }
         guard userName != nil && itemName != nil && ratingName != nil || ratings.columns.count >= 3 else {
             throw TrainingError(
                 "fromDF needs user, item and rating columns; the frame has \(ratings.columns)")
@@ -132,8 +143,8 @@ public struct CollabDataLoaders: Sendable {
             preconditionFailure("CollabDataLoaders holds a \(type(of: loader.dataset))")
         }
         let rows = Array(loader.order(epoch: loader.epochsStarted).prefix(max(maxN, 0)))
-        let userVocab = classes[userName]
-        let itemVocab = classes[itemName]
+        let userVocab = classes.vocab(userName)
+        let itemVocab = classes.vocab(itemName)
         let columns: [(name: String, data: DataFrame.ColumnData)] = [
             (userName, .string(rows.map { userVocab[dataset.users[$0]] })),
             (itemName, .string(rows.map { itemVocab[dataset.items[$0]] })),

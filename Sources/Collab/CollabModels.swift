@@ -121,8 +121,8 @@ public func collabLearner(
     _ dls: CollabDataLoaders, nFactors: Int = 50, useNN: Bool = false, layers: [Int]? = nil,
     yRange: ClosedRange<Double>? = nil, wd: Double? = nil, lr: Double = 1e-3
 ) -> Learner {
-    let nUsers = dls.classes[dls.userName].count
-    let nItems = dls.classes[dls.itemName].count
+    let nUsers = dls.classes.vocab(dls.userName).count
+    let nItems = dls.classes.vocab(dls.itemName).count
     let model: any Layer =
         useNN
         ? EmbeddingNN(

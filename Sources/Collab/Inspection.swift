@@ -9,9 +9,11 @@ import Training
 /// ties keep index order.
 public func topItems(
     _ values: Tensor, _ titles: some Collection<String>, count: Int = 5, largest: Bool = true
-) -> [String] {
+) throws -> [String] {
     let titles = Array(titles)
-    precondition(values.count == titles.count, "\(values.count) values for \(titles.count) titles")
+    guard values.count == titles.count else {
+        throw TensorError(.shapeMismatch, "\(values.count) values for \(titles.count) titles")
+    }
     let scalars = values.scalars
     let order = scalars.indices.sorted { lhs, rhs in
         let (a, b) = (scalars[lhs], scalars[rhs])
@@ -24,15 +26,15 @@ public func topItems(
 /// Cosine similarity of every row of `matrix` `[n, d]` with `row` `[d]`: `[n]` (PyTorch `CosineSimilarity(dim=1)`).
 ///
 /// Norms are clamped below at 1e-8, as PyTorch does.
-public func cosineSimilarity(_ matrix: Tensor, _ row: Tensor) -> Tensor {
-    precondition(
-        matrix.rank == 2 && row.count == matrix.shape[1],
-        "cosineSimilarity: \(matrix.shape) rows, \(row.shape) row")
-    let target = row.reshaped([matrix.shape[1]])
-    let dots = (matrix * target).sum(axis: 1)
+public func cosineSimilarity(_ matrix: Tensor, _ row: Tensor) throws -> Tensor {
+    guard matrix.rank == 2, row.count == matrix.shape[1] else {
+        throw TensorError(.shapeMismatch, "cosineSimilarity: \(matrix.shape) rows, \(row.shape) row")
+    }
+    let target = row.ravel()
+    let dots = try (matrix * target).sum(axis: 1)
     let norms = matrix.squared().sum(axis: 1).sqrt().clamped(min: 1e-8, max: .infinity)
     let targetNorm = max(target.squared().sum().scalar.squareRoot(), 1e-8)
-    return dots / (norms * targetNorm)
+    return try dots / (norms * targetNorm)
 }
 
 /// The items of `ratings[itemName]` by number of ratings, most rated first (ties by name).
@@ -143,14 +145,15 @@ public struct ItemFactorMap: Sendable, Equatable {
 ///   - xComponent: The component on the horizontal axis (0 = first).
 ///   - yComponent: The component on the vertical axis.
 /// - Returns: The items' titles and coordinates.
-/// - Throws: ``TrainingError`` when `itemName` is not a column.
+/// - Throws: ``TrainingError`` when `itemName` is not a column, ``TensorError`` unless `factors` has one
+///   row per title.
 public func itemFactorMap(
     _ factors: Tensor, titles: some Collection<String>, ratings: DataFrame, itemName: String, count: Int = 50,
     pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1
 ) throws -> ItemFactorMap {
-    precondition(
-        factors.rank == 2 && factors.shape[0] == titles.count,
-        "\(factors.shape) factors, \(titles.count) titles")
+    guard factors.rank == 2, factors.shape[0] == titles.count else {
+        throw TensorError(.shapeMismatch, "\(factors.shape) factors for \(titles.count) titles")
+    }
     let titles = Array(titles)
     var positions: [String: Int] = [:]
     for (index, title) in titles.enumerated() { positions[title] = index }
@@ -188,8 +191,8 @@ public func plotItemFactors(
 /// ``topItems(_:_:count:largest:)`` of a parameter's values (`model.movieBias.weight`).
 public func topItems(
     _ values: Parameter, _ titles: some Collection<String>, count: Int = 5, largest: Bool = true
-) -> [String] {
-    topItems(values.value, titles, count: count, largest: largest)
+) throws -> [String] {
+    try topItems(values.value, titles, count: count, largest: largest)
 }
 
 /// ``plotItemFactors(_:titles:ratings:itemName:count:pcaCount:xComponent:yComponent:title:xLabel:yLabel:width:height:)``

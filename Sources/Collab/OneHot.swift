@@ -4,12 +4,18 @@ import TensorCore
 ///
 /// Multiplying it by an embedding table picks row `index`: `matmul(oneHot(i, n).reshaped([1, n]), table)`
 /// equals `table[i]`, which is what an embedding lookup computes without the multiplication.
-public func oneHot(_ index: Int, _ count: Int) -> Tensor {
-    precondition(index >= 0 && index < count, "one-hot index \(index) out of range 0..<\(count)")
-    return Tensor.oneHot([index], classCount: count).reshaped([count])
+///
+/// - Throws: ``TensorError`` when `index` is not in `0..<count`.
+public func oneHot(_ index: Int, _ count: Int) throws -> Tensor {
+    try oneHot([index], count).ravel()
 }
 
 /// One one-hot row per index: `[indices.count, count]`.
-public func oneHot(_ indices: [Int], _ count: Int) -> Tensor {
+///
+/// - Throws: ``TensorError`` when an index is not in `0..<count`.
+public func oneHot(_ indices: [Int], _ count: Int) throws -> Tensor {
+    if let bad = indices.first(where: { !(0..<count).contains($0) }) {
+        throw TensorError(.outOfRange, "index \(bad) is not in 0..<\(count)")
+    }
     return Tensor.oneHot(indices, classCount: count)
 }

@@ -58,7 +58,7 @@ public struct SparseRows: Sendable, Equatable {
 
     /// The equivalent dense gradient.
     public func densified() -> Tensor {
-        Tensor.scatterAdd(values, rows: indices, rowCount: shape[0]).reshaped(shape)
+        Tensor.scatterAdd(values, rows: indices, rowCount: shape[0]).uncheckedReshaped(shape)
     }
 
     /// The sum of two sparse gradients of the same parameter.
@@ -261,7 +261,7 @@ public struct Variable: Sendable, CustomStringConvertible {
             case .parameter(let parameter):
                 parameter.accumulate(upstream)
             case .gatheredRows(let parameter, let indices):
-                let rows = upstream.reshaped([indices.count] + Array(parameter.shape.dropFirst()))
+                let rows = upstream.uncheckedReshaped([indices.count] + Array(parameter.shape.dropFirst()))
                 parameter.accumulate(SparseRows(shape: parameter.shape, indices: indices, values: rows))
             case .operation(let inputs, let backward):
                 let inputGradients = backward(upstream)

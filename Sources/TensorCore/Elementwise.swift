@@ -172,13 +172,33 @@ extension Tensor {
 
 extension Tensor {
     /// Elementwise sum with broadcasting.
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs) { $0 + $1 } }
+    ///
+    /// - Throws: ``TensorError`` when the shapes do not broadcast.
+    public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+        _ = try checkedBroadcastShape(lhs.shape, rhs.shape, verb: "add")
+        return zip(lhs, rhs) { $0 + $1 }
+    }
     /// Elementwise difference with broadcasting.
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs) { $0 - $1 } }
+    ///
+    /// - Throws: ``TensorError`` when the shapes do not broadcast.
+    public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+        _ = try checkedBroadcastShape(lhs.shape, rhs.shape, verb: "subtract")
+        return zip(lhs, rhs) { $0 - $1 }
+    }
     /// Elementwise product with broadcasting.
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs) { $0 * $1 } }
+    ///
+    /// - Throws: ``TensorError`` when the shapes do not broadcast.
+    public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+        _ = try checkedBroadcastShape(lhs.shape, rhs.shape, verb: "multiply")
+        return zip(lhs, rhs) { $0 * $1 }
+    }
     /// Elementwise quotient with broadcasting.
-    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs) { $0 / $1 } }
+    ///
+    /// - Throws: ``TensorError`` when the shapes do not broadcast.
+    public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+        _ = try checkedBroadcastShape(lhs.shape, rhs.shape, verb: "divide")
+        return zip(lhs, rhs) { $0 / $1 }
+    }
 
     /// Adds a scalar to every element.
     public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 + rhs } }
@@ -280,4 +300,17 @@ extension Tensor {
     }
     /// The sign (−1, 0 or 1) elementwise.
     public func sign() -> Tensor { map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
+}
+
+// MARK: - Arithmetic on shapes the library computed
+
+extension Tensor {
+    /// `self + other` where the shapes broadcast by construction (internal kernels; a mismatch traps).
+    func adding(_ other: Tensor) -> Tensor { Tensor.zip(self, other) { $0 + $1 } }
+    /// `self - other` where the shapes broadcast by construction.
+    func subtracting(_ other: Tensor) -> Tensor { Tensor.zip(self, other) { $0 - $1 } }
+    /// `self * other` where the shapes broadcast by construction.
+    func multiplied(by other: Tensor) -> Tensor { Tensor.zip(self, other) { $0 * $1 } }
+    /// `self / other` where the shapes broadcast by construction.
+    func divided(by other: Tensor) -> Tensor { Tensor.zip(self, other) { $0 / $1 } }
 }

@@ -4,25 +4,30 @@ import Foundation
 extension Tensor {
     /// The value of a one-element tensor as a `Double` (PyTorch's `item()`).
     ///
-    /// - Precondition: the tensor has exactly one element.
-    public func item() -> Double {
-        precondition(count == 1, "item() needs a one-element tensor, not shape \(shape)")
+    /// - Throws: ``TensorError`` unless the tensor has exactly one element.
+    public func item() throws -> Double {
+        guard count == 1 else {
+            throw TensorError(.shapeMismatch, "item() needs a one-element tensor, not shape \(shape)")
+        }
         return Double(scalar)
     }
 
     /// The transpose of a matrix (PyTorch's `t()`); a vector or a scalar is returned unchanged.
     ///
-    /// - Precondition: rank ≤ 2.
-    public func t() -> Tensor {
-        precondition(rank <= 2, "t() expects a tensor of rank ≤ 2, not shape \(shape)")
+    /// - Throws: ``TensorError`` for rank > 2.
+    public func t() throws -> Tensor {
+        guard rank <= 2 else { throw TensorError(.rank, "t() expects rank ≤ 2, not shape \(shape)") }
         return rank == 2 ? transposed() : self
     }
 
     /// Standard normal samples from the current random generator (PyTorch's `randn`).
     public static func randn(_ shape: [Int]) -> Tensor { normal(shape) }
 
+    /// The elements as a vector of shape `[count]` (PyTorch's `ravel()`).
+    public func ravel() -> Tensor { uncheckedReshaped([count]) }
+
     /// The tensor without its axes of length 1 (PyTorch's `squeeze()`).
-    public func squeeze() -> Tensor { reshaped(shape.filter { $0 != 1 }) }
+    public func squeeze() -> Tensor { uncheckedReshaped(shape.filter { $0 != 1 }) }
 
     /// The indices that sort the elements of a vector, ascending unless `descending` (PyTorch's `argsort`).
     ///

@@ -50,8 +50,33 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
 }
 
 extension Tensor {
-    /// The matrix product `op(self) · op(other)`; see ``matmul(_:_:transposeA:transposeB:)``.
-    public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        TensorCore.matmul(self, other, transposeA: transposeA, transposeB: transposeB)
+    /// The matrix product (PyTorch's `@`): vectors, matrices and batches of matrices.
+    ///
+    /// As in PyTorch, a vector on the left is a row and on the right a column, and its axis is
+    /// dropped from the result: `[k]·[k]` is a scalar, `[k]·[k, n]` is `[n]`, `[m, k]·[k]` is `[m]`.
+    /// Rank-3 operands multiply batch by batch (see ``matmul(_:_:transposeA:transposeB:)``).
+    ///
+    /// - Throws: ``TensorError`` for scalars, ranks above 3, or inner sizes that differ.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        guard (1...3).contains(rank), (1...3).contains(other.rank) else {
+            throw TensorError(
+                .rank,
+                "matmul expects vectors, matrices or batches of them, not shapes \(shape) and \(other.shape)")
+        }
+        let left = rank == 1 ? uncheckedReshaped([1, count]) : self
+        let right = other.rank == 1 ? other.uncheckedReshaped([other.count, 1]) : other
+        guard left.shape[left.rank - 1] == right.shape[right.rank - 2] else {
+            throw TensorError(
+                .shapeMismatch, "cannot multiply shapes \(shape) and \(other.shape): inner sizes differ")
+        }
+        if left.rank == 3, right.rank == 3, left.shape[0] != right.shape[0] {
+            throw TensorError(.shapeMismatch, "matmul batch sizes differ: \(shape) and \(other.shape)")
+        }
+        var product = TensorCore.matmul(left, right)
+        var resultShape = product.shape
+        if other.rank == 1 { resultShape.removeLast() }
+        if rank == 1 { resultShape.remove(at: resultShape.count - (other.rank == 1 ? 1 : 2)) }
+        if resultShape != product.shape { product = product.uncheckedReshaped(resultShape) }
+        return product
     }
 }

@@ -58,9 +58,9 @@ extension Tensor {
         let layout = ChannelLayout(shape)
         let scale = (variance + eps).sqrt().map { 1 / $0 }
         var gain = scale
-        if let weight { gain = gain * weight }
-        var shift = -mean * gain
-        if let bias { shift = shift + bias }
+        if let weight { gain = gain.multiplied(by: weight) }
+        var shift = (-mean).multiplied(by: gain)
+        if let bias { shift = shift.adding(bias) }
         precondition(
             gain.count == layout.channels, "batch norm statistics have \(gain.count) channels, input \(shape)"
         )

@@ -98,7 +98,8 @@ extension Tensor {
         var result = self
         for axis in sorted { result = result.sum(axis: axis, keepDims: true) }
         if !keepDims {
-            result = result.reshaped(shape.enumerated().filter { !sorted.contains($0.offset) }.map(\.element))
+            result = result.uncheckedReshaped(
+                shape.enumerated().filter { !sorted.contains($0.offset) }.map(\.element))
         }
         return result
     }
@@ -122,7 +123,7 @@ extension Tensor {
     public func variance(axes: [Int] = [], keepDims: Bool = false, unbiased: Bool = false) -> Tensor {
         let axes = axes.isEmpty ? Array(0..<rank) : axes
         let extent = Set(axes.map(normalizedAxis)).reduce(1) { $0 * shape[$1] }
-        let centered = self - mean(axes: axes, keepDims: true)
+        let centered = subtracting(mean(axes: axes, keepDims: true))
         let divisor = Float(Swift.max(unbiased ? extent - 1 : extent, 1))
         return centered.squared().sum(axes: axes, keepDims: keepDims) * (1 / divisor)
     }
@@ -137,7 +138,7 @@ extension Tensor {
     public func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         let targetCount = Tensor.elementCount(target)
-        if targetCount == 1 { return sum().reshaped(target) }
+        if targetCount == 1 { return sum().uncheckedReshaped(target) }
         if isSuffix(target, of: shape) {
             let result = Tensor(repeating: 0, shape: target)
             let out = result.storage.pointer
@@ -150,7 +151,7 @@ extension Tensor {
         }
         let padded = [Int](repeating: 1, count: rank - target.count) + target
         let axes = (0..<rank).filter { padded[$0] == 1 && shape[$0] != 1 }
-        return sum(axes: axes, keepDims: true).reshaped(target)
+        return sum(axes: axes, keepDims: true).uncheckedReshaped(target)
     }
 
     // MARK: Max, min, argmax
@@ -183,14 +184,19 @@ extension Tensor {
     }
 
     /// The largest element (rank 0).
-    public func max() -> Tensor {
-        precondition(count > 0, "max of an empty tensor")
+    ///
+    /// - Throws: ``TensorError`` for an empty tensor.
+    public func max() throws -> Tensor {
+        guard count > 0 else { throw TensorError(.empty, "max() of an empty tensor") }
         return Tensor(contiguousMax(storage.pointer, count))
     }
 
     /// The smallest element (rank 0).
-    public func min() -> Tensor {
-        reshaped([count]).extremes(axis: 0, keepDims: false, greater: false).values
+    ///
+    /// - Throws: ``TensorError`` for an empty tensor.
+    public func min() throws -> Tensor {
+        guard count > 0 else { throw TensorError(.empty, "min() of an empty tensor") }
+        return uncheckedReshaped([count]).extremes(axis: 0, keepDims: false, greater: false).values
     }
 
     /// The largest elements along `axis`.
@@ -220,7 +226,7 @@ extension Tensor {
     /// The row-major position of the largest element; the first on ties.
     public func argmaxIndex() -> Int {
         precondition(count > 0, "argmax of an empty tensor")
-        return reshaped([count]).extremes(axis: 0, keepDims: false, greater: true).indices[0]
+        return uncheckedReshaped([count]).extremes(axis: 0, keepDims: false, greater: true).indices[0]
     }
 
     // MARK: Softmax
@@ -298,7 +304,7 @@ extension Tensor {
     /// `log(sum(exp(x)))` along `axis`, computed stably.
     public func logSumExp(axis: Int = -1, keepDims: Bool = false) -> Tensor {
         let largest = max(axis: axis, keepDims: true)
-        let total = (self - largest).exp().sum(axis: axis, keepDims: true).log() + largest
-        return keepDims ? total : total.reshaped(reducedShape(normalizedAxis(axis), keepDims: false))
+        let total = subtracting(largest).exp().sum(axis: axis, keepDims: true).log().adding(largest)
+        return keepDims ? total : total.uncheckedReshaped(reducedShape(normalizedAxis(axis), keepDims: false))
     }
 }

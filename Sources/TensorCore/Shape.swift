@@ -1,29 +1,44 @@
 extension Tensor {
     /// The same elements with a new shape, sharing the buffer; one extent may be -1 (inferred).
-    public func reshaped(_ newShape: [Int]) -> Tensor {
+    ///
+    /// - Throws: ``TensorError`` when the new shape does not hold exactly this tensor's elements.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        let failure = TensorError(
+            .shapeMismatch, "cannot reshape \(count) elements (shape \(shape)) to \(newShape)")
         var resolved = newShape
-        if let inferred = newShape.firstIndex(of: -1) {
-            let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
-            resolved[inferred] = count / known
+        let inferred = newShape.indices.filter { newShape[$0] == -1 }
+        guard inferred.count <= 1, newShape.allSatisfy({ $0 >= -1 }) else { throw failure }
+        if let axis = inferred.first {
+            let known = newShape.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
+            guard known > 0, count % known == 0 else { throw failure }
+            resolved[axis] = count / known
         }
-        precondition(
-            Tensor.elementCount(resolved) == count,
-            "cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        guard resolved.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) == count else {
+            throw failure
+        }
         return Tensor(shape: resolved, storage: storage)
+    }
+
+    /// ``reshaped(_:)`` for shapes the library computed itself (a mismatch is a bug: it traps).
+    func uncheckedReshaped(_ newShape: [Int]) -> Tensor {
+        do {
+            return try reshaped(newShape)
+        } catch {
+            preconditionFailure("\(error)")
+        }
     }
 
     /// Flattens every axis from `startAxis` on into one: `[N, C, H, W]` → `[N, C·H·W]` by default.
     public func flattened(from startAxis: Int = 1) -> Tensor {
         guard rank > startAxis else { return self }
-        return reshaped(Array(shape[..<startAxis]) + [shape[startAxis...].reduce(1, *)])
+        return uncheckedReshaped(Array(shape[..<startAxis]) + [shape[startAxis...].reduce(1, *)])
     }
 
     /// Inserts an axis of extent 1 at `axis`.
     public func expandingShape(at axis: Int) -> Tensor {
         var newShape = shape
         newShape.insert(1, at: axis < 0 ? axis + rank + 1 : axis)
-        return reshaped(newShape)
+        return uncheckedReshaped(newShape)
     }
 
     /// Removes the axis `axis`, which must have extent 1.
@@ -32,7 +47,7 @@ extension Tensor {
         precondition(shape[axis] == 1, "cannot squeeze axis \(axis) of \(shape)")
         var newShape = shape
         newShape.remove(at: axis)
-        return reshaped(newShape)
+        return uncheckedReshaped(newShape)
     }
 
     /// The axes reordered: result axis `i` is this tensor's axis `axes[i]`.
@@ -159,14 +174,15 @@ extension Tensor {
     }
 
     /// Row `index` along the first axis (the result drops that axis).
+    ///
+    /// - Throws: ``TensorError`` for a scalar or an index outside `0..<shape[0]`.
     public subscript(index: Int) -> Tensor {
-        get {
-            precondition(
-                rank >= 1 && index >= 0 && index < shape[0], "row \(index) out of range for \(shape)")
-            return slice(axis: 0, index..<(index + 1)).reshaped(Array(shape.dropFirst()))
-        }
-        set {
-            setSlice(axis: 0, index..<(index + 1), to: newValue.reshaped([1] + Array(shape.dropFirst())))
+        get throws {
+            guard rank >= 1 else { throw TensorError(.rank, "cannot index a scalar tensor with [\(index)]") }
+            guard index >= 0 && index < shape[0] else {
+                throw TensorError(.outOfRange, "index \(index) is out of range for shape \(shape)")
+            }
+            return slice(axis: 0, index..<(index + 1)).uncheckedReshaped(Array(shape.dropFirst()))
         }
     }
 
@@ -194,7 +210,7 @@ extension Tensor {
     /// Rows picked by a tensor of (integral) indices; the result has shape `indices.shape + shape[1...]`.
     public func gather(_ indices: Tensor) -> Tensor {
         let picked = gather(indices.scalars.map { Int($0) })
-        return picked.reshaped(indices.shape + shape.dropFirst())
+        return picked.uncheckedReshaped(indices.shape + shape.dropFirst())
     }
 
     /// The gradient of ``gather(_:)-([Int])``: `values` rows added into a zero tensor of `rowCount` rows.

@@ -31,7 +31,9 @@ final class TensorStorage: @unchecked Sendable {
 ///
 /// Copies share one buffer until one of them mutates; mutation first checks
 /// `isKnownUniquelyReferenced` and copies only when the buffer is shared.
-/// Shape errors are programmer errors and stop with a `precondition` naming the shapes.
+/// Operations a user calls with shapes of their own (arithmetic, `matmul`, `reshaped`, indexing) throw
+/// ``TensorError`` naming the shapes; internal kernels treat a mismatch as a bug and stop with a
+/// `precondition`.
 public struct Tensor: Sendable {
     /// The extent of each axis; `[]` is a scalar (one element).
     public private(set) var shape: [Int]
@@ -67,9 +69,14 @@ public struct Tensor: Sendable {
     }
 
     /// Creates a rank-2 tensor from rows of equal length.
-    public init(rows: [[Float]]) {
+    ///
+    /// - Throws: ``TensorError`` when the rows differ in length.
+    public init(rows: [[Float]]) throws {
         let columns = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == columns }, "rows have different lengths")
+        guard rows.allSatisfy({ $0.count == columns }) else {
+            throw TensorError(
+                .shapeMismatch, "Tensor(rows:) needs rows of equal length, not \(rows.map(\.count))")
+        }
         self.init(shape: [rows.count, columns], scalars: rows.flatMap { $0 })
     }
 

@@ -8,7 +8,7 @@ extension Variable {
     public static func + (lhs: Variable, rhs: Variable) -> Variable {
         let (sa, sb) = (lhs.shape, rhs.shape)
         let (na, nb) = (lhs.requiresGrad, rhs.requiresGrad)
-        return record(lhs.value + rhs.value, [lhs, rhs]) { g in
+        return record(lhs.value.adding(rhs.value), [lhs, rhs]) { g in
             [na ? g.summed(toShape: sa) : nil, nb ? g.summed(toShape: sb) : nil]
         }
     }
@@ -17,7 +17,7 @@ extension Variable {
     public static func - (lhs: Variable, rhs: Variable) -> Variable {
         let (sa, sb) = (lhs.shape, rhs.shape)
         let (na, nb) = (lhs.requiresGrad, rhs.requiresGrad)
-        return record(lhs.value - rhs.value, [lhs, rhs]) { g in
+        return record(lhs.value.subtracting(rhs.value), [lhs, rhs]) { g in
             [na ? g.summed(toShape: sa) : nil, nb ? (-g).summed(toShape: sb) : nil]
         }
     }
@@ -26,8 +26,11 @@ extension Variable {
     public static func * (lhs: Variable, rhs: Variable) -> Variable {
         let (a, b) = (lhs.value, rhs.value)
         let (na, nb) = (lhs.requiresGrad, rhs.requiresGrad)
-        return record(a * b, [lhs, rhs]) { g in
-            [na ? (g * b).summed(toShape: a.shape) : nil, nb ? (g * a).summed(toShape: b.shape) : nil]
+        return record(a.multiplied(by: b), [lhs, rhs]) { g in
+            [
+                na ? g.multiplied(by: b).summed(toShape: a.shape) : nil,
+                nb ? g.multiplied(by: a).summed(toShape: b.shape) : nil,
+            ]
         }
     }
 
@@ -35,10 +38,10 @@ extension Variable {
     public static func / (lhs: Variable, rhs: Variable) -> Variable {
         let (a, b) = (lhs.value, rhs.value)
         let (na, nb) = (lhs.requiresGrad, rhs.requiresGrad)
-        return record(a / b, [lhs, rhs]) { g in
+        return record(a.divided(by: b), [lhs, rhs]) { g in
             [
-                na ? (g / b).summed(toShape: a.shape) : nil,
-                nb ? Tensor.zip(g * a, b) { -$0 / ($1 * $1) }.summed(toShape: b.shape) : nil,
+                na ? g.divided(by: b).summed(toShape: a.shape) : nil,
+                nb ? Tensor.zip(g.multiplied(by: a), b) { -$0 / ($1 * $1) }.summed(toShape: b.shape) : nil,
             ]
         }
     }
@@ -102,13 +105,13 @@ extension Variable {
     /// `e^x` elementwise.
     public func exp() -> Variable {
         let y = value.exp()
-        return Variable.record(y, [self]) { g in [g * y] }
+        return Variable.record(y, [self]) { g in [g.multiplied(by: y)] }
     }
 
     /// Natural logarithm elementwise.
     public func log() -> Variable {
         let x = value
-        return Variable.record(x.log(), [self]) { g in [g / x] }
+        return Variable.record(x.log(), [self]) { g in [g.divided(by: x)] }
     }
 
     /// The logistic function elementwise.
@@ -120,7 +123,7 @@ extension Variable {
     /// `log(1 + e^x)` elementwise (stable); its derivative is the sigmoid.
     public func softplus() -> Variable {
         let x = value
-        return Variable.record(x.softplus(), [self]) { g in [g * x.sigmoid()] }
+        return Variable.record(x.softplus(), [self]) { g in [g.multiplied(by: x.sigmoid())] }
     }
 
     /// `max(x, 0)` elementwise.
@@ -151,7 +154,7 @@ extension Variable {
     public func pow(_ exponent: Float) -> Variable {
         let x = value
         return Variable.record(x.pow(exponent), [self]) { g in
-            [g * x.pow(exponent - 1) * exponent]
+            [g.multiplied(by: x.pow(exponent - 1)) * exponent]
         }
     }
 
@@ -166,15 +169,15 @@ extension Variable {
     /// Absolute value elementwise (gradient `sign(x)`, 0 at 0).
     public func abs() -> Variable {
         let x = value
-        return Variable.record(x.abs(), [self]) { g in [g * x.sign()] }
+        return Variable.record(x.abs(), [self]) { g in [g.multiplied(by: x.sign())] }
     }
 
     /// Softmax along `axis` (numerically stable).
     public func softmax(axis: Int = -1) -> Variable {
         let y = value.softmax(axis: axis)
         return Variable.record(y, [self]) { g in
-            let dot = (g * y).sum(axis: axis, keepDims: true)
-            return [y * (g - dot)]
+            let dot = g.multiplied(by: y).sum(axis: axis, keepDims: true)
+            return [y.multiplied(by: g.subtracting(dot))]
         }
     }
 
@@ -183,7 +186,7 @@ extension Variable {
         let y = value.logSoftmax(axis: axis)
         return Variable.record(y, [self]) { g in
             let total = g.sum(axis: axis, keepDims: true)
-            return [g - y.exp() * total]
+            return [g.subtracting(y.exp().multiplied(by: total))]
         }
     }
 
@@ -192,9 +195,9 @@ extension Variable {
         let x = value
         let y = x.logSumExp(axis: axis, keepDims: true)
         let axisIndex = x.normalizedAxis(axis)
-        let output = keepDims ? y : y.reshaped(x.reducedShape(axisIndex, keepDims: false))
+        let output = keepDims ? y : y.uncheckedReshaped(x.reducedShape(axisIndex, keepDims: false))
         return Variable.record(output, [self]) { g in
-            [(x - y).exp() * g.reshaped(y.shape)]
+            [x.subtracting(y).exp().multiplied(by: g.uncheckedReshaped(y.shape))]
         }
     }
 }
@@ -219,7 +222,7 @@ extension Variable {
         let kept = x.sum(axes: axes, keepDims: true)
         let output = keepDims ? kept : x.sum(axes: axes, keepDims: false)
         return Variable.record(output, [self]) { g in
-            [Tensor.zip(Tensor(repeating: 0, shape: x.shape), g.reshaped(kept.shape)) { $1 }]
+            [Tensor.zip(Tensor(repeating: 0, shape: x.shape), g.uncheckedReshaped(kept.shape)) { $1 }]
         }
     }
 
@@ -282,7 +285,8 @@ extension Variable {
     /// The same elements with a new shape (one extent may be -1).
     public func reshaped(_ newShape: [Int]) -> Variable {
         let shape = self.shape
-        return Variable.record(value.reshaped(newShape), [self]) { g in [g.reshaped(shape)] }
+        return Variable.record(value.uncheckedReshaped(newShape), [self]) { g in [g.uncheckedReshaped(shape)]
+        }
     }
 
     /// Flattens every axis from `startAxis` on into one.
@@ -420,8 +424,8 @@ public func matmul(
         var foldedBatch = false
         if x.rank == 3 && y.rank == 2 && !transposeA {
             // Treat [B, m, k]·[k, n] as [B·m, k]·[k, n].
-            x = x.reshaped([-1, x.shape[2]])
-            g = g.reshaped([-1, g.shape[2]])
+            x = x.uncheckedReshaped([-1, x.shape[2]])
+            g = g.uncheckedReshaped([-1, g.shape[2]])
             foldedBatch = true
         }
         var gradA: Tensor?
@@ -440,7 +444,7 @@ public func matmul(
             if na { gradA = matmul(y, g, transposeA: true, transposeB: true) }
             if nb { gradB = matmul(g, x, transposeA: true, transposeB: true) }
         }
-        if foldedBatch { gradA = gradA?.reshaped(a.shape) }
+        if foldedBatch { gradA = gradA?.uncheckedReshaped(a.shape) }
         // A rank-2 operand shared across a batch gets the sum over the batch.
         if let gradient = gradA, gradient.shape != a.shape { gradA = gradient.sum(axis: 0) }
         if let gradient = gradB, gradient.shape != b.shape { gradB = gradient.sum(axis: 0) }
@@ -475,7 +479,7 @@ extension Variable {
             let (dx, dw, db) = Tensor.conv2dBackward(
                 input: x, weight: w, gradient: g, stride: stride, padding: padding, needsInput: nx,
                 needsWeight: nw)
-            return [dx, dw] + (biasShape.map { [db.reshaped($0)] } ?? [])
+            return [dx, dw] + (biasShape.map { [db.uncheckedReshaped($0)] } ?? [])
         }
     }
 
@@ -567,8 +571,8 @@ extension Variable {
             (mean, variance) = x.channelMoments()
             let m = Float(layout.perChannel)
             let unbiased = variance * (m / Swift.max(m - 1, 1))
-            runningMean = runningMean * (1 - momentum) + mean * momentum
-            runningVariance = runningVariance * (1 - momentum) + unbiased * momentum
+            runningMean = (runningMean * (1 - momentum)).adding(mean * momentum)
+            runningVariance = (runningVariance * (1 - momentum)).adding(unbiased * momentum)
         } else {
             (mean, variance) = (runningMean, runningVariance)
         }
@@ -623,8 +627,8 @@ extension Variable {
             } else {
                 gradients.append(nil)
             }
-            if hasWeight { gradients.append(Tensor(sumGX).reshaped(gain.shape)) }
-            if hasBias { gradients.append(Tensor(sumG).reshaped([layout.channels])) }
+            if hasWeight { gradients.append(Tensor(sumGX).uncheckedReshaped(gain.shape)) }
+            if hasBias { gradients.append(Tensor(sumG).uncheckedReshaped([layout.channels])) }
             return gradients
         }
     }
@@ -645,6 +649,6 @@ extension Tensor {
     public func dropout(probability p: Float, training: Bool, generator: Generator = Random.current) -> Tensor
     {
         guard training, p > 0 else { return self }
-        return self * Tensor.dropoutMask(shape, probability: p, generator: generator)
+        return multiplied(by: Tensor.dropoutMask(shape, probability: p, generator: generator))
     }
 }

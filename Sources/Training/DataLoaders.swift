@@ -58,7 +58,7 @@ public struct TensorDataset: Dataset {
     public var nInp: Int { 1 }
     /// `[x[index], y[index]]`.
     public func sample(at index: Int, generator: TensorCore.Generator?) throws -> [Tensor] {
-        [x[index], y[index]]
+        [try x[index], try y[index]]
     }
 }
 

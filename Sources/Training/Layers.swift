@@ -238,7 +238,21 @@ public final class Embedding: Layer, @unchecked Sendable {
     }
 
     /// The rows at `indices`: shape `[indices.count, dim]`.
+    ///
+    /// - Precondition: every id is in `0..<count` (a forward pass is not throwing; see
+    ///   ``lookup(_:)`` for ids a user chose).
     public func callAsFunction(_ indices: [Int]) -> Variable { weight.variable.gather(indices) }
+
+    /// The rows at ids a user chose, checked: shape `[ids.count, dim]`.
+    ///
+    /// - Throws: ``TensorError`` for an id outside `0..<count`.
+    public func lookup(_ ids: [Int]) throws -> Variable {
+        let count = weight.shape[0]
+        if let bad = ids.first(where: { !(0..<count).contains($0) }) {
+            throw TensorError(.outOfRange, "id \(bad) is out of range for an Embedding of \(count) rows")
+        }
+        return weight.variable.gather(ids)
+    }
 }
 
 /// Flattens every axis after the first: `[N, …] → [N, ∏…]`.

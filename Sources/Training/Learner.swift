@@ -174,6 +174,9 @@ public final class Learner: @unchecked Sendable {
     public func fit(
         _ nEpoch: Int, lr: (any LearningRates)? = nil, wd: Double? = nil, cbs extra: [any Callback] = []
     ) throws {
+        guard nEpoch >= 0 else {
+            throw TrainingError("the number of epochs must not be negative, not \(nEpoch)")
+        }
         let opt = createOpt()
         opt.setLRs(try (lr ?? self.lr).rates(groups: paramGroups.count))
         if let wd = wd ?? self.wd { opt.setWd(wd) }
@@ -233,6 +236,9 @@ public final class Learner: @unchecked Sendable {
         startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, stopDiv: Bool = true,
         suggestFuncs: [SuggestionFunction] = [.valley]
     ) throws -> SuggestedLRs {
+        guard startLR > 0, endLR > startLR, numIt > 0 else {
+            throw TrainingError("lrFind needs 0 < startLR < endLR and numIt > 0")
+        }
         let numIt = max(numIt, 6)
         let nEpoch = numIt / max(dls.train.count, 1) + 1
         let opt = createOpt()

@@ -69,7 +69,7 @@ public struct BCEWithLogitsLossFlat: LossFunction {
     /// The mean binary cross-entropy.
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let x = pred.reshaped([pred.value.count])
-        let y = target.reshaped([target.count])
+        let y = target.ravel()
         precondition(
             x.shape == y.shape, "BCEWithLogitsLossFlat: \(pred.shape) predictions, \(target.shape) targets")
         return (x.relu() - x * y + ((-x.abs()).exp() + 1).log()).mean()
@@ -94,7 +94,7 @@ public struct MSELossFlat: LossFunction {
         let x = pred.reshaped([pred.value.count])
         precondition(
             x.shape[0] == target.count, "MSELossFlat: \(pred.shape) predictions, \(target.shape) targets")
-        return (x - target.reshaped([target.count])).squared().mean()
+        return (x - target.ravel()).squared().mean()
     }
     /// The identity.
     public func activation(_ pred: Tensor) -> Tensor { pred }
@@ -111,7 +111,7 @@ public struct L1LossFlat: LossFunction {
         let x = pred.reshaped([pred.value.count])
         precondition(
             x.shape[0] == target.count, "L1LossFlat: \(pred.shape) predictions, \(target.shape) targets")
-        return (x - target.reshaped([target.count])).abs().mean()
+        return (x - target.ravel()).abs().mean()
     }
     /// The identity.
     public func activation(_ pred: Tensor) -> Tensor { pred }

@@ -68,11 +68,13 @@ extension SuggestedLRs {
 
 /// fastbook's `plot_function`: draws `f` over `min...max` (100 points).
 ///
-/// - Throws: whatever `f` throws, or ``Plotting/PlottingError`` when the font cannot be loaded.
+/// - Throws: ``TrainingError`` unless `min < max`; whatever `f` throws; ``Plotting/PlottingError`` when
+///   the font cannot be loaded.
 public func plotFunction(
     _ f: (Double) throws -> Double, min: Double = -2, max: Double = 2, title: String? = nil,
     xLabel: String = "x", yLabel: String = "y"
 ) throws -> Chart {
+    guard min < max else { throw TrainingError("plotFunction needs min < max, got \(min) and \(max)") }
     let xs = (0..<100).map { min + (max - min) * Double($0) / 99 }
     let ys = try xs.map(f)
     return try lineChart(

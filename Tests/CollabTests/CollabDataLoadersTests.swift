@@ -47,9 +47,9 @@ private func tinyRatings(_ count: Int = 40) throws -> DataFrame {
         ])
         let dls = try CollabDataLoaders.fromDF(frame, validPct: 0.2, seed: 3)
         let trainUsers = dls.split.train.map { $0 + 1 }.sorted()
-        #expect(Array(dls.classes["u"]) == ["#na#"] + trainUsers.map(String.init))  // numeric order
-        #expect(dls.classes["u"].count == 25)
-        #expect(dls.classes["i"][0] == "#na#")
+        #expect(try Array(dls.classes["u"]) == ["#na#"] + trainUsers.map(String.init))  // numeric order
+        #expect(try dls.classes["u"].count == 25)
+        #expect(try dls.classes["i"][0] == "#na#")
         #expect(dls.classes.names == ["u", "i"])
         let validBatch = try dls.valid.oneBatch()
         let x = validBatch.xs[0]
@@ -57,7 +57,7 @@ private func tinyRatings(_ count: Int = 40) throws -> DataFrame {
         for (position, row) in dls.split.valid.enumerated() {
             #expect(x[element: [position, 0]] == 0)  // every validation user is unseen → #na#
             let item = "item \(row % 4)"
-            #expect(x[element: [position, 1]] == Float(dls.classes["i"].index(of: item) ?? 0))
+            #expect(try x[element: [position, 1]] == Float(dls.classes["i"].index(of: item) ?? 0))
             #expect(validBatch.ys[0][element: [position, 0]] == Float(row % 5) + 0.5)
         }
     }
@@ -77,7 +77,7 @@ private func tinyRatings(_ count: Int = 40) throws -> DataFrame {
         }
         // The first training batch is exactly those rows.
         let batch = try dls.train.oneBatch()
-        #expect(dls.classes["item"][Int(batch.xs[0][element: [0, 1]])] == table[0]["item"])
+        #expect(try dls.classes["item"][Int(batch.xs[0][element: [0, 1]])] == table[0]["item"])
     }
 
     @Test func splitExportsAsJSON() throws {
@@ -96,7 +96,7 @@ private func tinyRatings(_ count: Int = 40) throws -> DataFrame {
         let frame = try tinyRatings()
         let dls = try CollabDataLoaders.fromDF(
             frame, userName: "item", itemName: "user", ratingName: "timestamp", seed: 1)
-        #expect(dls.classes["item"].count == 8)  // 7 items + #na#
+        #expect(try dls.classes["item"].count == 8)  // 7 items + #na#
         #expect(throws: TrainingError.self) { try CollabDataLoaders.fromDF(frame, itemName: "title") }
     }
 }

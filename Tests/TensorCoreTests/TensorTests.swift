@@ -7,12 +7,12 @@ import _TestSupport
 private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.init) }
 
 @Suite struct CreationTests {
-    @Test func constructors() {
+    @Test func constructors() throws {
         #expect(Tensor.zeros([2, 3]).scalars == [0, 0, 0, 0, 0, 0])
         #expect(Tensor.ones([2]).scalars == [1, 1])
         #expect(Tensor.full([2, 2], value: 7).scalars == [7, 7, 7, 7])
         #expect(Tensor(3).shape == [] && Tensor(3).scalar == 3)
-        #expect(Tensor(rows: [[1, 2], [3, 4]]).shape == [2, 2])
+        #expect(try Tensor(rows: [[1, 2], [3, 4]]).shape == [2, 2])
         #expect(Tensor.arange(4).scalars == [0, 1, 2, 3])
         #expect(Tensor.arange(from: 1, to: 2, step: 0.25).scalars == [1, 1.25, 1.5, 1.75])
         #expect(Tensor.linspace(from: 0, to: 1, count: 5).scalars == [0, 0.25, 0.5, 0.75, 1])
@@ -20,7 +20,7 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(Tensor.oneHot([2, 0], classCount: 3).scalars == [0, 0, 1, 1, 0, 0])
     }
 
-    @Test func copyOnWrite() {
+    @Test func copyOnWrite() throws {
         var a = Tensor([1, 2, 3])
         var b = a
         let sharedBefore = a.isUniquelyReferenced()
@@ -31,7 +31,7 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         let uniqueAfter = a.isUniquelyReferenced() && b.isUniquelyReferenced()
         #expect(uniqueAfter)
         // A reshape shares the buffer until one side writes.
-        var c = a.reshaped([3, 1])
+        var c = try a.reshaped([3, 1])
         c[element: [0, 0]] = -1
         #expect(a.scalars == [1, 2, 3] && c.scalars == [-1, 2, 3])
         // In-place arithmetic on a unique buffer does not copy it.
@@ -45,22 +45,22 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
 }
 
 @Suite struct ElementwiseTests {
-    @Test func broadcastingFastPathsAndGeneralCase() {
+    @Test func broadcastingFastPathsAndGeneralCase() throws {
         let matrix = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
-        #expect((matrix + Tensor([10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])
-        #expect((matrix * Tensor(shape: [2, 1], scalars: [1, -1])).scalars == [1, 2, 3, -4, -5, -6])
-        #expect((Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).shape == [2, 3])
+        #expect(try (matrix + Tensor([10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])
+        #expect(try (matrix * Tensor(shape: [2, 1], scalars: [1, -1])).scalars == [1, 2, 3, -4, -5, -6])
+        #expect(try (Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).shape == [2, 3])
         #expect(
-            (Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).scalars == [
+            try (Tensor(shape: [2, 1], scalars: [1, 2]) + Tensor([10, 20, 30])).scalars == [
                 11, 21, 31, 12, 22, 32,
             ])
         #expect((matrix - 1).scalars == [0, 1, 2, 3, 4, 5])
         #expect((12 / matrix).scalars == [12, 6, 4, 3, 2.4, 2])
-        #expect((Tensor(2) * matrix).scalars == [2, 4, 6, 8, 10, 12])
+        #expect(try (Tensor(2) * matrix).scalars == [2, 4, 6, 8, 10, 12])
         // [2, 1, 3] with [4, 1]: general odometer path, checked against an explicit loop.
         let a = fixture([2, 1, 3], seed: 3)
         let b = fixture([4, 1], seed: 4)
-        let sum = a - b
+        let sum = try a - b
         #expect(sum.shape == [2, 4, 3])
         for i in 0..<2 {
             for j in 0..<4 {
@@ -98,14 +98,14 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
 @Suite struct ReductionTests {
     let x = Tensor(shape: [2, 3], scalars: [1, 5, 3, 4, 2, 6])
 
-    @Test func sumsAndMeans() {
+    @Test func sumsAndMeans() throws {
         #expect(x.sum().scalar == 21)
         #expect(x.sum(axis: 0).scalars == [5, 7, 9])
         #expect(x.sum(axis: 1, keepDims: true).shape == [2, 1])
         #expect(x.sum(axis: -1).scalars == [9, 12])
         #expect(x.mean().scalar == 3.5)
         #expect(x.mean(axis: 0).scalars == [2.5, 3.5, 4.5])
-        let cube = Tensor.arange(24).reshaped([2, 3, 4])
+        let cube = try Tensor.arange(24).reshaped([2, 3, 4])
         #expect(cube.sum(axes: [0, 2]).scalars == [60, 92, 124])
         #expect(cube.sum(axes: [0, 2], keepDims: true).shape == [1, 3, 1])
         #expect(cube.mean(axes: [1, 2]).scalars == [5.5, 17.5])
@@ -113,8 +113,8 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(Tensor.ones([3, 4]).summed(toShape: [4]).scalars == [3, 3, 3, 3])
     }
 
-    @Test func extremes() {
-        #expect(x.max().scalar == 6 && x.min().scalar == 1)
+    @Test func extremes() throws {
+        #expect(try x.max().scalar == 6 && x.min().scalar == 1)
         #expect(x.max(axis: 1).scalars == [5, 6])
         #expect(x.min(axis: 0).scalars == [1, 2, 3])
         #expect(x.argmax(axis: 1).scalars == [1, 2])
@@ -141,11 +141,11 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
 }
 
 @Suite struct ShapeTests {
-    @Test func reshapePermuteTranspose() {
-        let x = Tensor.arange(6).reshaped([2, -1])
+    @Test func reshapePermuteTranspose() throws {
+        let x = try Tensor.arange(6).reshaped([2, -1])
         #expect(x.shape == [2, 3])
         #expect(x.transposed().scalars == [0, 3, 1, 4, 2, 5])
-        let cube = Tensor.arange(24).reshaped([2, 3, 4])
+        let cube = try Tensor.arange(24).reshaped([2, 3, 4])
         let permuted = cube.permuted([2, 0, 1])
         #expect(permuted.shape == [4, 2, 3])
         #expect(permuted[element: [3, 1, 2]] == cube[element: [1, 2, 3]])
@@ -154,23 +154,23 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(x.expandingShape(at: 1).squeezingShape(at: 1).shape == [2, 3])
     }
 
-    @Test func concatStackSlice() {
+    @Test func concatStackSlice() throws {
         let a = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
         let b = Tensor(shape: [2, 1], scalars: [5, 6])
         #expect(Tensor.concat([a, b], axis: 1).scalars == [1, 2, 5, 3, 4, 6])
         #expect(Tensor.concat([a, a], axis: 0).shape == [4, 2])
         #expect(Tensor.stack([a, a], axis: 1).shape == [2, 2, 2])
         #expect(Tensor.stack([a, a], axis: 1).scalars == [1, 2, 1, 2, 3, 4, 3, 4])
-        #expect(a[1].scalars == [3, 4])
+        #expect(try a[1].scalars == [3, 4])
         #expect(a.slice(axis: 1, 1..<2).scalars == [2, 4])
         var c = Tensor.zeros([3, 2])
-        c[1] = Tensor([7, 8])
+        c[1..<2] = Tensor(shape: [1, 2], scalars: [7, 8])
         c[2..<3] = Tensor(shape: [1, 2], scalars: [9, 9])
         #expect(c.scalars == [0, 0, 7, 8, 9, 9])
     }
 
-    @Test func gatherAndScatterAdd() {
-        let table = Tensor.arange(8).reshaped([4, 2])
+    @Test func gatherAndScatterAdd() throws {
+        let table = try Tensor.arange(8).reshaped([4, 2])
         let rows = table.gather([3, 0, 3])
         #expect(rows.scalars == [6, 7, 0, 1, 6, 7])
         #expect(table.gather(Tensor(shape: [1, 2], scalars: [1, 2])).shape == [1, 2, 2])
@@ -210,7 +210,7 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
             absolute: 1e-6)
     }
 
-    @Test func batchedMatmul() {
+    @Test func batchedMatmul() throws {
         let a = fixture([2, 3, 4], seed: 5)
         let b = fixture([2, 4, 2], seed: 6)
         let shared = fixture([4, 2], seed: 7)
@@ -219,10 +219,10 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(c.shape == [2, 3, 2] && d.shape == [2, 3, 2])
         for batch in 0..<2 {
             expectClose(
-                doubles(c[batch]), naive(a[batch], b[batch], transposeA: false, transposeB: false),
+                try doubles(c[batch]), try naive(a[batch], b[batch], transposeA: false, transposeB: false),
                 relative: 1e-5)
             expectClose(
-                doubles(d[batch]), naive(a[batch], shared, transposeA: false, transposeB: false),
+                try doubles(d[batch]), try naive(a[batch], shared, transposeA: false, transposeB: false),
                 relative: 1e-5)
         }
         let e = matmul(a, fixture([2, 2, 3], seed: 8), transposeA: true, transposeB: true)
@@ -238,7 +238,7 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
 }
 
 @Suite struct VectorizedKernelTests {
-    @Test func longRowsMatchDoubleLoops() {
+    @Test func longRowsMatchDoubleLoops() throws {
         let x = fixture([3, 37], seed: 9, low: -5, high: 5)
         let sums = x.sum(axis: 1)
         let softmax = x.softmax()
@@ -256,7 +256,7 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         }
         let whole = x.scalars.map(Double.init)
         #expect(isClose(Double(x.sum().scalar), whole.reduce(0, +), relative: 1e-5))
-        #expect(Double(x.max().scalar) == whole.max())
+        #expect(try Double(x.max().scalar) == whole.max())
         let long = Tensor.arange(5000)
         #expect(long.sum().scalar == 12_497_500)
     }
@@ -297,8 +297,8 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         }
     }
 
-    @Test func poolingValues() {
-        let x = Tensor.arange(16).reshaped([1, 1, 4, 4])
+    @Test func poolingValues() throws {
+        let x = try Tensor.arange(16).reshaped([1, 1, 4, 4])
         #expect(x.maxPool2d(kernelSize: 2).scalars == [5, 7, 13, 15])
         #expect(x.avgPool2d(kernelSize: 2).scalars == [2.5, 4.5, 10.5, 12.5])
         // Padding: max ignores it, average counts it as zeros (count_include_pad).

@@ -4,11 +4,11 @@ import Testing
 @testable import TensorCore
 
 /// The best wall-clock seconds of `reps` runs of `body`.
-private func bestSeconds(reps: Int = 3, _ body: () -> Void) -> Double {
+private func bestSeconds(reps: Int = 3, _ body: () throws -> Void) rethrows -> Double {
     var best = Double.infinity
     for _ in 0..<reps {
         let start = Date()
-        body()
+        try body()
         best = min(best, Date().timeIntervalSince(start))
     }
     return best
@@ -17,14 +17,14 @@ private func bestSeconds(reps: Int = 3, _ body: () -> Void) -> Double {
 /// Timings of TensorCore's hot paths (run with KHRU_TIMING=1; prints, asserts nothing).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["KHRU_TIMING"] != nil))
 struct TimingTests {
-    @Test func matmulTiming() {
+    @Test func matmulTiming() throws {
         let generator = Generator(seed: 1)
         let n = 512
         let a = Tensor.normal([n, n], generator: generator)
         let b = Tensor.normal([n, n], generator: generator)
         let inner = 20
-        let khru = bestSeconds {
-            for _ in 0..<inner { _ = a.matmul(b) }
+        let khru = try bestSeconds {
+            for _ in 0..<inner { _ = try a.matmul(b) }
         }
         let c = Tensor.zeros([n, n])
         let raw = bestSeconds {
@@ -59,16 +59,16 @@ struct TimingTests {
                 + "\(flops / seconds / 1e9) GFLOP/s")
     }
 
-    @Test func elementwiseTiming() {
+    @Test func elementwiseTiming() throws {
         let generator = Generator(seed: 3)
         let a = Tensor.normal([64, 256], generator: generator)
         let row = Tensor.normal([256], generator: generator)
         let inner = 2000
-        let same = bestSeconds {
-            for _ in 0..<inner { _ = a + a }
+        let same = try bestSeconds {
+            for _ in 0..<inner { _ = try a + a }
         }
-        let broadcast = bestSeconds {
-            for _ in 0..<inner { _ = a + row }
+        let broadcast = try bestSeconds {
+            for _ in 0..<inner { _ = try a + row }
         }
         let relu = bestSeconds {
             for _ in 0..<inner { _ = a.relu() }

@@ -1,5 +1,6 @@
 import LessonSource
 import Reporting
+import TensorCore
 
 /// The names a lesson has bound so far: one namespace per lesson run, cell after cell.
 ///
@@ -473,6 +474,8 @@ final class Interpreter {
         } catch let failure as CellFailure {
             throw failure
         } catch let error as StepError {
+            throw CellFailure(error.message, at: location)
+        } catch let error as TensorError {
             throw CellFailure(error.message, at: location)
         } catch let error as CellTimeout {
             throw CellFailure(error.description, at: location)

@@ -22,10 +22,7 @@ extension Registry {
             doc: "Loaders from a ratings frame: a random 20% for validation, vocabularies from training."
         ) {
             (ratings: DataFrame, user: String?, item: String?, rating: String?, validPct: Double, bs: Int) in
-            guard validPct > 0, validPct < 1, bs > 0 else {
-                throw StepError("fromDF needs 0 < validPct < 1 and bs > 0")
-            }
-            return try CollabDataLoaders.fromDF(
+            try CollabDataLoaders.fromDF(
                 ratings, userName: user, itemName: item, ratingName: rating, validPct: validPct, bs: bs)
         }
         property("CollabDataLoaders.classes: Classes", doc: "The vocabularies.") { (d: CollabDataLoaders) in
@@ -41,11 +38,7 @@ extension Registry {
             try d.exportSplit(to: context.resolve(path: path))
         }
         bind("Classes.subscript(_ column: String)", doc: "The vocabulary of a column (#na# first).") {
-            (classes: Classes, column: String) -> [String] in
-            guard classes.names.contains(column) else {
-                throw StepError("no vocabulary for '\(column)'; the columns are \(classes.names)")
-            }
-            return Array(classes[column])
+            (classes: Classes, column: String) -> [String] in Array(try classes[column])
         }
 
         bind(
@@ -87,35 +80,24 @@ extension Registry {
         }
 
         bind("oneHot(_ index: Int, _ count: Int)", doc: "A vector of count zeros with a 1 at index.") {
-            (index: Int, count: Int) in
-            guard (0..<count).contains(index) else {
-                throw StepError("index \(index) is not in 0..<\(count)")
-            }
-            return oneHot(index, count)
+            (index: Int, count: Int) in try oneHot(index, count)
         }
         bind("oneHot(_ indices: [Int], _ count: Int)", doc: "One one-hot row per index.") {
             (indices: [Int], count: Int) in
-            if let bad = indices.first(where: { !(0..<count).contains($0) }) {
-                throw StepError("index \(bad) is not in 0..<\(count)")
-            }
-            return oneHot(indices, count)
+            try oneHot(indices, count)
         }
         bind(
             "allClose(_ a: Tensor, _ b: Tensor)",
             doc: "Whether two tensors agree elementwise (torch.allclose)."
         ) {
             (a: Tensor, b: Tensor) in
-            _ = try broadcastShape(a.shape, b.shape, "compare")
-            return allClose(a, b)
+            try allClose(a, b)
         }
         bind(
             "topItems(_ values: Parameter, _ titles: [String], count: Int = 5, largest: Bool = true)",
             doc: "The titles of the largest (or smallest) values, e.g. movie biases."
         ) { (values: Parameter, titles: [String], count: Int, largest: Bool) in
-            guard values.value.count == titles.count else {
-                throw StepError("\(values.value.count) values for \(titles.count) titles")
-            }
-            return topItems(values, titles, count: count, largest: largest)
+            try topItems(values, titles, count: count, largest: largest)
         }
         bind(
             "plotItemFactors(_ factors: Parameter, titles: [String], ratings: DataFrame, itemName: String, "
@@ -126,10 +108,7 @@ extension Registry {
                 factors: Parameter, titles: [String], ratings: DataFrame, itemName: String, count: Int,
                 title: String?, xLabel: String?, yLabel: String?
             ) in
-            guard factors.value.rank == 2, factors.value.shape[0] == titles.count else {
-                throw StepError("\(factors.shape) factors for \(titles.count) titles")
-            }
-            return try plotItemFactors(
+            try plotItemFactors(
                 factors, titles: titles, ratings: ratings, itemName: itemName, count: count, title: title,
                 xLabel: xLabel, yLabel: yLabel)
         }

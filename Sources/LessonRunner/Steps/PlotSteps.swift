@@ -13,7 +13,6 @@ extension Registry {
                 f: CellFunction<Double, Double>, min: Double, max: Double, title: String?, xLabel: String,
                 yLabel: String
             ) in
-            guard min < max else { throw StepError("plotFunction needs min < max, got \(min) and \(max)") }
             return try Training.plotFunction(
                 { try f($0) }, min: min, max: max, title: title, xLabel: xLabel, yLabel: yLabel)
         }

@@ -116,12 +116,7 @@ extension Registry {
             return Embedding(count, dim)
         }
         bind("Embedding.callAsFunction(_ ids: [Int])", doc: "The vectors of ids (a look-up).") {
-            (embedding: Embedding, ids: [Int]) in
-            let count = embedding.weight.shape[0]
-            if let bad = ids.first(where: { !(0..<count).contains($0) }) {
-                throw StepError("id \(bad) is out of range for an Embedding of \(count) rows")
-            }
-            return embedding(ids)
+            (embedding: Embedding, ids: [Int]) in try embedding.lookup(ids)
         }
         property("Embedding.weight: Parameter", doc: "The table, one row per id.") { (e: Embedding) in
             e.weight
@@ -197,9 +192,6 @@ extension Registry {
             "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100)",
             doc: "The learning-rate finder: plots loss against lr and suggests one (valley)."
         ) { (context: StepContext, l: Learner, start: Double, end: Double, numIt: Int) in
-            guard start > 0, end > start, numIt > 0 else {
-                throw StepError("lrFind needs 0 < startLR < endLR and numIt > 0")
-            }
             let suggestions = try l.lrFind(startLR: start, endLR: end, numIt: numIt)
             let chart = try suggestions.plot()
             context.emit(
@@ -248,7 +240,6 @@ extension Registry {
     static func training(
         _ learner: Learner, epochs: Int, _ context: StepContext, _ fit: ([any Callback]) throws -> Void
     ) throws {
-        guard epochs >= 0 else { throw StepError("the number of epochs must not be negative") }
         let collected = EpochRows()
         let previous = learner.logger
         learner.logger = { header, row in collected.append(header, row) }

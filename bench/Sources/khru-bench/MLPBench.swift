@@ -31,7 +31,7 @@ struct MLPBench {
 
     /// Runs `steps` training steps (batch `s % 1000`, in order) and returns the last loss.
     @discardableResult
-    func train(steps: Int) -> Double {
+    func train(steps: Int) throws -> Double {
         var last = Double.nan
         let batches = Self.rows / Self.bs
         for step in 0..<steps {
@@ -40,7 +40,7 @@ struct MLPBench {
             output.backward()
             optimizer.step()
             optimizer.zeroGrad()
-            last = output.value.item()
+            last = try output.value.item()
         }
         return last
     }

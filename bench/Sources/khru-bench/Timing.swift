@@ -24,16 +24,16 @@ var threadCount: Int {
 }
 
 /// Wall-clock seconds of one call of `body`.
-func seconds(_ body: () -> Void) -> Double {
+func seconds(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
-    let elapsed = clock.measure(body)
+    let elapsed = try clock.measure(body)
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }
 
 /// The minimum wall-clock seconds of `reps` calls of `body`.
-func bestSeconds(reps: Int, _ body: () -> Void) -> Double {
+func bestSeconds(reps: Int, _ body: () throws -> Void) rethrows -> Double {
     var best = Double.infinity
-    for _ in 0..<reps { best = min(best, seconds(body)) }
+    for _ in 0..<reps { best = min(best, try seconds(body)) }
     return best
 }
 

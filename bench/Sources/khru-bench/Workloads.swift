@@ -34,12 +34,12 @@ func benchConv(_ options: BenchOptions) {
 /// `mlp`: 784-256-10 MLP, cross-entropy, Adam, batch 64, 1,000 steps after 20 warm-up steps.
 ///
 /// One model and optimizer for the whole run, as in bench/python/mlp.py; see ``MLPBench``.
-func benchMLP(_ options: BenchOptions) {
+func benchMLP(_ options: BenchOptions) throws {
     let steps = 1_000
     let bench = MLPBench()
-    let warmLoss = bench.train(steps: 20)
+    let warmLoss = try bench.train(steps: 20)
     var lastLoss = warmLoss
-    let best = bestSeconds(reps: options.reps) { lastLoss = bench.train(steps: steps) }
+    let best = try bestSeconds(reps: options.reps) { lastLoss = try bench.train(steps: steps) }
     precondition(lastLoss.isFinite, "mlp: the loss is not finite")
     emit(
         "mlp", "784-256-10",

@@ -20,9 +20,9 @@ let usage = """
 let arguments = Array(CommandLine.arguments.dropFirst())
 let options = BenchOptions(arguments)
 switch (arguments.first, options) {
-case ("matmul", .some(let options)): benchMatmul(options)
+case ("matmul", .some(let options)): try benchMatmul(options)
 case ("conv", .some(let options)): benchConv(options)
-case ("mlp", .some(let options)): benchMLP(options)
+case ("mlp", .some(let options)): try benchMLP(options)
 case ("collab", .some(let options)): benchCollab(options)
 case ("fastai-collab", .some(let options)): benchFastaiCollab(options)
 case ("runner", .some(let options)): benchRunner(options)

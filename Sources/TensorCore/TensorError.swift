@@ -1,0 +1,69 @@
+/// A tensor operation was given input it cannot work with: shapes that do not fit, an index out of
+/// range, a rank it does not take. The message names the shapes, ranks or indices involved, so the
+/// same mistake reads the same in a lesson cell and in compiled Swift.
+public struct TensorError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of input was wrong.
+    public enum Kind: String, Hashable, Sendable {
+        /// Two shapes that must agree (broadcast, inner sizes, element counts) do not.
+        case shapeMismatch
+        /// A tensor of the wrong rank.
+        case rank
+        /// An index, axis or id outside its range.
+        case outOfRange
+        /// A shape with a negative or overflowing extent.
+        case invalidShape
+        /// An operation that needs at least one element got none.
+        case empty
+    }
+
+    /// What kind of input was wrong.
+    public var kind: Kind
+    /// The explanation, naming the shapes or indices.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension Tensor {
+    /// The shape `a` and `b` broadcast to, or an error naming both (`verb`: "add", "multiply", …).
+    public static func checkedBroadcastShape(_ a: [Int], _ b: [Int], verb: String) throws -> [Int] {
+        let rank = Swift.max(a.count, b.count)
+        let left = [Int](repeating: 1, count: rank - a.count) + a
+        let right = [Int](repeating: 1, count: rank - b.count) + b
+        return try Swift.zip(left, right).map { x, y in
+            guard x == y || x == 1 || y == 1 else {
+                throw TensorError(
+                    .shapeMismatch, "cannot \(verb) tensors of shapes \(a) and \(b): they do not broadcast")
+            }
+            return Swift.max(x, y)
+        }
+    }
+
+    /// Checks that `shape` has no negative extent and fewer than 2³¹ elements.
+    public static func validate(shape: [Int]) throws {
+        var product = 1
+        for extent in shape {
+            guard extent >= 0 else { throw TensorError(.invalidShape, "invalid tensor shape \(shape)") }
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            guard !overflow, next < 1 << 31 else {
+                throw TensorError(.invalidShape, "invalid tensor shape \(shape)")
+            }
+            product = next
+        }
+    }
+
+    /// `axis` (negative counts from the end) as a position in `0..<rank`, or an error naming the shape.
+    public func checkedAxis(_ axis: Int) throws -> Int {
+        let result = axis < 0 ? axis + rank : axis
+        guard result >= 0 && result < rank else {
+            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(shape)")
+        }
+        return result
+    }
+}
