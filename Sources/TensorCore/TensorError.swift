@@ -1,6 +1,8 @@
-/// A tensor operation was given input it cannot work with: shapes that do not fit, an index out of
-/// range, a rank it does not take. The message names the shapes, ranks or indices involved, so the
-/// same mistake reads the same in a lesson cell and in compiled Swift.
+/// A tensor operation was given input it cannot work with.
+///
+/// Shapes that do not fit, an index out of range, a rank it does not take: the message names the
+/// shapes, ranks or indices involved, so the same mistake reads the same in a lesson cell and in
+/// compiled Swift.
 public struct TensorError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of input was wrong.
     public enum Kind: String, Hashable, Sendable {
