@@ -40,6 +40,9 @@ let package = Package(
         .target(name: "Checksums"),
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
+        .target(
+            name: "Vision", dependencies: ["CPNG", "Checksums", "TensorCore", "Training", "Plotting"],
+            swiftSettings: optimized),
 
         // MARK: - Pictures
         .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),
@@ -82,6 +85,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
         .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(
+            name: "VisionTests", dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"]),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

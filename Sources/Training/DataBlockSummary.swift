@@ -55,7 +55,7 @@ extension DataBlock {
                 ]
             }
         }
-        let first = try dsets.train[0]
+        let first = try dsets.train.sample(0)
         lines += ["", "Final sample: \(first)", ""]
 
         let kinds = dsets.train.kinds
@@ -74,7 +74,7 @@ extension DataBlock {
                 "Applying item_tfms to the first sample:",
                 "  Pipeline: \(itemNames.joined(separator: " -> "))",
             ]
-            var tensors = first.tensors
+            var tensors = try dsets.train.encodedTensors(0)
             lines += ["    starting from", "      \(describeTuple(tensors, kinds))"]
             for (transform, name) in zip(itemTfms, itemNames) {
                 try transform(&tensors, kinds: kinds, generator: generator)

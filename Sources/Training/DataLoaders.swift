@@ -282,12 +282,21 @@ public struct DataLoaders: Sendable {
     public let vocab: CategoryMap?
     /// The number of outputs a model needs (vocab size or target width).
     public let c: Int
+    /// The loss the target calls for (fastai `dls.loss_func`), used by a `Learner` given none.
+    public let lossFunc: (any LossFunction)?
+
+    /// The training dataset (fastai `dls.train_ds`).
+    public var trainDS: any Dataset { train.dataset }
+    /// The validation dataset (fastai `dls.valid_ds`).
+    public var validDS: any Dataset { valid.dataset }
 
     /// Creates loaders over a training and a validation dataset with fastai's defaults.
     public init(
         train: any Dataset, valid: any Dataset, bs: Int = 64, valBs: Int? = nil, seed: UInt64? = nil,
-        batchTfms: [any BatchTransform] = [], vocab: CategoryMap? = nil, c: Int? = nil
+        batchTfms: [any BatchTransform] = [], vocab: CategoryMap? = nil, c: Int? = nil,
+        lossFunc: (any LossFunction)? = nil
     ) {
+        self.lossFunc = lossFunc
         let seed = seed ?? Random.current.nextUInt64()
         self.train = DataLoader(
             train, bs: bs, shuffle: true, dropLast: true, batchTfms: batchTfms, isTraining: true, seed: seed)
