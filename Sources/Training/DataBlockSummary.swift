@@ -112,7 +112,7 @@ extension DataBlock {
             ]
             lines += ["    starting from", "      \(describeTuple(batch, kinds))"]
             for (transform, name) in zip(dsets.batchTfms, batchNames) {
-                try transform(&batch, kinds: kinds, generator: generator)
+                try transform(&batch, kinds: kinds, generator: generator, isTraining: true)
                 lines += ["    applying \(name) gives", "      \(describeTuple(batch, kinds))"]
             }
         }

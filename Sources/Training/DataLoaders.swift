@@ -72,6 +72,21 @@ public protocol BatchTransform: Sendable {
     var appliesToValidation: Bool { get }
     /// Transforms the batch tensors in place; `kinds` says what each is.
     func callAsFunction(_ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator) throws
+    /// Transforms a training (`isTraining`) or validation batch; by default the same as
+    /// ``callAsFunction(_:kinds:generator:)``. Transforms that run on both but differ (an augmentation
+    /// that still resizes validation batches) implement this one.
+    func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator, isTraining: Bool
+    ) throws
+}
+
+extension BatchTransform {
+    /// Runs ``callAsFunction(_:kinds:generator:)``, whether training or not.
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator, isTraining: Bool
+    ) throws {
+        try self(&batch, kinds: kinds, generator: generator)
+    }
 }
 
 /// One batch: input tensors and target tensors, stacked along a new first axis.
@@ -167,7 +182,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         }
         let batchGenerator = TensorCore.Generator(seed: Random.deriveSeed(seed, "batch-\(epoch)-\(index)"))
         for transform in batchTfms where isTraining || transform.appliesToValidation {
-            try transform(&stacked, kinds: dataset.kinds, generator: batchGenerator)
+            try transform(&stacked, kinds: dataset.kinds, generator: batchGenerator, isTraining: isTraining)
         }
         return Batch(xs: Array(stacked.prefix(dataset.nInp)), ys: Array(stacked.dropFirst(dataset.nInp)))
     }

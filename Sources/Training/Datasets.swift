@@ -45,6 +45,13 @@ public struct Sample: Sendable, CustomStringConvertible {
     }
 }
 
+/// An error an item transform throws without knowing which item it was working on; the dataset
+/// names the item (its path or row) before passing the error on.
+public protocol ItemContextError: Error {
+    /// The same error, naming `item`.
+    func naming(item: String) -> any Error
+}
+
 /// The training or validation part of ``Datasets``: items turned into samples on demand.
 public struct DatasetSubset: Dataset {
     /// The items of this part (what `getItems` gave, picked by the splitter).
@@ -95,7 +102,11 @@ public struct DatasetSubset: Dataset {
         var tensors = try encodedTensors(index)
         let kinds = self.kinds
         for transform in itemTfms {
-            try transform(&tensors, kinds: kinds, generator: isTraining ? generator : nil)
+            do {
+                try transform(&tensors, kinds: kinds, generator: isTraining ? generator : nil)
+            } catch let error as any ItemContextError {
+                throw error.naming(item: String(describing: items[index]))
+            }
         }
         return tensors
     }
