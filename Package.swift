@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "LessonRunner",
             dependencies: [
-                "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
+                "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab", "Vision",
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
