@@ -17,7 +17,7 @@ extension DataSource {
 /// `cx = 48`, `cy = 36.075`). In frame `t` of subject `s` the head's centre is at
 /// `X = a·sin(ωₓt + φ)`, `Y = b·sin(ω_y t + ψ)` and `Z = 1000 + 180·sin(ω_z t + χ)` mm (amplitudes
 /// chosen so the head stays in view) and turns by smooth yaw, pitch and roll; it is an ellipse of
-/// 80×105 mm, so its pixel centre is `(X·fx/Z + cx, Y·fy/Z + cy)` — exactly `get_ctr`.
+/// 180×230 mm, so its pixel centre is `(X·fx/Z + cx, Y·fy/Z + cy)` — exactly `get_ctr`.
 public enum HeadPose {
     /// Frame width in pixels.
     public static let width = 96
@@ -31,7 +31,7 @@ public enum HeadPose {
     public static let firstFrame = 3
     /// The camera intrinsics `(fx, fy, cx, cy)`.
     public static let intrinsics = (fx: 517.679 * 0.15, fy: 517.679 * 0.15, cx: 48.0, cy: 36.075)
-    static let version = "head-pose 1"
+    static let version = "head-pose 2"
 
     /// One generated frame: its image file and the head's true centre in pixels.
     public struct Frame: Sendable {
@@ -100,8 +100,8 @@ public enum HeadPose {
         let t = Double(frame)
         let z = 1000 + 180 * sin(0.11 * t + phase())
         let (fx, fy) = (intrinsics.fx, intrinsics.fy)
-        let maxX = (Double(width) / 2 - 14) * z / fx
-        let maxY = (Double(height) / 2 - 14) * z / fy
+        let maxX = (Double(width) / 2 - 16) * z / fx
+        let maxY = (Double(height) / 2 - 16) * z / fy
         let x = maxX * sin(0.17 * t + phase())
         let y = maxY * sin(0.13 * t + phase())
         let yaw = 0.6 * sin(0.21 * t + phase())
@@ -164,8 +164,8 @@ public enum HeadPose {
     /// The head drawn over `background` (4×4 samples per pixel at the edge), as interleaved RGB bytes.
     static func render(pose: Pose, over background: [Float]) -> [UInt8] {
         let center = project(pose.translation)
-        let a = 40 * intrinsics.fx / pose.translation.z
-        let b = 52.5 * intrinsics.fy / pose.translation.z
+        let a = 90 * intrinsics.fx / pose.translation.z
+        let b = 115 * intrinsics.fy / pose.translation.z
         let (cosRoll, sinRoll) = (cos(pose.roll), sin(pose.roll))
         var pixels = background
         for y in 0..<height {

@@ -17,7 +17,9 @@ public let imageExtensions: Set<String> = [
 ///   - path: The folder searched.
 ///   - recurse: Whether sub-folders are searched too.
 ///   - folders: When given, only these sub-folders of `path` are searched.
-/// - Throws: ``VisionError/missingFile(path:)`` when `path` is not a folder.
+/// - Throws: ``VisionError/missingFile(path:)`` when `path` is not a folder;
+///   ``VisionError/noImages(folder:)`` when it holds no image files (an empty list would only fail
+///   later, less clearly).
 public func getImageFiles(
     _ path: Path, recurse: Bool = true, folders: [String]? = nil
 ) throws(VisionError) -> [Path] {
@@ -27,6 +29,7 @@ public func getImageFiles(
     for root in roots where root.isDirectory {
         collect(root, recurse: recurse, into: &found)
     }
+    guard !found.isEmpty else { throw .noImages(folder: path.string) }
     return found.sorted()
 }
 
