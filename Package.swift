@@ -86,7 +86,8 @@ let package = Package(
         .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
-            name: "VisionTests", dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"]),
+            name: "VisionTests",
+            dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"]),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

@@ -63,7 +63,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
     ///   - batchTfms: Transforms applied per batch.
     ///   - nInp: How many blocks are inputs (default: all but the last).
     public init(
-        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()], getItems: @escaping @Sendable (Source) throws -> [Item],
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getItems: @escaping @Sendable (Source) throws -> [Item],
         getX: (@Sendable (Item) throws -> any Sendable)? = nil,
         getY: (@Sendable (Item) throws -> any Sendable)? = nil,
         splitter: any Splitter = RandomSplitter(), itemTfms: [any ItemTransform] = [],
@@ -77,7 +78,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
 
     /// Creates a block whose items come from `getItems(source)`, split by a function of all items.
     public init(
-        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()], getItems: @escaping @Sendable (Source) throws -> [Item],
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getItems: @escaping @Sendable (Source) throws -> [Item],
         getX: (@Sendable (Item) throws -> any Sendable)? = nil,
         getY: (@Sendable (Item) throws -> any Sendable)? = nil,
         splitter: @escaping @Sendable ([Item]) throws -> Split, itemTfms: [any ItemTransform] = [],

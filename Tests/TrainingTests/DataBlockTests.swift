@@ -79,7 +79,9 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(second.decoded[1] == "horse;person")
         #expect(try dsets.train.sample(4).ys[0].scalars == [1, 0, 0, 0, 1])
         #expect(try dsets.valid.sample(1).ys[0].scalars == [0, 1, 0, 0, 0])
-        #expect("\(try dsets.train.sample(0))" == "(Tensor([3, 1.5]), TensorMultiCategory([0, 1, 0, 0, 0]) = car)")
+        #expect(
+            "\(try dsets.train.sample(0))" == "(Tensor([3, 1.5]), TensorMultiCategory([0, 1, 0, 0, 0]) = car)"
+        )
         // A label seen only in validation is an error that names it.
         #expect {
             _ = try dsets.valid[0]
@@ -119,8 +121,11 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(Set(fnames(random.train) + fnames(random.valid)).count == 10)
         // Without getX/getY the single block reads the whole row; splitter indices are checked.
         #expect(throws: TrainingError.self) {
-            try DataBlock(blocks: [CategoryBlock()], splitter: { (_: [DataFrame.Row]) in Split(train: [0], valid: [10]) })
-                .datasets(df)
+            try DataBlock(
+                blocks: [CategoryBlock()],
+                splitter: { (_: [DataFrame.Row]) in Split(train: [0], valid: [10]) }
+            )
+            .datasets(df)
         }
     }
 

@@ -91,7 +91,9 @@ struct VisionDataBlockTests {
 
     @Test func lossComesFromTheTargetBlock() throws {
         let (path, df) = try miniPascal()
-        func loaders(_ target: any TransformBlock, getY: @escaping @Sendable (DataFrame.Row) -> any Sendable) throws
+        func loaders(
+            _ target: any TransformBlock, getY: @escaping @Sendable (DataFrame.Row) -> any Sendable
+        ) throws
             -> DataLoaders
         {
             try DataBlock(
@@ -99,7 +101,9 @@ struct VisionDataBlockTests {
                 splitter: ColSplitter("is_valid")
             ).dataloaders(df, bs: 2, seed: 1)
         }
-        let single = try loaders(CategoryBlock()) { $0["labels"].split(separator: " ").first.map(String.init) ?? "" }
+        let single = try loaders(CategoryBlock()) {
+            $0["labels"].split(separator: " ").first.map(String.init) ?? ""
+        }
         let points = try loaders(PointBlock()) { _ in [6.0, 5.0] }
         #expect(single.lossFunc is CrossEntropyLossFlat)
         #expect(points.lossFunc is MSELossFlat)
@@ -113,7 +117,8 @@ struct VisionDataBlockTests {
         let (path, df) = try miniPascal()
         // A point outside its image names the item.
         let points = DataBlock(
-            blocks: [ImageBlock(), PointBlock()], getX: { r in path / "train" / r["fname"] }, getY: { _ in [50.0, 5.0] },
+            blocks: [ImageBlock(), PointBlock()], getX: { r in path / "train" / r["fname"] },
+            getY: { _ in [50.0, 5.0] },
             splitter: ColSplitter("is_valid"))
         #expect {
             _ = try points.datasets(df).train.sample(at: 0, generator: nil)
@@ -126,18 +131,26 @@ struct VisionDataBlockTests {
         let images = DataBlock(
             blocks: [ImageBlock(), MultiCategoryBlock()], getX: { r in path / "train" / r["fname"] },
             getY: { $0["labels"].split(separator: " ") }, splitter: ColSplitter("is_valid"))
-        #expect(throws: VisionError.badImage(path: (path / "train" / "b.png").string, reason: "not a PNG file (bad signature)")) {
+        #expect(
+            throws: VisionError.badImage(
+                path: (path / "train" / "b.png").string, reason: "not a PNG file (bad signature)")
+        ) {
             _ = try images.datasets(df).train.sample(1)
         }
         // A missing folder and an empty one.
         let files = DataBlock<Path, Path>(
-            blocks: [ImageBlock(), CategoryBlock()], getItems: { try getImageFiles($0) }, getY: { parentLabel($0 as Path) })
-        #expect(throws: VisionError.missingFile(path: (path / "nope").string)) { try files.datasets(path / "nope") }
+            blocks: [ImageBlock(), CategoryBlock()], getItems: { try getImageFiles($0) },
+            getY: { parentLabel($0 as Path) })
+        #expect(throws: VisionError.missingFile(path: (path / "nope").string)) {
+            try files.datasets(path / "nope")
+        }
     }
 
     @Test func folderLayoutWithParentLabels() throws {
         let path = try temporaryFolder()
-        for (split, label, index) in [("train", "3", 0), ("train", "7", 1), ("valid", "3", 2), ("train", "3", 3)] {
+        for (split, label, index) in [
+            ("train", "3", 0), ("train", "7", 1), ("valid", "3", 2), ("train", "3", 3),
+        ] {
             let folder = path / split / label
             try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
             try Image(width: 4, height: 4, mode: .grey, bytes: Array(repeating: UInt8(index * 60), count: 16))
@@ -145,7 +158,8 @@ struct VisionDataBlockTests {
         }
         let block = ImageBlock(cls: .grey)
         let dblock = DataBlock<Path, Path>(
-            blocks: [block, CategoryBlock()], getItems: { try getImageFiles($0) }, getY: { parentLabel($0 as Path) },
+            blocks: [block, CategoryBlock()], getItems: { try getImageFiles($0) },
+            getY: { parentLabel($0 as Path) },
             splitter: GrandparentSplitter())
         let dsets = try dblock.datasets(path)
         #expect(dsets.train.count == 3 && dsets.valid.count == 1 && dsets.vocab?.items == ["3", "7"])

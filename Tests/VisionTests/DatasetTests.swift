@@ -26,10 +26,14 @@ struct GenFromTextTests {
         let folder = try temporaryFolder()
         let file = folder / "ragged.txt"
         try Data("1 2 3\n4 5\n6 7 8\n".utf8).write(to: file.url)
-        #expect(throws: VisionError.malformed(path: file.string, line: 2, reason: "got 2 columns instead of 3")) {
+        #expect(
+            throws: VisionError.malformed(path: file.string, line: 2, reason: "got 2 columns instead of 3")
+        ) {
             try genfromtxt(file)
         }
-        #expect(throws: VisionError.missingFile(path: (folder / "none").string)) { try genfromtxt(folder / "none") }
+        #expect(throws: VisionError.missingFile(path: (folder / "none").string)) {
+            try genfromtxt(folder / "none")
+        }
     }
 }
 
@@ -49,7 +53,10 @@ struct HeadPoseTests {
         #expect(frames.count == 6)
         let cal = try genfromtxt(folder / "01" / "rgb.cal", skipFooter: 6)
         let files = try getImageFiles(folder)
-        #expect(files.map(\.name).prefix(3) == ["frame_00003_rgb.png", "frame_00004_rgb.png", "frame_00005_rgb.png"])
+        #expect(
+            files.map(\.name).prefix(3) == [
+                "frame_00003_rgb.png", "frame_00004_rgb.png", "frame_00005_rgb.png",
+            ])
         for frame in frames {
             let ctr = try getCtr(frame.image, cal: cal)
             // pose.txt holds 6 decimals, so get_ctr matches the generator's centre to ~1e-4 px.
@@ -57,7 +64,9 @@ struct HeadPoseTests {
             // Independent truth: the head is where the image differs from its subject's background.
             let image = try loadImage(frame.image)
             let subject = Int(frame.image.parent.name) ?? 0
-            let background = HeadPose.background(subject: subject).map { UInt16(min(max($0.rounded(), 0), 255)) }
+            let background = HeadPose.background(subject: subject).map {
+                UInt16(min(max($0.rounded(), 0), 255))
+            }
             var (sum, sx, sy) = (0.0, 0.0, 0.0)
             for y in 0..<image.height {
                 for x in 0..<image.width {
@@ -71,7 +80,9 @@ struct HeadPoseTests {
                 }
             }
             #expect(sum > 50)
-            #expect(abs(sx / sum - ctr.x) < 0.5 && abs(sy / sum - ctr.y) < 0.5, "head at \((sx / sum, sy / sum)), get_ctr \(ctr)")
+            #expect(
+                abs(sx / sum - ctr.x) < 0.5 && abs(sy / sum - ctr.y) < 0.5,
+                "head at \((sx / sum, sy / sum)), get_ctr \(ctr)")
         }
     }
 
@@ -95,7 +106,9 @@ struct HeadPoseTests {
     }
 }
 
-@Suite(.enabled(if: isPrepared("fashion-mnist"), "Fashion-MNIST is not prepared in lessons/data; run `make data`"))
+@Suite(
+    .enabled(
+        if: isPrepared("fashion-mnist"), "Fashion-MNIST is not prepared in lessons/data; run `make data`"))
 struct FashionMNISTDataTests {
     @Test func foldersHoldSixtyThousandAndTenThousand() throws {
         let root = dataRoot / "fashion-mnist"
@@ -124,17 +137,22 @@ struct FashionMNISTDataTests {
     }
 }
 
-@Suite(.enabled(if: isPrepared("multi-label"), "the multi-label set is not prepared in lessons/data; run `make data`"))
+@Suite(
+    .enabled(
+        if: isPrepared("multi-label"), "the multi-label set is not prepared in lessons/data; run `make data`")
+)
 struct MultiLabelDataTests {
     @Test func csvHasTheSeedsShape() throws {
         let df = try DataFrame.readCSV(dataRoot / "multi-label" / "train.csv")
         #expect(df.columns == ["fname", "labels", "is_valid"])
         #expect(df.count == MultiLabel.count)
         #expect(df.allRows.filter { $0.value("is_valid")?.isTruthy == true }.count == 800)
-        #expect(df.allRows.allSatisfy { row in
-            let labels = row["labels"].split(separator: " ")
-            return (1...3).contains(labels.count) && labels.allSatisfy { FashionMNIST.classes.contains(String($0)) }
-        })
+        #expect(
+            df.allRows.allSatisfy { row in
+                let labels = row["labels"].split(separator: " ")
+                return (1...3).contains(labels.count)
+                    && labels.allSatisfy { FashionMNIST.classes.contains(String($0)) }
+            })
     }
 }
 

@@ -26,7 +26,9 @@ struct ImageIOTests {
     @Test(arguments: [Image.Mode.grey, .greyAlpha, .rgb, .rgba])
     func paletteRoundTripDecodesToColour(mode: Image.Mode) throws {
         // 6 colours, one of them half transparent when the mode has alpha.
-        let colours: [[UInt16]] = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30], [200, 100, 50]]
+        let colours: [[UInt16]] = [
+            [0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30], [200, 100, 50],
+        ]
         var samples: [UInt16] = []
         for pixel in 0..<24 {
             let colour = colours[pixel % colours.count]
@@ -77,7 +79,9 @@ struct ImageIOTests {
                 at: (folder / name).parent.url, withIntermediateDirectories: true)
             try image.save(folder / name)
         }
-        let files = try getImageFiles(folder).map { $0.string.replacingOccurrences(of: folder.string + "/", with: "") }
+        let files = try getImageFiles(folder).map {
+            $0.string.replacingOccurrences(of: folder.string + "/", with: "")
+        }
         #expect(files == ["a/1.jpg", "a/10.PNG", "b/2.png", "top.png"])
         #expect(try getImageFiles(folder, recurse: false).count == 1)
         #expect(try getImageFiles(folder, folders: ["b"]).count == 1)

@@ -12,9 +12,10 @@ func temporaryFolder(_ name: String = #function) throws -> Path {
 }
 
 /// The data root of this checkout (`lessons/data`), where `khru data` prepares the datasets.
-let dataRoot = Path(
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path) / "lessons" / "data"
+let dataRoot =
+    Path(
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path) / "lessons" / "data"
 
 /// Whether `khru data` has prepared `name` here.
 func isPrepared(_ name: String) -> Bool { (dataRoot / name / Preparation.stampName).exists }

@@ -11,7 +11,10 @@ struct TransformGeometryTests {
 
     /// A 40×30 image with a blob at (`x`, `y`) and its point, scaled by `PointScaler` as a dataset does.
     func sample(x: Double = 13.5, y: Double = 9.5, width: Int = 40, height: Int = 30) throws -> [Tensor] {
-        var tensors = [blobImage(width: width, height: height, x: x, y: y), Tensor(shape: [1, 2], scalars: [Float(x), Float(y)])]
+        var tensors = [
+            blobImage(width: width, height: height, x: x, y: y),
+            Tensor(shape: [1, 2], scalars: [Float(x), Float(y)]),
+        ]
         try PointScaler()(&tensors, kinds: kinds, generator: nil)
         return tensors
     }
@@ -30,7 +33,9 @@ struct TransformGeometryTests {
     @Test func pointScalerMapsPixelsToMinusOneOne() throws {
         let tensors = try sample(x: 10, y: 30)
         #expect(tensors[1].scalars == [-0.5, 1])  // 10·2/40 − 1, 30·2/30 − 1
-        var outside = [blobImage(width: 40, height: 30, x: 1, y: 1), Tensor(shape: [1, 2], scalars: [41, 3])]
+        var outside = [
+            blobImage(width: 40, height: 30, x: 1, y: 1), Tensor(shape: [1, 2], scalars: [41, 3]),
+        ]
         #expect(throws: VisionError.pointOutsideImage(item: "", point: [41, 3], width: 40, height: 30)) {
             try PointScaler()(&outside, kinds: kinds, generator: nil)
         }
@@ -40,7 +45,8 @@ struct TransformGeometryTests {
     func resizeMovesPointsWithPixels(method: ResizeMethod) throws {
         for seed: UInt64? in [nil, 1, 2, 3] {
             var tensors = try sample()
-            try Resize((24, 36), method: method)(&tensors, kinds: kinds, generator: seed.map { Generator(seed: $0) })
+            try Resize((24, 36), method: method)(
+                &tensors, kinds: kinds, generator: seed.map { Generator(seed: $0) })
             #expect(tensors[0].shape == [1, 24, 36])
             expectAgreement(tensors)
         }
@@ -50,13 +56,15 @@ struct TransformGeometryTests {
         // 40×30 to 20×20: the largest square crop is 30×30, centred at x 5…35 for validation.
         #expect(Resize(20).cropBox(width: 40, height: 30, pcts: (0.5, 0.5)) == (5, 0, 30, 30))
         #expect(Resize(20, method: .pad).cropBox(width: 40, height: 30, pcts: (0.5, 0.5)) == (0, -5, 40, 40))
-        #expect(Resize(20, method: .squish).cropBox(width: 40, height: 30, pcts: (0.2, 0.9)) == (0, 0, 40, 30))
+        #expect(
+            Resize(20, method: .squish).cropBox(width: 40, height: 30, pcts: (0.2, 0.9)) == (0, 0, 40, 30))
     }
 
     @Test func randomResizedCropMovesPointsWithPixels() throws {
         for seed: UInt64 in 1...6 {
             var tensors = try sample(x: 20.5, y: 15.5)
-            try RandomResizedCrop(16, minScale: 0.35)(&tensors, kinds: kinds, generator: Generator(seed: seed))
+            try RandomResizedCrop(16, minScale: 0.35)(
+                &tensors, kinds: kinds, generator: Generator(seed: seed))
             #expect(tensors[0].shape == [1, 16, 16])
             let point = pixels(tensors[1], width: 16, height: 16)
             // The crop may cut the blob off; check only crops that keep it whole.
@@ -80,10 +88,12 @@ struct TransformGeometryTests {
     }
 
     func augment(
-        doFlip: Bool = false, maxRotate: Double = 0, minZoom: Double = 1, maxZoom: Double = 1, maxWarp: Double = 0
+        doFlip: Bool = false, maxRotate: Double = 0, minZoom: Double = 1, maxZoom: Double = 1,
+        maxWarp: Double = 0
     ) -> AffineAugment {
         AffineAugment(
-            doFlip: doFlip, maxRotate: maxRotate, minZoom: minZoom, maxZoom: maxZoom, maxWarp: maxWarp, pAffine: 1)
+            doFlip: doFlip, maxRotate: maxRotate, minZoom: minZoom, maxZoom: maxZoom, maxWarp: maxWarp,
+            pAffine: 1)
     }
 
     @Test(arguments: ["flip", "rotate", "zoom", "warp", "all"])
@@ -138,7 +148,8 @@ struct TransformGeometryTests {
     @Test func reflectionPaddingMirrorsTheEdge() {
         // Shifting right by half the width samples x < 0, which reflects to the columns at the left edge.
         let row = Tensor(shape: [1, 1, 4], scalars: [10, 20, 30, 40])
-        let shifted = resample(row, height: 1, width: 4, maps: [.affine(1, 0, -1, 0, 1, 0)], padMode: .reflection)
+        let shifted = resample(
+            row, height: 1, width: 4, maps: [.affine(1, 0, -1, 0, 1, 0)], padMode: .reflection)
         #expect(shifted.scalars == [20, 10, 10, 20])
         let zeros = resample(row, height: 1, width: 4, maps: [.affine(1, 0, -1, 0, 1, 0)], padMode: .zeros)
         #expect(zeros.scalars == [0, 0, 10, 20])
@@ -160,7 +171,9 @@ struct AugmentationDefaultsTests {
         // mult scales rotation, lighting and warp; size is (h, w).
         let doubled = augTransforms(size: (240, 320), mult: 2)
         let scaled = try #require(doubled[0] as? AffineAugment)
-        #expect(scaled.maxRotate == 20 && scaled.maxWarp == 0.4 && scaled.size == ImageSize(height: 240, width: 320))
+        #expect(
+            scaled.maxRotate == 20 && scaled.maxWarp == 0.4
+                && scaled.size == ImageSize(height: 240, width: 320))
         #expect((doubled[1] as? LightingAugment)?.maxLighting == 0.4)
         #expect((augTransforms(size: 64)[0] as? AffineAugment)?.size == ImageSize(height: 64, width: 64))
         #expect(augTransforms(maxLighting: 0).count == 1)
@@ -168,7 +181,9 @@ struct AugmentationDefaultsTests {
 
     @Test func otherDefaultsAreFastai() {
         let crop = RandomResizedCrop(128)
-        #expect(crop.minScale == 0.08 && crop.ratio == (0.75, 4.0 / 3) && crop.valXtra == 0.14 && crop.maxScale == 1)
+        #expect(
+            crop.minScale == 0.08 && crop.ratio == (0.75, 4.0 / 3) && crop.valXtra == 0.14
+                && crop.maxScale == 1)
         let resize = Resize(224)
         #expect(resize.method == .crop && resize.padMode == .reflection && resize.order == 1)
         #expect(IntToFloatTensor().div == 255 && IntToFloatTensor().order == 10)
@@ -180,7 +195,8 @@ struct AugmentationDefaultsTests {
     @Test func lightingStaysInLogitSpaceBounds() throws {
         let images = Tensor(shape: [4, 1, 2, 2], scalars: (0..<16).map { Float($0) / 15 })
         var batch = [images]
-        try LightingAugment(maxLighting: 0.2, pLighting: 1)(&batch, kinds: [.image], generator: Generator(seed: 3))
+        try LightingAugment(maxLighting: 0.2, pLighting: 1)(
+            &batch, kinds: [.image], generator: Generator(seed: 3))
         #expect(batch[0].scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
         #expect(zip(batch[0].scalars, images.scalars).contains { abs($0 - $1) > 0.01 })
         // With p = 0 nothing changes except the [1e-7, 1 − 1e-7] clamp.

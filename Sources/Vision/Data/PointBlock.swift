@@ -68,7 +68,9 @@ public struct PointScaler: ItemTransform, CustomStringConvertible {
     ///
     /// - Throws: ``VisionError/pointOutsideImage(item:point:width:height:)`` when a raw point lies
     ///   outside the image; ``VisionError/invalidInput(_:)`` when the sample has no image.
-    public func callAsFunction(_ sample: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator?)
+    public func callAsFunction(
+        _ sample: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator?
+    )
         throws
     {
         guard let imageIndex = kinds.firstIndex(of: .image), sample[imageIndex].rank == 3 else {
@@ -81,7 +83,8 @@ public struct PointScaler: ItemTransform, CustomStringConvertible {
                 if yFirst { scalars.swapAt(pair, pair + 1) }
                 let (x, y) = (scalars[pair], scalars[pair + 1])
                 guard x >= 0, x <= Float(width), y >= 0, y <= Float(height) else {
-                    throw VisionError.pointOutsideImage(item: "", point: [x, y], width: width, height: height)
+                    throw VisionError.pointOutsideImage(
+                        item: "", point: [x, y], width: width, height: height)
                 }
                 scalars[pair] = x * 2 / Float(width) - 1
                 scalars[pair + 1] = y * 2 / Float(height) - 1

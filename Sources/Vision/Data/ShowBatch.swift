@@ -13,6 +13,7 @@ extension DataLoaders {
     /// - Parameters:
     ///   - maxN: The most images shown.
     ///   - cellSize: The side of each picture, in CSS pixels.
+    /// - Returns: The grid's PNG.
     /// - Throws: What loading the batch throws; ``VisionError/invalidInput(_:)`` when the data has no images.
     public func showBatch(maxN: Int = 9, cellSize: Double = 128) throws -> Chart {
         let batch = try train.oneBatch()
@@ -39,7 +40,8 @@ extension Dataset {
         guard (0..<count).contains(index) else {
             throw VisionError.invalidInput("index \(index) out of range: the dataset has \(count) items")
         }
-        return try showSamples([try sample(at: index, generator: nil)], dataset: self, range: 0...255, cellSize: size)
+        return try showSamples(
+            [try sample(at: index, generator: nil)], dataset: self, range: 0...255, cellSize: size)
     }
 }
 
@@ -57,12 +59,16 @@ func showSamples(
     var points: [[PointSet]] = []
     for sample in samples {
         let image = sample[imageIndex]
-        guard image.rank == 3 else { throw VisionError.invalidInput("an image is [C, H, W], got \(image.shape)") }
+        guard image.rank == 3 else {
+            throw VisionError.invalidInput("an image is [C, H, W], got \(image.shape)")
+        }
         let (channels, height, width) = (image.shape[0], image.shape[1], image.shape[2])
         images.append(
             channels == 3
                 ? PlotImage(planarRGB: image.scalars, width: width, height: height, range: range)
-                : PlotImage(grey: Array(image.scalars.prefix(width * height)), width: width, height: height, range: range))
+                : PlotImage(
+                    grey: Array(image.scalars.prefix(width * height)), width: width, height: height,
+                    range: range))
         var labels: [String] = []
         var sets: [PointSet] = []
         for index in kinds.indices where index != imageIndex {
@@ -73,7 +79,8 @@ func showSamples(
                         x: (Double(values[pair]) + 1) * Double(width) / 2,
                         y: (Double(values[pair + 1]) + 1) * Double(height) / 2)
                 }
-                sets.append(PointSet(name: "point", points: pixels, color: Color(red: 230, green: 25, blue: 25)))
+                sets.append(
+                    PointSet(name: "point", points: pixels, color: Color(red: 230, green: 25, blue: 25)))
             } else if index >= dataset.nInp {
                 labels.append(blocks?[index].decode(sample[index]) ?? "\(sample[index].scalars)")
             }
@@ -82,7 +89,8 @@ func showSamples(
         points.append(sets)
     }
     if points.allSatisfy(\.isEmpty) {
-        return try imageGrid(images, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)
+        return try imageGrid(
+            images, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)
     }
     return try imageGridWithPoints(
         images, pointSets: points, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)

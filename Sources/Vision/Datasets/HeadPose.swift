@@ -57,13 +57,15 @@ public enum HeadPose {
     }
 
     /// Writes `subjects` subject folders of `frames` frames each and returns every frame's true centre.
-    public static func generate(into folder: Path, subjects: Int, frames: Int) throws(VisionError) -> [Frame] {
+    public static func generate(into folder: Path, subjects: Int, frames: Int) throws(VisionError) -> [Frame]
+    {
         var written: [(name: String, sha256: String, size: Int)] = []
         return try generate(into: folder, subjects: subjects, frames: frames, written: &written)
     }
 
     static func generate(
-        into folder: Path, subjects: Int, frames: Int, written: inout [(name: String, sha256: String, size: Int)]
+        into folder: Path, subjects: Int, frames: Int,
+        written: inout [(name: String, sha256: String, size: Int)]
     ) throws(VisionError) -> [Frame] {
         var result: [Frame] = []
         for subject in 1...max(subjects, 1) {
@@ -75,9 +77,11 @@ public enum HeadPose {
                 let frameName = String(format: "frame_%05d", firstFrame + step)
                 let pixels = render(pose: pose, over: background)
                 let image = try Image(width: width, height: height, mode: .rgb, bytes: pixels)
-                written.append(try Preparation.writePNG(image, folder: folder, name: "\(name)/\(frameName)_rgb.png"))
                 written.append(
-                    try Preparation.writeText(poseText(pose), folder: folder, name: "\(name)/\(frameName)_pose.txt"))
+                    try Preparation.writePNG(image, folder: folder, name: "\(name)/\(frameName)_rgb.png"))
+                written.append(
+                    try Preparation.writeText(
+                        poseText(pose), folder: folder, name: "\(name)/\(frameName)_pose.txt"))
                 let center = project(pose.translation)
                 result.append(Frame(image: folder / name / "\(frameName)_rgb.png", center: center))
             }
@@ -133,8 +137,12 @@ public enum HeadPose {
     static func poseText(_ pose: Pose) -> String {
         let r = pose.rotation
         var text = ""
-        for row in 0..<3 { text += String(format: "%.6f %.6f %.6f \n", r[3 * row], r[3 * row + 1], r[3 * row + 2]) }
-        text += "\n" + String(format: "%.6f %.6f %.6f \n", pose.translation.x, pose.translation.y, pose.translation.z)
+        for row in 0..<3 {
+            text += String(format: "%.6f %.6f %.6f \n", r[3 * row], r[3 * row + 1], r[3 * row + 2])
+        }
+        text +=
+            "\n"
+            + String(format: "%.6f %.6f %.6f \n", pose.translation.x, pose.translation.y, pose.translation.z)
         return text
     }
 

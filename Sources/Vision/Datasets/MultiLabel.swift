@@ -3,10 +3,11 @@ import TensorCore
 import Training
 
 extension DataSource {
-    /// The course's multi-label set (its "PASCAL 2007"): 4,000 64×64 canvases, each with 1–3
-    /// Fashion-MNIST items at random places and sizes, and `train.csv` of the seed's shape —
-    /// `fname`, `labels` (space-separated class names), `is_valid` (`True`/`False`) — with the
-    /// images in `train/`. Generated deterministically from Fashion-MNIST (see ``MultiLabel``).
+    /// The course's multi-label set (its "PASCAL 2007"), generated from Fashion-MNIST.
+    ///
+    /// 4,000 64×64 canvases, each with 1–3 Fashion-MNIST items at random places and sizes, and
+    /// `train.csv` of the seed's shape — `fname`, `labels` (space-separated class names),
+    /// `is_valid` (`True`/`False`) — with the images in `train/` (see ``MultiLabel``).
     public static let multiLabel = DataSource("multi-label") { folder in try MultiLabel.prepare(in: folder) }
 }
 
@@ -32,7 +33,8 @@ public enum MultiLabel {
     ///   cannot be fetched.
     public static func prepare(in folder: Path) throws(VisionError) {
         if Preparation.isPrepared(folder, version: version) {
-            Preparation.log("multi-label: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
+            Preparation.log(
+                "multi-label: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
             return
         }
         Preparation.invalidate(folder)
@@ -68,7 +70,10 @@ public enum MultiLabel {
             let size = 22 + Int(generator.next() % 19)
             var placed = (x: 0, y: 0, size: size)
             for attempt in 0..<30 {
-                placed = (Int(generator.next() % UInt64(side - size + 1)), Int(generator.next() % UInt64(side - size + 1)), size)
+                placed = (
+                    Int(generator.next() % UInt64(side - size + 1)),
+                    Int(generator.next() % UInt64(side - size + 1)), size
+                )
                 let worst = boxes.map { overlap(placed, $0) }.max() ?? 0
                 if worst * 6 <= size * size || attempt == 29 { break }
             }

@@ -60,7 +60,8 @@ enum Preparation {
             _ = run(["apt-get", "update", "-qq"])
             fetched = run(["apt-get", "download", "-q", package], in: scratch)
         }
-        let debs = (try? FileManager.default.contentsOfDirectory(atPath: scratch.string))?
+        let debs =
+            (try? FileManager.default.contentsOfDirectory(atPath: scratch.string))?
             .filter { $0.hasSuffix(".deb") } ?? []
         guard fetched.status == 0, let deb = debs.first else {
             throw .preparationFailed(
@@ -70,7 +71,8 @@ enum Preparation {
                     + "`apt-get download \(package)` yourself")
         }
         let paths = missing.map(\.0.path)
-        let extracted = run(["sh", "-c", "dpkg-deb --fsys-tarfile \"$0\" | tar -x \"$@\"", deb] + paths, in: scratch)
+        let extracted = run(
+            ["sh", "-c", "dpkg-deb --fsys-tarfile \"$0\" | tar -x \"$@\"", deb] + paths, in: scratch)
         for (member, target) in missing {
             let memberPath = scratch / String(member.path.drop { $0 == "." || $0 == "/" })
             guard extracted.status == 0, let bytes = try? readBytes(memberPath) else {
@@ -102,7 +104,8 @@ enum Preparation {
         do {
             try process.run()
         } catch {
-            throw .preparationFailed(dataset: dataset, reason: "cannot run gzip: \(error.localizedDescription)")
+            throw .preparationFailed(
+                dataset: dataset, reason: "cannot run gzip: \(error.localizedDescription)")
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -142,7 +145,9 @@ enum Preparation {
     }
 
     /// Records the files written (relative paths and their bytes' SHA-256) and the stamp.
-    static func record(_ files: [(name: String, sha256: String, size: Int)], in folder: Path, version: String)
+    static func record(
+        _ files: [(name: String, sha256: String, size: Int)], in folder: Path, version: String
+    )
         throws(VisionError)
     {
         let manifest = files.sorted { $0.name < $1.name }.map { "\($0.sha256)  \($0.name)\n" }.joined()
@@ -169,7 +174,9 @@ enum Preparation {
     }
 
     /// Writes a PNG of `image` at `folder/name` and returns its manifest entry.
-    static func writePNG(_ image: Image, folder: Path, name: String) throws(VisionError) -> (
+    static func writePNG(
+        _ image: Image, folder: Path, name: String
+    ) throws(VisionError) -> (
         name: String, sha256: String, size: Int
     ) {
         let bytes = try image.pngData()
@@ -178,7 +185,9 @@ enum Preparation {
     }
 
     /// Writes text at `folder/name` and returns its manifest entry.
-    static func writeText(_ text: String, folder: Path, name: String) throws(VisionError) -> (
+    static func writeText(
+        _ text: String, folder: Path, name: String
+    ) throws(VisionError) -> (
         name: String, sha256: String, size: Int
     ) {
         let bytes = Array(text.utf8)
@@ -187,7 +196,9 @@ enum Preparation {
     }
 
     static func readBytes(_ path: Path) throws(VisionError) -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path.string) else { throw .missingFile(path: path.string) }
+        guard let data = FileManager.default.contents(atPath: path.string) else {
+            throw .missingFile(path: path.string)
+        }
         return [UInt8](data)
     }
 
@@ -195,7 +206,8 @@ enum Preparation {
         do {
             try FileManager.default.createDirectory(at: path.url, withIntermediateDirectories: true)
         } catch {
-            throw .encodingFailed(path: path.string, reason: "cannot create the folder: \(error.localizedDescription)")
+            throw .encodingFailed(
+                path: path.string, reason: "cannot create the folder: \(error.localizedDescription)")
         }
     }
 

@@ -53,7 +53,8 @@ public struct Image: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` when the sizes disagree, the bit depth is not 8 or
     ///   16, or a sample exceeds the bit depth's maximum.
-    public init(width: Int, height: Int, mode: Mode, bitDepth: Int = 8, samples: [UInt16]) throws(VisionError) {
+    public init(width: Int, height: Int, mode: Mode, bitDepth: Int = 8, samples: [UInt16]) throws(VisionError)
+    {
         guard width > 0, height > 0 else {
             throw .invalidInput("an image needs a positive size, got \(width)×\(height)")
         }

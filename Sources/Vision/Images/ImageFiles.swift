@@ -17,6 +17,7 @@ public let imageExtensions: Set<String> = [
 ///   - path: The folder searched.
 ///   - recurse: Whether sub-folders are searched too.
 ///   - folders: When given, only these sub-folders of `path` are searched.
+/// - Returns: The files' paths, sorted.
 /// - Throws: ``VisionError/missingFile(path:)`` when `path` is not a folder;
 ///   ``VisionError/noImages(folder:)`` when it holds no image files (an empty list would only fail
 ///   later, less clearly).
@@ -51,7 +52,8 @@ private func collect(_ folder: Path, recurse: Bool, into found: inout [Path]) {
 ///   ``VisionError/badImage(path:reason:)`` when it is truncated or not a PNG.
 public func loadImage(_ path: Path) throws(VisionError) -> Image {
     guard let data = FileManager.default.contents(atPath: path.string) else {
-        throw path.exists ? .badImage(path: path.string, reason: "cannot be read") : .missingFile(path: path.string)
+        throw path.exists
+            ? .badImage(path: path.string, reason: "cannot be read") : .missingFile(path: path.string)
     }
     return try Image(pngData: [UInt8](data), name: path.string)
 }

@@ -33,7 +33,8 @@ enum PNGCodec {
             for index in 0..<count { samples[index] = UInt16(pixels[index]) }
         }
         return Image(
-            checkedWidth: width, height: height, mode: mode, bitDepth: Int(decoded.bit_depth), samples: samples)
+            checkedWidth: width, height: height, mode: mode, bitDepth: Int(decoded.bit_depth),
+            samples: samples)
     }
 
     /// Encodes `image`; with `palette`, an 8-bit image of at most 256 colours is written as a
@@ -78,7 +79,8 @@ enum PNGCodec {
             }
         }
         guard ok != 0, let result else {
-            let reason = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = String(
+                decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw .encodingFailed(path: name, reason: reason)
         }
         defer { cpng_free_buffer(result) }
@@ -109,7 +111,9 @@ enum PNGCodec {
             indices[pixel] = UInt8(colours.count)
             colours.append(key)
         }
-        let entries = colours.flatMap { [UInt8($0 >> 24), UInt8(($0 >> 16) & 0xFF), UInt8(($0 >> 8) & 0xFF)] }
+        let entries = colours.flatMap {
+            [UInt8($0 >> 24), UInt8(($0 >> 16) & 0xFF), UInt8(($0 >> 8) & 0xFF)]
+        }
         var alphas = colours.map { UInt8($0 & 0xFF) }
         while alphas.last == 255 { alphas.removeLast() }
         return (indices, entries, alphas)

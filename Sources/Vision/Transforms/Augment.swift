@@ -26,6 +26,7 @@ import Training
 ///   - pAffine: Probability of each of warp, rotate and zoom, per image.
 ///   - pLighting: Probability of each of brightness and contrast, per image.
 ///   - padMode: How pixels from outside the image are filled.
+/// - Returns: `[AffineAugment, LightingAugment]` (the lighting one only when `maxLighting · mult > 0`).
 public func augTransforms(
     size: Int? = nil, mult: Double = 1, doFlip: Bool = true, flipVert: Bool = false, maxRotate: Double = 10,
     minZoom: Double = 1, maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2,
@@ -165,7 +166,9 @@ public struct AffineAugment: BatchTransform, CustomStringConvertible {
     }
 
     /// Validation: resize only.
-    public func callAsFunction(_ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator)
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator
+    )
         throws
     {
         try self(&batch, kinds: kinds, generator: generator, isTraining: false)
@@ -221,7 +224,9 @@ public struct LightingAugment: BatchTransform, CustomStringConvertible {
     }
 
     /// Changes each image's brightness and contrast.
-    public func callAsFunction(_ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator)
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator
+    )
         throws
     {
         for index in kinds.indices where kinds[index] == .image && batch[index].rank == 4 {

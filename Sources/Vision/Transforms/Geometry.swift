@@ -26,7 +26,9 @@ struct Homography: Sendable, Equatable {
     static let identity = Homography(m: [1, 0, 0, 0, 1, 0, 0, 0, 1])
 
     /// An affine map `[[a, b, c], [d, e, f]]`.
-    static func affine(_ a: Double, _ b: Double, _ c: Double, _ d: Double, _ e: Double, _ f: Double) -> Homography {
+    static func affine(
+        _ a: Double, _ b: Double, _ c: Double, _ d: Double, _ e: Double, _ f: Double
+    ) -> Homography {
         Homography(m: [a, b, c, d, e, f, 0, 0, 1])
     }
 
@@ -36,7 +38,8 @@ struct Homography: Sendable, Equatable {
         inputHeight: Int
     ) -> Homography {
         let (w, h) = (Double(inputWidth), Double(inputHeight))
-        return .affine(cropWidth / w, 0, (2 * x + cropWidth) / w - 1, 0, cropHeight / h, (2 * y + cropHeight) / h - 1)
+        return .affine(
+            cropWidth / w, 0, (2 * x + cropWidth) / w - 1, 0, cropHeight / h, (2 * y + cropHeight) / h - 1)
     }
 
     static func * (lhs: Homography, rhs: Homography) -> Homography {
@@ -105,12 +108,16 @@ func resample(_ images: Tensor, height: Int, width: Int, maps: [Homography], pad
     images.withUnsafeBufferPointer { input in
         output.withUnsafeMutableBufferPointer { out in
             for image in 0..<count {
-                let map = maps[min(image, maps.count - 1)]
+                let m = maps[min(image, maps.count - 1)].m
+                let (m0, m1, m2, m3, m4, m5, m6, m7, m8) = (
+                    m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]
+                )
                 for row in 0..<height {
                     let v = (2 * Double(row) + 1) / Double(height) - 1
                     for column in 0..<width {
                         let u = (2 * Double(column) + 1) / Double(width) - 1
-                        let (x, y) = map.apply(u, v)
+                        let w = m6 * u + m7 * v + m8
+                        let (x, y) = ((m0 * u + m1 * v + m2) / w, (m3 * u + m4 * v + m5) / w)
                         let sx = ((x + 1) * Double(inWidth) - 1) / 2
                         let sy = ((y + 1) * Double(inHeight) - 1) / 2
                         let taps = bilinearTaps(sx, sy, width: inWidth, height: inHeight, padMode: padMode)

@@ -34,7 +34,8 @@ public struct IntToFloatTensor: BatchTransform, CustomStringConvertible {
     public func callAsFunction(_ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator) {
         for index in kinds.indices where kinds[index] == .image {
             let divisor = div
-            batch[index] = Tensor(shape: batch[index].shape, scalars: batch[index].scalars.map { $0 / divisor })
+            batch[index] = Tensor(
+                shape: batch[index].shape, scalars: batch[index].scalars.map { $0 / divisor })
         }
     }
 }
@@ -72,10 +73,13 @@ public struct Normalize: BatchTransform, CustomStringConvertible {
     /// The statistics for `channels` channels (one value broadcasts).
     func stats(channels: Int) throws(VisionError) -> (mean: [Float], std: [Float]) {
         guard mean.count == std.count, !mean.isEmpty else {
-            throw .invalidInput("Normalize needs as many means as standard deviations, got \(mean) and \(std)")
+            throw .invalidInput(
+                "Normalize needs as many means as standard deviations, got \(mean) and \(std)")
         }
         if mean.count == channels { return (mean, std) }
-        if mean.count == 1 { return (Array(repeating: mean[0], count: channels), Array(repeating: std[0], count: channels)) }
+        if mean.count == 1 {
+            return (Array(repeating: mean[0], count: channels), Array(repeating: std[0], count: channels))
+        }
         throw .invalidInput(
             "Normalize has statistics for \(mean.count) channels, but the images have \(channels); "
                 + "use ImageBlock(cls: .rgb) or statistics with \(channels) values")
@@ -84,7 +88,9 @@ public struct Normalize: BatchTransform, CustomStringConvertible {
     /// Normalizes every `[N, C, H, W]` image tensor.
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` when the channel counts disagree.
-    public func callAsFunction(_ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator)
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator
+    )
         throws
     {
         for index in kinds.indices where kinds[index] == .image && batch[index].rank == 4 {

@@ -29,7 +29,9 @@ public struct ImageSize: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "(\(height), \(width))" }
 
     func checked(_ name: String) throws(VisionError) -> ImageSize {
-        guard height > 0, width > 0 else { throw .invalidInput("\(name): size must be positive, got \(self)") }
+        guard height > 0, width > 0 else {
+            throw .invalidInput("\(name): size must be positive, got \(self)")
+        }
         return self
     }
 }
@@ -92,7 +94,9 @@ public struct Resize: ItemTransform, CustomStringConvertible {
     public var order: Int { 1 }
 
     /// `Resize -- {'size': (h, w), 'method': crop}`.
-    public var description: String { "Resize -- {'size': \(size), 'method': \(method), 'pad_mode': \(padMode)}" }
+    public var description: String {
+        "Resize -- {'size': \(size), 'method': \(method), 'pad_mode': \(padMode)}"
+    }
 
     /// The crop box `(x, y, width, height)` in input pixels for a `width × height` input.
     func cropBox(width: Int, height: Int, pcts: (Double, Double)) -> (Int, Int, Int, Int) {
@@ -111,7 +115,9 @@ public struct Resize: ItemTransform, CustomStringConvertible {
     /// Resizes the sample's images and moves its points.
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` when there is no image or the size is not positive.
-    public func callAsFunction(_ sample: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator?)
+    public func callAsFunction(
+        _ sample: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator?
+    )
         throws
     {
         let target = try size.checked("Resize")
@@ -145,7 +151,8 @@ public struct RandomResizedCrop: ItemTransform, CustomStringConvertible {
 
     /// Crops to `size × size`.
     public init(
-        _ size: Int, minScale: Double = 0.08, ratio: (Double, Double) = (3.0 / 4, 4.0 / 3), valXtra: Double = 0.14,
+        _ size: Int, minScale: Double = 0.08, ratio: (Double, Double) = (3.0 / 4, 4.0 / 3),
+        valXtra: Double = 0.14,
         maxScale: Double = 1
     ) {
         self.init(
@@ -225,7 +232,9 @@ public struct RandomResizedCrop: ItemTransform, CustomStringConvertible {
     /// Crops and resizes the sample's images and moves its points.
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` when there is no image or the size is not positive.
-    public func callAsFunction(_ sample: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator?)
+    public func callAsFunction(
+        _ sample: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator?
+    )
         throws
     {
         let target = try size.checked("RandomResizedCrop")
