@@ -27,11 +27,12 @@ public enum Digits {
     /// - Throws: ``VisionError/preparationFailed(dataset:reason:)`` naming the package when it
     ///   cannot be fetched or `digits.png` is not the expected file.
     public static func prepare(in folder: Path) throws(VisionError) {
-        if Preparation.isPrepared(folder, version: version) {
-            Preparation.log("digits: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
-            return
+        try Preparation.once(folder, dataset: "digits", version: version) { () throws(VisionError) in
+            try cut(into: folder)
         }
-        Preparation.invalidate(folder)
+    }
+
+    private static func cut(into folder: Path) throws(VisionError) -> [Preparation.Entry] {
         let files = try Preparation.debianFiles(
             package: package, members: [(member, sha256)], cache: folder / ".source", dataset: "digits")
         let sheet = try loadImage(files[0]).converted(to: .grey)
@@ -39,7 +40,7 @@ public enum Digits {
             throw .preparationFailed(
                 dataset: "digits", reason: "digits.png is \(sheet.width)×\(sheet.height), not 2000×1000")
         }
-        var written: [(name: String, sha256: String, size: Int)] = []
+        var written: [Preparation.Entry] = []
         for row in 0..<50 {
             for column in 0..<100 {
                 var cell = [UInt16](repeating: 0, count: cellSize * cellSize)
@@ -54,7 +55,6 @@ public enum Digits {
                 written.append(try Preparation.writePNG(image, folder: folder, name: name))
             }
         }
-        try Preparation.record(written, in: folder, version: version)
-        Preparation.log("digits: wrote \(written.count) PNGs to \(folder)")
+        return written
     }
 }

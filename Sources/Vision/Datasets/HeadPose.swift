@@ -45,27 +45,24 @@ public enum HeadPose {
     ///
     /// - Throws: ``VisionError`` when a file cannot be written.
     public static func prepare(in folder: Path) throws(VisionError) {
-        if Preparation.isPrepared(folder, version: version) {
-            Preparation.log("head-pose: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
-            return
+        try Preparation.once(folder, dataset: "head-pose", version: version) { () throws(VisionError) in
+            var written: [Preparation.Entry] = []
+            _ = try generate(
+                into: folder, subjects: subjectCount, frames: framesPerSubject, written: &written)
+            return written
         }
-        Preparation.invalidate(folder)
-        var written: [(name: String, sha256: String, size: Int)] = []
-        _ = try generate(into: folder, subjects: subjectCount, frames: framesPerSubject, written: &written)
-        try Preparation.record(written, in: folder, version: version)
-        Preparation.log("head-pose: wrote \(written.count) files for \(subjectCount) subjects to \(folder)")
     }
 
     /// Writes `subjects` subject folders of `frames` frames each and returns every frame's true centre.
     public static func generate(into folder: Path, subjects: Int, frames: Int) throws(VisionError) -> [Frame]
     {
-        var written: [(name: String, sha256: String, size: Int)] = []
+        var written: [Preparation.Entry] = []
         return try generate(into: folder, subjects: subjects, frames: frames, written: &written)
     }
 
     static func generate(
         into folder: Path, subjects: Int, frames: Int,
-        written: inout [(name: String, sha256: String, size: Int)]
+        written: inout [Preparation.Entry]
     ) throws(VisionError) -> [Frame] {
         var result: [Frame] = []
         for subject in 1...max(subjects, 1) {

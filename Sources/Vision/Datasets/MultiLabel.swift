@@ -32,18 +32,18 @@ public enum MultiLabel {
     /// - Throws: ``VisionError/preparationFailed(dataset:reason:)`` when Fashion-MNIST's package
     ///   cannot be fetched.
     public static func prepare(in folder: Path) throws(VisionError) {
-        if Preparation.isPrepared(folder, version: version) {
-            Preparation.log(
-                "multi-label: nothing to do (\(folder) is prepared; files recorded in SHA256SUMS)")
-            return
+        try Preparation.once(folder, dataset: "multi-label", version: version) { () throws(VisionError) in
+            try generate(into: folder)
         }
-        Preparation.invalidate(folder)
+    }
+
+    private static func generate(into folder: Path) throws(VisionError) -> [Preparation.Entry] {
         let cache = folder.parent / "fashion-mnist" / ".source"
         let train = try FashionMNIST.read("train", cache: cache)
         let test = try FashionMNIST.read("t10k", cache: cache)
         var generator = SplitMix64(seed: seed)
         var csv = "fname,labels,is_valid\n"
-        var written: [(name: String, sha256: String, size: Int)] = []
+        var written: [Preparation.Entry] = []
         for index in 0..<count {
             let isValid = index % 5 == 0
             let (image, labels) = try canvas(from: isValid ? test : train, using: &generator)
@@ -52,8 +52,7 @@ public enum MultiLabel {
             csv += "\(name),\(labels.joined(separator: " ")),\(isValid ? "True" : "False")\n"
         }
         written.append(try Preparation.writeText(csv, folder: folder, name: "train.csv"))
-        try Preparation.record(written, in: folder, version: version)
-        Preparation.log("multi-label: wrote \(count) canvases and train.csv to \(folder)")
+        return written
     }
 
     /// One canvas and its labels.

@@ -10,25 +10,30 @@ enum Preparation {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// Runs `arguments` (through `/usr/bin/env`) in `directory`; returns the status and merged output.
+    /// Runs `arguments` in `directory`; returns the status and merged output.
     static func run(_ arguments: [String], in directory: Path? = nil) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory.url }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (127, "cannot start \(arguments[0]): \(error.localizedDescription)")
+        ExternalCommand(arguments, in: directory).run()
+    }
+
+    /// The lines a preparation records: each file's relative path, SHA-256 and size.
+    typealias Entry = (name: String, sha256: String, size: Int)
+
+    /// Runs `write` unless `folder` already holds a complete preparation of `version`, then records
+    /// the files it wrote; says which happened.
+    static func once(
+        _ folder: Path, dataset: String, version: String, write: () throws(VisionError) -> [Entry]
+    ) throws(VisionError) {
+        if isPrepared(folder, version: version) {
+            log("\(dataset): nothing to do (\(folder) is prepared; files recorded in \(manifestName))")
+            return
         }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (process.terminationStatus, text)
+        invalidate(folder)
+        let start = Date()
+        let written = try write()
+        try record(written, in: folder, version: version)
+        log(
+            "\(dataset): wrote \(written.count) files to \(folder) in "
+                + String(format: "%.1f s", Date().timeIntervalSince(start)))
     }
 
     /// The files `members` (paths inside the package, such as `./usr/share/…/digits.png`, with
@@ -146,7 +151,7 @@ enum Preparation {
 
     /// Records the files written (relative paths and their bytes' SHA-256) and the stamp.
     static func record(
-        _ files: [(name: String, sha256: String, size: Int)], in folder: Path, version: String
+        _ files: [Entry], in folder: Path, version: String
     )
         throws(VisionError)
     {
@@ -176,9 +181,7 @@ enum Preparation {
     /// Writes a PNG of `image` at `folder/name` and returns its manifest entry.
     static func writePNG(
         _ image: Image, folder: Path, name: String
-    ) throws(VisionError) -> (
-        name: String, sha256: String, size: Int
-    ) {
+    ) throws(VisionError) -> Entry {
         let bytes = try image.pngData()
         try write(bytes, to: folder / name)
         return (name, SHA256.hex(of: bytes), bytes.count)
@@ -187,9 +190,7 @@ enum Preparation {
     /// Writes text at `folder/name` and returns its manifest entry.
     static func writeText(
         _ text: String, folder: Path, name: String
-    ) throws(VisionError) -> (
-        name: String, sha256: String, size: Int
-    ) {
+    ) throws(VisionError) -> Entry {
         let bytes = Array(text.utf8)
         try write(bytes, to: folder / name)
         return (name, SHA256.hex(of: bytes), bytes.count)

@@ -60,6 +60,16 @@ func imageSize(_ tensors: [Tensor], kinds: [BlockKind], transform: String) throw
     return ImageSize(height: shape[shape.count - 2], width: shape[shape.count - 1])
 }
 
+/// Resamples an item's images to `size` through the map `makeMap` gives for their input size.
+private func resizeItem(
+    _ sample: inout [Tensor], kinds: [BlockKind], to size: ImageSize, padMode: PadMode, transform: String,
+    _ makeMap: (ImageSize) -> Homography
+) throws(VisionError) {
+    let target = try size.checked(transform)
+    let input = try imageSize(sample, kinds: kinds, transform: transform)
+    transformSample(&sample, kinds: kinds, maps: [makeMap(input)], size: target, padMode: padMode)
+}
+
 /// Resizes each item to `size` (fastai `Resize`, an item transform of order 1).
 ///
 /// `crop` takes the largest crop with the target's aspect ratio, at a random position in training
@@ -120,14 +130,13 @@ public struct Resize: ItemTransform, CustomStringConvertible {
     )
         throws
     {
-        let target = try size.checked("Resize")
-        let input = try imageSize(sample, kinds: kinds, transform: "Resize")
-        let pcts = generator.map { ($0.nextDouble(), $0.nextDouble()) } ?? (0.5, 0.5)
-        let (x, y, w, h) = cropBox(width: input.width, height: input.height, pcts: pcts)
-        let map = Homography.crop(
-            x: Double(x), y: Double(y), width: Double(w), height: Double(h), inputWidth: input.width,
-            inputHeight: input.height)
-        transformSample(&sample, kinds: kinds, maps: [map], size: target, padMode: padMode)
+        try resizeItem(&sample, kinds: kinds, to: size, padMode: padMode, transform: "Resize") { input in
+            let pcts = generator.map { ($0.nextDouble(), $0.nextDouble()) } ?? (0.5, 0.5)
+            let (x, y, w, h) = cropBox(width: input.width, height: input.height, pcts: pcts)
+            return Homography.crop(
+                x: Double(x), y: Double(y), width: Double(w), height: Double(h), inputWidth: input.width,
+                inputHeight: input.height)
+        }
     }
 }
 
@@ -237,9 +246,9 @@ public struct RandomResizedCrop: ItemTransform, CustomStringConvertible {
     )
         throws
     {
-        let target = try size.checked("RandomResizedCrop")
-        let input = try imageSize(sample, kinds: kinds, transform: "RandomResizedCrop")
-        let map = map(width: input.width, height: input.height, generator: generator)
-        transformSample(&sample, kinds: kinds, maps: [map], size: target, padMode: .reflection)
+        try resizeItem(&sample, kinds: kinds, to: size, padMode: .reflection, transform: "RandomResizedCrop")
+        {
+            map(width: $0.width, height: $0.height, generator: generator)
+        }
     }
 }
