@@ -37,7 +37,7 @@ let package = Package(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],
             swiftSettings: optimized),
-        .target(name: "Checksums"),
+        .target(name: "Checksums", swiftSettings: optimized),
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
         .target(
@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
             name: "VisionTests",
-            dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"]),
+            dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"],
+            swiftSettings: optimized),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

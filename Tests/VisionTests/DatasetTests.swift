@@ -121,14 +121,17 @@ struct FashionMNISTDataTests {
 
     @Test func statsMatchTheTrainingSet() throws {
         let split = try FashionMNIST.read("train", cache: dataRoot / "fashion-mnist" / ".source")
-        var (sum, squares, count) = (0.0, 0.0, 0.0)
+        // A histogram of the 47 million pixel bytes gives the exact mean and population std.
+        var histogram = [Int](repeating: 0, count: 256)
         for image in split.images {
-            for byte in image {
-                let value = Double(byte) / 255
-                sum += value
-                squares += value * value
-                count += 1
-            }
+            image.withUnsafeBufferPointer { bytes in for byte in bytes { histogram[Int(byte)] += 1 } }
+        }
+        var (sum, squares, count) = (0.0, 0.0, 0.0)
+        for (byte, occurrences) in histogram.enumerated() {
+            let value = Double(byte) / 255
+            sum += value * Double(occurrences)
+            squares += value * value * Double(occurrences)
+            count += Double(occurrences)
         }
         let mean = sum / count
         let std = (squares / count - mean * mean).squareRoot()
