@@ -37,9 +37,12 @@ let package = Package(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],
             swiftSettings: optimized),
-        .target(name: "Checksums"),
+        .target(name: "Checksums", swiftSettings: optimized),
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
+        .target(
+            name: "Vision", dependencies: ["CPNG", "Checksums", "TensorCore", "Training", "Plotting"],
+            swiftSettings: optimized),
 
         // MARK: - Pictures
         .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),
@@ -56,7 +59,7 @@ let package = Package(
         .target(
             name: "LessonRunner",
             dependencies: [
-                "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
+                "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab", "Vision",
                 .product(name: "SwiftOperators", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
@@ -83,6 +86,10 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
         .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(
+            name: "VisionTests",
+            dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"],
+            swiftSettings: optimized),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

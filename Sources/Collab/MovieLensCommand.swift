@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Runs an external command found on `PATH` and collects its merged stdout and stderr.
 enum MovieLensCommand {
@@ -12,23 +13,8 @@ enum MovieLensCommand {
 
     /// Runs `arguments[0]` with the rest as its arguments, through `/usr/bin/env`.
     static func run(_ arguments: [String]) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return Outcome(
-                status: 127, output: "could not start \(arguments.joined(separator: " ")): \(error)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return Outcome(status: process.terminationStatus, output: text)
+        let (status, output) = ExternalCommand(arguments).run()
+        return Outcome(status: status, output: output)
     }
 
     /// The last `count` lines of `text` (pip's error is at the end of its output).

@@ -50,6 +50,11 @@ public protocol TransformBlock: Sendable {
     func encode(_ value: any Sendable) throws -> Tensor
     /// A short human reading of one encoded tensor (a label, labels joined by `;`, numbers).
     func decode(_ tensor: Tensor) -> String
+    /// What one raw value becomes: a ``Tensor`` (by default, ``encode(_:)``), or the value itself
+    /// for an ``IdentityBlock``.
+    func encodeValue(_ value: any Sendable) throws -> any Sendable
+    /// The loss fastai picks for a target of this block (nil: none; `Learner` then uses cross-entropy).
+    var lossFunc: (any LossFunction)? { get }
 }
 
 extension TransformBlock {
@@ -61,6 +66,10 @@ extension TransformBlock {
     public var batchTfms: [any BatchTransform] { [] }
     /// Nothing to learn.
     public mutating func setup(_ values: [any Sendable]) throws {}
+    /// No loss of its own.
+    public var lossFunc: (any LossFunction)? { nil }
+    /// ``encode(_:)``.
+    public func encodeValue(_ value: any Sendable) throws -> any Sendable { try encode(value) }
 
     /// Runs ``typeTransforms`` on `value`.
     public func encode(_ value: any Sendable) throws -> Tensor {
@@ -94,6 +103,8 @@ public struct CategoryBlock: TransformBlock {
 
     /// Class indices.
     public var kind: BlockKind { .category }
+    /// `CrossEntropyLossFlat()`, as fastai's `Categorize` chooses.
+    public var lossFunc: (any LossFunction)? { CrossEntropyLossFlat() }
 
     /// Learns the vocabulary from the training labels (unless one was given).
     public mutating func setup(_ values: [any Sendable]) throws {
@@ -142,6 +153,8 @@ public struct MultiCategoryBlock: TransformBlock {
 
     /// One-hot label vectors.
     public var kind: BlockKind { .multiCategory }
+    /// `BCEWithLogitsLossFlat()`, as fastai's `MultiCategorize` chooses.
+    public var lossFunc: (any LossFunction)? { BCEWithLogitsLossFlat() }
 
     /// Learns the vocabulary: the sorted union of the training labels (unless one was given).
     public mutating func setup(_ values: [any Sendable]) throws {
@@ -181,6 +194,33 @@ public struct MultiCategoryBlock: TransformBlock {
     }
 }
 
+/// The raw value, unchanged (fastai's plain `TransformBlock()`, the default blocks of a `DataBlock`).
+///
+/// `DataBlock(getX: getX, getY: getY).datasets(df).train[0]` then shows what `getX` and `getY`
+/// give (a path and a list of labels), as the first step of building a block does in fastai.
+/// Its values are not tensors, so loaders over identity blocks cannot collate them.
+public struct IdentityBlock: TransformBlock {
+    /// Creates a block.
+    public init() {}
+
+    /// Any value.
+    public var kind: BlockKind { .tensor }
+
+    /// None: the value stays as it is.
+    public var typeTransforms: [TypeTransform] { [] }
+
+    /// The value itself.
+    public func encodeValue(_ value: any Sendable) throws -> any Sendable { value }
+
+    /// The value when it is a tensor; anything else cannot be batched.
+    public func encode(_ value: any Sendable) throws -> Tensor {
+        if let tensor = value as? Tensor { return tensor }
+        throw TrainingError(
+            "this block keeps \(type(of: value)) values as they are (fastai's plain TransformBlock), so they "
+                + "cannot be batched; give the DataBlock blocks such as [ImageBlock(), CategoryBlock()]")
+    }
+}
+
 /// Real-valued targets: a number per item, or a list of numbers (fastai `RegressionBlock`).
 public struct RegressionBlock: TransformBlock {
     /// The number of outputs, when known.
@@ -191,6 +231,8 @@ public struct RegressionBlock: TransformBlock {
 
     /// Real targets.
     public var kind: BlockKind { .regression }
+    /// `MSELossFlat()`, as fastai's `RegressionSetup` chooses.
+    public var lossFunc: (any LossFunction)? { MSELossFlat() }
 
     /// `RegressionSetup`: numbers (or a list of them, or a tensor) as a float tensor.
     public var typeTransforms: [TypeTransform] {

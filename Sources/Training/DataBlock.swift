@@ -53,7 +53,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
     /// Creates a block whose items come from `getItems(source)`, split by a splitter value.
     ///
     /// - Parameters:
-    ///   - blocks: The blocks, inputs first (e.g. `[ImageBlock(), CategoryBlock()]`).
+    ///   - blocks: The blocks, inputs first (e.g. `[ImageBlock(), CategoryBlock()]`); by default two
+    ///     ``IdentityBlock``s, which keep what `getX` and `getY` give (fastai's `blocks=None`).
     ///   - getItems: The items of a source (e.g. `getImageFiles`).
     ///   - getX: The raw input of an item (default: the item); with several inputs, a list of them.
     ///   - getY: The raw target of an item (default: the item); with several targets, a list of them.
@@ -62,7 +63,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
     ///   - batchTfms: Transforms applied per batch.
     ///   - nInp: How many blocks are inputs (default: all but the last).
     public init(
-        blocks: [any TransformBlock], getItems: @escaping @Sendable (Source) throws -> [Item],
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getItems: @escaping @Sendable (Source) throws -> [Item],
         getX: (@Sendable (Item) throws -> any Sendable)? = nil,
         getY: (@Sendable (Item) throws -> any Sendable)? = nil,
         splitter: any Splitter = RandomSplitter(), itemTfms: [any ItemTransform] = [],
@@ -76,7 +78,8 @@ public struct DataBlock<Source, Item: Sendable>: Sendable {
 
     /// Creates a block whose items come from `getItems(source)`, split by a function of all items.
     public init(
-        blocks: [any TransformBlock], getItems: @escaping @Sendable (Source) throws -> [Item],
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getItems: @escaping @Sendable (Source) throws -> [Item],
         getX: (@Sendable (Item) throws -> any Sendable)? = nil,
         getY: (@Sendable (Item) throws -> any Sendable)? = nil,
         splitter: @escaping @Sendable ([Item]) throws -> Split, itemTfms: [any ItemTransform] = [],
@@ -92,7 +95,7 @@ extension DataBlock where Source == DataFrame, Item == DataFrame.Row {
     /// Creates a block over a ``DataFrame``: the items are its rows (fastai with `get_items=None`).
     ///
     /// - Parameters:
-    ///   - blocks: The blocks, inputs first.
+    ///   - blocks: The blocks, inputs first; by default two ``IdentityBlock``s (fastai's `blocks=None`).
     ///   - getX: The raw input of a row (default: the row), e.g. `{ r in path / "train" / r["fname"] }`.
     ///   - getY: The raw target of a row (default: the row), e.g. `{ $0["labels"].split(separator: " ") }`.
     ///   - splitter: Picks validation rows (default `RandomSplitter()`), e.g. `ColSplitter("is_valid")`.
@@ -100,7 +103,8 @@ extension DataBlock where Source == DataFrame, Item == DataFrame.Row {
     ///   - batchTfms: Transforms applied per batch.
     ///   - nInp: How many blocks are inputs (default: all but the last).
     public init(
-        blocks: [any TransformBlock], getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
         getY: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
         splitter: any Splitter = RandomSplitter(),
         itemTfms: [any ItemTransform] = [], batchTfms: [any BatchTransform] = [], nInp: Int? = nil
@@ -110,9 +114,37 @@ extension DataBlock where Source == DataFrame, Item == DataFrame.Row {
             itemTfms: itemTfms, batchTfms: batchTfms, nInp: nInp)
     }
 
+    /// Creates a block over a ``DataFrame`` split by a function of the frame, as the seed's
+    /// `splitter(df)` returns the training and validation row indices.
+    ///
+    /// ```swift
+    /// func splitter(_ df: DataFrame) -> Split {
+    ///     Split(train: df.allRows.filter { !$0.value("is_valid")!.isTruthy }.map(\.index),
+    ///           valid: df.allRows.filter { $0.value("is_valid")!.isTruthy }.map(\.index))
+    /// }
+    /// let dblock = DataBlock(blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY,
+    ///                        splitter: splitter)
+    /// ```
+    public init(
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        getY: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        splitter: @escaping @Sendable (DataFrame) throws -> Split, itemTfms: [any ItemTransform] = [],
+        batchTfms: [any BatchTransform] = [], nInp: Int? = nil
+    ) {
+        self.init(
+            blocks: blocks, getItems: { $0.allRows }, getX: getX, getY: getY,
+            split: { rows in
+                guard let frame = rows.first?.frame else { return Split(train: [], valid: []) }
+                return try splitter(frame)
+            },
+            splitterName: "a splitter function", itemTfms: itemTfms, batchTfms: batchTfms, nInp: nInp)
+    }
+
     /// Creates a block over a ``DataFrame`` whose rows are split by a function of all rows.
     public init(
-        blocks: [any TransformBlock], getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
         getY: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
         splitter: @escaping @Sendable ([DataFrame.Row]) throws -> Split, itemTfms: [any ItemTransform] = [],
         batchTfms: [any BatchTransform] = [], nInp: Int? = nil

@@ -55,7 +55,7 @@ extension DataBlock {
                 ]
             }
         }
-        let first = try dsets.train[0]
+        let first = try dsets.train.sample(0)
         lines += ["", "Final sample: \(first)", ""]
 
         let kinds = dsets.train.kinds
@@ -74,7 +74,7 @@ extension DataBlock {
                 "Applying item_tfms to the first sample:",
                 "  Pipeline: \(itemNames.joined(separator: " -> "))",
             ]
-            var tensors = first.tensors
+            var tensors = try dsets.train.encodedTensors(0)
             lines += ["    starting from", "      \(describeTuple(tensors, kinds))"]
             for (transform, name) in zip(itemTfms, itemNames) {
                 try transform(&tensors, kinds: kinds, generator: generator)
@@ -112,7 +112,7 @@ extension DataBlock {
             ]
             lines += ["    starting from", "      \(describeTuple(batch, kinds))"]
             for (transform, name) in zip(dsets.batchTfms, batchNames) {
-                try transform(&batch, kinds: kinds, generator: generator)
+                try transform(&batch, kinds: kinds, generator: generator, isTraining: true)
                 lines += ["    applying \(name) gives", "      \(describeTuple(batch, kinds))"]
             }
         }

@@ -72,6 +72,21 @@ public protocol BatchTransform: Sendable {
     var appliesToValidation: Bool { get }
     /// Transforms the batch tensors in place; `kinds` says what each is.
     func callAsFunction(_ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator) throws
+    /// Transforms a training (`isTraining`) or validation batch; by default the same as
+    /// ``callAsFunction(_:kinds:generator:)``. Transforms that run on both but differ (an augmentation
+    /// that still resizes validation batches) implement this one.
+    func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator, isTraining: Bool
+    ) throws
+}
+
+extension BatchTransform {
+    /// Runs ``callAsFunction(_:kinds:generator:)``, whether training or not.
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator, isTraining: Bool
+    ) throws {
+        try self(&batch, kinds: kinds, generator: generator)
+    }
 }
 
 /// One batch: input tensors and target tensors, stacked along a new first axis.
@@ -167,7 +182,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         }
         let batchGenerator = TensorCore.Generator(seed: Random.deriveSeed(seed, "batch-\(epoch)-\(index)"))
         for transform in batchTfms where isTraining || transform.appliesToValidation {
-            try transform(&stacked, kinds: dataset.kinds, generator: batchGenerator)
+            try transform(&stacked, kinds: dataset.kinds, generator: batchGenerator, isTraining: isTraining)
         }
         return Batch(xs: Array(stacked.prefix(dataset.nInp)), ys: Array(stacked.dropFirst(dataset.nInp)))
     }
@@ -282,12 +297,21 @@ public struct DataLoaders: Sendable {
     public let vocab: CategoryMap?
     /// The number of outputs a model needs (vocab size or target width).
     public let c: Int
+    /// The loss the target calls for (fastai `dls.loss_func`), used by a `Learner` given none.
+    public let lossFunc: (any LossFunction)?
+
+    /// The training dataset (fastai `dls.train_ds`).
+    public var trainDS: any Dataset { train.dataset }
+    /// The validation dataset (fastai `dls.valid_ds`).
+    public var validDS: any Dataset { valid.dataset }
 
     /// Creates loaders over a training and a validation dataset with fastai's defaults.
     public init(
         train: any Dataset, valid: any Dataset, bs: Int = 64, valBs: Int? = nil, seed: UInt64? = nil,
-        batchTfms: [any BatchTransform] = [], vocab: CategoryMap? = nil, c: Int? = nil
+        batchTfms: [any BatchTransform] = [], vocab: CategoryMap? = nil, c: Int? = nil,
+        lossFunc: (any LossFunction)? = nil
     ) {
+        self.lossFunc = lossFunc
         let seed = seed ?? Random.current.nextUInt64()
         self.train = DataLoader(
             train, bs: bs, shuffle: true, dropLast: true, batchTfms: batchTfms, isTraining: true, seed: seed)

@@ -71,3 +71,39 @@ public func untarData(_ source: DataSource, root: Path? = nil) throws -> Path {
     try source.prepare(folder)
     return folder
 }
+
+/// An external program run while preparing data (pip, apt-get, tar), and what it reported.
+public struct ExternalCommand: Sendable {
+    /// The program and its arguments; the program is found on `PATH` (through `/usr/bin/env`).
+    public let arguments: [String]
+    /// The working folder (nil: the current one).
+    public let directory: Path?
+
+    /// A command to run.
+    public init(_ arguments: [String], in directory: Path? = nil) {
+        self.arguments = arguments
+        self.directory = directory
+    }
+
+    /// Runs the command to its end, with no input, and returns its exit status (127 when it cannot
+    /// start) and its standard output and error, interleaved and trimmed.
+    public func run() -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory.url }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return (127, "could not start \(arguments.joined(separator: " ")): \(error)")
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (process.terminationStatus, text)
+    }
+}

@@ -90,7 +90,9 @@ public final class Learner: @unchecked Sendable {
     /// - Parameters:
     ///   - dls: The data.
     ///   - model: The model.
-    ///   - lossFunc: The loss.
+    ///   - lossFunc: The loss; by default the one the target block calls for (``DataLoaders/lossFunc``:
+    ///     cross-entropy for categories, binary cross-entropy for multi-label, MSE for regression and
+    ///     points), else cross-entropy.
     ///   - optFunc: The optimizer (fastai's `Adam` by default).
     ///   - lr: The default learning rate.
     ///   - splitter: Parameter groups; one group when nil.
@@ -100,14 +102,14 @@ public final class Learner: @unchecked Sendable {
     ///   - trainBn: Whether norm parameters train in frozen groups.
     ///   - wdBnBias: Whether biases and norm parameters get weight decay.
     public init(
-        _ dls: DataLoaders, _ model: any Layer, lossFunc: any LossFunction = CrossEntropyLossFlat(),
+        _ dls: DataLoaders, _ model: any Layer, lossFunc: (any LossFunction)? = nil,
         optFunc: any OptimizerFunction = Adam(), lr: Double = 1e-3, splitter: ParameterSplitter? = nil,
         wd: Double? = nil, metrics: Metric..., cbs: [any Callback] = [], trainBn: Bool = true,
         wdBnBias: Bool = false
     ) {
         self.dls = dls
         self.model = model
-        self.lossFunc = lossFunc
+        self.lossFunc = lossFunc ?? dls.lossFunc ?? CrossEntropyLossFlat()
         self.optFunc = optFunc
         self.lr = lr
         self.splitter = splitter

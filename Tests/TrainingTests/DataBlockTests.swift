@@ -72,14 +72,16 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(dsets.vocab?.items == ["bicycle", "car", "cat", "horse", "person"])
         #expect(dsets.train.vocab == dsets.vocab)
         // Rows 3, 5, 6, 7, 8 are the training rows, in order.
-        let second = try dsets.train[1]
-        #expect(second.x.scalars == [5, 2.5])
-        #expect(second.y.scalars == [0, 0, 0, 1, 1])
-        #expect(second[1].shape == [5])
+        let second = try dsets.train.sample(1)
+        #expect(second.xs[0].scalars == [5, 2.5])
+        #expect(second.ys[0].scalars == [0, 0, 0, 1, 1])
+        #expect(second.tensors[1].shape == [5])
         #expect(second.decoded[1] == "horse;person")
-        #expect(try dsets.train[4].y.scalars == [1, 0, 0, 0, 1])
-        #expect(try dsets.valid[1].y.scalars == [0, 1, 0, 0, 0])
-        #expect("\(try dsets.train[0])" == "(Tensor([3, 1.5]), TensorMultiCategory([0, 1, 0, 0, 0]) = car)")
+        #expect(try dsets.train.sample(4).ys[0].scalars == [1, 0, 0, 0, 1])
+        #expect(try dsets.valid.sample(1).ys[0].scalars == [0, 1, 0, 0, 0])
+        #expect(
+            "\(try dsets.train.sample(0))" == "(Tensor([3, 1.5]), TensorMultiCategory([0, 1, 0, 0, 0]) = car)"
+        )
         // A label seen only in validation is an error that names it.
         #expect {
             _ = try dsets.valid[0]
@@ -119,8 +121,11 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(Set(fnames(random.train) + fnames(random.valid)).count == 10)
         // Without getX/getY the single block reads the whole row; splitter indices are checked.
         #expect(throws: TrainingError.self) {
-            try DataBlock(blocks: [CategoryBlock()], splitter: { _ in Split(train: [0], valid: [10]) })
-                .datasets(df)
+            try DataBlock(
+                blocks: [CategoryBlock()],
+                splitter: { (_: [DataFrame.Row]) in Split(train: [0], valid: [10]) }
+            )
+            .datasets(df)
         }
     }
 
@@ -221,7 +226,7 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         // The validation targets are the labels of the validation rows, in order.
         let (_, targets) = try learn.getPreds()
         let validLabels = try (0..<dls.valid.dataset.count).map {
-            try (dls.valid.dataset as? DatasetSubset)?[$0].decoded[1]
+            try (dls.valid.dataset as? DatasetSubset)?.sample($0).decoded[1]
         }
         #expect(targets.scalars.map { ["a", "b", "c"][Int($0)] } == validLabels.compactMap { $0 })
     }
@@ -247,7 +252,7 @@ final class TwoInputLinear: MultiInputLayer, @unchecked Sendable {
         #expect(dblock.nInp == 2)
         let dsets = try dblock.datasets(df)
         let row = try #require(dsets.train.items[0] as? DataFrame.Row)
-        let sample = try dsets.train[0]
+        let sample = try dsets.train.sample(0)
         #expect(sample.xs.count == 2 && sample.ys.count == 1)
         #expect(isClose(Double(sample.xs[1].scalars[0]), Double(row["x2"]) ?? .nan, relative: 1e-5))
         #expect(dblock.summary(df).contains("Setting up Pipeline: getX[1] -> ToFloatTensor"))

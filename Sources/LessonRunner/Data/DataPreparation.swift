@@ -1,12 +1,13 @@
 import Collab
 import Training
+import Vision
 
 /// The datasets `khru data` prepares: every `DataSource` a shipped lesson reads through `untarData`.
 ///
 /// A new dataset is one `DataSource` in its library module and one entry here.
 public enum DataPreparation {
     /// The lessons' datasets, in the order they are prepared.
-    public static let all: [DataSource] = [.ml100k]
+    public static let all: [DataSource] = [.ml100k, .fashionMNIST, .digits, .multiLabel, .headPose]
 
     /// Prepares `source` under `root` and returns the folder it lives in.
     ///
