@@ -48,7 +48,7 @@ bench: deps
 # Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift).
 lesson-code: build
 	.build/debug/khru export-swift lessons/en --output Tests/LessonCodeTests/Lessons.swift \
-	    --import Collab --import Plotting --import TensorCore --import Training
+	    --import KhruAll
 
 clean:
 	rm -rf .build output/*.html output/en output/th output/.cache

@@ -196,7 +196,7 @@ extension Khru {
         static let configuration = CommandConfiguration(
             commandName: "export-swift",
             abstract:
-                "Write every runnable cell as Swift, one function per lesson, for a compile-check target.",
+                "Write every runnable cell as Swift, one function per lesson, compiled and run as tests.",
             discussion: "With --check, exits 1 when the file differs from what would be generated.")
 
         @OptionGroup var lessons: LessonPaths
@@ -217,7 +217,8 @@ extension Khru {
                 (["khru export-swift"] + lessons.paths + ["--output", output]
                 + imports.flatMap { ["--import", $0] })
                 .joined(separator: " ")
-            let text = SwiftExporter.source(for: parsed, imports: imports, command: command)
+            let text = SwiftExporter.source(
+                for: parsed, imports: imports, command: command, registry: ".standard()")
             if check {
                 let existing = try? String(contentsOfFile: output, encoding: .utf8)
                 if existing != text {
