@@ -1,6 +1,15 @@
 import Foundation
 
 extension Registry {
+    /// Bindings with no declaration in the library's sources (``BindingAudit`` skips them): Swift's
+    /// standard library, and conveniences of the cell language (numbers where the library takes
+    /// `Float`s, wrappers that emit a step's outputs into the report).
+    public static let cellLanguageConveniences: Set<String> = [
+        "print(_:)", "Double(_:)", "Float(_:)", "Int(_:)", "String(_:)", "min(_:_:)", "max(_:_:)", "abs(_:)",
+        "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
+        "String.hasSuffix(_:)",
+    ]
+
     /// The registry every lesson runs with: the basics plus the library's bindings.
     ///
     /// Library bindings are added here, one `bind…` call per API, in files under `Steps/`.

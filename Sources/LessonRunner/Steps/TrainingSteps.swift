@@ -129,11 +129,11 @@ extension Registry {
         }
 
         bind(
-            "Learner(_ dls: DataLoaders, _ model: Layer, lossFunc: LossFunction = CrossEntropyLossFlat(), "
+            "Learner(_ dls: DataLoaders, _ model: Layer, lossFunc: LossFunction? = nil, "
                 + "lr: Double = 1e-3, wd: Double? = nil, metrics: Metric...)",
-            doc: "A learner: data, model, loss and Adam (fastai's defaults)."
-        ) { (dls: DataLoaders, model: AnyLayer, loss: AnyLoss, lr: Double, wd: Double?, metrics: [Metric]) in
-            let learner = Learner(dls, model.layer, lossFunc: loss.loss, lr: lr, wd: wd)
+            doc: "A learner: data, model, loss (by default the one the data's target calls for) and Adam."
+        ) { (dls: DataLoaders, model: AnyLayer, loss: AnyLoss?, lr: Double, wd: Double?, metrics: [Metric]) in
+            let learner = Learner(dls, model.layer, lossFunc: loss?.loss, lr: lr, wd: wd)
             learner.metrics = metrics
             return learner
         }
