@@ -84,7 +84,9 @@ extension Khru {
                     failed = true
                     continue
                 }
-                let report = executor.run(lesson).report
+                // Every problem the check finds is printed before the first cell runs.
+                let report = executor.run(lesson) { problems in problems.forEach { eprint($0.description) } }
+                    .report
                 let counts = StatusCounts(report)
                 do {
                     let written = try ReportWriter.write(report, under: output)

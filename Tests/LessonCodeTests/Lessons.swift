@@ -23,15 +23,40 @@ func lesson_00_welcome(_ lesson: CompiledLesson) async throws {
                 // cell plot (lessons/en/00-welcome.md:54)
                 try await lesson.cell("plot") {
                     lesson.at(55, 1); lesson.show(try plotFunction({ sigmoid($0) }, min: -4, max: 4, title: "sigmoid"))
-                    // cell hidden-check (lessons/en/00-welcome.md:69)
-                    try await lesson.cell("hidden-check") {
-                        lesson.at(70, 1); #expect(try sigmoid(0) == 0.5)
-                        lesson.at(71, 1); lesson.show(try sigmoid(0))
-                        // cell too-big: .norun, not compiled
-                        // cell shape-mistake: .error, not compiled
-                        // cell random (lessons/en/00-welcome.md:91)
-                        try await lesson.cell("random") {
-                            lesson.at(92, 8); lesson.show(try Tensor.randn([2, 3]))
+                    // cell small-function (lessons/en/00-welcome.md:64)
+                    try await lesson.cell("small-function") {
+                        lesson.at(65, 1); func clamp(_ x: Double, low: Double = 0, high: Double = 1) -> Double {
+                            if x < low { return low }
+                            if x > high { return high }
+                            return x
+                        }
+                        lesson.at(70, 14); let scores = try [-0.5, 0.25, 0.75, 1.5]
+                        lesson.at(71, 25); var clamped: [Double] = try []
+                        lesson.at(72, 1); for score in try scores {
+                            try clamped.append(clamp(score))
+                        }
+                        lesson.at(75, 1); lesson.show(try clamped)
+                        // cell closures (lessons/en/00-welcome.md:82)
+                        try await lesson.cell("closures") {
+                            lesson.at(83, 14); let labels = try ["cat dog", "dog", "bird cat dog"]
+                            lesson.at(84, 21); let counts = try labels.map { text in
+                                let words = text.split(separator: " ")
+                                return words.count
+                            }
+                            lesson.at(88, 12); let most = try labels.sorted(by: { $0.count > $1.count }).first!
+                            lesson.at(89, 1); #expect(try counts == [2, 1, 3])
+                            lesson.at(90, 1); lesson.show(try (counts, most))
+                            // cell hidden-check (lessons/en/00-welcome.md:104)
+                            try await lesson.cell("hidden-check") {
+                                lesson.at(105, 1); #expect(try sigmoid(0) == 0.5)
+                                lesson.at(106, 1); lesson.show(try sigmoid(0))
+                                // cell too-big: .norun, not compiled
+                                // cell shape-mistake: .error, not compiled
+                                // cell random (lessons/en/00-welcome.md:126)
+                                try await lesson.cell("random") {
+                                    lesson.at(127, 8); lesson.show(try Tensor.randn([2, 3]))
+                                }
+                            }
                         }
                     }
                 }

@@ -102,7 +102,7 @@ public enum SwiftExporter {
     static func compiledForm(_ code: String, cell: Cell? = nil) -> String {
         let parsed = Parser.parse(source: code)
         let tree =
-            OperatorTable.standardOperators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
+            Lowering.operators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
         let converter = SourceLocationConverter(fileName: "", tree: tree)
         var insertions: [(offset: Int, text: String)] = []
         func needsTry(_ expression: ExprSyntax) -> Bool {

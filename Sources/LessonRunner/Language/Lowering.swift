@@ -24,6 +24,10 @@ struct LoweringError: Error {
 /// Lowers SwiftSyntax to the cell language (``Expr``, ``Statement``), rejecting everything else with a
 /// message that says what to write instead.
 struct Lowering {
+    /// Swift's standard operators and precedence groups, built once (building them parses their
+    /// declarations).
+    static let operators = OperatorTable.standardOperators
+
     private let locate: (AbsolutePosition) -> LessonSource.SourceLocation
 
     private init(locate: @escaping (AbsolutePosition) -> LessonSource.SourceLocation) {
@@ -42,7 +46,7 @@ struct Lowering {
         let parsed = Parser.parse(source: code)
         // Swift's own precedence rules (SwiftOperators), not a hand-written table.
         let tree =
-            OperatorTable.standardOperators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
+            Lowering.operators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
         let converter = SourceLocationConverter(fileName: "", tree: tree)
         let lowering = Lowering { position in
             let location = converter.location(for: position)
@@ -75,7 +79,7 @@ struct Lowering {
             LessonSource.SourceLocation(file: signature, line: 1, column: position.utf8Offset + 1)
         }
         let folded =
-            OperatorTable.standardOperators.foldAll(expression) { _ in }.as(ExprSyntax.self) ?? expression
+            Lowering.operators.foldAll(expression) { _ in }.as(ExprSyntax.self) ?? expression
         return try lowering.expression(folded)
     }
 

@@ -10,6 +10,9 @@ public enum StepsReference {
         if let globals = groups[""] {
             lines.append("Functions, constants and operators")
             lines += globals.map(line)
+            lines.append(
+                "  zip(_ a: [A], _ b: [B]) -> [(A, B)]\n      Pairs of elements, as long as the shorter sequence."
+            )
         }
         for owner in owners.sorted() {
             if !lines.isEmpty { lines.append("") }
@@ -18,6 +21,10 @@ public enum StepsReference {
                 lines.append("  (usable as \(supertypes.joined(separator: ", ")))")
             }
             lines += (groups[owner] ?? []).map(line)
+            if owner == "Array" {
+                // The cell language's own generic methods (also on integer ranges), typed by the resolver.
+                lines += CollectionMethod.allCases.map { "  \($0.signature)\n      \($0.doc)" }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -110,6 +110,11 @@ extension Registry {
         bind("Tensor.subscript(_ index: Int)", doc: "Row `index` (t[3]).") { (t: Tensor, index: Int) in
             try t[index]
         }
+        bind(
+            "Tensor.softmax(axis: Int = -1)", doc: "exp(x) / sum(exp(x)) along an axis (the last by default)."
+        ) {
+            (t: Tensor, axis: Int) in t.softmax(axis: try t.checkedAxis(axis))
+        }
         bind("Tensor.squeeze()", doc: "The tensor without its axes of length 1.") { (t: Tensor) in t.squeeze()
         }
         bind(
