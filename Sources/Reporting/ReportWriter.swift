@@ -53,7 +53,8 @@ public enum ReportWriter {
                 else { continue }
                 let summary = manifest.summary
                 let counts = StatusCounts(
-                    passed: summary.passed, failed: summary.failed, skipped: summary.skipped, shown: summary.shown)
+                    passed: summary.passed, failed: summary.failed, skipped: summary.skipped,
+                    shown: summary.shown)
                 entries.append(
                     IndexEntry(
                         lang: manifest.lang, slug: manifest.slug, title: manifest.title,

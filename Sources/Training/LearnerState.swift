@@ -34,9 +34,12 @@ extension Learner {
             hyperparameters: opt?.groups.map(\.hyper),
             requiresGrad: model.namedParameters.map(\.parameter.requiresGrad),
             recorder: recorder.state, epochsStarted: [dls.train.epochsStarted, dls.valid.epochsStarted],
-            counters: [epoch, nEpoch, iter, nIter, trainIter, batchSize], numbers: [pctTrain, loss, smoothLoss],
+            counters: [epoch, nEpoch, iter, nIter, trainIter, batchSize],
+            numbers: [pctTrain, loss, smoothLoss],
             training: training, layerModes: layers(of: model).map(\.isTraining),
-            lastBatch: [pred.shape.map(Float.init), pred.scalars, target.shape.map(Float.init), target.scalars])
+            lastBatch: [
+                pred.shape.map(Float.init), pred.scalars, target.shape.map(Float.init), target.scalars,
+            ])
     }
 
     /// Restores a state read from a learner built the same way, after ``restore(from:)`` restored the
@@ -46,17 +49,21 @@ extension Learner {
     public func restore(_ state: LearnerState) throws {
         let parameters = model.namedParameters
         var modes = layers(of: model)
-        guard state.requiresGrad.count == parameters.count, state.layerModes.count == modes.count, state.counters.count == 6,
+        guard state.requiresGrad.count == parameters.count, state.layerModes.count == modes.count,
+            state.counters.count == 6,
             state.numbers.count == 3, state.epochsStarted.count == 2, state.lastBatch.count == 4
         else { throw TrainingError("the saved learner state does not fit this learner") }
         if let hypers = state.hyperparameters {
             let opt = createOpt()
             guard hypers.count == opt.groups.count else {
-                throw TrainingError("the saved learner has \(hypers.count) groups, this one \(opt.groups.count)")
+                throw TrainingError(
+                    "the saved learner has \(hypers.count) groups, this one \(opt.groups.count)")
             }
             opt.setHyperparameters(hypers)
         }
-        for (parameter, trains) in zip(parameters, state.requiresGrad) { parameter.parameter.requiresGrad = trains }
+        for (parameter, trains) in zip(parameters, state.requiresGrad) {
+            parameter.parameter.requiresGrad = trains
+        }
         recorder.state = state.recorder
         dls.train.epochsStarted = state.epochsStarted[0]
         dls.valid.epochsStarted = state.epochsStarted[1]

@@ -148,7 +148,8 @@ public final class Optimizer: @unchecked Sendable {
 
     /// Replaces every group's hyperparameters (restoring a saved learner); one per group.
     public func setHyperparameters(_ hypers: [Hyperparameters]) {
-        precondition(hypers.count == groups.count, "\(hypers.count) hyperparameters for \(groups.count) groups")
+        precondition(
+            hypers.count == groups.count, "\(hypers.count) hyperparameters for \(groups.count) groups")
         for index in groups.indices { groups[index].hyper = hypers[index] }
     }
 

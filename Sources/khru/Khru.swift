@@ -72,7 +72,8 @@ extension Khru {
 
         @OptionGroup var lessons: LessonPaths
         @Option(help: "The folder reports are written under.") var output = "output"
-        @Option(help: "Rerun only this cell (the state before it comes from the cache) and print its outputs.")
+        @Option(
+            help: "Rerun only this cell (the state before it comes from the cache) and print its outputs.")
         var cell: String?
         @Flag(help: "With --cell, also rerun the cells after it.") var downstream = false
         @OptionGroup var cacheArguments: CacheArguments
@@ -101,7 +102,8 @@ extension Khru {
                     let written = try ReportWriter.write(report, under: output)
                     if let cell, let result = report.cells[cell] {
                         try printOutputs(
-                            of: result, pictureStem: (written.html as NSString).deletingPathExtension + "." + cell)
+                            of: result,
+                            pictureStem: (written.html as NSString).deletingPathExtension + "." + cell)
                     }
                     print(
                         "\(path): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped, "

@@ -71,7 +71,9 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         #expect(test.output == "2 passed, 0 failed\n")
         let run = try khru(["run", "lessons", "--output", "out"], in: root)
         #expect(run.status == 0)
-        #expect(run.output.contains("lessons/en/01-t.md: 1 passed, 0 failed, 0 skipped, 0 from cache → out/en/01-t.html"))
+        #expect(
+            run.output.contains(
+                "lessons/en/01-t.md: 1 passed, 0 failed, 0 skipped, 0 from cache → out/en/01-t.html"))
         for file in ["out/en/01-t.html", "out/en/01-t.json", "out/index.html"] {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(file).path))
         }

@@ -2,7 +2,8 @@ import Foundation
 
 /// The built `khru` binary (`swift build` puts it beside the test bundle in `.build/debug`).
 enum KhruProcess {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/khru")
 
     /// Starts khru with `arguments` in `directory`; standard output and error go to the pipes returned.
@@ -29,7 +30,9 @@ enum KhruProcess {
     }
 
     /// Runs khru with `arguments` in `directory` to the end.
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> (
+    static func run(
+        _ arguments: [String], in directory: URL? = nil
+    ) throws -> (
         status: Int32, output: String, error: String
     ) {
         finish(try start(arguments, in: directory))

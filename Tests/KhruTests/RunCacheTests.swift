@@ -52,7 +52,8 @@ private func ratingsCSV(offset: Int = 0) -> String {
 
 /// A folder with the lesson at `lessons/en/01-c.md` (and its Thai twin) and `data/ratings.csv`.
 private func folder(_ markdown: String = lesson()) throws -> URL {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("khru-cache-\(UUID().uuidString)")
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "khru-cache-\(UUID().uuidString)")
     for lang in ["en", "th"] {
         let lessons = root.appendingPathComponent("lessons/\(lang)")
         try FileManager.default.createDirectory(at: lessons, withIntermediateDirectories: true)
@@ -69,10 +70,13 @@ private func write(_ text: String, _ suffix: String = "", to root: URL, _ path: 
 }
 
 /// `khru run` of the English lesson (plus `arguments`): its summary's "N from cache" and its manifest.
-private func run(_ root: URL, _ arguments: [String] = [], lang: String = "en") throws -> (
+private func run(
+    _ root: URL, _ arguments: [String] = [], lang: String = "en"
+) throws -> (
     fromCache: Int, manifest: Data
 ) {
-    let result = try KhruProcess.run(["run", "lessons/\(lang)/01-c.md", "--output", "out"] + arguments, in: root)
+    let result = try KhruProcess.run(
+        ["run", "lessons/\(lang)/01-c.md", "--output", "out"] + arguments, in: root)
     #expect(result.status == 0, "\(result.output)\(result.error)")
     let summary = result.output.split(separator: "\n").first { $0.contains(" from cache") } ?? ""
     let count = summary.split(separator: ", ").first { $0.hasSuffix("from cache → out/\(lang)/01-c.html") }
@@ -133,7 +137,8 @@ private func entries(_ root: URL) throws -> [URL] {
     @Test func cellRerunsOneCellWithTheStateBeforeIt() throws {
         let root = try folder()
         let fresh = try run(root)
-        let result = try KhruProcess.run(["run", "lessons/en/01-c.md", "--output", "out", "--cell", "more"], in: root)
+        let result = try KhruProcess.run(
+            ["run", "lessons/en/01-c.md", "--output", "out", "--cell", "more"], in: root)
         #expect(result.status == 0)
         #expect(result.output.contains("5 from cache"))
         #expect(try Data(contentsOf: root.appendingPathComponent("out/en/01-c.json")) == fresh.manifest)
@@ -141,9 +146,11 @@ private func entries(_ root: URL) throws -> [URL] {
         #expect(result.output.contains("epoch  train_loss  valid_loss  time"))
         let valuesLine = result.output.split(separator: "\n").first { $0.hasPrefix("[[") }
         #expect(valuesLine?.components(separatedBy: ", ").count == 2)
-        let unknown = try KhruProcess.run(["run", "lessons/en/01-c.md", "--output", "out", "--cell", "nope"], in: root)
+        let unknown = try KhruProcess.run(
+            ["run", "lessons/en/01-c.md", "--output", "out", "--cell", "nope"], in: root)
         #expect(unknown.status == 64)
-        #expect(unknown.error.contains("has no cell 'nope'; its cells are: intro, data, dls, fit, more, last"))
+        #expect(
+            unknown.error.contains("has no cell 'nope'; its cells are: intro, data, dls, fit, more, last"))
     }
 
     @Test func corruptEntriesAreNotedAndRecomputed() throws {

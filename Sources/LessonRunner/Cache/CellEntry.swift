@@ -26,9 +26,11 @@ struct CellEntry: Codable {
     var blobs: [String] { effects.flatMap { [$0.weights, $0.state].compactMap(\.self) } }
 }
 
-/// What one training call (`fit`, `fitOneCycle`, `fineTune`) left: the learner's weights and optimizer
-/// moments (a checkpoint blob), the rest of its state (a ``Training/LearnerState`` blob) and the
-/// cell's random stream position. Without blobs, replay runs the call again.
+/// What one training call (`fit`, `fitOneCycle`, `fineTune`) left behind.
+///
+/// The learner's weights and optimizer moments (a checkpoint blob), the rest of its state (a
+/// ``Training/LearnerState`` blob) and the cell's random stream position. Without blobs, replay runs
+/// the call again.
 struct TrainingEffect: Codable {
     /// `Learner.fitOneCycle`.
     var step: String
@@ -122,14 +124,18 @@ enum LocationRebase {
     static func absolute(_ report: CellReport, cell: Cell, lesson: String) -> CellReport {
         map(report) { location in
             guard location.file.isEmpty else { return location }
-            return SourceLocation(file: lesson, line: location.line + cell.location.line, column: location.column)
+            return SourceLocation(
+                file: lesson, line: location.line + cell.location.line, column: location.column)
         }
     }
 
-    private static func map(_ report: CellReport, _ transform: (SourceLocation) -> SourceLocation) -> CellReport {
+    private static func map(
+        _ report: CellReport, _ transform: (SourceLocation) -> SourceLocation
+    ) -> CellReport {
         func diagnostic(_ value: Diagnostic) -> Diagnostic {
             Diagnostic(
-                value.severity, value.message, at: transform(value.location), notes: value.notes.map(diagnostic))
+                value.severity, value.message, at: transform(value.location),
+                notes: value.notes.map(diagnostic))
         }
         var result = report
         result.outputs = report.outputs.map { output in

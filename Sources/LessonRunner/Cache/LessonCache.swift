@@ -83,9 +83,12 @@ final class LessonCache {
         for (cell, plan, entry) in pending {
             var queue = entry.effects[...]
             let hook: StepHook = { [store] step, values, call in
-                guard Self.isTraining(step), let learner = Self.learner(values.first) else { return try call() }
+                guard Self.isTraining(step), let learner = Self.learner(values.first) else {
+                    return try call()
+                }
                 guard let effect = queue.popFirst(), effect.step == Self.name(step),
-                    let weights = effect.weights.flatMap(store.blob), let state = effect.state.flatMap(store.blob)
+                    let weights = effect.weights.flatMap(store.blob),
+                    let state = effect.state.flatMap(store.blob)
                 else { return try call() }
                 try learner.restore(from: try Checkpoint.decode(weights))
                 try learner.restore(try RunCache.decoder.decode(LearnerState.self, from: Data(state)))
@@ -141,7 +144,8 @@ final class LessonCache {
         case .object(let object):
             if let path = object.payload as? Path { note(path.string) }
         case .string(let string) where !string.isEmpty && string.count < 4096:
-            let resolved = string.hasPrefix("/") ? string : (lessonDirectory as NSString).appendingPathComponent(string)
+            let resolved =
+                string.hasPrefix("/") ? string : (lessonDirectory as NSString).appendingPathComponent(string)
             if FileManager.default.fileExists(atPath: resolved) { note(resolved) }
         case .array(let values), .tuple(let values):
             for element in values.prefix(64) { noteFiles(in: element) }

@@ -41,7 +41,8 @@ public final class RunCache {
     ///   - waiting: Called once when another process holds the lock, before this one waits for it.
     /// - Throws: ``RunCacheError`` when the folder or lock cannot be made.
     public init(
-        outputDirectory: String, sizeLimit: Int = RunCache.defaultSizeLimit, waiting: ((String) -> Void)? = nil
+        outputDirectory: String, sizeLimit: Int = RunCache.defaultSizeLimit,
+        waiting: ((String) -> Void)? = nil
     ) throws(RunCacheError) {
         directory = (outputDirectory as NSString).appendingPathComponent(".cache")
         self.sizeLimit = sizeLimit
@@ -54,7 +55,9 @@ public final class RunCache {
         }
         let lockPath = directory + "/lock"
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw RunCacheError(path: lockPath, reason: "cannot open the lock file") }
+        guard descriptor >= 0 else {
+            throw RunCacheError(path: lockPath, reason: "cannot open the lock file")
+        }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             waiting?("\(directory) is in use by another khru process; waiting for it to finish")
             guard flock(descriptor, LOCK_EX) == 0 else {
@@ -74,8 +77,12 @@ public final class RunCache {
     static let machine: String = {
         var name = utsname()
         uname(&name)
-        let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let system = withUnsafeBytes(of: name.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let machine = withUnsafeBytes(of: name.machine) {
+            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let system = withUnsafeBytes(of: name.sysname) {
+            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
         let id =
             (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ProcessInfo.processInfo.hostName
@@ -97,7 +104,9 @@ public final class RunCache {
             return nil
         case .success(let entry):
             if entry.key != key || entry.cellID != cellID {
-                discard(path, note: "cache entry for cell '\(cellID)' belongs to another cell; running the cell again")
+                discard(
+                    path,
+                    note: "cache entry for cell '\(cellID)' belongs to another cell; running the cell again")
                 return nil
             }
             if entry.version != KhruVersion.current || entry.machine != Self.machine {
@@ -133,11 +142,15 @@ public final class RunCache {
 
     static func decodeEntry(_ bytes: [UInt8]) -> Result<CellEntry, EntryProblem> {
         let header = magic.count + 65
-        guard bytes.count > header, Array(bytes[0..<magic.count]) == magic else { return .failure(.truncated) }
+        guard bytes.count > header, Array(bytes[0..<magic.count]) == magic else {
+            return .failure(.truncated)
+        }
         let checksum = String(decoding: bytes[magic.count..<(header - 1)], as: UTF8.self)
         let body = Array(bytes[header...])
         guard SHA256.hex(of: body) == checksum else { return .failure(.checksumMismatch) }
-        guard let entry = try? decoder.decode(CellEntry.self, from: Data(body)) else { return .failure(.unreadable) }
+        guard let entry = try? decoder.decode(CellEntry.self, from: Data(body)) else {
+            return .failure(.unreadable)
+        }
         return .success(entry)
     }
 
@@ -182,11 +195,14 @@ public final class RunCache {
         }
         let entryFolder = directory + "/entries"
         var items: [Item] = []
-        for name in (try? manager.contentsOfDirectory(atPath: entryFolder)) ?? [] where name.hasSuffix(".entry") {
+        for name in (try? manager.contentsOfDirectory(atPath: entryFolder)) ?? []
+        where name.hasSuffix(".entry") {
             let path = entryFolder + "/" + name
             let attributes = try? manager.attributesOfItem(atPath: path)
             let blobs: [String]
-            if let data = manager.contents(atPath: path), case .success(let entry) = Self.decodeEntry(Array(data)) {
+            if let data = manager.contents(atPath: path),
+                case .success(let entry) = Self.decodeEntry(Array(data))
+            {
                 blobs = entry.blobs
             } else {
                 blobs = []

@@ -96,7 +96,8 @@ public struct LessonExecutor {
             if targetPassed && !rerunsAfterTarget, let target = cache?.cell {
                 reports[cell.id] = CellReport(
                     cellID: cell.id,
-                    status: .skipped(reason: "not rerun after '\(target)' (khru run --cell \(target) --downstream)"))
+                    status: .skipped(
+                        reason: "not rerun after '\(target)' (khru run --cell \(target) --downstream)"))
                 continue
             }
             if let lessonCache,
@@ -189,8 +190,10 @@ public struct LessonExecutor {
     ) -> Bool {
         interpreter.stepHook = hook
         defer { interpreter.stepHook = nil }
-        let errors = execute(cell, plan, interpreter, lesson: lesson, packageRoot: packageRoot, replaying: true)
-            .errors
+        let errors = execute(
+            cell, plan, interpreter, lesson: lesson, packageRoot: packageRoot, replaying: true
+        )
+        .errors
         return errors.isEmpty != cell.attributes.expectsError
     }
 
