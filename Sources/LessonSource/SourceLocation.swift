@@ -1,5 +1,5 @@
 /// A position in a lesson file: 1-based line and column (UTF-8 bytes), printed `path:line:col`.
-public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SourceLocation: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The file as the user named it (relative paths stay relative, so reports carry no absolute paths).
     public var file: String
     /// The 1-based line.
@@ -29,9 +29,9 @@ public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConver
 }
 
 /// A located problem in a lesson: printed clang-style, `file:line:col: error: message`.
-public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
+public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// How bad the problem is.
-    public enum Severity: String, Hashable, Sendable {
+    public enum Severity: String, Hashable, Sendable, Codable {
         case error, warning, note
     }
 

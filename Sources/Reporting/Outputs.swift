@@ -1,7 +1,8 @@
+import Foundation
 import LessonSource
 
 /// What a cell produced, in the order it produced it.
-public enum CellOutput: Hashable, Sendable {
+public enum CellOutput: Hashable, Sendable, Codable {
     /// Printed text (a step's log line, `print`).
     case text(String)
     /// The displayed value of the cell's last expression, as Jupyter shows it.
@@ -17,7 +18,7 @@ public enum CellOutput: Hashable, Sendable {
 }
 
 /// A table of already formatted cells.
-public struct Table: Hashable, Sendable {
+public struct Table: Hashable, Sendable, Codable {
     /// A kind tag for styling: `"epochs"` for a training table, `"frame"` for a data frame.
     public var kind: String
     /// The column headers.
@@ -55,7 +56,7 @@ public struct Table: Hashable, Sendable {
 /// PNG bytes with their display size.
 ///
 /// Plots are drawn at 2× density; `width`/`height` are CSS pixels.
-public struct PNGImage: Hashable, Sendable {
+public struct PNGImage: Hashable, Sendable, Codable {
     /// The encoded PNG.
     public var bytes: [UInt8]
     /// The width to show, in CSS pixels.
@@ -72,10 +73,32 @@ public struct PNGImage: Hashable, Sendable {
         self.height = height
         self.alt = alt
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case bytes, width, height, alt
+    }
+
+    /// Decodes an image whose bytes are base64 (as `Data` encodes).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bytes = Array(try container.decode(Data.self, forKey: .bytes))
+        width = try container.decode(Int.self, forKey: .width)
+        height = try container.decode(Int.self, forKey: .height)
+        alt = try container.decode(String.self, forKey: .alt)
+    }
+
+    /// Encodes the bytes as base64, not as an array of numbers.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Data(bytes), forKey: .bytes)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(alt, forKey: .alt)
+    }
 }
 
 /// One `#expect(…)` check.
-public struct Check: Hashable, Sendable {
+public struct Check: Hashable, Sendable, Codable {
     /// The condition's source text.
     public var expression: String
     /// Whether it held.
@@ -95,7 +118,7 @@ public struct Check: Hashable, Sendable {
 }
 
 /// How a cell ended.
-public enum CellStatus: Hashable, Sendable {
+public enum CellStatus: Hashable, Sendable, Codable {
     /// It ran and every check held.
     case passed
     /// It threw, or a check failed (the outputs hold the error or failed checks).
@@ -111,7 +134,7 @@ public enum CellStatus: Hashable, Sendable {
 }
 
 /// Wall time and memory of one cell: shown in the report, kept out of the manifest's determinism.
-public struct Telemetry: Hashable, Sendable {
+public struct Telemetry: Hashable, Sendable, Codable {
     /// Wall-clock seconds.
     public var seconds: Double
     /// Peak resident memory of the process after the cell, in bytes.
@@ -128,7 +151,7 @@ public struct Telemetry: Hashable, Sendable {
 }
 
 /// The result of one cell.
-public struct CellReport: Hashable, Sendable {
+public struct CellReport: Hashable, Sendable, Codable {
     /// The cell's id.
     public var cellID: String
     /// How it ended.
@@ -154,7 +177,7 @@ public struct CellReport: Hashable, Sendable {
 }
 
 /// The Khru source an `include=` cell shows: a whole file or one declaration of it.
-public struct IncludedSource: Hashable, Sendable {
+public struct IncludedSource: Hashable, Sendable, Codable {
     /// The file, relative to the package root (`Sources/Collab/DotProductBias.swift`).
     public var path: String
     /// The declaration shown, when the cell names a `symbol`.

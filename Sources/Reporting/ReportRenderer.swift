@@ -13,10 +13,10 @@ public enum ReportRenderer {
         return page.render()
     }
 
-    /// The manifest: everything the page shows except telemetry, as pretty-printed JSON with a
-    /// fixed key order and a final newline.
+    /// The manifest: everything the page shows except telemetry, as pretty-printed JSON with sorted
+    /// keys and a final newline (see ``Manifest``).
     public static func manifest(_ report: LessonReport) -> [UInt8] {
-        Array(Manifest.json(report).pretty().utf8)
+        Manifest(report).encoded()
     }
 
     /// `output/index.html`: every lesson, grouped by slug, one column per language.
@@ -404,95 +404,6 @@ private struct PageBuilder {
         html += "</tbody></table>"
         if let caption = table.caption { html += "<p class=\"caption\">\(escape(caption))</p>" }
         return html + "</div>\n"
-    }
-}
-
-private enum Manifest {
-    static func json(_ report: LessonReport) -> JSON {
-        let counts = StatusCounts(report)
-        let cells = report.lesson.cells.map { cell -> JSON in
-            let result = report.cells[cell.id]
-            var members: [(String, JSON)] = [("id", .string(cell.id))]
-            switch result?.status {
-            case .passed?: members.append(("status", .string("passed")))
-            case .failed?: members.append(("status", .string("failed")))
-            case .failedAsExpected?: members.append(("status", .string("failedAsExpected")))
-            case .unexpectedlyPassed?: members.append(("status", .string("unexpectedlyPassed")))
-            case .skipped(let reason)?:
-                members.append(("status", .string("skipped")))
-                members.append(("reason", .string(reason)))
-            case .shown?: members.append(("status", .string("shown")))
-            case nil: members.append(("status", .string("notRun")))
-            }
-            if let include = result?.includedSource {
-                members.append(
-                    (
-                        "include",
-                        .object([("path", .string(include.path)), ("symbol", .optional(include.symbol))])
-                    ))
-            }
-            members.append(("outputs", .array((result?.outputs ?? []).map(output))))
-            return .object(members)
-        }
-        return .object([
-            ("lesson", .string(report.lesson.path)),
-            ("title", .string(report.title)),
-            ("lang", .string(report.lang)),
-            ("slug", .string(report.slug)),
-            ("seed", .uint(report.lesson.frontMatter.seed)),
-            ("version", .string(report.version)),
-            (
-                "summary",
-                .object([
-                    ("passed", .int(counts.passed)), ("failed", .int(counts.failed)),
-                    ("skipped", .int(counts.skipped)), ("shown", .int(counts.shown)),
-                ])
-            ),
-            ("cells", .array(cells)),
-        ])
-    }
-
-    static func output(_ output: CellOutput) -> JSON {
-        switch output {
-        case .text(let text): return .object([("kind", .string("text")), ("text", .string(text))])
-        case .value(let value): return .object([("kind", .string("value")), ("value", .string(value))])
-        case .table(let shown):
-            let table = shown.withoutTelemetry
-            return .object([
-                ("kind", .string("table")), ("tableKind", .string(table.kind)),
-                ("columns", .array(table.columns.map(JSON.string))),
-                ("rows", .array(table.rows.map { .array($0.map(JSON.string)) })),
-                ("caption", .optional(table.caption)),
-            ])
-        case .image(let image):
-            return .object([
-                ("kind", .string("image")), ("sha256", .string(SHA256.hex(of: image.bytes))),
-                ("bytes", .int(image.bytes.count)), ("width", .int(image.width)),
-                ("height", .int(image.height)),
-                ("alt", .string(image.alt)),
-            ])
-        case .check(let check):
-            return .object([
-                ("kind", .string("check")), ("expression", .string(check.expression)),
-                ("passed", .bool(check.passed)), ("detail", .optional(check.detail)),
-                ("location", .string(check.location.description)),
-            ])
-        case .error(let diagnostic):
-            return .object([
-                ("kind", .string("error")), ("message", .string(diagnostic.message)),
-                ("location", .string(diagnostic.location.description)),
-                (
-                    "notes",
-                    .array(
-                        diagnostic.notes.map {
-                            .object([
-                                ("message", .string($0.message)),
-                                ("location", .string($0.location.description)),
-                            ])
-                        })
-                ),
-            ])
-        }
     }
 }
 

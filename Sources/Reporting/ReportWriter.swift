@@ -49,23 +49,25 @@ public enum ReportWriter {
             let files = (try? manager.contentsOfDirectory(atPath: folder)) ?? []
             for file in files.sorted() where file.hasSuffix(".json") {
                 guard let data = manager.contents(atPath: join(folder, file)),
-                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                    let slug = object["slug"] as? String, let entryLang = object["lang"] as? String,
-                    let title = object["title"] as? String, let lesson = object["lesson"] as? String,
-                    let summary = object["summary"] as? [String: Any]
+                    let manifest = try? Manifest.decode(data)
                 else { continue }
+                let summary = manifest.summary
                 let counts = StatusCounts(
-                    passed: summary["passed"] as? Int ?? 0, failed: summary["failed"] as? Int ?? 0,
-                    skipped: summary["skipped"] as? Int ?? 0, shown: summary["shown"] as? Int ?? 0)
+                    passed: summary.passed, failed: summary.failed, skipped: summary.skipped,
+                    shown: summary.shown)
                 entries.append(
-                    IndexEntry(lang: entryLang, slug: slug, title: title, lessonPath: lesson, counts: counts))
+                    IndexEntry(
+                        lang: manifest.lang, slug: manifest.slug, title: manifest.title,
+                        lessonPath: manifest.lesson, counts: counts))
             }
         }
         return entries.sorted { ($0.slug, $0.lang) < ($1.slug, $1.lang) }
     }
 
     /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    ///
+    /// - Throws: A ``ReportWriteError`` when the folder or file cannot be written.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         do {

@@ -50,6 +50,15 @@ public final class Generator: Sendable {
         state.withLock { $0.next() }
     }
 
+    /// The stream's position: ``restore(position:)`` with it continues the stream from here (the
+    /// run cache saves it when it skips a training call).
+    public var position: UInt64 { state.withLock { $0.state } }
+
+    /// Moves the stream to a `position` read earlier.
+    public func restore(position: UInt64) {
+        state.withLock { $0 = SplitMix64(seed: position) }
+    }
+
     /// A uniform `Float` in `[0, 1)` with 24 random bits.
     public func nextFloat() -> Float {
         Float(nextUInt64() >> 40) * 0x1p-24

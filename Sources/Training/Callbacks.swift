@@ -141,6 +141,42 @@ public final class Recorder: Callback, @unchecked Sendable {
     /// Creates an empty recorder.
     public init() {}
 
+    /// What a finished fit leaves in the recorder (the per-batch accumulators are reset by every fit).
+    public struct State: Sendable, Equatable, Codable {
+        /// ``Recorder/lrs``.
+        public var lrs: [Double]
+        /// ``Recorder/moms``.
+        public var moms: [Double]
+        /// ``Recorder/losses``.
+        public var losses: [Double]
+        /// ``Recorder/iters``.
+        public var iters: [Int]
+        /// ``Recorder/values``.
+        public var values: [[Double]]
+        /// ``Recorder/metricNames``.
+        public var metricNames: [String]
+        /// ``Recorder/table``'s header.
+        public var tableHeader: [String]
+        /// ``Recorder/table``'s rows.
+        public var tableRows: [[String]]
+    }
+
+    /// The recorded values.
+    public var state: State {
+        get {
+            State(
+                lrs: lrs, moms: moms, losses: losses, iters: iters, values: values, metricNames: metricNames,
+                tableHeader: table.header, tableRows: table.rows)
+        }
+        set {
+            (lrs, moms, losses, iters, values, metricNames) = (
+                newValue.lrs, newValue.moms, newValue.losses, newValue.iters, newValue.values,
+                newValue.metricNames
+            )
+            table = EpochTable(header: newValue.tableHeader, rows: newValue.tableRows)
+        }
+    }
+
     /// Records the loop's values.
     public func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
         switch event {

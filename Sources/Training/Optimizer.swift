@@ -6,7 +6,7 @@ import TensorCore
 #endif
 
 /// The hyperparameters of one parameter group.
-public struct Hyperparameters: Sendable, Equatable {
+public struct Hyperparameters: Sendable, Equatable, Codable {
     /// Learning rate.
     public var lr: Double
     /// Momentum (Adam's β1, SGD's momentum); scheduled by `fitOneCycle`.
@@ -144,6 +144,13 @@ public final class Optimizer: @unchecked Sendable {
     public func setMoms(_ moms: [Double]) {
         precondition(moms.count == groups.count, "\(moms.count) momentums for \(groups.count) groups")
         for index in groups.indices { groups[index].hyper.mom = moms[index] }
+    }
+
+    /// Replaces every group's hyperparameters (restoring a saved learner); one per group.
+    public func setHyperparameters(_ hypers: [Hyperparameters]) {
+        precondition(
+            hypers.count == groups.count, "\(hypers.count) hyperparameters for \(groups.count) groups")
+        for index in groups.indices { groups[index].hyper = hypers[index] }
     }
 
     /// Sets the weight decay of every group.

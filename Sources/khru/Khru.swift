@@ -72,9 +72,16 @@ extension Khru {
 
         @OptionGroup var lessons: LessonPaths
         @Option(help: "The folder reports are written under.") var output = "output"
+        @Option(
+            help: "Rerun only this cell (the state before it comes from the cache) and print its outputs.")
+        var cell: String?
+        @Flag(help: "With --cell, also rerun the cells after it.") var downstream = false
+        @OptionGroup var cacheArguments: CacheArguments
 
         func run() throws {
-            let executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            let store = try cacheArguments.open(under: output)
+            defer { store.evict() }
             var failed = false
             for (index, path) in try lessons.files().enumerated() {
                 eprint("[\(index + 1)] \(path)")
@@ -84,15 +91,26 @@ extension Khru {
                     failed = true
                     continue
                 }
+                if let cell { try checkCellID(cell, in: lesson) }
+                executor.cache = CacheOptions(
+                    store: store, force: cacheArguments.force, cell: cell, downstream: downstream)
                 // Every problem the check finds is printed before the first cell runs.
-                let report = executor.run(lesson) { problems in problems.forEach { eprint($0.description) } }
-                    .report
+                let report = executor.run(lesson) { problems in
+                    for problem in problems { eprint(problem.description) }
+                }.report
+                for note in store.notes { eprint("note: \(note)") }
                 let counts = StatusCounts(report)
+                let cached = report.cells.values.filter { $0.telemetry?.cached == true }.count
                 do {
                     let written = try ReportWriter.write(report, under: output)
+                    if let cell, let result = report.cells[cell] {
+                        try printOutputs(
+                            of: result,
+                            pictureStem: (written.html as NSString).deletingPathExtension + "." + cell)
+                    }
                     print(
-                        "\(path): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped "
-                            + "→ \(written.html)")
+                        "\(path): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped, "
+                            + "\(cached) from cache → \(written.html)")
                 } catch {
                     eprint("\(error)")
                     failed = true
@@ -115,9 +133,14 @@ extension Khru {
                 """)
 
         @OptionGroup var lessons: LessonPaths
+        @Option(help: "The folder whose .cache the run uses.") var output = "output"
+        @OptionGroup var cacheArguments: CacheArguments
 
         func run() throws {
-            let executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            let store = try cacheArguments.open(under: output)
+            defer { store.evict() }
+            executor.cache = CacheOptions(store: store, force: cacheArguments.force)
             var tally = TestTally()
             for (index, path) in try lessons.files().enumerated() {
                 eprint("[\(index + 1)] \(path)")

@@ -1,21 +1,10 @@
 import Foundation
 import Testing
 
-/// Runs the built `khru` binary (`swift build` puts it beside the test bundle in `.build/debug`).
+/// Runs the built `khru` binary; standard output only.
 private func khru(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
-    let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/khru")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try KhruProcess.run(arguments, in: directory)
+    return (result.status, result.output)
 }
 
 /// A folder with `lessons/en/01-t.md` holding `markdown`.
@@ -82,7 +71,9 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         #expect(test.output == "2 passed, 0 failed\n")
         let run = try khru(["run", "lessons", "--output", "out"], in: root)
         #expect(run.status == 0)
-        #expect(run.output.contains("lessons/en/01-t.md: 1 passed, 0 failed, 0 skipped → out/en/01-t.html"))
+        #expect(
+            run.output.contains(
+                "lessons/en/01-t.md: 1 passed, 0 failed, 0 skipped, 0 from cache → out/en/01-t.html"))
         for file in ["out/en/01-t.html", "out/en/01-t.json", "out/index.html"] {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(file).path))
         }

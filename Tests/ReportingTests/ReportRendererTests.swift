@@ -48,8 +48,8 @@ import _TestSupport
         // sha256sum Tests/ReportingTests/Fixtures/loss.png
         #expect(
             manifest.contains(
-                "\"sha256\": \"c1943921181249ab0c1cd9ed96aa682b6b822e3816696cd59dba6a38e5b14193\""))
-        #expect(manifest.contains("\"bytes\": 723"))
+                "\"sha256\" : \"c1943921181249ab0c1cd9ed96aa682b6b822e3816696cd59dba6a38e5b14193\""))
+        #expect(manifest.contains("\"bytes\" : 723"))
         let object = try JSONSerialization.jsonObject(with: Data(manifest.utf8)) as? [String: Any]
         let cells = try #require(object?["cells"] as? [[String: Any]])
         #expect(
@@ -138,26 +138,19 @@ import _TestSupport
     }
 }
 
-@Suite struct JSONTests {
-    @Test func prettyAndEscaped() {
-        let json = JSON.object([
-            ("b", .string("ครู \"q\" \\ \n\u{1}")), ("a", .array([.int(1), .bool(false), .null])),
-            ("nested", .array([.object([("k", .uint(UInt64.max))])])), ("empty", .array([])),
-        ])
+@Suite struct ManifestTests {
+    @Test func roundTripsAndKeepsTextReadable() throws {
+        let report = try sampleReport(lang: "th")
+        let bytes = ReportRenderer.manifest(report)
+        #expect(try Manifest.decode(Data(bytes)) == Manifest(report))
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasSuffix("}\n"))
+        // Thai stays as it is; quotes, backslashes and control characters are escaped.
+        var manifest = Manifest(report)
+        manifest.title = "ครู \"q\" \\ \n\u{1}"
         #expect(
-            json.pretty() == """
-                {
-                  "b": "ครู \\"q\\" \\\\ \\n\\u0001",
-                  "a": [1, false, null],
-                  "nested": [
-                    {
-                      "k": 18446744073709551615
-                    }
-                  ],
-                  "empty": []
-                }
-
-                """)
+            String(decoding: manifest.encoded(), as: UTF8.self).contains(
+                #""title" : "ครู \"q\" \\ \n\u0001""#))
     }
 }
 

@@ -87,6 +87,9 @@ final class Interpreter {
     var namespace: Namespace
     /// The running cell's context (outputs, seed, deadline); replaced per cell.
     var context: StepContext
+    /// When set, wraps every step call: given the step, its argument values and the call itself (the
+    /// run cache records file reads and training results through it, and replays training from them).
+    var stepHook: ((Step, [Value], () throws -> Value) throws -> Value)?
     private let defaults: DefaultCache
 
     init(registry: Registry, namespace: Namespace = Namespace(), context: StepContext, defaults: DefaultCache)
@@ -287,7 +290,10 @@ final class Interpreter {
             return binding.value
         case .step(let step, let arguments, let location):
             let values = try arguments.map { try evaluate($0, frame) }
-            return try callStep(at: location, name: step.name) { try step.invoke(values, context) }
+            return try callStep(at: location, name: step.name) {
+                let call = { [context] in try step.invoke(values, context) }
+                return try stepHook.map { try $0(step, values, call) } ?? call()
+            }
         case .callFunction(let callee, let arguments, let name, let location):
             let function = try evaluate(callee, frame)
             let values = try arguments.map { try evaluate($0, frame) }

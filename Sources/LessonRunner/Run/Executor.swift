@@ -15,6 +15,8 @@ public struct LessonExecutor {
     public var progress: ((String) -> Void)?
     /// The folder `include=` paths are relative to; `nil` finds the `Package.swift` above the lesson.
     public var packageRoot: String?
+    /// The run cache; `nil` runs every cell.
+    public var cache: CacheOptions?
 
     /// Creates an executor over `registry`.
     public init(registry: Registry, progress: ((String) -> Void)? = nil) {
@@ -55,6 +57,9 @@ public struct LessonExecutor {
             lesson.cells.filter { !$0.attributes.expectsError }.flatMap { plans[$0.id]?.diagnostics ?? [] })
         var reports: [String: CellReport] = [:]
         var unavailable: [String: String] = [:]
+        let lessonCache = cache.map { LessonCache(options: $0, lesson: lesson) }
+        let rerunsAfterTarget = cache?.downstream ?? false
+        var targetPassed = false
         let interpreter = Interpreter(
             registry: registry,
             context: StepContext(
@@ -78,32 +83,41 @@ public struct LessonExecutor {
                 for name in plan.declaredNames { unavailable[name] = source }
                 continue
             }
+            let key = lessonCache?.key(for: cell)
+            if let key, let lessonCache, let entry = lessonCache.entry(for: cell, key: key),
+                cell.id != cache?.cell, !(rerunsAfterTarget && targetPassed)
+            {
+                reports[cell.id] = lessonCache.reuse(entry, cell: cell, plan: plan)
+                for name in plan.declaredNames {
+                    unavailable[name] = entry.definedNames.contains(name) ? nil : cell.id
+                }
+                continue
+            }
+            if targetPassed && !rerunsAfterTarget, let target = cache?.cell {
+                reports[cell.id] = CellReport(
+                    cellID: cell.id,
+                    status: .skipped(
+                        reason: "not rerun after '\(target)' (khru run --cell \(target) --downstream)"))
+                continue
+            }
+            if let lessonCache,
+                !lessonCache.replayPending({ replay($0, $1, $2, interpreter, lesson, packageRoot) })
+            {
+                progress?("replaying the cache diverged from the first run; running the lesson without it")
+                var fresh = self
+                fresh.cache?.force = true
+                return fresh.run(lesson, diagnostics: nil)
+            }
+            targetPassed = targetPassed || cell.id == cache?.cell
             progress?("cell \(cell.id)")
-            let seed = CellSeed(lessonSeed: lesson.frontMatter.seed, cellID: cell.id)
-            let context = StepContext(
-                cellID: cell.id, seed: seed, lessonDirectory: lessonDirectory, packageRoot: packageRoot,
-                timeout: cell.attributes.timeout, progress: progress)
-            interpreter.context = context
-            var errors: [LessonSource.Diagnostic] = plan.diagnostics
-            var displayed: Value?
+            interpreter.stepHook = lessonCache?.recordingHook()
             let clock = ContinuousClock()
             ResourceUsage.resetPeak()
             let start = clock.now
-            if errors.isEmpty {
-                withCellSeed(seed) {
-                    do {
-                        displayed = try interpreter.run(plan)
-                    } catch let failure as CellFailure {
-                        errors.append(failure.diagnostic)
-                    } catch {
-                        errors.append(LessonSource.Diagnostic(.error, "\(error)", at: cell.location))
-                    }
-                }
-            }
+            let (outputs, errors) = execute(
+                cell, plan, interpreter, lesson: lesson, packageRoot: packageRoot, replaying: false)
+            interpreter.stepHook = nil
             let elapsed = clock.now - start
-            var outputs = context.outputs
-            if errors.isEmpty, let output = displayed?.displayOutput { outputs.append(output) }
-            outputs += errors.map(CellOutput.error)
             let checksFailed = outputs.contains { output in
                 if case .check(let check) = output { return !check.passed }
                 return false
@@ -123,11 +137,64 @@ public struct LessonExecutor {
                     unavailable[name] = cell.id
                 }
             }
+            if let key, let report = reports[cell.id] {
+                lessonCache?.finish(
+                    cell: cell, key: key, report: report,
+                    definedNames: plan.declaredNames.filter { unavailable[$0] == nil },
+                    cacheable: status == .passed || status == .failedAsExpected)
+            }
         }
         let report = LessonReport(
             lesson: lesson, cells: reports, lang: Self.language(of: lesson), slug: Self.slug(of: lesson),
             version: KhruVersion.current)
         return Run(report: report, namespace: interpreter.namespace)
+    }
+
+    /// Runs `cell`'s plan under the cell's seed; returns its outputs (the shown value last, then the
+    /// errors) and its errors.
+    ///
+    /// A replay (rebuilding a cached cell's state) has no timeout and shows no progress.
+    private func execute(
+        _ cell: Cell, _ plan: CellPlan, _ interpreter: Interpreter, lesson: Lesson, packageRoot: String?,
+        replaying: Bool
+    ) -> (outputs: [CellOutput], errors: [LessonSource.Diagnostic]) {
+        let seed = CellSeed(lessonSeed: lesson.frontMatter.seed, cellID: cell.id)
+        let context = StepContext(
+            cellID: cell.id, seed: seed, lessonDirectory: (lesson.path as NSString).deletingLastPathComponent,
+            packageRoot: packageRoot, timeout: replaying ? nil : cell.attributes.timeout,
+            progress: replaying ? nil : progress)
+        interpreter.context = context
+        var errors: [LessonSource.Diagnostic] = plan.diagnostics
+        var displayed: Value?
+        if errors.isEmpty {
+            withCellSeed(seed) {
+                do {
+                    displayed = try interpreter.run(plan)
+                } catch let failure as CellFailure {
+                    errors.append(failure.diagnostic)
+                } catch {
+                    errors.append(LessonSource.Diagnostic(.error, "\(error)", at: cell.location))
+                }
+            }
+        }
+        var outputs = context.outputs
+        if errors.isEmpty, let output = displayed?.displayOutput { outputs.append(output) }
+        return (outputs + errors.map(CellOutput.error), errors)
+    }
+
+    /// Runs a cell from the cache again to rebuild its state, with `hook` replacing its training;
+    /// whether it ended as its cached report says.
+    private func replay(
+        _ cell: Cell, _ plan: CellPlan, _ hook: @escaping StepHook, _ interpreter: Interpreter,
+        _ lesson: Lesson, _ packageRoot: String?
+    ) -> Bool {
+        interpreter.stepHook = hook
+        defer { interpreter.stepHook = nil }
+        let errors = execute(
+            cell, plan, interpreter, lesson: lesson, packageRoot: packageRoot, replaying: true
+        )
+        .errors
+        return errors.isEmpty != cell.attributes.expectsError
     }
 
     /// The lesson's language: front matter `lang`, else the folder name (`lessons/th/…`), else `en`.

@@ -1,0 +1,171 @@
+import Foundation
+import LessonSource
+import Reporting
+import TensorCore
+import Training
+
+/// How a run uses the cache.
+public struct CacheOptions {
+    /// The store (its lock is held while it lives).
+    public var store: RunCache
+    /// Whether to ignore stored entries (every cell runs; entries are still written).
+    public var force: Bool
+    /// The cell to rerun (`--cell`); the cells before it come from the cache when they can.
+    public var cell: String?
+    /// Whether the cells after ``cell`` rerun too (`--downstream`).
+    public var downstream: Bool
+
+    /// Creates options.
+    public init(store: RunCache, force: Bool = false, cell: String? = nil, downstream: Bool = false) {
+        self.store = store
+        self.force = force
+        self.cell = cell
+        self.downstream = downstream
+    }
+}
+
+/// One lesson's use of the cache: keys, reuse, and the state cells from the cache need.
+///
+/// A cell from the cache does not run; its report is reused. The namespace it would have left is
+/// rebuilt only when a later cell has to run: the reused cells' plans run again ("replay"), but each
+/// training call inside them is replaced by restoring what the call left behind (weights, optimizer
+/// state, recorder, data-loader epochs, random stream), so a replay costs the cheap parts of the cells
+/// only. Every other value (data frames, tensors, data loaders as their recipe, closures, functions)
+/// is rebuilt by its defining cell's plan under the cell's seed, so it is exactly what a fresh run
+/// makes; a training call whose result cannot be saved (a learner with extra callbacks) simply runs.
+final class LessonCache {
+    let options: CacheOptions
+    let lesson: Lesson
+    private let fingerprints = FileFingerprints()
+    /// The chained key of the last cell passed.
+    private var chain = ""
+    private var pending: [(cell: Cell, plan: CellPlan, entry: CellEntry)] = []
+    private var files: Set<String> = []
+    private var effects: [TrainingEffect] = []
+    private var lessonDirectory: String
+
+    init(options: CacheOptions, lesson: Lesson) {
+        self.options = options
+        self.lesson = lesson
+        lessonDirectory = (lesson.path as NSString).deletingLastPathComponent
+    }
+
+    private var store: RunCache { options.store }
+
+    /// The key of `cell`, which comes next in the lesson.
+    func key(for cell: Cell) -> String {
+        CellKey.key(for: cell, previous: chain, seed: lesson.frontMatter.seed)
+    }
+
+    /// The stored entry for `cell` under `key` whose files are unchanged, unless the run ignores it.
+    func entry(for cell: Cell, key: String) -> CellEntry? {
+        guard !options.force, let entry = store.entry(for: key, cellID: cell.id) else { return nil }
+        for (path, fingerprint) in entry.files where fingerprints.fingerprint(path) != fingerprint {
+            return nil
+        }
+        return entry
+    }
+
+    /// Takes `entry` as `cell`'s result: returns its report (marked cached, with its original time)
+    /// and queues the cell for replay if a later cell runs.
+    func reuse(_ entry: CellEntry, cell: Cell, plan: CellPlan) -> CellReport {
+        pending.append((cell, plan, entry))
+        chain = CellKey.chained(entry.key, files: entry.files)
+        var report = LocationRebase.absolute(entry.report, cell: cell, lesson: lesson.path)
+        report.telemetry?.cached = true
+        return report
+    }
+
+    /// Rebuilds the namespace of every reused cell not yet replayed, through `replay`, which runs a
+    /// cell's plan with a step hook and says whether it ran as it did originally.
+    func replayPending(_ replay: (Cell, CellPlan, @escaping StepHook) -> Bool) -> Bool {
+        defer { pending.removeAll() }
+        for (cell, plan, entry) in pending {
+            var queue = entry.effects[...]
+            let hook: StepHook = { [store] step, values, call in
+                guard Self.isTraining(step), let learner = Self.learner(values.first) else {
+                    return try call()
+                }
+                guard let effect = queue.popFirst(), effect.step == Self.name(step),
+                    let weights = effect.weights.flatMap(store.blob),
+                    let state = effect.state.flatMap(store.blob)
+                else { return try call() }
+                try learner.restore(from: try Checkpoint.decode(weights))
+                try learner.restore(try RunCache.decoder.decode(LearnerState.self, from: Data(state)))
+                Random.current.restore(position: effect.randomPosition)
+                return .void
+            }
+            guard replay(cell, plan, hook) else { return false }
+        }
+        return true
+    }
+
+    /// The hook that records, while `cell` runs, the files its steps are given and what its training
+    /// calls leave.
+    func recordingHook() -> StepHook {
+        files = []
+        effects = []
+        return { [weak self] step, values, call in
+            guard let self else { return try call() }
+            for value in values { self.noteFiles(in: value) }
+            let result = try call()
+            self.noteFiles(in: result)
+            if Self.isTraining(step), let learner = Self.learner(values.first) {
+                var effect = TrainingEffect(step: Self.name(step), randomPosition: Random.current.position)
+                if learner.cbs.isEmpty, let data = try? learner.checkpointData(),
+                    let state = try? RunCache.encoder.encode(learner.state)
+                {
+                    effect.weights = self.store.storeBlob(Checkpoint.encode(data))
+                    effect.state = self.store.storeBlob(Array(state))
+                }
+                self.effects.append(effect)
+            }
+            return result
+        }
+    }
+
+    /// Records `cell`'s run under `key` (when `cacheable`) and moves the chain past it.
+    func finish(cell: Cell, key: String, report: CellReport, definedNames: [String], cacheable: Bool) {
+        // A cell may have written files; fingerprint them as they are now.
+        fingerprints.forget()
+        var read: [String: String] = [:]
+        for path in files { read[path] = fingerprints.fingerprint(path) }
+        chain = CellKey.chained(key, files: read)
+        guard cacheable else { return }
+        store.store(
+            CellEntry(
+                key: key, version: KhruVersion.current, machine: RunCache.machine, cellID: cell.id,
+                report: LocationRebase.relative(report, cell: cell, lesson: lesson.path),
+                definedNames: definedNames.sorted(), files: read, effects: effects))
+    }
+
+    private func noteFiles(in value: Value) {
+        switch value {
+        case .object(let object):
+            if let path = object.payload as? Path { note(path.string) }
+        case .string(let string) where !string.isEmpty && string.count < 4096:
+            let resolved =
+                string.hasPrefix("/") ? string : (lessonDirectory as NSString).appendingPathComponent(string)
+            if FileManager.default.fileExists(atPath: resolved) { note(resolved) }
+        case .array(let values), .tuple(let values):
+            for element in values.prefix(64) { noteFiles(in: element) }
+        default: break
+        }
+    }
+
+    private func note(_ path: String) { files.insert(path) }
+
+    private static func isTraining(_ step: Step) -> Bool {
+        step.owner == "Learner" && ["fit", "fitOneCycle", "fineTune"].contains(step.name)
+    }
+
+    private static func name(_ step: Step) -> String { "\(step.owner ?? "").\(step.name)" }
+
+    private static func learner(_ value: Value?) -> Learner? {
+        guard case .object(let object)? = value else { return nil }
+        return object.payload as? Learner
+    }
+}
+
+/// Wraps a step call: the step, its argument values, and the call.
+typealias StepHook = (Step, [Value], () throws -> Value) throws -> Value
