@@ -73,44 +73,29 @@ private func check(_ text: String, registry: Registry = .toys()) -> [String] {
     }
 
     @Test func collectionMethodsKeepElementTypes() {
-        let report = run(
-            lesson([
-                (
-                    "c",
-                    """
-                    let words = "b a c a".split(separator: " ")
-                    let sorted = words.sorted()
-                    let byLength = ["ccc", "a", "bb"].sorted(by: { $0.count < $1.count })
-                    let pairs = zip([1, 2, 3], ["x", "y", "z"]).map { p in "\\(p.0)\\(p.1)" }
-                    let sum = [1, 2, 3, 4].filter { $0 % 2 == 0 }.reduce(0) { $0 + $1 }
-                    var seen: [String] = []
-                    for (i, w) in words.enumerated() where i < 2 { seen.append(w) }
-                    """
-                )
-            ]))
+        let prefix = """
+            let words = "b a c a".split(separator: " ")
+            let sorted = words.sorted()
+            let byLength = ["ccc", "a", "bb"].sorted(by: { $0.count < $1.count })
+            let pairs = zip([1, 2, 3], ["x", "y", "z"]).map { p in "\\(p.0)\\(p.1)" }
+            let sum = [1, 2, 3, 4].filter { $0 % 2 == 0 }.reduce(0) { $0 + $1 }
+            var seen: [String] = []
+
+            """
         // `where` on a for loop is outside the language: one located error.
+        let report = run(
+            lesson([("c", prefix + "for (i, w) in words.enumerated() where i < 2 { seen.append(w) }")]))
         #expect(
             shown(report, "c") == [
                 "error: lessons/en/01-sample.md:10:34: error: 'where' in a for loop is not part of the cell language; use 'if' in the body"
             ])
-        let fixed = run(
-            lesson([
-                (
-                    "c",
-                    """
-                    let words = "b a c a".split(separator: " ")
-                    let sorted = words.sorted()
-                    let byLength = ["ccc", "a", "bb"].sorted(by: { $0.count < $1.count })
-                    let pairs = zip([1, 2, 3], ["x", "y", "z"]).map { p in "\\(p.0)\\(p.1)" }
-                    let sum = [1, 2, 3, 4].filter { $0 % 2 == 0 }.reduce(0) { $0 + $1 }
-                    var seen: [String] = []
-                    for (i, w) in words.enumerated() {
-                        if i < 2 { seen.append(w) }
-                    }
-                    (sorted.joined(separator: ","), byLength, pairs, sum, seen, words.first!, words.contains("c"))
-                    """
-                )
-            ]))
+        let loop = """
+            for (i, w) in words.enumerated() {
+                if i < 2 { seen.append(w) }
+            }
+            (sorted.joined(separator: ","), byLength, pairs, sum, seen, words.first!, words.contains("c"))
+            """
+        let fixed = run(lesson([("c", prefix + loop)]))
         #expect(
             shown(fixed, "c") == [
                 "(\"a,a,b,c\", [\"a\", \"bb\", \"ccc\"], [\"1x\", \"2y\", \"3z\"], 6, [\"b\", \"a\"], \"b\", true)"

@@ -227,15 +227,22 @@ struct Lowering {
         }
     }
 
-    private func function(_ syntax: FunctionDeclSyntax) throws -> FunctionDeclaration {
-        if let attribute = syntax.attributes.first {
+    /// Rejects attributes (`@MainActor`) and modifiers (`private`, `static`) on a declaration.
+    private func rejectAttributesAndModifiers(
+        _ attributes: AttributeListSyntax, _ modifiers: DeclModifierListSyntax
+    ) throws {
+        if let attribute = attributes.first {
             throw LoweringError(
                 message: "attributes are not part of the cell language", node: Syntax(attribute))
         }
-        if let modifier = syntax.modifiers.first {
+        if let modifier = modifiers.first {
             throw LoweringError(
                 message: "'\(modifier.name.text)' is not part of the cell language", node: Syntax(modifier))
         }
+    }
+
+    private func function(_ syntax: FunctionDeclSyntax) throws -> FunctionDeclaration {
+        try rejectAttributesAndModifiers(syntax.attributes, syntax.modifiers)
         if let generics = syntax.genericParameterClause {
             throw LoweringError(
                 message: "generic functions are not part of the cell language", node: Syntax(generics))
@@ -267,14 +274,7 @@ struct Lowering {
 
     private func bindings(_ variable: VariableDeclSyntax) throws -> [Statement] {
         let isMutable = variable.bindingSpecifier.tokenKind == .keyword(.var)
-        if let attribute = variable.attributes.first {
-            throw LoweringError(
-                message: "attributes are not part of the cell language", node: Syntax(attribute))
-        }
-        if let modifier = variable.modifiers.first {
-            throw LoweringError(
-                message: "'\(modifier.name.text)' is not part of the cell language", node: Syntax(modifier))
-        }
+        try rejectAttributesAndModifiers(variable.attributes, variable.modifiers)
         return try variable.bindings.map { binding in
             if let accessors = binding.accessorBlock {
                 throw LoweringError(
