@@ -218,7 +218,7 @@ final class Interpreter {
         case .tuple(let patterns, let location):
             guard case .tuple(let values) = value, values.count == patterns.count else {
                 throw CellFailure(
-                    "cannot destructure a value of type \(value.cellType) into \(patterns.count) names",
+                    Message.cannotDestructure(value.cellType, into: patterns.count),
                     at: location)
             }
             for (inner, element) in zip(patterns, values) { try bind(inner, element, frame, at: location) }
@@ -229,13 +229,13 @@ final class Interpreter {
         switch target {
         case .variable(let name, .global, let location):
             guard var binding = namespace.bindings[name] else {
-                throw CellFailure("cannot find '\(name)' in scope", at: location)
+                throw CellFailure(Message.notInScope(name), at: location)
             }
             binding.value = Self.coerce(value, to: binding.type)
             namespace.bindings[name] = binding
         case .variable(let name, .local, let location):
             guard let holder = frame?.holder(of: name), var slot = holder.slots[name] else {
-                throw CellFailure("cannot find '\(name)' in scope", at: location)
+                throw CellFailure(Message.notInScope(name), at: location)
             }
             slot.value = Self.coerce(value, to: slot.type)
             holder.slots[name] = slot
@@ -251,11 +251,11 @@ final class Interpreter {
             guard case .array(var elements) = try evaluate(arrayNode, frame),
                 case .int(let index) = try evaluate(indexNode, frame)
             else {
-                throw CellFailure("only array elements can be assigned through a subscript", at: location)
+                throw CellFailure(Message.onlyArrayElementsAssignable, at: location)
             }
             guard elements.indices.contains(index) else {
                 throw CellFailure(
-                    "index \(index) is out of range for an array of \(elements.count) elements", at: location)
+                    Message.indexOutOfRange(index, count: elements.count), at: location)
             }
             elements[index] = value
             try assign(base, .array(elements), frame)
@@ -285,7 +285,7 @@ final class Interpreter {
             return slot.value
         case .global(let name, let location):
             guard let binding = namespace.bindings[name] else {
-                throw CellFailure("cannot find '\(name)' in scope", at: location)
+                throw CellFailure(Message.notInScope(name), at: location)
             }
             return binding.value
         case .step(let step, let arguments, let location):
@@ -303,7 +303,7 @@ final class Interpreter {
         case .tupleElement(let base, let index, let location):
             guard case .tuple(let elements) = try evaluate(base, frame), elements.indices.contains(index)
             else {
-                throw CellFailure("tuple has no element .\(index)", at: location)
+                throw CellFailure(Message.noTupleElement(index), at: location)
             }
             return elements[index]
         case .index(let base, let index, let location):
@@ -318,14 +318,17 @@ final class Interpreter {
                 throw CellFailure(failure.message, at: location)
             }
         case .logical(let isAnd, let lhs, let rhs, let location):
-            guard case .bool(let left) = try evaluate(lhs, frame) else {
-                throw CellFailure("'\(isAnd ? "&&" : "||")' needs Bool operands", at: location)
+            func operand(_ node: Node) throws -> Bool {
+                let value = try evaluate(node, frame)
+                guard case .bool(let truth) = value else {
+                    throw CellFailure(
+                        Message.needsBoolOperands(isAnd ? "&&" : "||", not: value.cellType), at: location)
+                }
+                return truth
             }
+            let left = try operand(lhs)
             if left != isAnd { return .bool(left) }
-            guard case .bool(let right) = try evaluate(rhs, frame) else {
-                throw CellFailure("'\(isAnd ? "&&" : "||")' needs Bool operands", at: location)
-            }
-            return .bool(right)
+            return .bool(try operand(rhs))
         case .forceUnwrap(let base, let location):
             let value = try evaluate(base, frame)
             if case .none = value {
@@ -355,7 +358,7 @@ final class Interpreter {
         case .int(let position):
             guard elements.indices.contains(position) else {
                 throw CellFailure(
-                    "index \(position) is out of range for an array of \(elements.count) elements",
+                    Message.indexOutOfRange(position, count: elements.count),
                     at: location)
             }
             return elements[position]
@@ -464,7 +467,7 @@ final class Interpreter {
         }
         if let arity = function.arity, arity != arguments.count {
             throw CellFailure(
-                "'\(name)' takes \(arity) argument\(arity == 1 ? "" : "s"), got \(arguments.count)",
+                Message.argumentCount(name, takes: arity, got: arguments.count),
                 at: location)
         }
         return try callStep(at: location, name: name) { try function.call(arguments) }
@@ -517,7 +520,7 @@ final class Interpreter {
             result = try evaluate(plan.condition, frame)
         }
         guard case .bool(let passed) = result else {
-            throw CellFailure("#expect needs a Bool condition, not \(result.cellType)", at: plan.location)
+            throw CellFailure(Message.expectNeedsBool(not: result.cellType), at: plan.location)
         }
         context.emit(
             .check(

@@ -183,7 +183,7 @@ struct Resolver {
     }
 
     private func notFoundMessage(_ name: String) -> String {
-        "cannot find '\(name)' in scope\(didYouMean(name, among: allNames))"
+        Message.notInScope(name) + didYouMean(name, among: allNames)
     }
 
     private func noMemberMessage(_ name: String, _ type: CellType) -> String {
@@ -369,7 +369,7 @@ struct Resolver {
             case .any: break
             default:
                 report(
-                    "cannot destructure a value of type \(type) into \(patterns.count) names", at: location)
+                    Message.cannotDestructure(type, into: patterns.count), at: location)
             }
             var declaredTypes: [CellType]?
             if case .tuple(let elements)? = declared, elements.count == patterns.count {
@@ -552,7 +552,7 @@ struct Resolver {
             guard case .array(let element) = array.type, arguments.count == 1, arguments[0].label == nil,
                 let (baseTarget, _, _) = assignable(base)
             else {
-                report("only array elements can be assigned through a subscript", at: location)
+                report(Message.onlyArrayElementsAssignable, at: location)
                 return nil
             }
             let index = resolve(arguments[0].value, expected: .int)
@@ -697,7 +697,7 @@ struct Resolver {
                 let right = resolve(rhs, expected: .bool)
                 for (side, typed) in [(lhs, left), (rhs, right)]
                 where typed.type != .bool && typed.type != .any {
-                    report("'\(op)' needs Bool operands, not \(typed.type)", at: side.start)
+                    report(Message.needsBoolOperands(op, not: typed.type), at: side.start)
                 }
                 return Typed(.logical(isAnd: op == "&&", left.node, right.node, location), .bool)
             }
@@ -755,7 +755,7 @@ struct Resolver {
                 conditionType = typed.type
             }
             if conditionType != .bool && conditionType != .any {
-                report("#expect needs a Bool condition, not \(conditionType)", at: condition.start)
+                report(Message.expectNeedsBool(not: conditionType), at: condition.start)
             }
             return Typed(
                 .expect(
@@ -838,7 +838,7 @@ struct Resolver {
     ) -> Typed {
         if case .tuple(let elements) = receiver.type, let index = Int(name) {
             guard elements.indices.contains(index) else {
-                report("tuple has no element .\(index)", at: location)
+                report(Message.noTupleElement(index), at: location)
                 return Self.unknown
             }
             return Typed(.tupleElement(receiver.node, index, location), elements[index])
@@ -1105,7 +1105,7 @@ struct Resolver {
             }
             if parameters.count != arguments.count {
                 report(
-                    "'\(name)' takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(arguments.count)",
+                    Message.argumentCount(name, takes: parameters.count, got: arguments.count),
                     at: location)
             }
             var nodes: [Node] = []
