@@ -49,6 +49,9 @@ public final class Learner: @unchecked Sendable {
     public var moms: (Double, Double, Double) = (0.95, 0.85, 0.95)
     /// Whether the progress bar and table print (on a terminal only).
     public var showProgress = true
+    /// Whether a training loss that is not finite stops the fit with an error naming the epoch and batch
+    /// (fastai's `TerminateOnNaNCallback`, on by default here: a diverged run must not look like a result).
+    public var terminateOnNaN = true
     /// Receives each epoch-table row as it is made: `(header, row)`.
     public var logger: (@Sendable (_ header: [String], _ row: [String]) -> Void)?
     /// The recorder (always present).
@@ -248,11 +251,15 @@ public final class Learner: @unchecked Sendable {
         let savedEpochs = dls.train.epochsStarted
         let savedProgress = showProgress
         let savedLogger = logger
+        let savedTerminate = terminateOnNaN
         showProgress = false
         logger = nil
+        // The finder drives the loss up on purpose and stops on divergence itself.
+        terminateOnNaN = false
         defer {
             showProgress = savedProgress
             logger = savedLogger
+            terminateOnNaN = savedTerminate
         }
         try fit(nEpoch, cbs: [LRFinder(startLR: startLR, endLR: endLR, numIt: numIt, stopDiv: stopDiv)])
         opt.zeroGrad()
@@ -358,6 +365,11 @@ public final class Learner: @unchecked Sendable {
         if decision != .proceed { return decision }
         let lossValue = lossFunc(output, y)
         loss = Double(lossValue.value.scalar)
+        if training, terminateOnNaN, !loss.isFinite {
+            throw TrainingError(
+                "training diverged: the loss became \(loss.isNaN ? "nan" : "\(loss)") at epoch \(epoch), batch \(iter); "
+                    + "try a lower learning rate")
+        }
         decision = dispatch(.afterLoss, callbacks)
         if decision != .proceed { return decision }
         if training {

@@ -284,3 +284,57 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
         #expect(closest(to: "summ", among: ["sum", "mean"]) == "sum")
     }
 }
+
+/// `include=` shows the repository's own source and nothing outside it; diverged training fails its cell.
+@Suite struct SafetyTests {
+    @Test func includeCannotLeaveTheRepository() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("khru-include-\(UUID())")
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "khru-secret-\(UUID()).txt")
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("lessons/en"), withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: outside)
+        }
+        try Data("// Package".utf8).write(to: root.appendingPathComponent("Package.swift"))
+        try Data("secret".utf8).write(to: outside)
+        try FileManager.default.createSymbolicLink(
+            at: root.appendingPathComponent("link.txt"), withDestinationURL: outside)
+        for path in ["../../../../../../../../etc/passwd", outside.path, "link.txt", "lessons/../../x"] {
+            let lesson = root.appendingPathComponent("lessons/en/01-t.md")
+            try Data("# T\n\n```swift {include=\"\(path)\"}\n```\n".utf8).write(to: lesson)
+            let report = LessonExecutor(registry: .toys()).run(try LessonParser.parse(fileAt: lesson.path).0)
+                .report
+            #expect(report.cells["cell-1"]?.status == .failed)
+            #expect(report.cells["cell-1"]?.includedSource == nil)
+            #expect(
+                errors(report, "cell-1") == [
+                    "\(lesson.path):3:1: error: include=\"\(path)\": the file is outside the repository; include= shows Khru's own source"
+                ])
+        }
+    }
+
+    @Test func aDivergingFitFailsItsCellNamingTheEpochAndBatch() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("khru-nan-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var csv = "user,item,rating\n"
+        for row in 0..<400 { csv += "\(row % 20),\(row % 17),\(1 + row % 5)\n" }
+        try csv.write(to: folder.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
+        let text = """
+            # NaN
+
+            ```swift {#fit}
+            let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 16)
+            let learn = collabLearner(dls, nFactors: 4, yRange: 0...5.5)
+            learn.fitOneCycle(1, lrMax: 1e12)
+            ```
+            """
+        let report = LessonExecutor(registry: .standard()).run(SampleLesson.lesson(text)).report
+        #expect(report.cells["fit"]?.status == .failed)
+        let message = try #require(errors(report, "fit").first)
+        #expect(message.contains("training diverged: the loss became nan at epoch 0, batch"), "\(message)")
+        #expect(message.contains("try a lower learning rate"))
+    }
+}

@@ -16,7 +16,17 @@ public enum IncludedCode {
                 .error, "include=\"\(path)\": no Package.swift above the lesson",
                 at: .init(file: "", line: 1, column: 1))
         }
-        let full = (packageRoot as NSString).appendingPathComponent(path)
+        // Confined to the repository, after `..` and symbolic links are resolved: a lesson must not be
+        // able to put the machine's files into a report.
+        let root = URL(fileURLWithPath: packageRoot).standardizedFileURL.resolvingSymlinksInPath().path
+        let full = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root + "/"))
+            .standardizedFileURL.resolvingSymlinksInPath().path
+        guard full.hasPrefix(root + "/") else {
+            throw Diagnostic(
+                .error,
+                "include=\"\(path)\": the file is outside the repository; include= shows Khru's own source",
+                at: .init(file: "", line: 1, column: 1))
+        }
         guard let text = try? String(contentsOfFile: full, encoding: .utf8) else {
             throw Diagnostic(
                 .error, "include=\"\(path)\": no such file in the package",
