@@ -272,7 +272,9 @@ public final class ProgressCallback: Callback, @unchecked Sendable {
             let done = learner.nIter > 0 ? (learner.iter + 1) * width / learner.nIter : width
             let bar = String(repeating: "█", count: done) + String(repeating: "░", count: width - done)
             let phase = learner.training ? "train" : "valid"
-            write("\r\u{1B}[2K\(bar) \(learner.iter + 1)/\(learner.nIter) \(phase) epoch \(learner.epoch)")
+            // Never wider than the terminal: a wrapped bar is not erased by `\r`, and would bury the rows.
+            let line = "\(bar) \(learner.iter + 1)/\(learner.nIter) \(phase) epoch \(learner.epoch)"
+            write("\r\u{1B}[2K" + String(line.prefix(max(Self.terminalColumns() - 1, 1))))
         case .afterEpoch:
             let table = learner.recorder.table
             guard let row = table.rows.last else { break }
@@ -297,5 +299,12 @@ public final class ProgressCallback: Callback, @unchecked Sendable {
 
     private func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// The width of the terminal on standard output (80 when it cannot be read).
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 }
