@@ -45,7 +45,8 @@ enum CellKey {
     static func key(for cell: Cell, previous: String, seed: UInt64) -> String {
         let attributes = cell.attributes
         let parts = [
-            "khru-cell-v1", previous, KhruVersion.current, String(seed), cell.id, cell.code,
+            "khru-cell-v1", previous, KhruVersion.current, KhruVersion.build, String(seed), cell.id,
+            cell.code,
             "hidden=\(attributes.hidden) norun=\(attributes.norun) error=\(attributes.expectsError)",
             "timeout=\(attributes.timeout.map { String($0) } ?? "-")",
         ]
