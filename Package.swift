@@ -5,6 +5,13 @@ import PackageDescription
 /// `@testable` imports) and still trains real models in seconds.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+/// The convolution kernels are compiled for AVX-512 (Swift SIMD → zmm FMAs); TensorCore calls them only
+/// after checking the CPU at run time, and falls back to OpenBLAS otherwise. x86-64 Linux only.
+let avx512: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-target-cpu", "skylake-avx512"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "Khru",
     platforms: [.macOS(.v15)],
@@ -32,7 +39,8 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
 
         // MARK: - The training library
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        .target(name: "_KhruKernels", swiftSettings: avx512),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "_KhruKernels"], swiftSettings: optimized),
         .target(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],

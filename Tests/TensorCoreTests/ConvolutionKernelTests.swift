@@ -1,0 +1,154 @@
+import Testing
+import _TestSupport
+
+@testable import TensorCore
+
+/// The direct definition of a 2-D cross-correlation and of its two gradients, in `Double`: the
+/// independent truth for both convolution implementations.
+private struct DirectConvolution {
+    let input: Tensor
+    let weight: Tensor
+    let stride: Int
+    let padding: Int
+
+    var n: Int { input.shape[0] }
+    var c: Int { input.shape[1] }
+    var h: Int { input.shape[2] }
+    var w: Int { input.shape[3] }
+    var o: Int { weight.shape[0] }
+    var kh: Int { weight.shape[2] }
+    var kw: Int { weight.shape[3] }
+    var oh: Int { (h + 2 * padding - kh) / stride + 1 }
+    var ow: Int { (w + 2 * padding - kw) / stride + 1 }
+
+    /// Calls `body(n, o, oy, ox, c, y, x, ky, kx)` for every product term of the convolution.
+    func forEachTerm(_ body: (Int, Int, Int, Int, Int, Int, Int, Int, Int) -> Void) {
+        for image in 0..<n {
+            for outChannel in 0..<o {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        for channel in 0..<c {
+                            for ky in 0..<kh {
+                                for kx in 0..<kw {
+                                    let y = oy * stride - padding + ky
+                                    let x = ox * stride - padding + kx
+                                    guard y >= 0, y < h, x >= 0, x < w else { continue }
+                                    body(image, outChannel, oy, ox, channel, y, x, ky, kx)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func output(bias: Tensor?) -> [Double] {
+        var result = [Double](repeating: 0, count: n * o * oh * ow)
+        forEachTerm { image, outChannel, oy, ox, channel, y, x, ky, kx in
+            result[((image * o + outChannel) * oh + oy) * ow + ox] +=
+                Double(input[element: [image, channel, y, x]]) * Double(weight[element: [outChannel, channel, ky, kx]])
+        }
+        if let bias {
+            for index in result.indices { result[index] += Double(bias[element: [(index / (oh * ow)) % o]]) }
+        }
+        return result
+    }
+
+    func inputGradient(_ g: Tensor) -> [Double] {
+        var result = [Double](repeating: 0, count: input.count)
+        forEachTerm { image, outChannel, oy, ox, channel, y, x, ky, kx in
+            result[((image * c + channel) * h + y) * w + x] +=
+                Double(g[element: [image, outChannel, oy, ox]]) * Double(weight[element: [outChannel, channel, ky, kx]])
+        }
+        return result
+    }
+
+    func weightGradient(_ g: Tensor) -> [Double] {
+        var result = [Double](repeating: 0, count: weight.count)
+        forEachTerm { image, outChannel, oy, ox, channel, y, x, ky, kx in
+            result[((outChannel * c + channel) * kh + ky) * kw + kx] +=
+                Double(g[element: [image, outChannel, oy, ox]]) * Double(input[element: [image, channel, y, x]])
+        }
+        return result
+    }
+}
+
+/// Shapes that exercise every path of the kernels: partial tiles, image boundaries inside a tile,
+/// strides 1–3, padding 0–3, 1×1 (pointwise and strided), 7×7 stems, non-square kernels and batch 1.
+private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] = [
+    ([3, 5, 9, 7], [13, 5, 3, 3], 1, 1),
+    ([2, 4, 8, 8], [7, 4, 3, 3], 2, 1),
+    ([2, 6, 5, 6], [14, 6, 1, 1], 1, 0),
+    ([2, 6, 7, 7], [5, 6, 1, 1], 2, 0),
+    ([2, 3, 13, 11], [4, 3, 7, 7], 2, 3),
+    ([1, 3, 6, 7], [4, 3, 3, 2], 3, 2),
+    ([1, 17, 4, 4], [33, 17, 3, 3], 1, 1),
+    ([5, 2, 3, 3], [3, 2, 3, 3], 1, 0),
+]
+
+private let implementations: [ConvolutionKernels] =
+    ConvolutionKernels.cpuHasAVX512 ? [.avx512, .blas] : [.blas]
+
+@Suite struct ConvolutionKernelTests {
+    @Test(arguments: shapes.indices)
+    func forwardMatchesTheDefinition(_ index: Int) {
+        let (inputShape, weightShape, stride, padding) = shapes[index]
+        let input = fixture(inputShape, seed: UInt64(100 + index))
+        let weight = fixture(weightShape, seed: UInt64(200 + index))
+        let bias = fixture([weightShape[0]], seed: UInt64(300 + index))
+        let direct = DirectConvolution(input: input, weight: weight, stride: stride, padding: padding)
+        let expected = direct.output(bias: bias)
+        for kernels in implementations {
+            let output = input.conv2d(
+                weight: weight, bias: bias, stride: stride, padding: padding, kernels: kernels)
+            #expect(output.shape == [direct.n, direct.o, direct.oh, direct.ow])
+            expectClose(output.scalars.map(Double.init), expected, relative: 1e-4, absolute: 1e-5)
+            let unbiased = input.conv2d(weight: weight, bias: nil, stride: stride, padding: padding, kernels: kernels)
+            expectClose(unbiased.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-5)
+        }
+    }
+
+    @Test(arguments: shapes.indices)
+    func gradientsMatchTheDefinition(_ index: Int) throws {
+        let (inputShape, weightShape, stride, padding) = shapes[index]
+        let input = fixture(inputShape, seed: UInt64(400 + index))
+        let weight = fixture(weightShape, seed: UInt64(500 + index))
+        let direct = DirectConvolution(input: input, weight: weight, stride: stride, padding: padding)
+        let upstream = fixture([direct.n, direct.o, direct.oh, direct.ow], seed: UInt64(600 + index))
+        var expectedBias = [Double](repeating: 0, count: direct.o)
+        let spatial = direct.oh * direct.ow
+        for (index, value) in upstream.scalars.enumerated() {
+            expectedBias[(index / spatial) % direct.o] += Double(value)
+        }
+        for kernels in implementations {
+            let (dx, dw, db) = Tensor.conv2dBackward(
+                input: input, weight: weight, gradient: upstream, stride: stride, padding: padding,
+                needsInput: true, needsWeight: true, kernels: kernels)
+            let inputGradient = try #require(dx)
+            let weightGradient = try #require(dw)
+            #expect(inputGradient.shape == input.shape && weightGradient.shape == weight.shape)
+            expectClose(
+                inputGradient.scalars.map(Double.init), direct.inputGradient(upstream), relative: 1e-4,
+                absolute: 1e-5)
+            expectClose(
+                weightGradient.scalars.map(Double.init), direct.weightGradient(upstream), relative: 1e-4,
+                absolute: 1e-5)
+            expectClose(db.scalars.map(Double.init), expectedBias, relative: 1e-4, absolute: 1e-5)
+        }
+    }
+
+    @Test func largeProductsUseBothThreadsAndAgree() {
+        // Big enough that the GEMM splits across threads, with tiles crossing image boundaries.
+        let input = fixture([4, 19, 10, 10], seed: 700)
+        let weight = fixture([37, 19, 3, 3], seed: 701)
+        let direct = DirectConvolution(input: input, weight: weight, stride: 1, padding: 1)
+        let previous = BLAS.threadCount
+        defer { BLAS.setThreadCount(previous) }
+        for kernels in implementations {
+            BLAS.setThreadCount(2)
+            let output = input.conv2d(weight: weight, bias: nil, stride: 1, padding: 1, kernels: kernels)
+            expectClose(output.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-4)
+        }
+    }
+}
