@@ -76,7 +76,8 @@ extension ConvolutionShape {
         }
     }
 
-    /// Writes the column-matrix values of row `(channel, ky, kx)` for `run` to `destination[0..<run.count]`.
+    /// Writes the column-matrix values of row `(channel, ky, kx)` for `run` to
+    /// `destination[t·step]`, `t < run.count` (the general path, any stride).
     @inline(__always)
     func gatherRun(
         _ input: UnsafePointer<Float>, channel: Int, ky: Int, kx: Int, run: ColumnRun,
@@ -93,12 +94,30 @@ extension ConvolutionShape {
         let lower = x0 >= 0 ? 0 : Swift.min((-x0 + stride - 1) / stride, run.count)
         let upper = x0 >= width ? 0 : Swift.max(Swift.min((width - 1 - x0) / stride + 1, run.count), lower)
         for t in 0..<lower { destination[t * step] = 0 }
-        if stride == 1 && step == 1 {
-            (destination + lower).update(from: row + x0 + lower, count: upper - lower)
-        } else {
-            for t in lower..<upper { destination[t * step] = row[x0 + t * stride] }
-        }
+        for t in lower..<upper { destination[t * step] = row[x0 + t * stride] }
         for t in upper..<run.count { destination[t * step] = 0 }
+    }
+}
+
+/// Bit masks of 16 lanes: all ones in the lanes kept, zero elsewhere.
+enum LaneMasks {
+    /// `[0] × 16 + [~0] × 16`: the 16 lanes from `16 − lower` keep lanes `lower…` .
+    private static let ramp: [UInt32] = Array(repeating: 0, count: 16) + Array(repeating: ~0, count: 16)
+
+    /// Lanes `lower..<16` kept.
+    @inline(__always)
+    static func from(_ lower: Int) -> SIMD16<UInt32> {
+        ramp.withUnsafeBufferPointer {
+            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + 16 - lower).loadUnaligned(as: SIMD16<UInt32>.self)
+        }
+    }
+
+    /// Lanes `0..<upper` kept.
+    @inline(__always)
+    static func below(_ upper: Int) -> SIMD16<UInt32> {
+        ramp.withUnsafeBufferPointer {
+            ~UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + 16 - upper).loadUnaligned(as: SIMD16<UInt32>.self)
+        }
     }
 }
 
@@ -109,6 +128,75 @@ struct ImageColumns: RightOperand, @unchecked Sendable {
 
     func packPanel(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
         if columns.count < tileColumns { panel.update(repeating: 0, count: depth.count * tileColumns) }
+        if shape.stride != 1 {
+            packStrided(depth: depth, columns: columns, into: panel)
+            return
+        }
+        let (h, w, p) = (shape.height, shape.width, shape.padding)
+        let (kh, kw) = (shape.kernelHeight, shape.kernelWidth)
+        let window = kh * kw
+        let inputStart = input
+        let inputEnd = input + shape.batch * shape.channels * h * w
+        shape.withRuns(columns) { runs, count in
+            // Walk (channel, ky, kx) with counters: no division per row. Each run is written 16 floats
+            // at a time, lanes outside the image masked to zero; a vector may spill past its run into
+            // the next run, the next row or the buffer's slack, all of which are written afterwards.
+            var channel = depth.lowerBound / window
+            var ky = (depth.lowerBound - channel * window) / kw
+            var kx = depth.lowerBound - channel * window - ky * kw
+            var row = panel
+            for _ in depth {
+                for r in 0..<count {
+                    let run = runs[r]
+                    let destination = row + run.offset
+                    let y = run.outRow - p + ky
+                    if y < 0 || y >= h {
+                        var t = 0
+                        while t < run.count {
+                            UnsafeMutableRawPointer(destination + t).storeBytes(
+                                of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                            t += 16
+                        }
+                        continue
+                    }
+                    let x0 = run.firstOutColumn - p + kx
+                    let source = input + ((run.image * shape.channels + channel) * h + y) * w
+                    var t = 0
+                    while t < run.count {
+                        let first = x0 + t
+                        if source + first >= inputStart && source + first + 16 <= inputEnd {
+                            // Lanes [lower, upper) lie inside the row: keep them by a bit mask.
+                            let lower = Swift.min(Swift.max(-first, 0), 16)
+                            let upper = Swift.max(Swift.min(w - first, 16), 0)
+                            let keep =
+                                LaneMasks.from(lower) & LaneMasks.below(upper)
+                            let vector = UnsafeRawPointer(source + first).loadUnaligned(as: SIMD16<UInt32>.self)
+                            UnsafeMutableRawPointer(destination + t).storeBytes(
+                                of: vector & keep, as: SIMD16<UInt32>.self)
+                        } else {
+                            for lane in t..<Swift.min(t + 16, run.count) {
+                                let x = x0 + lane
+                                destination[lane] = x >= 0 && x < w ? source[x] : 0
+                            }
+                        }
+                        t += 16
+                    }
+                }
+                row += tileColumns
+                kx += 1
+                if kx == kw {
+                    kx = 0
+                    ky += 1
+                    if ky == kh {
+                        ky = 0
+                        channel += 1
+                    }
+                }
+            }
+        }
+    }
+
+    private func packStrided(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
         let window = shape.kernelHeight * shape.kernelWidth
         shape.withRuns(columns) { runs, count in
             for q in depth {
@@ -134,16 +222,42 @@ struct ImageColumnsTransposed: RightOperand, @unchecked Sendable {
     func packPanel(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
         if columns.count < tileColumns { panel.update(repeating: 0, count: depth.count * tileColumns) }
         let window = shape.kernelHeight * shape.kernelWidth
-        shape.withRuns(depth) { runs, count in
-            for q in columns {
+        let (h, w, s, p) = (shape.height, shape.width, shape.stride, shape.padding)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: tileColumns * 4) { table in
+            // Per panel column q: its channel, tap (ky, kx) and offset from the window's corner.
+            let width = columns.count
+            for (t, q) in columns.enumerated() {
                 let channel = q / window
                 let ky = (q - channel * window) / shape.kernelWidth
                 let kx = q - channel * window - ky * shape.kernelWidth
-                let column = panel + (q - columns.lowerBound)
+                table[t] = (channel * h + ky) * w + kx
+                table[tileColumns + t] = channel
+                table[2 * tileColumns + t] = ky
+                table[3 * tileColumns + t] = kx
+            }
+            shape.withRuns(depth) { runs, count in
                 for r in 0..<count {
-                    shape.gatherRun(
-                        input, channel: channel, ky: ky, kx: kx, run: runs[r],
-                        into: column + runs[r].offset * tileColumns, step: tileColumns)
+                    let run = runs[r]
+                    let y0 = run.outRow * s - p
+                    let rowInside = y0 >= 0 && y0 + shape.kernelHeight <= h
+                    let image = input + run.image * shape.channels * h * w
+                    for step in 0..<run.count {
+                        let x0 = (run.firstOutColumn + step) * s - p
+                        let out = panel + (run.offset + step) * tileColumns
+                        if rowInside && x0 >= 0 && x0 + shape.kernelWidth <= w {
+                            // Every tap of this window is inside the image: a gather by offsets.
+                            let corner = image + y0 * w + x0
+                            for t in 0..<width { out[t] = corner[table[t]] }
+                        } else {
+                            for t in 0..<width {
+                                let y = y0 + table[2 * tileColumns + t]
+                                let x = x0 + table[3 * tileColumns + t]
+                                out[t] =
+                                    y >= 0 && y < h && x >= 0 && x < w
+                                    ? image[(table[tileColumns + t] * h + y) * w + x] : 0
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -6,21 +6,6 @@ import Synchronization
 // one register-blocked micro-kernel does the arithmetic. Operands are protocols, so a convolution can
 // pack its im2col columns straight from the image without ever writing the column matrix.
 
-@inline(__always)
-func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-func load(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-func store(_ vector: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: vector, as: SIMD16<Float>.self)
-}
-
 /// Rows of a micro-tile (broadcast from the left operand).
 let tileRows = 12
 /// Columns of a micro-tile (two 16-float vectors of the right operand).
@@ -97,12 +82,7 @@ struct MatrixRight: RightOperand, @unchecked Sendable {
             var out = panel
             for p in depth {
                 let source = base + p * ld + columns.lowerBound
-                if count == tileColumns {
-                    store(load(source), out)
-                    store(load(source + 16), out + 16)
-                } else {
-                    for j in 0..<count { out[j] = source[j] }
-                }
+                out.update(from: source, count: count)
                 out += tileColumns
             }
         }
@@ -117,7 +97,8 @@ final class PackBuffers: @unchecked Sendable {
 
     init() {
         left = .allocate(capacity: blockRows * blockDepth)
-        right = .allocate(capacity: blockColumns * blockDepth)
+        // Slack: the image packer's vector stores may spill up to 16 floats past the last panel.
+        right = .allocate(capacity: blockColumns * blockDepth + tileColumns)
         tile = .allocate(capacity: tileRows * tileColumns)
     }
 

@@ -1,6 +1,24 @@
 // Written out by a few lines of Python (see the commit that added this file): one unrolled 12×32 tile,
 // so that the 24 accumulators stay in zmm registers. Change the pattern, not single lines.
 
+// The loads and stores live in this file so that they inline without whole-module optimization
+// (debug builds compile file by file).
+
+@inline(__always)
+private func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+private func load(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+private func store(_ vector: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: vector, as: SIMD16<Float>.self)
+}
+
 /// The 12×32 micro-kernel: `c[0..<12, 0..<32] = a·b` (or `+=` when `accumulate`) over `depth`
 /// steps of a packed 12-row left panel `a` (`depth × 12`) and a packed 32-column right panel `b`
 /// (`depth × 32`); `c` has row stride `ldc`.
