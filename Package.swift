@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "Checksums"),
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
+        .target(name: "Vision", dependencies: ["TensorCore", "Training", "Plotting"], swiftSettings: optimized),
 
         // MARK: - Pictures
         .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),
@@ -80,7 +81,8 @@ let package = Package(
         .executableTarget(
             name: "khru-bench",
             dependencies: [
-                "TensorCore", "Training", "Collab", "COpenBLAS", "LessonSource", "LessonRunner", "Reporting",
+                "TensorCore", "Training", "Collab", "Vision", "COpenBLAS", "LessonSource", "LessonRunner",
+                "Reporting",
             ],
             path: "bench/Sources/khru-bench", swiftSettings: optimized),
 
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
         .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
+        .testTarget(name: "VisionModelTests", dependencies: ["Vision", "_TestSupport"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
