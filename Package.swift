@@ -5,8 +5,10 @@ import PackageDescription
 /// `@testable` imports) and still trains real models in seconds.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-/// The convolution kernels are compiled for AVX-512 (Swift SIMD → zmm FMAs); TensorCore calls them only
-/// after checking the CPU at run time, and falls back to OpenBLAS otherwise. x86-64 Linux only.
+/// The convolution kernels are compiled for AVX-512 (Swift SIMD to zmm FMAs).
+///
+/// TensorCore calls them only after checking the CPU at run time, and falls back to OpenBLAS
+/// otherwise. The flag is for x86-64 Linux.
 let avx512: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
     .unsafeFlags(["-target-cpu", "skylake-avx512"], .when(platforms: [.linux])),
@@ -48,7 +50,8 @@ let package = Package(
         .target(name: "Checksums"),
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
-        .target(name: "Vision", dependencies: ["TensorCore", "Training", "Plotting"], swiftSettings: optimized),
+        .target(
+            name: "Vision", dependencies: ["TensorCore", "Training", "Plotting"], swiftSettings: optimized),
 
         // MARK: - Pictures
         .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),

@@ -122,7 +122,9 @@ extension Tensor {
     }
 
     /// ``conv2d(weight:bias:stride:padding:)`` with the given implementation.
-    func conv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Int, kernels: ConvolutionKernels) -> Tensor {
+    func conv2d(
+        weight: Tensor, bias: Tensor?, stride: Int, padding: Int, kernels: ConvolutionKernels
+    ) -> Tensor {
         let g = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
         if let bias {
             precondition(bias.count == g.o, "conv2d bias has \(bias.count) elements for \(g.o) channels")

@@ -155,7 +155,7 @@ public final class Learner: @unchecked Sendable {
         createOpt().clearState()
     }
 
-    /// Freezes every group but the last (fastai `freeze`, i.e. `freezeTo(-1)`).
+    /// Freezes every group but the last (fastai `freeze`, which is `freezeTo(-1)`).
     ///
     /// With a single parameter group nothing is frozen and nothing fails, as in fastai, so
     /// ``fineTune(_:baseLR:freezeEpochs:lrMult:pctStart:div:wd:moms:cbs:)`` works on any learner.

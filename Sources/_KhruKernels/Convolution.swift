@@ -108,7 +108,8 @@ enum LaneMasks {
     @inline(__always)
     static func from(_ lower: Int) -> SIMD16<UInt32> {
         ramp.withUnsafeBufferPointer {
-            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + 16 - lower).loadUnaligned(as: SIMD16<UInt32>.self)
+            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + 16 - lower).loadUnaligned(
+                as: SIMD16<UInt32>.self)
         }
     }
 
@@ -116,7 +117,8 @@ enum LaneMasks {
     @inline(__always)
     static func below(_ upper: Int) -> SIMD16<UInt32> {
         ramp.withUnsafeBufferPointer {
-            ~UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + 16 - upper).loadUnaligned(as: SIMD16<UInt32>.self)
+            ~UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + 16 - upper).loadUnaligned(
+                as: SIMD16<UInt32>.self)
         }
     }
 }
@@ -170,7 +172,8 @@ struct ImageColumns: RightOperand, @unchecked Sendable {
                             let upper = Swift.max(Swift.min(w - first, 16), 0)
                             let keep =
                                 LaneMasks.from(lower) & LaneMasks.below(upper)
-                            let vector = UnsafeRawPointer(source + first).loadUnaligned(as: SIMD16<UInt32>.self)
+                            let vector = UnsafeRawPointer(source + first).loadUnaligned(
+                                as: SIMD16<UInt32>.self)
                             UnsafeMutableRawPointer(destination + t).storeBytes(
                                 of: vector & keep, as: SIMD16<UInt32>.self)
                         } else {
@@ -196,7 +199,8 @@ struct ImageColumns: RightOperand, @unchecked Sendable {
         }
     }
 
-    private func packStrided(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
+    private func packStrided(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>)
+    {
         let window = shape.kernelHeight * shape.kernelWidth
         shape.withRuns(columns) { runs, count in
             for q in depth {
@@ -337,7 +341,8 @@ public enum AVX512Convolution {
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: o * shape.columns)
         defer { scratch.deallocate() }
         gemm(
-            m: o, n: shape.columns, k: shape.patch, left: left, right: ImageColumns(input: input, shape: shape),
+            m: o, n: shape.columns, k: shape.patch, left: left,
+            right: ImageColumns(input: input, shape: shape),
             c: scratch, ldc: shape.columns, accumulate: false, threads: threads)
         for image in 0..<shape.batch {
             for channel in 0..<o {
@@ -358,7 +363,8 @@ public enum AVX512Convolution {
     /// Stride 1: a forward convolution of the gradient with the flipped, transposed kernels.
     /// Otherwise: `weightᵀ · gradient` over the batch in chunks, folded back with col2im.
     public static func inputGradient(
-        gradient: UnsafePointer<Float>, weight: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
+        gradient: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>,
         shape: ConvolutionShape, threads: Int
     ) {
         let (o, c, kh, kw) = (shape.outChannels, shape.channels, shape.kernelHeight, shape.kernelWidth)
@@ -393,7 +399,8 @@ public enum AVX512Convolution {
             let count = Swift.min(chunk, shape.batch - first)
             let width = count * positions
             gemm(
-                m: shape.patch, n: width, k: o, left: MatrixLeft(base: weight, ld: shape.patch, transposed: true),
+                m: shape.patch, n: width, k: o,
+                left: MatrixLeft(base: weight, ld: shape.patch, transposed: true),
                 right: BatchedColumns(base: gradient + first * o * positions, rows: o, positions: positions),
                 c: columns, ldc: width, accumulate: false, threads: threads)
             for image in 0..<count {
@@ -408,7 +415,8 @@ public enum AVX512Convolution {
     /// The gradient of the weight, `[outChannels, channels, kernelHeight, kernelWidth]` (overwritten):
     /// `gradient[outChannels, batch·positions] · columnsᵀ`.
     public static func weightGradient(
-        gradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        gradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>,
         shape: ConvolutionShape, threads: Int
     ) {
         gemm(

@@ -47,7 +47,8 @@ private struct DirectConvolution {
         var result = [Double](repeating: 0, count: n * o * oh * ow)
         forEachTerm { image, outChannel, oy, ox, channel, y, x, ky, kx in
             result[((image * o + outChannel) * oh + oy) * ow + ox] +=
-                Double(input[element: [image, channel, y, x]]) * Double(weight[element: [outChannel, channel, ky, kx]])
+                Double(input[element: [image, channel, y, x]])
+                * Double(weight[element: [outChannel, channel, ky, kx]])
         }
         if let bias {
             for index in result.indices { result[index] += Double(bias[element: [(index / (oh * ow)) % o]]) }
@@ -59,7 +60,8 @@ private struct DirectConvolution {
         var result = [Double](repeating: 0, count: input.count)
         forEachTerm { image, outChannel, oy, ox, channel, y, x, ky, kx in
             result[((image * c + channel) * h + y) * w + x] +=
-                Double(g[element: [image, outChannel, oy, ox]]) * Double(weight[element: [outChannel, channel, ky, kx]])
+                Double(g[element: [image, outChannel, oy, ox]])
+                * Double(weight[element: [outChannel, channel, ky, kx]])
         }
         return result
     }
@@ -68,7 +70,8 @@ private struct DirectConvolution {
         var result = [Double](repeating: 0, count: weight.count)
         forEachTerm { image, outChannel, oy, ox, channel, y, x, ky, kx in
             result[((outChannel * c + channel) * kh + ky) * kw + kx] +=
-                Double(g[element: [image, outChannel, oy, ox]]) * Double(input[element: [image, channel, y, x]])
+                Double(g[element: [image, outChannel, oy, ox]])
+                * Double(input[element: [image, channel, y, x]])
         }
         return result
     }
@@ -104,8 +107,10 @@ private let implementations: [ConvolutionKernels] =
                 weight: weight, bias: bias, stride: stride, padding: padding, kernels: kernels)
             #expect(output.shape == [direct.n, direct.o, direct.oh, direct.ow])
             expectClose(output.scalars.map(Double.init), expected, relative: 1e-4, absolute: 1e-5)
-            let unbiased = input.conv2d(weight: weight, bias: nil, stride: stride, padding: padding, kernels: kernels)
-            expectClose(unbiased.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-5)
+            let unbiased = input.conv2d(
+                weight: weight, bias: nil, stride: stride, padding: padding, kernels: kernels)
+            expectClose(
+                unbiased.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-5)
         }
     }
 
@@ -148,7 +153,8 @@ private let implementations: [ConvolutionKernels] =
         for kernels in implementations {
             BLAS.setThreadCount(2)
             let output = input.conv2d(weight: weight, bias: nil, stride: 1, padding: 1, kernels: kernels)
-            expectClose(output.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-4)
+            expectClose(
+                output.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-4)
         }
     }
 }

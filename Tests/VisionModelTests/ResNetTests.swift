@@ -6,7 +6,9 @@ import _TestSupport
 @testable import Vision
 
 /// Random `[count, channels, size, size]` images with labels `0..<classes`.
-private func imageLoaders(count: Int = 32, channels: Int = 1, size: Int = 32, classes: Int = 3, bs: Int = 8)
+private func imageLoaders(
+    count: Int = 32, channels: Int = 1, size: Int = 32, classes: Int = 3, bs: Int = 8
+)
     -> DataLoaders
 {
     let generator = Generator(seed: 7)
@@ -93,7 +95,8 @@ private final class LRLog: Callback, @unchecked Sendable {
     @Test func threeGroupsTrainAtSpreadLearningRates() throws {
         let learn = try Random.withSeed(6) {
             try makeCNNLearner(
-                imageLoaders(), tiny, metrics: [], yRange: nil, lossFunc: nil, nOut: nil, ps: 0.5, concatPool: true,
+                imageLoaders(), tiny, metrics: [], yRange: nil, lossFunc: nil, nOut: nil, ps: 0.5,
+                concatPool: true,
                 lr: 1e-3, wd: nil, pretrainedBody: nil)
         }
         learn.showProgress = false
@@ -102,9 +105,14 @@ private final class LRLog: Callback, @unchecked Sendable {
             return
         }
         #expect(learn.paramGroups.count == 3)
-        #expect(learn.paramGroups[0].map(ObjectIdentifier.init) == body.layers[0..<6].flatMap(\.parameters).map(ObjectIdentifier.init))
-        #expect(learn.paramGroups[1].map(ObjectIdentifier.init) == body.layers[6...].flatMap(\.parameters).map(ObjectIdentifier.init))
-        #expect(learn.paramGroups[2].map(ObjectIdentifier.init) == model[1].parameters.map(ObjectIdentifier.init))
+        #expect(
+            learn.paramGroups[0].map(ObjectIdentifier.init)
+                == body.layers[0..<6].flatMap(\.parameters).map(ObjectIdentifier.init))
+        #expect(
+            learn.paramGroups[1].map(ObjectIdentifier.init)
+                == body.layers[6...].flatMap(\.parameters).map(ObjectIdentifier.init))
+        #expect(
+            learn.paramGroups[2].map(ObjectIdentifier.init) == model[1].parameters.map(ObjectIdentifier.init))
         #expect((model[1] as? Sequential)?.layers.last is Linear)
         let allTrain = learn.paramGroups.joined().allSatisfy { $0.requiresGrad }
         #expect(allTrain)
@@ -112,9 +120,13 @@ private final class LRLog: Callback, @unchecked Sendable {
         try learn.fitOneCycle(1, lrMax: 1e-6...1e-4, cbs: [log])
         #expect(!log.rows.isEmpty)
         // slice(1e-6, 1e-4) over three groups: 1e-6, 1e-5, 1e-4 (geometric), scheduled alike.
-        #expect(try (1e-6...1e-4).rates(groups: 3).enumerated().allSatisfy { isClose($1, [1e-6, 1e-5, 1e-4][$0], relative: 1e-9) })
+        #expect(
+            try (1e-6...1e-4).rates(groups: 3).enumerated().allSatisfy {
+                isClose($1, [1e-6, 1e-5, 1e-4][$0], relative: 1e-9)
+            })
         for row in log.rows {
-            #expect(isClose(row[1] / row[0], 10, relative: 1e-9) && isClose(row[2] / row[1], 10, relative: 1e-9))
+            #expect(
+                isClose(row[1] / row[0], 10, relative: 1e-9) && isClose(row[2] / row[1], 10, relative: 1e-9))
         }
         let peak = log.rows.map { $0[2] }.max() ?? 0
         #expect(peak <= 1e-4 && peak > 1e-4 / 25)
@@ -123,7 +135,8 @@ private final class LRLog: Callback, @unchecked Sendable {
     @Test func pretrainedLearnersStartFrozenAndKeepTheirBodies() throws {
         let learn = try Random.withSeed(8) {
             try makeCNNLearner(
-                imageLoaders(), tiny, metrics: [], yRange: nil, lossFunc: nil, nOut: nil, ps: 0.5, concatPool: true,
+                imageLoaders(), tiny, metrics: [], yRange: nil, lossFunc: nil, nOut: nil, ps: 0.5,
+                concatPool: true,
                 lr: 1e-2, wd: nil, pretrainedBody: { _ in })
         }
         learn.showProgress = false
@@ -133,7 +146,9 @@ private final class LRLog: Callback, @unchecked Sendable {
         }
         let norms = Set(body.normalizationParameters.map(ObjectIdentifier.init))
         let frozen = learn.paramGroups[0...1].flatMap { $0 }.filter { !norms.contains(ObjectIdentifier($0)) }
-        let normParameters = learn.paramGroups[0...1].flatMap { $0 }.filter { norms.contains(ObjectIdentifier($0)) }
+        let normParameters = learn.paramGroups[0...1].flatMap { $0 }.filter {
+            norms.contains(ObjectIdentifier($0))
+        }
         #expect(!frozen.isEmpty && frozen.allSatisfy { !$0.requiresGrad })
         let normsTrain = normParameters.allSatisfy { $0.requiresGrad }
         #expect(normsTrain)
@@ -164,9 +179,11 @@ private final class LRLog: Callback, @unchecked Sendable {
             try cnnLearner(imageLoaders(), tiny, pretrained: false, nOut: 0)
         }
         #expect(throws: VisionModelError.invalidDropout(1)) { try createHead(8, 2, ps: 1) }
-        let regression = try cnnLearner(imageLoaders(), tiny, yRange: 0...1, pretrained: false, lossFunc: MSELossFlat(), nOut: 2)
+        let regression = try cnnLearner(
+            imageLoaders(), tiny, yRange: 0...1, pretrained: false, lossFunc: MSELossFlat(), nOut: 2)
         #expect(regression.lossFunc is MSELossFlat)
-        #expect((regression.model as? Sequential).flatMap { ($0[1] as? Sequential)?.layers.last } is SigmoidRange)
+        #expect(
+            (regression.model as? Sequential).flatMap { ($0[1] as? Sequential)?.layers.last } is SigmoidRange)
     }
 
     @Test func profileMeasuresAStep() throws {

@@ -5,7 +5,8 @@ import Training
 /// fastai's `_resnet_split`: `[body[0:6]]` (stem, `layer1`, `layer2`), `[body[6:]]` (`layer3`,
 /// `layer4`), `[head]` — three parameter groups of a `Sequential(body, head)`.
 public let resNetSplitter: ParameterSplitter = { model in
-    guard let model = model as? Sequential, model.count == 2, let body = model[0] as? Sequential, body.count == 8
+    guard let model = model as? Sequential, model.count == 2, let body = model[0] as? Sequential,
+        body.count == 8
     else { return [model.parameters] }
     let early = body.layers[0..<6].flatMap(\.parameters)
     let late = body.layers[6...].flatMap(\.parameters)
@@ -37,6 +38,7 @@ public let resNetSplitter: ParameterSplitter = { model in
 ///   - concatPool: Max and average pooling in the head.
 ///   - lr: The default learning rate.
 ///   - wd: Weight decay.
+/// - Returns: The learner, frozen when `pretrained`.
 /// - Throws: ``VisionModelError`` for unusable data, sizes or missing pretrained weights.
 public func cnnLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., yRange: ClosedRange<Double>? = nil,
@@ -46,7 +48,8 @@ public func cnnLearner(
     try makeCNNLearner(
         dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
         concatPool: concatPool, lr: lr, wd: wd,
-        pretrainedBody: pretrained ? { _ in throw VisionModelError.missingPretrainedWeights(arch.description) } : nil)
+        pretrainedBody: pretrained
+            ? { _ in throw VisionModelError.missingPretrainedWeights(arch.description) } : nil)
 }
 
 /// ``cnnLearner(_:_:metrics:yRange:pretrained:lossFunc:nOut:ps:concatPool:lr:wd:)`` with the

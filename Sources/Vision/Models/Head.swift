@@ -19,6 +19,7 @@ import Training
 ///   - firstBn: Whether the first linear stage starts with a batch norm.
 ///   - bnFinal: Whether to end with `BatchNorm1d(nOut, momentum: 0.01)`.
 ///   - yRange: The output range for `SigmoidRange`, if any.
+/// - Returns: The head, a ``Sequential``.
 /// - Throws: ``VisionModelError`` for a non-positive `nf`/`nOut` or a dropout outside [0, 1).
 public func createHead(
     _ nf: Int, _ nOut: Int, linFtrs: [Int]? = nil, ps: Double = 0.5, concatPool: Bool = true,

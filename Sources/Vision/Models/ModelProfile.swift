@@ -25,7 +25,8 @@ public struct ModelProfile: Sendable, CustomStringConvertible {
     /// One line: name, parameters, peak memory and step time.
     public var description: String {
         let megabytes = Double(peakStepBytes) / 1_048_576
-        return "\(arch): \(parameterCount) parameters, peak \(String(format: "%.1f", megabytes)) MB per step of "
+        return
+            "\(arch): \(parameterCount) parameters, peak \(String(format: "%.1f", megabytes)) MB per step of "
             + "\(batchShape), \(String(format: "%.1f", secondsPerStep * 1e3)) ms per step"
     }
 }
@@ -46,6 +47,7 @@ extension ResNetArchitecture {
     ///   - inChannels: Channels of the images.
     ///   - nOut: Classes.
     ///   - steps: Timed steps after one warm-up; the fastest counts.
+    /// - Returns: The counts and measurements.
     /// - Throws: ``VisionModelError`` for invalid sizes.
     public func profile(
         batchSize: Int = 64, inputSize: Int = ResNetArchitecture.courseInputSize, inChannels: Int = 3,
@@ -76,7 +78,8 @@ extension ResNetArchitecture {
         let clock = ContinuousClock()
         for _ in 0..<max(steps, 1) {
             let elapsed = clock.measure(step)
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            best = min(
+                best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         }
         return ModelProfile(
             arch: self, parameterCount: parameters.reduce(0) { $0 + $1.value.count },

@@ -2,8 +2,9 @@ import Foundation
 import TensorCore
 import Training
 
-/// A 3×3 or 1×1 convolution without bias, initialised as torchvision's ResNets are:
-/// `kaiming_normal_(mode: fan_out, nonlinearity: relu)`, i.e. N(0, 2/fanOut).
+/// A convolution without bias, initialised as in torchvision's ResNets.
+///
+/// `kaiming_normal_(mode: fan_out, nonlinearity: relu)`: weights from N(0, 2/fanOut).
 func resNetConv(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1) -> Conv2d {
     let conv = Conv2d(
         inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: kernelSize / 2, bias: false)
@@ -50,7 +51,8 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
         let expanded = channels * 4
         return ResidualBlock(
             main: [
-                ("conv1", resNetConv(inChannels, channels, kernelSize: 1)), ("bn1", resNetBatchNorm(channels)),
+                ("conv1", resNetConv(inChannels, channels, kernelSize: 1)),
+                ("bn1", resNetBatchNorm(channels)),
                 ("relu1", ReLU()), ("conv2", resNetConv(channels, channels, kernelSize: 3, stride: stride)),
                 ("bn2", resNetBatchNorm(channels)), ("relu2", ReLU()),
                 ("conv3", resNetConv(channels, expanded, kernelSize: 1)), ("bn3", resNetBatchNorm(expanded)),
@@ -97,7 +99,7 @@ public struct ResNetArchitecture: Sendable, Hashable, CustomStringConvertible {
         case bottleneck
     }
 
-    /// The name, e.g. `"resnet18"`.
+    /// The name, such as `"resnet18"`.
     public let name: String
     /// The block kind.
     public let block: Block
@@ -125,7 +127,8 @@ public struct ResNetArchitecture: Sendable, Hashable, CustomStringConvertible {
     /// ResNet-34: basic blocks [3, 4, 6, 3].
     public static let resnet34 = ResNetArchitecture(name: "resnet34", block: .basic, layers: [3, 4, 6, 3])
     /// ResNet-50: bottleneck blocks [3, 4, 6, 3].
-    public static let resnet50 = ResNetArchitecture(name: "resnet50", block: .bottleneck, layers: [3, 4, 6, 3])
+    public static let resnet50 = ResNetArchitecture(
+        name: "resnet50", block: .bottleneck, layers: [3, 4, 6, 3])
 
     /// The same architecture at another width (`64` is torchvision's).
     public func width(_ width: Int) -> ResNetArchitecture {
@@ -182,7 +185,9 @@ public struct ResNetArchitecture: Sendable, Hashable, CustomStringConvertible {
                 if block == .basic {
                     total += channels * planes * 9 + 2 * planes + planes * planes * 9 + 2 * planes
                 } else {
-                    total += channels * planes + 2 * planes + planes * planes * 9 + 2 * planes + planes * out + 2 * out
+                    total +=
+                        channels * planes + 2 * planes + planes * planes * 9 + 2 * planes + planes * out + 2
+                        * out
                 }
                 if stride != 1 || channels != out { total += channels * out + 2 * out }
                 channels = out

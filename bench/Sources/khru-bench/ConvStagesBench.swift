@@ -27,14 +27,25 @@ struct ConvStage {
 /// The convolutions of the course's ResNet-18 (width 16, 64×64 inputs, batch 64) stage by stage, plus
 /// ResNet-50's widest 1×1 expansion; the same list is in bench/python/conv_stages.py.
 let convStages = [
-    ConvStage(name: "stem", inChannels: 3, outChannels: 16, size: 64, kernel: 7, stride: 2, inputGradient: false),
-    ConvStage(name: "layer1", inChannels: 16, outChannels: 16, size: 16, kernel: 3, stride: 1, inputGradient: true),
-    ConvStage(name: "layer2.0", inChannels: 16, outChannels: 32, size: 16, kernel: 3, stride: 2, inputGradient: true),
-    ConvStage(name: "layer2.down", inChannels: 16, outChannels: 32, size: 16, kernel: 1, stride: 2, inputGradient: true),
-    ConvStage(name: "layer2", inChannels: 32, outChannels: 32, size: 8, kernel: 3, stride: 1, inputGradient: true),
-    ConvStage(name: "layer3", inChannels: 64, outChannels: 64, size: 4, kernel: 3, stride: 1, inputGradient: true),
-    ConvStage(name: "layer4", inChannels: 128, outChannels: 128, size: 2, kernel: 3, stride: 1, inputGradient: true),
-    ConvStage(name: "r50.expand", inChannels: 128, outChannels: 512, size: 2, kernel: 1, stride: 1, inputGradient: true),
+    ConvStage(
+        name: "stem", inChannels: 3, outChannels: 16, size: 64, kernel: 7, stride: 2, inputGradient: false),
+    ConvStage(
+        name: "layer1", inChannels: 16, outChannels: 16, size: 16, kernel: 3, stride: 1, inputGradient: true),
+    ConvStage(
+        name: "layer2.0", inChannels: 16, outChannels: 32, size: 16, kernel: 3, stride: 2, inputGradient: true
+    ),
+    ConvStage(
+        name: "layer2.down", inChannels: 16, outChannels: 32, size: 16, kernel: 1, stride: 2,
+        inputGradient: true),
+    ConvStage(
+        name: "layer2", inChannels: 32, outChannels: 32, size: 8, kernel: 3, stride: 1, inputGradient: true),
+    ConvStage(
+        name: "layer3", inChannels: 64, outChannels: 64, size: 4, kernel: 3, stride: 1, inputGradient: true),
+    ConvStage(
+        name: "layer4", inChannels: 128, outChannels: 128, size: 2, kernel: 3, stride: 1, inputGradient: true),
+    ConvStage(
+        name: "r50.expand", inChannels: 128, outChannels: 512, size: 2, kernel: 1, stride: 1,
+        inputGradient: true),
 ]
 
 /// `conv-stages`: forward + backward of each stage's convolution, then the sum over the stages.
@@ -55,7 +66,8 @@ func benchConvStages(_ options: BenchOptions) {
                 shape: [stage.outChannels, stage.inChannels, stage.kernel, stage.kernel],
                 scalars: randomFloats(weightCount, using: &generator)))
         let outShape = [64, stage.outChannels, stage.outSize, stage.outSize]
-        let upstream = Tensor(shape: outShape, scalars: randomFloats(outShape.reduce(1, *), using: &generator))
+        let upstream = Tensor(
+            shape: outShape, scalars: randomFloats(outShape.reduce(1, *), using: &generator))
         func step() {
             input.zeroGrad()
             weight.zeroGrad()
