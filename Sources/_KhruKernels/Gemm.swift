@@ -31,6 +31,33 @@ protocol RightOperand {
     func packPanel(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>)
 }
 
+/// Packs `panel[d·lanes + l] = base[(depth.lowerBound + d)·depthStride + (first + l)·laneStride]` for
+/// `l < count`, zeroing lanes `count..<lanes`: a panel of any strided matrix.
+@inline(__always)
+func packStridedPanel(
+    _ base: UnsafePointer<Float>, depth: Range<Int>, depthStride: Int, first: Int, count: Int,
+    laneStride: Int,
+    lanes: Int, into panel: UnsafeMutablePointer<Float>
+) {
+    if count < lanes { panel.update(repeating: 0, count: depth.count * lanes) }
+    if laneStride == 1 {
+        var out = panel
+        for p in depth {
+            out.update(from: base + p * depthStride + first, count: count)
+            out += lanes
+        }
+    } else {
+        for lane in 0..<count {
+            let source = base + (first + lane) * laneStride
+            var out = panel + lane
+            for p in depth {
+                out.pointee = source[p * depthStride]
+                out += lanes
+            }
+        }
+    }
+}
+
 /// A row-major `m × k` matrix with row stride `ld`, or (`transposed`) the transpose of a `k × m` one.
 struct MatrixLeft: LeftOperand, @unchecked Sendable {
     let base: UnsafePointer<Float>
@@ -38,25 +65,9 @@ struct MatrixLeft: LeftOperand, @unchecked Sendable {
     let transposed: Bool
 
     func packPanel(rows: Range<Int>, depth: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
-        let count = rows.count
-        if count < tileRows { panel.update(repeating: 0, count: depth.count * tileRows) }
-        if transposed {
-            var out = panel
-            for p in depth {
-                let source = base + p * ld + rows.lowerBound
-                for i in 0..<count { out[i] = source[i] }
-                out += tileRows
-            }
-        } else {
-            for i in 0..<count {
-                let source = base + (rows.lowerBound + i) * ld + depth.lowerBound
-                var out = panel + i
-                for p in 0..<depth.count {
-                    out.pointee = source[p]
-                    out += tileRows
-                }
-            }
-        }
+        packStridedPanel(
+            base, depth: depth, depthStride: transposed ? ld : 1, first: rows.lowerBound, count: rows.count,
+            laneStride: transposed ? 1 : ld, lanes: tileRows, into: panel)
     }
 }
 
@@ -67,25 +78,9 @@ struct MatrixRight: RightOperand, @unchecked Sendable {
     let transposed: Bool
 
     func packPanel(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
-        let count = columns.count
-        if count < tileColumns { panel.update(repeating: 0, count: depth.count * tileColumns) }
-        if transposed {
-            for j in 0..<count {
-                let source = base + (columns.lowerBound + j) * ld + depth.lowerBound
-                var out = panel + j
-                for p in 0..<depth.count {
-                    out.pointee = source[p]
-                    out += tileColumns
-                }
-            }
-        } else {
-            var out = panel
-            for p in depth {
-                let source = base + p * ld + columns.lowerBound
-                out.update(from: source, count: count)
-                out += tileColumns
-            }
-        }
+        packStridedPanel(
+            base, depth: depth, depthStride: transposed ? 1 : ld, first: columns.lowerBound,
+            count: columns.count, laneStride: transposed ? ld : 1, lanes: tileColumns, into: panel)
     }
 }
 
