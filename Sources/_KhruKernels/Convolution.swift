@@ -327,6 +327,11 @@ public enum AVX512Convolution {
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, shape: ConvolutionShape, threads: Int
     ) {
+        if shape.prefersDirectForward {
+            DirectConvolution.forward(
+                input: input, weight: weight, bias: bias, output: output, shape: shape, threads: threads)
+            return
+        }
         let positions = shape.positions
         let o = shape.outChannels
         let left = MatrixLeft(base: weight, ld: shape.patch, transposed: false)

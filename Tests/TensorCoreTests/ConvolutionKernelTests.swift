@@ -74,7 +74,8 @@ private struct DirectConvolution {
 }
 
 /// Shapes that exercise every path of the kernels: partial tiles, image boundaries inside a tile,
-/// strides 1–3, padding 0–3, 1×1 (pointwise and strided), 7×7 stems, non-square kernels and batch 1.
+/// strides 1–3, padding 0–3, 1×1 (pointwise and strided), 7×7 stems, non-square kernels, batch 1 and
+/// the direct kernel for few input channels.
 private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] = [
     ([3, 5, 9, 7], [13, 5, 3, 3], 1, 1),
     ([2, 4, 8, 8], [7, 4, 3, 3], 2, 1),
@@ -84,6 +85,8 @@ private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] =
     ([1, 3, 6, 7], [4, 3, 3, 2], 3, 2),
     ([1, 17, 4, 4], [33, 17, 3, 3], 1, 1),
     ([5, 2, 3, 3], [3, 2, 3, 3], 1, 0),
+    // The direct path for few input channels: two blocks of 16 output channels, stride 1.
+    ([2, 1, 12, 11], [20, 1, 5, 5], 1, 2),
 ]
 
 private let implementations: [ConvolutionKernels] =
