@@ -5,6 +5,15 @@ import PackageDescription
 /// `@testable` imports) and still trains real models in seconds.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+/// The convolution kernels are compiled for AVX-512 (Swift SIMD to zmm FMAs).
+///
+/// TensorCore calls them only after checking the CPU at run time, and falls back to OpenBLAS
+/// otherwise. The flag is for x86-64 Linux.
+let avx512: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-target-cpu", "skylake-avx512"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "Khru",
     platforms: [.macOS(.v15)],
@@ -34,7 +43,8 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
 
         // MARK: - The training library
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        .target(name: "_KhruKernels", swiftSettings: avx512),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "_KhruKernels"], swiftSettings: optimized),
         .target(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],
@@ -80,7 +90,8 @@ let package = Package(
         .executableTarget(
             name: "khru-bench",
             dependencies: [
-                "TensorCore", "Training", "Collab", "COpenBLAS", "LessonSource", "LessonRunner", "Reporting",
+                "TensorCore", "Training", "Collab", "Vision", "COpenBLAS", "LessonSource", "LessonRunner",
+                "Reporting",
             ],
             path: "bench/Sources/khru-bench", swiftSettings: optimized),
 
@@ -89,6 +100,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
         .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
+        .testTarget(name: "VisionModelTests", dependencies: ["Vision", "_TestSupport"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
             name: "VisionTests",

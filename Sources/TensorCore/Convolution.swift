@@ -1,3 +1,5 @@
+import _KhruKernels
+
 /// The sizes of one 2-D convolution: input `[n, c, h, w]`, weight `[o, c, kh, kw]`, output `[n, o, oh, ow]`.
 struct ConvGeometry {
     let n: Int
@@ -103,7 +105,11 @@ struct ConvGeometry {
 }
 
 extension Tensor {
-    /// 2-D cross-correlation (PyTorch's `conv2d`, groups = 1) by im2col and one SGEMM per image.
+    /// 2-D cross-correlation (PyTorch's `conv2d`, groups = 1).
+    ///
+    /// On AVX-512 CPUs one packed GEMM over the whole batch with implicit im2col (see
+    /// ``ConvolutionKernels``), using ``BLAS/threadCount`` threads; elsewhere im2col and one OpenBLAS
+    /// SGEMM per image.
     ///
     /// - Parameters:
     ///   - weight: `[outChannels, inChannels, kH, kW]`.
@@ -112,7 +118,24 @@ extension Tensor {
     ///   - padding: Zero padding on every side.
     /// - Returns: `[N, outChannels, (H + 2·padding − kH)/stride + 1, (W + 2·padding − kW)/stride + 1]`.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        conv2d(weight: weight, bias: bias, stride: stride, padding: padding, kernels: .current)
+    }
+
+    /// ``conv2d(weight:bias:stride:padding:)`` with the given implementation.
+    func conv2d(
+        weight: Tensor, bias: Tensor?, stride: Int, padding: Int, kernels: ConvolutionKernels
+    ) -> Tensor {
         let g = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
+        if let bias {
+            precondition(bias.count == g.o, "conv2d bias has \(bias.count) elements for \(g.o) channels")
+        }
+        if kernels == .avx512 {
+            let result = Tensor(uninitialized: [g.n, g.o, g.oh, g.ow])
+            AVX512Convolution.forward(
+                input: storage.pointer, weight: weight.storage.pointer, bias: bias?.storage.pointer,
+                output: result.storage.pointer, shape: g.kernelShape, threads: BLAS.threadCount)
+            return result
+        }
         let result = Tensor(uninitialized: [g.n, g.o, g.oh, g.ow])
         let columns = TensorStorage(count: g.isPointwise ? 0 : g.patch * g.positions)
         let input = storage.pointer
@@ -126,7 +149,6 @@ extension Tensor {
                 ldb: g.positions, c: out + image * g.o * g.positions, ldc: g.positions)
         }
         if let bias {
-            precondition(bias.count == g.o, "conv2d bias has \(bias.count) elements for \(g.o) channels")
             let b = bias.storage.pointer
             for image in 0..<g.n {
                 for channel in 0..<g.o {
@@ -142,9 +164,30 @@ extension Tensor {
     /// The gradients of ``conv2d(weight:bias:stride:padding:)`` for upstream gradient `gradient`.
     static func conv2dBackward(
         input: Tensor, weight: Tensor, gradient: Tensor, stride: Int, padding: Int, needsInput: Bool,
-        needsWeight: Bool
+        needsWeight: Bool, kernels: ConvolutionKernels = .current
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor) {
         let g = ConvGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
+        if kernels == .avx512 {
+            let threads = BLAS.threadCount
+            let biasGradient = gradient.channelSums(channels: g.o)
+            var inputGradient: Tensor?
+            var weightGradient: Tensor?
+            if needsInput {
+                let result = Tensor(uninitialized: input.shape)
+                AVX512Convolution.inputGradient(
+                    gradient: gradient.storage.pointer, weight: weight.storage.pointer,
+                    inputGradient: result.storage.pointer, shape: g.kernelShape, threads: threads)
+                inputGradient = result
+            }
+            if needsWeight {
+                let result = Tensor(uninitialized: weight.shape)
+                AVX512Convolution.weightGradient(
+                    gradient: gradient.storage.pointer, input: input.storage.pointer,
+                    weightGradient: result.storage.pointer, shape: g.kernelShape, threads: threads)
+                weightGradient = result
+            }
+            return (inputGradient, weightGradient, biasGradient)
+        }
         let inputGradient = needsInput ? Tensor(repeating: 0, shape: input.shape) : nil
         let weightGradient = needsWeight ? Tensor(repeating: 0, shape: weight.shape) : nil
         let biasGradient = Tensor(repeating: 0, shape: [g.o])
@@ -186,6 +229,25 @@ extension Tensor {
             }
         }
         return (inputGradient, weightGradient, biasGradient)
+    }
+}
+
+extension Tensor {
+    /// Per-channel sums over every axis but 1 of `[N, C, …]`.
+    func channelSums(channels: Int) -> Tensor {
+        let result = Tensor(repeating: 0, shape: [channels])
+        let sums = result.storage.pointer
+        let spatial = count / Swift.max(shape[0] * channels, 1)
+        let source = storage.pointer
+        for image in 0..<shape[0] {
+            for channel in 0..<channels {
+                let plane = source + (image * channels + channel) * spatial
+                var total: Float = 0
+                for index in 0..<spatial { total += plane[index] }
+                sums[channel] += total
+            }
+        }
+        return result
     }
 }
 

@@ -7,6 +7,7 @@ final class TensorStorage: @unchecked Sendable {
     init(count: Int) {
         self.count = count
         pointer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+        TensorMemory.allocated(count)
     }
 
     /// Allocates `count` scalars set to `value`.
@@ -17,6 +18,7 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit {
         pointer.deallocate()
+        TensorMemory.freed(count)
     }
 
     /// A fresh copy of the scalars.

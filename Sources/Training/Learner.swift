@@ -160,13 +160,11 @@ public final class Learner: @unchecked Sendable {
         createOpt().clearState()
     }
 
-    /// Freezes every group but the last (fastai `freeze`).
+    /// Freezes every group but the last (fastai `freeze`, which is `freezeTo(-1)`).
     ///
-    /// - Throws: ``TrainingError`` when the model has a single parameter group.
-    public func freeze() throws {
-        guard paramGroups.count > 1 else {
-            throw TrainingError("freeze() needs more than one parameter group; give the Learner a splitter")
-        }
+    /// With a single parameter group nothing is frozen and nothing fails, as in fastai, so
+    /// ``fineTune(_:baseLR:freezeEpochs:lrMult:pctStart:div:wd:moms:cbs:)`` works on any learner.
+    public func freeze() {
         freezeTo(-1)
     }
 
@@ -226,7 +224,7 @@ public final class Learner: @unchecked Sendable {
         div: Double = 5, wd: Double? = nil, moms: (Double, Double, Double)? = nil,
         cbs extra: [any Callback] = []
     ) throws {
-        try freeze()
+        freeze()
         try fitOneCycle(freezeEpochs, lrMax: ...baseLR, pctStart: 0.99, wd: wd, moms: moms, cbs: extra)
         let base = baseLR / 2
         unfreeze()

@@ -147,7 +147,7 @@ final class GroupLRLog: Callback, @unchecked Sendable {
         let (model, splitter) = threeGroupModel()
         let learn = try Learner(blobLoaders(), model, splitter: splitter)
         learn.showProgress = false
-        try learn.freeze()
+        learn.freeze()
         guard let body = model[0] as? Sequential, let linear = body[0] as? Linear,
             let norm = body[1] as? BatchNorm,
             let head = model[2] as? Linear
@@ -166,7 +166,19 @@ final class GroupLRLog: Callback, @unchecked Sendable {
         #expect(norm.runningMean != mean0)
         #expect(head.weight.value != head0)
         #expect(learn.opt?.state(of: linear.weight) == nil)
-        #expect(throws: TrainingError.self) { try Learner(blobLoaders(), Linear(20, 10)).freeze() }
+    }
+
+    /// fastai: `freeze()` on a single-group learner freezes nothing and does not fail, so `fineTune` runs.
+    @Test func freezingASingleGroupFreezesNothing() throws {
+        let model = Linear(20, 10)
+        let learn = Learner(try blobLoaders(), model)
+        learn.showProgress = false
+        learn.freeze()
+        let trainable = model.parameters.allSatisfy { $0.requiresGrad }
+        #expect(trainable)
+        let before = model.weight.value
+        try learn.fineTune(1, freezeEpochs: 1)
+        #expect(model.weight.value != before)
     }
 
     func trainMLP() throws -> (Learner, [[Double]]) {

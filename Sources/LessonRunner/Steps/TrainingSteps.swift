@@ -201,8 +201,11 @@ extension Registry {
         bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: Learner) in
             try l.validate()
         }
-        bind("Learner.freeze()", doc: "Trains only the last parameter group.") { (l: Learner) in
-            try l.freeze()
+        bind(
+            "Learner.freeze()",
+            doc: "Trains only the last parameter group (nothing to freeze with one group)."
+        ) {
+            (l: Learner) in l.freeze()
         }
         bind("Learner.unfreeze()", doc: "Trains every parameter group.") { (l: Learner) in l.unfreeze() }
 

@@ -1,0 +1,91 @@
+import Foundation
+import TensorCore
+import Training
+
+/// fastai's `_resnet_split`: `[body[0:6]]` (stem, `layer1`, `layer2`), `[body[6:]]` (`layer3`,
+/// `layer4`), `[head]` — three parameter groups of a `Sequential(body, head)`.
+public let resNetSplitter: ParameterSplitter = { model in
+    guard let model = model as? Sequential, model.count == 2, let body = model[0] as? Sequential,
+        body.count == 8
+    else { return [model.parameters] }
+    let early = body.layers[0..<6].flatMap(\.parameters)
+    let late = body.layers[6...].flatMap(\.parameters)
+    return [early, late, model[1].parameters]
+}
+
+/// fastai's `vision_learner` (`cnn_learner`): a ResNet body cut before its pooling, a new
+/// ``createHead(_:_:linFtrs:ps:concatPool:firstBn:bnFinal:yRange:)``, the three ResNet parameter groups,
+/// and — when `pretrained` — the body's pretrained weights, frozen (only the head trains).
+///
+/// ```swift
+/// let learn = try cnnLearner(dls, resnet18, metrics: errorRate, pretrained: false)
+/// try learn.fitOneCycle(1, lrMax: 1e-3)
+/// ```
+///
+/// The input channels come from the data's first training batch (`[N, C, H, W]`); `nOut` defaults to
+/// `dls.c`; the loss to the data's target: cross-entropy for categories, BCE with logits for
+/// multi-category targets, MSE for regression and points.
+///
+/// - Parameters:
+///   - dls: Image data: batches of `[N, C, H, W]`.
+///   - arch: ``resnet18``, ``resnet34``, ``resnet50`` (or another ``ResNetArchitecture``).
+///   - metrics: Metrics shown per epoch.
+///   - yRange: Squashes outputs into this range with `SigmoidRange`.
+///   - pretrained: Load the body's pretrained weights and freeze it.
+///   - lossFunc: The loss (default: from the data, see above).
+///   - nOut: Outputs (default `dls.c`).
+///   - ps: Head dropout.
+///   - concatPool: Max and average pooling in the head.
+///   - lr: The default learning rate.
+///   - wd: Weight decay.
+/// - Returns: The learner, frozen when `pretrained`.
+/// - Throws: ``VisionModelError`` for unusable data, sizes or missing pretrained weights.
+public func cnnLearner(
+    _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., yRange: ClosedRange<Double>? = nil,
+    pretrained: Bool = true, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil, ps: Double = 0.5,
+    concatPool: Bool = true, lr: Double = 1e-3, wd: Double? = nil
+) throws -> Learner {
+    try makeCNNLearner(
+        dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
+        concatPool: concatPool, lr: lr, wd: wd,
+        pretrainedBody: pretrained
+            ? { _ in throw VisionModelError.missingPretrainedWeights(arch.description) } : nil)
+}
+
+/// ``cnnLearner(_:_:metrics:yRange:pretrained:lossFunc:nOut:ps:concatPool:lr:wd:)`` with the
+/// pretrained weights coming from `pretrainedBody` (nil: random init, nothing frozen).
+func makeCNNLearner(
+    _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: [Metric], yRange: ClosedRange<Double>?,
+    lossFunc: (any LossFunction)?, nOut: Int?, ps: Double, concatPool: Bool, lr: Double, wd: Double?,
+    pretrainedBody: ((Sequential) throws -> Void)?
+) throws -> Learner {
+    let batch = try dls.train.oneBatch()
+    guard let x = batch.xs.first, x.rank == 4 else {
+        throw VisionModelError.unusableData("its inputs are not image batches [N, C, H, W]")
+    }
+    // Stem (÷2), max pool (÷2) and three strided stages (÷8): below 32 pixels the last stage is 1×1.
+    let minimum = 32
+    guard min(x.shape[2], x.shape[3]) >= minimum else {
+        throw VisionModelError.inputTooSmall(size: min(x.shape[2], x.shape[3]), minimum: minimum)
+    }
+    let outputs = nOut ?? dls.c
+    guard outputs >= 1 else { throw VisionModelError.invalidOutputCount(outputs) }
+    let body = try arch.body(inChannels: x.shape[1])
+    if let pretrainedBody { try pretrainedBody(body) }
+    let head = try createHead(arch.featureCount, outputs, ps: ps, concatPool: concatPool, yRange: yRange)
+    let model = Sequential(body, head)
+    let loss = lossFunc ?? defaultLoss(dls.train.dataset.kinds)
+    let learner = Learner(dls, model, lossFunc: loss, lr: lr, splitter: resNetSplitter, wd: wd)
+    learner.metrics = metrics
+    if pretrainedBody != nil { learner.freeze() }
+    return learner
+}
+
+/// fastai's loss for a target block: cross-entropy, BCE with logits (multi-label) or MSE.
+func defaultLoss(_ kinds: [BlockKind]) -> any LossFunction {
+    switch kinds.last {
+    case .some(.multiCategory): BCEWithLogitsLossFlat()
+    case .some(.regression), .some(.point): MSELossFlat()
+    default: CrossEntropyLossFlat()
+    }
+}

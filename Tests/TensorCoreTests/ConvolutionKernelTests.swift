@@ -1,0 +1,171 @@
+import Testing
+import _TestSupport
+
+@testable import TensorCore
+
+/// The direct definition of a 2-D cross-correlation and of its two gradients, in `Double`: the
+/// independent truth for both convolution implementations.
+private struct DirectConvolution {
+    let input: Tensor
+    let weight: Tensor
+    let stride: Int
+    let padding: Int
+
+    var n: Int { input.shape[0] }
+    var c: Int { input.shape[1] }
+    var h: Int { input.shape[2] }
+    var w: Int { input.shape[3] }
+    var o: Int { weight.shape[0] }
+    var kh: Int { weight.shape[2] }
+    var kw: Int { weight.shape[3] }
+    var oh: Int { (h + 2 * padding - kh) / stride + 1 }
+    var ow: Int { (w + 2 * padding - kw) / stride + 1 }
+
+    /// Calls `body(outputIndex, inputIndex, weightIndex)` (flat row-major indices) for every product
+    /// term `output[n, o, oy, ox] += input[n, c, y, x] · weight[o, c, ky, kx]` of the convolution.
+    func forEachTerm(_ body: (Int, Int, Int) -> Void) {
+        for image in 0..<n {
+            for outChannel in 0..<o {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let outputIndex = ((image * o + outChannel) * oh + oy) * ow + ox
+                        for channel in 0..<c {
+                            for ky in 0..<kh {
+                                for kx in 0..<kw {
+                                    let y = oy * stride - padding + ky
+                                    let x = ox * stride - padding + kx
+                                    guard y >= 0, y < h, x >= 0, x < w else { continue }
+                                    body(
+                                        outputIndex, ((image * c + channel) * h + y) * w + x,
+                                        ((outChannel * c + channel) * kh + ky) * kw + kx)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func output(bias: Tensor?) -> [Double] {
+        let (x, k) = (input.scalars, weight.scalars)
+        var result = [Double](repeating: 0, count: n * o * oh * ow)
+        forEachTerm { out, i, j in result[out] += Double(x[i]) * Double(k[j]) }
+        if let bias {
+            let b = bias.scalars
+            for index in result.indices { result[index] += Double(b[(index / (oh * ow)) % o]) }
+        }
+        return result
+    }
+
+    func inputGradient(_ g: Tensor) -> [Double] {
+        let (gradient, k) = (g.scalars, weight.scalars)
+        var result = [Double](repeating: 0, count: input.count)
+        forEachTerm { out, i, j in result[i] += Double(gradient[out]) * Double(k[j]) }
+        return result
+    }
+
+    func weightGradient(_ g: Tensor) -> [Double] {
+        let (gradient, x) = (g.scalars, input.scalars)
+        var result = [Double](repeating: 0, count: weight.count)
+        forEachTerm { out, i, j in result[j] += Double(gradient[out]) * Double(x[i]) }
+        return result
+    }
+}
+
+/// Shapes that exercise every path of the kernels: partial tiles, image boundaries inside a tile,
+/// strides 1–3, padding 0–3, 1×1 (pointwise and strided), 7×7 stems, non-square kernels, batch 1 and
+/// the direct kernel for few input channels.
+private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] = [
+    ([3, 5, 9, 7], [13, 5, 3, 3], 1, 1),
+    ([2, 4, 8, 8], [7, 4, 3, 3], 2, 1),
+    ([2, 6, 5, 6], [14, 6, 1, 1], 1, 0),
+    ([2, 6, 7, 7], [5, 6, 1, 1], 2, 0),
+    ([2, 3, 13, 11], [4, 3, 7, 7], 2, 3),
+    ([1, 3, 6, 7], [4, 3, 3, 2], 3, 2),
+    ([1, 17, 4, 4], [33, 17, 3, 3], 1, 1),
+    ([5, 2, 3, 3], [3, 2, 3, 3], 1, 0),
+    // The direct path for few input channels: two blocks of 16 output channels, stride 1.
+    ([2, 1, 12, 11], [20, 1, 5, 5], 1, 2),
+]
+
+private let implementations: [ConvolutionKernels] =
+    ConvolutionKernels.cpuHasAVX512 ? [.avx512, .blas] : [.blas]
+
+@Suite struct ConvolutionKernelTests {
+    @Test(arguments: shapes.indices)
+    func forwardMatchesTheDefinition(_ index: Int) {
+        let (inputShape, weightShape, stride, padding) = shapes[index]
+        let input = fixture(inputShape, seed: UInt64(100 + index))
+        let weight = fixture(weightShape, seed: UInt64(200 + index))
+        let bias = fixture([weightShape[0]], seed: UInt64(300 + index))
+        let direct = DirectConvolution(input: input, weight: weight, stride: stride, padding: padding)
+        let expected = direct.output(bias: bias)
+        for kernels in implementations {
+            let output = input.conv2d(
+                weight: weight, bias: bias, stride: stride, padding: padding, kernels: kernels)
+            #expect(output.shape == [direct.n, direct.o, direct.oh, direct.ow])
+            expectClose(output.scalars.map(Double.init), expected, relative: 1e-4, absolute: 1e-5)
+            let unbiased = input.conv2d(
+                weight: weight, bias: nil, stride: stride, padding: padding, kernels: kernels)
+            expectClose(
+                unbiased.scalars.map(Double.init), direct.output(bias: nil), relative: 1e-4, absolute: 1e-5)
+        }
+    }
+
+    @Test(arguments: shapes.indices)
+    func gradientsMatchTheDefinition(_ index: Int) throws {
+        let (inputShape, weightShape, stride, padding) = shapes[index]
+        let input = fixture(inputShape, seed: UInt64(400 + index))
+        let weight = fixture(weightShape, seed: UInt64(500 + index))
+        let direct = DirectConvolution(input: input, weight: weight, stride: stride, padding: padding)
+        let upstream = fixture([direct.n, direct.o, direct.oh, direct.ow], seed: UInt64(600 + index))
+        var expectedBias = [Double](repeating: 0, count: direct.o)
+        let spatial = direct.oh * direct.ow
+        for (index, value) in upstream.scalars.enumerated() {
+            expectedBias[(index / spatial) % direct.o] += Double(value)
+        }
+        for kernels in implementations {
+            let (dx, dw, db) = Tensor.conv2dBackward(
+                input: input, weight: weight, gradient: upstream, stride: stride, padding: padding,
+                needsInput: true, needsWeight: true, kernels: kernels)
+            let inputGradient = try #require(dx)
+            let weightGradient = try #require(dw)
+            #expect(inputGradient.shape == input.shape && weightGradient.shape == weight.shape)
+            expectClose(
+                inputGradient.scalars.map(Double.init), direct.inputGradient(upstream), relative: 1e-4,
+                absolute: 1e-5)
+            expectClose(
+                weightGradient.scalars.map(Double.init), direct.weightGradient(upstream), relative: 1e-4,
+                absolute: 1e-5)
+            expectClose(db.scalars.map(Double.init), expectedBias, relative: 1e-4, absolute: 1e-5)
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameBitsAsOne() throws {
+        // Big enough that every GEMM splits across two threads (over 2^20 multiply-adds), with tiles
+        // crossing image boundaries. The split is by output tiles, never by depth, so the bits must be
+        // identical; the one-thread results are checked against the definition above on smaller shapes.
+        let input = fixture([8, 19, 16, 16], seed: 700)
+        let weight = fixture([37, 19, 3, 3], seed: 701)
+        let previous = BLAS.threadCount
+        defer { BLAS.setThreadCount(previous) }
+        for stride in [1, 2] {
+            let size = (16 + 2 - 3) / stride + 1
+            let upstream = fixture([8, 37, size, size], seed: 702)
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                BLAS.setThreadCount(threads)
+                let output = input.conv2d(
+                    weight: weight, bias: nil, stride: stride, padding: 1, kernels: .current)
+                let (dx, dw, _) = Tensor.conv2dBackward(
+                    input: input, weight: weight, gradient: upstream, stride: stride, padding: 1,
+                    needsInput: true,
+                    needsWeight: true)
+                results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+            }
+            // (OpenBLAS makes no such promise, so the portable path is only run, not compared.)
+            if ConvolutionKernels.current == .avx512 { #expect(results[0] == results[1]) }
+        }
+    }
+}
