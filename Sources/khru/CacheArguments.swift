@@ -26,8 +26,9 @@ struct CacheArguments: ParsableArguments {
 func checkCellID(_ id: String, in lesson: Lesson) throws {
     let ids = lesson.cells.filter(\.attributes.runs).map(\.id)
     guard ids.contains(id) else {
-        throw ValidationError(
-            "\(lesson.path) has no cell '\(id)'; its cells are: \(ids.joined(separator: ", "))")
+        // A usage error (exit 64), without ArgumentParser's usage lines: the message says it all.
+        eprint("error: \(lesson.path) has no cell '\(id)'; its cells are: \(ids.joined(separator: ", "))")
+        throw ExitCode(64)
     }
 }
 
