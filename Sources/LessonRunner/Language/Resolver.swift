@@ -331,7 +331,7 @@ struct Resolver {
                     report("a condition must be a Bool, not \(typed.type)", at: expr.start)
                 }
                 return .bool(typed.node)
-            case .optionalBinding(let name, let expr, let location):
+            case .optionalBinding(let name, let expr, _):
                 let typed = resolve(expr, expected: nil)
                 var wrapped = CellType.any
                 switch typed.type {
@@ -346,7 +346,6 @@ struct Resolver {
                 if !scopes.isEmpty {
                     scopes[scopes.count - 1][name] = NameInfo(type: wrapped, isMutable: false)
                 }
-                _ = location
                 return .optionalBinding(name, typed.node)
             }
         }
@@ -403,6 +402,7 @@ struct Resolver {
             parameters.append(
                 StepParameter(
                     label: parameter.label, name: parameter.name, type: parameter.type,
+                    // Argument matching needs to know only that a default exists; its node is below.
                     typeText: parameter.type.description, defaultText: typed == nil ? nil : "…",
                     defaultValue: nil, isVariadic: false))
         }
@@ -859,7 +859,7 @@ struct Resolver {
             return Typed(.step(property, arguments: [receiver.node], location), property.resultType)
         }
         if !members.isEmpty
-            || CollectionMethod(swiftName: name, arguments: []) != nil && Self.isSequence(receiver.type)
+            || (CollectionMethod(swiftName: name, arguments: []) != nil && Self.isSequence(receiver.type))
         {
             report("'\(name)' is a method; call it: \(name)(…)", at: location)
         } else {
@@ -1183,7 +1183,6 @@ struct Resolver {
     ) -> Typed {
         var labelFailure: MatchFailure?
         var typeFailures: [LessonSource.Diagnostic]?
-        var firstFit: Typed?
         for step in candidates {
             let slots: [ArgumentSlot]
             switch matchArguments(arguments, to: step.parameters, callee: callee, at: location) {
@@ -1215,7 +1214,6 @@ struct Resolver {
                 return Typed(.step(step, arguments: nodes, location), step.resultType)
             }
             if typeFailures == nil { typeFailures = found }
-            if firstFit == nil { firstFit = Typed(.step(step, arguments: nodes, location), step.resultType) }
         }
         if let typeFailures {
             for diagnostic in typeFailures { report(diagnostic.message, at: diagnostic.location) }
