@@ -20,6 +20,8 @@ struct MarkdownBlock: Hashable, Sendable {
     var line: Int
     /// The 1-based UTF-8 column where the block starts.
     var column: Int
+    /// The 1-based line where the block ends (for a fenced code block, its closing fence if it has one).
+    var endLine = 0
     /// Where code blocks nested in this block (in a list or quote) start, with their info strings.
     var nestedCode: [(line: Int, column: Int, info: String)] = []
     /// Where raw HTML (dropped from the report) starts inside this block.
@@ -87,7 +89,7 @@ enum CommonMark {
                 kind: .code(
                     info: string(cmark_node_get_fence_info(node)),
                     literal: string(cmark_node_get_literal(node))),
-                line: line, column: column)
+                line: line, column: column, endLine: Int(cmark_node_get_end_line(node)))
         default:
             return MarkdownBlock(
                 kind: .other(html: render(node)), line: line, column: column,

@@ -166,14 +166,30 @@ enum BuiltinOperations {
         switch value {
         case .array(let elements): return elements
         case .range(.int(let lower), .int(let upper), let closed):
-            let end = closed ? upper : upper - 1
-            guard end >= lower else { return [] }
-            guard end - lower < 100_000_000 else {
+            guard let bounds = integerBounds(lower, upper, closed: closed) else { return [] }
+            let (span, overflow) = bounds.upperBound.subtractingReportingOverflow(bounds.lowerBound)
+            guard !overflow, span < 100_000_000 else {
                 throw BuiltinFailure(message: "the range \(value.displayText) is too long to list")
             }
-            return (lower...end).map(Value.int)
+            return bounds.map(Value.int)
         default: throw BuiltinFailure(message: "\(value.cellType) is not a sequence")
         }
+    }
+
+    /// The elements of a sequence value, one at a time: an integer range is walked without being
+    /// listed, so `for i in 0..<n` costs no memory and a long loop ends at the cell's timeout.
+    static func sequence(of value: Value) throws -> AnySequence<Value> {
+        if case .range(.int(let lower), .int(let upper), let closed) = value {
+            guard let bounds = integerBounds(lower, upper, closed: closed) else { return AnySequence([]) }
+            return AnySequence(bounds.lazy.map(Value.int))
+        }
+        return AnySequence(try elements(of: value))
+    }
+
+    /// The closed bounds of an integer range, or `nil` when it is empty (never overflowing).
+    private static func integerBounds(_ lower: Int, _ upper: Int, closed: Bool) -> ClosedRange<Int>? {
+        if closed { return upper >= lower ? lower...upper : nil }
+        return upper > lower ? lower...(upper - 1) : nil
     }
 
     private static func method(

@@ -12,6 +12,7 @@ public enum LessonChecks {
         var diagnostics: [Diagnostic] = []
         for lesson in lessons {
             var resolver = Resolver(registry: registry)
+            resolver.noteDeclarations(in: lesson.cells)
             for cell in lesson.cells where cell.attributes.include == nil { _ = resolver.resolve(cell) }
             diagnostics += resolver.diagnostics
         }

@@ -192,7 +192,11 @@ extension Registry {
             "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100)",
             doc: "The learning-rate finder: plots loss against lr and suggests one (valley)."
         ) { (context: StepContext, l: Learner, start: Double, end: Double, numIt: Int) in
-            let suggestions = try l.lrFind(startLR: start, endLR: end, numIt: numIt)
+            // The cell's timeout= stops the search between batches, as it stops a fit.
+            let suggestions = try l.lrFind(
+                startLR: start, endLR: end, numIt: numIt,
+                cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
+            try context.checkDeadline()
             let chart = try suggestions.plot()
             context.emit(
                 .image(PNGImage(bytes: chart.png, width: chart.width, height: chart.height, alt: "lr_find")))
