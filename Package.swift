@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "khru",
             dependencies: [
-                "LessonRunner",
+                "LessonRunner", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -94,8 +94,10 @@ extension Khru {
         var cell: String?
         @Flag(help: "With --cell, also rerun the cells after it.") var downstream = false
         @OptionGroup var cacheArguments: CacheArguments
+        @OptionGroup var budget: MemoryBudgetArguments
 
         func run() throws {
+            try budget.apply()
             var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
             let store = try cacheArguments.open(under: output)
             defer { store.evict() }
@@ -164,8 +166,10 @@ extension Khru {
                 valueName: "I/N"))
         var shard: Shard?
         @OptionGroup var cacheArguments: CacheArguments
+        @OptionGroup var budget: MemoryBudgetArguments
 
         func run() throws {
+            try budget.apply()
             var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
             var files = try lessons.files()
             if let shard { files = LessonFiles.shard(files, index: shard.index, of: shard.count) }

@@ -9,6 +9,8 @@ import Testing
 ///     command: test          the khru subcommand: test, check or run
 ///     exit: 1                the exit status
 ///     seconds: 5             (optional) the most the run may take, for timeouts
+///     args: --flag value     (optional) more arguments, split at spaces
+///     env: NAME=value        (optional, repeatable) an environment variable for the run
 ///     stderr: …              (optional, repeatable) a line standard error must contain
 ///     html-contains: …       (optional, repeatable; run) text the HTML report must contain
 ///     html-lacks: …          (optional, repeatable; run) text it must not
@@ -24,6 +26,8 @@ struct BadLesson: CustomTestStringConvertible, Sendable {
     var command = "test"
     var exit: Int32 = 1
     var seconds: Double?
+    var arguments: [String] = []
+    var environment: [String: String] = [:]
     var standardError: [String] = []
     var htmlContains: [String] = []
     var htmlLacks: [String] = []
@@ -75,6 +79,11 @@ struct BadLesson: CustomTestStringConvertible, Sendable {
             case "command": command = value
             case "exit": exit = Int32(value) ?? -1
             case "seconds": seconds = Double(value)
+            case "args": arguments = value.split(separator: " ").map(String.init)
+            case "env":
+                let pair = value.split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2 else { throw CorpusError("\(sidecar.path): env needs NAME=value") }
+                environment[pair[0]] = pair[1]
             case "stderr": standardError.append(value)
             case "html-contains": htmlContains.append(value)
             case "html-lacks": htmlLacks.append(value)
@@ -106,8 +115,9 @@ func temporaryFolder(_ prefix: String) throws -> URL {
         defer { try? FileManager.default.removeItem(at: output) }
         var arguments = [lesson.command, lesson.name]
         if lesson.command != "check" { arguments += ["--output", output.path] }
+        arguments += lesson.arguments
         let start = ContinuousClock.now
-        let result = try KhruProcess.run(arguments, in: BadLesson.folder)
+        let result = try KhruProcess.run(arguments, in: BadLesson.folder, environment: lesson.environment)
         let elapsed = ContinuousClock.now - start
         let shown = result.output.replacingOccurrences(of: output.path, with: "$OUT")
             .replacingOccurrences(of: BadLesson.folder.path, with: "$LESSONS")
