@@ -69,6 +69,11 @@ let package = Package(
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
             ]),
+        // libFuzzer over parse + check + interpret + render; `make fuzz` builds it with -sanitize=fuzzer
+        // -DFUZZING (an ordinary build makes a stub).
+        .executableTarget(
+            name: "khru-fuzz", dependencies: ["LessonRunner", "LessonSource", "Reporting", "TensorCore"],
+            path: "Sources/KhruFuzz"),
         .executableTarget(
             name: "khru",
             dependencies: [

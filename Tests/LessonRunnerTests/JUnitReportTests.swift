@@ -20,6 +20,6 @@ import Testing
         #expect(!xml.contains("\u{1}"))
         let parser = XMLParser(data: Data(xml.utf8))
         #expect(parser.parse(), "\(String(describing: parser.parserError))\n\(xml)")
-        #expect(JUnitReport.escape("a<b>&\u{0}\"'\u{FFFE}") == "a&lt;b&gt;&amp;\u{FFFD}&quot;&apos;\u{FFFD}")
+        #expect(JUnitReport.escape("a<b>&\u{0}\"'\u{FFFE}") == "a&lt;b&gt;&amp;\u{FFFD}&quot;&#39;\u{FFFD}")
     }
 }

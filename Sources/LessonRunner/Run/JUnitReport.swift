@@ -1,4 +1,5 @@
 import Foundation
+import LessonSource
 
 /// `khru test --junit FILE`: a ``TestTally`` as JUnit XML, the format CI systems read (Jenkins,
 /// GitLab, GitHub test reporters).
@@ -94,27 +95,18 @@ public enum JUnitReport {
         return formatter.string(from: date)
     }
 
-    /// `text` as XML attribute or element text: markup escaped, and characters XML 1.0 cannot hold
+    /// `text` as XML attribute or element text: markup escaped as in the HTML report, line breaks and
+    /// tabs as character references (so attributes keep them), and characters XML 1.0 cannot hold
     /// (control characters a cell may print) replaced by U+FFFD.
     static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
+        var kept = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\n": result += "&#10;"
-            case "\t", "\r": result += "&#\(scalar.value);"
-            default:
-                let allowed =
-                    scalar.value >= 0x20 && !(0xFFFE...0xFFFF).contains(scalar.value)
-                    && !(0xD800...0xDFFF).contains(scalar.value)
-                result.unicodeScalars.append(allowed ? scalar : "\u{FFFD}")
-            }
+            let allowed =
+                scalar.value >= 0x20 || scalar == "\n" || scalar == "\t" || scalar == "\r"
+            let excluded = (0xFFFE...0xFFFF).contains(scalar.value)
+            kept.append(allowed && !excluded ? scalar : "\u{FFFD}")
         }
-        return result
+        return HTMLText.escape(String(kept)).replacingOccurrences(of: "\n", with: "&#10;")
+            .replacingOccurrences(of: "\t", with: "&#9;").replacingOccurrences(of: "\r", with: "&#13;")
     }
 }
