@@ -44,13 +44,16 @@ enum CommonMark {
     private static let options = CMARK_OPT_DEFAULT
 
     /// Parses `text` and returns its top-level blocks in document order.
-    static func blocks(_ text: String) -> [MarkdownBlock] {
+    ///
+    /// With `rawHTML` (a lesson's front-matter opt-in) the prose keeps its raw HTML.
+    static func blocks(_ text: String, rawHTML: Bool = false) -> [MarkdownBlock] {
         guard let document = cmark_parse_document(text, text.utf8.count, options) else { return [] }
         defer { cmark_node_free(document) }
         var result: [MarkdownBlock] = []
         var child = cmark_node_first_child(document)
+        let renderOptions = rawHTML ? options | CMARK_OPT_UNSAFE : options
         while let node = child {
-            result.append(block(node))
+            result.append(block(node, renderOptions))
             child = cmark_node_next(node)
         }
         return result
@@ -75,7 +78,7 @@ enum CommonMark {
         return render(document)
     }
 
-    private static func block(_ node: OpaquePointer) -> MarkdownBlock {
+    private static func block(_ node: OpaquePointer, _ renderOptions: Int32) -> MarkdownBlock {
         let line = Int(cmark_node_get_start_line(node))
         let column = Int(cmark_node_get_start_column(node))
         switch cmark_node_get_type(node) {
@@ -92,14 +95,15 @@ enum CommonMark {
                 line: line, column: column, endLine: Int(cmark_node_get_end_line(node)))
         default:
             return MarkdownBlock(
-                kind: .other(html: render(node)), line: line, column: column,
+                kind: .other(html: render(node, renderOptions)), line: line, column: column,
                 nestedCode: nestedCode(in: node), rawHTML: rawHTML(in: node))
         }
     }
 
-    /// Renders one node (and its children) with cmark's safe HTML renderer.
-    private static func render(_ node: OpaquePointer) -> String {
-        guard let html = cmark_render_html(node, options) else { return "" }
+    /// Renders one node (and its children) with cmark's HTML renderer (safe unless `renderOptions` say
+    /// otherwise).
+    private static func render(_ node: OpaquePointer, _ renderOptions: Int32 = options) -> String {
+        guard let html = cmark_render_html(node, renderOptions) else { return "" }
         defer { cmark_get_default_mem_allocator().pointee.free(html) }
         return String(cString: html)
     }

@@ -21,9 +21,10 @@ public enum LessonParser {
         var cellNumber = 0
         var idDefinitions: [String: SourceLocation] = [:]
 
-        for block in CommonMark.blocks(front.body) {
+        let keepsHTML = front.frontMatter.rawHTML
+        for block in CommonMark.blocks(front.body, rawHTML: keepsHTML) {
             let location = SourceLocation(file: path, line: block.line, column: block.column)
-            for html in block.rawHTML {
+            for html in block.rawHTML where !keepsHTML {
                 let at =
                     html.line > 0
                     ? SourceLocation(file: path, line: html.line, column: html.column) : location
