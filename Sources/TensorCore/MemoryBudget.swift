@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// ``Tensor/validate(shape:)`` checks it; the cell language calls that for every tensor a cell
 /// creates or combines with shapes of its own (factories, broadcasting arithmetic, `matmul`, layers and
-/// embeddings it sizes). Tensors the library makes while training (activations, gradients) are not
-/// checked: their sizes follow from models and batches that were.
+/// embeddings it sizes), and the cell interpreter for strings and arrays a cell grows with `+` and
+/// `append`. Tensors the library makes while training (activations, gradients) are not checked: their
+/// sizes follow from models and batches that were.
 ///
 /// The default is half the machine's physical memory, or `KHRU_MEMORY_BUDGET` (`512M`, `2G`, a number
 /// of bytes) when that is set and valid.
@@ -51,6 +52,12 @@ public enum MemoryBudget {
             return nil
         }
         return Int(value * scale)
+    }
+
+    /// The message for `what` (`a tensor of shape [2, 3]`) needing `size` beyond the budget.
+    public static func exceeded(_ what: String, size: String) -> String {
+        "\(what) needs \(size), more than the memory budget of \(format(bytes: bytes)) "
+            + "(raise it with --memory-budget or \(environmentVariable))"
     }
 
     /// `bytes` for a reader: `512 B`, `3.0 KiB`, `6.4 GiB`.

@@ -67,12 +67,7 @@ extension Tensor {
         if overflow || tooMany || bytes > MemoryBudget.bytes {
             let size =
                 overflow || tooMany ? "more bytes than can be counted" : MemoryBudget.format(bytes: bytes)
-            throw TensorError(
-                .overBudget,
-                "a tensor of shape \(shape) needs \(size), more than the memory budget of "
-                    + "\(MemoryBudget.format(bytes: MemoryBudget.bytes)) "
-                    + "(raise it with --memory-budget or \(MemoryBudget.environmentVariable))"
-            )
+            throw TensorError(.overBudget, MemoryBudget.exceeded("a tensor of shape \(shape)", size: size))
         }
         guard product < 1 << 31 else {
             throw TensorError(

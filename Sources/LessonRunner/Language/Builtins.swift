@@ -1,4 +1,5 @@
 import LessonSource
+import TensorCore
 
 /// The operations the cell language itself provides (as Swift's standard library does): operators
 /// on numbers, strings and arrays, and the generic collection methods, whose types depend on their
@@ -268,8 +269,18 @@ enum BuiltinOperations {
                 throw BuiltinFailure(message: "joined(separator:) takes a String")
             }
             return .string(elements.map(\.plainText).joined(separator: separator))
-        case .append: return .array(elements + [arguments[1]])
+        case .append:
+            try checkBudget(
+                (elements.count + 1) * MemoryLayout<Value>.stride, "an array of \(elements.count + 1) values")
+            return .array(elements + [arguments[1]])
         }
+    }
+
+    /// Throws when a string or array a cell grows would take more than the ``MemoryBudget``
+    /// (`s = s + s` in a loop doubles until the machine runs out long before a timeout).
+    static func checkBudget(_ bytes: Int, _ what: String) throws {
+        guard bytes > MemoryBudget.bytes else { return }
+        throw BuiltinFailure(message: MemoryBudget.exceeded(what, size: MemoryBudget.format(bytes: bytes)))
     }
 
     /// `+ - * / %` on numbers, `+` on strings and arrays.
@@ -289,8 +300,13 @@ enum BuiltinOperations {
             }
             guard !overflow else { throw BuiltinFailure(message: "arithmetic overflow in \(a) \(op) \(b)") }
             return .int(result)
-        case (.string(let a), .string(let b)) where op == "+": return .string(a + b)
-        case (.array(let a), .array(let b)) where op == "+": return .array(a + b)
+        case (.string(let a), .string(let b)) where op == "+":
+            try checkBudget(a.utf8.count + b.utf8.count, "a string")
+            return .string(a + b)
+        case (.array(let a), .array(let b)) where op == "+":
+            try checkBudget(
+                (a.count + b.count) * MemoryLayout<Value>.stride, "an array of \(a.count + b.count) values")
+            return .array(a + b)
         default: break
         }
         guard let a = lhs.doubleValue, let b = rhs.doubleValue else {
