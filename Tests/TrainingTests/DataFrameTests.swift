@@ -129,3 +129,18 @@ import _TestSupport
         #expect(CategoryMap(["b", "a"], addNA: true).items == ["#na#", "a", "b"])
     }
 }
+
+@Suite struct ExternalCommandTests {
+    @Test func aCommandOutlastingItsDeadlineIsStopped() {
+        let start = ContinuousClock.now
+        let (status, output) = ExternalCommand.withDeadline(.now + .milliseconds(300)) {
+            ExternalCommand(["sleep", "30"]).run()
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(status != 0)
+        #expect(output.contains("stopped at the deadline"), "\(output)")
+        #expect(ExternalCommand(["true"]).run().status == 0)
+        #expect(
+            ExternalCommand.withDeadline(.now + .seconds(30)) { ExternalCommand(["true"]).run() }.status == 0)
+    }
+}
