@@ -13,7 +13,7 @@ THREADS ?= 2
 # so lessons train at full speed without a second, release build of swift-syntax.
 KHRU = .build/debug/khru
 
-.PHONY: deps build data run test lint bench clean lesson-code
+.PHONY: deps build data run test lint bench clean lesson-code fuzz
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -44,6 +44,21 @@ test: deps
 
 bench: deps
 	@bash bench/run
+
+# libFuzzer over parse + check + interpret + render (not part of make test): builds khru-fuzz with
+# -sanitize=fuzzer in .build-fuzz, seeds it with every lesson and the bad-lesson corpus, and runs it for
+# FUZZ_SECONDS with the cell language's tokens as a dictionary. Crashes land in .build-fuzz/crashes/;
+# each one becomes a case of Tests/KhruTests/BadLessons.
+FUZZ_SECONDS ?= 1800
+FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+fuzz: deps
+	$(SWIFT) build --build-path .build-fuzz --product khru-fuzz $(FUZZ_FLAGS)
+	mkdir -p .build-fuzz/seeds .build-fuzz/corpus .build-fuzz/crashes
+	for f in lessons/en/*.md lessons/th/*.md Tests/KhruTests/BadLessons/*.md; do \
+	    cp "$$f" ".build-fuzz/seeds/$$(echo "$$f" | tr / _)"; done
+	cd .build-fuzz/crashes && SWIFT_BACKTRACE=enable=no OPENBLAS_NUM_THREADS=1 ../debug/khru-fuzz ../corpus ../seeds \
+	    -dict=../../Fuzz/khru.dict -max_len=32768 -timeout=20 -rss_limit_mb=4096 \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
 # Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift).
 lesson-code: build

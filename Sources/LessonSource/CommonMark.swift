@@ -20,6 +20,8 @@ struct MarkdownBlock: Hashable, Sendable {
     var line: Int
     /// The 1-based UTF-8 column where the block starts.
     var column: Int
+    /// The 1-based line where the block ends (for a fenced code block, its closing fence if it has one).
+    var endLine = 0
     /// Where code blocks nested in this block (in a list or quote) start, with their info strings.
     var nestedCode: [(line: Int, column: Int, info: String)] = []
     /// Where raw HTML (dropped from the report) starts inside this block.
@@ -42,13 +44,16 @@ enum CommonMark {
     private static let options = CMARK_OPT_DEFAULT
 
     /// Parses `text` and returns its top-level blocks in document order.
-    static func blocks(_ text: String) -> [MarkdownBlock] {
+    ///
+    /// With `rawHTML` (a lesson's front-matter opt-in) the prose keeps its raw HTML.
+    static func blocks(_ text: String, rawHTML: Bool = false) -> [MarkdownBlock] {
         guard let document = cmark_parse_document(text, text.utf8.count, options) else { return [] }
         defer { cmark_node_free(document) }
         var result: [MarkdownBlock] = []
         var child = cmark_node_first_child(document)
+        let renderOptions = rawHTML ? options | CMARK_OPT_UNSAFE : options
         while let node = child {
-            result.append(block(node))
+            result.append(block(node, renderOptions))
             child = cmark_node_next(node)
         }
         return result
@@ -73,7 +78,7 @@ enum CommonMark {
         return render(document)
     }
 
-    private static func block(_ node: OpaquePointer) -> MarkdownBlock {
+    private static func block(_ node: OpaquePointer, _ renderOptions: Int32) -> MarkdownBlock {
         let line = Int(cmark_node_get_start_line(node))
         let column = Int(cmark_node_get_start_column(node))
         switch cmark_node_get_type(node) {
@@ -87,17 +92,18 @@ enum CommonMark {
                 kind: .code(
                     info: string(cmark_node_get_fence_info(node)),
                     literal: string(cmark_node_get_literal(node))),
-                line: line, column: column)
+                line: line, column: column, endLine: Int(cmark_node_get_end_line(node)))
         default:
             return MarkdownBlock(
-                kind: .other(html: render(node)), line: line, column: column,
+                kind: .other(html: render(node, renderOptions)), line: line, column: column,
                 nestedCode: nestedCode(in: node), rawHTML: rawHTML(in: node))
         }
     }
 
-    /// Renders one node (and its children) with cmark's safe HTML renderer.
-    private static func render(_ node: OpaquePointer) -> String {
-        guard let html = cmark_render_html(node, options) else { return "" }
+    /// Renders one node (and its children) with cmark's HTML renderer (safe unless `renderOptions` say
+    /// otherwise).
+    private static func render(_ node: OpaquePointer, _ renderOptions: Int32 = options) -> String {
+        guard let html = cmark_render_html(node, renderOptions) else { return "" }
         defer { cmark_get_default_mem_allocator().pointee.free(html) }
         return String(cString: html)
     }

@@ -76,6 +76,13 @@ enum FrontMatterParser {
                 return
             }
             result.frontMatter.seed = seed
+        case "raw-html":
+            guard let opted = ["true": true, "false": false][value] else {
+                result.diagnostics.append(
+                    Diagnostic(.error, "raw-html must be true or false, not '\(value)'", at: valueLocation))
+                return
+            }
+            result.frontMatter.rawHTML = opted
         default: result.frontMatter.extra[key] = value
         }
     }

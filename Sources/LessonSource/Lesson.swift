@@ -31,6 +31,9 @@ public struct FrontMatter: Hashable, Sendable {
     public var seed: UInt64
     /// The language code of the prose (`en`, `th`); the folder name stands in when absent.
     public var lang: String?
+    /// `raw-html: true`: the prose keeps its raw HTML (`<details>`, `<video>`, scripts) in the report;
+    /// by default it is dropped with a warning.
+    public var rawHTML = false
     /// Every other `key: value` line, kept verbatim.
     public var extra: [String: String]
 

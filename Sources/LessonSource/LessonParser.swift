@@ -21,9 +21,10 @@ public enum LessonParser {
         var cellNumber = 0
         var idDefinitions: [String: SourceLocation] = [:]
 
-        for block in CommonMark.blocks(front.body) {
+        let keepsHTML = front.frontMatter.rawHTML
+        for block in CommonMark.blocks(front.body, rawHTML: keepsHTML) {
             let location = SourceLocation(file: path, line: block.line, column: block.column)
-            for html in block.rawHTML {
+            for html in block.rawHTML where !keepsHTML {
                 let at =
                     html.line > 0
                     ? SourceLocation(file: path, line: html.line, column: html.column) : location
@@ -61,6 +62,16 @@ public enum LessonParser {
                     blocks.append(.listing(Listing(info: info, code: code, location: location)))
                 case .cell(let cellInfo):
                     cellNumber += 1
+                    if !Self.isClosed(
+                        fence: lineBytes, at: fenceIndex, line: block.line, by: block.endLine, lines)
+                    {
+                        diagnostics.append(
+                            Diagnostic(
+                                .error,
+                                "the cell's fence is never closed, so the rest of the lesson is its code; "
+                                    + "end the cell with a line '\(String(decoding: Self.fence(lineBytes, at: fenceIndex), as: UTF8.self))'",
+                                at: location))
+                    }
                     diagnostics += cellInfo.diagnostics
                     let id = cellInfo.id ?? "cell-\(cellNumber)"
                     let idLocation = cellInfo.idLocation ?? location
@@ -118,6 +129,25 @@ public enum LessonParser {
             throw Diagnostic(.error, "cannot read lesson: the file is not valid UTF-8", at: start)
         }
         return parse(text, path: path)
+    }
+
+    /// The opening fence (three or more backticks or tildes) that starts at `index` of `line`.
+    private static func fence(_ line: [UInt8], at index: Int) -> ArraySlice<UInt8> {
+        let character = line[index]
+        return line[index...].prefix { $0 == character }
+    }
+
+    /// Whether the fenced block opened on line `start` by the fence at `index` of `opening` ends with a
+    /// closing fence on line `end` (cmark runs an unclosed fence to the end of the document).
+    private static func isClosed(
+        fence opening: [UInt8], at index: Int, line start: Int, by end: Int, _ lines: [[UInt8]]
+    ) -> Bool {
+        guard end > start, end - 1 < lines.count else { return false }
+        let open = fence(opening, at: index)
+        let closing = lines[end - 1].drop { $0 == 0x20 }
+        let marks = closing.prefix { $0 == open.first }
+        return marks.count >= open.count
+            && closing.dropFirst(marks.count).allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
     /// Whether a nested fence's info string would make a cell at the top level.

@@ -16,6 +16,8 @@ public struct TensorError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidShape
         /// An operation that needs at least one element got none.
         case empty
+        /// A tensor larger than the ``MemoryBudget``.
+        case overBudget
     }
 
     /// What kind of input was wrong.
@@ -47,16 +49,29 @@ extension Tensor {
         }
     }
 
-    /// Checks that `shape` has no negative extent and fewer than 2³¹ elements.
+    /// Checks that a tensor of `shape` can be made: no negative extent, within the ``MemoryBudget``,
+    /// and fewer than 2³¹ elements.
+    ///
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/invalidShape`` or
+    ///   ``TensorError/Kind/overBudget`` (naming the shape, its size and the budget).
     public static func validate(shape: [Int]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError(.invalidShape, "invalid tensor shape \(shape): an extent is negative")
+        }
         var product = 1
-        for extent in shape {
-            guard extent >= 0 else { throw TensorError(.invalidShape, "invalid tensor shape \(shape)") }
-            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
-            guard !overflow, next < 1 << 31 else {
-                throw TensorError(.invalidShape, "invalid tensor shape \(shape)")
-            }
-            product = next
+        var overflow = false
+        for extent in shape where !overflow {
+            (product, overflow) = product.multipliedReportingOverflow(by: extent)
+        }
+        let (bytes, tooMany) = product.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        if overflow || tooMany || bytes > MemoryBudget.bytes {
+            let size =
+                overflow || tooMany ? "more bytes than can be counted" : MemoryBudget.format(bytes: bytes)
+            throw TensorError(.overBudget, MemoryBudget.exceeded("a tensor of shape \(shape)", size: size))
+        }
+        guard product < 1 << 31 else {
+            throw TensorError(
+                .invalidShape, "invalid tensor shape \(shape): a tensor holds fewer than 2^31 elements")
         }
     }
 

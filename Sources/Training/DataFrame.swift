@@ -339,7 +339,18 @@ extension DataFrame {
         do {
             text = try String(contentsOf: url, encoding: encoding.foundation)
         } catch {
-            throw TrainingError("cannot read \(url.path) as \(encoding): \(error.localizedDescription)")
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+                throw TrainingError("cannot read \(url.path): no such file")
+            }
+            if isFolder.boolValue { throw TrainingError("cannot read \(url.path): it is a folder") }
+            guard FileManager.default.isReadableFile(atPath: url.path) else {
+                throw TrainingError("cannot read \(url.path): permission denied")
+            }
+            throw TrainingError(
+                encoding == .utf8
+                    ? "cannot read \(url.path): it is not UTF-8 text (encoding: .latin1 reads Latin-1)"
+                    : "cannot read \(url.path) as \(encoding): \(error.localizedDescription)")
         }
         return try parseCSV(
             text, delimiter: delimiter, header: header, names: names, usecols: usecols,
@@ -381,6 +392,21 @@ extension DataFrame {
         }
         let hasHeader = header ?? (names == nil)
         var records = hasHeader ? csv.rows : (csv.header.isEmpty ? [] : [csv.header]) + csv.rows
+        // As pandas: a short row is padded with missing values, a row with more fields than the
+        // header (or, without one, than the first row) is an error naming its line.
+        // (The parsed rows are already padded to the longest, so the fields are counted on the text.)
+        if names == nil, let expected = hasHeader ? csv.header.count : records.first?.count,
+            records.contains(where: { $0.count > expected })
+        {
+            let widths = FieldCounts()
+            try? csv.enumerateAsArray(startAt: 0, rowLimit: nil) { widths.counts.append($0.count) }
+            // Lines are counted as records (a quoted field spanning lines is rare in these files).
+            if let index = widths.counts.firstIndex(where: { $0 > expected }) {
+                throw TrainingError(
+                    "\(source): line \(index + 1) has \(widths.counts[index]) fields, but "
+                        + (hasHeader ? "the header has" : "the first line has") + " \(expected)")
+            }
+        }
         records.removeAll { $0.allSatisfy(\.isEmpty) }
         let width = max(records.map(\.count).max() ?? 0, hasHeader ? csv.header.count : 0)
         let selected = usecols ?? Array(0..<width)
@@ -403,6 +429,11 @@ extension DataFrame {
         }
         return try DataFrame(columns)
     }
+}
+
+/// The number of fields of each record, collected by the CSV parser's row callback.
+private final class FieldCounts {
+    var counts: [Int] = []
 }
 
 /// Infers a column's type from its text cells as pandas does for the common cases.

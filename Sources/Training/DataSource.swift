@@ -72,8 +72,33 @@ public func untarData(_ source: DataSource, root: Path? = nil) throws -> Path {
     return folder
 }
 
+/// Whether a started command has been reaped, so a deadline never signals a reused pid.
+private final class ExitWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var exited = false
+
+    func markExited() { lock.withLock { exited = true } }
+
+    func signalUnlessExited(_ pid: Int32) {
+        lock.withLock { if !exited { _ = kill(pid, SIGKILL) } }
+    }
+}
+
 /// An external program run while preparing data (pip, apt-get, tar), and what it reported.
+///
+/// A command run inside ``withDeadline(_:_:)`` is killed when the deadline passes (SIGKILL: a child
+/// may have inherited an ignored SIGTERM), so a download cannot outlast the lesson cell's `timeout=`.
 public struct ExternalCommand: Sendable {
+    /// When commands started by the current task must end (see ``withDeadline(_:_:)``).
+    @TaskLocal public static var deadline: ContinuousClock.Instant?
+
+    /// Runs `body` with every command it starts stopped at `deadline` (nil: no limit).
+    public static func withDeadline<T>(
+        _ deadline: ContinuousClock.Instant?, _ body: () throws -> T
+    ) rethrows -> T {
+        try $deadline.withValue(deadline, operation: body)
+    }
+
     /// The program and its arguments; the program is found on `PATH` (through `/usr/bin/env`).
     public let arguments: [String]
     /// The working folder (nil: the current one).
@@ -101,9 +126,27 @@ public struct ExternalCommand: Sendable {
         } catch {
             return (127, "could not start \(arguments.joined(separator: " ")): \(error)")
         }
+        let watch = ExitWatch()
+        if let deadline = Self.deadline {
+            let delay = ContinuousClock.now.duration(to: deadline).components
+            let seconds = max(Double(delay.seconds) + Double(delay.attoseconds) * 1e-18, 0)
+            let pid = process.processIdentifier
+            // A thread of its own (the caller may be on a busy pool); it never signals a pid that was
+            // already reaped.
+            Thread.detachNewThread { [watch] in
+                Thread.sleep(forTimeInterval: seconds)
+                watch.signalUnlessExited(pid)
+            }
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        watch.markExited()
+        var text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if process.terminationReason == .uncaughtSignal, let deadline = Self.deadline,
+            ContinuousClock.now >= deadline
+        {
+            text += (text.isEmpty ? "" : "\n") + "stopped at the deadline (the cell's timeout=)"
+        }
         return (process.terminationStatus, text)
     }
 }

@@ -235,9 +235,12 @@ public final class Learner: @unchecked Sendable {
 
     /// The learning-rate finder (fastai `lr_find`): trains with exponentially growing lrs for up to
     /// `numIt` batches, then restores the model, optimizer and data order and returns suggestions.
+    ///
+    /// `cbs` join the finder's run (a callback that stops the fit, say at a deadline, ends the search
+    /// early; the model is restored all the same).
     public func lrFind(
         startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, stopDiv: Bool = true,
-        suggestFuncs: [SuggestionFunction] = [.valley]
+        suggestFuncs: [SuggestionFunction] = [.valley], cbs extra: [any Callback] = []
     ) throws -> SuggestedLRs {
         guard startLR > 0, endLR > startLR, numIt > 0 else {
             throw TrainingError("lrFind needs 0 < startLR < endLR and numIt > 0")
@@ -259,7 +262,8 @@ public final class Learner: @unchecked Sendable {
             logger = savedLogger
             terminateOnNaN = savedTerminate
         }
-        try fit(nEpoch, cbs: [LRFinder(startLR: startLR, endLR: endLR, numIt: numIt, stopDiv: stopDiv)])
+        try fit(
+            nEpoch, cbs: [LRFinder(startLR: startLR, endLR: endLR, numIt: numIt, stopDiv: stopDiv)] + extra)
         opt.zeroGrad()
         try restore(from: snapshot)
         dls.train.epochsStarted = savedEpochs

@@ -29,6 +29,23 @@ func eprint(_ text: String) {
     print(text, to: &stream)
 }
 
+/// `--shard I/N`: the I-th (from 1) of N slices.
+struct Shard: ExpressibleByArgument {
+    var index: Int
+    var count: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
+            (1...count).contains(index)
+        else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
 /// Lesson paths shared by the commands that read lessons.
 struct LessonPaths: ParsableArguments {
     @Argument(help: "Lesson files or folders (searched recursively for *.md).")
@@ -77,8 +94,10 @@ extension Khru {
         var cell: String?
         @Flag(help: "With --cell, also rerun the cells after it.") var downstream = false
         @OptionGroup var cacheArguments: CacheArguments
+        @OptionGroup var budget: MemoryBudgetArguments
 
         func run() throws {
+            try budget.apply()
             var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
             let store = try cacheArguments.open(under: output)
             defer { store.evict() }
@@ -129,31 +148,54 @@ extension Khru {
             discussion: """
                 Every run cell and every #expect check counts once. A cell passes when it runs without \
                 error (or, marked .error, fails as it must); skipped cells fail. Prints one line per \
-                failure (file:line:col: error: …) and ends with "N passed, N failed"; exits 1 on any failure.
+                failure (file:line:col: error: …) and ends with "N passed, N failed"; exits 1 on any failure. \
+                For CI: --junit writes the same results as JUnit XML, --shard I/N runs one slice of a matrix.
                 """)
 
         @OptionGroup var lessons: LessonPaths
         @Option(help: "The folder whose .cache the run uses.") var output = "output"
+        @Option(
+            help: ArgumentHelp(
+                "Also write the results as JUnit XML to this file (one test case per cell and per #expect).",
+                valueName: "file"))
+        var junit: String?
+        @Option(
+            help: ArgumentHelp(
+                "Run only the I-th of N deterministic slices of the lessons (1/4 … 4/4), for a CI matrix; "
+                    + "a lesson's en and th versions stay in one slice.",
+                valueName: "I/N"))
+        var shard: Shard?
         @OptionGroup var cacheArguments: CacheArguments
+        @OptionGroup var budget: MemoryBudgetArguments
 
         func run() throws {
+            try budget.apply()
             var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var files = try lessons.files()
+            if let shard { files = LessonFiles.shard(files, index: shard.index, of: shard.count) }
             let store = try cacheArguments.open(under: output)
             defer { store.evict() }
             executor.cache = CacheOptions(store: store, force: cacheArguments.force)
             var tally = TestTally()
-            for (index, path) in try lessons.files().enumerated() {
+            for (index, path) in files.enumerated() {
                 eprint("[\(index + 1)] \(path)")
                 let (lesson, diagnostics) = parseLesson(path)
                 guard let lesson else {
-                    tally.failed += 1
-                    tally.failures += diagnostics.filter { $0.severity == .error }.map(\.description)
+                    tally.add(unreadable: path, diagnostics: diagnostics)
                     continue
                 }
                 tally.add(executor.run(lesson).report)
             }
             for failure in tally.failures { print(failure) }
             print(tally.summary)
+            if let junit {
+                do {
+                    try JUnitReport.write(tally, to: junit)
+                } catch {
+                    eprint("error: \(error.message)")
+                    throw ExitCode.failure
+                }
+            }
             if tally.failed > 0 { throw ExitCode.failure }
         }
     }

@@ -6,11 +6,17 @@ enum KhruProcess {
         .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/khru")
 
-    /// Starts khru with `arguments` in `directory`; standard output and error go to the pipes returned.
-    static func start(_ arguments: [String], in directory: URL?) throws -> (Process, Pipe, Pipe) {
+    /// Starts khru with `arguments` in `directory`, with `environment` added to this process's;
+    /// standard output and error go to the pipes returned.
+    static func start(
+        _ arguments: [String], in directory: URL?, environment: [String: String] = [:]
+    ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         let error = Pipe()
@@ -31,11 +37,11 @@ enum KhruProcess {
 
     /// Runs khru with `arguments` in `directory` to the end.
     static func run(
-        _ arguments: [String], in directory: URL? = nil
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
     ) throws -> (
         status: Int32, output: String, error: String
     ) {
-        finish(try start(arguments, in: directory))
+        finish(try start(arguments, in: directory, environment: environment))
     }
 }
 

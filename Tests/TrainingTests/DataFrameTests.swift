@@ -26,6 +26,35 @@ import _TestSupport
         #expect(ratings[2].value("rating") == .int(1))
     }
 
+    @Test func aRowWithTooManyFieldsIsAnErrorNamingItsLineAndAShortRowIsPadded() throws {
+        #expect(throws: TrainingError("r.csv: line 3 has 4 fields, but the header has 3")) {
+            try DataFrame.parseCSV("a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n", source: "r.csv")
+        }
+        #expect(throws: TrainingError("<text>: line 2 has 3 fields, but the first line has 2")) {
+            try DataFrame.parseCSV("1,2\n3,4,5\n", header: false)
+        }
+        let padded = try DataFrame.parseCSV("a,b,c\n1,2,3\n4,5\n")
+        #expect(padded.count == 2)
+        if case .double(let c) = padded["c"].data {
+            #expect(c[0] == 3 && c[1].isNaN)
+        } else {
+            Issue.record("column c should be Double with a missing value, not \(padded["c"].data)")
+        }
+    }
+
+    @Test func unreadableFilesSayWhy() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("khru-\(UUID()).csv")
+        #expect(throws: TrainingError("cannot read \(missing.path): no such file")) {
+            try DataFrame.readCSV(missing)
+        }
+        let latin1 = try temporaryFile("l.csv", [0x61, 0x0A, 0xE9, 0x0A])
+        #expect(
+            throws: TrainingError(
+                "cannot read \(latin1.path): it is not UTF-8 text (encoding: .latin1 reads Latin-1)")
+        ) { try DataFrame.readCSV(latin1) }
+        #expect(try DataFrame.readCSV(latin1, encoding: .latin1)[0]["a"] == "é")
+    }
+
     @Test func latin1PipeFileWithUsecols() throws {
         // "Misérables, Les (1995)" in ISO-8859-1: é is the single byte 0xE9.
         var bytes = Array("1|Toy Story (1995)|01-Jan-1995||http://x|0|1\n".utf8)
@@ -98,5 +127,20 @@ import _TestSupport
         #expect(multi.items == ["bus", "car", "person"])
         #expect(multi.index(of: "person") == 2 && multi.index(of: "cow") == nil)
         #expect(CategoryMap(["b", "a"], addNA: true).items == ["#na#", "a", "b"])
+    }
+}
+
+@Suite struct ExternalCommandTests {
+    @Test func aCommandOutlastingItsDeadlineIsStopped() {
+        let start = ContinuousClock.now
+        let (status, output) = ExternalCommand.withDeadline(.now + .milliseconds(300)) {
+            ExternalCommand(["sleep", "30"]).run()
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(status != 0)
+        #expect(output.contains("stopped at the deadline"), "\(output)")
+        #expect(ExternalCommand(["true"]).run().status == 0)
+        #expect(
+            ExternalCommand.withDeadline(.now + .seconds(30)) { ExternalCommand(["true"]).run() }.status == 0)
     }
 }

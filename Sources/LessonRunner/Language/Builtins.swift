@@ -1,4 +1,5 @@
 import LessonSource
+import TensorCore
 
 /// The operations the cell language itself provides (as Swift's standard library does): operators
 /// on numbers, strings and arrays, and the generic collection methods, whose types depend on their
@@ -166,14 +167,30 @@ enum BuiltinOperations {
         switch value {
         case .array(let elements): return elements
         case .range(.int(let lower), .int(let upper), let closed):
-            let end = closed ? upper : upper - 1
-            guard end >= lower else { return [] }
-            guard end - lower < 100_000_000 else {
+            guard let bounds = integerBounds(lower, upper, closed: closed) else { return [] }
+            let (span, overflow) = bounds.upperBound.subtractingReportingOverflow(bounds.lowerBound)
+            guard !overflow, span < 100_000_000 else {
                 throw BuiltinFailure(message: "the range \(value.displayText) is too long to list")
             }
-            return (lower...end).map(Value.int)
+            return bounds.map(Value.int)
         default: throw BuiltinFailure(message: "\(value.cellType) is not a sequence")
         }
+    }
+
+    /// The elements of a sequence value, one at a time: an integer range is walked without being
+    /// listed, so `for i in 0..<n` costs no memory and a long loop ends at the cell's timeout.
+    static func sequence(of value: Value) throws -> AnySequence<Value> {
+        if case .range(.int(let lower), .int(let upper), let closed) = value {
+            guard let bounds = integerBounds(lower, upper, closed: closed) else { return AnySequence([]) }
+            return AnySequence(bounds.lazy.map(Value.int))
+        }
+        return AnySequence(try elements(of: value))
+    }
+
+    /// The closed bounds of an integer range, or `nil` when it is empty (never overflowing).
+    private static func integerBounds(_ lower: Int, _ upper: Int, closed: Bool) -> ClosedRange<Int>? {
+        if closed { return upper >= lower ? lower...upper : nil }
+        return upper > lower ? lower...(upper - 1) : nil
     }
 
     private static func method(
@@ -252,8 +269,18 @@ enum BuiltinOperations {
                 throw BuiltinFailure(message: "joined(separator:) takes a String")
             }
             return .string(elements.map(\.plainText).joined(separator: separator))
-        case .append: return .array(elements + [arguments[1]])
+        case .append:
+            try checkBudget(
+                (elements.count + 1) * MemoryLayout<Value>.stride, "an array of \(elements.count + 1) values")
+            return .array(elements + [arguments[1]])
         }
+    }
+
+    /// Throws when a string or array a cell grows would take more than the ``MemoryBudget``
+    /// (`s = s + s` in a loop doubles until the machine runs out long before a timeout).
+    static func checkBudget(_ bytes: Int, _ what: String) throws {
+        guard bytes > MemoryBudget.bytes else { return }
+        throw BuiltinFailure(message: MemoryBudget.exceeded(what, size: MemoryBudget.format(bytes: bytes)))
     }
 
     /// `+ - * / %` on numbers, `+` on strings and arrays.
@@ -273,8 +300,13 @@ enum BuiltinOperations {
             }
             guard !overflow else { throw BuiltinFailure(message: "arithmetic overflow in \(a) \(op) \(b)") }
             return .int(result)
-        case (.string(let a), .string(let b)) where op == "+": return .string(a + b)
-        case (.array(let a), .array(let b)) where op == "+": return .array(a + b)
+        case (.string(let a), .string(let b)) where op == "+":
+            try checkBudget(a.utf8.count + b.utf8.count, "a string")
+            return .string(a + b)
+        case (.array(let a), .array(let b)) where op == "+":
+            try checkBudget(
+                (a.count + b.count) * MemoryLayout<Value>.stride, "an array of \(a.count + b.count) values")
+            return .array(a + b)
         default: break
         }
         guard let a = lhs.doubleValue, let b = rhs.doubleValue else {

@@ -91,6 +91,11 @@ final class Interpreter {
     /// run cache records file reads and training results through it, and replays training from them).
     var stepHook: ((Step, [Value], () throws -> Value) throws -> Value)?
     private let defaults: DefaultCache
+    /// How many calls of the cell's own functions and closures are running, one inside the other.
+    private var callDepth = 0
+    /// The most calls of cell functions and closures that may nest: deeper recursion is a located
+    /// error rather than a stack overflow that takes khru down.
+    static let maximumCallDepth = 500
 
     init(registry: Registry, namespace: Namespace = Namespace(), context: StepContext, defaults: DefaultCache)
     {
@@ -149,9 +154,9 @@ final class Interpreter {
             guard let frame else { return .normal }
             if try !holds(conditions, frame) { return try execute(otherwise, Frame(parent: frame)) }
         case .forIn(let pattern, let sequence, let body, let location):
-            let elements: [Value]
+            let elements: AnySequence<Value>
             do {
-                elements = try BuiltinOperations.elements(of: try evaluate(sequence, frame))
+                elements = try BuiltinOperations.sequence(of: try evaluate(sequence, frame))
             } catch let failure as BuiltinFailure {
                 throw CellFailure(failure.message, at: location)
             }
@@ -450,6 +455,13 @@ final class Interpreter {
                 frame.slots[parameter.name] = Frame.Slot(value: value, type: parameter.type)
             }
             try self.checkDeadline(at: plan.location)
+            guard self.callDepth < Self.maximumCallDepth else {
+                throw CellFailure(
+                    "more than \(Self.maximumCallDepth) calls nest here; is the recursion unbounded?",
+                    at: plan.location)
+            }
+            self.callDepth += 1
+            defer { self.callDepth -= 1 }
             if let implicit = plan.implicitReturn { return try self.evaluate(implicit, frame) }
             if case .returned(let value) = try self.execute(plan.body, frame) { return value }
             if case .function(_, let result) = plan.type, result != .void, result != .any {

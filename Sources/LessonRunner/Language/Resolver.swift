@@ -51,6 +51,9 @@ struct Resolver {
     /// Every problem found so far.
     private(set) var diagnostics: [LessonSource.Diagnostic] = []
     private var trial: [LessonSource.Diagnostic]?
+    /// The cell that first declares each top-level name of the lesson, so a name used before its
+    /// cell gets a message that says where it comes from (see ``noteDeclarations(in:)``).
+    private var declaringCells: [String: String] = [:]
 
     init(registry: Registry, globals: [String: NameInfo] = [:], defaults: DefaultCache = DefaultCache()) {
         self.registry = registry
@@ -70,6 +73,16 @@ struct Resolver {
     }
 
     // MARK: - Cells
+
+    /// Records which cell of a lesson first declares each top-level name, so that using a name before
+    /// the cell that declares it says so rather than only that it is not found.
+    mutating func noteDeclarations(in cells: [Cell]) {
+        for cell in cells where cell.attributes.runs && cell.attributes.include == nil {
+            for name in Lowering.lower(cell).declaredNames where declaringCells[name] == nil {
+                declaringCells[name] = cell.id
+            }
+        }
+    }
 
     /// Resolves one cell after the cells before it.
     ///
@@ -183,7 +196,10 @@ struct Resolver {
     }
 
     private func notFoundMessage(_ name: String) -> String {
-        Message.notInScope(name) + didYouMean(name, among: allNames)
+        if let cell = declaringCells[name], cell != cellID, globals[name] == nil {
+            return Message.notInScope(name) + "; it is declared later, in cell '\(cell)'"
+        }
+        return Message.notInScope(name) + didYouMean(name, among: allNames)
     }
 
     private func noMemberMessage(_ name: String, _ type: CellType) -> String {

@@ -32,7 +32,10 @@ public final class StepContext {
         self.lessonDirectory = lessonDirectory
         self.packageRoot = packageRoot
         self.timeout = timeout
-        self.deadline = timeout.map { ContinuousClock.now + .milliseconds(Int(($0 * 1000).rounded())) }
+        // A timeout beyond a billion seconds is as good as none (and would overflow the clock).
+        self.deadline = timeout.map {
+            ContinuousClock.now + .milliseconds(Int((min($0, 1e9) * 1000).rounded()))
+        }
         self.progressHandler = progress
     }
 

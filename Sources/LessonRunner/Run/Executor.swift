@@ -37,6 +37,7 @@ public struct LessonExecutor {
     /// problem of the lesson found at once.
     func plans(for lesson: Lesson, defaults: DefaultCache) -> [String: CellPlan] {
         var resolver = Resolver(registry: registry, defaults: defaults)
+        resolver.noteDeclarations(in: lesson.cells)
         var plans: [String: CellPlan] = [:]
         for cell in lesson.cells where cell.attributes.include == nil {
             plans[cell.id] = resolver.resolve(cell)

@@ -12,6 +12,7 @@ public enum LessonChecks {
         var diagnostics: [Diagnostic] = []
         for lesson in lessons {
             var resolver = Resolver(registry: registry)
+            resolver.noteDeclarations(in: lesson.cells)
             for cell in lesson.cells where cell.attributes.include == nil { _ = resolver.resolve(cell) }
             diagnostics += resolver.diagnostics
         }
@@ -41,58 +42,113 @@ public enum LessonChecks {
     }
 }
 
+/// One doc-test of `khru test`: a run cell or one of its `#expect` checks.
+public struct TestCase: Hashable, Sendable {
+    /// `cell ID`, `#expect(CONDITION)`, or `parse` for a lesson that could not be read.
+    public var name: String
+    /// Where the cell or check is in its lesson.
+    public var location: SourceLocation
+    /// Wall time in seconds (a check's time is its cell's).
+    public var seconds: Double
+    /// Whether it passed.
+    public var passed: Bool
+    /// One clang-style line per problem it shows: `file:line:col: error: …`.
+    ///
+    /// A cell that failed only because a check of it failed shows no line of its own: the check's
+    /// line says it.
+    public var failures: [String]
+
+    /// Creates a test case.
+    public init(name: String, location: SourceLocation, seconds: Double, passed: Bool, failures: [String]) {
+        self.name = name
+        self.location = location
+        self.seconds = seconds
+        self.passed = passed
+        self.failures = failures
+    }
+}
+
+/// The doc-tests of one lesson file.
+public struct TestSuite: Hashable, Sendable {
+    /// The lesson's path, as the user named it.
+    public var path: String
+    /// Its cells and checks, in lesson order (each cell's checks before the cell).
+    public var cases: [TestCase]
+}
+
 /// `khru test` totals: every run cell and every `#expect` check counts once.
-///
-/// A cell passes when its status is `passed` or `failedAsExpected`; it fails when `failed`,
-/// `unexpectedlyPassed` or `skipped`. `.norun` and `include=` cells are not counted (an `include=`
-/// whose file or symbol is missing counts as a failed cell). Each check passes or fails on its own.
 public struct TestTally: Hashable, Sendable {
-    /// Cells and checks that passed.
-    public var passed = 0
-    /// Cells and checks that failed.
-    public var failed = 0
-    /// One clang-style line per failure: `file:line:col: error: …`.
-    public var failures: [String] = []
+    /// The lessons tested, in order.
+    public private(set) var suites: [TestSuite] = []
 
     /// An empty tally.
     public init() {}
 
+    /// Cells and checks that passed.
+    public var passed: Int { suites.reduce(0) { $0 + $1.cases.filter(\.passed).count } }
+    /// Cells and checks that failed.
+    public var failed: Int { suites.reduce(0) { $0 + $1.cases.filter { !$0.passed }.count } }
+    /// One clang-style line per failure: `file:line:col: error: …`.
+    public var failures: [String] { suites.flatMap { $0.cases.flatMap(\.failures) } }
+
+    /// Adds a lesson that could not be read or parsed: one failed case holding its errors.
+    public mutating func add(unreadable path: String, diagnostics: [Diagnostic]) {
+        let errors = diagnostics.filter { $0.severity == .error }
+        let location = errors.first?.location ?? SourceLocation(file: path, line: 1, column: 1)
+        suites.append(
+            TestSuite(
+                path: path,
+                cases: [
+                    TestCase(
+                        name: "parse", location: location, seconds: 0, passed: false,
+                        failures: errors.map(\.description))
+                ]))
+    }
+
     /// Adds a lesson's results.
     public mutating func add(_ report: LessonReport) {
+        var cases: [TestCase] = []
         for cell in report.lesson.cells {
             guard let result = report.cells[cell.id] else { continue }
+            let seconds = result.telemetry?.seconds ?? 0
             for case .check(let check) in result.outputs {
-                if check.passed {
-                    passed += 1
-                } else {
-                    failed += 1
-                    let detail = check.detail.map { " (\($0))" } ?? ""
-                    failures.append(
-                        "\(check.location): error: expectation failed: \(check.expression)\(detail)")
-                }
+                let detail = check.detail.map { " (\($0))" } ?? ""
+                cases.append(
+                    TestCase(
+                        name: "#expect(\(check.expression))", location: check.location, seconds: seconds,
+                        passed: check.passed,
+                        failures: check.passed
+                            ? []
+                            : ["\(check.location): error: expectation failed: \(check.expression)\(detail)"]))
             }
+            var failures: [String] = []
+            let passed: Bool
             switch result.status {
             case .shown: continue
-            case .passed, .failedAsExpected: passed += 1
+            case .passed, .failedAsExpected: passed = true
             case .failed:
-                failed += 1
+                passed = false
                 for case .error(let diagnostic) in result.outputs { failures.append(diagnostic.description) }
                 let failedChecks = result.outputs.contains {
                     if case .check(let c) = $0 { !c.passed } else { false }
                 }
-                let hasError = result.outputs.contains { if case .error = $0 { true } else { false } }
-                if !hasError && !failedChecks {
+                if failures.isEmpty && !failedChecks {
                     failures.append("\(cell.location): error: cell '\(cell.id)' failed")
                 }
             case .unexpectedlyPassed:
-                failed += 1
+                passed = false
                 failures.append(
                     "\(cell.location): error: cell '\(cell.id)' is marked .error but ran without error")
             case .skipped(let reason):
-                failed += 1
+                passed = false
                 failures.append("\(cell.location): error: cell '\(cell.id)' was skipped: \(reason)")
             }
+            cases.append(
+                TestCase(
+                    name: "cell \(cell.id)", location: cell.location, seconds: seconds, passed: passed,
+                    failures: failures))
         }
+        suites.append(TestSuite(path: report.lesson.path, cases: cases))
     }
 
     /// The closing line, `N passed, N failed`.
@@ -101,6 +157,20 @@ public struct TestTally: Hashable, Sendable {
 
 /// Finds lesson files: each path is a Markdown file or a folder searched recursively for `*.md`.
 public enum LessonFiles {
+    /// The `index`-th (from 1) of `count` deterministic slices of `files`, for splitting a course
+    /// over a CI matrix: every file is in exactly one slice.
+    ///
+    /// Files are grouped by file name, so a lesson's `en` and `th` versions (which share the run
+    /// cache) fall in the same slice; the sorted names are dealt round-robin. Order within the
+    /// slice is the order of `files`. A slice outside `1...count` is empty.
+    public static func shard(_ files: [String], index: Int, of count: Int) -> [String] {
+        guard count >= 1, (1...count).contains(index) else { return [] }
+        let names = Set(files.map { ($0 as NSString).lastPathComponent }).sorted()
+        var slice: [String: Int] = [:]
+        for (position, name) in names.enumerated() { slice[name] = position % count + 1 }
+        return files.filter { slice[($0 as NSString).lastPathComponent] == index }
+    }
+
     /// The lesson files under `paths`, sorted within each folder; `lessons/data/` is skipped.
     ///
     /// - Throws: ``StepError`` naming a path that does not exist.

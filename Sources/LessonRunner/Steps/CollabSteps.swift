@@ -48,6 +48,8 @@ extension Registry {
             guard users > 0, movies > 0, factors > 0 else {
                 throw StepError("DotProductBias needs positive sizes")
             }
+            try Tensor.validate(shape: [users, factors])
+            try Tensor.validate(shape: [movies, factors])
             return DotProductBias(users, movies, factors, yRange: yRange)
         }
         for name in ["userFactors", "userBias", "movieFactors", "movieBias"] {
@@ -80,11 +82,14 @@ extension Registry {
         }
 
         bind("oneHot(_ index: Int, _ count: Int)", doc: "A vector of count zeros with a 1 at index.") {
-            (index: Int, count: Int) in try oneHot(index, count)
+            (index: Int, count: Int) in
+            try Tensor.validate(shape: [count])
+            return try oneHot(index, count)
         }
         bind("oneHot(_ indices: [Int], _ count: Int)", doc: "One one-hot row per index.") {
             (indices: [Int], count: Int) in
-            try oneHot(indices, count)
+            try Tensor.validate(shape: [indices.count, count])
+            return try oneHot(indices, count)
         }
         bind(
             "allClose(_ a: Tensor, _ b: Tensor)",

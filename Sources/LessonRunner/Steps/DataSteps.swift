@@ -40,9 +40,15 @@ extension Registry {
         bind(
             "untarData(_ source: DataSource)",
             doc: "The folder of a dataset, prepared on first use (fastai's untar_data)."
-        ) { (context: StepContext, source: DataSource) in
+        ) { (context: StepContext, source: DataSource) -> Path in
             context.progress("preparing \(source.name)")
-            return try untarData(source)
+            // The cell's timeout= stops a download or an unpacking the preparation runs.
+            do {
+                return try ExternalCommand.withDeadline(context.deadlineInstant) { try untarData(source) }
+            } catch {
+                try context.checkDeadline()
+                throw error
+            }
         }
 
         constant("static TextEncoding.utf8: TextEncoding", doc: "UTF-8 (the default).") { TextEncoding.utf8 }

@@ -71,7 +71,10 @@ extension Registry {
                 default: { try $0 / $1 }
                 }
             bind("\(symbol)(_ lhs: Tensor, _ rhs: Tensor)", doc: "Elementwise \(verb), with broadcasting.") {
-                (lhs: Tensor, rhs: Tensor) in try apply(lhs, rhs)
+                (lhs: Tensor, rhs: Tensor) in
+                // Broadcasting [n, 1] with [1, n] makes n² elements: the result must fit the budget.
+                try Tensor.validate(shape: Tensor.checkedBroadcastShape(lhs.shape, rhs.shape, verb: verb))
+                return try apply(lhs, rhs)
             }
             bind("\(symbol)(_ lhs: Tensor, _ rhs: Double)", doc: "Elementwise \(verb) by a number.") {
                 (lhs: Tensor, rhs: Double) in try apply(lhs, Tensor(Float(rhs)))
@@ -105,7 +108,9 @@ extension Registry {
         }
         bind("Tensor.t()", doc: "The transpose of a matrix (PyTorch's t()).") { (t: Tensor) in try t.t() }
         bind("Tensor.matmul(_ other: Tensor)", doc: "Matrix product (PyTorch's @), through BLAS sgemm.") {
-            (a: Tensor, b: Tensor) in try a.matmul(b)
+            (a: Tensor, b: Tensor) in
+            if a.rank == 2, b.rank == 2 { try Tensor.validate(shape: [a.shape[0], b.shape[1]]) }
+            return try a.matmul(b)
         }
         bind("Tensor.subscript(_ index: Int)", doc: "Row `index` (t[3]).") { (t: Tensor, index: Int) in
             try t[index]

@@ -107,12 +107,14 @@ extension Registry {
         bind("Linear(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true)", doc: "A linear layer.") {
             (inputs: Int, outputs: Int, bias: Bool) in
             guard inputs > 0, outputs > 0 else { throw StepError("Linear needs positive sizes") }
+            try Tensor.validate(shape: [inputs, outputs])
             return Linear(inputs, outputs, bias: bias)
         }
         bind("ReLU()", doc: "The rectified linear unit.") { ReLU() }
         bind("Embedding(_ count: Int, _ dim: Int)", doc: "count vectors of dim numbers (fastai init).") {
             (count: Int, dim: Int) in
             guard count > 0, dim > 0 else { throw StepError("Embedding needs positive sizes") }
+            try Tensor.validate(shape: [count, dim])
             return Embedding(count, dim)
         }
         bind("Embedding.callAsFunction(_ ids: [Int])", doc: "The vectors of ids (a look-up).") {
@@ -192,7 +194,11 @@ extension Registry {
             "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100)",
             doc: "The learning-rate finder: plots loss against lr and suggests one (valley)."
         ) { (context: StepContext, l: Learner, start: Double, end: Double, numIt: Int) in
-            let suggestions = try l.lrFind(startLR: start, endLR: end, numIt: numIt)
+            // The cell's timeout= stops the search between batches, as it stops a fit.
+            let suggestions = try l.lrFind(
+                startLR: start, endLR: end, numIt: numIt,
+                cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
+            try context.checkDeadline()
             let chart = try suggestions.plot()
             context.emit(
                 .image(PNGImage(bytes: chart.png, width: chart.width, height: chart.height, alt: "lr_find")))
