@@ -238,3 +238,25 @@ private func check(_ text: String, registry: Registry = .toys()) -> [String] {
             ])
     }
 }
+
+/// Inputs the fuzzer found that made the parser take time exponential in their nesting.
+@Suite struct ParserLimitTests {
+    @Test func deeplyNestedBracketsAreALocatedErrorNotAHang() {
+        let start = ContinuousClock.now
+        let deep = "let r = " + String(repeating: "[", count: 40) + "1" + String(repeating: "]", count: 40)
+        let unclosed = "let r = D" + String(repeating: "[", count: 110)
+        for code in [deep, unclosed] {
+            #expect(
+                check(lesson([("c", code)])) == [
+                    "lessons/en/01-sample.md:4:\(code.hasPrefix("let r = D") ? 22 : 21): error: brackets nest more "
+                        + "than 12 levels deep here; the cell language allows 12"
+                ])
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        // Twelve levels (and brackets inside strings and comments) are fine.
+        let twelve =
+            "let s = \"[[[[[[[[[[[[[[\" // [[[[[[[[[[[[[[\n" + String(repeating: "[", count: 12) + "1"
+            + String(repeating: "]", count: 12)
+        #expect(check(lesson([("c", twelve)])) == [])
+    }
+}

@@ -57,6 +57,19 @@ struct Lowering {
     static func lower(
         code: String, locate: @escaping (Int, Int) -> LessonSource.SourceLocation
     ) -> LoweredCell {
+        if let (line, column) = tooDeepBrackets(in: code) {
+            // swift-syntax's parser takes time exponential in the nesting of `[` (it tries each as a
+            // type): 16 levels take seconds, 40 never end. Refuse before parsing, so a check cannot hang.
+            return LoweredCell(
+                statements: [],
+                diagnostics: [
+                    LessonSource.Diagnostic(
+                        .error,
+                        "brackets nest more than \(maximumBracketDepth) levels deep here; the cell language "
+                            + "allows \(maximumBracketDepth)",
+                        at: locate(line, column))
+                ], declaredNames: [])
+        }
         let parsed = Parser.parse(source: code)
         // Swift's own precedence rules (SwiftOperators), not a hand-written table.
         let tree =
@@ -92,6 +105,52 @@ struct Lowering {
             }
         }
         return result
+    }
+
+    /// How deeply `[` may nest in a cell (array literals, subscripts, array types).
+    static let maximumBracketDepth = 12
+
+    /// The line and column of the first `[` nested deeper than ``maximumBracketDepth``, outside string
+    /// literals and comments.
+    static func tooDeepBrackets(in code: String) -> (line: Int, column: Int)? {
+        var depth = 0
+        var line = 1
+        var column = 0
+        var inString = false
+        var inLineComment = false
+        var blockComments = 0
+        var previous: Character = " "
+        for character in code {
+            column += 1
+            defer { previous = character }
+            if character == "\n" {
+                line += 1
+                column = 0
+                inLineComment = false
+                continue
+            }
+            if inLineComment { continue }
+            if blockComments > 0 {
+                if previous == "*" && character == "/" { blockComments -= 1 }
+                if previous == "/" && character == "*" { blockComments += 1 }
+                continue
+            }
+            if inString {
+                if character == "\"" && previous != "\\" { inString = false }
+                continue
+            }
+            switch character {
+            case "\"": inString = true
+            case "/" where previous == "/": inLineComment = true
+            case "*" where previous == "/": blockComments = 1
+            case "[":
+                depth += 1
+                if depth > maximumBracketDepth { return (line, column) }
+            case "]": depth = max(depth - 1, 0)
+            default: break
+            }
+        }
+        return nil
     }
 
     /// Lowers a default value written in a step signature.
