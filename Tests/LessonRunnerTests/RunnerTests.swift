@@ -316,12 +316,8 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
     }
 
     @Test func aDivergingFitFailsItsCellNamingTheEpochAndBatch() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("khru-nan-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try ratingsFolder(rows: 400, users: 20, items: 17)
         defer { try? FileManager.default.removeItem(at: folder) }
-        var csv = "user,item,rating\n"
-        for row in 0..<400 { csv += "\(row % 20),\(row % 17),\(1 + row % 5)\n" }
-        try csv.write(to: folder.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
         let text = """
             # NaN
 

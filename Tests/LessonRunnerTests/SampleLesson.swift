@@ -140,3 +140,14 @@ enum SampleLesson {
         LessonParser.parse(text, path: path).0
     }
 }
+
+/// A temporary folder holding `r.csv`, a synthetic ratings table (`user,item,rating`) of `rows` rows over
+/// `users` users and `items` items, for tests that train a small collaborative-filtering model.
+func ratingsFolder(rows: Int, users: Int, items: Int) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("khru-ratings-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    var csv = "user,item,rating\n"
+    for row in 0..<rows { csv += "\(row % users),\(row % items),\(1 + row % 5)\n" }
+    try csv.write(to: folder.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
+    return folder
+}

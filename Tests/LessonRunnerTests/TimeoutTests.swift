@@ -8,12 +8,8 @@ import Testing
 /// `timeout=` stops a long training step between batches, not only between statements.
 @Suite struct TimeoutTests {
     @Test func aFitLongerThanTheCellsTimeoutStopsAndFails() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("khru-timeout-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try ratingsFolder(rows: 2000, users: 50, items: 37)
         defer { try? FileManager.default.removeItem(at: folder) }
-        var csv = "user,item,rating\n"
-        for row in 0..<2000 { csv += "\(row % 50),\(row % 37),\(1 + row % 5)\n" }
-        try csv.write(to: folder.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
         let text = """
             # Timeout
 

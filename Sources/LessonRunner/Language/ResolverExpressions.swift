@@ -1,0 +1,396 @@
+import LessonSource
+
+extension Resolver {
+    // MARK: - Expressions
+
+    /// A resolved expression with its static type.
+    struct Typed {
+        var node: Node
+        var type: CellType
+        init(_ node: Node, _ type: CellType) {
+            self.node = node
+            self.type = type
+        }
+    }
+
+    static var unknown: Typed { Typed(.literal(.void), .any) }
+
+    /// Defers `template` to run time, after `operands` (named `⟨0⟩`… in it) have values.
+    func deferred(_ operands: [Node], _ template: Expr, expected: CellType?) -> Typed {
+        Typed(
+            .dynamic(
+                DynamicPlan(
+                    operands: operands, template: template, expected: expected, location: template.location)),
+            .any)
+    }
+
+    static func operand(_ index: Int, at location: SourceLocation) -> Expr {
+        .name(DynamicPlan.operandName(index), location)
+    }
+
+    mutating func resolve(_ expr: Expr, expected: CellType?) -> Typed {
+        switch expr {
+        case .int(let value, _):
+            switch expected?.unwrapped {
+            case .double?: return Typed(.literal(.double(Double(value))), .double)
+            case .float?: return Typed(.literal(.float(Float(value))), .float)
+            default: return Typed(.literal(.int(value)), .int)
+            }
+        case .double(let value, _):
+            if expected?.unwrapped == .float { return Typed(.literal(.float(Float(value))), .float) }
+            return Typed(.literal(.double(value)), .double)
+        case .bool(let value, _): return Typed(.literal(.bool(value)), .bool)
+        case .nilLiteral:
+            let type: CellType =
+                expected.map { if case .optional = $0 { $0 } else { CellType.optional($0) } }
+                ?? .optional(.any)
+            return Typed(.literal(.none), type)
+        case .string(let parts, _):
+            var planParts: [InterpolationPart] = []
+            for part in parts {
+                switch part {
+                case .text(let text): planParts.append(.text(text))
+                case .interpolation(let inner): planParts.append(.value(resolve(inner, expected: nil).node))
+                }
+            }
+            if planParts.count <= 1, case .text(let text)? = planParts.first ?? .text("") {
+                return Typed(.literal(.string(text)), .string)
+            }
+            return Typed(.interpolation(planParts), .string)
+        case .array(let elements, _):
+            var elementType: CellType?
+            if case .array(let type)? = expected?.unwrapped { elementType = type }
+            let typed = elements.map { resolve($0, expected: elementType) }
+            if let elementType, typed.allSatisfy({ registry.isAssignable($0.type, to: elementType) }) {
+                return Typed(.array(typed.map(\.node)), .array(elementType))
+            }
+            return Typed(.array(typed.map(\.node)), .array(Value.commonType(typed.map(\.type))))
+        case .tuple(let elements, _):
+            var types: [CellType]?
+            if case .tuple(let expectedTypes)? = expected?.unwrapped, expectedTypes.count == elements.count {
+                types = expectedTypes
+            }
+            let typed = elements.enumerated().map { resolve($1, expected: types?[$0]) }
+            return Typed(.tuple(typed.map(\.node)), .tuple(typed.map(\.type)))
+        case .name(let name, let location):
+            return resolveName(name, at: location)
+        case .implicitMember(let name, let location):
+            guard let owner = expected?.unwrapped, owner != .any else {
+                if expected == nil {
+                    report("cannot infer the type of '.\(name)'; write the type: Type.\(name)", at: location)
+                }
+                return Self.unknown
+            }
+            return staticProperty(owner.ownerName, name, at: location)
+        case .member(let base, let name, let location):
+            if case .name(let typeName, _) = base, lookup(typeName) == nil, registry.isType(typeName) {
+                return staticProperty(typeName, name, at: location)
+            }
+            let receiver = resolve(base, expected: nil)
+            return member(
+                receiver, name, at: location,
+                template: .member(Self.operand(0, at: base.start), name, location))
+        case .call(let callee, let arguments, let location):
+            return call(callee, arguments, at: location, expected: expected)
+        case .subscriptCall(let base, let arguments, let location):
+            let receiver = resolve(base, expected: nil)
+            return subscriptCall(receiver, arguments, at: location, expected: expected, baseStart: base.start)
+        case .closure(let parameters, let body, let location):
+            var parameterTypes = parameters.map { $0.type ?? .any }
+            var expectedResult: CellType?
+            if case .function(let types, let result)? = expected?.unwrapped {
+                for index in parameterTypes.indices where index < types.count && parameters[index].type == nil
+                {
+                    parameterTypes[index] = types[index]
+                }
+                expectedResult = result
+            }
+            let isShorthand = !parameters.isEmpty && parameters.allSatisfy { $0.name.hasPrefix("$") }
+            let (plan, _) = closurePlan(
+                Array(zip(parameters.map(\.name), parameterTypes)), body,
+                declaredResult: expectedResult == .any ? nil : expectedResult, isClosure: true,
+                isShorthand: isShorthand || parameters.isEmpty, at: location)
+            return Typed(.closure(plan), plan.type)
+        case .binary(let op, let lhs, let rhs, let location):
+            let left = resolve(lhs, expected: nil)
+            if op == "&&" || op == "||" {
+                let right = resolve(rhs, expected: .bool)
+                for (side, typed) in [(lhs, left), (rhs, right)]
+                where typed.type != .bool && typed.type != .any {
+                    report(Message.needsBoolOperands(op, not: typed.type), at: side.start)
+                }
+                return Typed(.logical(isAnd: op == "&&", left.node, right.node, location), .bool)
+            }
+            let right = resolve(rhs, expected: left.type.isNumeric || left.type == .any ? nil : left.type)
+            return binary(
+                op, left, right, at: location,
+                template: .binary(
+                    op, Self.operand(0, at: lhs.start), Self.operand(1, at: rhs.start), location))
+        case .prefix(let op, let operand, let location):
+            let typed = resolve(operand, expected: nil)
+            switch (op, typed.type) {
+            case (_, .any):
+                if isDynamic { break }
+                return deferred(
+                    [typed.node], .prefix(op, Self.operand(0, at: operand.start), location), expected: nil)
+            case ("-", _) where typed.type.isNumeric:
+                return Typed(.builtin(.negate, arguments: [typed.node], location), typed.type)
+            case ("!", .bool): return Typed(.builtin(.not, arguments: [typed.node], location), .bool)
+            default: break
+            }
+            if let step = registry.operators(op, arity: 1).first(where: {
+                registry.isAssignable(typed.type, to: $0.parameters[0].type)
+            }) {
+                return Typed(.step(step, arguments: [typed.node], location), step.resultType)
+            }
+            report(
+                "unary operator '\(op)' cannot be applied to an operand of type \(typed.type)", at: location)
+            return Self.unknown
+        case .expect(let condition, let text, let location):
+            var comparison: (lhs: Node, rhs: Node, apply: Node, op: String)?
+            var conditionNode: Node
+            var conditionType: CellType
+            if case .binary(let op, let lhs, let rhs, let opLocation) = condition,
+                ["==", "!=", "<", "<=", ">", ">="].contains(op)
+            {
+                let left = resolve(lhs, expected: nil)
+                let right = resolve(rhs, expected: left.type.isNumeric || left.type == .any ? nil : left.type)
+                let names = (DynamicPlan.operandName(0), DynamicPlan.operandName(1))
+                // The comparison reads its sides from a frame (so each runs once and both can be shown).
+                scopes.append([
+                    names.0: NameInfo(type: left.type, isMutable: false),
+                    names.1: NameInfo(type: right.type, isMutable: false),
+                ])
+                let applied = binary(
+                    op, Typed(.local(names.0), left.type), Typed(.local(names.1), right.type), at: opLocation,
+                    template: .binary(
+                        op, Self.operand(0, at: lhs.start), Self.operand(1, at: rhs.start), opLocation))
+                scopes.removeLast()
+                comparison = (left.node, right.node, applied.node, op)
+                conditionNode = applied.node
+                conditionType = applied.type
+            } else {
+                let typed = resolve(condition, expected: .bool)
+                conditionNode = typed.node
+                conditionType = typed.type
+            }
+            if conditionType != .bool && conditionType != .any {
+                report(Message.expectNeedsBool(not: conditionType), at: condition.start)
+            }
+            return Typed(
+                .expect(
+                    ExpectPlan(
+                        condition: conditionNode, comparison: comparison, text: text, location: location)),
+                .void)
+        case .forceUnwrap(let base, let location):
+            let typed = resolve(base, expected: expected.map { .optional($0) })
+            switch typed.type {
+            case .optional(let wrapped): return Typed(.forceUnwrap(typed.node, location), wrapped)
+            case .any: return Typed(.forceUnwrap(typed.node, location), .any)
+            default:
+                report("cannot force unwrap value of non-optional type \(typed.type)", at: location)
+                return typed
+            }
+        case .ternary(let condition, let then, let otherwise, let location):
+            let test = resolve(condition, expected: .bool)
+            if test.type != .bool && test.type != .any {
+                report("a condition must be a Bool, not \(test.type)", at: condition.start)
+            }
+            let a = resolve(then, expected: expected)
+            let b = resolve(otherwise, expected: expected ?? (a.type == .any ? nil : a.type))
+            let type =
+                registry.isAssignable(b.type, to: a.type) ? a.type : Value.commonType([a.type, b.type])
+            if type == .any, a.type != .any, b.type != .any, a.type != b.type {
+                report(
+                    "result values in '? :' expression have mismatching types \(a.type) and \(b.type)",
+                    at: location)
+            }
+            return Typed(.ternary(test.node, a.node, b.node), type)
+        }
+    }
+
+    mutating func resolveName(_ name: String, at location: SourceLocation) -> Typed {
+        if let found = lookup(name) { return read(name, found, at: location) }
+        let globals = registry.globals(name)
+        if let constant = globals.first(where: { $0.kind == .constant }) {
+            return Typed(.step(constant, arguments: [], location), constant.resultType)
+        }
+        if let function = globals.first(where: { $0.kind == .function }) {
+            return Typed(
+                .closure(Self.stepClosure(function, at: location)),
+                .function(function.parameters.map(\.type), function.resultType))
+        }
+        if registry.isType(name) {
+            report("type '\(name)' is not a value; call an initializer: \(name)(…)", at: location)
+            return Self.unknown
+        }
+        report(notFoundMessage(name), at: location)
+        return Self.unknown
+    }
+
+    /// A library function passed as a value (`getItems: getImageFiles`): a closure calling the step.
+    static func stepClosure(_ step: Step, at location: SourceLocation) -> ClosurePlan {
+        let parameters = step.parameters.enumerated().map { (name: "⟨p\($0.offset)⟩", type: $0.element.type) }
+        return ClosurePlan(
+            parameters: parameters, body: [],
+            implicitReturn: .step(step, arguments: parameters.map { .local($0.name) }, location),
+            type: .function(parameters.map(\.type), step.resultType), isShorthand: false, location: location)
+    }
+
+    mutating func staticProperty(
+        _ typeName: String, _ name: String, at location: SourceLocation
+    ) -> Typed {
+        guard
+            let property = registry.statics(of: typeName, named: name).first(where: {
+                $0.kind == .staticProperty
+            })
+        else {
+            report(
+                "type '\(typeName)' has no member '\(name)'"
+                    + didYouMean(name, among: registry.staticNames(of: typeName)), at: location)
+            return Self.unknown
+        }
+        return Typed(.step(property, arguments: [], location), property.resultType)
+    }
+
+    mutating func member(
+        _ receiver: Typed, _ name: String, at location: SourceLocation, template: Expr
+    ) -> Typed {
+        if case .tuple(let elements) = receiver.type, let index = Int(name) {
+            guard elements.indices.contains(index) else {
+                report(Message.noTupleElement(index), at: location)
+                return Self.unknown
+            }
+            return Typed(.tupleElement(receiver.node, index, location), elements[index])
+        }
+        if receiver.type == .any {
+            if isDynamic || isUnavailable(receiver.node) { return Self.unknown }
+            return deferred([receiver.node], template, expected: nil)
+        }
+        if let method = CollectionMethod(swiftName: name, arguments: nil), Self.isSequence(receiver.type),
+            let element = Self.elementType(receiver.type)
+        {
+            if let type = Self.propertyType(method, element: element) {
+                return Typed(.builtin(.method(method), arguments: [receiver.node], location), type)
+            }
+        }
+        let members = registry.members(of: receiver.type, named: name)
+        if let property = members.first(where: { $0.kind == .property }) {
+            return Typed(.step(property, arguments: [receiver.node], location), property.resultType)
+        }
+        if !members.isEmpty
+            || (CollectionMethod(swiftName: name, arguments: []) != nil && Self.isSequence(receiver.type))
+        {
+            report("'\(name)' is a method; call it: \(name)(…)", at: location)
+        } else {
+            report(noMemberMessage(name, receiver.type), at: location)
+        }
+        return Self.unknown
+    }
+
+    func isUnavailable(_ node: Node) -> Bool {
+        if case .unavailable = node { return true }
+        return false
+    }
+
+    mutating func subscriptCall(
+        _ receiver: Typed, _ arguments: [Argument], at location: SourceLocation, expected: CellType?,
+        baseStart: SourceLocation
+    ) -> Typed {
+        if case .array(let element) = receiver.type, arguments.count == 1, arguments[0].label == nil {
+            let index = resolve(arguments[0].value, expected: nil)
+            switch index.type {
+            case .int: return Typed(.index(receiver.node, index.node, location), element)
+            case .range(.int, _): return Typed(.index(receiver.node, index.node, location), receiver.type)
+            case .any: return Typed(.index(receiver.node, index.node, location), .any)
+            default:
+                report("cannot subscript an array with \(index.type)", at: arguments[0].location)
+                return Self.unknown
+            }
+        }
+        if receiver.type == .any {
+            if isDynamic || isUnavailable(receiver.node) {
+                for argument in arguments { _ = resolve(argument.value, expected: nil) }
+                return Self.unknown
+            }
+            return deferred(
+                [receiver.node], .subscriptCall(Self.operand(0, at: baseStart), arguments, location),
+                expected: expected)
+        }
+        let subscripts = registry.members(of: receiver.type, named: "subscript")
+        guard !subscripts.isEmpty else {
+            report("value of type \(receiver.type) has no subscripts", at: location)
+            return Self.unknown
+        }
+        return overload(subscripts, receiver: receiver.node, arguments, callee: "subscript", at: location)
+    }
+
+    // MARK: - Operators
+
+    mutating func binary(
+        _ op: String, _ left: Typed, _ right: Typed, at location: SourceLocation, template: Expr?
+    ) -> Typed {
+        let (l, r) = (left.type, right.type)
+        if l == .any || r == .any, !isDynamic, let template, !isUnavailable(left.node),
+            !isUnavailable(right.node)
+        {
+            if op == "??", case .optional = l {
+            } else {
+                return deferred([left.node, right.node], template, expected: nil)
+            }
+        }
+        func builtin(_ builtin: Builtin, _ type: CellType) -> Typed {
+            Typed(.builtin(builtin, arguments: [left.node, right.node], location), type)
+        }
+        for side in [l, r] {
+            if case .named = side, !side.isNumeric, side != .string, side != .bool,
+                let step = registeredOperator(op, l, r)
+            {
+                return Typed(.step(step, arguments: [left.node, right.node], location), step.resultType)
+            }
+        }
+        let anyOperand = l == .any || r == .any
+        switch op {
+        case "+", "-", "*", "/", "%":
+            if anyOperand { return builtin(.arithmetic(op), .any) }
+            if l == .int && r == .int { return builtin(.arithmetic(op), .int) }
+            if l.isNumeric && r.isNumeric {
+                return builtin(.arithmetic(op), l == .double || r == .double ? .double : .float)
+            }
+            if op == "+", l == .string, r == .string { return builtin(.arithmetic(op), .string) }
+            if op == "+", case .array = l, registry.isAssignable(r, to: l) {
+                return builtin(.arithmetic(op), l)
+            }
+        case "<", "<=", ">", ">=":
+            if anyOperand || (l.isNumeric && r.isNumeric) || (l == .string && r == .string) {
+                return builtin(.comparison(op), .bool)
+            }
+        case "==", "!=":
+            return builtin(.equality(isEqual: op == "=="), .bool)
+        case "===", "!==":
+            return builtin(.identity(isSame: op == "==="), .bool)
+        case "...", "..<":
+            if anyOperand || (l.isNumeric && r.isNumeric) || (l == .string && r == .string) {
+                return builtin(
+                    .range(closed: op == "..."), .range(Value.commonType([l, r]), closed: op == "..."))
+            }
+        case "??":
+            if case .optional(let wrapped) = l { return builtin(.coalesce, wrapped == .any ? r : wrapped) }
+            return builtin(.coalesce, l)
+        default: break
+        }
+        if anyOperand { return builtin(.arithmetic(op), .any) }
+        if let step = registeredOperator(op, l, r) {
+            return Typed(.step(step, arguments: [left.node, right.node], location), step.resultType)
+        }
+        report("binary operator '\(op)' cannot be applied to operands of type \(l) and \(r)", at: location)
+        return Self.unknown
+    }
+
+    func registeredOperator(_ op: String, _ left: CellType, _ right: CellType) -> Step? {
+        registry.operators(op, arity: 2).first {
+            registry.isAssignable(left, to: $0.parameters[0].type)
+                && registry.isAssignable(right, to: $0.parameters[1].type)
+        }
+    }
+}

@@ -1,0 +1,392 @@
+import LessonSource
+
+extension Resolver {
+    // MARK: - Statements
+
+    mutating func block(_ statements: [Statement]) -> [PlanStatement] {
+        scopes.append([:])
+        defer { scopes.removeLast() }
+        var declaredHere: Set<String> = []
+        return statements.compactMap { resolve($0, topLevel: false, declaredHere: &declaredHere) }
+    }
+
+    mutating func resolve(
+        _ statement: Statement, topLevel: Bool, declaredHere: inout Set<String>
+    ) -> PlanStatement? {
+        switch statement {
+        case .binding(let pattern, let isMutable, let declared, let value, let location):
+            let typed = resolve(value, expected: declared)
+            if let declared, !registry.isAssignable(typed.type, to: declared) {
+                report("cannot convert \(typed.type) to \(declared)", at: value.start)
+            }
+            let planPattern = bind(
+                pattern, declared ?? typed.type, declared: declared, isMutable: isMutable,
+                declaredHere: &declaredHere)
+            return .bind(planPattern, typed.node, isMutable: isMutable, location)
+        case .assignment(let target, let op, let value, let location):
+            guard let (planTarget, targetType, current) = assignable(target) else {
+                _ = resolve(value, expected: nil)
+                return nil
+            }
+            var typed = resolve(value, expected: targetType)
+            if op != "=" {
+                typed = binary(String(op.dropLast()), current, typed, at: location, template: nil)
+            }
+            if !registry.isAssignable(typed.type, to: targetType) {
+                report("cannot assign value of type \(typed.type) to type \(targetType)", at: location)
+            }
+            return .assign(planTarget, typed.node, location)
+        case .expression(let expr, let discarded):
+            if let mutation = mutatingCall(expr) { return mutation }
+            let typed = resolve(expr, expected: nil)
+            return .expression(typed.node, discarded: discarded, expr.start)
+        case .function(let declaration):
+            return function(declaration, declaredHere: &declaredHere)
+        case .ifElse(let conditions, let then, let otherwise, _):
+            scopes.append([:])
+            let planConditions = self.conditions(conditions)
+            let thenPlan = block(then)
+            scopes.removeLast()
+            return .ifElse(planConditions, then: thenPlan, otherwise: otherwise.map { block($0) })
+        case .guardElse(let conditions, let otherwise, let location):
+            if topLevel {
+                report(
+                    "'guard' belongs inside a function, closure or loop, where its 'else' can leave",
+                    at: location)
+            }
+            let elsePlan = block(otherwise)
+            if !Self.leaves(otherwise) {
+                report(
+                    "'guard' body must not fall through; end it with return, break or continue", at: location)
+            }
+            return .guardElse(self.conditions(conditions), otherwise: elsePlan)
+        case .forIn(let pattern, let sequence, let body, let location):
+            let typed = resolve(sequence, expected: nil)
+            let element: CellType
+            switch typed.type {
+            case .array(let type): element = type
+            case .range(.int, _): element = .int
+            case .any: element = .any
+            default:
+                report("for-in needs an array or an integer range, not \(typed.type)", at: sequence.start)
+                element = .any
+            }
+            scopes.append([:])
+            var loopNames: Set<String> = []
+            let planPattern = bind(
+                pattern, element, declared: nil, isMutable: false, declaredHere: &loopNames)
+            loopDepth += 1
+            let bodyPlan = block(body)
+            loopDepth -= 1
+            scopes.removeLast()
+            return .forIn(planPattern, sequence: typed.node, body: bodyPlan, location)
+        case .whileLoop(let condition, let body, let location):
+            let typed = resolve(condition, expected: .bool)
+            if typed.type != .bool && typed.type != .any {
+                report("a while condition must be a Bool, not \(typed.type)", at: condition.start)
+            }
+            loopDepth += 1
+            let bodyPlan = block(body)
+            loopDepth -= 1
+            return .whileLoop(typed.node, body: bodyPlan, location)
+        case .returnValue(let value, let location):
+            guard var context = functions.last else {
+                report("'return' belongs inside a function or closure", at: location)
+                return nil
+            }
+            let expected = context.declaredResult
+            let typed = value.map { resolve($0, expected: expected) }
+            if let declared = context.declaredResult {
+                if declared == .void, let value {
+                    if !context.isClosure {
+                        report("unexpected non-void return value in void function", at: value.start)
+                    }
+                } else if declared != .void, typed == nil {
+                    report("non-void function should return a value", at: location)
+                } else if let typed, !registry.isAssignable(typed.type, to: declared) {
+                    report(
+                        "cannot convert return expression of type \(typed.type) to \(declared)", at: location)
+                }
+            } else if context.inferredResult == nil {
+                context.inferredResult = typed?.type ?? .void
+                functions[functions.count - 1] = context
+            }
+            return .returnValue(typed?.node)
+        case .loopControl(let isBreak, let location):
+            if loopDepth == 0 {
+                report("'\(isBreak ? "break" : "continue")' belongs inside a loop", at: location)
+                return nil
+            }
+            return .loopControl(isBreak: isBreak)
+        }
+    }
+
+    /// Whether a block always leaves by `return`, `break` or `continue`.
+    static func leaves(_ statements: [Statement]) -> Bool {
+        guard let last = statements.last else { return false }
+        switch last {
+        case .returnValue, .loopControl: return true
+        case .ifElse(_, let then, let otherwise?, _): return leaves(then) && leaves(otherwise)
+        default: return false
+        }
+    }
+
+    mutating func conditions(_ list: [Condition]) -> [PlanCondition] {
+        list.map { condition in
+            switch condition {
+            case .bool(let expr):
+                let typed = resolve(expr, expected: .bool)
+                if typed.type != .bool && typed.type != .any {
+                    report("a condition must be a Bool, not \(typed.type)", at: expr.start)
+                }
+                return .bool(typed.node)
+            case .optionalBinding(let name, let expr, _):
+                let typed = resolve(expr, expected: nil)
+                var wrapped = CellType.any
+                switch typed.type {
+                case .optional(let inner): wrapped = inner
+                case .any: break
+                default:
+                    report(
+                        "initializer for conditional binding must have Optional type, not \(typed.type)",
+                        at: expr.start)
+                    wrapped = typed.type
+                }
+                if !scopes.isEmpty {
+                    scopes[scopes.count - 1][name] = NameInfo(type: wrapped, isMutable: false)
+                }
+                return .optionalBinding(name, typed.node)
+            }
+        }
+    }
+
+    mutating func bind(
+        _ pattern: Pattern, _ type: CellType, declared: CellType?, isMutable: Bool,
+        declaredHere: inout Set<String>
+    ) -> PlanPattern {
+        switch pattern {
+        case .wildcard: return .wildcard
+        case .name(let name, let location):
+            let storage = declare(
+                name, NameInfo(type: type, isMutable: isMutable), at: location, declaredHere: &declaredHere)
+            return .name(name, storage, declared: declared, location)
+        case .tuple(let patterns, let location):
+            var types = [CellType](repeating: .any, count: patterns.count)
+            switch type {
+            case .tuple(let elements) where elements.count == patterns.count: types = elements
+            case .any: break
+            default:
+                report(
+                    Message.cannotDestructure(type, into: patterns.count), at: location)
+            }
+            var declaredTypes: [CellType]?
+            if case .tuple(let elements)? = declared, elements.count == patterns.count {
+                declaredTypes = elements
+            }
+            return .tuple(
+                zip(patterns, types).enumerated().map { index, pair in
+                    bind(
+                        pair.0, pair.1, declared: declaredTypes?[index], isMutable: isMutable,
+                        declaredHere: &declaredHere)
+                }, location)
+        }
+    }
+
+    mutating func function(
+        _ declaration: FunctionDeclaration, declaredHere: inout Set<String>
+    ) -> PlanStatement {
+        let result = declaration.result ?? .void
+        var defaultNodes: [Node?] = []
+        var parameters: [StepParameter] = []
+        for parameter in declaration.parameters {
+            let typed = parameter.defaultValue.map { resolve($0, expected: parameter.type) }
+            if let typed, let value = parameter.defaultValue,
+                !registry.isAssignable(typed.type, to: parameter.type)
+            {
+                report(
+                    "default argument value of type \(typed.type) cannot be converted to \(parameter.type)",
+                    at: value.start)
+            }
+            defaultNodes.append(typed?.node)
+            parameters.append(
+                StepParameter(
+                    label: parameter.label, name: parameter.name, type: parameter.type,
+                    // Argument matching needs to know only that a default exists; its node is below.
+                    typeText: parameter.type.description, defaultText: typed == nil ? nil : "…",
+                    defaultValue: nil, isVariadic: false))
+        }
+        let type = CellType.function(parameters.map(\.type), result)
+        let signature = FunctionSignature(parameters: parameters, defaults: defaultNodes)
+        let storage = declare(
+            declaration.name, NameInfo(type: type, isMutable: false, signature: signature),
+            at: declaration.location, declaredHere: &declaredHere)
+        var plan = closurePlan(
+            declaration.parameters.map { ($0.name, $0.type) }, declaration.body, declaredResult: result,
+            isClosure: false, isShorthand: false, at: declaration.location)
+        plan.plan.signature = signature
+        if result != .void, !Self.leaves(declaration.body) && !Self.isSingleExpression(declaration.body) {
+            report("missing return in a function expected to return '\(result)'", at: declaration.location)
+        }
+        return .bind(
+            .name(declaration.name, storage, declared: nil, declaration.location), .closure(plan.plan),
+            isMutable: false, declaration.location)
+    }
+
+    static func isSingleExpression(_ body: [Statement]) -> Bool {
+        if body.count == 1, case .expression(_, discarded: false) = body[0] { return true }
+        return false
+    }
+
+    /// Resolves a closure's or function's body in a new frame.
+    mutating func closurePlan(
+        _ parameters: [(String, CellType)], _ body: [Statement], declaredResult: CellType?, isClosure: Bool,
+        isShorthand: Bool, at location: SourceLocation
+    ) -> (plan: ClosurePlan, result: CellType) {
+        scopes.append(
+            Dictionary(parameters.map { ($0.0, NameInfo(type: $0.1, isMutable: false)) }) { a, _ in a })
+        functions.append(
+            FunctionContext(declaredResult: declaredResult, inferredResult: nil, isClosure: isClosure))
+        let savedLoops = loopDepth
+        loopDepth = 0
+        var statements: [PlanStatement] = []
+        var implicitReturn: Node?
+        var resultType = declaredResult ?? .any
+        if Self.isSingleExpression(body), case .expression(let expr, _) = body[0] {
+            let expected = declaredResult == .void ? nil : declaredResult
+            let typed = resolve(expr, expected: expected)
+            implicitReturn = typed.node
+            if declaredResult == nil || declaredResult == .any {
+                resultType = typed.type
+            } else if let declaredResult, declaredResult != .void,
+                !registry.isAssignable(typed.type, to: declaredResult)
+            {
+                report(
+                    isClosure
+                        ? "closure returns \(typed.type) where \(declaredResult) is expected"
+                        : "cannot convert return expression of type \(typed.type) to \(declaredResult)",
+                    at: expr.start)
+            }
+        } else {
+            var declaredHere: Set<String> = []
+            statements = body.compactMap { resolve($0, topLevel: false, declaredHere: &declaredHere) }
+            if declaredResult == nil || declaredResult == .any {
+                resultType = functions.last?.inferredResult ?? .void
+            }
+        }
+        loopDepth = savedLoops
+        functions.removeLast()
+        scopes.removeLast()
+        let plan = ClosurePlan(
+            parameters: parameters.map { (name: $0.0, type: $0.1) }, body: statements,
+            implicitReturn: implicitReturn,
+            type: .function(parameters.map(\.1), resultType), isShorthand: isShorthand, location: location)
+        return (plan, resultType)
+    }
+
+    /// `xs.append(v)` as a statement: an assignment of the appended array back to `xs`.
+    mutating func mutatingCall(_ expr: Expr) -> PlanStatement? {
+        guard case .call(.member(let base, "append", let location), let arguments, _) = expr else {
+            return nil
+        }
+        let baseType = peekType(base)
+        guard case .array(let element) = baseType else { return nil }
+        guard arguments.count == 1, arguments[0].label == nil else {
+            report("append takes one element: xs.append(x)", at: location)
+            return nil
+        }
+        guard let (target, _, current) = assignable(base) else { return nil }
+        let value = resolve(arguments[0].value, expected: element)
+        if !registry.isAssignable(value.type, to: element) {
+            report("cannot convert \(value.type) to \(element) for 'append'", at: arguments[0].value.start)
+        }
+        return .assign(
+            target, .builtin(.method(.append), arguments: [current.node, value.node], location), location)
+    }
+
+    /// The static type of a name expression without reporting anything (for `append`'s receiver).
+    func peekType(_ expr: Expr) -> CellType? {
+        guard case .name(let name, _) = expr, let found = lookup(name) else { return nil }
+        switch found {
+        case .local(let info), .global(let info): return info.type
+        }
+    }
+
+    /// The target of an assignment, its type and its current value, reporting targets that cannot be
+    /// assigned.
+    mutating func assignable(_ target: Expr) -> (Target, CellType, Typed)? {
+        switch target {
+        case .name(let name, let location):
+            guard let found = lookup(name) else {
+                report(notFoundMessage(name), at: location)
+                return nil
+            }
+            let current = read(name, found, at: location)
+            let info: NameInfo
+            let storage: Storage
+            switch found {
+            case .local(let local): (info, storage) = (local, .local)
+            case .global(let global): (info, storage) = (global, .global)
+            }
+            if !info.isMutable {
+                report("cannot assign to value: '\(name)' is a 'let' constant", at: location)
+            }
+            return (.variable(name, storage, location), info.type, current)
+        case .member(let base, let name, let location):
+            let receiver = resolve(base, expected: nil)
+            if receiver.type == .any {
+                report("cannot assign to '\(name)' of a value whose type is not known here", at: location)
+                return nil
+            }
+            guard
+                let property = registry.members(of: receiver.type, named: name).first(where: {
+                    $0.kind == .property
+                })
+            else {
+                report(noMemberMessage(name, receiver.type), at: location)
+                return nil
+            }
+            if !property.isSettable {
+                report("cannot assign to property: '\(name)' is a get-only property", at: location)
+                return nil
+            }
+            var baseTarget: Target?
+            if case .name = base, let (inner, _, _) = quietAssignable(base) { baseTarget = inner }
+            let current = Typed(.step(property, arguments: [receiver.node], location), property.resultType)
+            return (
+                .property(base: baseTarget, receiver: receiver.node, setter: property, location),
+                property.resultType, current
+            )
+        case .subscriptCall(let base, let arguments, let location):
+            let array = resolve(base, expected: nil)
+            guard case .array(let element) = array.type, arguments.count == 1, arguments[0].label == nil,
+                let (baseTarget, _, _) = assignable(base)
+            else {
+                report(Message.onlyArrayElementsAssignable, at: location)
+                return nil
+            }
+            let index = resolve(arguments[0].value, expected: .int)
+            if index.type != .int && index.type != .any {
+                report("cannot subscript an array with \(index.type)", at: arguments[0].location)
+            }
+            let current = Typed(.index(array.node, index.node, location), element)
+            return (
+                .element(base: baseTarget, array: array.node, index: index.node, location), element, current
+            )
+        default:
+            report("cannot assign to this expression", at: target.start)
+            return nil
+        }
+    }
+
+    /// A variable target for writing a value-type receiver back, without diagnostics (a `let` struct
+    /// receiver is reported by the assignment itself).
+    mutating func quietAssignable(_ base: Expr) -> (Target, CellType, Typed)? {
+        guard case .name(let name, let location) = base, let found = lookup(name) else { return nil }
+        switch found {
+        case .local(let info):
+            return (.variable(name, .local, location), info.type, Typed(.local(name), info.type))
+        case .global(let info):
+            return (.variable(name, .global, location), info.type, Typed(.global(name, location), info.type))
+        }
+    }
+}
