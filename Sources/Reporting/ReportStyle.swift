@@ -51,6 +51,7 @@ enum ReportStyle {
         .toc .toc-2 a { padding-left: 28px; color: var(--muted); }
         .toc .toc-3 a { padding-left: 42px; color: var(--muted); font-size: 13px; }
         .lesson { min-width: 0; max-width: 820px; }
+        .lesson:only-child { grid-column: 1 / -1; }
         .lesson > h1, .lesson > h2, .lesson > h3, .lesson > h4 { line-height: 1.35; margin: 2em 0 0.6em; scroll-margin-top: 16px; }
         .lesson > h1 { font-size: 1.8rem; } .lesson > h2 { font-size: 1.45rem; } .lesson > h3 { font-size: 1.2rem; }
         .lesson > :first-child { margin-top: 0; }

@@ -70,6 +70,12 @@ public struct Tensor: Sendable {
         self.init(shape: [scalars.count], scalars: scalars)
     }
 
+    /// Creates a rank-1 tensor from numbers computed in `Double` (`Tensor([c1.item(), c2.item()])`),
+    /// rounded to Float32.
+    public init<Scalar: BinaryFloatingPoint>(_ scalars: [Scalar]) {
+        self.init(shape: [scalars.count], scalars: scalars.map { Float($0) })
+    }
+
     /// Creates a rank-2 tensor from rows of equal length.
     ///
     /// - Throws: ``TensorError`` when the rows differ in length.

@@ -65,6 +65,11 @@ extension FuncSplitter where Element == DataFrame.Row {
     public init(_ f: @escaping @Sendable (DataFrame.Row) throws -> Bool) { self.f = f }
 }
 
+extension FuncSplitter where Element == Path {
+    /// Creates a splitter from a predicate on paths: `FuncSplitter { $0.parent.name == "13" }`.
+    public init(_ f: @escaping @Sendable (Path) throws -> Bool) { self.f = f }
+}
+
 /// Validation = the rows whose column `col` is truthy, or equals `on` (fastai `ColSplitter`).
 ///
 /// Items must be ``DataFrame/Row``s (a `DataBlock` over a `DataFrame`).

@@ -22,13 +22,13 @@ func lesson_00_welcome(_ lesson: CompiledLesson) async throws {
                 lesson.at(46, 3); lesson.show(try y.sum())
                 // cell plot (lessons/en/00-welcome.md:54)
                 try await lesson.cell("plot") {
-                    lesson.at(55, 1); lesson.show(try plotFunction({ sigmoid($0) }, min: -4, max: 4, title: "sigmoid"))
+                    lesson.at(55, 1); lesson.show(try plotFunction({ try sigmoid($0) }, min: -4, max: 4, title: "sigmoid"))
                     // cell small-function (lessons/en/00-welcome.md:64)
                     try await lesson.cell("small-function") {
-                        lesson.at(65, 1); func clamp(_ x: Double, low: Double = 0, high: Double = 1) -> Double {
-                            if x < low { return low }
-                            if x > high { return high }
-                            return x
+                        lesson.at(65, 1); @Sendable func clamp(_ x: Double, low: Double = 0, high: Double = 1) throws -> Double {
+                            if try x < low { return try low }
+                            if try x > high { return try high }
+                            return try x
                         }
                         lesson.at(70, 14); let scores = try [-0.5, 0.25, 0.75, 1.5]
                         lesson.at(71, 25); var clamped: [Double] = try []
@@ -40,10 +40,10 @@ func lesson_00_welcome(_ lesson: CompiledLesson) async throws {
                         try await lesson.cell("closures") {
                             lesson.at(83, 14); let labels = try ["cat dog", "dog", "bird cat dog"]
                             lesson.at(84, 21); let counts = try labels.map { text in
-                                let words = text.split(separator: " ")
-                                return words.count
+                                let words = try text.split(separator: " ")
+                                return try words.count
                             }
-                            lesson.at(88, 12); let most = try labels.sorted(by: { $0.count > $1.count }).first!
+                            lesson.at(88, 12); let most = try labels.sorted(by: { try $0.count > $1.count }).first!
                             lesson.at(89, 1); #expect(try counts == [2, 1, 3])
                             lesson.at(90, 1); lesson.show(try (counts, most))
                             // cell hidden-check (lessons/en/00-welcome.md:104)

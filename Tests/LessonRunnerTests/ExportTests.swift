@@ -81,6 +81,10 @@ import _TestSupport
         #expect(SwiftExporter.compiledForm("let (a, b) = (1, 2)") == "let (a, b) = try (1, 2)")
         #expect(
             SwiftExporter.compiledForm("for x in xs {\n    if x > 1 { print(x) }\n}\nlet f = { f($0) }")
-                == "for x in try xs {\n    if try x > 1 { try print(x) }\n}\nlet f = try { f($0) }")
+                == "for x in try xs {\n    if try x > 1 { try print(x) }\n}\nlet f = try { try f($0) }")
+        // A cell's function throws, is @Sendable (the library's loaders may call it), and tries its calls.
+        #expect(
+            SwiftExporter.compiledForm("func g(_ x: Int) -> Int {\n    let y = h(x)\n    return y + 1\n}")
+                == "@Sendable func g(_ x: Int) throws -> Int {\n    let y = try h(x)\n    return try y + 1\n}")
     }
 }

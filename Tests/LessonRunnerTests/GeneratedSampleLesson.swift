@@ -55,10 +55,10 @@ func lesson_01_sample(_ lesson: CompiledLesson) async throws {
                     lesson.at(57, 1); lesson.show(try half)
                     // cell closures (lessons/en/01-sample.md:60)
                     try await lesson.cell("closures") {
-                        lesson.at(61, 15); let doubled = try apply(nums) { $0 * 2 }
-                        lesson.at(62, 14); let square = try { (x: Double) in x * x }
+                        lesson.at(61, 15); let doubled = try apply(nums) { try $0 * 2 }
+                        lesson.at(62, 14); let square = try { (x: Double) in try x * x }
                         lesson.at(63, 12); let rows = try [Row(fname: "a.png", labels: "cat dog"), Row(fname: "b.png", labels: "cat")]
-                        lesson.at(64, 13); let files = try mapRows(rows, getX: { r in root / r["fname"] })
+                        lesson.at(64, 13); let files = try mapRows(rows, getX: { r in try root / r["fname"] })
                         lesson.at(65, 24); let (lrMin, lrSteep) = try suggestions()
                         lesson.at(66, 24); let loaded = try await load("pets")
                         lesson.at(67, 1); try print(doubled, square(3), files, rows[1]["labels"], lrMin < lrSteep, loaded)

@@ -127,10 +127,15 @@ public final class CompiledLesson: @unchecked Sendable {
 }
 
 extension Value {
-    /// A Swift value as the cell language holds it, so compiled code displays what the interpreter does.
+    /// A Swift value as the cell language holds it: what compiled code displays, and what a library
+    /// call returns as `Any` (a sample's `(x, y)`), so both show what the interpreter does.
     init(displaying value: Any) {
         if let cellValue = value as? any CellValue {
             self = cellValue.cellValue
+            return
+        }
+        if let text = value as? Substring {
+            self = .string(String(text))
             return
         }
         let mirror = Mirror(reflecting: value)

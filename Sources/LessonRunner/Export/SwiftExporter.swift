@@ -126,6 +126,7 @@ public enum SwiftExporter {
                     for binding in declaration.as(VariableDeclSyntax.self)?.bindings ?? [] {
                         if let value = binding.initializer?.value { addTry(value) }
                     }
+                    if let function = declaration.as(FunctionDeclSyntax.self) { visit(function) }
                 case .stmt(let statement):
                     visit(statement)
                 case .expr(let expression):
@@ -158,8 +159,23 @@ public enum SwiftExporter {
                 }
             }
         }
+        // A cell's function may fail like any of its calls, and the library runs getters and splitters
+        // on its loader threads: so it throws, is @Sendable, and its calls are tried.
+        func visit(_ function: FunctionDeclSyntax) {
+            if !function.attributes.contains(where: { $0.trimmedDescription == "@Sendable" }) {
+                insertions.append((offset(function), "@Sendable "))
+            }
+            if function.signature.effectSpecifiers?.throwsClause == nil {
+                insertions.append(
+                    (function.signature.parameterClause.endPositionBeforeTrailingTrivia.utf8Offset, " throws")
+                )
+            }
+            if let body = function.body { visit(body.statements, topLevel: false) }
+        }
         func visit(_ statement: StmtSyntax) {
-            if let expression = statement.as(ExpressionStmtSyntax.self),
+            if let returnStatement = statement.as(ReturnStmtSyntax.self) {
+                returnStatement.expression.map(addTry)
+            } else if let expression = statement.as(ExpressionStmtSyntax.self),
                 let ifExpression = expression.expression.as(IfExprSyntax.self)
             {
                 visit(ifExpression)
@@ -193,6 +209,8 @@ public enum SwiftExporter {
             }
         }
         visit(tree.statements, topLevel: true)
+        // Closures' statements are tried too: the closure then throws, as a cell's closure may.
+        for closure in ClosureFinder(tree).closures { visit(closure.statements, topLevel: false) }
         var bytes = Array(code.utf8)
         for insertion in insertions.enumerated().sorted(by: {
             ($0.element.offset, $0.offset) > ($1.element.offset, $1.offset)
@@ -247,5 +265,20 @@ public enum SwiftExporter {
                 $0.operator.text.hasSuffix("=")
                     && !["==", "!=", "<=", ">=", "===", "!=="].contains($0.operator.text)
             } ?? false)
+    }
+}
+
+/// Every closure in a cell, nested ones included.
+private final class ClosureFinder: SyntaxVisitor {
+    private(set) var closures: [ClosureExprSyntax] = []
+
+    init(_ tree: some SyntaxProtocol) {
+        super.init(viewMode: .sourceAccurate)
+        walk(tree)
+    }
+
+    override func visit(_ node: ClosureExprSyntax) -> SyntaxVisitorContinueKind {
+        closures.append(node)
+        return .visitChildren
     }
 }

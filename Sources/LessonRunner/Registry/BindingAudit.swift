@@ -57,8 +57,12 @@ public struct BindingAudit {
             let name = step.kind == .initializer ? "init" : step.name
             // Overloads with the same labels (`Learner(_:_:…)` for DataLoaders and for CollabDataLoaders)
             // are told apart by their parameter types.
-            let candidates = (declarations[Self.key(owner, name)] ?? []).filter { fits(step, $0) }
-                .sorted { score(step, $0) > score(step, $1) }
+            // A method of a protocol extension counts for the types that declare the protocol a supertype.
+            let owners = [owner] + (registry.types[owner]?.supertypes ?? [])
+            let candidates = owners.flatMap { declarations[Self.key($0, name)] ?? [] }.filter {
+                fits(step, $0)
+            }
+            .sorted { score(step, $0) > score(step, $1) }
             guard let declaration = candidates.first else {
                 problems.append("\(qualified): no library declaration has these labels (\(step.signature))")
                 continue
@@ -148,18 +152,28 @@ public struct BindingAudit {
         }
 
         private func record(_ name: String, _ parameters: FunctionParameterListSyntax) {
-            found.append(
-                Declaration(
-                    owner: owners.last ?? "", name: name,
-                    parameters: parameters.map { parameter in
-                        let first = parameter.firstName.text
-                        let isSubscript = name == "subscript" && parameter.secondName == nil
-                        return (
-                            label: first == "_" || isSubscript ? nil : first,
-                            type: BindingAudit.baseName(parameter.type.trimmedDescription),
-                            defaultText: parameter.defaultValue?.value.trimmedDescription
-                        )
-                    }))
+            // A nested type is known by its own name and by its path (`Row`, `DataFrame.Row`).
+            for owner in Set([owners.last ?? "", owners.joined(separator: ".")]) {
+                found.append(declaration(owner: owner, name, parameters))
+            }
+        }
+
+        private func declaration(
+            owner: String, _ name: String, _ parameters: FunctionParameterListSyntax
+        )
+            -> Declaration
+        {
+            Declaration(
+                owner: owner, name: name,
+                parameters: parameters.map { parameter in
+                    let first = parameter.firstName.text
+                    let isSubscript = name == "subscript" && parameter.secondName == nil
+                    return (
+                        label: first == "_" || isSubscript ? nil : first,
+                        type: BindingAudit.baseName(parameter.type.trimmedDescription),
+                        defaultText: parameter.defaultValue?.value.trimmedDescription
+                    )
+                })
         }
     }
 }

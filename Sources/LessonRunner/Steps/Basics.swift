@@ -7,7 +7,7 @@ extension Registry {
     public static let cellLanguageConveniences: Set<String> = [
         "print(_:)", "Double(_:)", "Float(_:)", "Int(_:)", "String(_:)", "min(_:_:)", "max(_:_:)", "abs(_:)",
         "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
-        "String.hasSuffix(_:)",
+        "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)",
     ]
 
     /// The registry every lesson runs with: the basics plus the library's bindings.
@@ -21,6 +21,7 @@ extension Registry {
         registry.bindTraining()
         registry.bindData()
         registry.bindCollab()
+        registry.bindVision()
         return registry
     }
 
@@ -80,6 +81,16 @@ extension Registry {
             (text: String, separator: String) -> [String] in
             guard !separator.isEmpty else { throw StepError("split(separator:) needs a non-empty separator") }
             return text.components(separatedBy: separator).filter { !$0.isEmpty }
+        }
+        bind("String.dropLast(_ k: Int = 1)", doc: "The text without its last k characters.") {
+            (text: String, k: Int) in
+            guard k >= 0 else { throw StepError("dropLast needs k >= 0") }
+            return String(text.dropLast(k))
+        }
+        bind("String.dropFirst(_ k: Int = 1)", doc: "The text without its first k characters.") {
+            (text: String, k: Int) in
+            guard k >= 0 else { throw StepError("dropFirst needs k >= 0") }
+            return String(text.dropFirst(k))
         }
         bind("String.hasPrefix(_ prefix: String)", doc: "Whether the text starts with prefix.") {
             (text: String, prefix: String) in text.hasPrefix(prefix)

@@ -32,6 +32,13 @@ extension Registry {
         }
         property("Path.name: String", doc: "The last component.") { (path: Path) in path.name }
         property("Path.parent: Path", doc: "The folder holding this path.") { (path: Path) in path.parent }
+        property("Path.string: String", doc: "The path as text.") { (path: Path) in path.string }
+        property("Path.stem: String", doc: "The last component without its suffix.") { (path: Path) in
+            path.stem
+        }
+        property("Path.suffix: String", doc: "The file extension with its dot (\".png\").") { (path: Path) in
+            path.suffix
+        }
         property("Path.exists: Bool", doc: "Whether something is there.") { (path: Path) in path.exists }
         bind("Path.ls()", doc: "The entries of a folder, sorted.") { (path: Path) in try path.ls() }
         constant("static DataSource.ml100k: DataSource", doc: "MovieLens 100k: u.data, u.item.") {

@@ -102,6 +102,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
             switch (name, arguments) {
             case ("Void", nil): self = .void
             case ("Any", nil): self = .any
+            // A cell's strings are whole values: `split` gives Swift substrings, which cells hold as strings.
+            case ("Substring", nil): self = .string
             case ("Array", .some(let arguments)) where arguments.count == 1: self = .array(arguments[0])
             case ("Optional", .some(let arguments)) where arguments.count == 1: self = .optional(arguments[0])
             case ("ClosedRange", .some(let arguments)) where arguments.count == 1:
