@@ -85,6 +85,7 @@ import _TestSupport
         // A cell's function throws, is @Sendable (the library's loaders may call it), and tries its calls.
         #expect(
             SwiftExporter.compiledForm("func g(_ x: Int) -> Int {\n    let y = h(x)\n    return y + 1\n}")
-                == "@Sendable func g(_ x: Int) throws -> Int {\n    let y = try h(x)\n    return try y + 1\n}")
+                == "@Sendable func g(_ x: Int) throws -> Int {\n    let y = try h(x)\n    return try y + 1\n}"
+        )
     }
 }
