@@ -263,6 +263,37 @@ extension Tensor {
 
 extension Tensor {
     /// `e^x` elementwise.
+    /// This tensor where `condition` is non-zero, else `other` (PyTorch's `x.where(condition, y)`,
+    /// which is `torch.where(condition, x, y)`); the three broadcast together.
+    ///
+    /// - Throws: ``TensorError`` when the shapes do not broadcast.
+    public func `where`(_ condition: Tensor, _ other: Tensor) throws -> Tensor {
+        let shape = try Tensor.checkedBroadcastShape(
+            Tensor.checkedBroadcastShape(shape, condition.shape, verb: "select from"), other.shape,
+            verb: "select from")
+        try Tensor.validate(shape: shape)
+        let operands = [self, condition, other]
+        let strides = operands.map { broadcastStrides($0.shape, to: shape) }
+        let scalars = operands.map(\.scalars)
+        var result = [Float](repeating: 0, count: shape.reduce(1, *))
+        var offsets = [0, 0, 0]
+        var index = [Int](repeating: 0, count: shape.count)
+        for position in result.indices {
+            result[position] = scalars[1][offsets[1]] != 0 ? scalars[0][offsets[0]] : scalars[2][offsets[2]]
+            // The next multi-index, row-major, moving each operand's offset by its stride.
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                for operand in 0..<3 { offsets[operand] += strides[operand][axis] }
+                if index[axis] < shape[axis] { break }
+                for operand in 0..<3 { offsets[operand] -= strides[operand][axis] * shape[axis] }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return Tensor(shape: shape, scalars: result)
+    }
+
     public func exp() -> Tensor { map { Foundation.exp($0) } }
     /// Natural logarithm elementwise.
     public func log() -> Tensor { map { Foundation.log($0) } }

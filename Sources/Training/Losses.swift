@@ -182,19 +182,34 @@ public let accuracy = Metric("accuracy") { accuracyValue($0, $1) }
 public let errorRate = Metric("error_rate") { 1 - accuracyValue($0, $1) }
 
 /// Mean over all (item, class) cells of `[(σ(pred) if sigmoid else pred) > thresh] == target`
-/// (fastai `accuracy_multi`).
+/// (fastai `accuracy_multi`), as a metric: `cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))`.
 public func accuracyMulti(thresh: Double = 0.5, sigmoid: Bool = true) -> Metric {
     Metric("accuracy_multi") { pred, target in
-        let p = pred.scalars
-        let t = target.scalars
-        guard !p.isEmpty, p.count == t.count else { return .nan }
-        var correct = 0
-        for i in p.indices {
-            let value = sigmoid ? 1 / (1 + Foundation.exp(-Double(p[i]))) : Double(p[i])
-            if (value > thresh ? 1 : 0) == t[i] { correct += 1 }
-        }
-        return Double(correct) / Double(p.count)
+        (try? accuracyMulti(pred, target, thresh: thresh, sigmoid: sigmoid)) ?? .nan
     }
+}
+
+/// fastai's `accuracy_multi(inp, targ, thresh, sigmoid)` on tensors: the share of (item, class) cells
+/// whose prediction `(σ(inp) if sigmoid else inp) > thresh` equals the target (0 or 1).
+///
+/// With `sigmoid: false` it takes probabilities, such as ``Learner/getPreds(dsIdx:)`` returns, so a
+/// lesson can try thresholds on one set of predictions.
+///
+/// - Throws: ``TrainingError`` when the tensors are empty or differ in size.
+public func accuracyMulti(_ inp: Tensor, _ targ: Tensor, thresh: Double = 0.5, sigmoid: Bool = true) throws
+    -> Double
+{
+    let p = inp.scalars
+    let t = targ.scalars
+    guard !p.isEmpty, p.count == t.count else {
+        throw TrainingError("accuracyMulti needs predictions and targets of one size, not \(inp.shape) and \(targ.shape)")
+    }
+    var correct = 0
+    for i in p.indices {
+        let value = sigmoid ? 1 / (1 + Foundation.exp(-Double(p[i]))) : Double(p[i])
+        if (value > thresh ? 1 : 0) == t[i] { correct += 1 }
+    }
+    return Double(correct) / Double(p.count)
 }
 
 /// Root mean squared error over the whole validation set (fastai `rmse`, an `AccumMetric` named `_rmse`).

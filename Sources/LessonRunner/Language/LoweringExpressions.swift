@@ -254,6 +254,8 @@ extension Lowering {
     static let binaryOperators: Set = [
         "||", "&&", "==", "!=", "<", "<=", ">", ">=", "===", "!==", "??", "...", "..<", "+", "-", "*", "/",
         "%",
+        // Pointwise comparisons of tensors (Swift's SIMD spelling), giving 1 or 0 per element.
+        ".==", ".!=", ".<", ".<=", ".>", ".>=",
     ]
 
     func infix(_ syntax: InfixOperatorExprSyntax) throws -> Expr {
