@@ -35,11 +35,6 @@ public final class EmbeddingDotBias: Layer, @unchecked Sendable {
         self.yRange = yRange
     }
 
-    /// The tables, by fastai's names.
-    public var children: [(name: String, layer: any Layer)] {
-        [("uWeight", uWeight), ("iWeight", iWeight), ("uBias", uBias), ("iBias", iBias)]
-    }
-
     /// `Σ u·i + b_u + b_i`, then `sigmoidRange` when ``yRange`` is set: `[bs]`.
     public func callAsFunction(_ x: Variable) -> Variable {
         let (users, items) = indexColumns(x.value)
@@ -83,11 +78,6 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
         stages.append(Linear(sizes[sizes.count - 1], 1))
         if let yRange { stages.append(SigmoidRange(yRange)) }
         self.layers = Sequential(stages)
-    }
-
-    /// The embeddings (`embeds.0`, …) and the layers.
-    public var children: [(name: String, layer: any Layer)] {
-        embeds.enumerated().map { ("embeds.\($0)", $1 as any Layer) } + [("layers", layers)]
     }
 
     /// The predicted ratings `[bs, 1]` for `[bs, columns]` indices.

@@ -34,7 +34,10 @@ struct AnyLayer: CellValue {
         throw ConversionError(expected: cellType, actual: value.cellType)
     }
     var cellValue: Value {
-        .object(LibraryObject(type: .named(String(describing: Swift.type(of: layer))), payload: layer))
+        if let declared = layer as? DeclaredLayer {
+            return .object(LibraryObject(type: declared.type.cellType, payload: layer))
+        }
+        return .object(LibraryObject(type: .named(String(describing: Swift.type(of: layer))), payload: layer))
     }
 }
 
