@@ -9,6 +9,14 @@ public func embSzRule(_ nCat: Int) -> Int {
     min(600, Int((1.6 * Foundation.pow(Double(nCat), 0.56)).rounded(.toNearestOrEven)))
 }
 
+/// fastai's `get_emb_sz`: `(vocabulary size, width)` for the user and item columns, widths by ``embSzRule(_:)``.
+public func getEmbSz(_ dls: CollabDataLoaders) -> [(Int, Int)] {
+    [dls.userName, dls.itemName].map { column in
+        let count = dls.classes.vocab(column).count
+        return (count, embSzRule(count))
+    }
+}
+
 /// Dot product of user and item factors plus biases, optionally squashed (fastai `EmbeddingDotBias`).
 ///
 /// The output is `[bs]` (fastai squeezes the biases), the input `[bs, 2]` user and item indices.

@@ -360,6 +360,12 @@ public func sigmoidRange(_ x: Variable, _ low: Float, _ high: Float) -> Variable
     x.sigmoid() * (high - low) + low
 }
 
+/// `σ(x)·(high − low) + low` with bounds written as `Double`s (`sigmoidRange(x, yRange.lowerBound,
+/// yRange.upperBound)` for a `ClosedRange<Double>`).
+public func sigmoidRange(_ x: Variable, _ low: Double, _ high: Double) -> Variable {
+    sigmoidRange(x, Float(low), Float(high))
+}
+
 /// A layer applying ``sigmoidRange(_:_:_:)`` (fastai `SigmoidRange`).
 public final class SigmoidRange: Layer, @unchecked Sendable {
     /// The lower bound.

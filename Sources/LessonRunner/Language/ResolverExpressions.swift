@@ -210,6 +210,9 @@ extension Resolver {
     }
 
     mutating func resolveName(_ name: String, at location: SourceLocation) -> Typed {
+        if name == "..." {
+            return Typed(.literal(UnboundedRangeMarker().cellValue), UnboundedRangeMarker.cellType)
+        }
         if let rewritten = implicitSelf(name, at: location) { return resolve(rewritten, expected: nil) }
         if case .global(let info)? = lookup(name), info.isType {
             report("type '\(name)' is not a value; call an initializer: \(name)(…)", at: location)

@@ -24,9 +24,10 @@ extension Resolver {
             return nil
         }
         let name = declaration.name
-        if registry.isType(name) && !registry.isDeclaredType(name) {
+        if ["Layer", "Module", "Variable", "Tensor", "Parameter", "Learner"].contains(name) {
             report(
-                "'\(name)' is a type of the library; give yours another name", at: declaration.location)
+                "'\(name)' is a type the library's API is written in; give yours another name",
+                at: declaration.location)
             return nil
         }
         var isLayer = false

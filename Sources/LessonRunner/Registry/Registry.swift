@@ -261,7 +261,8 @@ public struct Registry {
 
     // MARK: - Types declared in cells
 
-    /// Registers a type a cell declares (replacing an earlier cell's type of that name and its members).
+    /// Registers a type a cell declares, replacing an earlier cell's type of that name and its members,
+    /// or shadowing the library's (a lesson may write its own `DotProductBias`).
     mutating func declare(_ type: DeclaredType) {
         removeDeclared(type.name)
         types[type.name] = TypeInfo(
@@ -277,8 +278,7 @@ public struct Registry {
     func isDeclaredType(_ name: String) -> Bool { declaredTypeNames.contains(name) }
 
     private mutating func removeDeclared(_ name: String) {
-        guard declaredTypeNames.contains(name) else { return }
-        let kept = steps.filter { $0.owner != name || $0.declared == nil }
+        let kept = steps.filter { $0.owner != name }
         steps = []
         index = [:]
         for step in kept {
