@@ -525,8 +525,10 @@ final class Interpreter {
                 LibraryObject(type: type.cellType, payload: DeclaredObject(type: type, fields: fields)))
         }
         let layer = DeclaredLayer(type: type, fields: fields)
-        layer.body = { [weak self] layer, x in
-            guard let self, let forward = type.forward?.plan else {
+        // Strong: the layer may run after its lesson (the executor then empties the namespace, so the
+        // interpreter holds nothing that holds the layer).
+        layer.body = { [self] layer, x in
+            guard let forward = type.forward?.plan else {
                 throw StepError("the lesson that declared '\(type.name)' has ended")
             }
             let receiver = Value.object(LibraryObject(type: type.cellType, payload: layer))

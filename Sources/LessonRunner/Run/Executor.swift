@@ -151,7 +151,11 @@ public struct LessonExecutor {
         let report = LessonReport(
             lesson: lesson, cells: reports, lang: Self.language(of: lesson), slug: Self.slug(of: lesson),
             version: KhruVersion.current)
-        return Run(report: report, namespace: interpreter.namespace)
+        let namespace = interpreter.namespace
+        // A model class a cell declared keeps the interpreter to run its forward pass after the lesson;
+        // emptying the interpreter's namespace means it keeps no other value alive (no cycle).
+        interpreter.namespace = Namespace()
+        return Run(report: report, namespace: namespace)
     }
 
     /// Runs `cell`'s plan under the cell's seed; returns its outputs (the shown value last, then the
