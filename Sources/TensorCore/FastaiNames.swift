@@ -70,7 +70,9 @@ extension Tensor {
     /// - Throws: ``TensorError`` for rank < 2 or a column out of range.
     public subscript(_ all: UnboundedRange, _ column: Int) -> Tensor {
         get throws {
-            guard rank >= 2 else { throw TensorError(.rank, "t[..., \(column)] needs rank ≥ 2, not \(shape)") }
+            guard rank >= 2 else {
+                throw TensorError(.rank, "t[..., \(column)] needs rank ≥ 2, not \(shape)")
+            }
             guard (0..<shape[1]).contains(column) else {
                 throw TensorError(.outOfRange, "column \(column) is out of range for shape \(shape)")
             }

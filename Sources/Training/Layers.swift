@@ -45,8 +45,9 @@ extension Layer {
     /// `self(x)`: a layer of the library does not fail on its input.
     public func forward(_ x: Variable) throws -> Variable { self(x) }
 
-    /// For a layer without a stored mode: the mode of its first child (`true` without children). Setting
-    /// it does nothing; ``train(_:)`` sets the children's.
+    /// For a layer without a stored mode: the mode of its first child.
+    ///
+    /// `true` without children. Setting it does nothing; ``train(_:)`` sets the children's.
     public var isTraining: Bool {
         get { children.first?.layer.isTraining ?? true }
         set {}
@@ -86,8 +87,10 @@ extension Layer {
 /// Finds a layer's sub-layers and parameters in its stored properties (`Mirror`), so no layer lists
 /// them by hand.
 public enum LayerReflection {
-    /// The layers and parameters held by `object`'s stored properties (its superclasses' first), in
-    /// declaration order, with dotted names: `weight`, `bias`, `embeds.0`, `layers.2`. A property holding
+    /// The layers and parameters held by `object`'s stored properties.
+    ///
+    /// Superclasses' first, in declaration order, with dotted names: `weight`, `bias`, `embeds.0`,
+    /// `layers.2`. A property holding
     /// `nil` contributes nothing; elements of arrays are numbered; anything else is ignored.
     public static func members(
         of object: AnyObject

@@ -107,8 +107,11 @@ private let cellModel = """
             """
         func learner(_ cells: [(id: String, code: String)]) throws -> Learner {
             let run = LessonExecutor(registry: .standard()).run(lesson(cells))
-            for (id, cell) in run.report.cells { #expect(cell.status == .passed, "\(id): \(shown(run.report, id))") }
-            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? Learner else {
+            for (id, cell) in run.report.cells {
+                #expect(cell.status == .passed, "\(id): \(shown(run.report, id))")
+            }
+            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? Learner
+            else {
                 throw StepError("no learner")
             }
             return learn
@@ -146,7 +149,10 @@ private let cellModel = """
         defer { try? FileManager.default.removeItem(at: folder) }
         let report = LessonExecutor(registry: .standard()).run(
             lesson([
-                ("data", "let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path(\"\(folder.path)/r.csv\")), bs: 32)"),
+                (
+                    "data",
+                    "let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path(\"\(folder.path)/r.csv\")), bs: 32)"
+                ),
                 (
                     "model",
                     """
@@ -189,7 +195,8 @@ private let cellModel = """
             box.scaled(times: 3)
             ```
             """
-        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(\.description)
+        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(
+            \.description)
         #expect(
             diagnostics == [
                 "lessons/en/01-sample.md:4:13: error: type 'NoForward' does not conform to protocol 'Module': add 'func callAsFunction(_ x: Variable) -> Variable', its forward pass",
@@ -209,7 +216,8 @@ private let cellModel = """
             }
             ```
             """
-        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(\.description)
+        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(
+            \.description)
         #expect(diagnostics.count == 1)
         #expect(diagnostics.first?.contains("'scale' belongs to the lesson's cells") == true)
     }

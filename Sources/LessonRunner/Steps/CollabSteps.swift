@@ -81,18 +81,24 @@ extension Registry {
             doc: "fastai's collab_learner: EmbeddingDotBias (or EmbeddingNN) with MSE and Adam."
         ) {
             (
-                dls: CollabDataLoaders, factors: Int, useNN: Bool, layers: [Int]?, yRange: ClosedRange<Double>?,
+                dls: CollabDataLoaders, factors: Int, useNN: Bool, layers: [Int]?,
+                yRange: ClosedRange<Double>?,
                 wd: Double?
             ) in
-            if let bad = layers?.first(where: { $0 <= 0 }) { throw StepError("layer size \(bad) is not positive") }
+            if let bad = layers?.first(where: { $0 <= 0 }) {
+                throw StepError("layer size \(bad) is not positive")
+            }
             return collabLearner(dls, nFactors: factors, useNN: useNN, layers: layers, yRange: yRange, wd: wd)
         }
         type(
             EmbeddingDotBias.self, supertypes: ["Layer"],
             doc: "collabLearner's model: user and item factors and biases (uWeight, iWeight, uBias, iBias).")
-        type(EmbeddingNN.self, supertypes: ["Layer"], doc: "collabLearner(useNN: true)'s network over embeddings.")
+        type(
+            EmbeddingNN.self, supertypes: ["Layer"],
+            doc: "collabLearner(useNN: true)'s network over embeddings.")
         for name in ["uWeight", "iWeight", "uBias", "iBias"] {
-            property("EmbeddingDotBias.\(name): Embedding", doc: "The \(name) table.") { (m: EmbeddingDotBias) in
+            property("EmbeddingDotBias.\(name): Embedding", doc: "The \(name) table.") {
+                (m: EmbeddingDotBias) in
                 switch name {
                 case "uWeight": m.uWeight
                 case "iWeight": m.iWeight
@@ -101,13 +107,18 @@ extension Registry {
                 }
             }
         }
-        bind("getEmbSz(_ dls: CollabDataLoaders)", doc: "(vocabulary size, width) per column (fastai get_emb_sz).") {
+        bind(
+            "getEmbSz(_ dls: CollabDataLoaders)",
+            doc: "(vocabulary size, width) per column (fastai get_emb_sz)."
+        ) {
             (dls: CollabDataLoaders) in getEmbSz(dls).map { CellTuple($0.0, $0.1) }
         }
         bind("CollabDataLoaders.oneBatch()", doc: "The first batch of a fresh epoch: (x, y).") {
             (dls: CollabDataLoaders) in
             let batch = try dls.train.oneBatch()
-            guard let x = batch.xs.first, let y = batch.ys.first else { throw StepError("the batch is empty") }
+            guard let x = batch.xs.first, let y = batch.ys.first else {
+                throw StepError("the batch is empty")
+            }
             return CellTuple(x, y)
         }
 

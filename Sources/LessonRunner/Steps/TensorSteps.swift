@@ -36,7 +36,8 @@ struct UnboundedRangeMarker: CellValue {
 /// Throws unless shapes `a` and `b` broadcast (NumPy's rules), naming the operation.
 func checkBroadcast(_ a: [Int], _ b: [Int], _ op: String) throws {
     for (x, y) in zip(a.reversed(), b.reversed()) where x != y && x != 1 && y != 1 {
-        throw TensorError(.shapeMismatch, "cannot apply '\(op)' to shapes \(a) and \(b): they do not broadcast")
+        throw TensorError(
+            .shapeMismatch, "cannot apply '\(op)' to shapes \(a) and \(b): they do not broadcast")
     }
 }
 
@@ -188,8 +189,9 @@ extension Registry {
         bindModelTensors()
     }
 
-    /// What a model's forward pass computes with: `Variable` arithmetic, reductions, column picks,
-    /// raw `Parameter`s, and the tensor names fastbook's chapter 8 uses. Shapes are checked before the
+    /// What a model's forward pass computes with (fastbook's chapter 8).
+    ///
+    /// `Variable` arithmetic, reductions, column picks, raw `Parameter`s. Shapes are checked before the
     /// library runs, so a wrong shape in a cell's model is a located error.
     mutating func bindModelTensors() {
         type(CosineSimilarity.self, doc: "Cosine similarity along an axis (PyTorch's nn.CosineSimilarity).")
@@ -200,7 +202,9 @@ extension Registry {
             ("*", "product", { (a: Variable, b: Variable) in a * b }),
             ("/", "quotient", { (a: Variable, b: Variable) in a / b }),
         ] as [(String, String, (Variable, Variable) -> Variable)] {
-            bind("\(symbol)(_ lhs: Variable, _ rhs: Variable)", doc: "Elementwise \(verb), with broadcasting.") {
+            bind(
+                "\(symbol)(_ lhs: Variable, _ rhs: Variable)", doc: "Elementwise \(verb), with broadcasting."
+            ) {
                 (a: Variable, b: Variable) in
                 try checkBroadcast(a.shape, b.shape, symbol)
                 return apply(a, b)
@@ -239,11 +243,15 @@ extension Registry {
             ("sigmoid", "1 / (1 + e^−x) of each element.", { (v: Variable) in v.sigmoid() }),
             ("relu", "max(0, x) of each element.", { (v: Variable) in v.relu() }),
             ("squeeze", "Without its axes of length 1.", { (v: Variable) in v.squeeze() }),
-            ("float", "Itself: tensors are Float32 already (PyTorch's float()).", { (v: Variable) in v.float() }),
+            (
+                "float", "Itself: tensors are Float32 already (PyTorch's float()).",
+                { (v: Variable) in v.float() }
+            ),
         ] as [(String, String, (Variable) -> Variable)] {
             bind("Variable.\(name)()", doc: doc) { (v: Variable) in apply(v) }
         }
-        bind("Variable.unsqueeze(_ axis: Int)", doc: "A new axis of length 1 at axis (PyTorch's unsqueeze).") {
+        bind("Variable.unsqueeze(_ axis: Int)", doc: "A new axis of length 1 at axis (PyTorch's unsqueeze).")
+        {
             (v: Variable, axis: Int) in
             guard (0...v.rank).contains(axis) else { throw TensorError(.rank, "no axis \(axis) to insert") }
             return v.unsqueeze(axis)
@@ -253,7 +261,8 @@ extension Registry {
             guard (0...t.rank).contains(axis) else { throw TensorError(.rank, "no axis \(axis) to insert") }
             return t.unsqueeze(axis)
         }
-        bind("Tensor.float()", doc: "Itself: tensors are Float32 already (PyTorch's float()).") { (t: Tensor) in
+        bind("Tensor.float()", doc: "Itself: tensors are Float32 already (PyTorch's float()).") {
+            (t: Tensor) in
             t.float()
         }
         bind(
@@ -262,10 +271,14 @@ extension Registry {
         ) { (variables: [Variable], axis: Int) in
             guard let first = variables.first else { throw StepError("concat needs at least one variable") }
             let checked = try first.value.checkedAxis(axis)
-            for other in variables where other.rank != first.rank
-                || zip(other.shape, first.shape).enumerated().contains(where: { $0.offset != checked && $0.element.0 != $0.element.1 })
+            for other in variables
+            where other.rank != first.rank
+                || zip(other.shape, first.shape).enumerated().contains(where: {
+                    $0.offset != checked && $0.element.0 != $0.element.1
+                })
             {
-                throw TensorError(.shapeMismatch, "cannot concat shapes \(first.shape) and \(other.shape) on axis \(axis)")
+                throw TensorError(
+                    .shapeMismatch, "cannot concat shapes \(first.shape) and \(other.shape) on axis \(axis)")
             }
             return Variable.concat(variables, axis: checked)
         }
@@ -275,7 +288,9 @@ extension Registry {
         ) { (tensors: [Tensor], axis: Int) in
             guard let first = tensors.first, tensors.allSatisfy({ $0.shape == first.shape }),
                 (0...first.rank).contains(axis)
-            else { throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank") }
+            else {
+                throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
+            }
             return Tensor.stack(tensors, axis: axis)
         }
         bind(

@@ -136,7 +136,8 @@ extension Registry {
         ) { (layer: AnyLayer, x: Variable) in
             if let linear = layer.layer as? Linear, x.shape.last != linear.weight.shape[1] {
                 throw TensorError(
-                    .shapeMismatch, "Linear takes \(linear.weight.shape[1]) features, the input has shape \(x.shape)")
+                    .shapeMismatch,
+                    "Linear takes \(linear.weight.shape[1]) features, the input has shape \(x.shape)")
             }
             return try layer.layer.forward(x)
         }
@@ -144,7 +145,8 @@ extension Registry {
             layer.layer.parameters
         }
         property(
-            "Layer.parameterNames: [String]", doc: "The dotted names of the parameters (\"userFactors.weight\")."
+            "Layer.parameterNames: [String]",
+            doc: "The dotted names of the parameters (\"userFactors.weight\")."
         ) { (layer: AnyLayer) in layer.layer.namedParameters.map(\.name) }
         property("Embedding.weight: Parameter", doc: "The table, one row per id.") { (e: Embedding) in
             e.weight
