@@ -23,7 +23,7 @@ import Testing
             if case .check(let check) = output { return check }
             return nil
         }
-        #expect(checks.count == 13)
+        #expect(checks.count == 12)
         #expect(checks.allSatisfy { $0.passed })
     }
 }
