@@ -194,3 +194,17 @@ extension Learner {
         self.metrics = metrics
     }
 }
+
+extension CollabDataLoaders {
+    /// The first training batch of a fresh epoch as `(x, y)`: `[bs, 2]` user and item indices and `[bs, 1]`
+    /// ratings (fastai `dls.one_batch()`).
+    ///
+    /// - Throws: ``TrainingError`` when the training set is empty.
+    public func oneBatch() throws -> (x: Tensor, y: Tensor) {
+        let batch = try train.oneBatch()
+        guard let x = batch.xs.first, let y = batch.ys.first else {
+            throw TrainingError("the batch is empty")
+        }
+        return (x, y)
+    }
+}

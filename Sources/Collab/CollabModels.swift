@@ -9,6 +9,14 @@ public func embSzRule(_ nCat: Int) -> Int {
     min(600, Int((1.6 * Foundation.pow(Double(nCat), 0.56)).rounded(.toNearestOrEven)))
 }
 
+/// fastai's `get_emb_sz`: `(vocabulary size, width)` for the user and item columns, widths by ``embSzRule(_:)``.
+public func getEmbSz(_ dls: CollabDataLoaders) -> [(Int, Int)] {
+    [dls.userName, dls.itemName].map { column in
+        let count = dls.classes.vocab(column).count
+        return (count, embSzRule(count))
+    }
+}
+
 /// Dot product of user and item factors plus biases, optionally squashed (fastai `EmbeddingDotBias`).
 ///
 /// The output is `[bs]` (fastai squeezes the biases), the input `[bs, 2]` user and item indices.
@@ -33,11 +41,6 @@ public final class EmbeddingDotBias: Layer, @unchecked Sendable {
         uBias = Embedding(nUsers, 1)
         iBias = Embedding(nItems, 1)
         self.yRange = yRange
-    }
-
-    /// The tables, by fastai's names.
-    public var children: [(name: String, layer: any Layer)] {
-        [("uWeight", uWeight), ("iWeight", iWeight), ("uBias", uBias), ("iBias", iBias)]
     }
 
     /// `Σ u·i + b_u + b_i`, then `sigmoidRange` when ``yRange`` is set: `[bs]`.
@@ -83,11 +86,6 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
         stages.append(Linear(sizes[sizes.count - 1], 1))
         if let yRange { stages.append(SigmoidRange(yRange)) }
         self.layers = Sequential(stages)
-    }
-
-    /// The embeddings (`embeds.0`, …) and the layers.
-    public var children: [(name: String, layer: any Layer)] {
-        embeds.enumerated().map { ("embeds.\($0)", $1 as any Layer) } + [("layers", layers)]
     }
 
     /// The predicted ratings `[bs, 1]` for `[bs, columns]` indices.

@@ -44,14 +44,6 @@ public final class DotProductBias: Layer, @unchecked Sendable {
         let result = dot + userBias(users) + movieBias(movies)
         return sigmoidRange(result, Float(yRange.lowerBound), Float(yRange.upperBound))
     }
-
-    /// The embedding tables, by fastbook's names.
-    public var children: [(name: String, layer: any Layer)] {
-        [
-            ("userFactors", userFactors), ("userBias", userBias), ("movieFactors", movieFactors),
-            ("movieBias", movieBias),
-        ]
-    }
 }
 
 /// The two columns of a `[bs, 2]` batch of indices: users (column 0) and items (column 1).

@@ -43,3 +43,97 @@ extension Tensor {
 
 /// The logistic function `1 / (1 + e^−x)` of a number.
 public func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+
+extension Variable {
+    /// Column `column` of every row (PyTorch's `x[:, column]`): shape `shape` without axis 1.
+    ///
+    /// - Precondition: rank ≥ 2 and `column` in `0..<shape[1]` (a forward pass does not throw; the lesson
+    ///   runner checks a cell's arguments first).
+    public subscript(_ all: UnboundedRange, _ column: Int) -> Variable {
+        precondition(rank >= 2 && (0..<shape[1]).contains(column), "column \(column) of shape \(shape)")
+        return slice(axis: 1, column..<(column + 1)).squeezingShape(at: 1)
+    }
+
+    /// The variable without its axes of length 1 (PyTorch's `squeeze()`).
+    public func squeeze() -> Variable { reshaped(shape.filter { $0 != 1 }) }
+
+    /// The variable with a new axis of length 1 at `axis` (PyTorch's `unsqueeze`).
+    public func unsqueeze(_ axis: Int) -> Variable { expandingShape(at: axis) }
+
+    /// The variable itself: Khru's tensors are Float32 already (PyTorch's `float()`).
+    public func float() -> Variable { self }
+}
+
+extension Tensor {
+    /// Column `column` of every row (PyTorch's `t[:, column]`): shape `shape` without axis 1.
+    ///
+    /// - Throws: ``TensorError`` for rank < 2 or a column out of range.
+    public subscript(_ all: UnboundedRange, _ column: Int) -> Tensor {
+        get throws {
+            guard rank >= 2 else {
+                throw TensorError(.rank, "t[..., \(column)] needs rank ≥ 2, not \(shape)")
+            }
+            guard (0..<shape[1]).contains(column) else {
+                throw TensorError(.outOfRange, "column \(column) is out of range for shape \(shape)")
+            }
+            return slice(axis: 1, column..<(column + 1)).squeezingShape(at: 1)
+        }
+    }
+
+    /// Rows from the start up to `range.upperBound` (PyTorch's `t[:5]`).
+    public subscript(range: PartialRangeUpTo<Int>) -> Tensor {
+        get throws { try rows(0..<range.upperBound) }
+    }
+
+    /// Rows from `range.lowerBound` to the end (PyTorch's `t[2:]`).
+    public subscript(range: PartialRangeFrom<Int>) -> Tensor {
+        get throws { try rows(range.lowerBound..<(shape.first ?? 0)) }
+    }
+
+    private func rows(_ range: Range<Int>) throws -> Tensor {
+        guard rank >= 1, range.lowerBound >= 0, range.upperBound <= shape[0] else {
+            throw TensorError(.outOfRange, "rows \(range) are out of range for shape \(shape)")
+        }
+        return self[range]
+    }
+
+    /// The tensor with a new axis of length 1 at `axis` (PyTorch's `unsqueeze`).
+    public func unsqueeze(_ axis: Int) -> Tensor { expandingShape(at: axis) }
+
+    /// The tensor itself: Khru's tensors are Float32 already (PyTorch's `float()`).
+    public func float() -> Tensor { self }
+}
+
+extension Parameter {
+    /// The rows at the indices held in `ids` (PyTorch's `weight[ids]`): shape `ids.shape + [columns…]`.
+    ///
+    /// - Precondition: every id is an integer in `0..<shape[0]`.
+    public subscript(ids: Variable) -> Variable { variable.gather(ids.value) }
+}
+
+/// Cosine similarity along `dim` (PyTorch's `nn.CosineSimilarity`), broadcasting its two inputs.
+public struct CosineSimilarity: Sendable {
+    /// The axis the vectors lie along.
+    public var dim: Int
+    /// Added to each norm's product, against division by zero (PyTorch's 1e-8).
+    public var eps: Float
+
+    /// Creates the function.
+    public init(dim: Int = 1, eps: Float = 1e-8) {
+        self.dim = dim
+        self.eps = eps
+    }
+
+    /// `Σ a·b / max(‖a‖·‖b‖, eps)` along ``dim``.
+    ///
+    /// - Throws: ``TensorError`` when the shapes do not broadcast or `dim` is not an axis.
+    public func callAsFunction(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let product = try a * b
+        let dot = product.sum(axis: try product.checkedAxis(dim))
+        let normA = (try a * a).sum(axis: try a.checkedAxis(dim)).sqrt()
+        let normB = (try b * b).sum(axis: try b.checkedAxis(dim)).sqrt()
+        let norms = try normA * normB
+        return Tensor(
+            shape: dot.shape, scalars: zip(dot.scalars, norms.scalars).map { $0 / Swift.max($1, eps) })
+    }
+}

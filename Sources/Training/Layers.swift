@@ -3,12 +3,23 @@ import TensorCore
 
 /// A neural-network module: a differentiable function with named parameters and a train/eval mode.
 ///
-/// Layers are classes (they own ``Parameter``s, which have identity). A composite lists its
-/// ``children``; ``namedParameters`` then gives stable dotted names such as `"1.weight"`. The mode
-/// belongs to the model: ``train(_:)`` sets it on a layer and all its children (there is no global mode).
-public protocol Layer: AnyObject, Sendable {
+/// Layers are classes (they own ``Parameter``s, which have identity). Their sub-layers and parameters
+/// are found in their stored properties, as MLX's `Module` finds them: a property holding a `Layer`
+/// is a child, one holding a ``Parameter`` is a parameter, and arrays and optionals of either count
+/// too; ``namedParameters`` then gives stable dotted names from the property names (`"layers.0.weight"`,
+/// `"embeds.1.weight"`). A layer that names its children otherwise (``Sequential``: `"0"`, `"1"`, …)
+/// implements ``children`` itself. The mode belongs to the model: ``train(_:)`` sets it on a layer and
+/// all its children (there is no global mode).
+///
+/// A layer is not required to be `Sendable`: a model a student writes in a lesson is an ordinary
+/// class. The library's layers are `@unchecked Sendable` (their parameters change only in training,
+/// which one task drives).
+public protocol Layer: AnyObject {
     /// The layer applied to `x`.
     func callAsFunction(_ x: Variable) -> Variable
+    /// The layer applied to `x`, throwing instead of trapping when the layer can fail (a model written
+    /// in a lesson); ``Learner`` calls this one.
+    func forward(_ x: Variable) throws -> Variable
     /// This layer's own parameters (not its children's), by local name.
     var ownParameters: [(name: String, parameter: Parameter)] { get }
     /// The sub-layers, by local name.
@@ -19,13 +30,28 @@ public protocol Layer: AnyObject, Sendable {
     var isNormalization: Bool { get }
 }
 
+/// fastai's and PyTorch's name for a layer: `final class DotProduct: Module { … }`.
+public typealias Module = Layer
+
 extension Layer {
-    /// No own parameters.
-    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
-    /// No children.
-    public var children: [(name: String, layer: any Layer)] { [] }
+    /// The ``Parameter``s among the stored properties (also in optionals and arrays), named after them.
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        LayerReflection.members(of: self).parameters
+    }
+    /// The layers among the stored properties (also in optionals and arrays), named after them.
+    public var children: [(name: String, layer: any Layer)] { LayerReflection.members(of: self).layers }
     /// Not a normalization layer.
     public var isNormalization: Bool { false }
+    /// `self(x)`: a layer of the library does not fail on its input.
+    public func forward(_ x: Variable) throws -> Variable { self(x) }
+
+    /// For a layer without a stored mode: the mode of its first child.
+    ///
+    /// `true` without children. Setting it does nothing; ``train(_:)`` sets the children's.
+    public var isTraining: Bool {
+        get { children.first?.layer.isTraining ?? true }
+        set {}
+    }
 
     /// Every parameter of this layer and its descendants, with dotted names, depth first.
     public var namedParameters: [(name: String, parameter: Parameter)] {
@@ -56,6 +82,74 @@ extension Layer {
 
     /// The layer applied to a constant tensor.
     public func callAsFunction(_ x: Tensor) -> Variable { self(Variable(x)) }
+}
+
+/// Finds a layer's sub-layers and parameters in its stored properties (`Mirror`), so no layer lists
+/// them by hand.
+public enum LayerReflection {
+    /// The layers and parameters held by `object`'s stored properties.
+    ///
+    /// Superclasses' first, in declaration order, with dotted names: `weight`, `bias`, `embeds.0`,
+    /// `layers.2`. A property holding
+    /// `nil` contributes nothing; elements of arrays are numbered; anything else is ignored.
+    public static func members(
+        of object: AnyObject
+    ) -> (layers: [(name: String, layer: any Layer)], parameters: [(name: String, parameter: Parameter)]) {
+        var mirrors: [Mirror] = []
+        var mirror: Mirror? = Mirror(reflecting: object)
+        while let current = mirror {
+            mirrors.append(current)
+            mirror = current.superclassMirror
+        }
+        var members = Members()
+        for current in mirrors.reversed() {
+            for child in current.children {
+                guard let label = child.label, !label.hasPrefix("$") else { continue }
+                members.add(child.value, named: label.hasPrefix("_") ? String(label.dropFirst()) : label)
+            }
+        }
+        return (members.layers, members.parameters)
+    }
+
+    /// Collects the members of each named value (exposed for adapters that hold their values otherwise,
+    /// such as a lesson's own model).
+    public struct Members {
+        /// The layers, in the order they were added.
+        public private(set) var layers: [(name: String, layer: any Layer)] = []
+        /// The parameters, in the order they were added.
+        public private(set) var parameters: [(name: String, parameter: Parameter)] = []
+
+        /// Nothing yet.
+        public init() {}
+
+        /// Adds `value` (a layer, a parameter, or an optional or array of them) under `name`.
+        public mutating func add(_ value: Any, named name: String) {
+            if let parameter = value as? Parameter {
+                parameters.append((name, parameter))
+            } else if let layer = value as? any Layer {
+                layers.append((name, layer))
+            } else {
+                let mirror = Mirror(reflecting: value)
+                switch mirror.displayStyle {
+                case .optional:
+                    if let wrapped = mirror.children.first { add(wrapped.value, named: name) }
+                case .collection:
+                    // Arrays of numbers or strings hold no layers; only look inside arrays of members.
+                    guard let first = mirror.children.first?.value, Self.mayHoldMembers(first) else { return }
+                    for (index, element) in mirror.children.enumerated() {
+                        add(element.value, named: "\(name).\(index)")
+                    }
+                default: break
+                }
+            }
+        }
+
+        private static func mayHoldMembers(_ value: Any) -> Bool {
+            if value is Parameter || value is any Layer { return true }
+            let style = Mirror(reflecting: value).displayStyle
+            return style == .optional || style == .collection
+        }
+    }
 }
 
 /// A layer that takes several inputs, for data with `nInp > 1` (fastai models whose `forward` has
@@ -91,11 +185,6 @@ public final class Linear: Layer, @unchecked Sendable {
         self.bias = bias ? Parameter(uniformInit([outFeatures], fanIn: inFeatures)) : nil
     }
 
-    /// The weight and bias.
-    public var ownParameters: [(name: String, parameter: Parameter)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
-    }
-
     /// `x·Wᵀ + b` for `x` of shape `[N, in]`.
     public func callAsFunction(_ x: Variable) -> Variable {
         let product = matmul(x, weight.variable, transposeB: true)
@@ -127,11 +216,6 @@ public final class Conv2d: Layer, @unchecked Sendable {
         self.bias = bias ? Parameter(uniformInit([outChannels], fanIn: fanIn)) : nil
         self.stride = stride
         self.padding = padding
-    }
-
-    /// The weight and bias.
-    public var ownParameters: [(name: String, parameter: Parameter)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
     /// The convolution of `x`.
@@ -171,9 +255,6 @@ public final class BatchNorm: Layer, @unchecked Sendable {
 
     /// Normalization parameters: trained when frozen, no weight decay.
     public var isNormalization: Bool { true }
-
-    /// The weight and bias.
-    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
     /// The normalized `x` (batch statistics in training, running statistics in evaluation).
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -226,9 +307,6 @@ public final class Embedding: Layer, @unchecked Sendable {
     public init(_ count: Int, _ dim: Int, std: Float = 0.01) {
         weight = Parameter(Tensor.truncatedNormal([count, dim], std: std))
     }
-
-    /// The weight.
-    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 
     /// The rows at the indices held in `x`: shape `x.shape + [dim]`.
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -285,6 +363,12 @@ public func sigmoidRange(_ x: Variable, _ low: Float, _ high: Float) -> Variable
     x.sigmoid() * (high - low) + low
 }
 
+/// `σ(x)·(high − low) + low` with bounds written as `Double`s (`sigmoidRange(x, yRange.lowerBound,
+/// yRange.upperBound)` for a `ClosedRange<Double>`).
+public func sigmoidRange(_ x: Variable, _ low: Double, _ high: Double) -> Variable {
+    sigmoidRange(x, Float(low), Float(high))
+}
+
 /// A layer applying ``sigmoidRange(_:_:_:)`` (fastai `SigmoidRange`).
 public final class SigmoidRange: Layer, @unchecked Sendable {
     /// The lower bound.
@@ -326,6 +410,13 @@ public final class Sequential: Layer, @unchecked Sendable {
     public func callAsFunction(_ x: Variable) -> Variable {
         var result = x
         for layer in layers { result = layer(result) }
+        return result
+    }
+
+    /// `x` through every layer, stopping at the first that fails.
+    public func forward(_ x: Variable) throws -> Variable {
+        var result = x
+        for layer in layers { result = try layer.forward(result) }
         return result
     }
 

@@ -383,7 +383,7 @@ public final class Learner: @unchecked Sendable {
 
     /// The model applied to a batch's inputs: one input, or several for a ``MultiInputLayer``.
     private func forward(_ xs: [Tensor]) throws -> Variable {
-        if xs.count == 1 { return model(Variable(xs[0])) }
+        if xs.count == 1 { return try model.forward(Variable(xs[0])) }
         guard let multi = model as? any MultiInputLayer else {
             throw TrainingError(
                 "the batches have \(xs.count) inputs, but the model takes one; make it a MultiInputLayer")

@@ -48,7 +48,7 @@ extension Learner {
     /// - Throws: ``TrainingError`` when the state belongs to a learner with other parameters or groups.
     public func restore(_ state: LearnerState) throws {
         let parameters = model.namedParameters
-        var modes = layers(of: model)
+        let modes = layers(of: model)
         guard state.requiresGrad.count == parameters.count, state.layerModes.count == modes.count,
             state.counters.count == 6,
             state.numbers.count == 3, state.epochsStarted.count == 2, state.lastBatch.count == 4

@@ -123,6 +123,39 @@ struct FunctionDeclaration {
     var location: SourceLocation
 }
 
+/// A stored property of a type a cell declares: `let name: Type = value`.
+struct StoredProperty {
+    var name: String
+    var isMutable: Bool
+    /// `nil` when only the default says the type.
+    var type: CellType?
+    var defaultValue: Expr?
+    var location: SourceLocation
+}
+
+/// A read-only computed property: `var name: Type { body }`.
+struct ComputedProperty {
+    var name: String
+    var type: CellType
+    var body: [Statement]
+    var location: SourceLocation
+}
+
+/// `struct Name: Conformances { … }` or `final class Name: Conformances { … }`.
+struct TypeDeclaration {
+    var name: String
+    var isClass: Bool
+    /// The protocols it adopts (`Module`, `Layer`), with where each is written.
+    var conformances: [(name: String, location: SourceLocation)]
+    var properties: [StoredProperty]
+    var computed: [ComputedProperty]
+    /// `init(…) { … }`s, as functions named `init`.
+    var initializers: [FunctionDeclaration]
+    var methods: [FunctionDeclaration]
+    /// The type name's position.
+    var location: SourceLocation
+}
+
 /// A statement of a cell.
 indirect enum Statement {
     /// `let`/`var pattern[: Type] = value`.
@@ -133,6 +166,8 @@ indirect enum Statement {
     case expression(Expr, discarded: Bool)
     /// A `func` declaration.
     case function(FunctionDeclaration)
+    /// A `struct` or `final class` declaration.
+    case typeDeclaration(TypeDeclaration)
     /// `if conditions { … } else { … }` (`else if` is an `else` holding one `if`).
     case ifElse([Condition], then: [Statement], otherwise: [Statement]?, SourceLocation)
     /// `guard conditions else { … }`; the `else` block must leave the function (or cell).
@@ -153,6 +188,7 @@ indirect enum Statement {
             .loopControl(_, let l):
             l
         case .function(let declaration): declaration.location
+        case .typeDeclaration(let declaration): declaration.location
         case .expression(let expr, _): expr.start
         }
     }
@@ -200,6 +236,13 @@ extension Statement {
         case .function(let declaration):
             for parameter in declaration.parameters { parameter.defaultValue.map(expression) }
             statements(declaration.body)
+        case .typeDeclaration(let declaration):
+            for property in declaration.properties { property.defaultValue.map(expression) }
+            for function in declaration.initializers + declaration.methods {
+                for parameter in function.parameters { parameter.defaultValue.map(expression) }
+                statements(function.body)
+            }
+            for property in declaration.computed { statements(property.body) }
         case .ifElse(let list, let then, let otherwise, _):
             conditions(list)
             statements(then)

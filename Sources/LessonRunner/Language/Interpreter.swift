@@ -295,6 +295,9 @@ final class Interpreter {
             return binding.value
         case .step(let step, let arguments, let location):
             let values = try arguments.map { try evaluate($0, frame) }
+            if let member = step.declared, !member.isField {
+                return try callStep(at: location, name: step.name) { try callDeclared(member, values) }
+            }
             return try callStep(at: location, name: step.name) {
                 let call = { [context] in try step.invoke(values, context) }
                 return try stepHook.map { try $0(step, values, call) } ?? call()
@@ -483,6 +486,105 @@ final class Interpreter {
                 at: location)
         }
         return try callStep(at: location, name: name) { try function.call(arguments) }
+    }
+
+    // MARK: - Declared types
+
+    /// Runs a method, computed property or initializer of a type a cell declares: `values` hold the
+    /// receiver first (methods), or the arguments (initializers).
+    private func callDeclared(_ member: DeclaredMember, _ values: [Value]) throws -> Value {
+        switch member.kind {
+        case .field: throw StepError("a stored property is read by its step")
+        case .method, .computed:
+            guard let plan = member.plan else { throw StepError("'\(member.type.name)' is not resolved") }
+            return try runMember(plan, values).result
+        case .initializer:
+            guard let plan = member.plan else { throw StepError("'\(member.type.name)' is not resolved") }
+            let instance = try makeInstance(of: member.type)
+            let (_, final) = try runMember(plan, [instance] + values)
+            try checkInitialized(final)
+            return final
+        case .memberwise(let fields):
+            var instance = try makeInstance(of: member.type)
+            for (index, value) in zip(fields, values) { setField(index, of: &instance, to: value) }
+            return instance
+        }
+    }
+
+    /// A new instance with its properties' declared values (the others unset until `init` sets them).
+    private func makeInstance(of type: DeclaredType) throws -> Value {
+        let fields = try type.fields.map { field in
+            try field.defaultValue.map { Self.coerce(try evaluate($0, nil), to: field.type) } ?? .void
+        }
+        guard type.isClass else {
+            return .object(
+                LibraryObject(type: type.cellType, payload: DeclaredValue(type: type, fields: fields)))
+        }
+        guard type.isLayer else {
+            return .object(
+                LibraryObject(type: type.cellType, payload: DeclaredObject(type: type, fields: fields)))
+        }
+        let layer = DeclaredLayer(type: type, fields: fields)
+        // Strong: the layer may run after its lesson (the executor then empties the namespace, so the
+        // interpreter holds nothing that holds the layer).
+        layer.body = { [self] layer, x in
+            guard let forward = type.forward?.plan else {
+                throw StepError("the lesson that declared '\(type.name)' has ended")
+            }
+            let receiver = Value.object(LibraryObject(type: type.cellType, payload: layer))
+            let output = try self.runMember(forward, [receiver, x.cellValue]).result
+            guard case .object(let object) = output, let variable = object.payload as? Variable else {
+                throw StepError("'\(type.name).callAsFunction' returned \(output.cellType), not a Variable")
+            }
+            return variable
+        }
+        return .object(LibraryObject(type: type.cellType, payload: layer))
+    }
+
+    private func setField(_ index: Int, of instance: inout Value, to value: Value) {
+        guard case .object(var object) = instance else { return }
+        if let reference = object.payload as? DeclaredObject {
+            reference.fields[index] = Self.coerce(value, to: reference.type.fields[index].type)
+        } else if var copy = object.payload as? DeclaredValue {
+            copy.fields[index] = Self.coerce(value, to: copy.type.fields[index].type)
+            object.payload = copy
+            instance = .object(object)
+        }
+    }
+
+    /// Swift's definite initialization, at run time for paths the checker cannot follow.
+    private func checkInitialized(_ instance: Value) throws {
+        guard let (type, fields) = instance.declaredInstance else { return }
+        for (field, value) in zip(type.fields, fields) {
+            if case .void = value {
+                throw StepError("the initializer of '\(type.name)' did not set '\(field.name)'")
+            }
+        }
+    }
+
+    /// Runs a member's plan with `self` and the arguments; returns its result and `self` as it ends
+    /// (a struct's initializer changes its own copy).
+    private func runMember(_ plan: ClosurePlan, _ arguments: [Value]) throws -> (result: Value, self: Value) {
+        let frame = Frame(parent: nil)
+        for (parameter, argument) in zip(plan.parameters, arguments) {
+            frame.slots[parameter.name] = Frame.Slot(
+                value: Self.coerce(argument, to: parameter.type), type: parameter.type)
+        }
+        try checkDeadline(at: plan.location)
+        guard callDepth < Self.maximumCallDepth else {
+            throw CellFailure(
+                "more than \(Self.maximumCallDepth) calls nest here; is the recursion unbounded?",
+                at: plan.location)
+        }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        var result = Value.void
+        if let implicit = plan.implicitReturn {
+            result = try evaluate(implicit, frame)
+        } else if case .returned(let value) = try execute(plan.body, frame) {
+            result = value
+        }
+        return (result, frame.slots["self"]?.value ?? .void)
     }
 
     /// Calls into the library, turning what it throws into a failure at `location`.

@@ -15,6 +15,7 @@ extension Lowering {
             if let function = decl.as(FunctionDeclSyntax.self) {
                 return [.function(try self.function(function))]
             }
+            if let type = try typeDeclaration(decl) { return [.typeDeclaration(type)] }
             throw unsupported(Syntax(decl))
         case .stmt(let statement):
             return [try self.statement(statement)]
@@ -147,7 +148,15 @@ extension Lowering {
         guard let body = syntax.body else {
             throw LoweringError(message: "a function in a cell needs a body { … }", node: Syntax(syntax))
         }
-        let parameters = try syntax.signature.parameterClause.parameters.map { parameter in
+        let parameters = try self.parameters(syntax.signature.parameterClause)
+        return FunctionDeclaration(
+            name: syntax.name.text, parameters: parameters,
+            result: syntax.signature.returnClause.map { CellType($0.type) }, body: try block(body.statements),
+            location: location(syntax.name))
+    }
+
+    func parameters(_ clause: FunctionParameterClauseSyntax) throws -> [FunctionParameter] {
+        try clause.parameters.map { parameter in
             if parameter.ellipsis != nil {
                 throw LoweringError(
                     message: "variadic parameters are not part of the cell language", node: Syntax(parameter))
@@ -159,10 +168,6 @@ extension Lowering {
                 defaultValue: try parameter.defaultValue.map { try expression($0.value) },
                 location: location(parameter))
         }
-        return FunctionDeclaration(
-            name: syntax.name.text, parameters: parameters,
-            result: syntax.signature.returnClause.map { CellType($0.type) }, body: try block(body.statements),
-            location: location(syntax.name))
     }
 
     func bindings(_ variable: VariableDeclSyntax) throws -> [Statement] {

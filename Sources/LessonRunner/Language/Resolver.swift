@@ -17,6 +17,8 @@ struct NameInfo {
     var signature: FunctionSignature?
     /// The cell that should have defined the name but failed; later cells using it are skipped.
     var unavailableBecause: String?
+    /// The name is a type a cell declared (its members are in the registry).
+    var isType = false
 }
 
 /// Lowered step defaults, shared by every resolver of a run (each default is lowered once).
@@ -37,7 +39,10 @@ struct Resolver {
         var isClosure: Bool
     }
 
-    let registry: Registry
+    /// The library's steps, and the types cells declared so far with their members.
+    var registry: Registry
+    /// The types whose member bodies are being resolved, innermost last.
+    var typeContexts: [TypeContext] = []
     /// The namespace as the cells resolved so far leave it.
     var globals: [String: NameInfo]
     var scopes: [[String: NameInfo]] = []
@@ -166,6 +171,13 @@ struct Resolver {
         case .local(let info): return Typed(.local(name), info.type)
         case .global(let info):
             if info.cellID != cellID || info.unavailableBecause != nil { inputs.insert(name) }
+            if let context = typeContexts.last, !info.isType {
+                report(
+                    "'\(name)' belongs to the lesson's cells; a member of '\(context.type.name)' cannot use it "
+                        + "(a type does not capture the cells' names in Swift): pass it as a parameter",
+                    at: location)
+                return Typed(.unavailable(name, location), info.type)
+            }
             if info.unavailableBecause != nil { return Typed(.unavailable(name, location), info.type) }
             return Typed(.global(name, location), info.type)
         }

@@ -8,6 +8,17 @@ extension Resolver {
     ) -> Typed {
         switch callee {
         case .name(let name, let nameLocation):
+            if let rewritten = implicitSelf(name, at: nameLocation) {
+                return call(rewritten, arguments, at: location, expected: expected)
+            }
+            if case .global(let info)? = lookup(name), info.isType {
+                if isUnavailable(read(name, .global(info), at: nameLocation).node) {
+                    resolveAlone(arguments)
+                    return Typed(.unavailable(name, nameLocation), .named(name))
+                }
+                return overload(
+                    registry.initializers(of: name), receiver: nil, arguments, callee: name, at: location)
+            }
             if let found = lookup(name) {
                 let value = read(name, found, at: nameLocation)
                 let signature: FunctionSignature?
@@ -43,7 +54,7 @@ extension Resolver {
             }
             return overload(functions, receiver: nil, arguments, callee: name, at: location)
         case .member(let base, let name, let memberLocation):
-            if case .name(let typeName, _) = base, lookup(typeName) == nil, registry.isType(typeName) {
+            if let typeName = typeName(base) {
                 return staticCall(typeName, name, arguments, at: memberLocation)
             }
             let receiver = resolve(base, expected: nil)

@@ -83,7 +83,7 @@ extension Resolver {
             }
             return staticProperty(owner.ownerName, name, at: location)
         case .member(let base, let name, let location):
-            if case .name(let typeName, _) = base, lookup(typeName) == nil, registry.isType(typeName) {
+            if let typeName = typeName(base) {
                 return staticProperty(typeName, name, at: location)
             }
             let receiver = resolve(base, expected: nil)
@@ -210,6 +210,14 @@ extension Resolver {
     }
 
     mutating func resolveName(_ name: String, at location: SourceLocation) -> Typed {
+        if name == "..." {
+            return Typed(.literal(UnboundedRangeMarker().cellValue), UnboundedRangeMarker.cellType)
+        }
+        if let rewritten = implicitSelf(name, at: location) { return resolve(rewritten, expected: nil) }
+        if case .global(let info)? = lookup(name), info.isType {
+            report("type '\(name)' is not a value; call an initializer: \(name)(…)", at: location)
+            return Self.unknown
+        }
         if let found = lookup(name) { return read(name, found, at: location) }
         let globals = registry.globals(name)
         if let constant = globals.first(where: { $0.kind == .constant }) {

@@ -42,6 +42,8 @@ extension Resolver {
             return .expression(typed.node, discarded: discarded, expr.start)
         case .function(let declaration):
             return function(declaration, declaredHere: &declaredHere)
+        case .typeDeclaration(let declaration):
+            return typeDeclaration(declaration, declaredHere: &declaredHere)
         case .ifElse(let conditions, let then, let otherwise, _):
             scopes.append([:])
             let planConditions = self.conditions(conditions)
@@ -316,6 +318,7 @@ extension Resolver {
     mutating func assignable(_ target: Expr) -> (Target, CellType, Typed)? {
         switch target {
         case .name(let name, let location):
+            if let rewritten = implicitSelf(name, at: location) { return assignable(rewritten) }
             guard let found = lookup(name) else {
                 report(notFoundMessage(name), at: location)
                 return nil
@@ -349,6 +352,22 @@ extension Resolver {
                 report("cannot assign to property: '\(name)' is a get-only property", at: location)
                 return nil
             }
+            if let member = property.declared, case .field(_, let isMutable) = member.kind {
+                let context = typeContexts.last
+                let inOwnInitializer =
+                    context?.isInitializer == true && context?.type === member.type && Self.isSelf(base)
+                if !isMutable && !inOwnInitializer {
+                    report("cannot assign to property: '\(name)' is a 'let' constant", at: location)
+                    return nil
+                }
+                if let context, !context.type.isClass, !context.isInitializer, Self.isSelf(base) {
+                    report(
+                        "cannot assign to property: 'self' is immutable in a method of a struct; make "
+                            + "'\(context.type.name)' a final class to change it in place",
+                        at: location)
+                    return nil
+                }
+            }
             var baseTarget: Target?
             if case .name = base, let (inner, _, _) = quietAssignable(base) { baseTarget = inner }
             let current = Typed(.step(property, arguments: [receiver.node], location), property.resultType)
@@ -376,6 +395,11 @@ extension Resolver {
             report("cannot assign to this expression", at: target.start)
             return nil
         }
+    }
+
+    static func isSelf(_ expr: Expr) -> Bool {
+        if case .name("self", _) = expr { return true }
+        return false
     }
 
     /// A variable target for writing a value-type receiver back, without diagnostics (a `let` struct

@@ -26,6 +26,9 @@ public struct Step {
     var invoke: ([Value], StepContext) throws -> Value
     /// Sets a property on a receiver (mutated in place), for settable properties.
     var setter: ((inout Value, Value, StepContext) throws -> Void)?
+    /// For a member of a type a cell declares: what the interpreter runs instead of ``invoke`` (methods,
+    /// initializers and computed properties are plans).
+    var declared: DeclaredMember?
 
     /// Whether the property can be assigned.
     public var isSettable: Bool { setter != nil }
@@ -64,6 +67,7 @@ public struct Registry {
     private var index: [String: [Int]] = [:]
     /// The registered types, by name.
     public private(set) var types: [String: TypeInfo] = [:]
+    private var declaredTypeNames: Set<String> = []
 
     /// An empty registry.
     public init() {}
@@ -253,6 +257,35 @@ public struct Registry {
         case .prefixOperator: group = "prefix"
         }
         return "\(group)|\(owner ?? "")|\(name)"
+    }
+
+    // MARK: - Types declared in cells
+
+    /// Registers a type a cell declares, replacing an earlier cell's type of that name and its members,
+    /// or shadowing the library's (a lesson may write its own `DotProductBias`).
+    mutating func declare(_ type: DeclaredType) {
+        removeDeclared(type.name)
+        types[type.name] = TypeInfo(
+            name: type.name, doc: "A \(type.isClass ? "class" : "struct") declared in cell '\(type.cellID)'.",
+            supertypes: type.isLayer ? ["Layer"] : [])
+        declaredTypeNames.insert(type.name)
+    }
+
+    /// Adds a member of a type a cell declares.
+    mutating func addDeclared(_ step: Step) { append(step) }
+
+    /// Whether `name` is a type a cell declared (rather than one of the library).
+    func isDeclaredType(_ name: String) -> Bool { declaredTypeNames.contains(name) }
+
+    private mutating func removeDeclared(_ name: String) {
+        let kept = steps.filter { $0.owner != name }
+        steps = []
+        index = [:]
+        for step in kept {
+            index[Self.key(step.kind, step.owner, step.name), default: []].append(steps.count)
+            steps.append(step)
+        }
+        types[name] = nil
     }
 
     // MARK: - Looking up

@@ -35,14 +35,17 @@ public struct LessonExecutor {
 
     /// Resolves every cell of `lesson` before anything runs: one plan per cell, in order, with every
     /// problem of the lesson found at once.
-    func plans(for lesson: Lesson, defaults: DefaultCache) -> [String: CellPlan] {
+    ///
+    /// The registry it returns also holds the types the lesson's cells declare (with their members).
+    func plans(for lesson: Lesson, defaults: DefaultCache) -> (plans: [String: CellPlan], registry: Registry)
+    {
         var resolver = Resolver(registry: registry, defaults: defaults)
         resolver.noteDeclarations(in: lesson.cells)
         var plans: [String: CellPlan] = [:]
         for cell in lesson.cells where cell.attributes.include == nil {
             plans[cell.id] = resolver.resolve(cell)
         }
-        return plans
+        return (plans, resolver.registry)
     }
 
     /// Runs `lesson`; never throws: failures are in the report.
@@ -53,7 +56,7 @@ public struct LessonExecutor {
         let lessonDirectory = (lesson.path as NSString).deletingLastPathComponent
         let packageRoot = self.packageRoot ?? PackageRoot.find(from: lessonDirectory)
         let defaults = DefaultCache()
-        let plans = self.plans(for: lesson, defaults: defaults)
+        let (plans, lessonRegistry) = self.plans(for: lesson, defaults: defaults)
         diagnostics?(
             lesson.cells.filter { !$0.attributes.expectsError }.flatMap { plans[$0.id]?.diagnostics ?? [] })
         var reports: [String: CellReport] = [:]
@@ -62,7 +65,7 @@ public struct LessonExecutor {
         let rerunsAfterTarget = cache?.downstream ?? false
         var targetPassed = false
         let interpreter = Interpreter(
-            registry: registry,
+            registry: lessonRegistry,
             context: StepContext(
                 cellID: "", seed: CellSeed(value: lesson.frontMatter.seed), lessonDirectory: lessonDirectory),
             defaults: defaults)
@@ -148,7 +151,11 @@ public struct LessonExecutor {
         let report = LessonReport(
             lesson: lesson, cells: reports, lang: Self.language(of: lesson), slug: Self.slug(of: lesson),
             version: KhruVersion.current)
-        return Run(report: report, namespace: interpreter.namespace)
+        let namespace = interpreter.namespace
+        // A model class a cell declared keeps the interpreter to run its forward pass after the lesson;
+        // emptying the interpreter's namespace means it keeps no other value alive (no cycle).
+        interpreter.namespace = Namespace()
+        return Run(report: report, namespace: namespace)
     }
 
     /// Runs `cell`'s plan under the cell's seed; returns its outputs (the shown value last, then the

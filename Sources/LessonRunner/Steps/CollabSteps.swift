@@ -6,6 +6,8 @@ import Training
 extension CollabDataLoaders: LibraryValue {}
 extension Classes: LibraryValue {}
 extension DotProductBias: LibraryValue {}
+extension EmbeddingDotBias: LibraryValue {}
+extension EmbeddingNN: LibraryValue {}
 
 extension Registry {
     /// Binds collaborative filtering: loaders, models, one-hot look-ups and what a model learned.
@@ -75,10 +77,49 @@ extension Registry {
         }
         bind(
             "collabLearner(_ dls: CollabDataLoaders, nFactors: Int = 50, useNN: Bool = false, "
-                + "yRange: ClosedRange<Double>? = nil, wd: Double? = nil)",
+                + "layers: [Int]? = nil, yRange: ClosedRange<Double>? = nil, wd: Double? = nil)",
             doc: "fastai's collab_learner: EmbeddingDotBias (or EmbeddingNN) with MSE and Adam."
-        ) { (dls: CollabDataLoaders, factors: Int, useNN: Bool, yRange: ClosedRange<Double>?, wd: Double?) in
-            collabLearner(dls, nFactors: factors, useNN: useNN, yRange: yRange, wd: wd)
+        ) {
+            (
+                dls: CollabDataLoaders, factors: Int, useNN: Bool, layers: [Int]?,
+                yRange: ClosedRange<Double>?,
+                wd: Double?
+            ) in
+            if let bad = layers?.first(where: { $0 <= 0 }) {
+                throw StepError("layer size \(bad) is not positive")
+            }
+            return collabLearner(dls, nFactors: factors, useNN: useNN, layers: layers, yRange: yRange, wd: wd)
+        }
+        type(
+            EmbeddingDotBias.self, supertypes: ["Layer"],
+            doc: "collabLearner's model: user and item factors and biases (uWeight, iWeight, uBias, iBias).")
+        type(
+            EmbeddingNN.self, supertypes: ["Layer"],
+            doc: "collabLearner(useNN: true)'s network over embeddings.")
+        for name in ["uWeight", "iWeight", "uBias", "iBias"] {
+            property("EmbeddingDotBias.\(name): Embedding", doc: "The \(name) table.") {
+                (m: EmbeddingDotBias) in
+                switch name {
+                case "uWeight": m.uWeight
+                case "iWeight": m.iWeight
+                case "uBias": m.uBias
+                default: m.iBias
+                }
+            }
+        }
+        bind(
+            "getEmbSz(_ dls: CollabDataLoaders)",
+            doc: "(vocabulary size, width) per column (fastai get_emb_sz)."
+        ) {
+            (dls: CollabDataLoaders) in getEmbSz(dls).map { CellTuple($0.0, $0.1) }
+        }
+        bind("CollabDataLoaders.oneBatch()", doc: "The first batch of a fresh epoch: (x, y).") {
+            (dls: CollabDataLoaders) in
+            let batch = try dls.train.oneBatch()
+            guard let x = batch.xs.first, let y = batch.ys.first else {
+                throw StepError("the batch is empty")
+            }
+            return CellTuple(x, y)
         }
 
         bind("oneHot(_ index: Int, _ count: Int)", doc: "A vector of count zeros with a 1 at index.") {

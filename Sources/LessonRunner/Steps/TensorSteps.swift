@@ -2,6 +2,7 @@ import Foundation
 import Plotting
 import Reporting
 import TensorCore
+import Training
 
 extension Tensor: LibraryValue, CellDisplayable {
     /// PyTorch's rendering: `tensor([0.9800, 0.9000, -0.9000])`, long axes summarised with `...`.
@@ -16,6 +17,35 @@ extension Variable: LibraryValue, CellDisplayable {
 extension Parameter: LibraryValue, CellDisplayable {
     /// The parameter's value, as a tensor shows it, under its name.
     public var cellOutput: CellOutput { .value("Parameter containing:\n" + value.description) }
+}
+
+extension CosineSimilarity: LibraryValue {}
+
+/// Swift's `...` alone (`UnboundedRange`), as a subscript argument: `x[..., 0]` is PyTorch's `x[:, 0]`.
+struct UnboundedRangeMarker: CellValue {
+    static var cellType: CellType { .named("UnboundedRange") }
+    static func from(_ value: Value) throws -> UnboundedRangeMarker {
+        guard case .object(let object) = value, object.payload is UnboundedRangeMarker else {
+            throw ConversionError(expected: cellType, actual: value.cellType)
+        }
+        return UnboundedRangeMarker()
+    }
+    var cellValue: Value { .object(LibraryObject(type: Self.cellType, payload: self)) }
+}
+
+/// Throws unless shapes `a` and `b` broadcast (NumPy's rules), naming the operation.
+func checkBroadcast(_ a: [Int], _ b: [Int], _ op: String) throws {
+    for (x, y) in zip(a.reversed(), b.reversed()) where x != y && x != 1 && y != 1 {
+        throw TensorError(
+            .shapeMismatch, "cannot apply '\(op)' to shapes \(a) and \(b): they do not broadcast")
+    }
+}
+
+/// Throws unless `ids` holds whole numbers in `0..<count` (rows of a table).
+func checkIDs(_ ids: Tensor, count: Int) throws {
+    for id in ids.scalars where id != id.rounded() || id < 0 || Int(id) >= count {
+        throw TensorError(.outOfRange, "id \(id) is out of range for a table of \(count) rows")
+    }
 }
 
 extension Chart: LibraryValue, CellDisplayable {
@@ -156,5 +186,138 @@ extension Registry {
             p.value
         }
         property("Parameter.shape: [Int]", doc: "The length of each axis.") { (p: Parameter) in p.shape }
+        bindModelTensors()
+    }
+
+    /// What a model's forward pass computes with (fastbook's chapter 8).
+    ///
+    /// `Variable` arithmetic, reductions, column picks, raw `Parameter`s. Shapes are checked before the
+    /// library runs, so a wrong shape in a cell's model is a located error.
+    mutating func bindModelTensors() {
+        type(CosineSimilarity.self, doc: "Cosine similarity along an axis (PyTorch's nn.CosineSimilarity).")
+        type("UnboundedRange", doc: "Swift's '...' alone: every index of an axis (PyTorch's ':').")
+        for (symbol, verb, apply) in [
+            ("+", "sum", { (a: Variable, b: Variable) in a + b }),
+            ("-", "difference", { (a: Variable, b: Variable) in a - b }),
+            ("*", "product", { (a: Variable, b: Variable) in a * b }),
+            ("/", "quotient", { (a: Variable, b: Variable) in a / b }),
+        ] as [(String, String, (Variable, Variable) -> Variable)] {
+            bind(
+                "\(symbol)(_ lhs: Variable, _ rhs: Variable)", doc: "Elementwise \(verb), with broadcasting."
+            ) {
+                (a: Variable, b: Variable) in
+                try checkBroadcast(a.shape, b.shape, symbol)
+                return apply(a, b)
+            }
+        }
+        for (symbol, verb, apply) in [
+            ("+", "sum", { (a: Variable, b: Float) in a + b }),
+            ("-", "difference", { (a: Variable, b: Float) in a - b }),
+            ("*", "product", { (a: Variable, b: Float) in a * b }),
+            ("/", "quotient", { (a: Variable, b: Float) in a / b }),
+        ] as [(String, String, (Variable, Float) -> Variable)] {
+            bind("\(symbol)(_ lhs: Variable, _ rhs: Float)", doc: "Elementwise \(verb) by a number.") {
+                (a: Variable, b: Float) in apply(a, b)
+            }
+        }
+        bind("Variable.sum()", doc: "The sum of all elements.") { (v: Variable) in v.sum() }
+        bind("Variable.mean()", doc: "The mean of all elements.") { (v: Variable) in v.mean() }
+        bind("Variable.sum(axis: Int, keepDims: Bool = false)", doc: "Sums along one axis (PyTorch's dim).") {
+            (v: Variable, axis: Int, keepDims: Bool) in
+            v.sum(axis: try v.value.checkedAxis(axis), keepDims: keepDims)
+        }
+        bind(
+            "Variable.subscript(_ all: UnboundedRange, _ column: Int)",
+            doc: "Column `column` of every row: x[..., 0] is PyTorch's x[:, 0]."
+        ) { (v: Variable, _: UnboundedRangeMarker, column: Int) in
+            guard v.rank >= 2, (0..<v.shape[1]).contains(column) else {
+                throw TensorError(.outOfRange, "x[..., \(column)] is out of range for shape \(v.shape)")
+            }
+            return v[..., column]
+        }
+        bind(
+            "Tensor.subscript(_ all: UnboundedRange, _ column: Int)",
+            doc: "Column `column` of every row: t[..., 0] is PyTorch's t[:, 0]."
+        ) { (t: Tensor, _: UnboundedRangeMarker, column: Int) in try t[..., column] }
+        for (name, doc, apply) in [
+            ("sigmoid", "1 / (1 + e^−x) of each element.", { (v: Variable) in v.sigmoid() }),
+            ("relu", "max(0, x) of each element.", { (v: Variable) in v.relu() }),
+            ("squeeze", "Without its axes of length 1.", { (v: Variable) in v.squeeze() }),
+            (
+                "float", "Itself: tensors are Float32 already (PyTorch's float()).",
+                { (v: Variable) in v.float() }
+            ),
+        ] as [(String, String, (Variable) -> Variable)] {
+            bind("Variable.\(name)()", doc: doc) { (v: Variable) in apply(v) }
+        }
+        bind("Variable.unsqueeze(_ axis: Int)", doc: "A new axis of length 1 at axis (PyTorch's unsqueeze).")
+        {
+            (v: Variable, axis: Int) in
+            guard (0...v.rank).contains(axis) else { throw TensorError(.rank, "no axis \(axis) to insert") }
+            return v.unsqueeze(axis)
+        }
+        bind("Tensor.unsqueeze(_ axis: Int)", doc: "A new axis of length 1 at axis (PyTorch's unsqueeze).") {
+            (t: Tensor, axis: Int) in
+            guard (0...t.rank).contains(axis) else { throw TensorError(.rank, "no axis \(axis) to insert") }
+            return t.unsqueeze(axis)
+        }
+        bind("Tensor.float()", doc: "Itself: tensors are Float32 already (PyTorch's float()).") {
+            (t: Tensor) in
+            t.float()
+        }
+        bind(
+            "static Variable.concat(_ variables: [Variable], axis: Int = 0)",
+            doc: "Joins variables along an axis (PyTorch's torch.cat)."
+        ) { (variables: [Variable], axis: Int) in
+            guard let first = variables.first else { throw StepError("concat needs at least one variable") }
+            let checked = try first.value.checkedAxis(axis)
+            for other in variables
+            where other.rank != first.rank
+                || zip(other.shape, first.shape).enumerated().contains(where: {
+                    $0.offset != checked && $0.element.0 != $0.element.1
+                })
+            {
+                throw TensorError(
+                    .shapeMismatch, "cannot concat shapes \(first.shape) and \(other.shape) on axis \(axis)")
+            }
+            return Variable.concat(variables, axis: checked)
+        }
+        bind(
+            "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",
+            doc: "Stacks same-shaped tensors along a new axis (PyTorch's torch.stack)."
+        ) { (tensors: [Tensor], axis: Int) in
+            guard let first = tensors.first, tensors.allSatisfy({ $0.shape == first.shape }),
+                (0...first.rank).contains(axis)
+            else {
+                throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
+            }
+            return Tensor.stack(tensors, axis: axis)
+        }
+        bind(
+            "static Tensor.normal(_ shape: [Int], mean: Float = 0, std: Float = 1)",
+            doc: "Normal samples (PyTorch's normal_(mean, std))."
+        ) { (shape: [Int], mean: Float, std: Float) in
+            try Tensor.validate(shape: shape)
+            return Tensor.normal(shape, mean: mean, std: std)
+        }
+        bind(
+            "sigmoidRange(_ x: Variable, _ low: Double, _ high: Double)",
+            doc: "sigmoid(x)·(high − low) + low (fastai's sigmoid_range)."
+        ) { (x: Variable, low: Double, high: Double) in sigmoidRange(x, low, high) }
+        bind("Parameter(_ value: Tensor)", doc: "A raw trainable tensor (PyTorch's nn.Parameter).") {
+            (value: Tensor) in Parameter(value)
+        }
+        bind("Parameter.subscript(_ ids: Variable)", doc: "The rows at ids (PyTorch's weight[ids]).") {
+            (p: Parameter, ids: Variable) in
+            try checkIDs(ids.value, count: p.shape.first ?? 0)
+            return p[ids]
+        }
+        bind("CosineSimilarity(dim: Int = 1)", doc: "Cosine similarity along dim.") { (dim: Int) in
+            CosineSimilarity(dim: dim)
+        }
+        bind(
+            "CosineSimilarity.callAsFunction(_ a: Tensor, _ b: Tensor)",
+            doc: "Σ a·b / (‖a‖·‖b‖) along dim, broadcasting."
+        ) { (f: CosineSimilarity, a: Tensor, b: Tensor) in try f(a, b) }
     }
 }

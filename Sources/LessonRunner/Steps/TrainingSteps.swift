@@ -34,7 +34,10 @@ struct AnyLayer: CellValue {
         throw ConversionError(expected: cellType, actual: value.cellType)
     }
     var cellValue: Value {
-        .object(LibraryObject(type: .named(String(describing: Swift.type(of: layer))), payload: layer))
+        if let declared = layer as? DeclaredLayer {
+            return .object(LibraryObject(type: declared.type.cellType, payload: layer))
+        }
+        return .object(LibraryObject(type: .named(String(describing: Swift.type(of: layer))), payload: layer))
     }
 }
 
@@ -120,6 +123,31 @@ extension Registry {
         bind("Embedding.callAsFunction(_ ids: [Int])", doc: "The vectors of ids (a look-up).") {
             (embedding: Embedding, ids: [Int]) in try embedding.lookup(ids)
         }
+        bind(
+            "Embedding.callAsFunction(_ x: Variable)",
+            doc: "The vectors of the ids a tensor holds: shape x.shape + [dim]."
+        ) { (embedding: Embedding, x: Variable) in
+            try checkIDs(x.value, count: embedding.weight.shape[0])
+            return embedding(x)
+        }
+        bind(
+            "Layer.callAsFunction(_ x: Variable)",
+            doc: "The layer's forward pass (a model a cell declares runs its own callAsFunction)."
+        ) { (layer: AnyLayer, x: Variable) in
+            if let linear = layer.layer as? Linear, x.shape.last != linear.weight.shape[1] {
+                throw TensorError(
+                    .shapeMismatch,
+                    "Linear takes \(linear.weight.shape[1]) features, the input has shape \(x.shape)")
+            }
+            return try layer.layer.forward(x)
+        }
+        property("Layer.parameters: [Parameter]", doc: "Every parameter, depth first.") { (layer: AnyLayer) in
+            layer.layer.parameters
+        }
+        property(
+            "Layer.parameterNames: [String]",
+            doc: "The dotted names of the parameters (\"userFactors.weight\")."
+        ) { (layer: AnyLayer) in layer.layer.namedParameters.map(\.name) }
         property("Embedding.weight: Parameter", doc: "The table, one row per id.") { (e: Embedding) in
             e.weight
         }
@@ -139,6 +167,9 @@ extension Registry {
             learner.metrics = metrics
             return learner
         }
+        property(
+            "Learner.model: Any", doc: "The model, as the type it was made with (learn.model.movieBias)."
+        ) { (learn: Learner) -> Value in AnyLayer(layer: learn.model).cellValue }
         property("Learner.recorder: Recorder", doc: "What the last fit recorded.") { (l: Learner) in
             l.recorder
         }

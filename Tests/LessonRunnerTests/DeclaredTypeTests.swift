@@ -1,0 +1,224 @@
+import Foundation
+import LessonSource
+import Reporting
+import TensorCore
+import Testing
+import Training
+import _TestSupport
+
+@testable import LessonRunner
+
+private func lesson(_ cells: [(id: String, code: String)]) -> Lesson {
+    SampleLesson.lesson(
+        "# T\n\n" + cells.map { "```swift {#\($0.id)}\n\($0.code)\n```\n" }.joined(separator: "\n"))
+}
+
+private func shown(_ report: LessonReport, _ id: String) -> [String] {
+    (report.cells[id]?.outputs ?? []).map { output in
+        switch output {
+        case .value(let text), .text(let text): text
+        case .error(let diagnostic): "error: \(diagnostic.description)"
+        case .check(let check): "check \(check.passed ? "passed" : "failed"): \(check.expression)"
+        default: "\(output)"
+        }
+    }
+}
+
+/// fastbook's `DotProductBias`, written in a cell exactly as the library writes it.
+private let cellModel = """
+    final class DotProductBias: Module {
+        let userFactors: Embedding
+        let userBias: Embedding
+        let movieFactors: Embedding
+        let movieBias: Embedding
+        let yRange: ClosedRange<Double>
+
+        init(_ nUsers: Int, _ nMovies: Int, _ nFactors: Int, yRange: ClosedRange<Double> = 0...5.5) {
+            userFactors = Embedding(nUsers, nFactors)
+            userBias = Embedding(nUsers, 1)
+            movieFactors = Embedding(nMovies, nFactors)
+            movieBias = Embedding(nMovies, 1)
+            self.yRange = yRange
+        }
+
+        func callAsFunction(_ x: Variable) -> Variable {
+            let users = userFactors(x[..., 0])
+            let movies = movieFactors(x[..., 1])
+            let dot = (users * movies).sum(axis: 1, keepDims: true)
+            return sigmoidRange(dot + userBias(x[..., 0]) + movieBias(x[..., 1]), yRange.lowerBound, yRange.upperBound)
+        }
+    }
+    """
+
+@Suite struct DeclaredTypeTests {
+    @Test func structsAreCopiedAndClassesShared() {
+        let report = LessonExecutor(registry: .standard()).run(
+            lesson([
+                (
+                    "s",
+                    """
+                    struct Point {
+                        var x: Double
+                        var y: Double = 2
+                        var norm: Double { sqrt(x * x + y * y) }
+                        func scaled(by k: Double) -> Point { Point(x: x * k, y: y * k) }
+                    }
+                    var p = Point(x: 3)
+                    var q = p
+                    q.x = 10
+                    let r = p.scaled(by: 2)
+                    (p.x, q.x, r.y, Point(x: 3, y: 4).norm)
+                    """
+                ),
+                (
+                    "c",
+                    """
+                    final class Counter {
+                        var count = 0
+                        let step: Int
+                        init(step: Int = 1) { self.step = step }
+                        func tick() { count += step }
+                    }
+                    let a = Counter(step: 3)
+                    let b = a
+                    a.tick()
+                    b.tick()
+                    (a.count, Counter().step)
+                    """
+                ),
+            ])
+        ).report
+        #expect(shown(report, "s") == ["(3.0, 10.0, 4.0, 5.0)"])
+        #expect(shown(report, "c") == ["(6, 1)"])
+    }
+
+    @Test func aModelDeclaredInACellTrainsAsTheLibrarysDoes() throws {
+        let folder = try ratingsFolder(rows: 600, users: 30, items: 23)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = """
+            let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 32)
+            let nUsers = dls.classes["user"].count
+            let nMovies = dls.classes["item"].count
+            """
+        let fit = """
+            let model = DotProductBias(nUsers, nMovies, 8)
+            let learn = Learner(dls, model, lossFunc: MSELossFlat())
+            learn.fitOneCycle(2, lrMax: 5e-3, wd: 0.1)
+            """
+        func learner(_ cells: [(id: String, code: String)]) throws -> Learner {
+            let run = LessonExecutor(registry: .standard()).run(lesson(cells))
+            for (id, cell) in run.report.cells {
+                #expect(cell.status == .passed, "\(id): \(shown(run.report, id))")
+            }
+            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? Learner
+            else {
+                throw StepError("no learner")
+            }
+            return learn
+        }
+        let library = try learner([("data", data), ("fit", fit)])
+        let declared = try learner([("data", data), ("model", cellModel), ("fit", fit)])
+        #expect(declared.model is DeclaredLayer)
+        #expect(String(describing: type(of: library.model)) == "DotProductBias")
+        #expect(declared.recorder.values == library.recorder.values)
+        #expect(declared.recorder.losses == library.recorder.losses)
+        #expect(
+            declared.model.namedParameters.map(\.name) == [
+                "userFactors.weight", "userBias.weight", "movieFactors.weight", "movieBias.weight",
+            ])
+        #expect(declared.model.namedParameters.map(\.name) == library.model.namedParameters.map(\.name))
+        for (a, b) in zip(declared.model.parameters, library.model.parameters) { #expect(a.value == b.value) }
+
+        // The library's machinery works on it: predictions, checkpoints, state, freezing, modes.
+        let (preds, _) = try declared.getPreds()
+        let (expected, _) = try library.getPreds()
+        #expect(preds == expected)
+        let checkpoint = try declared.checkpointData()
+        let state = declared.state
+        declared.model.parameters[0].value = Tensor.zeros(declared.model.parameters[0].shape)
+        try declared.restore(from: checkpoint)
+        try declared.restore(state)
+        #expect(try declared.getPreds().0 == expected)
+        declared.model.eval()
+        #expect(!declared.model.isTraining)
+        #expect(declared.model.children.allSatisfy { !$0.layer.isTraining })
+    }
+
+    @Test func aWrongShapeInACellsForwardIsALocatedError() throws {
+        let folder = try ratingsFolder(rows: 200, users: 10, items: 7)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = LessonExecutor(registry: .standard()).run(
+            lesson([
+                (
+                    "data",
+                    "let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path(\"\(folder.path)/r.csv\")), bs: 32)"
+                ),
+                (
+                    "model",
+                    """
+                    final class Broken: Module {
+                        let factors = Embedding(20, 4)
+                        func callAsFunction(_ x: Variable) -> Variable {
+                            factors(x[..., 2]).sum(axis: 1)
+                        }
+                    }
+                    """
+                ),
+                ("fit", "Learner(dls, Broken(), lossFunc: MSELossFlat()).fit(1)"),
+            ])
+        ).report
+        #expect(report.cells["model"]?.status == .passed)
+        #expect(
+            shown(report, "fit") == [
+                "error: lessons/en/01-sample.md:11:18: error: x[..., 2] is out of range for shape [32, 2]"
+            ])
+    }
+
+    @Test func mistakesInDeclarationsAreFoundInOneCheck() {
+        let text = """
+            # T
+
+            ```swift {#a}
+            final class NoForward: Module {
+                let w = Embedding(3, 2)
+            }
+            ```
+
+            ```swift {#b}
+            struct Box {
+                let size: Int
+                let label: String
+                init(size: Int) { self.size = size }
+                func scaled(by k: Int) -> Int { size * k }
+            }
+            let box = Box(size: 2)
+            box.scaled(times: 3)
+            ```
+            """
+        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(
+            \.description)
+        #expect(
+            diagnostics == [
+                "lessons/en/01-sample.md:4:13: error: type 'NoForward' does not conform to protocol 'Module': add 'func callAsFunction(_ x: Variable) -> Variable', its forward pass",
+                "lessons/en/01-sample.md:13:5: error: initializer does not set stored property 'label' of 'Box'; set 'self.label' or give it a value where it is declared",
+                "lessons/en/01-sample.md:17:12: error: 'scaled' has no argument 'times'",
+            ])
+    }
+
+    @Test func aMemberCannotCaptureTheCellsNames() {
+        let text = """
+            # T
+
+            ```swift {#a}
+            let scale = 2.0
+            struct Scaler {
+                func apply(_ x: Double) -> Double { x * scale }
+            }
+            ```
+            """
+        let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(
+            \.description)
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics.first?.contains("'scale' belongs to the lesson's cells") == true)
+    }
+}
