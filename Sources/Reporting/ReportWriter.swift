@@ -79,6 +79,8 @@ public enum ReportWriter {
         do {
             try Data(bytes).write(to: temporary)
         } catch {
+            // A full disk leaves a partial temporary file: remove it, the old file stays as it was.
+            try? FileManager.default.removeItem(at: temporary)
             throw ReportWriteError(path: path, reason: "cannot write: \(describe(error))")
         }
         guard rename(temporary.path, path) == 0 else {

@@ -50,7 +50,9 @@ public final class RunCache {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw RunCacheError(path: folder, reason: "cannot create the cache folder")
+                let cause =
+                    (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+                throw RunCacheError(path: folder, reason: "cannot create the cache folder: \(cause)")
             }
         }
         let lockPath = directory + "/lock"
