@@ -78,8 +78,9 @@ private func files(under folder: URL) -> [String] {
         defer { try? FileManager.default.removeItem(at: root) }
         try Data(bigLesson.utf8).write(to: root.appendingPathComponent("big.md"))
         let result = try KhruProcess.run(["run", "big.md", "--output", disk.path], in: root)
-        #expect(result.status != 0)
+        #expect(result.status == 1)
         #expect(result.error.contains("cannot create the cache folder: "), "\(result.error)")
+        #expect(!result.error.contains("Usage:"), "not a usage error: \(result.error)")
         #expect(files(under: disk).isEmpty)
     }
 }
