@@ -170,6 +170,8 @@ extension Registry {
             ("relu", "max(0, x) of each element.", { (t: Tensor) in t.relu() }),
             ("tanh", "The hyperbolic tangent of each element.", { (t: Tensor) in t.tanh() }),
             ("abs", "The magnitude of each element.", { (t: Tensor) in t.abs() }),
+            ("sqrt", "The square root of each element.", { (t: Tensor) in t.sqrt() }),
+            ("squared", "The square of each element.", { (t: Tensor) in t.squared() }),
         ] as [(String, String, (Tensor) -> Tensor)] {
             bind("Tensor.\(name)()", doc: doc) { (t: Tensor) in apply(t) }
         }

@@ -544,6 +544,22 @@ extension Registry {
                 maxLighting: maxLighting, maxWarp: maxWarp
             ).map { Existential(value: $0) }
         }
+        bind(
+            "augTransforms(size: (Int, Int), mult: Double = 1, doFlip: Bool = true, maxRotate: Double = 10, "
+                + "maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2)",
+            doc: "The standard augmentations, resizing to (height, width)."
+        ) {
+            (
+                size: CellTuple<Int, Int>, mult: Double, doFlip: Bool, maxRotate: Double, maxZoom: Double,
+                maxLighting: Double, maxWarp: Double
+            ) -> [Existential<BatchTransformTag>] in
+            let (height, width) = size.elements
+            guard height > 0, width > 0 else { throw StepError("augTransforms needs a positive size") }
+            return augTransforms(
+                size: (height, width), mult: mult, doFlip: doFlip, maxRotate: maxRotate, maxZoom: maxZoom,
+                maxLighting: maxLighting, maxWarp: maxWarp
+            ).map { Existential(value: $0) }
+        }
         for (name, stats) in [
             ("imagenetStats", imagenetStats), ("fashionMNISTStats", fashionMNISTStats),
             ("mnistStats", mnistStats),
