@@ -13,7 +13,7 @@ THREADS ?= 2
 # so lessons train at full speed without a second, release build of swift-syntax.
 KHRU = .build/debug/khru
 
-.PHONY: deps build data run test lint bench clean lesson-code fuzz
+.PHONY: deps build data run test lint bench clean lesson-code fuzz pretrain transfer
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -44,6 +44,28 @@ test: deps
 
 bench: deps
 	@bash bench/run
+
+# Khru's pretrained bodies (not part of make run or CI): trains ResNet-18/34/50 on Fashion-MNIST, one
+# after another, and writes lessons/data/models/<arch>.khw and manifest.json (committed). Deterministic:
+# the same machine and PRETRAIN_THREADS give the same files. ~25 min on 2 shared cores.
+PRETRAIN_ARCHS ?= resnet18 resnet34 resnet50
+PRETRAIN_THREADS ?= 2
+PRETRAIN_FLAGS ?=
+# The binary is copied first, so a build during the run cannot change the later architectures' trainer.
+pretrain: deps
+	$(SWIFT) build --product khru-models
+	cp .build/debug/khru-models .build/khru-models-pretrain
+	for arch in $(PRETRAIN_ARCHS); do \
+	    OPENBLAS_NUM_THREADS=$(PRETRAIN_THREADS) nice .build/khru-models-pretrain pretrain --arch $$arch \
+	        $(PRETRAIN_FLAGS) || exit 1; \
+	done
+
+# The transfer-learning measurement (not part of make run or CI): fineTune of the pretrained bodies
+# against random init on 1,000 training digits, three seeds each; prints error rates and times.
+TRANSFER_FLAGS ?=
+transfer: deps
+	$(SWIFT) build --product khru-models
+	OPENBLAS_NUM_THREADS=$(PRETRAIN_THREADS) nice .build/debug/khru-models transfer $(TRANSFER_FLAGS)
 
 # libFuzzer over parse + check + interpret + render (not part of make test): builds khru-fuzz with
 # -sanitize=fuzzer in .build-fuzz, seeds it with every lesson and the bad-lesson corpus, and runs it for

@@ -91,6 +91,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: - Pretrained bodies and the transfer measurement (`make pretrain`, `make transfer`)
+        .executableTarget(
+            name: "khru-models", dependencies: ["TensorCore", "Training", "Vision"],
+            path: "Sources/KhruModels", swiftSettings: optimized),
+
         // MARK: - Benchmarks (`make bench`; side by side with PyTorch, see bench/run)
         .executableTarget(
             name: "khru-bench",

@@ -196,6 +196,17 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         return BatchIterator(loader: self, epoch: epoch)
     }
 
+    /// A loader like this one, with the same dataset, seed and epoch count, whose batch transforms are
+    /// this one's and `tfms` (sorted by order).
+    public func addingBatchTfms(_ tfms: [any BatchTransform]) -> DataLoader {
+        let loader = DataLoader(
+            dataset, bs: bs, shuffle: shuffle, dropLast: dropLast, batchTfms: batchTfms + tfms,
+            isTraining: isTraining, seed: seed)
+        loader.prefetch = prefetch
+        loader.epochsStarted = epochsStarted
+        return loader
+    }
+
     /// One batch, the first of a fresh epoch order (fastai `one_batch`), without advancing epochs.
     public func oneBatch() throws -> Batch {
         try makeBatch(0, order: order(epoch: epochsStarted), epoch: epochsStarted)
@@ -318,6 +329,26 @@ public struct DataLoaders: Sendable {
         self.valid = DataLoader(valid, bs: valBs ?? bs, batchTfms: batchTfms, seed: seed)
         self.vocab = vocab
         self.c = c ?? vocab?.count ?? 1
+    }
+
+    /// The same data with `tfms` added to both loaders' batch transforms.
+    ///
+    /// fastai's `dls.add_tfms(tfms, 'after_batch')`, as a value: new loaders are returned, with the same
+    /// datasets, seeds and epoch counts; `self` is unchanged.
+    public func addingBatchTfms(_ tfms: [any BatchTransform]) -> DataLoaders {
+        DataLoaders(
+            train: train.addingBatchTfms(tfms), valid: valid.addingBatchTfms(tfms), vocab: vocab, c: c,
+            lossFunc: lossFunc)
+    }
+
+    private init(
+        train: DataLoader, valid: DataLoader, vocab: CategoryMap?, c: Int, lossFunc: (any LossFunction)?
+    ) {
+        self.train = train
+        self.valid = valid
+        self.vocab = vocab
+        self.c = c
+        self.lossFunc = lossFunc
     }
 
     /// The loaders by index: 0 training, 1 validation (fastai `dls[i]`).

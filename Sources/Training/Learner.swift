@@ -421,6 +421,21 @@ public final class Learner: @unchecked Sendable {
         return (lossFunc.activation(preds), targets)
     }
 
+    /// Activated predictions, targets and each item's loss over a dataset, in order (fastai
+    /// `get_preds(ds_idx, with_loss=True)`): the loss of item `i` is ``lossFunc`` of its raw output
+    /// against its target alone (fastai's `reduction='none'`, averaged over the item's elements).
+    public func getPredsWithLoss(dsIdx: Int = 1) throws -> (preds: Tensor, targets: Tensor, losses: Tensor) {
+        var losses: [Float] = []
+        let (preds, targets) = try rawPreds(dsIdx: dsIdx) { _, pred, target in
+            for item in 0..<(target.shape.first ?? 0) {
+                guard let output = try? pred[item], let wanted = try? target[item] else { continue }
+                let loss = lossFunc(Variable(output.expandingShape(at: 0)), wanted.expandingShape(at: 0))
+                losses.append(loss.value.scalar)
+            }
+        }
+        return (lossFunc.activation(preds), targets, Tensor(losses))
+    }
+
     private func rawPreds(
         dsIdx: Int, _ each: (Double, Tensor, Tensor) -> Void
     ) throws -> (Tensor, Tensor) {

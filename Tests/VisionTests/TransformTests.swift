@@ -187,9 +187,9 @@ struct AugmentationDefaultsTests {
         let resize = Resize(224)
         #expect(resize.method == .crop && resize.padMode == .reflection && resize.order == 1)
         #expect(IntToFloatTensor().div == 255 && IntToFloatTensor().order == 10)
-        #expect(imagenetStats.mean == [0.485, 0.456, 0.406] && imagenetStats.std == [0.229, 0.224, 0.225])
+        #expect(ilsvrcStats.mean == [0.485, 0.456, 0.406] && ilsvrcStats.std == [0.229, 0.224, 0.225])
         let normalize = Normalize.fromStats(imagenetStats)
-        #expect(normalize.order == 99 && normalize.mean == imagenetStats.mean)
+        #expect(normalize.order == 99 && normalize.mean == fashionMNISTStats.mean)
     }
 
     @Test func lightingStaysInLogitSpaceBounds() throws {
@@ -208,13 +208,13 @@ struct AugmentationDefaultsTests {
     @Test func normalizeRoundTripsAndChecksChannels() throws {
         let images = Tensor(shape: [1, 3, 1, 2], scalars: [0.5, 0.6, 0.2, 0.3, 0.9, 1])
         var batch = [images]
-        try Normalize.fromStats(imagenetStats)(&batch, kinds: [.image], generator: Generator(seed: 0))
+        try Normalize.fromStats(ilsvrcStats)(&batch, kinds: [.image], generator: Generator(seed: 0))
         #expect(abs(batch[0].scalars[0] - (0.5 - 0.485) / 0.229) < 1e-6)
-        let back = try Normalize.fromStats(imagenetStats).apply(batch[0], inverse: true)
+        let back = try Normalize.fromStats(ilsvrcStats).apply(batch[0], inverse: true)
         #expect(zip(back.scalars, images.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
         var grey = [Tensor.zeros([1, 2, 1, 1])]
         #expect(throws: VisionError.self) {
-            try Normalize.fromStats(imagenetStats)(&grey, kinds: [.image], generator: Generator(seed: 0))
+            try Normalize.fromStats(ilsvrcStats)(&grey, kinds: [.image], generator: Generator(seed: 0))
         }
     }
 }

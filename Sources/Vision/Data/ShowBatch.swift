@@ -59,16 +59,8 @@ func showSamples(
     var points: [[PointSet]] = []
     for sample in samples {
         let image = sample[imageIndex]
-        guard image.rank == 3 else {
-            throw VisionError.invalidInput("an image is [C, H, W], got \(image.shape)")
-        }
-        let (channels, height, width) = (image.shape[0], image.shape[1], image.shape[2])
-        images.append(
-            channels == 3
-                ? PlotImage(planarRGB: image.scalars, width: width, height: height, range: range)
-                : PlotImage(
-                    grey: Array(image.scalars.prefix(width * height)), width: width, height: height,
-                    range: range))
+        images.append(try plotImage(image, range: range))
+        let (height, width) = (image.shape[1], image.shape[2])
         var labels: [String] = []
         var sets: [PointSet] = []
         for index in kinds.indices where index != imageIndex {

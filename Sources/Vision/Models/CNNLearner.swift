@@ -18,20 +18,27 @@ public let resNetSplitter: ParameterSplitter = { model in
 /// and — when `pretrained` — the body's pretrained weights, frozen (only the head trains).
 ///
 /// ```swift
-/// let learn = try cnnLearner(dls, resnet18, metrics: errorRate, pretrained: false)
-/// try learn.fitOneCycle(1, lrMax: 1e-3)
+/// let learn = try cnnLearner(dls, resnet18, metrics: errorRate)
+/// try learn.fineTune(2)
 /// ```
 ///
 /// The input channels come from the data's first training batch (`[N, C, H, W]`); `nOut` defaults to
 /// `dls.c`; the loss to the data's target: cross-entropy for categories, BCE with logits for
 /// multi-category targets, MSE for regression and points.
 ///
+/// With `pretrained`, the body gets Khru's Fashion-MNIST weights from `lessons/data/models/` (made by
+/// `make pretrain`, checked against the manifest's SHA-256; see ``PretrainedBodies``), and, as fastai
+/// does, when the data has no ``Normalize`` batch transform the learner's data gets
+/// `Normalize.fromStats` with the pretraining set's statistics (``imagenetStats``, one grey channel,
+/// used for every channel). The learner's ``Training/Learner/dls`` are then new loaders over the same
+/// datasets; `dls` itself is unchanged.
+///
 /// - Parameters:
 ///   - dls: Image data: batches of `[N, C, H, W]`.
 ///   - arch: ``resnet18``, ``resnet34``, ``resnet50`` (or another ``ResNetArchitecture``).
 ///   - metrics: Metrics shown per epoch.
 ///   - yRange: Squashes outputs into this range with `SigmoidRange`.
-///   - pretrained: Load the body's pretrained weights and freeze it.
+///   - pretrained: Load the body's pretrained weights, normalize like the pretraining data, and freeze.
 ///   - lossFunc: The loss (default: from the data, see above).
 ///   - nOut: Outputs (default `dls.c`).
 ///   - ps: Head dropout.
@@ -39,7 +46,8 @@ public let resNetSplitter: ParameterSplitter = { model in
 ///   - lr: The default learning rate.
 ///   - wd: Weight decay.
 /// - Returns: The learner, frozen when `pretrained`.
-/// - Throws: ``VisionModelError`` for unusable data, sizes or missing pretrained weights.
+/// - Throws: ``VisionModelError`` for unusable data or sizes, and for pretrained weights that are missing
+///   (naming the file and `make pretrain`), damaged (checksum) or do not fit.
 public func cnnLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., yRange: ClosedRange<Double>? = nil,
     pretrained: Bool = true, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil, ps: Double = 0.5,
@@ -48,16 +56,16 @@ public func cnnLearner(
     try makeCNNLearner(
         dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
         concatPool: concatPool, lr: lr, wd: wd,
-        pretrainedBody: pretrained
-            ? { _ in throw VisionModelError.missingPretrainedWeights(arch.description) } : nil)
+        pretrainedBody: pretrained ? { body in try PretrainedBodies.load(arch, into: body).stats } : nil)
 }
 
 /// ``cnnLearner(_:_:metrics:yRange:pretrained:lossFunc:nOut:ps:concatPool:lr:wd:)`` with the
-/// pretrained weights coming from `pretrainedBody` (nil: random init, nothing frozen).
+/// pretrained weights coming from `pretrainedBody`, which loads them into the body and returns the
+/// statistics to normalize with (nil: random init, no normalization added, nothing frozen).
 func makeCNNLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: [Metric], yRange: ClosedRange<Double>?,
     lossFunc: (any LossFunction)?, nOut: Int?, ps: Double, concatPool: Bool, lr: Double, wd: Double?,
-    pretrainedBody: ((Sequential) throws -> Void)?
+    pretrainedBody: ((Sequential) throws -> ImageStats)?
 ) throws -> Learner {
     let batch = try dls.train.oneBatch()
     guard let x = batch.xs.first, x.rank == 4 else {
@@ -71,14 +79,25 @@ func makeCNNLearner(
     let outputs = nOut ?? dls.c
     guard outputs >= 1 else { throw VisionModelError.invalidOutputCount(outputs) }
     let body = try arch.body(inChannels: x.shape[1])
-    if let pretrainedBody { try pretrainedBody(body) }
+    var data = dls
+    if let pretrainedBody {
+        let stats = try pretrainedBody(body)
+        data = addingNormalize(dls, stats: stats)
+    }
     let head = try createHead(arch.featureCount, outputs, ps: ps, concatPool: concatPool, yRange: yRange)
     let model = Sequential(body, head)
     let loss = lossFunc ?? defaultLoss(dls.train.dataset.kinds)
-    let learner = Learner(dls, model, lossFunc: loss, lr: lr, splitter: resNetSplitter, wd: wd)
+    let learner = Learner(data, model, lossFunc: loss, lr: lr, splitter: resNetSplitter, wd: wd)
     learner.metrics = metrics
     if pretrainedBody != nil { learner.freeze() }
     return learner
+}
+
+/// `dls` with `Normalize.fromStats(stats)` appended to its batch transforms, unless it has a
+/// ``Normalize`` already (fastai's `_add_norm`).
+func addingNormalize(_ dls: DataLoaders, stats: ImageStats) -> DataLoaders {
+    let present = (dls.train.batchTfms + dls.valid.batchTfms).contains { $0 is Normalize }
+    return present ? dls : dls.addingBatchTfms([Normalize.fromStats(stats)])
 }
 
 /// fastai's loss for a target block: cross-entropy, BCE with logits (multi-label) or MSE.

@@ -242,8 +242,12 @@ public enum VisionModelError: Error, Equatable, CustomStringConvertible, Sendabl
     case inputTooSmall(size: Int, minimum: Int)
     /// The data has no image batch to build from.
     case unusableData(String)
-    /// No pretrained weights exist for the architecture (yet).
-    case missingPretrainedWeights(String)
+    /// No pretrained weights for the architecture: the manifest or the weight file `file` is missing.
+    case missingPretrainedWeights(architecture: String, file: String)
+    /// The weight file's SHA-256 is not the one its manifest records.
+    case pretrainedChecksumMismatch(file: String, expected: String, actual: String)
+    /// The manifest or weight file cannot be read, or does not fit the body.
+    case badPretrainedWeights(file: String, reason: String)
 
     /// A sentence for the reader of a lesson.
     public var description: String {
@@ -255,8 +259,14 @@ public enum VisionModelError: Error, Equatable, CustomStringConvertible, Sendabl
         case .inputTooSmall(let size, let minimum):
             "images of \(size)×\(size) are too small for a ResNet; use at least \(minimum)×\(minimum)"
         case .unusableData(let reason): "cannot build a CNN for this data: \(reason)"
-        case .missingPretrainedWeights(let name):
-            "no pretrained weights for \(name) are installed yet; pass pretrained: false"
+        case .missingPretrainedWeights(let name, let file):
+            "no pretrained weights for \(name): \(file) does not exist; `make pretrain` makes them "
+                + "(or pass pretrained: false)"
+        case .pretrainedChecksumMismatch(let file, let expected, let actual):
+            "\(file): SHA-256 \(actual) is not the manifest's \(expected); the file is damaged or not "
+                + "the one the manifest describes: restore lessons/data/models from git or rerun `make pretrain`"
+        case .badPretrainedWeights(let file, let reason):
+            "\(file): unusable pretrained weights: \(reason); rerun `make pretrain`"
         }
     }
 }

@@ -5,8 +5,17 @@ import Training
 /// Per-channel means and standard deviations of a set of images in [0, 1].
 public typealias ImageStats = (mean: [Float], std: [Float])
 
-/// ImageNet's statistics (fastai `imagenet_stats`).
-public let imagenetStats: ImageStats = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+/// The statistics of Khru's pretraining set, its "ImageNet" (fastai `imagenet_stats`): Fashion-MNIST's
+/// one grey channel, ``fashionMNISTStats``, which Normalize uses for every channel of grey or RGB images.
+///
+/// fastai's `imagenet_stats` are the statistics of the data its pretrained bodies saw, and
+/// `Normalize.fromStats(imagenetStats)` makes new data look like it; Khru's pretrained bodies saw
+/// Fashion-MNIST, so these are its statistics. The 3-channel ILSVRC-2012 constants fastai uses are
+/// ``ilsvrcStats``.
+public let imagenetStats: ImageStats = fashionMNISTStats
+/// ImageNet's (ILSVRC-2012) RGB statistics, the numbers of fastai's `imagenet_stats`; for 3-channel
+/// images only (``Normalize`` throws on other channel counts).
+public let ilsvrcStats: ImageStats = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 /// CIFAR-10's statistics (fastai `cifar_stats`).
 public let cifarStats: ImageStats = ([0.491, 0.482, 0.447], [0.247, 0.243, 0.261])
 /// MNIST's statistics (fastai `mnist_stats`).
