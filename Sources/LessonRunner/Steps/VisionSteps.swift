@@ -15,6 +15,11 @@ extension DatasetSubset: LibraryValue {}
 extension ResNetArchitecture: LibraryValue {}
 extension ImageClass: LibraryValue {}
 extension SuggestionFunction: LibraryValue {}
+extension ClassificationInterpretation: LibraryValue {}
+extension ConfusedPair: LibraryValue, CellDisplayable {
+    /// fastai's tuple: `('3', '5', 4)`.
+    public var cellOutput: CellOutput { .value(description) }
+}
 extension IdentityBlock: LibraryValue {}
 extension CategoryBlock: LibraryValue {}
 extension MultiCategoryBlock: LibraryValue {}
@@ -211,6 +216,48 @@ extension Registry {
         bindImages()
         bindVisionModels()
         bindMultiLabelTools()
+    }
+
+    /// What a trained vision model got right and wrong.
+    private mutating func bindInterpretation() {
+        type(ClassificationInterpretation.self, doc: "Per-item losses, the confusion matrix and the top losses.")
+        type(ConfusedPair.self, doc: "(actual, predicted, count) from mostConfused.")
+        bind(
+            "static ClassificationInterpretation.fromLearner(_ learn: Learner, dsIdx: Int = 1)",
+            doc: "Predictions and per-item losses of a learner's validation set."
+        ) { (context: StepContext, learn: Learner, dsIdx: Int) in
+            guard dsIdx == 0 || dsIdx == 1 else { throw StepError("dsIdx must be 0 (training) or 1 (validation)") }
+            context.progress("predicting")
+            return try ClassificationInterpretation.fromLearner(learn, dsIdx: dsIdx)
+        }
+        bind("ClassificationInterpretation.confusionMatrix()", doc: "Counts, actual × predicted.") {
+            (interp: ClassificationInterpretation) in interp.confusionMatrix()
+        }
+        bind(
+            "ClassificationInterpretation.mostConfused(minVal: Int = 1)",
+            doc: "The (actual, predicted) pairs mixed up most often, at least minVal times."
+        ) { (interp: ClassificationInterpretation, minVal: Int) in interp.mostConfused(minVal: minVal) }
+        bind(
+            "ClassificationInterpretation.plotConfusionMatrix(normalize: Bool = false)",
+            doc: "The confusion matrix as a heat map."
+        ) { (interp: ClassificationInterpretation, normalize: Bool) in
+            try interp.plotConfusionMatrix(normalize: normalize)
+        }
+        bind(
+            "ClassificationInterpretation.plotTopLosses(_ k: Int, largest: Bool = true)",
+            doc: "The k items with the largest losses: prediction, actual, loss, probability."
+        ) { (interp: ClassificationInterpretation, k: Int, largest: Bool) in
+            guard k > 0 else { throw StepError("plotTopLosses needs k > 0") }
+            return try interp.plotTopLosses(k, largest: largest)
+        }
+        bind(
+            "Learner.showResults(dsIdx: Int = 1, maxN: Int = 9)",
+            doc: "Validation images with their predictions (and targets) drawn over them."
+        ) { (context: StepContext, learn: Learner, dsIdx: Int, maxN: Int) in
+            guard maxN > 0 else { throw StepError("maxN must be positive") }
+            context.progress("predicting")
+            return try learn.showResults(dsIdx: dsIdx, maxN: maxN)
+        }
     }
 
     /// What the multi-label lesson writes from scratch and checks: binary cross-entropy with
@@ -610,6 +657,7 @@ extension Registry {
             learner.metrics = metrics
             return learner
         }
+        bindInterpretation()
         for (name, function) in [
             ("valley", SuggestionFunction.valley), ("minimum", .minimum), ("steep", .steep),
             ("slide", .slide),
