@@ -222,12 +222,18 @@ extension Registry {
             }
         }
         bind(
-            "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100)",
-            doc: "The learning-rate finder: plots loss against lr and suggests one (valley)."
-        ) { (context: StepContext, l: Learner, start: Double, end: Double, numIt: Int) in
+            "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, "
+                + "suggestFuncs: [SuggestionFunction] = [.valley])",
+            doc: "The learning-rate finder: plots loss against lr and suggests rates (valley, minimum, steep…)."
+        ) {
+            (
+                context: StepContext, l: Learner, start: Double, end: Double, numIt: Int,
+                suggestFuncs: [SuggestionFunction]
+            ) in
+            guard !suggestFuncs.isEmpty else { throw StepError("lrFind needs at least one suggestion function") }
             // The cell's timeout= stops the search between batches, as it stops a fit.
             let suggestions = try l.lrFind(
-                startLR: start, endLR: end, numIt: numIt,
+                startLR: start, endLR: end, numIt: numIt, suggestFuncs: suggestFuncs,
                 cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
             try context.checkDeadline()
             let chart = try suggestions.plot()
@@ -269,6 +275,23 @@ extension Registry {
         }
         property("SuggestedLRs.valley: Double?", doc: "fastai's default suggestion.") { (s: SuggestedLRs) in
             s.valley
+        }
+        property("SuggestedLRs.minimum: Double?", doc: "The lr of the lowest loss, divided by 10.") {
+            (s: SuggestedLRs) in s.minimum
+        }
+        property("SuggestedLRs.steep: Double?", doc: "Where the loss falls fastest.") { (s: SuggestedLRs) in
+            s.steep
+        }
+        property("SuggestedLRs.slide: Double?", doc: "fastai's slide rule.") { (s: SuggestedLRs) in s.slide }
+        property("Learner.paramGroups: [[Parameter]]", doc: "The parameter groups (body early, body late, head).") {
+            (l: Learner) in l.paramGroups
+        }
+        bind(
+            "ClosedRange.rates(groups: Int)",
+            doc: "The learning rate each parameter group gets from lo...hi (fastai's even_mults)."
+        ) { (range: ClosedRange<Double>, groups: Int) in
+            guard groups > 0 else { throw StepError("groups must be positive") }
+            return try range.rates(groups: groups)
         }
     }
 
