@@ -238,6 +238,20 @@ public struct DataFrame: Sendable, CustomStringConvertible {
         (0..<count).map { row in data.map { $0[row].description } }
     }
 
+    /// A frame from rows of text, each column typed as `readCSV` types it (integers, numbers,
+    /// booleans, else text): a lesson's own results as a table.
+    ///
+    /// - Throws: ``TrainingError`` when a row's length differs from the number of columns.
+    public init(columns: [String], rows: [[String]]) throws {
+        for (index, row) in rows.enumerated() where row.count != columns.count {
+            throw TrainingError("row \(index) has \(row.count) values, but there are \(columns.count) columns")
+        }
+        try self.init(
+            columns.enumerated().map { column in
+                (name: column.element, data: inferColumn(rows.map { $0[column.offset] }))
+            })
+    }
+
     /// The first `n` rows.
     public func head(_ n: Int = 5) -> DataFrame { taking(Array(0..<min(max(n, 0), count))) }
 

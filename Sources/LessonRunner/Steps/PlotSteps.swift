@@ -16,5 +16,33 @@ extension Registry {
             return try Training.plotFunction(
                 { try f($0) }, min: min, max: max, title: title, xLabel: xLabel, yLabel: yLabel)
         }
+        bind(
+            "barChart(labels: [String], values: [Double], horizontal: Bool = false, title: String? = nil, "
+                + "valueLabel: String? = nil, categoryLabel: String? = nil, showsValues: Bool = false, "
+                + "valueDigits: Int = 2)",
+            doc: "Bars, one per label (a lesson's own measurements)."
+        ) {
+            (
+                labels: [String], values: [Double], horizontal: Bool, title: String?, valueLabel: String?,
+                categoryLabel: String?, showsValues: Bool, digits: Int
+            ) in
+            guard (0...6).contains(digits) else { throw StepError("valueDigits must be 0 to 6") }
+            return try barChart(
+                labels: labels, values: values, horizontal: horizontal, title: title, valueLabel: valueLabel,
+                categoryLabel: categoryLabel, showsValues: showsValues, valueDigits: digits)
+        }
+        bind(
+            "plotMetricThreshold(thresholds: [Double], values: [Double], metricName: String = \"accuracy_multi\", "
+                + "xLabel: String = \"threshold\", higherIsBetter: Bool = true, title: String? = nil)",
+            doc: "A metric against the threshold, with the best point marked."
+        ) {
+            (
+                thresholds: [Double], values: [Double], metricName: String, xLabel: String, higherIsBetter: Bool,
+                title: String?
+            ) in
+            try plotMetricThreshold(
+                thresholds: thresholds, values: values, metricName: metricName, xLabel: xLabel,
+                higherIsBetter: higherIsBetter, title: title)
+        }
     }
 }

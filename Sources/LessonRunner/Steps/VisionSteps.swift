@@ -16,6 +16,11 @@ extension ResNetArchitecture: LibraryValue {}
 extension ImageClass: LibraryValue {}
 extension SuggestionFunction: LibraryValue {}
 extension ClassificationInterpretation: LibraryValue {}
+extension ModelProfile: LibraryValue {}
+extension ResNetArchitecture.Block: LibraryValue {
+    /// `ResNetArchitecture.Block`, as a cell writes the type.
+    public static var cellType: CellType { .named("ResNetArchitecture.Block") }
+}
 extension ConfusedPair: LibraryValue, CellDisplayable {
     /// fastai's tuple: `('3', '5', 4)`.
     public var cellOutput: CellOutput { .value(description) }
@@ -381,6 +386,10 @@ extension Registry {
         property("Split.train: [Int]", doc: "The training indices.") { (s: Split) in s.train }
         property("Split.valid: [Int]", doc: "The validation indices.") { (s: Split) in s.valid }
 
+        bind(
+            "DataFrame(columns: [String], rows: [[String]])",
+            doc: "A table from rows of text, typed per column as readCSV types it."
+        ) { (columns: [String], rows: [[String]]) in try DataFrame(columns: columns, rows: rows) }
         property("DataFrame.allRows: [DataFrame.Row]", doc: "Every row, in order.") { (f: DataFrame) in
             f.allRows
         }
@@ -634,6 +643,49 @@ extension Registry {
             }
         }
         property("ResNetArchitecture.name: String", doc: "resnet18, …") { (a: ResNetArchitecture) in a.name }
+        type(ResNetArchitecture.Block.self, doc: "A ResNet's block: .basic (two 3×3) or .bottleneck (1×1, 3×3, 1×1).")
+        constant("static ResNetArchitecture.Block.basic: ResNetArchitecture.Block", doc: "Two 3×3 convolutions.") {
+            ResNetArchitecture.Block.basic
+        }
+        constant(
+            "static ResNetArchitecture.Block.bottleneck: ResNetArchitecture.Block",
+            doc: "1×1 down, 3×3, 1×1 up (four times wider out)."
+        ) { ResNetArchitecture.Block.bottleneck }
+        bind(
+            "ResNetArchitecture(name: String, block: ResNetArchitecture.Block, layers: [Int])",
+            doc: "A ResNet of blocks per stage (torchvision's resnet101: .bottleneck, [3, 4, 23, 3])."
+        ) { (name: String, block: ResNetArchitecture.Block, layers: [Int]) in
+            guard layers.count == 4, layers.allSatisfy({ $0 > 0 && $0 <= 64 }) else {
+                throw StepError("a ResNet has four stages of 1 to 64 blocks each")
+            }
+            return ResNetArchitecture(name: name, block: block, layers: layers)
+        }
+        bind(
+            "ResNetArchitecture.profile(batchSize: Int = 64, inputSize: Int = ResNetArchitecture.courseInputSize, "
+                + "inChannels: Int = 3, nOut: Int = 10, steps: Int = 3)",
+            doc: "Parameters, peak memory and seconds of a training step, measured."
+        ) { (context: StepContext, arch: ResNetArchitecture, bs: Int, size: Int, channels: Int, nOut: Int, steps: Int) in
+            guard bs > 0, bs <= 512, channels > 0, nOut > 0, steps > 0 else {
+                throw StepError("profile needs positive sizes (batchSize at most 512) and steps")
+            }
+            context.progress("profiling \(arch.name)")
+            return try arch.profile(batchSize: bs, inputSize: size, inChannels: channels, nOut: nOut, steps: steps)
+        }
+        constant("static ResNetArchitecture.courseInputSize: Int", doc: "The course's input side (64).") {
+            ResNetArchitecture.courseInputSize
+        }
+        property("ModelProfile.parameterCount: Int", doc: "Parameters of body and head.") { (p: ModelProfile) in
+            p.parameterCount
+        }
+        property("ModelProfile.peakStepBytes: Int", doc: "Tensor bytes a training step allocates.") {
+            (p: ModelProfile) in p.peakStepBytes
+        }
+        property("ModelProfile.secondsPerStep: Double", doc: "Seconds of one training step.") {
+            (p: ModelProfile) in p.secondsPerStep
+        }
+        bind("ModelProfile.secondsPerEpoch(items: Int)", doc: "Seconds for an epoch of items.") {
+            (p: ModelProfile, items: Int) in p.secondsPerEpoch(items: items)
+        }
         bind(
             "ResNetArchitecture.parameterCount(inChannels: Int = 3, nOut: Int)",
             doc: "Parameters of body and fastai head."
