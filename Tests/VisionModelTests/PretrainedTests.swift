@@ -211,6 +211,26 @@ private func normalizeCount(_ loader: DataLoader) -> Int { loader.batchTfms.filt
         #expect(allTrain)
     }
 
+    /// The bodies committed under lessons/data/models: each loads (its checksum holds) into a body of the
+    /// course's architecture for 1 and 3 channels, and the manifest says how it was made.
+    @Test(arguments: [ResNetArchitecture.resnet18, .resnet34, .resnet50])
+    func committedBodiesLoad(arch: ResNetArchitecture) throws {
+        let checkout = Path(
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().path)
+        let folder = checkout / "lessons" / "data" / "models"
+        let record = try PretrainedBodies.record(for: arch, in: folder)
+        #expect(record.file == "\(arch.name).khw" && record.inChannels == 1 && record.inputSize == 64)
+        #expect(record.parameterCount == arch.bodyParameterCount(inChannels: 1))
+        #expect(
+            record.bytes <= 8 << 20 && record.testAccuracy > 0.8 && record.command.contains("make pretrain"))
+        #expect(record.stats.mean == fashionMNISTStats.mean && record.stats.std == fashionMNISTStats.std)
+        for channels in [1, 3] {
+            let body = try Random.withSeed(18) { try arch.body(inChannels: channels) }
+            try PretrainedBodies.load(arch, into: body, folder: folder)
+        }
+    }
+
     @Test func imagenetStatsAreThePretrainingSets() {
         #expect(imagenetStats.mean == fashionMNISTStats.mean && imagenetStats.std == fashionMNISTStats.std)
         #expect(ilsvrcStats.mean == [0.485, 0.456, 0.406] && ilsvrcStats.std == [0.229, 0.224, 0.225])
