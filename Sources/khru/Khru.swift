@@ -6,7 +6,7 @@ import Reporting
 
 /// The `khru` command: runs, tests and checks Markdown lessons of deep learning in Swift.
 @main
-struct Khru: ParsableCommand {
+struct Khru: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "khru",
         abstract: "Run, test and check Markdown lessons of deep learning written in Swift.",
@@ -16,7 +16,9 @@ struct Khru: ParsableCommand {
             Exit codes: 0 success, 1 failures, 64 usage error.
             """,
         version: KhruVersion.current,
-        subcommands: [Run.self, Test.self, Check.self, Steps.self, DataCommand.self, ExportSwift.self])
+        subcommands: [
+            Run.self, Test.self, Check.self, Serve.self, Steps.self, DataCommand.self, ExportSwift.self,
+        ])
 }
 
 /// Writes to standard error (Swift 6 forbids the C `stderr` global).
@@ -98,7 +100,7 @@ extension Khru {
 
         func run() throws {
             try budget.apply()
-            var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var executor = LessonExecutor(registry: .standard()) { if $0.isForTerminal { eprint("  \($0)") } }
             let store = try cacheArguments.open(under: output)
             defer { store.evict() }
             var failed = false
@@ -170,7 +172,7 @@ extension Khru {
 
         func run() throws {
             try budget.apply()
-            var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var executor = LessonExecutor(registry: .standard()) { if $0.isForTerminal { eprint("  \($0)") } }
             var files = try lessons.files()
             if let shard { files = LessonFiles.shard(files, index: shard.index, of: shard.count) }
             let store = try cacheArguments.open(under: output)
