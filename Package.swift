@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Serving",
             dependencies: [
-                "LessonRunner", "LessonSource", "Reporting",
+                "Checksums", "LessonRunner", "LessonSource", "Reporting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -59,7 +59,7 @@ public final class EventHub: Sendable {
                 state.status = event
                 if building { state.current = [] }
             case .batch:
-                if case .batch? = state.current.last { state.current.removeLast() }
+                state.current.removeAll { if case .batch = $0 { true } else { false } }
                 state.current.append(event)
             case .cellStarted, .cellFinished, .epoch, .note:
                 state.current.append(event)

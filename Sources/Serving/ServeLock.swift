@@ -21,7 +21,8 @@ public final class ServeLock: Sendable {
     ///   ``ServeLockError/unusable(path:reason:)`` when the file cannot be made or locked.
     public init(outputDirectory: String) throws(ServeLockError) {
         do {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: outputDirectory, withIntermediateDirectories: true)
         } catch {
             throw .unusable(path: outputDirectory, reason: "cannot create the output folder")
         }

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import LessonRunner
 import LessonSource
@@ -87,7 +88,8 @@ public final class Workshop: @unchecked Sendable {
                 lastPing = .now
             }
             Thread.sleep(
-                forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) * 1e-18)
+                forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds)
+                    * 1e-18)
         }
     }
 
@@ -166,7 +168,8 @@ public final class Workshop: @unchecked Sendable {
             store = try RunCache(outputDirectory: output, sizeLimit: cacheLimit) { [log] in log($0) }
         } catch {
             log(error.description)
-            hub.publish(.problems(report: report, lesson: path, messages: [error.description], blocking: true))
+            hub.publish(
+                .problems(report: report, lesson: path, messages: [error.description], blocking: true))
             return
         }
         defer { store.evict() }
@@ -194,7 +197,8 @@ public final class Workshop: @unchecked Sendable {
                     failed: counts.failed, seconds: seconds))
             log(
                 "\(path): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped, "
-                    + "\(ran) ran, \(cached) from cache → \(written.html) (\(String(format: "%.2f", seconds)) s)")
+                    + "\(ran) ran, \(cached) from cache → \(written.html) (\(String(format: "%.2f", seconds)) s)"
+            )
         } catch {
             log("\(error)")
             hub.publish(.problems(report: report, lesson: path, messages: ["\(error)"], blocking: true))
@@ -280,8 +284,8 @@ struct FileStamp: Equatable {
     private(set) var seconds: Int = 0
     private(set) var nanoseconds: Int = 0
     private(set) var inode: UInt64 = 0
-    /// The content's hash; `nil` when the file is missing.
-    private(set) var content: Int?
+    /// The SHA-256 of the content; `nil` when the file is missing.
+    private(set) var content: String?
 
     init(_ path: String) {
         self.path = path
@@ -318,8 +322,7 @@ struct FileStamp: Equatable {
         seconds = info.st_mtim.tv_sec
         nanoseconds = info.st_mtim.tv_nsec
         inode = UInt64(info.st_ino)
-        var hasher = Hasher()
-        hasher.combine(data)
-        content = hasher.finalize()
+        // SHA-256 of every byte: `Data`'s own hash may look at a prefix only.
+        content = SHA256.hex(of: data)
     }
 }

@@ -12,7 +12,8 @@ public enum WorkshopEvent: Hashable, Sendable {
     /// A cell that ran has finished.
     case cellFinished(report: String, cellID: String, passed: Bool, seconds: Double)
     /// Training progress inside the running cell.
-    case batch(report: String, cellID: String, epoch: Int, epochs: Int, batch: Int, batches: Int, training: Bool)
+    case batch(
+        report: String, cellID: String, epoch: Int, epochs: Int, batch: Int, batches: Int, training: Bool)
     /// An epoch row of the running cell's training.
     case epoch(report: String, cellID: String, header: [String], row: [String])
     /// A note from the run ("preparing ml-100k").
@@ -72,7 +73,8 @@ public enum WorkshopEvent: Hashable, Sendable {
     public var report: String? {
         switch self {
         case .status(_, _, let report): report
-        case .cellStarted(let report, _), .cellFinished(let report, _, _, _), .batch(let report, _, _, _, _, _, _),
+        case .cellStarted(let report, _), .cellFinished(let report, _, _, _),
+            .batch(let report, _, _, _, _, _, _),
             .epoch(let report, _, _, _), .note(let report, _), .problems(let report, _, _, _):
             report
         case .reload, .ping: nil

@@ -23,7 +23,8 @@ extension Khru {
         @Option(help: "The address to listen on; anything but loopback lets the network reach the reports.")
         var host = "127.0.0.1"
         @Option(help: "The folder reports are written under and served from.") var output = "output"
-        @Option(help: "The most the cache under <output>/.cache keeps, in MiB (least recently used go first).")
+        @Option(
+            help: "The most the cache under <output>/.cache keeps, in MiB (least recently used go first).")
         var cacheLimit = RunCache.defaultSizeLimit >> 20
 
         func validate() throws {
@@ -67,7 +68,9 @@ extension Khru {
             }
             workshop.stop()
             if let cell = workshop.runningCell {
-                eprint("stopped; cell '\(cell)' was still running and is abandoned (the cache keeps finished cells)")
+                eprint(
+                    "stopped; cell '\(cell)' was still running and is abandoned (the cache keeps finished cells)"
+                )
             } else {
                 eprint("stopped")
             }

@@ -105,7 +105,8 @@ public struct LessonExecutor {
             if let lessonCache,
                 !lessonCache.replayPending({ replay($0, $1, $2, interpreter, lesson, packageRoot) })
             {
-                progress?(.note("replaying the cache diverged from the first run; running the lesson without it"))
+                progress?(
+                    .note("replaying the cache diverged from the first run; running the lesson without it"))
                 var fresh = self
                 fresh.cache?.force = true
                 return fresh.run(lesson, diagnostics: nil)
@@ -131,7 +132,8 @@ public struct LessonExecutor {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             progress?(
                 .cellFinished(
-                    cellID: cell.id, passed: status == .passed || status == .failedAsExpected, seconds: seconds))
+                    cellID: cell.id, passed: status == .passed || status == .failedAsExpected,
+                    seconds: seconds))
             reports[cell.id] = CellReport(
                 cellID: cell.id, status: status, outputs: outputs,
                 telemetry: Telemetry(seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes()))
