@@ -6,7 +6,7 @@ import Serving
 extension Khru {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve the reports live: rerun through the cache on every save and reload open pages.",
+            abstract: "Serve reports live; rerun and reload on every save.",
             discussion: """
                 Workshop mode. Builds every lesson, serves <output> (reports and index) on \
                 http://127.0.0.1:8000/, watches the lessons and the files their include= cells show, and on \
