@@ -29,13 +29,15 @@ public enum LiveReload {
         #khru-live ul{margin:6px 0 0;padding-left:18px}#khru-live li{font-family:ui-monospace,monospace;font-size:12px;
           white-space:pre-wrap;word-break:break-word}
         section.cell.khru-running{outline:3px solid #f5b83d;outline-offset:2px}
-        section.cell.khru-stale{opacity:.55}
+        section.cell.khru-stale,.outputs.khru-stale{opacity:.45}
         .khru-progress{margin:.6rem 0;padding:.6rem .8rem;border:1px dashed #f5b83d;border-radius:6px;
           background:#fffaf0;color:#4a3b10;font-size:.9rem}
         .khru-progress .bar{height:8px;background:#eee2c4;border-radius:4px;overflow:hidden;margin:.4rem 0}
         .khru-progress .bar i{display:block;height:100%;background:#f5b83d;width:0}
+        .khru-progress .rows{max-height:13rem;overflow:auto}
         .khru-progress table{border-collapse:collapse;font-family:ui-monospace,monospace;font-size:.8rem}
         .khru-progress td,.khru-progress th{padding:1px 8px;text-align:right}
+        .khru-progress th{position:sticky;top:0;background:#fffaf0}
         </style>
         <script id="khru-live-script">
         (function () {
@@ -71,7 +73,7 @@ public enum LiveReload {
             list.hidden = messages.length === 0;
           }
           function mine(d) { return d.report === here || here.endsWith("/index.html") && d.report === ""; }
-          var box = null, rows = null, fill = null, caption = null, running = null;
+          var box = null, rows = null, rowsBox = null, fill = null, caption = null, running = null;
           function cellSection(id) { var s = document.getElementById(id); return s && s.classList.contains("cell") ? s : null; }
           function start(id) {
             finish();
@@ -86,22 +88,38 @@ public enum LiveReload {
             fill = document.createElement("i");
             track.appendChild(fill);
             rows = document.createElement("table");
+            rowsBox = document.createElement("div");
+            rowsBox.className = "rows";
+            rowsBox.appendChild(rows);
             box.appendChild(caption);
             box.appendChild(track);
-            box.appendChild(rows);
+            box.appendChild(rowsBox);
             if (section) {
               section.classList.add("khru-running");
-              var next = section.nextElementSibling;
-              while (next && next.tagName === "SECTION" && next.classList.contains("cell")) {
-                next.classList.add("khru-stale");
-                next = next.nextElementSibling;
-              }
-              var bar = section.querySelector(".cell-bar");
-              if (bar && bar.nextSibling) section.insertBefore(box, bar.nextSibling); else section.appendChild(box);
+              // The cells after it run again too (their cache keys chain through it).
+              var after = false;
+              document.querySelectorAll("section.cell").forEach(function (cell) {
+                if (after) cell.classList.add("khru-stale");
+                if (cell === section) after = true;
+              });
+              // The box goes under the cell's code; the badge says it runs; the old outputs fade.
+              var badge = section.querySelector(".cell-bar .status");
+              if (badge) { badge.dataset.khruWas = badge.textContent; badge.textContent = "▶ running"; }
+              var timing = section.querySelector(".cell-bar .telemetry");
+              if (timing) timing.hidden = true;
+              var old = section.querySelector(".outputs");
+              if (old) old.classList.add("khru-stale");
+              var code = section.querySelector("pre.code") || section.querySelector(".cell-bar");
+              if (code && code.nextSibling) section.insertBefore(box, code.nextSibling); else section.appendChild(box);
             }
           }
           function finish() {
-            if (running) { var s = cellSection(running); if (s) s.classList.remove("khru-running"); }
+            var s = running ? cellSection(running) : null;
+            if (s) {
+              s.classList.remove("khru-running");
+              var badge = s.querySelector(".cell-bar .status");
+              if (badge && badge.dataset.khruWas !== undefined) badge.textContent = "… finished, updating";
+            }
             if (box && box.parentNode) box.parentNode.removeChild(box);
             box = null; running = null;
           }
@@ -139,6 +157,7 @@ public enum LiveReload {
               if (!mine(d) || running !== d.cell || !box) return;
               if (!rows.firstChild) row(d.header, true);
               row(d.row, false);
+              rowsBox.scrollTop = rowsBox.scrollHeight;
             });
             on("cell-finished", function (d) { if (mine(d) && running === d.cell) finish(); });
             on("note", function (d) { if (mine(d)) say("busy", d.text); });
