@@ -32,6 +32,8 @@ public final class Workshop: @unchecked Sendable {
     private var executor = LessonExecutor(registry: .standard())
     private var watched: [String: WatchedLesson] = [:]
     private var reportPaths: [String: String] = [:]
+    /// The last report built of each lesson, for re-rendering a prose edit without running anything.
+    private var lastReports: [String: LessonReport] = [:]
 
     private struct Control {
         var stopping = false
@@ -163,6 +165,30 @@ public final class Workshop: @unchecked Sendable {
             return
         }
         watched[path]?.watchIncludes(of: lesson)
+        let result: LessonReport
+        if let previous = lastReports[path], let same = LessonExecutor.rerender(previous, as: lesson) {
+            // Prose only: no cell runs, not even one that failed; the errors keep their (moved) positions.
+            result = same
+            log("  prose only: re-rendered, no cell ran")
+            let errors = lesson.cells.flatMap { cell -> [String] in
+                guard case .failed? = same.cells[cell.id]?.status else { return [] }
+                return same.cells[cell.id]?.outputs.compactMap {
+                    if case .error(let diagnostic) = $0 { diagnostic.description } else { nil }
+                } ?? []
+            }
+            hub.publish(.problems(report: report, lesson: path, messages: errors, blocking: false))
+        } else {
+            guard let ran = run(lesson, path: path, report: report, diagnostics: diagnostics) else { return }
+            result = ran
+        }
+        lastReports[path] = result
+        finish(result, path: path, report: report, started: start, clock: clock)
+    }
+
+    /// Runs `lesson` through the cache; `nil` when the cache cannot be opened.
+    private func run(
+        _ lesson: Lesson, path: String, report: String, diagnostics: [Diagnostic]
+    ) -> LessonReport? {
         let store: RunCache
         do {
             store = try RunCache(outputDirectory: output, sizeLimit: cacheLimit) { [log] in log($0) }
@@ -170,7 +196,7 @@ public final class Workshop: @unchecked Sendable {
             log(error.description)
             hub.publish(
                 .problems(report: report, lesson: path, messages: [error.description], blocking: true))
-            return
+            return nil
         }
         defer { store.evict() }
         executor.cache = CacheOptions(store: store)
@@ -183,6 +209,14 @@ public final class Workshop: @unchecked Sendable {
         }.report
         executor.cache = nil
         for note in store.notes { log("note: \(note)") }
+        return result
+    }
+
+    /// Writes a lesson's report and the index, and tells the pages.
+    private func finish(
+        _ result: LessonReport, path: String, report: String, started start: ContinuousClock.Instant,
+        clock: ContinuousClock
+    ) {
         let counts = StatusCounts(result)
         let cached = result.cells.values.filter { $0.telemetry?.cached == true }.count
         let ran = result.cells.values.filter { $0.telemetry != nil && $0.telemetry?.cached != true }.count

@@ -216,7 +216,7 @@ public struct LessonExecutor {
         ((lesson.path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
-    private static func includeReport(_ cell: Cell, path: String, packageRoot: String?) -> CellReport {
+    static func includeReport(_ cell: Cell, path: String, packageRoot: String?) -> CellReport {
         do {
             let source = try IncludedCode.read(
                 path: path, symbol: cell.attributes.symbol, packageRoot: packageRoot)
