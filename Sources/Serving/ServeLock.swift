@@ -60,7 +60,14 @@ public final class ServeLock: Sendable {
             return !released
         }
         guard first else { return }
-        unlink(path)
+        // Only our own file: after the folder was removed and remade, the path may be another server's.
+        var mine = stat()
+        var there = stat()
+        if fstat(descriptor, &mine) == 0, stat(path, &there) == 0, mine.st_ino == there.st_ino,
+            mine.st_dev == there.st_dev
+        {
+            unlink(path)
+        }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }

@@ -40,3 +40,20 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "\(getpid())\n\n")
     }
 }
+
+@Suite struct ServeLockReleaseTests {
+    @Test func releasingLeavesAnotherServersLockFileAlone() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "khru-lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let old = try ServeLock(outputDirectory: folder.path)
+        // The folder is removed under the first server and a second one starts in its place.
+        try FileManager.default.removeItem(at: folder)
+        let new = try ServeLock(outputDirectory: folder.path)
+        new.record(url: "http://127.0.0.1:8001/")
+        old.release()
+        #expect(FileManager.default.fileExists(atPath: new.path))
+        new.release()
+        #expect(!FileManager.default.fileExists(atPath: new.path))
+    }
+}
