@@ -13,7 +13,7 @@ THREADS ?= 2
 # so lessons train at full speed without a second, release build of swift-syntax.
 KHRU = .build/debug/khru
 
-.PHONY: deps build data run test lint bench clean lesson-code fuzz pretrain transfer
+.PHONY: deps build data run test lint bench clean lesson-code fuzz pretrain transfer install
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -35,6 +35,14 @@ data: build
 run: data
 	OPENBLAS_NUM_THREADS=$(THREADS) $(KHRU) run lessons/
 	@echo "Open $$(pwd)/output/index.html"
+
+# Puts khru on PATH: a symlink $(PREFIX)/bin/khru to the binary `make build` makes, so a later build or
+# `make run` updates it. As root for /usr/local.
+PREFIX ?= /usr/local
+install: build
+	@bin="$$(pwd)/$(KHRU)"; \
+	if [ ! -w "$(PREFIX)/bin" ] && [ -d "$(PREFIX)/bin" ]; then echo "error: run as root to write $(PREFIX)/bin" >&2; exit 1; fi; \
+	mkdir -p "$(PREFIX)/bin" && ln -sfn "$$bin" "$(PREFIX)/bin/khru" && echo "$(PREFIX)/bin/khru -> $$bin"
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift

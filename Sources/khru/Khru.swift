@@ -6,7 +6,7 @@ import Reporting
 
 /// The `khru` command: runs, tests and checks Markdown lessons of deep learning in Swift.
 @main
-struct Khru: ParsableCommand {
+struct Khru: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "khru",
         abstract: "Run, test and check Markdown lessons of deep learning written in Swift.",
@@ -16,7 +16,9 @@ struct Khru: ParsableCommand {
             Exit codes: 0 success, 1 failures, 64 usage error.
             """,
         version: KhruVersion.current,
-        subcommands: [Run.self, Test.self, Check.self, Steps.self, DataCommand.self, ExportSwift.self])
+        subcommands: [
+            Run.self, Test.self, Check.self, Serve.self, Steps.self, DataCommand.self, ExportSwift.self,
+        ])
 }
 
 /// Writes to standard error (Swift 6 forbids the C `stderr` global).
@@ -98,7 +100,7 @@ extension Khru {
 
         func run() throws {
             try budget.apply()
-            var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var executor = LessonExecutor(registry: .standard()) { if $0.isForTerminal { eprint("  \($0)") } }
             let store = try cacheArguments.open(under: output)
             defer { store.evict() }
             var failed = false
@@ -144,7 +146,7 @@ extension Khru {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run lessons as doc-tests: cells must run and #expect checks must hold.",
+            abstract: "Run lessons as doc-tests: cells run, #expects hold.",
             discussion: """
                 Every run cell and every #expect check counts once. A cell passes when it runs without \
                 error (or, marked .error, fails as it must); skipped cells fail. Prints one line per \
@@ -170,7 +172,7 @@ extension Khru {
 
         func run() throws {
             try budget.apply()
-            var executor = LessonExecutor(registry: .standard()) { eprint("  \($0)") }
+            var executor = LessonExecutor(registry: .standard()) { if $0.isForTerminal { eprint("  \($0)") } }
             var files = try lessons.files()
             if let shard { files = LessonFiles.shard(files, index: shard.index, of: shard.count) }
             let store = try cacheArguments.open(under: output)
@@ -202,7 +204,7 @@ extension Khru {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Parse every lesson and resolve every cell against the registry, without running.",
+            abstract: "Resolve every cell against the registry; run nothing.",
             discussion: """
                 Reports all problems at once (unknown names and members with suggestions, wrong labels and \
                 types, missing arguments, code outside the cell language, en/th cell drift); exits 1 if any.
@@ -230,7 +232,8 @@ extension Khru {
 
     struct Steps: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List every step a cell can call, with its signature and doc, grouped by type.")
+            abstract: "List the steps cells can call, with their docs.",
+            discussion: "Grouped by type: each step's signature (labels, types, defaults) and doc comment.")
 
         func run() throws {
             print(StepsReference.text(.standard()), terminator: "")
@@ -262,9 +265,11 @@ extension Khru {
     struct ExportSwift: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-swift",
-            abstract:
-                "Write every runnable cell as Swift, one function per lesson, compiled and run as tests.",
-            discussion: "With --check, exits 1 when the file differs from what would be generated.")
+            abstract: "Write the cells as Swift, compiled and run as tests.",
+            discussion: """
+                Every runnable cell, one function per lesson. With --check, exits 1 when the file differs \
+                from what would be generated.
+                """)
 
         @OptionGroup var lessons: LessonPaths
         @Option(help: "The Swift file to write.") var output: String

@@ -21,10 +21,16 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         let help = try khru(["--help"])
         #expect(help.status == 0)
         #expect(help.output.contains("SUBCOMMANDS:"))
-        for command in ["run", "test", "check", "steps", "data", "export-swift"] {
+        let commands = ["run", "test", "check", "serve", "steps", "data", "export-swift"]
+        for command in commands {
             #expect(help.output.contains(command))
             #expect(try khru([command, "--help"]).status == 0)
         }
+        // Every command on one line: its name, then its abstract, and no wrapped continuation lines.
+        let listed =
+            help.output.components(separatedBy: "SUBCOMMANDS:\n").last?
+            .components(separatedBy: "\n\n").first?.split(separator: "\n") ?? []
+        #expect(listed.map { $0.split(separator: " ").first.map(String.init) ?? "" } == commands, "\(listed)")
         #expect(try khru(["--version"]).output == "0.1.0\n")
     }
 

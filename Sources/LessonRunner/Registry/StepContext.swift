@@ -20,12 +20,12 @@ public final class StepContext {
     public private(set) var outputs: [CellOutput] = []
     private let deadline: ContinuousClock.Instant?
     private let timeout: Double?
-    private let progressHandler: ((String) -> Void)?
+    private let progressHandler: ((RunProgress) -> Void)?
 
     /// Creates a context for one cell.
     public init(
         cellID: String, seed: CellSeed, lessonDirectory: String, packageRoot: String? = nil,
-        timeout: Double? = nil, progress: ((String) -> Void)? = nil
+        timeout: Double? = nil, progress: ((RunProgress) -> Void)? = nil
     ) {
         self.cellID = cellID
         self.seed = seed
@@ -51,8 +51,15 @@ public final class StepContext {
         }
     }
 
-    /// Reports live progress on the terminal (not in the report): an epoch line, a progress bar.
-    public func progress(_ text: String) { progressHandler?(text) }
+    /// Reports a note as live progress (on the terminal and open pages, never in the report).
+    public func progress(_ text: String) { progressHandler?(.note(text)) }
+
+    /// Reports live progress (on the terminal and open pages, never in the report): a note, a batch,
+    /// an epoch row.
+    public func progress(_ event: RunProgress) { progressHandler?(event) }
+
+    /// Whether anyone receives progress (a replay of a cached cell has no receiver).
+    public var reportsProgress: Bool { progressHandler != nil }
 
     /// A path relative to the lesson's folder, unless it is absolute.
     public func resolve(path: String) -> String {

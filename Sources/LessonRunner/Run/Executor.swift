@@ -11,15 +11,16 @@ public struct LessonExecutor {
     /// is TensorCore's task-local `Random.withSeed`, so initialisation, shuffling and dropout of every
     /// cell are reproducible.
     public var withCellSeed: (CellSeed, () -> Void) -> Void
-    /// Live progress lines for the terminal (never in the report).
-    public var progress: ((String) -> Void)?
+    /// Live progress: cells starting and finishing, steps' notes, training batches and epoch rows
+    /// (never in the report).
+    public var progress: ((RunProgress) -> Void)?
     /// The folder `include=` paths are relative to; `nil` finds the `Package.swift` above the lesson.
     public var packageRoot: String?
     /// The run cache; `nil` runs every cell.
     public var cache: CacheOptions?
 
     /// Creates an executor over `registry`.
-    public init(registry: Registry, progress: ((String) -> Void)? = nil) {
+    public init(registry: Registry, progress: ((RunProgress) -> Void)? = nil) {
         self.registry = registry
         self.withCellSeed = { seed, body in Random.withSeed(seed.value) { body() } }
         self.progress = progress
@@ -107,13 +108,14 @@ public struct LessonExecutor {
             if let lessonCache,
                 !lessonCache.replayPending({ replay($0, $1, $2, interpreter, lesson, packageRoot) })
             {
-                progress?("replaying the cache diverged from the first run; running the lesson without it")
+                progress?(
+                    .note("replaying the cache diverged from the first run; running the lesson without it"))
                 var fresh = self
                 fresh.cache?.force = true
                 return fresh.run(lesson, diagnostics: nil)
             }
             targetPassed = targetPassed || cell.id == cache?.cell
-            progress?("cell \(cell.id)")
+            progress?(.cellStarted(cellID: cell.id))
             interpreter.stepHook = lessonCache?.recordingHook()
             let clock = ContinuousClock()
             ResourceUsage.resetPeak()
@@ -131,6 +133,10 @@ public struct LessonExecutor {
                 cell.attributes.expectsError
                 ? (failed ? .failedAsExpected : .unexpectedlyPassed) : (failed ? .failed : .passed)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            progress?(
+                .cellFinished(
+                    cellID: cell.id, passed: status == .passed || status == .failedAsExpected,
+                    seconds: seconds))
             reports[cell.id] = CellReport(
                 cellID: cell.id, status: status, outputs: outputs,
                 telemetry: Telemetry(seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes()))
@@ -217,7 +223,7 @@ public struct LessonExecutor {
         ((lesson.path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
-    private static func includeReport(_ cell: Cell, path: String, packageRoot: String?) -> CellReport {
+    static func includeReport(_ cell: Cell, path: String, packageRoot: String?) -> CellReport {
         do {
             let source = try IncludedCode.read(
                 path: path, symbol: cell.attributes.symbol, packageRoot: packageRoot)

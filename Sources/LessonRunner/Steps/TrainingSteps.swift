@@ -307,7 +307,9 @@ extension Registry {
         let previous = learner.logger
         learner.logger = { header, row in collected.append(header, row) }
         defer { learner.logger = previous }
-        try fit(context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
+        var callbacks: [any Callback] = context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? []
+        if context.reportsProgress { callbacks.append(ProgressRelay(context: context)) }
+        try fit(callbacks)
         try context.checkDeadline()
         let (header, rows) = collected.snapshot()
         if !rows.isEmpty {
@@ -326,6 +328,40 @@ private final class DeadlineCallback: Callback {
 
     func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
         event == .afterBatch && ContinuousClock.now > deadline ? .stopFit : .proceed
+    }
+}
+
+/// Sends a fit's progress to the run's progress hook: batches (a few times a second, and each phase's
+/// last) and every epoch row once the recorder has made it.
+private final class ProgressRelay: Callback, @unchecked Sendable {
+    /// After the recorder (50), which makes the epoch rows.
+    let order = 65
+    let context: StepContext
+    private var lastSent = ContinuousClock.now - .seconds(1)
+
+    init(context: StepContext) { self.context = context }
+
+    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+        switch event {
+        case .afterBatch:
+            let now = ContinuousClock.now
+            let last = learner.iter + 1 == learner.nIter
+            guard last || now - lastSent >= .milliseconds(200) else { break }
+            lastSent = now
+            context.progress(
+                .batch(
+                    cellID: context.cellID,
+                    TrainingProgress(
+                        epoch: learner.epoch, epochs: learner.nEpoch, batch: learner.iter + 1,
+                        batches: learner.nIter, training: learner.training)))
+        case .afterEpoch:
+            let table = learner.recorder.table
+            if let row = table.rows.last {
+                context.progress(.epoch(cellID: context.cellID, header: table.header, row: row))
+            }
+        default: break
+        }
+        return .proceed
     }
 }
 

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import LessonRunner
+import Serving
+
+extension Khru {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve reports live; rerun and reload on every save.",
+            discussion: """
+                Workshop mode. Builds every lesson, serves <output> (reports and index) on \
+                http://127.0.0.1:8000/, watches the lessons and the files their include= cells show, and on \
+                every save reruns from the first changed cell (a prose edit runs nothing), rewrites the \
+                report and reloads the pages showing it, keeping their scroll position. While a cell runs, \
+                its page shows the cell and its training progress; problems show at once with their \
+                positions. The files written stay static; the live script is added only to pages served. \
+                One server per output folder (<output>/.serve.lock). Ctrl-C stops it.
+                """)
+
+        @Argument(help: "Lesson files or folders (searched recursively for *.md).")
+        var paths: [String] = ["lessons"]
+        @Option(help: "The port to listen on (0 picks a free one).") var port = 8000
+        @Option(help: "The address to listen on; anything but loopback lets the network reach the reports.")
+        var host = "127.0.0.1"
+        @Option(help: "The folder reports are written under and served from.") var output = "output"
+        @Option(
+            help: "The most the cache under <output>/.cache keeps, in MiB (least recently used go first).")
+        var cacheLimit = RunCache.defaultSizeLimit >> 20
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+            _ = try LessonPaths(paths: paths).files()
+        }
+
+        func run() async throws {
+            let lock: ServeLock
+            do {
+                lock = try ServeLock(outputDirectory: output)
+            } catch {
+                eprint(error.description)
+                throw ExitCode.failure
+            }
+            defer { lock.release() }
+            if !["127.0.0.1", "localhost", "::1"].contains(host) {
+                eprint(
+                    "warning: listening on \(host): anyone who can reach this machine (the class network) can "
+                        + "open these reports; use --host 127.0.0.1 to keep them to this machine")
+            }
+            let hub = EventHub()
+            let server = try WorkshopServer(output: output, hub: hub)
+            let workshop = Workshop(
+                paths: paths, output: output, cacheLimit: cacheLimit << 20, hub: hub,
+                log: { line in
+                    print(line)
+                    fflush(nil)
+                })
+            let host = self.host
+            do {
+                try await server.run(host: host, port: port) { url in
+                    lock.record(url: url)
+                    print("serving \(url) (Ctrl-C stops)")
+                    fflush(nil)
+                    Thread.detachNewThread { workshop.run() }
+                }
+            } catch {
+                eprint("error: cannot serve on \(host):\(port): \(error)")
+                throw ExitCode.failure
+            }
+            workshop.stop()
+            if let cell = workshop.runningCell {
+                eprint(
+                    "stopped; cell '\(cell)' was still running and is abandoned (the cache keeps finished cells)"
+                )
+            } else {
+                eprint("stopped")
+            }
+        }
+    }
+}
+
+extension LessonPaths {
+    init(paths: [String]) {
+        self.init()
+        self.paths = paths
+    }
+}
