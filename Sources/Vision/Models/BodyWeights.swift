@@ -52,8 +52,8 @@ public enum BodyWeights {
 
     /// Decodes named tensors (half-precision entries widened to `Float`).
     ///
-    /// - Throws: A reason, as a `String` inside ``VisionModelError/badPretrainedWeights(file:reason:)``
-    ///   with `file` empty, for a truncated or foreign file.
+    /// - Throws: ``VisionModelError/badPretrainedWeights(file:reason:)`` with an empty `file` (the
+    ///   caller knows the file and names it) for a truncated or foreign file.
     public static func decode(_ bytes: [UInt8]) throws(VisionModelError) -> [(name: String, tensor: Tensor)] {
         func bad(_ reason: String) -> VisionModelError { .badPretrainedWeights(file: "", reason: reason) }
         guard bytes.count >= 12, Array(bytes[0..<8]) == magic else {
