@@ -72,6 +72,396 @@ func lesson_00_welcome_compiled() async throws {
     #expect(lesson.compareWithInterpreter() == [])
 }
 
+// lessons/en/01-lr-finder-and-transfer-learning.md
+func lesson_01_lr_finder_and_transfer_learning(_ lesson: CompiledLesson) async throws {
+    // cell data (lessons/en/01-lr-finder-and-transfer-learning.md:20)
+    try await lesson.cell("data") {
+        lesson.at(21, 12); let path = try untarData(.digits)
+        lesson.at(22, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
+            try getImageFiles(folder).filter { try $0.parent.parent.name == "valid" || Int($0.stem)! % 4 == 0 }
+        }
+        lesson.at(25, 14); let digits = try DataBlock(
+            blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: someDigits, getY: parentLabel,
+            splitter: GrandparentSplitter(), itemTfms: [Resize(64)])
+        lesson.at(28, 18); let dls = try digits.dataloaders(path)
+        lesson.at(29, 5); lesson.show(try dls.showBatch(maxN: 9))
+        // cell data-check (lessons/en/01-lr-finder-and-transfer-learning.md:32)
+        try await lesson.cell("data-check") {
+            lesson.at(33, 20); let dsets = try digits.datasets(path)
+            lesson.at(34, 1); #expect(try dsets.train.count == 1_000)
+            lesson.at(35, 1); #expect(try dsets.valid.count == 1_000)
+            // cell lr-find (lessons/en/01-lr-finder-and-transfer-learning.md:56)
+            try await lesson.cell("lr-find") {
+                lesson.at(57, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
+                lesson.at(58, 25); let suggestions = try learn.lrFind(suggestFuncs: [.minimum, .steep])
+                lesson.at(59, 24); let (lrMin, lrSteep) = try (suggestions.minimum!, suggestions.steep!)
+                lesson.at(60, 1); lesson.show(try (lrMin, lrSteep))
+                // cell lr-find-check (lessons/en/01-lr-finder-and-transfer-learning.md:63)
+                try await lesson.cell("lr-find-check") {
+                    lesson.at(64, 1); #expect(try lrMin > 1e-5 && lrMin < 1)
+                    lesson.at(65, 1); #expect(try lrSteep > 1e-6 && lrSteep < 1)
+                    // cell frozen (lessons/en/01-lr-finder-and-transfer-learning.md:93)
+                    try await lesson.cell("frozen") {
+                        lesson.at(94, 7); lesson.show(try learn.fitOneCycle(3, lrMax: 3e-3))
+                        // cell frozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:97)
+                        try await lesson.cell("frozen-check") {
+                            lesson.at(98, 43); let frozenError = try learn.recorder.values[2][2]
+                            lesson.at(99, 1); #expect(try frozenError < 0.5)
+                            // cell unfreeze (lessons/en/01-lr-finder-and-transfer-learning.md:104)
+                            try await lesson.cell("unfreeze") {
+                                lesson.at(105, 7); try learn.unfreeze()
+                                lesson.at(106, 7); lesson.show(try learn.lrFind())
+                                // cell group-lrs (lessons/en/01-lr-finder-and-transfer-learning.md:119)
+                                try await lesson.cell("group-lrs") {
+                                    lesson.at(120, 1); lesson.show(try (learn.paramGroups.count, (1e-6...1e-4).rates(groups: learn.paramGroups.count)))
+                                    // cell unfrozen (lessons/en/01-lr-finder-and-transfer-learning.md:126)
+                                    try await lesson.cell("unfrozen") {
+                                        lesson.at(127, 7); lesson.show(try learn.fitOneCycle(12, lrMax: 1e-6...1e-4))
+                                        // cell unfrozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:130)
+                                        try await lesson.cell("unfrozen-check") {
+                                            lesson.at(131, 46); let unfrozenError = try learn.recorder.values[11][2]
+                                            lesson.at(132, 1); #expect(try unfrozenError < frozenError)
+                                            // cell plot-sched (lessons/en/01-lr-finder-and-transfer-learning.md:143)
+                                            try await lesson.cell("plot-sched") {
+                                                lesson.at(144, 16); lesson.show(try learn.recorder.plotSched())
+                                                // cell fine-tune (lessons/en/01-lr-finder-and-transfer-learning.md:154)
+                                                try await lesson.cell("fine-tune") {
+                                                    lesson.at(155, 18); let pretrained = try cnnLearner(dls, resnet18, metrics: errorRate)
+                                                    lesson.at(156, 12); try pretrained.fineTune(4, baseLR: 3e-3)
+                                                    lesson.at(157, 15); let scratch = try cnnLearner(dls, resnet18, metrics: errorRate, pretrained: false)
+                                                    lesson.at(158, 9); try scratch.fineTune(4, baseLR: 3e-3)
+                                                    lesson.at(159, 1); lesson.show(try (pretrained.recorder.values[3][2], scratch.recorder.values[3][2]))
+                                                    // cell fine-tune-check (lessons/en/01-lr-finder-and-transfer-learning.md:162)
+                                                    try await lesson.cell("fine-tune-check") {
+                                                        lesson.at(163, 1); #expect(try pretrained.recorder.values[3][2] < scratch.recorder.values[3][2])
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_01_lr_finder_and_transfer_learning_compiled() async throws {
+    let lesson = try CompiledLesson(path: "lessons/en/01-lr-finder-and-transfer-learning.md", registry: .standard())
+    try await lesson_01_lr_finder_and_transfer_learning(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
+// lessons/en/02-deeper-architectures.md
+func lesson_02_deeper_architectures(_ lesson: CompiledLesson) async throws {
+    // cell architectures (lessons/en/02-deeper-architectures.md:25)
+    try await lesson.cell("architectures") {
+        lesson.at(26, 17); let resnet101 = try ResNetArchitecture(name: "resnet101", block: .bottleneck, layers: [3, 4, 23, 3])
+        lesson.at(27, 17); let resnet152 = try ResNetArchitecture(name: "resnet152", block: .bottleneck, layers: [3, 8, 36, 3])
+        lesson.at(28, 13); let archs = try [resnet18, resnet34, resnet50, resnet101, resnet152]
+        lesson.at(29, 20); let counts = try archs.map { try $0.parameterCount(inChannels: 1, nOut: 10) }
+        lesson.at(30, 1); lesson.show(try barChart(labels: archs.map { try $0.name }, values: counts.map { try Double($0) / 1e6 }, horizontal: true,
+                 title: "Parameters (millions)", showsValues: true))
+        // cell architectures-check (lessons/en/02-deeper-architectures.md:34)
+        try await lesson.cell("architectures-check") {
+            lesson.at(35, 1); #expect(try counts[0] < counts[1] && counts[1] < counts[2] && counts[2] < counts[3] && counts[3] < counts[4])
+            // cell data (lessons/en/02-deeper-architectures.md:46)
+            try await lesson.cell("data") {
+                lesson.at(47, 12); let path = try untarData(.digits)
+                lesson.at(48, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
+                    try getImageFiles(folder).filter { try $0.parent.parent.name == "valid" || Int($0.stem)! % 4 == 0 }
+                }
+                lesson.at(51, 14); let digits = try DataBlock(
+                    blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: someDigits, getY: parentLabel,
+                    splitter: GrandparentSplitter(), itemTfms: [Resize(64)])
+                lesson.at(54, 18); let dls = try digits.dataloaders(path)
+                // cell train (lessons/en/02-deeper-architectures.md:57)
+                try await lesson.cell("train") {
+                    lesson.at(58, 24); var rows: [[String]] = try []
+                    lesson.at(59, 33); var secondsPerEpoch: [Double] = try []
+                    lesson.at(60, 24); var errors: [Double] = try []
+                    lesson.at(61, 1); for arch in try [resnet18, resnet34, resnet50] {
+                        let profile = try arch.profile(batchSize: 64, inChannels: 1, nOut: 10)
+                        let learn = try cnnLearner(dls, arch, metrics: errorRate)
+                        try learn.fineTune(2, baseLR: 3e-3)
+                        let error = try learn.recorder.values[1][2]
+                        let seconds = try profile.secondsPerEpoch(items: 1_000)
+                        try secondsPerEpoch.append(seconds)
+                        try errors.append(error)
+                        try rows.append([
+                            arch.name, String(profile.parameterCount), String(profile.peakStepBytes / 1_000_000),
+                            String(Double(Int(seconds * 10)) / 10), String(error),
+                        ])
+                    }
+                    lesson.at(74, 1); lesson.show(try DataFrame(columns: ["arch", "parameters", "step memory (MB)", "seconds per epoch", "error_rate"], rows: rows))
+                    // cell train-check (lessons/en/02-deeper-architectures.md:77)
+                    try await lesson.cell("train-check") {
+                        lesson.at(78, 1); #expect(try secondsPerEpoch[0] < secondsPerEpoch[1] && secondsPerEpoch[1] < secondsPerEpoch[2])
+                        lesson.at(79, 1); #expect(try errors.allSatisfy { try $0 < 0.5 })
+                        // cell plot-time (lessons/en/02-deeper-architectures.md:82)
+                        try await lesson.cell("plot-time") {
+                            lesson.at(83, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: secondsPerEpoch, title: "Seconds per epoch",
+                                     showsValues: true, valueDigits: 1))
+                            // cell plot-error (lessons/en/02-deeper-architectures.md:87)
+                            try await lesson.cell("plot-error") {
+                                lesson.at(88, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: errors, title: "error_rate after the same budget",
+                                         showsValues: true, valueDigits: 3))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_02_deeper_architectures_compiled() async throws {
+    let lesson = try CompiledLesson(path: "lessons/en/02-deeper-architectures.md", registry: .standard())
+    try await lesson_02_deeper_architectures(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
+// lessons/en/03-multi-label-classification.md
+func lesson_03_multi_label_classification(_ lesson: CompiledLesson) async throws {
+    // cell data (lessons/en/03-multi-label-classification.md:22)
+    try await lesson.cell("data") {
+        lesson.at(23, 12); let path = try untarData(.multiLabel)
+        lesson.at(24, 20); let df = try DataFrame.readCSV(path / "train.csv")
+        lesson.at(25, 4); lesson.show(try df.head())
+        // cell data-check (lessons/en/03-multi-label-classification.md:31)
+        try await lesson.cell("data-check") {
+            lesson.at(32, 1); #expect(try df.count == 4_000)
+            lesson.at(33, 1); #expect(try df.columns == ["fname", "labels", "is_valid"])
+            // cell getters (lessons/en/03-multi-label-classification.md:48)
+            try await lesson.cell("getters") {
+                lesson.at(49, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
+                lesson.at(50, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                lesson.at(51, 14); let dblock = try DataBlock(getX: getX, getY: getY)
+                lesson.at(52, 20); let dsets = try dblock.datasets(df)
+                lesson.at(53, 12); lesson.show(try dsets.train[0])
+                // cell blocks (lessons/en/03-multi-label-classification.md:61)
+                try await lesson.cell("blocks") {
+                    lesson.at(62, 15); let dblock2 = try DataBlock(
+                        blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY)
+                    lesson.at(64, 22); let dsets2 = try dblock2.datasets(df)
+                    lesson.at(65, 14); lesson.show(try dsets2.train.showItem(0))
+                    // cell blocks-check (lessons/en/03-multi-label-classification.md:68)
+                    try await lesson.cell("blocks-check") {
+                        lesson.at(69, 35); let (image, target) = try dsets2.train[0]
+                        lesson.at(70, 1); #expect(try dsets2.train.count + dsets2.valid.count == 4_000)
+                        // cell splitter (lessons/en/03-multi-label-classification.md:78)
+                        try await lesson.cell("splitter") {
+                            lesson.at(79, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
+                                let train = try df.allRows.filter { try $0["is_valid"] == "False" }.map { try $0.index }
+                                let valid = try df.allRows.filter { try $0["is_valid"] == "True" }.map { try $0.index }
+                                return try Split(train: train, valid: valid)
+                            }
+                            lesson.at(84, 15); let dblock3 = try DataBlock(
+                                blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
+                                splitter: splitter)
+                            lesson.at(87, 22); let dsets3 = try dblock3.datasets(df)
+                            lesson.at(88, 1); lesson.show(try (dsets3.train.count, dsets3.valid.count))
+                            // cell splitter-check (lessons/en/03-multi-label-classification.md:91)
+                            try await lesson.cell("splitter-check") {
+                                lesson.at(92, 1); #expect(try dsets3.train.count == 3_200)
+                                lesson.at(93, 1); #expect(try dsets3.valid.count == 800)
+                                // cell dataloaders (lessons/en/03-multi-label-classification.md:100)
+                                try await lesson.cell("dataloaders") {
+                                    lesson.at(101, 13); let multi = try DataBlock(
+                                        blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
+                                        splitter: splitter, itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
+                                    lesson.at(104, 17); let dls = try multi.dataloaders(df)
+                                    lesson.at(105, 5); lesson.show(try dls.showBatch(maxN: 9))
+                                    // cell vocab (lessons/en/03-multi-label-classification.md:108)
+                                    try await lesson.cell("vocab") {
+                                        lesson.at(109, 5); lesson.show(try dls.vocab)
+                                        // cell bce (lessons/en/03-multi-label-classification.md:127)
+                                        try await lesson.cell("bce") {
+                                            lesson.at(128, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                let p = try inputs.sigmoid()
+                                                return try -p.where(targets .== 1, 1 - p).log().mean()
+                                            }
+                                            lesson.at(132, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                let p = try inputs.sigmoid()
+                                                return try -(1 - p).where(targets .== 1, p).log().mean()
+                                            }
+                                            lesson.at(136, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
+                                            // The activations of a model that is mostly right: high where the label is present, low elsewhere.
+                                            lesson.at(138, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
+                                            lesson.at(139, 53); let ours = try binaryCrossEntropy(activations, targets).item()
+                                            lesson.at(140, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
+                                            lesson.at(141, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
+                                            lesson.at(142, 1); lesson.show(try (ours, fastai, swapped))
+                                            // cell bce-check (lessons/en/03-multi-label-classification.md:145)
+                                            try await lesson.cell("bce-check") {
+                                                lesson.at(146, 1); #expect(try abs(ours - fastai) < 1e-4)
+                                                lesson.at(147, 1); #expect(try swapped > 4 * ours)
+                                                // cell train (lessons/en/03-multi-label-classification.md:161)
+                                                try await lesson.cell("train") {
+                                                    lesson.at(162, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                    lesson.at(163, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
+                                                    // cell train-check (lessons/en/03-multi-label-classification.md:166)
+                                                    try await lesson.cell("train-check") {
+                                                        lesson.at(167, 30); let history = try learn.recorder.values
+                                                        lesson.at(168, 1); #expect(try history.count == 3)
+                                                        lesson.at(169, 1); #expect(try history[2][2] > 0.9)
+                                                        // cell preds (lessons/en/03-multi-label-classification.md:177)
+                                                        try await lesson.cell("preds") {
+                                                            lesson.at(178, 28); let (preds, targs) = try learn.getPreds()
+                                                            lesson.at(179, 1); lesson.show(try plotFunction({ try accuracyMulti(preds, targs, thresh: $0, sigmoid: false) }, min: 0.05, max: 0.95,
+                                                                         title: "accuracyMulti", xLabel: "threshold", yLabel: "accuracy"))
+                                                            // cell threshold (lessons/en/03-multi-label-classification.md:186)
+                                                            try await lesson.cell("threshold") {
+                                                                lesson.at(187, 12); var best = try 0.5
+                                                                lesson.at(188, 20); var bestAccuracy = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
+                                                                lesson.at(189, 1); for step in try 1...19 {
+                                                                    let thresh = try Double(step) * 0.05
+                                                                    let accuracy = try accuracyMulti(preds, targs, thresh: thresh, sigmoid: false)
+                                                                    if try accuracy > bestAccuracy {
+                                                                        best = try thresh
+                                                                        bestAccuracy = try accuracy
+                                                                    }
+                                                                }
+                                                                lesson.at(197, 1); lesson.show(try (best, bestAccuracy, accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)))
+                                                                // cell threshold-check (lessons/en/03-multi-label-classification.md:200)
+                                                                try await lesson.cell("threshold-check") {
+                                                                    lesson.at(201, 14); let atHalf = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
+                                                                    lesson.at(202, 1); #expect(try bestAccuracy >= atHalf + 0.005)
+                                                                    lesson.at(203, 1); #expect(try bestAccuracy > 0.9)
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_03_multi_label_classification_compiled() async throws {
+    let lesson = try CompiledLesson(path: "lessons/en/03-multi-label-classification.md", registry: .standard())
+    try await lesson_03_multi_label_classification(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
+// lessons/en/04-image-regression.md
+func lesson_04_image_regression(_ lesson: CompiledLesson) async throws {
+    // cell files (lessons/en/04-image-regression.md:28)
+    try await lesson.cell("files") {
+        lesson.at(29, 12); let path = try untarData(.headPose)
+        lesson.at(30, 16); let imgFiles = try getImageFiles(path)
+        lesson.at(31, 1); @Sendable func img2pose(_ x: Path) throws -> Path { try Path(String(x.string.dropLast(7)) + "pose.txt") }
+        lesson.at(32, 1); lesson.show(try (imgFiles.count, img2pose(imgFiles[0])))
+        // cell image (lessons/en/04-image-regression.md:35)
+        try await lesson.cell("image") {
+            lesson.at(36, 1); lesson.show(try loadImage(imgFiles[0]))
+            // cell calibration (lessons/en/04-image-regression.md:48)
+            try await lesson.cell("calibration") {
+                lesson.at(49, 11); let cal = try genfromtxt(path / "01" / "rgb.cal", skipFooter: 6)
+                lesson.at(50, 1); lesson.show(try cal)
+                // cell get-ctr (lessons/en/04-image-regression.md:56)
+                try await lesson.cell("get-ctr") {
+                    lesson.at(57, 1); @Sendable func getCtr(_ f: Path) throws -> Tensor {
+                        let ctr = try genfromtxt(img2pose(f), skipHeader: 3)
+                        let c1 = try ctr[0] * cal[0][0] / ctr[2] + cal[0][2]
+                        let c2 = try ctr[1] * cal[1][1] / ctr[2] + cal[1][2]
+                        return try Tensor([c1.item(), c2.item()])
+                    }
+                    lesson.at(63, 1); lesson.show(try getCtr(imgFiles[0]))
+                    // cell get-ctr-check (lessons/en/04-image-regression.md:66)
+                    try await lesson.cell("get-ctr-check") {
+                        lesson.at(67, 34); let centre = try getCtr(imgFiles[0]).scalars
+                        lesson.at(68, 1); #expect(try centre[0] > 0 && centre[0] < 96)
+                        lesson.at(69, 1); #expect(try centre[1] > 0 && centre[1] < 72)
+                        // cell datablock (lessons/en/04-image-regression.md:83)
+                        try await lesson.cell("datablock") {
+                            lesson.at(84, 12); let biwi = try DataBlock(
+                                blocks: [ImageBlock(), PointBlock()], getItems: { try getImageFiles($0) }, getY: getCtr,
+                                splitter: FuncSplitter { try $0.parent.name == "13" },
+                                batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)])
+                            lesson.at(88, 18); let dsets = try biwi.datasets(path)
+                            lesson.at(89, 13); lesson.show(try dsets.train.showItem(0))
+                            // cell dls (lessons/en/04-image-regression.md:92)
+                            try await lesson.cell("dls") {
+                                lesson.at(93, 16); let dls = try biwi.dataloaders(path)
+                                lesson.at(94, 5); lesson.show(try dls.showBatch(maxN: 9))
+                                // cell dls-check (lessons/en/04-image-regression.md:97)
+                                try await lesson.cell("dls-check") {
+                                    lesson.at(98, 1); #expect(try dsets.valid.count == 40)
+                                    lesson.at(99, 1); #expect(try dsets.train.count == 920)
+                                    // cell sigmoid-range (lessons/en/04-image-regression.md:111)
+                                    try await lesson.cell("sigmoid-range") {
+                                        lesson.at(112, 1); @Sendable func sigmoidRange(_ x: Tensor, _ lo: Float, _ hi: Float) throws -> Tensor { try x.sigmoid() * (hi - lo) + lo }
+                                        lesson.at(113, 1); lesson.show(try sigmoidRange(Tensor([-10, -1, 0, 1, 10]), -1, 1))
+                                        // cell sigmoid-range-check (lessons/en/04-image-regression.md:116)
+                                        try await lesson.cell("sigmoid-range-check") {
+                                            lesson.at(117, 58); let squeezed = try sigmoidRange(Tensor([-10, 0, 10]), -1, 1).scalars
+                                            lesson.at(118, 1); #expect(try squeezed[1] == 0)
+                                            lesson.at(119, 1); #expect(try squeezed[0] > -1 && squeezed[2] < 1)
+                                            // cell learner (lessons/en/04-image-regression.md:127)
+                                            try await lesson.cell("learner") {
+                                                lesson.at(128, 13); let learn = try cnnLearner(dls, resnet18, yRange: -1...1)
+                                                lesson.at(129, 7); lesson.show(try learn.lrFind())
+                                                // cell fine-tune (lessons/en/04-image-regression.md:137)
+                                                try await lesson.cell("fine-tune") {
+                                                    lesson.at(138, 10); let lr = try 1e-2
+                                                    lesson.at(139, 7); lesson.show(try learn.fineTune(3, baseLR: lr))
+                                                    // cell results (lessons/en/04-image-regression.md:142)
+                                                    try await lesson.cell("results") {
+                                                        lesson.at(143, 7); lesson.show(try learn.showResults())
+                                                        // cell pixels (lessons/en/04-image-regression.md:154)
+                                                        try await lesson.cell("pixels") {
+                                                            lesson.at(155, 28); let (preds, targs) = try learn.getPreds()
+                                                            lesson.at(156, 16); let toPixels = try Tensor([48, 36])
+                                                            lesson.at(157, 1); @Sendable func meanDistance(_ a: Tensor, _ b: Tensor) throws -> Double {
+                                                                let d = try (a.reshaped([-1, 2]) - b.reshaped([-1, 2])) * toPixels
+                                                                return try d.squared().sum(axis: 1).sqrt().mean().item()
+                                                            }
+                                                            lesson.at(161, 18); let modelError = try meanDistance(preds, targs)
+                                                            lesson.at(162, 42); let meanCentre = try targs.reshaped([-1, 2]).mean(axis: 0)
+                                                            lesson.at(163, 21); let baselineError = try meanDistance(meanCentre, targs)
+                                                            lesson.at(164, 1); lesson.show(try (modelError, baselineError))
+                                                            // cell pixels-check (lessons/en/04-image-regression.md:167)
+                                                            try await lesson.cell("pixels-check") {
+                                                                lesson.at(168, 1); #expect(try modelError < 0.7 * baselineError)
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_04_image_regression_compiled() async throws {
+    let lesson = try CompiledLesson(path: "lessons/en/04-image-regression.md", registry: .standard())
+    try await lesson_04_image_regression(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
 // lessons/en/05-collaborative-filtering.md
 func lesson_05_collaborative_filtering(_ lesson: CompiledLesson) async throws {
     // cell read-ratings (lessons/en/05-collaborative-filtering.md:25)

@@ -46,6 +46,12 @@ public final class CompiledLesson: @unchecked Sendable {
         self.init(lesson: lesson, registry: registry)
     }
 
+    /// Whether the compiled twins of long training lessons run (`KHRU_COMPILED_LONG=1`); they always
+    /// compile. See ``SwiftExporter/longLessonSeconds``.
+    public static var runsLongLessons: Bool {
+        ProcessInfo.processInfo.environment["KHRU_COMPILED_LONG"].map { !$0.isEmpty && $0 != "0" } ?? false
+    }
+
     /// Whether every dataset the lessons read is prepared (`khru data`), so lessons that read data can run.
     public static var dataIsPrepared: Bool {
         let root = DataSource.dataRoot().string

@@ -49,6 +49,10 @@ public enum SwiftExporter {
     }
 
     /// The Swift name of a lesson's function: `lesson_05_collaborative_filtering`.
+    /// The most seconds of `timeout=` a lesson's cells may declare in all for its compiled twin to run
+    /// in every `make test`; longer lessons run with `KHRU_COMPILED_LONG=1` (they always compile).
+    public static let longLessonSeconds = 300.0
+
     public static func functionName(for lesson: Lesson) -> String {
         "lesson_" + String(LessonExecutor.slug(of: lesson).map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
@@ -81,9 +85,16 @@ public enum SwiftExporter {
         }
         lines.append("}")
         if let registry {
+            // A lesson that trains for minutes (its cells allow more than `longLessonSeconds` in all) is
+            // compiled on every build but run only on request, or `make test` would train it three times.
+            let allowed = lesson.cells.compactMap(\.attributes.timeout).reduce(0, +)
+            let condition =
+                allowed > longLessonSeconds
+                ? "CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons"
+                : "CompiledLesson.dataIsPrepared"
             lines += [
                 "",
-                "@Test(.enabled(if: CompiledLesson.dataIsPrepared))",
+                "@Test(.enabled(if: \(condition)))",
                 "func \(name)_compiled() async throws {",
                 "    let lesson = try CompiledLesson(path: \"\(lesson.path)\", registry: \(registry))",
                 "    try await \(name)(lesson)",
