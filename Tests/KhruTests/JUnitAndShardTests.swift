@@ -75,8 +75,9 @@ private func course(_ lessons: [String: String]) throws -> URL {
         #expect(cases.allSatisfy { $0.attributes["classname"] == "lessons.en.01-t" })
         #expect(cases.allSatisfy { Double($0.attributes["time"] ?? "") != nil })
         let check = try #require(cases.first { $0.attributes["name"]?.hasPrefix("#expect(x > 5") == true })
-        #expect(check.attributes["file"] == "lessons/en/01-t.md")
-        #expect(check.attributes["line"] == "6")
+        // Jenkins' junit-10.xsd allows only name, classname, time, assertions and status on a testcase:
+        // the position is in the failure's message.
+        #expect(Set(check.attributes.keys) == ["name", "classname", "time"])
         let failures = reader.elements.filter { $0.name == "failure" }
         #expect(failures.count == 2)
         #expect(

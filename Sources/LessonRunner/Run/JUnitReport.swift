@@ -4,9 +4,10 @@ import LessonSource
 /// `khru test --junit FILE`: a ``TestTally`` as JUnit XML, the format CI systems read (Jenkins,
 /// GitLab, GitHub test reporters).
 ///
-/// One `<testsuite>` per lesson, one `<testcase>` per run cell and per `#expect` check, with
-/// `file`/`line` attributes and, when it failed, a `<failure>` whose `message` is the first
-/// `file:line:col: error: …` line and whose text holds them all. Skipped cells fail, as in `khru test`.
+/// One `<testsuite>` per lesson, one `<testcase>` per run cell and per `#expect` check and, when it
+/// failed, a `<failure>` whose `message` is the first `file:line:col: error: …` line and whose text
+/// holds them all. Skipped cells fail, as in `khru test`. The attributes are those of Jenkins'
+/// `junit-10.xsd` (a testcase has no `file`/`line` there; the position is in the message).
 public enum JUnitReport {
     /// The XML document for `tally`.
     ///
@@ -37,7 +38,6 @@ public enum JUnitReport {
             for test in suite.cases {
                 let attributes =
                     #"name="\#(escape(test.name))" classname="\#(escape(className(suite.path)))" "#
-                    + #"file="\#(escape(test.location.file))" line="\#(test.location.line)" "#
                     + #"time="\#(format(test.seconds))""#
                 if test.passed {
                     lines.append("    <testcase \(attributes)/>")
