@@ -110,6 +110,19 @@ public enum LessonParser {
         return (lesson, sorted.map(\.element))
     }
 
+    /// Reads and parses the lesson at `path`, every problem as a diagnostic: the lesson is `nil` when
+    /// one of them is an error (the file cannot be read, is not UTF-8, or does not parse).
+    public static func parseCollectingErrors(fileAt path: String) -> (Lesson?, [Diagnostic]) {
+        do {
+            let (lesson, diagnostics) = try parse(fileAt: path)
+            return (diagnostics.contains { $0.severity == .error } ? nil : lesson, diagnostics)
+        } catch let diagnostic as Diagnostic {
+            return (nil, [diagnostic])
+        } catch {
+            return (nil, [Diagnostic(.error, "\(error)", at: SourceLocation(file: path, line: 1, column: 1))])
+        }
+    }
+
     /// Reads and parses the lesson at `path`.
     ///
     /// - Returns: The lesson and its diagnostics.

@@ -264,14 +264,7 @@ public final class Workshop: @unchecked Sendable {
 
     /// Parses a lesson: the lesson (`nil` when it has errors) and its diagnostics.
     static func parse(_ path: String) -> (Lesson?, [Diagnostic]) {
-        do {
-            let (lesson, diagnostics) = try LessonParser.parse(fileAt: path)
-            return (diagnostics.contains { $0.severity == .error } ? nil : lesson, diagnostics)
-        } catch let diagnostic as Diagnostic {
-            return (nil, [diagnostic])
-        } catch {
-            return (nil, [Diagnostic(.error, "\(error)", at: SourceLocation(file: path, line: 1, column: 1))])
-        }
+        LessonParser.parseCollectingErrors(fileAt: path)
     }
 }
 

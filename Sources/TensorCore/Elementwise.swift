@@ -262,7 +262,6 @@ extension Tensor {
 // MARK: - Unary functions
 
 extension Tensor {
-    /// `e^x` elementwise.
     /// This tensor where `condition` is non-zero, else `other` (PyTorch's `x.where(condition, y)`,
     /// which is `torch.where(condition, x, y)`); the three broadcast together.
     ///
@@ -294,6 +293,7 @@ extension Tensor {
         return Tensor(shape: shape, scalars: result)
     }
 
+    /// `e^x` elementwise.
     public func exp() -> Tensor { map { Foundation.exp($0) } }
     /// Natural logarithm elementwise.
     public func log() -> Tensor { map { Foundation.log($0) } }

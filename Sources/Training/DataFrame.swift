@@ -244,7 +244,8 @@ public struct DataFrame: Sendable, CustomStringConvertible {
     /// - Throws: ``TrainingError`` when a row's length differs from the number of columns.
     public init(columns: [String], rows: [[String]]) throws {
         for (index, row) in rows.enumerated() where row.count != columns.count {
-            throw TrainingError("row \(index) has \(row.count) values, but there are \(columns.count) columns")
+            throw TrainingError(
+                "row \(index) has \(row.count) values, but there are \(columns.count) columns")
         }
         try self.init(
             columns.enumerated().map { column in

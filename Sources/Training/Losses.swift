@@ -196,13 +196,16 @@ public func accuracyMulti(thresh: Double = 0.5, sigmoid: Bool = true) -> Metric 
 /// lesson can try thresholds on one set of predictions.
 ///
 /// - Throws: ``TrainingError`` when the tensors are empty or differ in size.
-public func accuracyMulti(_ inp: Tensor, _ targ: Tensor, thresh: Double = 0.5, sigmoid: Bool = true) throws
+public func accuracyMulti(
+    _ inp: Tensor, _ targ: Tensor, thresh: Double = 0.5, sigmoid: Bool = true
+) throws
     -> Double
 {
     let p = inp.scalars
     let t = targ.scalars
     guard !p.isEmpty, p.count == t.count else {
-        throw TrainingError("accuracyMulti needs predictions and targets of one size, not \(inp.shape) and \(targ.shape)")
+        throw TrainingError(
+            "accuracyMulti needs predictions and targets of one size, not \(inp.shape) and \(targ.shape)")
     }
     var correct = 0
     for i in p.indices {

@@ -13,6 +13,7 @@ struct CacheArguments: ParsableArguments {
     var cacheLimit = RunCache.defaultSizeLimit >> 20
 
     /// Opens the cache under `output`, waiting (with a message) if another khru holds it.
+    ///
     /// A folder that cannot be written is an I/O failure (exit 1), not a usage error.
     func open(under output: String) throws -> RunCache {
         try RunCache(outputDirectory: output, sizeLimit: cacheLimit << 20) { eprint($0) }

@@ -67,16 +67,9 @@ struct LessonPaths: ParsableArguments {
     }
 }
 
-/// Parses a lesson, printing its diagnostics; `nil` when it has errors.
+/// Parses a lesson: the lesson (`nil` when it has errors) and its diagnostics.
 func parseLesson(_ path: String) -> (Lesson?, [Diagnostic]) {
-    do {
-        let (lesson, diagnostics) = try LessonParser.parse(fileAt: path)
-        return (diagnostics.contains { $0.severity == .error } ? nil : lesson, diagnostics)
-    } catch let diagnostic as Diagnostic {
-        return (nil, [diagnostic])
-    } catch {
-        return (nil, [Diagnostic(.error, "\(error)", at: SourceLocation(file: path, line: 1, column: 1))])
-    }
+    LessonParser.parseCollectingErrors(fileAt: path)
 }
 
 extension Khru {

@@ -46,8 +46,9 @@ public final class CompiledLesson: @unchecked Sendable {
         self.init(lesson: lesson, registry: registry)
     }
 
-    /// Whether the compiled twins of long training lessons run (`KHRU_COMPILED_LONG=1`); they always
-    /// compile. See ``SwiftExporter/longLessonSeconds``.
+    /// Whether the compiled twins of long training lessons run.
+    ///
+    /// They run with `KHRU_COMPILED_LONG=1` and always compile; see ``SwiftExporter/longLessonSeconds``.
     public static var runsLongLessons: Bool {
         ProcessInfo.processInfo.environment["KHRU_COMPILED_LONG"].map { !$0.isEmpty && $0 != "0" } ?? false
     }

@@ -48,11 +48,11 @@ public enum SwiftExporter {
         return text
     }
 
-    /// The Swift name of a lesson's function: `lesson_05_collaborative_filtering`.
     /// The most seconds of `timeout=` a lesson's cells may declare in all for its compiled twin to run
     /// in every `make test`; longer lessons run with `KHRU_COMPILED_LONG=1` (they always compile).
     public static let longLessonSeconds = 300.0
 
+    /// The Swift name of a lesson's function: `lesson_05_collaborative_filtering`.
     public static func functionName(for lesson: Lesson) -> String {
         "lesson_" + String(LessonExecutor.slug(of: lesson).map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }

@@ -37,7 +37,8 @@ extension Registry {
             doc: "A metric against the threshold, with the best point marked."
         ) {
             (
-                thresholds: [Double], values: [Double], metricName: String, xLabel: String, higherIsBetter: Bool,
+                thresholds: [Double], values: [Double], metricName: String, xLabel: String,
+                higherIsBetter: Bool,
                 title: String?
             ) in
             try plotMetricThreshold(

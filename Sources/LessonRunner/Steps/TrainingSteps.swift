@@ -224,13 +224,16 @@ extension Registry {
         bind(
             "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, "
                 + "suggestFuncs: [SuggestionFunction] = [.valley])",
-            doc: "The learning-rate finder: plots loss against lr and suggests rates (valley, minimum, steep…)."
+            doc:
+                "The learning-rate finder: plots loss against lr and suggests rates (valley, minimum, steep…)."
         ) {
             (
                 context: StepContext, l: Learner, start: Double, end: Double, numIt: Int,
                 suggestFuncs: [SuggestionFunction]
             ) in
-            guard !suggestFuncs.isEmpty else { throw StepError("lrFind needs at least one suggestion function") }
+            guard !suggestFuncs.isEmpty else {
+                throw StepError("lrFind needs at least one suggestion function")
+            }
             // The cell's timeout= stops the search between batches, as it stops a fit.
             let suggestions = try l.lrFind(
                 startLR: start, endLR: end, numIt: numIt, suggestFuncs: suggestFuncs,
@@ -283,7 +286,9 @@ extension Registry {
             s.steep
         }
         property("SuggestedLRs.slide: Double?", doc: "fastai's slide rule.") { (s: SuggestedLRs) in s.slide }
-        property("Learner.paramGroups: [[Parameter]]", doc: "The parameter groups (body early, body late, head).") {
+        property(
+            "Learner.paramGroups: [[Parameter]]", doc: "The parameter groups (body early, body late, head)."
+        ) {
             (l: Learner) in l.paramGroups
         }
         bind(

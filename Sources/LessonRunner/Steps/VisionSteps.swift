@@ -225,13 +225,17 @@ extension Registry {
 
     /// What a trained vision model got right and wrong.
     private mutating func bindInterpretation() {
-        type(ClassificationInterpretation.self, doc: "Per-item losses, the confusion matrix and the top losses.")
+        type(
+            ClassificationInterpretation.self,
+            doc: "Per-item losses, the confusion matrix and the top losses.")
         type(ConfusedPair.self, doc: "(actual, predicted, count) from mostConfused.")
         bind(
             "static ClassificationInterpretation.fromLearner(_ learn: Learner, dsIdx: Int = 1)",
             doc: "Predictions and per-item losses of a learner's validation set."
         ) { (context: StepContext, learn: Learner, dsIdx: Int) in
-            guard dsIdx == 0 || dsIdx == 1 else { throw StepError("dsIdx must be 0 (training) or 1 (validation)") }
+            guard dsIdx == 0 || dsIdx == 1 else {
+                throw StepError("dsIdx must be 0 (training) or 1 (validation)")
+            }
             context.progress("predicting")
             return try ClassificationInterpretation.fromLearner(learn, dsIdx: dsIdx)
         }
@@ -288,7 +292,8 @@ extension Registry {
             doc: "The loss of predictions against targets (a one-element Variable)."
         ) { (loss: AnyLoss, pred: Variable, target: Tensor) in
             guard pred.value.count == target.count || loss.loss is CrossEntropyLossFlat else {
-                throw StepError("the loss needs as many predictions as targets, not \(pred.shape) and \(target.shape)")
+                throw StepError(
+                    "the loss needs as many predictions as targets, not \(pred.shape) and \(target.shape)")
             }
             return loss.loss(pred, target)
         }
@@ -302,7 +307,9 @@ extension Registry {
             "Learner.getPreds(dsIdx: Int = 1)",
             doc: "Activated predictions and targets of the validation set (dsIdx 0: training)."
         ) { (context: StepContext, learner: Learner, dsIdx: Int) -> CellTuple<Tensor, Tensor> in
-            guard dsIdx == 0 || dsIdx == 1 else { throw StepError("dsIdx must be 0 (training) or 1 (validation)") }
+            guard dsIdx == 0 || dsIdx == 1 else {
+                throw StepError("dsIdx must be 0 (training) or 1 (validation)")
+            }
             context.progress("predicting")
             let (preds, targets) = try learner.getPreds(dsIdx: dsIdx)
             return CellTuple(preds, targets)
@@ -643,8 +650,12 @@ extension Registry {
             }
         }
         property("ResNetArchitecture.name: String", doc: "resnet18, …") { (a: ResNetArchitecture) in a.name }
-        type(ResNetArchitecture.Block.self, doc: "A ResNet's block: .basic (two 3×3) or .bottleneck (1×1, 3×3, 1×1).")
-        constant("static ResNetArchitecture.Block.basic: ResNetArchitecture.Block", doc: "Two 3×3 convolutions.") {
+        type(
+            ResNetArchitecture.Block.self,
+            doc: "A ResNet's block: .basic (two 3×3) or .bottleneck (1×1, 3×3, 1×1).")
+        constant(
+            "static ResNetArchitecture.Block.basic: ResNetArchitecture.Block", doc: "Two 3×3 convolutions."
+        ) {
             ResNetArchitecture.Block.basic
         }
         constant(
@@ -664,17 +675,23 @@ extension Registry {
             "ResNetArchitecture.profile(batchSize: Int = 64, inputSize: Int = ResNetArchitecture.courseInputSize, "
                 + "inChannels: Int = 3, nOut: Int = 10, steps: Int = 3)",
             doc: "Parameters, peak memory and seconds of a training step, measured."
-        ) { (context: StepContext, arch: ResNetArchitecture, bs: Int, size: Int, channels: Int, nOut: Int, steps: Int) in
+        ) {
+            (
+                context: StepContext, arch: ResNetArchitecture, bs: Int, size: Int, channels: Int, nOut: Int,
+                steps: Int
+            ) in
             guard bs > 0, bs <= 512, channels > 0, nOut > 0, steps > 0 else {
                 throw StepError("profile needs positive sizes (batchSize at most 512) and steps")
             }
             context.progress("profiling \(arch.name)")
-            return try arch.profile(batchSize: bs, inputSize: size, inChannels: channels, nOut: nOut, steps: steps)
+            return try arch.profile(
+                batchSize: bs, inputSize: size, inChannels: channels, nOut: nOut, steps: steps)
         }
         constant("static ResNetArchitecture.courseInputSize: Int", doc: "The course's input side (64).") {
             ResNetArchitecture.courseInputSize
         }
-        property("ModelProfile.parameterCount: Int", doc: "Parameters of body and head.") { (p: ModelProfile) in
+        property("ModelProfile.parameterCount: Int", doc: "Parameters of body and head.") {
+            (p: ModelProfile) in
             p.parameterCount
         }
         property("ModelProfile.peakStepBytes: Int", doc: "Tensor bytes a training step allocates.") {
