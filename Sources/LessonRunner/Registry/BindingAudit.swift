@@ -128,13 +128,16 @@ public struct BindingAudit {
         override func visitPost(_ node: ClassDeclSyntax) { owners.removeLast() }
         override func visit(_ node: EnumDeclSyntax) -> SyntaxVisitorContinueKind { push(node.name.text) }
         override func visitPost(_ node: EnumDeclSyntax) { owners.removeLast() }
+        override func visit(_ node: ProtocolDeclSyntax) -> SyntaxVisitorContinueKind { push(node.name.text) }
+        override func visitPost(_ node: ProtocolDeclSyntax) { owners.removeLast() }
         override func visit(_ node: ExtensionDeclSyntax) -> SyntaxVisitorContinueKind {
             push(node.extendedType.trimmedDescription)
         }
         override func visitPost(_ node: ExtensionDeclSyntax) { owners.removeLast() }
 
         override func visit(_ node: FunctionDeclSyntax) -> SyntaxVisitorContinueKind {
-            record(node.name.text, node.signature.parameterClause.parameters)
+            // `where` is declared as `` `where` `` (a keyword as a name).
+            record(node.name.text.trimmingCharacters(in: ["`"]), node.signature.parameterClause.parameters)
             return .skipChildren
         }
         override func visit(_ node: InitializerDeclSyntax) -> SyntaxVisitorContinueKind {
