@@ -2,16 +2,20 @@
 public struct LRSuggestion: Sendable, Hashable {
     /// The rule's name (`valley`, `slide`, `minimum`, `steep`).
     public var name: String
-    /// The suggested learning rate.
+    /// Where the dot goes on the learning-rate axis.
     public var lr: Double
     /// The (smoothed) loss plotted at that learning rate.
     public var loss: Double
+    /// The learning rate the legend names, when the rule suggests another one than the point it marks
+    /// (`minimum` marks the lowest loss and suggests a tenth of its learning rate).
+    public var suggested: Double?
 
     /// A suggestion.
-    public init(name: String, lr: Double, loss: Double) {
+    public init(name: String, lr: Double, loss: Double, suggested: Double? = nil) {
         self.name = name
         self.lr = lr
         self.loss = loss
+        self.suggested = suggested
     }
 }
 
@@ -41,7 +45,7 @@ public func plotLRFind(
     let marks = suggestions.enumerated().map { index, suggestion in
         PointMark(
             x: suggestion.lr, y: suggestion.loss,
-            label: "\(suggestion.name): \(scientificText(suggestion.lr))",
+            label: "\(suggestion.name): \(scientificText(suggestion.suggested ?? suggestion.lr))",
             color: style.color(index + 1))
     }
     return try lineChart(

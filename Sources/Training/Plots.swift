@@ -60,7 +60,7 @@ extension SuggestedLRs {
         try plotLRFind(
             lrs: lrs, losses: losses,
             suggestions: suggestions.map {
-                LRSuggestion(name: $0.name, lr: $0.point.lr, loss: $0.point.loss)
+                LRSuggestion(name: $0.name, lr: $0.point.lr, loss: $0.point.loss, suggested: $0.lr)
             },
             title: labels.title, xLabel: labels.xLabel, yLabel: labels.yLabel)
     }
