@@ -531,41 +531,66 @@ func lesson_05_collaborative_filtering(_ lesson: CompiledLesson) async throws {
                                                         lesson.at(133, 38); let viaProduct = try oneHot(ids, nUsers).matmul(emb.weight.value)
                                                         lesson.at(134, 1); #expect(try allClose(viaLookup, viaProduct))
                                                         lesson.at(135, 1); lesson.show(try viaLookup)
-                                                        // cell cell-14: include=, not compiled
-                                                        // cell fit (lessons/en/05-collaborative-filtering.md:150)
-                                                        try await lesson.cell("fit") {
-                                                            lesson.at(151, 13); let model = try DotProductBias(nUsers, nMovies, 50)
-                                                            lesson.at(152, 13); let learn = try Learner(dls, model, lossFunc: MSELossFlat())
-                                                            lesson.at(153, 7); lesson.show(try learn.fitOneCycle(5, lrMax: 5e-3))
-                                                            // cell fit-check (lessons/en/05-collaborative-filtering.md:156)
-                                                            try await lesson.cell("fit-check") {
-                                                                lesson.at(157, 29); let losses = try learn.recorder.validLosses
-                                                                lesson.at(158, 1); #expect(try losses[4] < losses[0])
-                                                                // cell plot-loss (lessons/en/05-collaborative-filtering.md:164)
-                                                                try await lesson.cell("plot-loss") {
-                                                                    lesson.at(165, 16); lesson.show(try learn.recorder.plotLoss())
-                                                                    // cell fit-wd (lessons/en/05-collaborative-filtering.md:175)
-                                                                    try await lesson.cell("fit-wd") {
-                                                                        lesson.at(176, 15); let modelWD = try DotProductBias(nUsers, nMovies, 50)
-                                                                        lesson.at(177, 15); let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
-                                                                        lesson.at(178, 9); lesson.show(try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
-                                                                        // cell fit-wd-check (lessons/en/05-collaborative-filtering.md:181)
-                                                                        try await lesson.cell("fit-wd-check") {
-                                                                            lesson.at(182, 43); let validWD = try learnWD.recorder.validLosses[4]
-                                                                            lesson.at(183, 17); let fastaiMSE = try 0.8624  // fastai 2.8.12 collab_learner on these rows (bench/python/collab_fastai.py)
-                                                                            lesson.at(184, 1); #expect(try validWD <= losses[4])
-                                                                            lesson.at(185, 1); #expect(try validWD <= fastaiMSE + 0.01)
-                                                                            // cell low-bias (lessons/en/05-collaborative-filtering.md:198)
-                                                                            try await lesson.cell("low-bias") {
-                                                                                lesson.at(199, 25); let titles = try dls.classes["title"]
-                                                                                lesson.at(200, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false))
-                                                                                // cell high-bias (lessons/en/05-collaborative-filtering.md:205)
-                                                                                try await lesson.cell("high-bias") {
-                                                                                    lesson.at(206, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true))
-                                                                                    // cell pca (lessons/en/05-collaborative-filtering.md:213)
-                                                                                    try await lesson.cell("pca") {
-                                                                                        lesson.at(214, 1); lesson.show(try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
-                                                                                                        ratings: rated, itemName: "title", count: 50))
+                                                        // cell model (lessons/en/05-collaborative-filtering.md:149)
+                                                        try await lesson.cell("model") {
+                                                            lesson.at(150, 1); final class DotProductBias: Module {
+                                                                let userFactors: Embedding
+                                                                let userBias: Embedding
+                                                                let movieFactors: Embedding
+                                                                let movieBias: Embedding
+                                                                let yRange: ClosedRange<Double>
+
+                                                                init(_ nUsers: Int, _ nMovies: Int, _ nFactors: Int, yRange: ClosedRange<Double> = 0...5.5) {
+                                                                    userFactors = Embedding(nUsers, nFactors)
+                                                                    userBias = Embedding(nUsers, 1)
+                                                                    movieFactors = Embedding(nMovies, nFactors)
+                                                                    movieBias = Embedding(nMovies, 1)
+                                                                    self.yRange = yRange
+                                                                }
+
+                                                                func callAsFunction(_ x: Variable) -> Variable {
+                                                                    let users = userFactors(x[..., 0])
+                                                                    let movies = movieFactors(x[..., 1])
+                                                                    var result = (users * movies).sum(axis: 1, keepDims: true)
+                                                                    result = result + userBias(x[..., 0]) + movieBias(x[..., 1])
+                                                                    return sigmoidRange(result, yRange.lowerBound, yRange.upperBound)
+                                                                }
+                                                            }
+                                                            // cell fit (lessons/en/05-collaborative-filtering.md:177)
+                                                            try await lesson.cell("fit") {
+                                                                lesson.at(178, 13); let model = try DotProductBias(nUsers, nMovies, 50)
+                                                                lesson.at(179, 13); let learn = try Learner(dls, model, lossFunc: MSELossFlat())
+                                                                lesson.at(180, 7); lesson.show(try learn.fitOneCycle(5, lrMax: 5e-3))
+                                                                // cell fit-check (lessons/en/05-collaborative-filtering.md:183)
+                                                                try await lesson.cell("fit-check") {
+                                                                    lesson.at(184, 29); let losses = try learn.recorder.validLosses
+                                                                    lesson.at(185, 1); #expect(try losses[4] < losses[0])
+                                                                    // cell plot-loss (lessons/en/05-collaborative-filtering.md:191)
+                                                                    try await lesson.cell("plot-loss") {
+                                                                        lesson.at(192, 16); lesson.show(try learn.recorder.plotLoss())
+                                                                        // cell fit-wd (lessons/en/05-collaborative-filtering.md:202)
+                                                                        try await lesson.cell("fit-wd") {
+                                                                            lesson.at(203, 15); let modelWD = try DotProductBias(nUsers, nMovies, 50)
+                                                                            lesson.at(204, 15); let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
+                                                                            lesson.at(205, 9); lesson.show(try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
+                                                                            // cell fit-wd-check (lessons/en/05-collaborative-filtering.md:208)
+                                                                            try await lesson.cell("fit-wd-check") {
+                                                                                lesson.at(209, 43); let validWD = try learnWD.recorder.validLosses[4]
+                                                                                lesson.at(210, 17); let fastaiMSE = try 0.8624  // fastai 2.8.12 collab_learner on these rows (bench/python/collab_fastai.py)
+                                                                                lesson.at(211, 1); #expect(try validWD <= losses[4])
+                                                                                lesson.at(212, 1); #expect(try validWD <= fastaiMSE + 0.01)
+                                                                                // cell low-bias (lessons/en/05-collaborative-filtering.md:225)
+                                                                                try await lesson.cell("low-bias") {
+                                                                                    lesson.at(226, 25); let titles = try dls.classes["title"]
+                                                                                    lesson.at(227, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false))
+                                                                                    // cell high-bias (lessons/en/05-collaborative-filtering.md:232)
+                                                                                    try await lesson.cell("high-bias") {
+                                                                                        lesson.at(233, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true))
+                                                                                        // cell pca (lessons/en/05-collaborative-filtering.md:240)
+                                                                                        try await lesson.cell("pca") {
+                                                                                            lesson.at(241, 1); lesson.show(try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
+                                                                                                            ratings: rated, itemName: "title", count: 50))
+                                                                                        }
                                                                                     }
                                                                                 }
                                                                             }
