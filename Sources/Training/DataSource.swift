@@ -99,6 +99,27 @@ public struct ExternalCommand: Sendable {
         try $deadline.withValue(deadline, operation: body)
     }
 
+    /// Every byte of `handle` up to its end, retrying reads that a signal interrupts.
+    ///
+    /// Foundation's `readDataToEndOfFile()` traps when a read fails with `EINTR` (seen under the
+    /// fuzzer, whose timer signal interrupted the read of a command's output); this loops on `read(2)`.
+    public static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes {
+                read(handle.fileDescriptor, $0.baseAddress, $0.count)
+            }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
+    }
+
     /// The program and its arguments; the program is found on `PATH` (through `/usr/bin/env`).
     public let arguments: [String]
     /// The working folder (nil: the current one).
@@ -138,7 +159,7 @@ public struct ExternalCommand: Sendable {
                 watch.signalUnlessExited(pid)
             }
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = Self.readToEnd(pipe.fileHandleForReading)
         process.waitUntilExit()
         watch.markExited()
         var text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -130,7 +130,40 @@ import _TestSupport
     }
 }
 
-@Suite struct ExternalCommandTests {
+/// A flag one thread sets and another polls.
+private final class DoneFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+@Suite(.serialized) struct ExternalCommandTests {
+    /// A signal that interrupts the read of a command's output (EINTR) does not crash it: Foundation's
+    /// `readDataToEndOfFile()` traps there, which the fuzzer found (its timer signal hit the read).
+    @Test func aSignalDuringTheReadIsRetried() {
+        // A handler without SA_RESTART, so a blocked read(2) returns EINTR.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        var previous = sigaction()
+        sigaction(SIGUSR2, &action, &previous)
+        defer { sigaction(SIGUSR2, &previous, nil) }
+        let reader = pthread_self()
+        let done = DoneFlag()
+        Thread.detachNewThread {
+            while !done.isSet {
+                pthread_kill(reader, SIGUSR2)
+                usleep(20_000)
+            }
+        }
+        let (status, output) = ExternalCommand(["sh", "-c", "sleep 0.5; echo done"]).run()
+        done.set()
+        #expect(status == 0)
+        #expect(output == "done")
+    }
+
     @Test func aCommandOutlastingItsDeadlineIsStopped() {
         let start = ContinuousClock.now
         let (status, output) = ExternalCommand.withDeadline(.now + .milliseconds(300)) {

@@ -112,7 +112,7 @@ enum Preparation {
             throw .preparationFailed(
                 dataset: dataset, reason: "cannot run gzip: \(error.localizedDescription)")
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = ExternalCommand.readToEnd(pipe.fileHandleForReading)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw .preparationFailed(dataset: dataset, reason: "gzip could not decompress \(path)")
