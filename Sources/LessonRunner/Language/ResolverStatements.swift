@@ -194,6 +194,19 @@ extension Resolver {
         }
     }
 
+    /// A parameter's default value resolved against its type, with a located error when it does not
+    /// convert (functions of cells and methods of declared types alike).
+    mutating func resolvedDefault(of parameter: FunctionParameter) -> Typed? {
+        guard let value = parameter.defaultValue else { return nil }
+        let typed = resolve(value, expected: parameter.type)
+        if !registry.isAssignable(typed.type, to: parameter.type) {
+            report(
+                "default argument value of type \(typed.type) cannot be converted to \(parameter.type)",
+                at: value.start)
+        }
+        return typed
+    }
+
     mutating func function(
         _ declaration: FunctionDeclaration, declaredHere: inout Set<String>
     ) -> PlanStatement {
@@ -201,14 +214,7 @@ extension Resolver {
         var defaultNodes: [Node?] = []
         var parameters: [StepParameter] = []
         for parameter in declaration.parameters {
-            let typed = parameter.defaultValue.map { resolve($0, expected: parameter.type) }
-            if let typed, let value = parameter.defaultValue,
-                !registry.isAssignable(typed.type, to: parameter.type)
-            {
-                report(
-                    "default argument value of type \(typed.type) cannot be converted to \(parameter.type)",
-                    at: value.start)
-            }
+            let typed = resolvedDefault(of: parameter)
             defaultNodes.append(typed?.node)
             parameters.append(
                 StepParameter(

@@ -215,14 +215,7 @@ extension Resolver {
         var defaultNodes: [String: Node] = [:]
         typeContexts.append(TypeContext(type: type, memberNames: [], isInitializer: false))
         for parameter in function.parameters {
-            let typed = parameter.defaultValue.map { resolve($0, expected: parameter.type) }
-            if let typed, let value = parameter.defaultValue,
-                !registry.isAssignable(typed.type, to: parameter.type)
-            {
-                report(
-                    "default argument value of type \(typed.type) cannot be converted to \(parameter.type)",
-                    at: value.start)
-            }
+            let typed = resolvedDefault(of: parameter)
             if let typed { defaultNodes[parameter.name] = typed.node }
             parameters.append(
                 StepParameter(

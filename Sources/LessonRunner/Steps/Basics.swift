@@ -21,7 +21,9 @@ extension Registry {
         registry.bindTraining()
         registry.bindData()
         registry.bindCollab()
+        registry.bindDataBlock()
         registry.bindVision()
+        registry.bindPredictionTools()
         return registry
     }
 
