@@ -1,11 +1,28 @@
 /// A finished chart: PNG bytes and the size to show it at.
 public struct Chart: Sendable, Hashable {
-    /// The PNG file's bytes, drawn at ``ChartStyle/scale`` device pixels per CSS pixel.
+    /// The PNG file's bytes, drawn at ``ChartStyle/scale`` device pixels per CSS pixel; the library's
+    /// default texts in English.
     public let png: [UInt8]
     /// Display width in CSS pixels (the PNG is `width × scale` pixels wide).
     public let width: Int
     /// Display height in CSS pixels.
     public let height: Int
+    /// The same chart drawn in other languages, when its texts include the library's defaults
+    /// (``ChartTerm``); empty when every text was the caller's own.
+    public internal(set) var translations: [ChartLanguage: Chart] = [:]
+
+    init(png: [UInt8], width: Int, height: Int) {
+        self.png = png
+        self.width = width
+        self.height = height
+    }
+
+    /// The chart as a lesson in `language` shows it: its translation, else the English drawing.
+    public func localized(to language: ChartLanguage) -> Chart {
+        var chart = translations[language] ?? self
+        chart.translations = [:]
+        return chart
+    }
 }
 
 /// Fonts, sizes and colours shared by every chart.

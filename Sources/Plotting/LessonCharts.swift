@@ -37,8 +37,8 @@ public struct LRSuggestion: Sendable, Hashable {
 /// - Throws: ``PlottingError`` when the counts differ or the font is missing.
 public func plotLRFind(
     lrs: [Double], losses: [Double], suggestions: [LRSuggestion] = [], skipEnd: Int = 5,
-    title: String? = nil, xLabel: String = "Learning Rate", yLabel: String = "Loss",
-    style: ChartStyle = .standard
+    title: ChartText? = nil, xLabel: ChartText = .term(.lrFinderLearningRate),
+    yLabel: ChartText = .term(.lrFinderLoss), style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard lrs.count == losses.count else { throw .invalidData("\(lrs.count) lrs but \(losses.count) losses") }
     let kept = max(lrs.count - max(skipEnd, 0), 0)
@@ -48,10 +48,12 @@ public func plotLRFind(
             label: "\(suggestion.name): \(scientificText(suggestion.suggested ?? suggestion.lr))",
             color: style.color(index + 1))
     }
-    return try lineChart(
-        [Series(x: Array(lrs.prefix(kept)), y: Array(losses.prefix(kept)), color: style.color(0))],
-        title: title,
-        xLabel: xLabel, yLabel: yLabel, xScale: .log, marks: marks, style: style)
+    return try Chart.localized([title, xLabel, yLabel]) { (language) throws(PlottingError) in
+        try lineChart(
+            [Series(x: Array(lrs.prefix(kept)), y: Array(losses.prefix(kept)), color: style.color(0))],
+            title: title?.text(in: language), xLabel: xLabel.text(in: language),
+            yLabel: yLabel.text(in: language), xScale: .log, marks: marks, style: style)
+    }
 }
 
 /// The learning curve, as fastai's `recorder.plot_loss()` draws it.
@@ -72,16 +74,24 @@ public func plotLRFind(
 /// - Throws: ``PlottingError`` when the counts differ or the font is missing.
 public func plotLoss(
     trainSteps: [Double], trainLosses: [Double], validSteps: [Double] = [], validLosses: [Double] = [],
-    epochEnds: [Double] = [], title: String? = "learning curve", xLabel: String = "steps",
-    yLabel: String = "loss", trainName: String = "train", validName: String = "valid",
+    epochEnds: [Double] = [], title: ChartText? = .term(.learningCurveTitle),
+    xLabel: ChartText = .term(.learningCurveSteps), yLabel: ChartText = .term(.learningCurveLoss),
+    trainName: ChartText = .term(.trainLegend), validName: ChartText = .term(.validLegend),
     style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
-    var series = [Series(name: trainName, x: trainSteps, y: trainLosses, color: style.color(0))]
-    if !validLosses.isEmpty {
-        series.append(Series(name: validName, x: validSteps, y: validLosses, color: style.color(1)))
+    try Chart.localized([title, xLabel, yLabel, trainName, validName]) { (language) throws(PlottingError) in
+        var series = [
+            Series(name: trainName.text(in: language), x: trainSteps, y: trainLosses, color: style.color(0))
+        ]
+        if !validLosses.isEmpty {
+            series.append(
+                Series(
+                    name: validName.text(in: language), x: validSteps, y: validLosses, color: style.color(1)))
+        }
+        return try lineChart(
+            series, title: title?.text(in: language), xLabel: xLabel.text(in: language),
+            yLabel: yLabel.text(in: language), verticalRules: epochEnds, style: style)
     }
-    return try lineChart(
-        series, title: title, xLabel: xLabel, yLabel: yLabel, verticalRules: epochEnds, style: style)
 }
 
 /// The hyper-parameter schedules, as fastai's `recorder.plot_sched()` draws them: learning rate and
@@ -97,22 +107,25 @@ public func plotLoss(
 /// - Returns: A 900×320 chart (450×320 with no momentum).
 /// - Throws: ``PlottingError`` when the font is missing.
 public func plotSched(
-    lrs: [Double], moms: [Double] = [], lrTitle: String = "lr", momTitle: String = "mom",
-    xLabel: String? = "batch", style: ChartStyle = .standard
+    lrs: [Double], moms: [Double] = [], lrTitle: ChartText = .term(.scheduleLearningRate),
+    momTitle: ChartText = .term(.scheduleMomentum), xLabel: ChartText? = .term(.scheduleBatch),
+    style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     let panelWidth = 450.0
     let height = 320
     let panels = moms.isEmpty ? [(lrTitle, lrs)] : [(lrTitle, lrs), (momTitle, moms)]
     let width = Int(panelWidth) * panels.count
-    return try makeChart(width: width, height: height, style: style) { canvas, font in
-        for (index, (title, values)) in panels.enumerated() {
-            var panel = Panel()
-            panel.title = title
-            panel.xLabel = xLabel
-            panel.lines = [Series(y: values, color: style.color(0))]
-            panel.render(
-                in: Rect(x: panelWidth * Double(index), y: 0, width: panelWidth, height: Double(height)),
-                canvas: &canvas, font: font, style: style)
+    return try Chart.localized([lrTitle, momTitle, xLabel]) { (language) throws(PlottingError) in
+        try makeChart(width: width, height: height, style: style) { canvas, font in
+            for (index, (title, values)) in panels.enumerated() {
+                var panel = Panel()
+                panel.title = title.text(in: language)
+                panel.xLabel = xLabel?.text(in: language)
+                panel.lines = [Series(y: values, color: style.color(0))]
+                panel.render(
+                    in: Rect(x: panelWidth * Double(index), y: 0, width: panelWidth, height: Double(height)),
+                    canvas: &canvas, font: font, style: style)
+            }
         }
     }
 }
@@ -131,28 +144,32 @@ public func plotSched(
 /// - Returns: A 640×400 chart.
 /// - Throws: ``PlottingError`` when the counts differ or the font is missing.
 public func plotMetricThreshold(
-    thresholds: [Double], values: [Double], metricName: String = "accuracy_multi",
-    xLabel: String = "threshold", higherIsBetter: Bool = true, title: String? = nil,
+    thresholds: [Double], values: [Double], metricName: ChartText = "accuracy_multi",
+    xLabel: ChartText = .term(.thresholdAxis), higherIsBetter: Bool = true, title: ChartText? = nil,
     style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard thresholds.count == values.count else {
         throw .invalidData("\(thresholds.count) thresholds but \(values.count) values")
     }
-    var marks: [PointMark] = []
     let finite = values.indices.filter { values[$0].isFinite }
     let bestIndex =
         higherIsBetter ? finite.max { values[$0] < values[$1] } : finite.min { values[$0] < values[$1] }
-    if let best = bestIndex {
-        marks.append(
+    let best = ChartText.term(.thresholdBest)
+    return try Chart.localized([metricName, xLabel, title, best]) { (language) throws(PlottingError) in
+        let marks = bestIndex.map { index in
             PointMark(
-                x: thresholds[best], y: values[best],
+                x: thresholds[index], y: values[index],
                 label:
-                    "best: \(fixedText(values[best], digits: 4)) @ \(fixedText(thresholds[best], digits: 2))",
-                color: style.color(1)))
+                    "\(best.text(in: language)): \(fixedText(values[index], digits: 4)) "
+                    + "@ \(fixedText(thresholds[index], digits: 2))",
+                color: style.color(1))
+        }
+        return try lineChart(
+            [Series(x: thresholds, y: values, color: style.color(0))], title: title?.text(in: language),
+            xLabel: xLabel.text(in: language), yLabel: metricName.text(in: language),
+            marks: marks.map { [$0] } ?? [],
+            style: style)
     }
-    return try lineChart(
-        [Series(x: thresholds, y: values, color: style.color(0))], title: title, xLabel: xLabel,
-        yLabel: metricName, marks: marks, style: style)
 }
 
 /// A confusion matrix, as fastai's `plot_confusion_matrix()` draws it.
@@ -169,8 +186,9 @@ public func plotMetricThreshold(
 /// - Returns: The chart; its size grows with the number of classes.
 /// - Throws: ``PlottingError/invalidData(_:)`` when the matrix is not square over `classes`.
 public func plotConfusionMatrix(
-    _ matrix: [[Int]], classes: [String], normalize: Bool = false, title: String? = "Confusion matrix",
-    xLabel: String = "Predicted", yLabel: String = "Actual", digits: Int = 2, style: ChartStyle = .standard
+    _ matrix: [[Int]], classes: [String], normalize: Bool = false,
+    title: ChartText? = .term(.confusionMatrixTitle), xLabel: ChartText = .term(.confusionMatrixPredicted),
+    yLabel: ChartText = .term(.confusionMatrixActual), digits: Int = 2, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard matrix.count == classes.count, matrix.allSatisfy({ $0.count == classes.count }) else {
         throw .invalidData("confusion matrix must be \(classes.count)×\(classes.count)")
@@ -180,9 +198,12 @@ public func plotConfusionMatrix(
         return row.map { normalize ? (total > 0 ? Double($0) / total : 0) : Double($0) }
     }
     let side = min(max(120 + 44 * classes.count, 360), 900)
-    return try heatmap(
-        values, xTicks: classes, yTicks: classes, title: title, xLabel: xLabel, yLabel: yLabel,
-        digits: normalize ? digits : 0, width: side, height: side, style: style)
+    return try Chart.localized([title, xLabel, yLabel]) { (language) throws(PlottingError) in
+        try heatmap(
+            values, xTicks: classes, yTicks: classes, title: title?.text(in: language),
+            xLabel: xLabel.text(in: language), yLabel: yLabel.text(in: language),
+            digits: normalize ? digits : 0, width: side, height: side, style: style)
+    }
 }
 
 /// The items with the largest losses, as fastai's `plot_top_losses()` draws them: each titled
@@ -201,7 +222,7 @@ public func plotConfusionMatrix(
 /// - Throws: ``PlottingError/invalidData(_:)`` when the counts differ.
 public func plotTopLosses(
     images: [PlotImage], predicted: [String], actual: [String], losses: [Double], probabilities: [Double],
-    rows: Int? = nil, suptitle: String? = "Prediction/Actual/Loss/Probability", style: ChartStyle = .standard
+    rows: Int? = nil, suptitle: ChartText? = .term(.topLossesTitle), style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     let n = images.count
     guard predicted.count == n, actual.count == n, losses.count == n, probabilities.count == n else {
@@ -210,7 +231,11 @@ public func plotTopLosses(
     let titles = (0..<n).map {
         "\(predicted[$0])/\(actual[$0]) / \(fixedText(losses[$0])) / \(fixedText(probabilities[$0]))"
     }
-    return try imageGrid(images, titles: titles, rows: rows, cellSize: 128, suptitle: suptitle, style: style)
+    return try Chart.localized([suptitle]) { (language) throws(PlottingError) in
+        try imageGrid(
+            images, titles: titles, rows: rows, cellSize: 128, suptitle: suptitle?.text(in: language),
+            style: style)
+    }
 }
 
 /// A batch of inputs with their labels, as fastai's `show_batch(max_n=9)` draws it
@@ -270,19 +295,25 @@ public func showResults(
 /// - Returns: The grid's PNG.
 /// - Throws: ``PlottingError/invalidData(_:)`` when the counts differ.
 public func showResultsPoints(
-    images: [PlotImage], targets: [[Point]], predictions: [[Point]], targetName: String = "Target",
-    predictionName: String = "Prediction", maxN: Int = 6, style: ChartStyle = .standard
+    images: [PlotImage], targets: [[Point]], predictions: [[Point]],
+    targetName: ChartText = .term(.pointsTarget), predictionName: ChartText = .term(.pointsPrediction),
+    maxN: Int = 6, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard targets.count == images.count, predictions.count == images.count else {
         throw .invalidData("showResultsPoints needs targets and predictions for every image")
     }
     let n = min(images.count, maxN)
-    let sets = (0..<n).map {
-        [
-            PointSet(name: targetName, points: targets[$0], color: Color(hex: 0x2CA02C), marker: .circle),
-            PointSet(
-                name: predictionName, points: predictions[$0], color: Color(hex: 0xD62728), marker: .cross),
-        ]
+    return try Chart.localized([targetName, predictionName]) { (language) throws(PlottingError) in
+        let sets = (0..<n).map {
+            [
+                PointSet(
+                    name: targetName.text(in: language), points: targets[$0], color: Color(hex: 0x2CA02C),
+                    marker: .circle),
+                PointSet(
+                    name: predictionName.text(in: language), points: predictions[$0],
+                    color: Color(hex: 0xD62728), marker: .cross),
+            ]
+        }
+        return try imageGridWithPoints(Array(images.prefix(n)), pointSets: sets, cellSize: 160, style: style)
     }
-    return try imageGridWithPoints(Array(images.prefix(n)), pointSets: sets, cellSize: 160, style: style)
 }

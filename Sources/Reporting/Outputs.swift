@@ -65,17 +65,33 @@ public struct PNGImage: Hashable, Sendable, Codable {
     public var height: Int
     /// A short description.
     public var alt: String
+    /// The same picture with its texts in other languages, by language code.
+    ///
+    /// A chart drawn with the library's default labels has one per language (`th`). A report shows
+    /// the one of its lesson's language (``localized(to:)``); the cache keeps them all, so one run
+    /// serves every language.
+    public var translations: [String: PNGImage]
 
     /// Creates an image.
-    public init(bytes: [UInt8], width: Int, height: Int, alt: String) {
+    public init(
+        bytes: [UInt8], width: Int, height: Int, alt: String, translations: [String: PNGImage] = [:]
+    ) {
         self.bytes = bytes
         self.width = width
         self.height = height
         self.alt = alt
+        self.translations = translations
+    }
+
+    /// The picture a lesson in `language` shows, without translations.
+    public func localized(to language: String) -> PNGImage {
+        var image = translations[language] ?? self
+        image.translations = [:]
+        return image
     }
 
     private enum CodingKeys: String, CodingKey {
-        case bytes, width, height, alt
+        case bytes, width, height, alt, translations
     }
 
     /// Decodes an image whose bytes are base64 (as `Data` encodes).
@@ -85,6 +101,7 @@ public struct PNGImage: Hashable, Sendable, Codable {
         width = try container.decode(Int.self, forKey: .width)
         height = try container.decode(Int.self, forKey: .height)
         alt = try container.decode(String.self, forKey: .alt)
+        translations = try container.decodeIfPresent([String: PNGImage].self, forKey: .translations) ?? [:]
     }
 
     /// Encodes the bytes as base64, not as an array of numbers.
@@ -94,6 +111,7 @@ public struct PNGImage: Hashable, Sendable, Codable {
         try container.encode(width, forKey: .width)
         try container.encode(height, forKey: .height)
         try container.encode(alt, forKey: .alt)
+        if !translations.isEmpty { try container.encode(translations, forKey: .translations) }
     }
 }
 
@@ -173,6 +191,17 @@ public struct CellReport: Hashable, Sendable, Codable {
         self.outputs = outputs
         self.telemetry = telemetry
         self.includedSource = includedSource
+    }
+
+    /// The report as a lesson in `language` shows it: each picture in that language
+    /// (``PNGImage/localized(to:)``).
+    public func localized(to language: String) -> CellReport {
+        var report = self
+        report.outputs = outputs.map { output in
+            guard case .image(let image) = output else { return output }
+            return .image(image.localized(to: language))
+        }
+        return report
     }
 }
 

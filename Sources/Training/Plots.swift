@@ -1,16 +1,17 @@
 import Plotting
 
-/// Labels for the training plots, so a Thai lesson can title its charts in Thai.
+/// Labels for the training plots: the library's terms (drawn in each lesson language) or a lesson's
+/// own words (string literals).
 public struct PlotLabels: Sendable, Hashable {
     /// The chart title, if any.
-    public var title: String?
+    public var title: ChartText?
     /// The x-axis label.
-    public var xLabel: String
+    public var xLabel: ChartText
     /// The y-axis label.
-    public var yLabel: String
+    public var yLabel: ChartText
 
     /// Creates labels.
-    public init(title: String? = nil, xLabel: String, yLabel: String) {
+    public init(title: ChartText? = nil, xLabel: ChartText, yLabel: ChartText) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -30,7 +31,9 @@ extension Recorder {
     /// - Throws: ``Plotting/PlottingError`` when the font cannot be loaded.
     public func plotLoss(
         skipStart: Int = 5, withValid: Bool = true,
-        labels: PlotLabels = PlotLabels(title: "learning curve", xLabel: "steps", yLabel: "loss")
+        labels: PlotLabels = PlotLabels(
+            title: .term(.learningCurveTitle), xLabel: .term(.learningCurveSteps),
+            yLabel: .term(.learningCurveLoss))
     ) throws -> Chart {
         let start = min(max(skipStart, 0), losses.count)
         let validSteps = withValid ? iters.map(Double.init) : []
@@ -55,7 +58,7 @@ extension SuggestedLRs {
     ///
     /// - Throws: ``Plotting/PlottingError`` when the font cannot be loaded.
     public func plot(
-        labels: PlotLabels = PlotLabels(xLabel: "Learning Rate", yLabel: "Loss")
+        labels: PlotLabels = PlotLabels(xLabel: .term(.lrFinderLearningRate), yLabel: .term(.lrFinderLoss))
     ) throws -> Chart {
         try plotLRFind(
             lrs: lrs, losses: losses,

@@ -109,6 +109,45 @@ private func entries(_ root: URL) throws -> [URL] {
         #expect(thai.manifest == thaiFresh.manifest)
     }
 
+    @Test func oneRunDrawsTheDefaultChartLabelsInEachLanguage() throws {
+        let chart = """
+
+            ```swift {#curve}
+            learn.recorder.plotLoss()
+            ```
+
+            ```swift {#own-words}
+            barChart(labels: ["a", "b"], values: [1, 2], title: "the lesson's own words")
+            ```
+
+            """
+        let root = try folder(lesson() + chart)
+        let english = try run(root)
+        let thai = try run(root, lang: "th")
+        #expect(thai.fromCache == 8)  // computed once: the Thai lesson runs no cell
+        func images(_ manifest: Data) throws -> [String: String] {
+            let json = try JSONSerialization.jsonObject(with: manifest) as? [String: Any]
+            var found: [String: String] = [:]
+            for cell in json?["cells"] as? [[String: Any]] ?? [] {
+                for output in cell["outputs"] as? [[String: Any]] ?? []
+                where output["kind"] as? String == "image" {
+                    found[cell["id"] as? String ?? ""] = output["sha256"] as? String
+                }
+            }
+            return found
+        }
+        let (en, th) = (try images(english.manifest), try images(thai.manifest))
+        #expect(en.keys.sorted() == ["curve", "own-words"] && th.keys.sorted() == ["curve", "own-words"])
+        // The library's default labels are drawn in Thai for the Thai lesson; a cell's own words are
+        // the same picture in both.
+        #expect(en["curve"] != th["curve"])
+        #expect(en["own-words"] == th["own-words"])
+        // The Thai picture from the cache is the one a fresh Thai run draws, and the Thai run left the
+        // English report's picture English.
+        #expect(try images(run(root, ["--force"], lang: "th").manifest) == th)
+        #expect(try images(run(root).manifest) == en)
+    }
+
     @Test func proseEditsRerunNothingAndCellEditsRerunFromThatCell() throws {
         let root = try folder()
         let original = try run(root)

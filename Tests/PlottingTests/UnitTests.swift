@@ -218,3 +218,57 @@ import _TestSupport
         #expect(Color.blues(1) == Color(hex: 0x08306B))
     }
 }
+
+@Suite struct ChartLanguageTests {
+    @Test func defaultTextsAreDrawnInEveryLanguageAndOwnWordsOnce() throws {
+        let steps = (0..<50).map(Double.init)
+        let losses = steps.map { 1 / (1 + $0) }
+        let byDefault = try plotLoss(trainSteps: steps, trainLosses: losses)
+        #expect(byDefault.translations.keys.sorted { $0.rawValue < $1.rawValue } == [.th])
+        let thai = try #require(byDefault.translations[.th])
+        #expect(thai.png != byDefault.png && thai.width == byDefault.width && thai.height == byDefault.height)
+        #expect(byDefault.localized(to: .th) == thai && byDefault.localized(to: .th).translations.isEmpty)
+        #expect(byDefault.localized(to: .en).png == byDefault.png)
+        // The Thai drawing is the English one's layout with Thai words: the same as asking for them.
+        let asked = try plotLoss(
+            trainSteps: steps, trainLosses: losses,
+            title: ChartText(ChartTerm.learningCurveTitle.text(in: .th)),
+            xLabel: ChartText(ChartTerm.learningCurveSteps.text(in: .th)),
+            yLabel: ChartText(ChartTerm.learningCurveLoss.text(in: .th)),
+            trainName: ChartText(ChartTerm.trainLegend.text(in: .th)),
+            validName: ChartText(ChartTerm.validLegend.text(in: .th)))
+        #expect(asked.png == thai.png && asked.translations.isEmpty)
+        let ownWords = try plotLoss(
+            trainSteps: steps, trainLosses: losses, title: "mine", xLabel: "x", yLabel: "y", trainName: "t",
+            validName: "v")
+        #expect(ownWords.translations.isEmpty)
+    }
+
+    @Test func everyTermHasItsOwnTextInEveryLanguage() {
+        for language in ChartLanguage.allCases {
+            let texts = ChartTerm.allCases.map { $0.text(in: language) }
+            #expect(texts.allSatisfy { !$0.isEmpty })
+        }
+        // Thai words are Thai: every Thai term that is not an English technical term alone has Thai letters.
+        let thai = ChartTerm.allCases.map { $0.text(in: .th) }
+        let thaiLetters = thai.filter { $0.unicodeScalars.contains { (0x0E00...0x0E7F).contains($0.value) } }
+        #expect(thaiLetters.count >= thai.count - 3, "\(thai)")
+    }
+
+    @Test func everyLessonChartTranslatesItsDefaults() throws {
+        let image = PlotImage(grey: [UInt8](repeating: 128, count: 64), width: 8, height: 8)
+        let charts = [
+            try plotLRFind(lrs: [1e-3, 1e-2, 1e-1], losses: [1, 0.5, 2], skipEnd: 0),
+            try plotSched(lrs: [1, 2, 3], moms: [0.9, 0.8, 0.9]),
+            try plotMetricThreshold(thresholds: [0.1, 0.5], values: [0.7, 0.8]),
+            try plotConfusionMatrix([[2, 1], [0, 3]], classes: ["a", "b"]),
+            try plotTopLosses(
+                images: [image], predicted: ["a"], actual: ["b"], losses: [1.5], probabilities: [0.6]),
+            try showResultsPoints(
+                images: [image], targets: [[Point(x: 2, y: 2)]], predictions: [[Point(x: 3, y: 3)]]),
+        ]
+        for chart in charts {
+            #expect(chart.translations[.th].map { $0.png != chart.png } == true)
+        }
+    }
+}

@@ -154,9 +154,11 @@ public struct LessonExecutor {
                     cacheable: status == .passed || status == .failedAsExpected)
             }
         }
+        // The cache keeps every language's pictures; the report shows its lesson's.
+        let lang = Self.language(of: lesson)
         let report = LessonReport(
-            lesson: lesson, cells: reports, lang: Self.language(of: lesson), slug: Self.slug(of: lesson),
-            version: KhruVersion.current)
+            lesson: lesson, cells: reports.mapValues { $0.localized(to: lang) }, lang: lang,
+            slug: Self.slug(of: lesson), version: KhruVersion.current)
         let namespace = interpreter.namespace
         // A model class a cell declared keeps the interpreter to run its forward pass after the lesson;
         // emptying the interpreter's namespace means it keeps no other value alive (no cycle).

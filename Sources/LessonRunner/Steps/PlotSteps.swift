@@ -31,10 +31,24 @@ extension Registry {
                 labels: labels, values: values, horizontal: horizontal, title: title, valueLabel: valueLabel,
                 categoryLabel: categoryLabel, showsValues: showsValues, valueDigits: digits)
         }
+        // The x axis says 'threshold' in the lesson's language unless the cell names it: two bindings,
+        // since the library's default is a term (drawn per language), which a cell cannot spell.
         bind(
             "plotMetricThreshold(thresholds: [Double], values: [Double], metricName: String = \"accuracy_multi\", "
-                + "xLabel: String = \"threshold\", higherIsBetter: Bool = true, title: String? = nil)",
-            doc: "A metric against the threshold, with the best point marked."
+                + "higherIsBetter: Bool = true, title: String? = nil)",
+            doc:
+                "A metric against the threshold, with the best point marked (axis titles in the lesson's language)."
+        ) {
+            (thresholds: [Double], values: [Double], metricName: String, higherIsBetter: Bool, title: String?)
+            in
+            try plotMetricThreshold(
+                thresholds: thresholds, values: values, metricName: ChartText(metricName),
+                higherIsBetter: higherIsBetter, title: title.map { ChartText($0) })
+        }
+        bind(
+            "plotMetricThreshold(thresholds: [Double], values: [Double], metricName: String = \"accuracy_multi\", "
+                + "xLabel: String, higherIsBetter: Bool = true, title: String? = nil)",
+            doc: "A metric against the threshold, with the best point marked and the cell's own x-axis title."
         ) {
             (
                 thresholds: [Double], values: [Double], metricName: String, xLabel: String,
@@ -42,8 +56,9 @@ extension Registry {
                 title: String?
             ) in
             try plotMetricThreshold(
-                thresholds: thresholds, values: values, metricName: metricName, xLabel: xLabel,
-                higherIsBetter: higherIsBetter, title: title)
+                thresholds: thresholds, values: values, metricName: ChartText(metricName),
+                xLabel: ChartText(xLabel),
+                higherIsBetter: higherIsBetter, title: title.map { ChartText($0) })
         }
     }
 }

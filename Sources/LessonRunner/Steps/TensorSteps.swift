@@ -49,8 +49,21 @@ func checkIDs(_ ids: Tensor, count: Int) throws {
 }
 
 extension Chart: LibraryValue, CellDisplayable {
-    /// The chart as a PNG picture.
-    public var cellOutput: CellOutput { .image(PNGImage(bytes: png, width: width, height: height, alt: "")) }
+    /// The chart as a PNG picture, with its drawings in other languages.
+    public var cellOutput: CellOutput { .image(pngImage(alt: "")) }
+
+    /// The chart as a report's picture: English, and each translation under its language code.
+    func pngImage(alt: String) -> PNGImage {
+        PNGImage(
+            bytes: png, width: width, height: height, alt: alt,
+            translations: Dictionary(
+                uniqueKeysWithValues: translations.map { language, chart in
+                    (
+                        language.rawValue,
+                        PNGImage(bytes: chart.png, width: chart.width, height: chart.height, alt: alt)
+                    )
+                }))
+    }
 }
 
 extension Registry {

@@ -240,8 +240,7 @@ extension Registry {
                 cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
             try context.checkDeadline()
             let chart = try suggestions.plot()
-            context.emit(
-                .image(PNGImage(bytes: chart.png, width: chart.width, height: chart.height, alt: "lr_find")))
+            context.emit(.image(chart.pngImage(alt: "lr_find")))
             return suggestions
         }
         bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: Learner) in

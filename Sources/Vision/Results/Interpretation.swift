@@ -125,7 +125,7 @@ public struct ClassificationInterpretation: Sendable {
     ///
     /// - Throws: ``Plotting/PlottingError`` when the font cannot be loaded.
     public func plotConfusionMatrix(
-        normalize: Bool = false, title: String = "Confusion matrix", normDec: Int = 2
+        normalize: Bool = false, title: ChartText? = .term(.confusionMatrixTitle), normDec: Int = 2
     ) throws -> Chart {
         try Plotting.plotConfusionMatrix(
             confusionMatrix(), classes: vocab, normalize: normalize, title: title, digits: normDec)
