@@ -79,6 +79,8 @@ public struct CollabDataLoaders: Sendable {
     public let ratingName: String
     /// The user and item vocabularies.
     public let classes: Classes
+    /// The source frame's user, item and rating values, by row position (what ``splitJSON`` checksums).
+    let sourceRows: SourceRows
 
     /// The training loader.
     public var train: DataLoader { dataLoaders.train }
@@ -116,7 +118,8 @@ public struct CollabDataLoaders: Sendable {
         let rating = ratingName ?? ratings.columns[2]
         let users = try ratings.column(user).strings
         let items = try ratings.column(item).strings
-        let values = try ratings.column(rating).doubles.map(Float.init)
+        let doubles = try ratings.column(rating).doubles
+        let values = doubles.map(Float.init)
         let split = try RandomSplitter(validPct: validPct, seed: seed).split(Array(0..<ratings.count))
         let loaderSeed = seed ?? Random.current.nextUInt64()
         let userVocab = CategoryMap(split.train.map { users[$0] }, addNA: true)
@@ -131,7 +134,8 @@ public struct CollabDataLoaders: Sendable {
             train: dataset(split.train), valid: dataset(split.valid), bs: bs, seed: loaderSeed, c: 1)
         return CollabDataLoaders(
             dataLoaders: loaders, split: split, userName: user, itemName: item, ratingName: rating,
-            classes: Classes(names: [user, item], vocabs: [userVocab, itemVocab]))
+            classes: Classes(names: [user, item], vocabs: [userVocab, itemVocab]),
+            sourceRows: SourceRows(users: users, items: items, ratings: doubles))
     }
 
     /// The first `maxN` training samples of the next epoch's order, decoded (fastai `show_batch`).
@@ -154,24 +158,6 @@ public struct CollabDataLoaders: Sendable {
             preconditionFailure("showBatch: columns \(userName), \(itemName), \(ratingName) must differ")
         }
         return table
-    }
-
-    /// The split as JSON: `{"n": rows, "train": [...], "valid": [...]}`, row positions in the source frame.
-    ///
-    /// fastai can train on exactly these rows: build `TabularCollab(df, [Categorify], [user, item],
-    /// y_names=[rating], y_block=TransformBlock(), splits=(train, valid))` (see
-    /// `bench/python/collab_fastai.py`).
-    public var splitJSON: String {
-        let n = split.train.count + split.valid.count
-        func list(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
-        return "{\"n\": \(n), \"train\": \(list(split.train)), \"valid\": \(list(split.valid))}\n"
-    }
-
-    /// Writes ``splitJSON`` to `path`.
-    ///
-    /// - Throws: The file system's error when the file cannot be written.
-    public func exportSplit(to path: String) throws {
-        try Data(splitJSON.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
 
