@@ -172,6 +172,15 @@ extension Tensor {
             let biasGradient = gradient.channelSums(channels: g.o)
             var inputGradient: Tensor?
             var weightGradient: Tensor?
+            if needsInput && needsWeight {
+                let dx = Tensor(uninitialized: input.shape)
+                let dw = Tensor(uninitialized: weight.shape)
+                AVX512Convolution.gradients(
+                    gradient: gradient.storage.pointer, input: input.storage.pointer,
+                    weight: weight.storage.pointer, inputGradient: dx.storage.pointer,
+                    weightGradient: dw.storage.pointer, shape: g.kernelShape, threads: threads)
+                return (dx, dw, biasGradient)
+            }
             if needsInput {
                 let result = Tensor(uninitialized: input.shape)
                 AVX512Convolution.inputGradient(

@@ -87,6 +87,24 @@ private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] =
     ([5, 2, 3, 3], [3, 2, 3, 3], 1, 0),
     // The direct path for few input channels: two blocks of 16 output channels, stride 1.
     ([2, 1, 12, 11], [20, 1, 5, 5], 1, 2),
+    // The shifted stride-1 kernels: batch 1 with odd sizes and 9 output channels (a partial 8-row
+    // block); padding 0 with 63 taps (a partial block of 6) and 5 output channels (a partial block
+    // of 4); padding 3 on a 3×3 kernel (the input gradient folds back); 5×5 with padding 2 (a
+    // shifted forward, a packed weight gradient); 1×1 with 19 channels; and a batch whose padded
+    // plane spans two dot-product chunks.
+    ([1, 20, 11, 13], [9, 20, 3, 3], 1, 1),
+    ([3, 7, 10, 10], [5, 7, 3, 3], 1, 0),
+    ([2, 4, 9, 9], [6, 4, 3, 3], 1, 3),
+    ([2, 5, 12, 12], [6, 5, 5, 5], 1, 2),
+    ([3, 19, 6, 6], [24, 19, 1, 1], 1, 0),
+    ([6, 6, 20, 20], [10, 6, 3, 3], 1, 1),
+    // A stem like the course's: 3 channels, 7×7, stride 2, padding 3, odd size.
+    ([2, 3, 21, 19], [16, 3, 7, 7], 2, 3),
+    // Stride 2 through the phase planes: odd sizes (phases of unequal size), a ResNet-like 3×3
+    // downsampling and its 1×1 shortcut.
+    ([3, 5, 15, 13], [7, 5, 3, 3], 2, 1),
+    ([4, 16, 16, 16], [32, 16, 3, 3], 2, 1),
+    ([4, 16, 16, 16], [32, 16, 1, 1], 2, 0),
 ]
 
 private let implementations: [ConvolutionKernels] =
