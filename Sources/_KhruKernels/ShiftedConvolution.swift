@@ -32,15 +32,19 @@ extension ConvolutionShape {
         return Double(rows * columns) / Double(positions)
     }
 
-    /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted
-    /// kernel rather than the packed GEMM: stride 1 or 2 and at most 2.5× the kept positions
-    /// computed (3×3 kernels with padding 1 from 4×4 maps; measured: 4×4 maps 2.1× faster, 2×2 maps
-    /// slower).
-    var prefersShifted: Bool { stride <= 2 && !prefersDirectForward && paddedRatio <= 2.5 }
+    /// Whether the phase planes pay for a stride above 1: only for large kernels (the 7×7 stem), where
+    /// the packed GEMM's transposing gathers are slowest; a 3×3 or 1×1 stride-2 convolution measured
+    /// faster (or no slower) with the packed GEMM, since scattering all `stride²` phases costs more.
+    private var stridedPaysOff: Bool { stride == 1 || (stride == 2 && kernelHeight * kernelWidth >= 25) }
 
-    /// Whether the weight gradient should use the shifted dot-product kernel: stride 1 or 2 and at
-    /// most 1.6× (3×3 kernels with padding 1 from 8×8 maps; on 4×4 maps the packed GEMM is faster).
-    var prefersShiftedWeightGradient: Bool { stride <= 2 && paddedRatio <= 1.6 }
+    /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted
+    /// kernel rather than the packed GEMM: at most 2.5× the kept positions computed (3×3 kernels with
+    /// padding 1 from 4×4 maps; measured: 4×4 maps 2.1× faster, 2×2 maps slower).
+    var prefersShifted: Bool { stridedPaysOff && !prefersDirectForward && paddedRatio <= 2.5 }
+
+    /// Whether the weight gradient should use the shifted dot-product kernel: at most 1.6× (3×3
+    /// kernels with padding 1 from 8×8 maps; on 4×4 maps the packed GEMM is faster).
+    var prefersShiftedWeightGradient: Bool { stridedPaysOff && paddedRatio <= 1.6 }
 }
 
 /// The padded, channel-major geometry of a shifted convolution.
@@ -120,10 +124,13 @@ struct ShiftedLayout {
                             continue
                         }
                         let source = from + y * w
-                        for t in 0..<columns {
-                            let x = t * s + b - p
-                            row[t] = x >= 0 && x < w ? source[x] : 0
-                        }
+                        // Columns t with 0 <= t·s + b − p < w.
+                        let lower = Swift.min(Swift.max((p - b + s - 1) / s, 0), columns)
+                        let last = w - 1 + p - b
+                        let upper = last < 0 ? lower : Swift.max(Swift.min(last / s + 1, columns), lower)
+                        for t in 0..<lower { row[t] = 0 }
+                        for t in lower..<upper { row[t] = source[t * s + b - p] }
+                        for t in upper..<columns { row[t] = 0 }
                     }
                 }
             }
@@ -217,10 +224,12 @@ func scatterPadded(
         let to = destination + channel * plane + image * rows * columns
         to.update(repeating: 0, count: margin * columns)
         for y in 0..<height {
+            // Rows are short (2–64 floats): plain loops, not a memset and memcpy call per piece.
             let row = to + (margin + y) * columns
-            row.update(repeating: 0, count: margin)
-            (row + margin).update(from: from + y * width, count: width)
-            (row + margin + width).update(repeating: 0, count: columns - margin - width)
+            let line = from + y * width
+            for x in 0..<margin { row[x] = 0 }
+            copyRow(line, to: row + margin, count: width)
+            for x in (margin + width)..<columns { row[x] = 0 }
         }
         let below = margin + height
         (to + below * columns).update(repeating: 0, count: (rows - below) * columns)
@@ -229,6 +238,22 @@ func scatterPadded(
         }
     }
     (destination + channels * plane).update(repeating: 0, count: slack)
+}
+
+/// Copies `count` floats 16 at a time, then the tail.
+@inline(__always)
+private func copyRow(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int)
+{
+    var x = 0
+    while x + 16 <= count {
+        UnsafeMutableRawPointer(destination + x).storeBytes(
+            of: UnsafeRawPointer(source + x).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+        x += 16
+    }
+    while x < count {
+        destination[x] = source[x]
+        x += 1
+    }
 }
 
 /// Stride-1 convolution kernels on padded, channel-major copies (see the file's comment).

@@ -100,8 +100,11 @@ private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] =
     ([6, 6, 20, 20], [10, 6, 3, 3], 1, 1),
     // A stem like the course's: 3 channels, 7×7, stride 2, padding 3, odd size.
     ([2, 3, 21, 19], [16, 3, 7, 7], 2, 3),
-    // Stride 2 through the phase planes: odd sizes (phases of unequal size), a ResNet-like 3×3
-    // downsampling and its 1×1 shortcut.
+    // Stride 2 through the phase planes (7×7): the stem's weight gradient, and a forward pass with
+    // more channels than the direct kernel takes, on an odd size (phases of unequal size). Then a
+    // ResNet-like 3×3 downsampling and its 1×1 shortcut (the packed GEMM), odd sizes again.
+    ([2, 3, 32, 32], [16, 3, 7, 7], 2, 3),
+    ([2, 5, 23, 25], [6, 5, 7, 7], 2, 3),
     ([3, 5, 15, 13], [7, 5, 3, 3], 2, 1),
     ([4, 16, 16, 16], [32, 16, 3, 3], 2, 1),
     ([4, 16, 16, 16], [32, 16, 1, 1], 2, 0),
@@ -184,6 +187,27 @@ private let implementations: [ConvolutionKernels] =
             }
             // (OpenBLAS makes no such promise, so the portable path is only run, not compared.)
             if ConvolutionKernels.current == .avx512 { #expect(results[0] == results[1]) }
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameBitsAsOneForTheStem() throws {
+        // The 7×7 stride-2 stem: direct forward, phase-plane weight gradient, col2im input gradient.
+        let input = fixture([8, 3, 32, 32], seed: 710)
+        let weight = fixture([16, 3, 7, 7], seed: 711)
+        let upstream = fixture([8, 16, 16, 16], seed: 712)
+        let previous = BLAS.threadCount
+        defer { BLAS.setThreadCount(previous) }
+        var results: [[Float]] = []
+        for threads in [1, 2, 1] {
+            BLAS.setThreadCount(threads)
+            let output = input.conv2d(weight: weight, bias: nil, stride: 2, padding: 3, kernels: .current)
+            let (dx, dw, _) = Tensor.conv2dBackward(
+                input: input, weight: weight, gradient: upstream, stride: 2, padding: 3, needsInput: true,
+                needsWeight: true)
+            results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+        }
+        if ConvolutionKernels.current == .avx512 {
+            #expect(results[0] == results[1] && results[0] == results[2])
         }
     }
 }
