@@ -162,16 +162,29 @@ extension Tensor {
     }
 
     /// The gradients of ``conv2d(weight:bias:stride:padding:)`` for upstream gradient `gradient`.
+    ///
+    /// Without `needsBias` (a convolution without bias) the AVX-512 path returns zeros for the bias
+    /// gradient instead of summing the gradient's planes.
     static func conv2dBackward(
         input: Tensor, weight: Tensor, gradient: Tensor, stride: Int, padding: Int, needsInput: Bool,
-        needsWeight: Bool, kernels: ConvolutionKernels = .current
+        needsWeight: Bool, needsBias: Bool = true, kernels: ConvolutionKernels = .current
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor) {
         let g = ConvGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
         if kernels == .avx512 {
             let threads = BLAS.threadCount
-            let biasGradient = gradient.channelSums(channels: g.o)
+            let biasGradient =
+                needsBias ? gradient.channelSums(channels: g.o) : Tensor(repeating: 0, shape: [g.o])
             var inputGradient: Tensor?
             var weightGradient: Tensor?
+            if needsInput && needsWeight {
+                let dx = Tensor(uninitialized: input.shape)
+                let dw = Tensor(uninitialized: weight.shape)
+                AVX512Convolution.gradients(
+                    gradient: gradient.storage.pointer, input: input.storage.pointer,
+                    weight: weight.storage.pointer, inputGradient: dx.storage.pointer,
+                    weightGradient: dw.storage.pointer, shape: g.kernelShape, threads: threads)
+                return (dx, dw, biasGradient)
+            }
             if needsInput {
                 let result = Tensor(uninitialized: input.shape)
                 AVX512Convolution.inputGradient(
@@ -234,6 +247,10 @@ extension Tensor {
 
 extension Tensor {
     /// Per-channel sums over every axis but 1 of `[N, C, …]`.
+    ///
+    /// Each plane is summed 16 lanes at a time, the lanes added as a fixed tree, then the tail: one
+    /// order for every call (a sequential scalar sum is a chain of dependent adds, ~2 ms for the
+    /// 64×32×28×28 bias gradient).
     func channelSums(channels: Int) -> Tensor {
         let result = Tensor(repeating: 0, shape: [channels])
         let sums = result.storage.pointer
@@ -242,8 +259,20 @@ extension Tensor {
         for image in 0..<shape[0] {
             for channel in 0..<channels {
                 let plane = source + (image * channels + channel) * spatial
-                var total: Float = 0
-                for index in 0..<spatial { total += plane[index] }
+                var lanes = SIMD16<Float>()
+                var index = 0
+                while index + 16 <= spatial {
+                    lanes += UnsafeRawPointer(plane + index).loadUnaligned(as: SIMD16<Float>.self)
+                    index += 16
+                }
+                let eight = lanes.lowHalf + lanes.highHalf
+                let four = eight.lowHalf + eight.highHalf
+                let two = four.lowHalf + four.highHalf
+                var total = two.x + two.y
+                while index < spatial {
+                    total += plane[index]
+                    index += 1
+                }
                 sums[channel] += total
             }
         }

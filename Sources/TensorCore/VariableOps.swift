@@ -478,7 +478,7 @@ extension Variable {
         return Variable.record(result, inputs) { g in
             let (dx, dw, db) = Tensor.conv2dBackward(
                 input: x, weight: w, gradient: g, stride: stride, padding: padding, needsInput: nx,
-                needsWeight: nw)
+                needsWeight: nw, needsBias: biasShape != nil)
             return [dx, dw] + (biasShape.map { [db.uncheckedReshaped($0)] } ?? [])
         }
     }

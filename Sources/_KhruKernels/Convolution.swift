@@ -332,6 +332,11 @@ public enum AVX512Convolution {
                 input: input, weight: weight, bias: bias, output: output, shape: shape, threads: threads)
             return
         }
+        if shape.prefersShifted {
+            ShiftedConvolution.forward(
+                input: input, weight: weight, bias: bias, output: output, shape: shape, threads: threads)
+            return
+        }
         let positions = shape.positions
         let o = shape.outChannels
         let left = MatrixLeft(base: weight, ld: shape.patch, transposed: false)
@@ -417,6 +422,26 @@ public enum AVX512Convolution {
         }
     }
 
+    /// Both gradients (overwritten), sharing work where the shape allows (one scatter of the gradient
+    /// for a stride-1 "same" convolution); otherwise ``inputGradient(gradient:weight:inputGradient:shape:threads:)``
+    /// then ``weightGradient(gradient:input:weightGradient:shape:threads:)``.
+    public static func gradients(
+        gradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        shape: ConvolutionShape, threads: Int
+    ) {
+        if ShiftedConvolution.backward(
+            gradient: gradient, input: input, weight: weight, inputGradient: inputGradient,
+            weightGradient: weightGradient, shape: shape, threads: threads)
+        {
+            return
+        }
+        self.inputGradient(
+            gradient: gradient, weight: weight, inputGradient: inputGradient, shape: shape, threads: threads)
+        self.weightGradient(
+            gradient: gradient, input: input, weightGradient: weightGradient, shape: shape, threads: threads)
+    }
+
     /// The gradient of the weight, `[outChannels, channels, kernelHeight, kernelWidth]` (overwritten):
     /// `gradient[outChannels, batch·positions] · columnsᵀ`.
     public static func weightGradient(
@@ -424,6 +449,12 @@ public enum AVX512Convolution {
         weightGradient: UnsafeMutablePointer<Float>,
         shape: ConvolutionShape, threads: Int
     ) {
+        if shape.prefersShiftedWeightGradient {
+            ShiftedConvolution.weightGradient(
+                gradient: gradient, input: input, weightGradient: weightGradient, shape: shape,
+                threads: threads)
+            return
+        }
         gemm(
             m: shape.outChannels, n: shape.patch, k: shape.columns,
             left: BatchedRows(base: gradient, rows: shape.outChannels, positions: shape.positions),

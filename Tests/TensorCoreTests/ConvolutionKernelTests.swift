@@ -87,6 +87,27 @@ private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] =
     ([5, 2, 3, 3], [3, 2, 3, 3], 1, 0),
     // The direct path for few input channels: two blocks of 16 output channels, stride 1.
     ([2, 1, 12, 11], [20, 1, 5, 5], 1, 2),
+    // The shifted stride-1 kernels: batch 1 with odd sizes and 9 output channels (a partial 8-row
+    // block); padding 0 with 63 taps (a partial block of 6) and 5 output channels (a partial block
+    // of 4); padding 3 on a 3×3 kernel (the input gradient folds back); 5×5 with padding 2 (a
+    // shifted forward, a packed weight gradient); 1×1 with 19 channels; and a batch whose padded
+    // plane spans two dot-product chunks.
+    ([1, 20, 11, 13], [9, 20, 3, 3], 1, 1),
+    ([3, 7, 10, 10], [5, 7, 3, 3], 1, 0),
+    ([2, 4, 9, 9], [6, 4, 3, 3], 1, 3),
+    ([2, 5, 12, 12], [6, 5, 5, 5], 1, 2),
+    ([3, 19, 6, 6], [24, 19, 1, 1], 1, 0),
+    ([6, 6, 20, 20], [10, 6, 3, 3], 1, 1),
+    // A stem like the course's: 3 channels, 7×7, stride 2, padding 3, odd size.
+    ([2, 3, 21, 19], [16, 3, 7, 7], 2, 3),
+    // Stride 2 through the phase planes (7×7): the stem's weight gradient, and a forward pass with
+    // more channels than the direct kernel takes, on an odd size (phases of unequal size). Then a
+    // ResNet-like 3×3 downsampling and its 1×1 shortcut (the packed GEMM), odd sizes again.
+    ([2, 3, 32, 32], [16, 3, 7, 7], 2, 3),
+    ([2, 5, 23, 25], [6, 5, 7, 7], 2, 3),
+    ([3, 5, 15, 13], [7, 5, 3, 3], 2, 1),
+    ([4, 16, 16, 16], [32, 16, 3, 3], 2, 1),
+    ([4, 16, 16, 16], [32, 16, 1, 1], 2, 0),
 ]
 
 private let implementations: [ConvolutionKernels] =
@@ -166,6 +187,27 @@ private let implementations: [ConvolutionKernels] =
             }
             // (OpenBLAS makes no such promise, so the portable path is only run, not compared.)
             if ConvolutionKernels.current == .avx512 { #expect(results[0] == results[1]) }
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameBitsAsOneForTheStem() throws {
+        // The 7×7 stride-2 stem: direct forward, phase-plane weight gradient, col2im input gradient.
+        let input = fixture([8, 3, 32, 32], seed: 710)
+        let weight = fixture([16, 3, 7, 7], seed: 711)
+        let upstream = fixture([8, 16, 16, 16], seed: 712)
+        let previous = BLAS.threadCount
+        defer { BLAS.setThreadCount(previous) }
+        var results: [[Float]] = []
+        for threads in [1, 2, 1] {
+            BLAS.setThreadCount(threads)
+            let output = input.conv2d(weight: weight, bias: nil, stride: 2, padding: 3, kernels: .current)
+            let (dx, dw, _) = Tensor.conv2dBackward(
+                input: input, weight: weight, gradient: upstream, stride: 2, padding: 3, needsInput: true,
+                needsWeight: true)
+            results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+        }
+        if ConvolutionKernels.current == .avx512 {
+            #expect(results[0] == results[1] && results[0] == results[2])
         }
     }
 }
