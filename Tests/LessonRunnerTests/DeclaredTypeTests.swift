@@ -105,12 +105,12 @@ private let cellModel = """
             let learn = Learner(dls, model, lossFunc: MSELossFlat())
             learn.fitOneCycle(2, lrMax: 5e-3, wd: 0.1)
             """
-        func learner(_ cells: [(id: String, code: String)]) throws -> Learner {
+        func learner(_ cells: [(id: String, code: String)]) throws -> AnyLearner {
             let run = LessonExecutor(registry: .standard()).run(lesson(cells))
             for (id, cell) in run.report.cells {
                 #expect(cell.status == .passed, "\(id): \(shown(run.report, id))")
             }
-            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? Learner
+            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? AnyLearner
             else {
                 throw StepError("no learner")
             }
