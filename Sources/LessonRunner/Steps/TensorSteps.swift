@@ -145,6 +145,23 @@ extension Registry {
         bind("Tensor.subscript(_ index: Int)", doc: "Row `index` (t[3]).") { (t: Tensor, index: Int) in
             try t[index]
         }
+        type(PartialRangeUpTo<Int>.self, doc: "Swift's ..<5: the rows before 5 (PyTorch's :5).")
+        type(PartialRangeFrom<Int>.self, doc: "Swift's 2...: the rows from 2 on (PyTorch's 2:).")
+        bind("PartialRangeUpTo(_ upperBound: Int)", doc: "..<upperBound.") { (upper: Int) in ..<upper }
+        bind("PartialRangeFrom(_ lowerBound: Int)", doc: "lowerBound...") { (lower: Int) in lower... }
+        bind("Tensor.subscript(_ range: Range<Int>)", doc: "Rows `range` (t[2..<5], PyTorch's t[2:5]).") {
+            (t: Tensor, range: Range<Int>) in
+            guard t.rank >= 1, range.lowerBound >= 0, range.upperBound <= t.shape[0] else {
+                throw TensorError(.outOfRange, "rows \(range) are out of range for shape \(t.shape)")
+            }
+            return t[range]
+        }
+        bind("Tensor.subscript(_ range: PartialRangeUpTo)", doc: "The rows before an index (t[..<5]).") {
+            (t: Tensor, range: PartialRangeUpTo<Int>) in try t[range]
+        }
+        bind("Tensor.subscript(_ range: PartialRangeFrom)", doc: "The rows from an index on (t[2...]).") {
+            (t: Tensor, range: PartialRangeFrom<Int>) in try t[range]
+        }
         bind(
             "Tensor.softmax(axis: Int = -1)", doc: "exp(x) / sum(exp(x)) along an axis (the last by default)."
         ) {
