@@ -103,7 +103,8 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
     }
 }
 
-/// A learner for collaborative filtering with fastai's default model (fastai `collab_learner`):
+/// A learner for collaborative filtering with fastai's default model (fastai `collab_learner`).
+///
 /// ``EmbeddingDotBias``, loss ``MSELossFlat``, Adam, one parameter group. Its `model` is the
 /// `EmbeddingDotBias`, so `learn.model.iBias.weight` reads the trained item biases.
 ///
@@ -124,8 +125,9 @@ public func collabLearner(
     return Learner(dls, model, lossFunc: MSELossFlat(), lr: lr, wd: wd)
 }
 
-/// A learner for collaborative filtering (fastai `collab_learner`): ``EmbeddingDotBias`` by default,
-/// ``EmbeddingNN`` with `useNN`; loss ``MSELossFlat``, Adam, one parameter group. Which model it is
+/// A learner for collaborative filtering (fastai `collab_learner`), its model chosen at run time.
+///
+/// ``EmbeddingDotBias`` by default, ``EmbeddingNN`` with `useNN`; loss ``MSELossFlat``, Adam, one parameter group. Which model it is
 /// depends on `useNN`, so the learner's `model` is `any Layer`; without `useNN` the other overload
 /// gives a `Learner<EmbeddingDotBias>`.
 ///

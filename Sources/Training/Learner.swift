@@ -29,8 +29,9 @@ extension ModelTraining {
     public var model: any Layer { anyModel }
 }
 
-/// A learner whatever its model's type: the whole of fastai's training loop, schedules and callbacks,
-/// with the model as `any Layer`. Every learner is a ``Learner``, the generic subclass that also keeps
+/// A learner whatever its model's type.
+///
+/// The whole of fastai's training loop, schedules and callbacks, with the model as `any Layer`. Every learner is a ``Learner``, the generic subclass that also keeps
 /// the model's own type; callbacks, interpretation and the cell language take learners as this class.
 ///
 /// One batch: `pred = model(xb)`, `loss = lossFunc(pred, yb)`, backward, `opt.step()`, `opt.zeroGrad()`.
@@ -104,8 +105,8 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
     /// Creates a learner (through ``Learner``'s initializers, which keep the model's type).
     ///
     /// - Parameters:
-    ///   - dls: The data.
     ///   - model: The model.
+    ///   - dls: The data.
     ///   - lossFunc: The loss; by default the one the target block calls for (``DataLoaders/lossFunc``:
     ///     cross-entropy for categories, binary cross-entropy for multi-label, MSE for regression and
     ///     points), else cross-entropy.

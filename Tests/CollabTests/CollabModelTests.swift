@@ -206,7 +206,10 @@ private func assign(_ parameter: Parameter, _ rows: [[Double]]) throws {
         // The same object seen as any learner (what callbacks get) and with the erased model.
         let erased: AnyLearner = learn
         #expect(erased.model as AnyObject === learn.model)
-        #expect(erased.model.parameterNames == ["uWeight.weight", "iWeight.weight", "uBias.weight", "iBias.weight"])
+        #expect(
+            erased.model.parameterNames == [
+                "uWeight.weight", "iWeight.weight", "uBias.weight", "iBias.weight",
+            ])
         // The Bool overload picks its model at run time: `Learner<any Layer>`, same draws as before.
         let same = Random.withSeed(2) { collabLearner(dls, nFactors: 3, useNN: false, yRange: 0...5.5) }
         #expect(same.model is EmbeddingDotBias)

@@ -24,7 +24,7 @@ import Training
 
     @Test func aDefaultChangedInABindingIsCaught() throws {
         var drifted = Registry()
-        drifted.type("Learner", supertypes: ["AnyLearner"], doc: "A learner.")
+        drifted.type("Learner", doc: "A learner.")
         drifted.bind(
             "Learner.fineTune(_ epochs: Int, baseLR: Double = 3e-3, freezeEpochs: Int = 1)", doc: "Drifted."
         ) { (_: AnyLearner, _: Int, _: Double, _: Int) in }
@@ -38,7 +38,8 @@ import Training
     @Test func aBindingWithoutALibraryDeclarationIsCaught() throws {
         var registry = Registry()
         registry.type("Learner", doc: "A learner.")
-        registry.bind("Learner.fitFast(_ epochs: Int)", doc: "Not in the library.") { (_: AnyLearner, _: Int) in
+        registry.bind("Learner.fitFast(_ epochs: Int)", doc: "Not in the library.") {
+            (_: AnyLearner, _: Int) in
         }
         #expect(
             try Self.audit().problems(in: registry, exempt: [])

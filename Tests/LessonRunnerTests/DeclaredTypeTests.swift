@@ -110,7 +110,8 @@ private let cellModel = """
             for (id, cell) in run.report.cells {
                 #expect(cell.status == .passed, "\(id): \(shown(run.report, id))")
             }
-            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? AnyLearner
+            guard case .object(let object)? = run.namespace["learn"],
+                let learn = object.payload as? AnyLearner
             else {
                 throw StepError("no learner")
             }
@@ -208,8 +209,12 @@ private let cellModel = """
                 ),
             ])
         ).report
-        #expect(shown(report, "rows") == ["(tensor([0., 1.]), tensor([4., 5.]), tensor([2., 3.]), tensor([]))"])
-        #expect(shown(report, "past") == ["error: lessons/en/01-sample.md:9:2: error: rows ..<7 are out of range for shape [6]"])
+        #expect(
+            shown(report, "rows") == ["(tensor([0., 1.]), tensor([4., 5.]), tensor([2., 3.]), tensor([]))"])
+        #expect(
+            shown(report, "past") == [
+                "error: lessons/en/01-sample.md:9:2: error: rows ..<7 are out of range for shape [6]"
+            ])
         #expect(shown(report, "vocab") == ["(4, 0, nil, \"3\", 8)"])
         #expect(
             shown(report, "model") == [

@@ -331,7 +331,8 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
 @Suite struct RowRangeTests {
     /// Rows 0…5 of a [6, 2] tensor hold 10·row and 10·row + 1, so every slice is known by hand.
     private let t = Tensor(
-        shape: [6, 2], scalars: (0..<6).flatMap { (row: Int) -> [Float] in [Float(row * 10), Float(row * 10 + 1)] })
+        shape: [6, 2],
+        scalars: (0..<6).flatMap { (row: Int) -> [Float] in [Float(row * 10), Float(row * 10 + 1)] })
 
     @Test func partialRangesTakeRowsAsPyTorchSlicesDo() throws {
         // t[:2] and t[4:] in PyTorch.

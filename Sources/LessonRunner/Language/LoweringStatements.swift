@@ -139,7 +139,8 @@ extension Lowering {
                 default: ""
                 }
             throw LoweringError(
-                message: "'\(modifier.name.text)' is not part of the cell language" + why, node: Syntax(modifier))
+                message: "'\(modifier.name.text)' is not part of the cell language" + why,
+                node: Syntax(modifier))
         }
     }
 

@@ -64,7 +64,7 @@ extension Registry {
     public mutating func bindTraining() {
         type("Layer", doc: "A model or a part of one: parameters and a forward function.")
         type("LossFunction", doc: "A loss with its activation and decodes (fastai's *LossFlat).")
-        type(AnyLearner.self, supertypes: ["AnyLearner"], doc: "A model, its data, loss and optimizer: fastai's Learner.")
+        type(AnyLearner.self, doc: "A model, its data, loss and optimizer: fastai's Learner.")
         type(Recorder.self, doc: "What training recorded: losses, learning rates, per-epoch values.")
         type(DataLoaders.self, doc: "Training and validation mini-batches.")
         type(Metric.self, doc: "A metric shown per epoch (accuracy, errorRate, rmse, …).")
@@ -189,7 +189,11 @@ extension Registry {
         bind(
             "Learner.fitOneCycle(_ nEpoch: Int, lrMax: Double? = nil, div: Double = 25, pctStart: Double = 0.25, "
                 + "wd: Double? = nil)", doc: fitDoc
-        ) { (context: StepContext, l: AnyLearner, n: Int, lr: Double?, div: Double, pct: Double, wd: Double?) in
+        ) {
+            (
+                context: StepContext, l: AnyLearner, n: Int, lr: Double?, div: Double, pct: Double,
+                wd: Double?
+            ) in
             try Self.training(l, epochs: n, context) {
                 try l.fitOneCycle(
                     n, lrMax: lr.map { $0 as any LearningRates }, div: div, pctStart: pct, wd: wd, cbs: $0)
@@ -201,7 +205,8 @@ extension Registry {
             doc: fitDoc + " A range lo...hi spreads over the parameter groups (fastai's slice)."
         ) {
             (
-                context: StepContext, l: AnyLearner, n: Int, lr: ClosedRange<Double>, div: Double, pct: Double,
+                context: StepContext, l: AnyLearner, n: Int, lr: ClosedRange<Double>, div: Double,
+                pct: Double,
                 wd: Double?
             ) in
             try Self.training(l, epochs: n, context) {

@@ -51,7 +51,8 @@ public struct ClassificationInterpretation: Sendable {
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` unless the learner classifies into a vocabulary
     ///   (a single-label target and a `[N, classes]` output); what predicting throws.
-    public static func fromLearner(_ learn: AnyLearner, dsIdx: Int = 1) throws -> ClassificationInterpretation {
+    public static func fromLearner(_ learn: AnyLearner, dsIdx: Int = 1) throws -> ClassificationInterpretation
+    {
         guard let vocab = learn.dls.vocab, !vocab.isEmpty else {
             throw VisionError.invalidInput(
                 "ClassificationInterpretation needs a classifier whose data has a vocabulary (a CategoryBlock)"
