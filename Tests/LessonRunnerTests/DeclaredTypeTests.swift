@@ -191,6 +191,14 @@ private let cellModel = """
                 ),
                 ("past", "t[..<7]"),
                 (
+                    "cat",
+                    """
+                    let joined = Tensor.concat([t[..<2], t[4...]])
+                    (joined, Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([2, 2])], axis: -1).shape)
+                    """
+                ),
+                ("cat-mismatch", "Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([3, 2])], axis: 1)"),
+                (
                     "vocab",
                     """
                     let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 32)
@@ -214,6 +222,11 @@ private let cellModel = """
         #expect(
             shown(report, "past") == [
                 "error: lessons/en/01-sample.md:9:2: error: rows ..<7 are out of range for shape [6]"
+            ])
+        #expect(shown(report, "cat") == ["(tensor([0., 1., 4., 5.]), [2, 3])"])
+        #expect(
+            shown(report, "cat-mismatch") == [
+                "error: lessons/en/01-sample.md:18:8: error: cannot concat shapes [2, 1] and [3, 2] on axis 1"
             ])
         #expect(shown(report, "vocab") == ["(4, 0, nil, \"3\", 8)"])
         #expect(

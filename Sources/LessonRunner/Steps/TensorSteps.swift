@@ -54,6 +54,24 @@ extension Chart: LibraryValue, CellDisplayable {
 }
 
 extension Registry {
+    /// The axis `concat` joins along, checked: at least one shape, all of one rank and equal off `axis`.
+    static func concatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first else { throw StepError("concat needs at least one tensor") }
+        guard (-first.count..<first.count).contains(axis) else {
+            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(first)")
+        }
+        let checked = axis < 0 ? axis + first.count : axis
+        for other in shapes
+        where other.count != first.count
+            || zip(other, first).enumerated().contains(where: {
+                $0.offset != checked && $0.element.0 != $0.element.1
+            })
+        {
+            throw TensorError(.shapeMismatch, "cannot concat shapes \(first) and \(other) on axis \(axis)")
+        }
+        return checked
+    }
+
     /// Binds tensors: creation, arithmetic, reductions, indexing and the PyTorch names fastbook uses.
     public mutating func bindTensors() {
         type(Tensor.self, doc: "An n-dimensional array of Float32 values (PyTorch's tensor).")
@@ -288,18 +306,13 @@ extension Registry {
             "static Variable.concat(_ variables: [Variable], axis: Int = 0)",
             doc: "Joins variables along an axis (PyTorch's torch.cat)."
         ) { (variables: [Variable], axis: Int) in
-            guard let first = variables.first else { throw StepError("concat needs at least one variable") }
-            let checked = try first.value.checkedAxis(axis)
-            for other in variables
-            where other.rank != first.rank
-                || zip(other.shape, first.shape).enumerated().contains(where: {
-                    $0.offset != checked && $0.element.0 != $0.element.1
-                })
-            {
-                throw TensorError(
-                    .shapeMismatch, "cannot concat shapes \(first.shape) and \(other.shape) on axis \(axis)")
-            }
-            return Variable.concat(variables, axis: checked)
+            Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
+        }
+        bind(
+            "static Tensor.concat(_ tensors: [Tensor], axis: Int = 0)",
+            doc: "Joins tensors along an axis (PyTorch's torch.cat)."
+        ) { (tensors: [Tensor], axis: Int) in
+            Tensor.concat(tensors, axis: try Self.concatAxis(tensors.map(\.shape), axis))
         }
         bind(
             "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",
