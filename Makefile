@@ -90,9 +90,12 @@ fuzz: deps
 	    -dict=../../Fuzz/khru.dict -max_len=32768 -timeout=20 -rss_limit_mb=4096 \
 	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
-# Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift).
+# Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift) and of the
+# test lessons under Tests/Lessons (Tests/LessonCodeTests/TestLessons.swift, fastbook's chapter 8).
 lesson-code: build
 	.build/debug/khru export-swift lessons/en --output Tests/LessonCodeTests/Lessons.swift \
+	    --import KhruAll
+	.build/debug/khru export-swift Tests/Lessons --output Tests/LessonCodeTests/TestLessons.swift \
 	    --import KhruAll
 
 clean:

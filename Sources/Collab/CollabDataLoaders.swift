@@ -161,12 +161,32 @@ public struct CollabDataLoaders: Sendable {
     }
 }
 
-extension Learner {
+extension Learner where Model: Layer {
     /// A learner over collaborative-filtering loaders (fastai `Learner(dls, model, loss_func=…)`).
     ///
     /// - Parameters:
     ///   - dls: The loaders.
     ///   - model: The model (for instance ``DotProductBias``).
+    ///   - lossFunc: The loss (``MSELossFlat`` for ratings).
+    ///   - optFunc: The optimizer (fastai's `Adam` by default).
+    ///   - lr: The default learning rate.
+    ///   - wd: Weight decay (nil: the optimizer's default).
+    ///   - metrics: Metrics shown per epoch.
+    public convenience init(
+        _ dls: CollabDataLoaders, _ model: Model, lossFunc: any LossFunction = MSELossFlat(),
+        optFunc: any OptimizerFunction = Adam(), lr: Double = 1e-3, wd: Double? = nil, metrics: [Metric] = []
+    ) {
+        self.init(dls.dataLoaders, model, lossFunc: lossFunc, optFunc: optFunc, lr: lr, wd: wd)
+        self.metrics = metrics
+    }
+}
+
+extension Learner where Model == any Layer {
+    /// A learner over collaborative-filtering loaders of a model whose type is not known statically.
+    ///
+    /// - Parameters:
+    ///   - dls: The loaders.
+    ///   - model: The model.
     ///   - lossFunc: The loss (``MSELossFlat`` for ratings).
     ///   - optFunc: The optimizer (fastai's `Adam` by default).
     ///   - lr: The default learning rate.

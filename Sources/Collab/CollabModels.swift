@@ -103,8 +103,33 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
     }
 }
 
-/// A learner for collaborative filtering (fastai `collab_learner`): ``EmbeddingDotBias`` by default,
-/// ``EmbeddingNN`` with `useNN`; loss ``MSELossFlat``, Adam, one parameter group.
+/// A learner for collaborative filtering with fastai's default model (fastai `collab_learner`).
+///
+/// ``EmbeddingDotBias``, loss ``MSELossFlat``, Adam, one parameter group. Its `model` is the
+/// `EmbeddingDotBias`, so `learn.model.iBias.weight` reads the trained item biases.
+///
+/// - Parameters:
+///   - dls: The loaders.
+///   - nFactors: Factors per user and item.
+///   - yRange: The output range, e.g. `0...5.5`.
+///   - wd: Weight decay for every fit (nil: Adam's 0.01).
+///   - lr: The default learning rate.
+/// - Returns: The learner; its model is drawn from `Random.current`.
+public func collabLearner(
+    _ dls: CollabDataLoaders, nFactors: Int = 50, yRange: ClosedRange<Double>? = nil, wd: Double? = nil,
+    lr: Double = 1e-3
+) -> Learner<EmbeddingDotBias> {
+    let nUsers = dls.classes.vocab(dls.userName).count
+    let nItems = dls.classes.vocab(dls.itemName).count
+    let model = EmbeddingDotBias(nFactors: nFactors, nUsers: nUsers, nItems: nItems, yRange: yRange)
+    return Learner(dls, model, lossFunc: MSELossFlat(), lr: lr, wd: wd)
+}
+
+/// A learner for collaborative filtering (fastai `collab_learner`), its model chosen at run time.
+///
+/// ``EmbeddingDotBias`` by default, ``EmbeddingNN`` with `useNN`; loss ``MSELossFlat``, Adam, one parameter group. Which model it is
+/// depends on `useNN`, so the learner's `model` is `any Layer`; without `useNN` the other overload
+/// gives a `Learner<EmbeddingDotBias>`.
 ///
 /// - Parameters:
 ///   - dls: The loaders.
@@ -118,7 +143,7 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
 public func collabLearner(
     _ dls: CollabDataLoaders, nFactors: Int = 50, useNN: Bool = false, layers: [Int]? = nil,
     yRange: ClosedRange<Double>? = nil, wd: Double? = nil, lr: Double = 1e-3
-) -> Learner {
+) -> Learner<any Layer> {
     let nUsers = dls.classes.vocab(dls.userName).count
     let nItems = dls.classes.vocab(dls.itemName).count
     let model: any Layer =

@@ -81,20 +81,27 @@ extension Tensor {
     }
 
     /// Rows from the start up to `range.upperBound` (PyTorch's `t[:5]`).
+    ///
+    /// - Throws: ``TensorError`` for a scalar or a bound outside `0...shape[0]` (Python would clamp it).
     public subscript(range: PartialRangeUpTo<Int>) -> Tensor {
-        get throws { try rows(0..<range.upperBound) }
+        get throws { try rows(from: 0, to: range.upperBound, written: "..<\(range.upperBound)") }
     }
 
     /// Rows from `range.lowerBound` to the end (PyTorch's `t[2:]`).
+    ///
+    /// - Throws: ``TensorError`` for a scalar or a bound outside `0...shape[0]` (Python would clamp it).
     public subscript(range: PartialRangeFrom<Int>) -> Tensor {
-        get throws { try rows(range.lowerBound..<(shape.first ?? 0)) }
+        get throws {
+            try rows(from: range.lowerBound, to: shape.first ?? 0, written: "\(range.lowerBound)...")
+        }
     }
 
-    private func rows(_ range: Range<Int>) throws -> Tensor {
-        guard rank >= 1, range.lowerBound >= 0, range.upperBound <= shape[0] else {
-            throw TensorError(.outOfRange, "rows \(range) are out of range for shape \(shape)")
+    /// Rows `lower..<upper`, checked before the range is formed (an upside-down `Range` traps).
+    private func rows(from lower: Int, to upper: Int, written: String) throws -> Tensor {
+        guard rank >= 1, lower >= 0, lower <= upper, upper <= shape[0] else {
+            throw TensorError(.outOfRange, "rows \(written) are out of range for shape \(shape)")
         }
-        return self[range]
+        return self[lower..<upper]
     }
 
     /// The tensor with a new axis of length 1 at `axis` (PyTorch's `unsqueeze`).

@@ -28,7 +28,7 @@ public protocol Callback: AnyObject, Sendable {
     /// Sort key: TrainEval −10, Recorder 50, schedulers 60, progress 70.
     var order: Int { get }
     /// Reacts to `event`; the first non-`proceed` decision of an event wins and later callbacks skip it.
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision
 }
 
 /// Sets per-group hyperparameters from schedules of `pctTrain` before each training batch (fastai `ParamScheduler`).
@@ -47,7 +47,7 @@ public final class ParamScheduler: Callback, @unchecked Sendable {
     }
 
     /// Sets lr and mom before each training batch.
-    public func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    public func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         guard event == .beforeBatch, learner.training, let opt = learner.opt else { return .proceed }
         let pos = learner.pctTrain
         opt.setLRs(lr.map { $0(pos) })
@@ -79,7 +79,7 @@ public final class LRFinder: Callback, @unchecked Sendable {
     }
 
     /// Schedules the lr, tracks the best loss, stops on divergence or after `numIt` batches, skips validation.
-    public func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    public func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         switch event {
         case .beforeFit:
             bestLoss = .infinity
@@ -178,7 +178,7 @@ public final class Recorder: Callback, @unchecked Sendable {
     }
 
     /// Records the loop's values.
-    public func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    public func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         switch event {
         case .beforeFit:
             (lrs, moms, losses, iters, values) = ([], [], [], [], [])
@@ -259,7 +259,7 @@ public final class ProgressCallback: Callback, @unchecked Sendable {
     public init(enabled: Bool = isatty(1) != 0) { self.enabled = enabled }
 
     /// Draws the bar and prints finished rows.
-    public func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    public func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         guard enabled, learner.showProgress else { return .proceed }
         switch event {
         case .beforeFit:

@@ -81,7 +81,7 @@ func batchNorms(_ layer: any Layer, prefix: String = "") -> [(String, BatchNorm)
     return result
 }
 
-extension Learner {
+extension AnyLearner {
     /// The model weights, batch-norm statistics and optimizer state as named tensors.
     public func checkpointData() throws -> [(String, Tensor)] {
         var entries: [(String, Tensor)] = model.namedParameters.map {

@@ -65,6 +65,10 @@ extension Layer {
     /// Every parameter, in ``namedParameters`` order.
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
 
+    /// The dotted names of the parameters, in ``namedParameters`` order (`"userFactors.weight"`; PyTorch's
+    /// `[name for name, _ in model.named_parameters()]`).
+    public var parameterNames: [String] { namedParameters.map(\.name) }
+
     /// The parameters of normalization layers among this layer and its descendants.
     public var normalizationParameters: [Parameter] {
         (isNormalization ? ownParameters.map(\.parameter) : [])

@@ -14,19 +14,33 @@ public struct Prediction: Sendable {
     public let probs: Tensor
 }
 
-/// Trains a model on data with fastai's loop, schedules and callbacks (fastai `Learner`).
+/// Something that trains a model, seen as a ``Layer`` whatever the model's type.
 ///
-/// ```swift
-/// let learn = Learner(dls, model, lossFunc: CrossEntropyLossFlat(), metrics: accuracy)
-/// try learn.fitOneCycle(3, lrMax: 3e-3)
-/// ```
+/// ``AnyLearner`` adopts it, so `learner.model` reads the same on every learner: an ``AnyLearner``
+/// (what callbacks and the library receive) gives `any Layer`, while a ``Learner`` gives its model as
+/// the type it was made with, which a member of the concrete class takes precedence over.
+public protocol ModelTraining: AnyObject {
+    /// The model as a layer.
+    var anyModel: any Layer { get }
+}
+
+extension ModelTraining {
+    /// The model as a layer; a ``Learner`` has it as the type it was made with.
+    public var model: any Layer { anyModel }
+}
+
+/// A learner whatever its model's type.
+///
+/// The whole of fastai's training loop, schedules and callbacks, with the model as `any Layer`. Every learner is a ``Learner``, the generic subclass that also keeps
+/// the model's own type; callbacks, interpretation and the cell language take learners as this class.
+///
 /// One batch: `pred = model(xb)`, `loss = lossFunc(pred, yb)`, backward, `opt.step()`, `opt.zeroGrad()`.
 /// The model is in training mode during training batches and evaluation mode during validation.
-public final class Learner: @unchecked Sendable {
+public class AnyLearner: ModelTraining, @unchecked Sendable {
     /// The data.
     public let dls: DataLoaders
-    /// The model.
-    public let model: any Layer
+    /// The model as a layer (``Learner/model`` has its own type).
+    public let anyModel: any Layer
     /// The loss.
     public let lossFunc: any LossFunction
     /// How the optimizer is built.
@@ -88,11 +102,11 @@ public final class Learner: @unchecked Sendable {
     /// The last batch's size.
     public internal(set) var batchSize = 0
 
-    /// Creates a learner.
+    /// Creates a learner (through ``Learner``'s initializers, which keep the model's type).
     ///
     /// - Parameters:
-    ///   - dls: The data.
     ///   - model: The model.
+    ///   - dls: The data.
     ///   - lossFunc: The loss; by default the one the target block calls for (``DataLoaders/lossFunc``:
     ///     cross-entropy for categories, binary cross-entropy for multi-label, MSE for regression and
     ///     points), else cross-entropy.
@@ -104,14 +118,13 @@ public final class Learner: @unchecked Sendable {
     ///   - cbs: Extra callbacks.
     ///   - trainBn: Whether norm parameters train in frozen groups.
     ///   - wdBnBias: Whether biases and norm parameters get weight decay.
-    public init(
-        _ dls: DataLoaders, _ model: any Layer, lossFunc: (any LossFunction)? = nil,
-        optFunc: any OptimizerFunction = Adam(), lr: Double = 1e-3, splitter: ParameterSplitter? = nil,
-        wd: Double? = nil, metrics: Metric..., cbs: [any Callback] = [], trainBn: Bool = true,
-        wdBnBias: Bool = false
+    init(
+        erasing model: any Layer, _ dls: DataLoaders, lossFunc: (any LossFunction)?,
+        optFunc: any OptimizerFunction, lr: Double, splitter: ParameterSplitter?, wd: Double?,
+        metrics: [Metric], cbs: [any Callback], trainBn: Bool, wdBnBias: Bool
     ) {
         self.dls = dls
-        self.model = model
+        self.anyModel = model
         self.lossFunc = lossFunc ?? dls.lossFunc ?? CrossEntropyLossFlat()
         self.optFunc = optFunc
         self.lr = lr
@@ -477,5 +490,74 @@ public final class Learner: @unchecked Sendable {
         }
         return Prediction(
             label: label, decoded: decoded.squeezingShape(at: 0), probs: probs.squeezingShape(at: 0))
+    }
+}
+
+/// Trains a model on data with fastai's loop, schedules and callbacks (fastai `Learner`), keeping the
+/// model as the type it was made with, so its own layers and parameters are members of `learn.model`.
+///
+/// ```swift
+/// let learn = Learner(dls, DotProductBias(nUsers, nMovies, 50), lossFunc: MSELossFlat())
+/// try learn.fitOneCycle(5, lrMax: 5e-3)
+/// learn.model.movieBias.weight      // `model` is a DotProductBias
+/// ```
+/// A model held as `any Layer` makes a `Learner<any Layer>`. Everything a learner does is in
+/// ``AnyLearner``, which callbacks and the library receive.
+public final class Learner<Model>: AnyLearner, @unchecked Sendable {
+    /// The model, as the type it was made with.
+    public let model: Model
+
+    /// Creates a learner.
+    ///
+    /// - Parameters:
+    ///   - dls: The data.
+    ///   - model: The model.
+    ///   - lossFunc: The loss; by default the one the target block calls for (``DataLoaders/lossFunc``:
+    ///     cross-entropy for categories, binary cross-entropy for multi-label, MSE for regression and
+    ///     points), else cross-entropy.
+    ///   - optFunc: The optimizer (fastai's `Adam` by default).
+    ///   - lr: The default learning rate.
+    ///   - splitter: Parameter groups; one group when nil.
+    ///   - wd: Weight decay (nil: the optimizer's default, Adam 0.01).
+    ///   - metrics: Metrics shown per epoch.
+    ///   - cbs: Extra callbacks.
+    ///   - trainBn: Whether norm parameters train in frozen groups.
+    ///   - wdBnBias: Whether biases and norm parameters get weight decay.
+    public init(
+        _ dls: DataLoaders, _ model: Model, lossFunc: (any LossFunction)? = nil,
+        optFunc: any OptimizerFunction = Adam(), lr: Double = 1e-3, splitter: ParameterSplitter? = nil,
+        wd: Double? = nil, metrics: Metric..., cbs: [any Callback] = [], trainBn: Bool = true,
+        wdBnBias: Bool = false
+    ) where Model: Layer {
+        self.model = model
+        super.init(
+            erasing: model, dls, lossFunc: lossFunc, optFunc: optFunc, lr: lr, splitter: splitter, wd: wd,
+            metrics: metrics, cbs: cbs, trainBn: trainBn, wdBnBias: wdBnBias)
+    }
+
+    /// Creates a learner of a model whose type is not known statically (a `Learner<any Layer>`).
+    ///
+    /// - Parameters:
+    ///   - dls: The data.
+    ///   - model: The model.
+    ///   - lossFunc: The loss; by default the one the target block calls for, else cross-entropy.
+    ///   - optFunc: The optimizer (fastai's `Adam` by default).
+    ///   - lr: The default learning rate.
+    ///   - splitter: Parameter groups; one group when nil.
+    ///   - wd: Weight decay (nil: the optimizer's default, Adam 0.01).
+    ///   - metrics: Metrics shown per epoch.
+    ///   - cbs: Extra callbacks.
+    ///   - trainBn: Whether norm parameters train in frozen groups.
+    ///   - wdBnBias: Whether biases and norm parameters get weight decay.
+    public init(
+        _ dls: DataLoaders, _ model: any Layer, lossFunc: (any LossFunction)? = nil,
+        optFunc: any OptimizerFunction = Adam(), lr: Double = 1e-3, splitter: ParameterSplitter? = nil,
+        wd: Double? = nil, metrics: Metric..., cbs: [any Callback] = [], trainBn: Bool = true,
+        wdBnBias: Bool = false
+    ) where Model == any Layer {
+        self.model = model
+        super.init(
+            erasing: model, dls, lossFunc: lossFunc, optFunc: optFunc, lr: lr, splitter: splitter, wd: wd,
+            metrics: metrics, cbs: cbs, trainBn: trainBn, wdBnBias: wdBnBias)
     }
 }

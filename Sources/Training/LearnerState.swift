@@ -27,7 +27,7 @@ public struct LearnerState: Sendable, Equatable, Codable {
     public var lastBatch: [[Float]]
 }
 
-extension Learner {
+extension AnyLearner {
     /// The learner's state apart from its weights and optimizer moments.
     public var state: LearnerState {
         LearnerState(

@@ -34,6 +34,11 @@ public struct CategoryMap: Sendable, Equatable, RandomAccessCollection, CustomSt
     /// The index of `label`, or nil when it is not in the vocabulary.
     public func index(of label: String) -> Int? { positions[label] }
 
+    /// Each label's index (fastai's `o2i`, "object to int").
+    ///
+    /// `vocab.o2i["dog"]` is `vocab.index(of: "dog")`; a label not in the vocabulary gives nil (fastai's defaultdict gives 0, the `#na#` slot).
+    public var o2i: [String: Int] { positions }
+
     /// `['cat', 'dog']`, as fastai prints a vocab.
     public var description: String { "[" + items.map { "'\($0)'" }.joined(separator: ", ") + "]" }
 

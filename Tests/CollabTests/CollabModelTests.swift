@@ -185,4 +185,40 @@ private func assign(_ parameter: Parameter, _ rows: [[Double]]) throws {
         let nn = Random.withSeed(2) { collabLearner(dls, useNN: true, layers: [8], yRange: 0...5.5) }
         #expect(nn.model.namedParameters.first?.parameter.shape == [31, embSzRule(31)])
     }
+
+    /// `learn.model` has the model's own type, so its layers are members compiled Swift can name.
+    @Test func learnersKeepTheirModelsTypes() throws {
+        let frame = try DataFrame([
+            ("user", .int([0, 1, 2, 0, 1, 2])), ("item", .int([0, 0, 1, 1, 2, 2])),
+            ("rating", .double([1, 2, 3, 4, 5, 3])),
+        ])
+        let dls = try CollabDataLoaders.fromDF(frame, seed: 1, bs: 2)
+        let learn = Random.withSeed(2) { collabLearner(dls, nFactors: 3, yRange: 0...5.5) }
+        // Compiles only because `model` is an EmbeddingDotBias: one bias per item of the vocabulary.
+        let items = try dls.classes["item"]
+        let itemBias: Parameter = learn.model.iBias.weight
+        #expect(itemBias.shape == [items.count, 1])
+        // fastai's o2i: each label's index, #na# first, nil for a label not in the vocabulary.
+        #expect(items.first == "#na#" && items.o2i["#na#"] == 0)
+        for (index, label) in items.enumerated() { #expect(items.o2i[label] == index) }
+        #expect(items.o2i.count == items.count)
+        #expect(items.o2i["no such item"] == nil)
+        // The same object seen as any learner (what callbacks get) and with the erased model.
+        let erased: AnyLearner = learn
+        #expect(erased.model as AnyObject === learn.model)
+        #expect(
+            erased.model.parameterNames == [
+                "uWeight.weight", "iWeight.weight", "uBias.weight", "iBias.weight",
+            ])
+        // The Bool overload picks its model at run time: `Learner<any Layer>`, same draws as before.
+        let same = Random.withSeed(2) { collabLearner(dls, nFactors: 3, useNN: false, yRange: 0...5.5) }
+        #expect(same.model is EmbeddingDotBias)
+        #expect(same.model.parameters.map(\.value) == learn.model.parameters.map(\.value))
+        let nn = Random.withSeed(2) { collabLearner(dls, useNN: true, yRange: 0...5.5) }
+        #expect(nn.model is EmbeddingNN)
+        // A model the caller wrote keeps its type too.
+        let own = Learner(dls, DotProductBias(4, 4, 2), lossFunc: MSELossFlat())
+        let movieBias: Embedding = own.model.movieBias
+        #expect(movieBias.weight.shape == [4, 1])
+    }
 }

@@ -27,7 +27,7 @@ import Training
         drifted.type("Learner", doc: "A learner.")
         drifted.bind(
             "Learner.fineTune(_ epochs: Int, baseLR: Double = 3e-3, freezeEpochs: Int = 1)", doc: "Drifted."
-        ) { (_: Learner, _: Int, _: Double, _: Int) in }
+        ) { (_: AnyLearner, _: Int, _: Double, _: Int) in }
         #expect(
             try Self.audit().problems(in: drifted, exempt: [])
                 == [
@@ -38,7 +38,8 @@ import Training
     @Test func aBindingWithoutALibraryDeclarationIsCaught() throws {
         var registry = Registry()
         registry.type("Learner", doc: "A learner.")
-        registry.bind("Learner.fitFast(_ epochs: Int)", doc: "Not in the library.") { (_: Learner, _: Int) in
+        registry.bind("Learner.fitFast(_ epochs: Int)", doc: "Not in the library.") {
+            (_: AnyLearner, _: Int) in
         }
         #expect(
             try Self.audit().problems(in: registry, exempt: [])

@@ -105,12 +105,13 @@ private let cellModel = """
             let learn = Learner(dls, model, lossFunc: MSELossFlat())
             learn.fitOneCycle(2, lrMax: 5e-3, wd: 0.1)
             """
-        func learner(_ cells: [(id: String, code: String)]) throws -> Learner {
+        func learner(_ cells: [(id: String, code: String)]) throws -> AnyLearner {
             let run = LessonExecutor(registry: .standard()).run(lesson(cells))
             for (id, cell) in run.report.cells {
                 #expect(cell.status == .passed, "\(id): \(shown(run.report, id))")
             }
-            guard case .object(let object)? = run.namespace["learn"], let learn = object.payload as? Learner
+            guard case .object(let object)? = run.namespace["learn"],
+                let learn = object.payload as? AnyLearner
             else {
                 throw StepError("no learner")
             }
@@ -174,6 +175,66 @@ private let cellModel = """
             ])
     }
 
+    /// What fastbook's chapter 8 does to tensors and vocabularies, in cells: rows by ranges and partial
+    /// ranges, `o2i`, and a trained model's own layers through `learn.model`.
+    @Test func chapterEightRowsVocabulariesAndModelMembersInCells() throws {
+        let folder = try ratingsFolder(rows: 200, users: 10, items: 7)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = LessonExecutor(registry: .standard()).run(
+            lesson([
+                (
+                    "rows",
+                    """
+                    let t = Tensor.arange(6)
+                    (t[..<2], t[4...], t[2..<4], t[6...])
+                    """
+                ),
+                ("past", "t[..<7]"),
+                (
+                    "cat",
+                    """
+                    let joined = Tensor.concat([t[..<2], t[4...]])
+                    (joined, Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([2, 2])], axis: -1).shape)
+                    """
+                ),
+                ("cat-mismatch", "Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([3, 2])], axis: 1)"),
+                (
+                    "vocab",
+                    """
+                    let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 32)
+                    let items = dls.classes["item"]
+                    (items.o2i["3"], items.o2i["#na#"], items.o2i["no such item"], items[items.o2i["3"]!], items.count)
+                    """
+                ),
+                ("declare", cellModel),
+                (
+                    "model",
+                    """
+                    let learn = collabLearner(dls, nFactors: 4, yRange: 0...5.5)
+                    let own = Learner(dls, DotProductBias(10, 8, 3), lossFunc: MSELossFlat())
+                    (learn.model.iBias.weight.shape, own.model.movieBias.weight.shape, own.model.parameterNames)
+                    """
+                ),
+            ])
+        ).report
+        #expect(
+            shown(report, "rows") == ["(tensor([0., 1.]), tensor([4., 5.]), tensor([2., 3.]), tensor([]))"])
+        #expect(
+            shown(report, "past") == [
+                "error: lessons/en/01-sample.md:9:2: error: rows ..<7 are out of range for shape [6]"
+            ])
+        #expect(shown(report, "cat") == ["(tensor([0., 1., 4., 5.]), [2, 3])"])
+        #expect(
+            shown(report, "cat-mismatch") == [
+                "error: lessons/en/01-sample.md:18:8: error: cannot concat shapes [2, 1] and [3, 2] on axis 1"
+            ])
+        #expect(shown(report, "vocab") == ["(4, 0, nil, \"3\", 8)"])
+        #expect(
+            shown(report, "model") == [
+                "([8, 1], [8, 1], [\"userFactors.weight\", \"userBias.weight\", \"movieFactors.weight\", \"movieBias.weight\"])"
+            ])
+    }
+
     @Test func mistakesInDeclarationsAreFoundInOneCheck() {
         let text = """
             # T
@@ -194,6 +255,23 @@ private let cellModel = """
             let box = Box(size: 2)
             box.scaled(times: 3)
             ```
+
+            ```swift {#c}
+            final class Base: Module {
+                let w = Linear(2, 1)
+                func callAsFunction(_ x: Variable) -> Variable { w(x) }
+            }
+            final class Derived: Base {
+                override func callAsFunction(_ x: Variable) -> Variable { w(x).relu() }
+            }
+            struct Counter {
+                var count = 0
+                mutating func tick() { count += 1 }
+            }
+            final class Other: Base {
+                let extra = 1
+            }
+            ```
             """
         let diagnostics = LessonChecks.check([SampleLesson.lesson(text)], registry: .standard()).map(
             \.description)
@@ -202,6 +280,9 @@ private let cellModel = """
                 "lessons/en/01-sample.md:4:13: error: type 'NoForward' does not conform to protocol 'Module': add 'func callAsFunction(_ x: Variable) -> Variable', its forward pass",
                 "lessons/en/01-sample.md:13:5: error: initializer does not set stored property 'label' of 'Box'; set 'self.label' or give it a value where it is declared",
                 "lessons/en/01-sample.md:17:12: error: 'scaled' has no argument 'times'",
+                "lessons/en/01-sample.md:26:5: error: 'override' is not part of the cell language: cells declare no subclasses, so there is nothing to override",
+                "lessons/en/01-sample.md:30:5: error: 'mutating' is not part of the cell language: a struct's methods cannot change it in a cell; make it a 'final class' (whose methods may set its 'var' properties) or return a changed copy",
+                "lessons/en/01-sample.md:32:20: error: 'Other' cannot inherit from 'Base': cells declare no subclasses; give 'Other' the properties it needs and adopt Module (or Layer)",
             ])
     }
 

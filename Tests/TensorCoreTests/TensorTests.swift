@@ -327,3 +327,29 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
             [Double(x.standardDeviation().scalar)], [(150.0 / 8 - 3.75 * 3.75).squareRoot()], relative: 1e-6)
     }
 }
+
+@Suite struct RowRangeTests {
+    /// Rows 0…5 of a [6, 2] tensor hold 10·row and 10·row + 1, so every slice is known by hand.
+    private let t = Tensor(
+        shape: [6, 2],
+        scalars: (0..<6).flatMap { (row: Int) -> [Float] in [Float(row * 10), Float(row * 10 + 1)] })
+
+    @Test func partialRangesTakeRowsAsPyTorchSlicesDo() throws {
+        // t[:2] and t[4:] in PyTorch.
+        #expect(try t[..<2].scalars == [0, 1, 10, 11])
+        #expect(try t[..<2].shape == [2, 2])
+        #expect(try t[4...].scalars == [40, 41, 50, 51])
+        #expect(try t[4...].shape == [2, 2])
+        #expect(t[2..<4].scalars == [20, 21, 30, 31])
+        #expect(try t[..<0].shape == [0, 2])
+        #expect(try t[6...].shape == [0, 2])
+        #expect(try t[0...] == t)
+    }
+
+    @Test func partialRangesPastTheRowsThrow() {
+        #expect { try t[..<7] } throws: { ($0 as? TensorError)?.kind == .outOfRange }
+        #expect { try t[7...] } throws: { ($0 as? TensorError)?.kind == .outOfRange }
+        #expect { try t[(-1)...] } throws: { ($0 as? TensorError)?.kind == .outOfRange }
+        #expect { try Tensor(3)[..<1] } throws: { ($0 as? TensorError)?.kind == .outOfRange }
+    }
+}

@@ -95,7 +95,7 @@ final class GroupLRLog: Callback, @unchecked Sendable {
     let order = 55
     var lrs: [[Double]] = []
     var pcts: [Double] = []
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         if event == .afterBatch, learner.training, let opt = learner.opt {
             lrs.append(opt.groups.map(\.hyper.lr))
         }
@@ -181,7 +181,7 @@ final class GroupLRLog: Callback, @unchecked Sendable {
         #expect(model.weight.value != before)
     }
 
-    func trainMLP() throws -> (Learner, [[Double]]) {
+    func trainMLP() throws -> (AnyLearner, [[Double]]) {
         let model = Random.withSeed(11) { Sequential(Linear(20, 64), ReLU(), Linear(64, 10)) }
         let dls = try Random.withSeed(10) { try blobLoaders() }
         let learn = Learner(dls, model, metrics: accuracy, errorRate)

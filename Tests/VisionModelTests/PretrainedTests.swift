@@ -169,7 +169,7 @@ private func normalizeCount(_ loader: DataLoader) -> Int { loader.batchTfms.filt
 
     @Test func pretrainedLearnersLoadFreezeAndNormalizeOnce() throws {
         let (folder, saved) = try savedBody()
-        func learner(_ dls: DataLoaders, pretrained: Bool) throws -> Learner {
+        func learner(_ dls: DataLoaders, pretrained: Bool) throws -> AnyLearner {
             try Random.withSeed(17) {
                 try makeCNNLearner(
                     dls, tiny, metrics: [], yRange: nil, lossFunc: nil, nOut: nil, ps: 0.5, concatPool: true,

@@ -26,7 +26,7 @@ private let tiny = ResNetArchitecture.resnet18.width(4)
 private final class LRLog: Callback, @unchecked Sendable {
     let order = 65
     var rows: [[Double]] = []
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         if event == .beforeBatch, learner.training, let opt = learner.opt {
             rows.append(opt.groups.map(\.hyper.lr))
         }

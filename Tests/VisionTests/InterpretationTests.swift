@@ -8,7 +8,7 @@ import Training
 
 /// A learner whose model passes its input through: the inputs are the logits, so every prediction,
 /// loss and confusion is known by hand.
-private func logitLearner(_ logits: [[Float]], targets: [Int], vocab: [String]) -> Learner {
+private func logitLearner(_ logits: [[Float]], targets: [Int], vocab: [String]) -> AnyLearner {
     let x = Tensor(shape: [logits.count, vocab.count], scalars: logits.flatMap { $0 })
     let y = Tensor(targets.map(Float.init))
     let dataset = TensorDataset(x: x, y: y, kinds: [.tensor, .category])

@@ -161,9 +161,9 @@ final class LessonCache {
 
     private static func name(_ step: Step) -> String { "\(step.owner ?? "").\(step.name)" }
 
-    private static func learner(_ value: Value?) -> Learner? {
+    private static func learner(_ value: Value?) -> AnyLearner? {
         guard case .object(let object)? = value else { return nil }
-        return object.payload as? Learner
+        return object.payload as? AnyLearner
     }
 }
 

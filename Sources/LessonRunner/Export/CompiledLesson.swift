@@ -87,6 +87,9 @@ public final class CompiledLesson: @unchecked Sendable {
         position = LessonSource.SourceLocation(file: lesson.path, line: line, column: column)
     }
 
+    /// How many cells have displayed a value so far (what ``compare(with:)`` compares).
+    public var shownCellCount: Int { displayed.count }
+
     /// Records the value the running cell displays (its last expression).
     public func show<T>(_ value: T) {
         displayed[cellID] = Value(displaying: value)
@@ -97,7 +100,14 @@ public final class CompiledLesson: @unchecked Sendable {
     /// - Returns: One line per difference (`cell 'x': compiled shows …, interpreted shows …`), or a line
     ///   per cell the interpreter failed; empty when they agree.
     public func compareWithInterpreter() -> [String] {
-        let report = LessonExecutor(registry: registry).run(lesson).report
+        compare(with: LessonExecutor(registry: registry).run(lesson).report)
+    }
+
+    /// Compares, cell by cell, what this run displayed with an interpreter's report of the same lesson
+    /// (a test that also checks the report itself runs the interpreter once).
+    ///
+    /// - Returns: As ``compareWithInterpreter()``.
+    public func compare(with report: LessonReport) -> [String] {
         var differences: [String] = []
         for cell in lesson.cells {
             guard let compiled = displayed[cell.id], let shown = compiled.displayOutput else { continue }

@@ -67,9 +67,24 @@ extension Lowering {
         if let unwrap = syntax.as(ForceUnwrapExprSyntax.self) {
             return .forceUnwrap(try expression(unwrap.expression), location(unwrap.exclamationMark))
         }
+        if let postfix = syntax.as(PostfixOperatorExprSyntax.self), postfix.operator.text == "..." {
+            // `2...` is Swift's PartialRangeFrom(2): a call, so it types and converts like one.
+            let operand = try expression(postfix.expression)
+            return .call(
+                .name("PartialRangeFrom", location(postfix.operator)),
+                [Argument(label: nil, value: operand, location: operand.start, isTrailingClosure: false)],
+                location(postfix.operator))
+        }
         if let prefix = syntax.as(PrefixOperatorExprSyntax.self) {
             let operand = try expression(prefix.expression)
             let op = prefix.operator.text
+            if op == "..<" {
+                // `..<5` is Swift's PartialRangeUpTo(5).
+                return .call(
+                    .name("PartialRangeUpTo", location(prefix)),
+                    [Argument(label: nil, value: operand, location: operand.start, isTrailingClosure: false)],
+                    location(prefix))
+            }
             switch (op, operand) {
             case ("-", .int(let value, _)): return .int(-value, location(prefix))
             case ("-", .double(let value, _)): return .double(-value, location(prefix))

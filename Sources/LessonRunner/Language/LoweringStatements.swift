@@ -130,8 +130,17 @@ extension Lowering {
                 message: "attributes are not part of the cell language", node: Syntax(attribute))
         }
         if let modifier = modifiers.first {
+            let why =
+                switch modifier.name.text {
+                case "mutating":
+                    ": a struct's methods cannot change it in a cell; make it a 'final class' (whose methods "
+                        + "may set its 'var' properties) or return a changed copy"
+                case "override": ": cells declare no subclasses, so there is nothing to override"
+                default: ""
+                }
             throw LoweringError(
-                message: "'\(modifier.name.text)' is not part of the cell language", node: Syntax(modifier))
+                message: "'\(modifier.name.text)' is not part of the cell language" + why,
+                node: Syntax(modifier))
         }
     }
 

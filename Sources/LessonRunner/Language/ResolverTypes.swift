@@ -41,6 +41,12 @@ extension Resolver {
                         "'\(conformance)' is a class protocol: declare 'final class \(name): \(conformance)'",
                         at: location)
                 }
+            case _ where registry.types[conformance] != nil:
+                // A class (the cell's own or the library's): Swift would subclass it; cells do not.
+                report(
+                    "'\(name)' cannot inherit from '\(conformance)': cells declare no subclasses; give '\(name)' "
+                        + "the properties it needs and adopt Module (or Layer)",
+                    at: location)
             default:
                 report(
                     "'\(name)' cannot adopt '\(conformance)': a type in a cell may adopt Module (or Layer)",

@@ -17,6 +17,8 @@ public struct BindingAudit {
     }
 
     private var declarations: [String: [Declaration]] = [:]
+    /// What each library class inherits from, by base name (`Learner` → `AnyLearner`).
+    private var inherited: [String: [String]] = [:]
 
     /// Reads the library's declarations from the Swift files under `modules`, such as `Sources/Training`.
     ///
@@ -33,6 +35,7 @@ public struct BindingAudit {
                     declarations[Self.key(declaration.owner, declaration.name), default: []].append(
                         declaration)
                 }
+                inherited.merge(collector.inherited) { $0 + $1 }
             }
         }
     }
@@ -58,7 +61,8 @@ public struct BindingAudit {
             // Overloads with the same labels (`Learner(_:_:…)` for DataLoaders and for CollabDataLoaders)
             // are told apart by their parameter types.
             // A method of a protocol extension counts for the types that declare the protocol a supertype.
-            let owners = [owner] + (registry.types[owner]?.supertypes ?? [])
+            // So does a method a library class inherits (`Learner`'s fits are `AnyLearner`'s).
+            let owners = [owner] + (registry.types[owner]?.supertypes ?? []) + libraryAncestors(of: owner)
             let candidates = owners.flatMap { declarations[Self.key($0, name)] ?? [] }.filter {
                 fits(step, $0)
             }
@@ -111,6 +115,18 @@ public struct BindingAudit {
         return String(text.split(separator: ".").last ?? Substring(text))
     }
 
+    /// The classes and protocols a library type inherits, transitively, as its declaration names them.
+    private func libraryAncestors(of owner: String) -> [String] {
+        var chain: [String] = []
+        var pending = inherited[owner] ?? []
+        while let next = pending.popLast() {
+            guard !chain.contains(next), next != owner else { continue }
+            chain.append(next)
+            pending += inherited[next] ?? []
+        }
+        return chain
+    }
+
     private static func key(_ owner: String, _ name: String) -> String { "\(owner)|\(name)" }
 
     private static func normalized(_ text: String) -> String {
@@ -120,11 +136,18 @@ public struct BindingAudit {
     /// Collects functions, initializers and subscripts with the type (or extension) that declares them.
     private final class Collector: SyntaxVisitor {
         var found: [Declaration] = []
+        /// Each class's inheritance clause, by base name.
+        var inherited: [String: [String]] = [:]
         private var owners: [String] = []
 
         override func visit(_ node: StructDeclSyntax) -> SyntaxVisitorContinueKind { push(node.name.text) }
         override func visitPost(_ node: StructDeclSyntax) { owners.removeLast() }
-        override func visit(_ node: ClassDeclSyntax) -> SyntaxVisitorContinueKind { push(node.name.text) }
+        override func visit(_ node: ClassDeclSyntax) -> SyntaxVisitorContinueKind {
+            inherited[node.name.text, default: []] += (node.inheritanceClause?.inheritedTypes ?? []).map {
+                BindingAudit.baseName($0.type.trimmedDescription)
+            }
+            return push(node.name.text)
+        }
         override func visitPost(_ node: ClassDeclSyntax) { owners.removeLast() }
         override func visit(_ node: EnumDeclSyntax) -> SyntaxVisitorContinueKind { push(node.name.text) }
         override func visitPost(_ node: EnumDeclSyntax) { owners.removeLast() }

@@ -7,7 +7,8 @@ extension Registry {
     public static let cellLanguageConveniences: Set<String> = [
         "print(_:)", "Double(_:)", "Float(_:)", "Int(_:)", "String(_:)", "min(_:_:)", "max(_:_:)", "abs(_:)",
         "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
-        "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)",
+        "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)", "PartialRangeUpTo(_:)",
+        "PartialRangeFrom(_:)", "CategoryMap.firstIndex(of:)", "Dictionary.subscript(_:)",
     ]
 
     /// The registry every lesson runs with: the basics plus the library's bindings.

@@ -5,6 +5,12 @@ import Training
 
 extension CollabDataLoaders: LibraryValue {}
 extension Classes: LibraryValue {}
+extension CategoryMap: LibraryValue {}
+
+extension Dictionary: CellValue, LibraryValue where Key == String, Value == Int {
+    /// `Dictionary`: labels to indices, as ``CategoryMap/o2i`` gives them.
+    public static var cellType: CellType { .named("Dictionary") }
+}
 extension DotProductBias: LibraryValue {}
 extension EmbeddingDotBias: LibraryValue {}
 extension EmbeddingNN: LibraryValue {}
@@ -40,7 +46,31 @@ extension Registry {
             try d.exportSplit(to: context.resolve(path: path))
         }
         bind("Classes.subscript(_ column: String)", doc: "The vocabulary of a column (#na# first).") {
-            (classes: Classes, column: String) -> [String] in Array(try classes[column])
+            (classes: Classes, column: String) in try classes[column]
+        }
+        type(
+            CategoryMap.self,
+            doc: "A vocabulary (fastai's CategoryMap): labels in index order; o2i maps a label to its index.")
+        type([String: Int].self, doc: "Labels to indices (CategoryMap.o2i); a missing label gives nil.")
+        property("CategoryMap.count: Int", doc: "The number of labels.") { (v: CategoryMap) in v.count }
+        property("CategoryMap.items: [String]", doc: "The labels, in index order.") { (v: CategoryMap) in
+            v.items
+        }
+        property("CategoryMap.o2i: Dictionary", doc: "Each label's index (fastai's o2i).") {
+            (v: CategoryMap) in v.o2i
+        }
+        bind("CategoryMap.subscript(_ index: Int)", doc: "The label at index (vocab[3]).") {
+            (v: CategoryMap, index: Int) in
+            guard v.indices.contains(index) else {
+                throw StepError("index \(index) is out of range for a vocabulary of \(v.count) labels")
+            }
+            return v[index]
+        }
+        bind("CategoryMap.firstIndex(of label: String)", doc: "The index of a label, or nil.") {
+            (v: CategoryMap, label: String) in v.firstIndex(of: label)
+        }
+        bind("Dictionary.subscript(_ key: String)", doc: "The index of a label, or nil (o2i[label]).") {
+            (o2i: [String: Int], key: String) in o2i[key]
         }
 
         bind(
@@ -144,6 +174,25 @@ extension Registry {
             doc: "The titles of the largest (or smallest) values, e.g. movie biases."
         ) { (values: Parameter, titles: [String], count: Int, largest: Bool) in
             try topItems(values, titles, count: count, largest: largest)
+        }
+        bind(
+            "topItems(_ values: Parameter, _ titles: CategoryMap, count: Int = 5, largest: Bool = true)",
+            doc: "The titles of the largest (or smallest) values, e.g. movie biases."
+        ) { (values: Parameter, titles: CategoryMap, count: Int, largest: Bool) in
+            try topItems(values, titles, count: count, largest: largest)
+        }
+        bind(
+            "plotItemFactors(_ factors: Parameter, titles: CategoryMap, ratings: DataFrame, itemName: String, "
+                + "count: Int = 50, title: String? = nil, xLabel: String? = nil, yLabel: String? = nil)",
+            doc: "The most-rated items placed on the first two principal components of their factors."
+        ) {
+            (
+                factors: Parameter, titles: CategoryMap, ratings: DataFrame, itemName: String, count: Int,
+                title: String?, xLabel: String?, yLabel: String?
+            ) in
+            try plotItemFactors(
+                factors, titles: titles, ratings: ratings, itemName: itemName, count: count, title: title,
+                xLabel: xLabel, yLabel: yLabel)
         }
         bind(
             "plotItemFactors(_ factors: Parameter, titles: [String], ratings: DataFrame, itemName: String, "

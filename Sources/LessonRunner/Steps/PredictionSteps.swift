@@ -41,7 +41,7 @@ extension Registry {
         bind(
             "Learner.getPreds(dsIdx: Int = 1)",
             doc: "Activated predictions and targets of the validation set (dsIdx 0: training)."
-        ) { (context: StepContext, learner: Learner, dsIdx: Int) -> CellTuple<Tensor, Tensor> in
+        ) { (context: StepContext, learner: AnyLearner, dsIdx: Int) -> CellTuple<Tensor, Tensor> in
             guard dsIdx == 0 || dsIdx == 1 else {
                 throw StepError("dsIdx must be 0 (training) or 1 (validation)")
             }

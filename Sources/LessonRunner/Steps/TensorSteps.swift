@@ -67,6 +67,24 @@ extension Chart: LibraryValue, CellDisplayable {
 }
 
 extension Registry {
+    /// The axis `concat` joins along, checked: at least one shape, all of one rank and equal off `axis`.
+    static func concatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first else { throw StepError("concat needs at least one tensor") }
+        guard (-first.count..<first.count).contains(axis) else {
+            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(first)")
+        }
+        let checked = axis < 0 ? axis + first.count : axis
+        for other in shapes
+        where other.count != first.count
+            || zip(other, first).enumerated().contains(where: {
+                $0.offset != checked && $0.element.0 != $0.element.1
+            })
+        {
+            throw TensorError(.shapeMismatch, "cannot concat shapes \(first) and \(other) on axis \(axis)")
+        }
+        return checked
+    }
+
     /// Binds tensors: creation, arithmetic, reductions, indexing and the PyTorch names fastbook uses.
     public mutating func bindTensors() {
         type(Tensor.self, doc: "An n-dimensional array of Float32 values (PyTorch's tensor).")
@@ -157,6 +175,23 @@ extension Registry {
         }
         bind("Tensor.subscript(_ index: Int)", doc: "Row `index` (t[3]).") { (t: Tensor, index: Int) in
             try t[index]
+        }
+        type(PartialRangeUpTo<Int>.self, doc: "Swift's ..<5: the rows before 5 (PyTorch's :5).")
+        type(PartialRangeFrom<Int>.self, doc: "Swift's 2...: the rows from 2 on (PyTorch's 2:).")
+        bind("PartialRangeUpTo(_ upperBound: Int)", doc: "..<upperBound.") { (upper: Int) in ..<upper }
+        bind("PartialRangeFrom(_ lowerBound: Int)", doc: "lowerBound...") { (lower: Int) in lower... }
+        bind("Tensor.subscript(_ range: Range<Int>)", doc: "Rows `range` (t[2..<5], PyTorch's t[2:5]).") {
+            (t: Tensor, range: Range<Int>) in
+            guard t.rank >= 1, range.lowerBound >= 0, range.upperBound <= t.shape[0] else {
+                throw TensorError(.outOfRange, "rows \(range) are out of range for shape \(t.shape)")
+            }
+            return t[range]
+        }
+        bind("Tensor.subscript(_ range: PartialRangeUpTo)", doc: "The rows before an index (t[..<5]).") {
+            (t: Tensor, range: PartialRangeUpTo<Int>) in try t[range]
+        }
+        bind("Tensor.subscript(_ range: PartialRangeFrom)", doc: "The rows from an index on (t[2...]).") {
+            (t: Tensor, range: PartialRangeFrom<Int>) in try t[range]
         }
         bind(
             "Tensor.softmax(axis: Int = -1)", doc: "exp(x) / sum(exp(x)) along an axis (the last by default)."
@@ -284,18 +319,13 @@ extension Registry {
             "static Variable.concat(_ variables: [Variable], axis: Int = 0)",
             doc: "Joins variables along an axis (PyTorch's torch.cat)."
         ) { (variables: [Variable], axis: Int) in
-            guard let first = variables.first else { throw StepError("concat needs at least one variable") }
-            let checked = try first.value.checkedAxis(axis)
-            for other in variables
-            where other.rank != first.rank
-                || zip(other.shape, first.shape).enumerated().contains(where: {
-                    $0.offset != checked && $0.element.0 != $0.element.1
-                })
-            {
-                throw TensorError(
-                    .shapeMismatch, "cannot concat shapes \(first.shape) and \(other.shape) on axis \(axis)")
-            }
-            return Variable.concat(variables, axis: checked)
+            Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
+        }
+        bind(
+            "static Tensor.concat(_ tensors: [Tensor], axis: Int = 0)",
+            doc: "Joins tensors along an axis (PyTorch's torch.cat)."
+        ) { (tensors: [Tensor], axis: Int) in
+            Tensor.concat(tensors, axis: try Self.concatAxis(tensors.map(\.shape), axis))
         }
         bind(
             "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",

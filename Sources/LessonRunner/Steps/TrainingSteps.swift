@@ -4,7 +4,10 @@ import Reporting
 import TensorCore
 import Training
 
-extension Learner: LibraryValue {}
+extension AnyLearner: LibraryValue {
+    /// Every learner is a `Learner` to cells, whatever its model's type.
+    public static var cellType: CellType { .named("Learner") }
+}
 extension Recorder: LibraryValue {}
 extension DataLoaders: LibraryValue {}
 extension Metric: LibraryValue {}
@@ -61,7 +64,7 @@ extension Registry {
     public mutating func bindTraining() {
         type("Layer", doc: "A model or a part of one: parameters and a forward function.")
         type("LossFunction", doc: "A loss with its activation and decodes (fastai's *LossFlat).")
-        type(Learner.self, doc: "A model, its data, loss and optimizer: fastai's Learner.")
+        type(AnyLearner.self, doc: "A model, its data, loss and optimizer: fastai's Learner.")
         type(Recorder.self, doc: "What training recorded: losses, learning rates, per-epoch values.")
         type(DataLoaders.self, doc: "Training and validation mini-batches.")
         type(Metric.self, doc: "A metric shown per epoch (accuracy, errorRate, rmse, …).")
@@ -147,7 +150,7 @@ extension Registry {
         property(
             "Layer.parameterNames: [String]",
             doc: "The dotted names of the parameters (\"userFactors.weight\")."
-        ) { (layer: AnyLayer) in layer.layer.namedParameters.map(\.name) }
+        ) { (layer: AnyLayer) in layer.layer.parameterNames }
         property("Embedding.weight: Parameter", doc: "The table, one row per id.") { (e: Embedding) in
             e.weight
         }
@@ -169,24 +172,28 @@ extension Registry {
         }
         property(
             "Learner.model: Any", doc: "The model, as the type it was made with (learn.model.movieBias)."
-        ) { (learn: Learner) -> Value in AnyLayer(layer: learn.model).cellValue }
-        property("Learner.recorder: Recorder", doc: "What the last fit recorded.") { (l: Learner) in
+        ) { (learn: AnyLearner) -> Value in AnyLayer(layer: learn.model).cellValue }
+        property("Learner.recorder: Recorder", doc: "What the last fit recorded.") { (l: AnyLearner) in
             l.recorder
         }
-        property("Learner.dls: DataLoaders", doc: "The learner's data.") { (l: Learner) in l.dls }
+        property("Learner.dls: DataLoaders", doc: "The learner's data.") { (l: AnyLearner) in l.dls }
         property(
             "Learner.wd: Double?", doc: "Weight decay for later fits (nil: the optimizer's 0.01).",
-            get: { (l: Learner) in l.wd }, set: { (l: inout Learner, wd: Double?) in l.wd = wd })
+            get: { (l: AnyLearner) in l.wd }, set: { (l: inout AnyLearner, wd: Double?) in l.wd = wd })
         property(
             "Learner.lr: Double", doc: "The default learning rate.",
-            get: { (l: Learner) in l.lr }, set: { (l: inout Learner, lr: Double) in l.lr = lr })
+            get: { (l: AnyLearner) in l.lr }, set: { (l: inout AnyLearner, lr: Double) in l.lr = lr })
 
         let fitDoc =
             "One-cycle training: lr warms up to lrMax, then anneals; momentum cycles 0.95 → 0.85 → 0.95."
         bind(
             "Learner.fitOneCycle(_ nEpoch: Int, lrMax: Double? = nil, div: Double = 25, pctStart: Double = 0.25, "
                 + "wd: Double? = nil)", doc: fitDoc
-        ) { (context: StepContext, l: Learner, n: Int, lr: Double?, div: Double, pct: Double, wd: Double?) in
+        ) {
+            (
+                context: StepContext, l: AnyLearner, n: Int, lr: Double?, div: Double, pct: Double,
+                wd: Double?
+            ) in
             try Self.training(l, epochs: n, context) {
                 try l.fitOneCycle(
                     n, lrMax: lr.map { $0 as any LearningRates }, div: div, pctStart: pct, wd: wd, cbs: $0)
@@ -198,7 +205,8 @@ extension Registry {
             doc: fitDoc + " A range lo...hi spreads over the parameter groups (fastai's slice)."
         ) {
             (
-                context: StepContext, l: Learner, n: Int, lr: ClosedRange<Double>, div: Double, pct: Double,
+                context: StepContext, l: AnyLearner, n: Int, lr: ClosedRange<Double>, div: Double,
+                pct: Double,
                 wd: Double?
             ) in
             try Self.training(l, epochs: n, context) {
@@ -208,7 +216,7 @@ extension Registry {
         bind(
             "Learner.fit(_ nEpoch: Int, lr: Double? = nil, wd: Double? = nil)", doc: "Training at a fixed lr."
         ) {
-            (context: StepContext, l: Learner, n: Int, lr: Double?, wd: Double?) in
+            (context: StepContext, l: AnyLearner, n: Int, lr: Double?, wd: Double?) in
             try Self.training(l, epochs: n, context) {
                 try l.fit(n, lr: lr.map { $0 as any LearningRates }, wd: wd, cbs: $0)
             }
@@ -216,7 +224,7 @@ extension Registry {
         bind(
             "Learner.fineTune(_ epochs: Int, baseLR: Double = 2e-3, freezeEpochs: Int = 1)",
             doc: "Transfer learning: train the head frozen, then everything with discriminative lrs."
-        ) { (context: StepContext, l: Learner, epochs: Int, baseLR: Double, freezeEpochs: Int) in
+        ) { (context: StepContext, l: AnyLearner, epochs: Int, baseLR: Double, freezeEpochs: Int) in
             try Self.training(l, epochs: epochs + freezeEpochs, context) {
                 try l.fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs, cbs: $0)
             }
@@ -228,7 +236,7 @@ extension Registry {
                 "The learning-rate finder: plots loss against lr and suggests rates (valley, minimum, steep…)."
         ) {
             (
-                context: StepContext, l: Learner, start: Double, end: Double, numIt: Int,
+                context: StepContext, l: AnyLearner, start: Double, end: Double, numIt: Int,
                 suggestFuncs: [SuggestionFunction]
             ) in
             guard !suggestFuncs.isEmpty else {
@@ -243,16 +251,16 @@ extension Registry {
             context.emit(.image(chart.pngImage(alt: "lr_find")))
             return suggestions
         }
-        bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: Learner) in
+        bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: AnyLearner) in
             try l.validate()
         }
         bind(
             "Learner.freeze()",
             doc: "Trains only the last parameter group (nothing to freeze with one group)."
         ) {
-            (l: Learner) in l.freeze()
+            (l: AnyLearner) in l.freeze()
         }
-        bind("Learner.unfreeze()", doc: "Trains every parameter group.") { (l: Learner) in l.unfreeze() }
+        bind("Learner.unfreeze()", doc: "Trains every parameter group.") { (l: AnyLearner) in l.unfreeze() }
 
         property("Recorder.validLosses: [Double]", doc: "Validation loss of each epoch.") { (r: Recorder) in
             r.validLosses
@@ -288,7 +296,7 @@ extension Registry {
         property(
             "Learner.paramGroups: [[Parameter]]", doc: "The parameter groups (body early, body late, head)."
         ) {
-            (l: Learner) in l.paramGroups
+            (l: AnyLearner) in l.paramGroups
         }
         bind(
             "ClosedRange.rates(groups: Int)",
@@ -305,7 +313,7 @@ extension Registry {
     /// on: one stops training at the cell's `timeout=`, checked after every batch, and the cell then
     /// fails with ``CellTimeout``.
     static func training(
-        _ learner: Learner, epochs: Int, _ context: StepContext, _ fit: ([any Callback]) throws -> Void
+        _ learner: AnyLearner, epochs: Int, _ context: StepContext, _ fit: ([any Callback]) throws -> Void
     ) throws {
         let collected = EpochRows()
         let previous = learner.logger
@@ -330,7 +338,7 @@ private final class DeadlineCallback: Callback {
 
     init(deadline: ContinuousClock.Instant) { self.deadline = deadline }
 
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         event == .afterBatch && ContinuousClock.now > deadline ? .stopFit : .proceed
     }
 }
@@ -345,7 +353,7 @@ private final class ProgressRelay: Callback, @unchecked Sendable {
 
     init(context: StepContext) { self.context = context }
 
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         switch event {
         case .afterBatch:
             let now = ContinuousClock.now

@@ -58,7 +58,7 @@ extension Registry {
         bind(
             "static ClassificationInterpretation.fromLearner(_ learn: Learner, dsIdx: Int = 1)",
             doc: "Predictions and per-item losses of a learner's validation set."
-        ) { (context: StepContext, learn: Learner, dsIdx: Int) in
+        ) { (context: StepContext, learn: AnyLearner, dsIdx: Int) in
             guard dsIdx == 0 || dsIdx == 1 else {
                 throw StepError("dsIdx must be 0 (training) or 1 (validation)")
             }
@@ -88,7 +88,7 @@ extension Registry {
         bind(
             "Learner.showResults(dsIdx: Int = 1, maxN: Int = 9)",
             doc: "Validation images with their predictions (and targets) drawn over them."
-        ) { (context: StepContext, learn: Learner, dsIdx: Int, maxN: Int) in
+        ) { (context: StepContext, learn: AnyLearner, dsIdx: Int, maxN: Int) in
             guard maxN > 0 else { throw StepError("maxN must be positive") }
             context.progress("predicting")
             return try learn.showResults(dsIdx: dsIdx, maxN: maxN)

@@ -191,6 +191,16 @@ extension Range: CellValue where Bound: CellValue {
     }
 }
 
+extension PartialRangeUpTo: CellValue, LibraryValue where Bound == Int {
+    /// `PartialRangeUpTo`: `..<5`, rows before 5.
+    public static var cellType: CellType { .named("PartialRangeUpTo") }
+}
+
+extension PartialRangeFrom: CellValue, LibraryValue where Bound == Int {
+    /// `PartialRangeFrom`: `2...`, rows from 2 on.
+    public static var cellType: CellType { .named("PartialRangeFrom") }
+}
+
 /// A cell closure as a typed Swift function: `CellFunction<Row, String>` is a `(Row) throws -> String`.
 ///
 /// Bindings take it where the library takes a closure (`getY`, `splitter`) and call it like a

@@ -52,7 +52,7 @@ public func cnnLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., yRange: ClosedRange<Double>? = nil,
     pretrained: Bool = true, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil, ps: Double = 0.5,
     concatPool: Bool = true, lr: Double = 1e-3, wd: Double? = nil
-) throws -> Learner {
+) throws -> Learner<Sequential> {
     try makeCNNLearner(
         dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
         concatPool: concatPool, lr: lr, wd: wd,
@@ -66,7 +66,7 @@ func makeCNNLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: [Metric], yRange: ClosedRange<Double>?,
     lossFunc: (any LossFunction)?, nOut: Int?, ps: Double, concatPool: Bool, lr: Double, wd: Double?,
     pretrainedBody: ((Sequential) throws -> ImageStats)?
-) throws -> Learner {
+) throws -> Learner<Sequential> {
     let batch = try dls.train.oneBatch()
     guard let x = batch.xs.first, x.rank == 4 else {
         throw VisionModelError.unusableData("its inputs are not image batches [N, C, H, W]")

@@ -39,7 +39,7 @@ public struct PretrainingRecipe: Sendable, Hashable {
 /// Skips validation (the pretraining recipe measures the test set once, after rounding to half precision).
 private final class SkipValidation: Callback, @unchecked Sendable {
     let order = 0
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         event == .beforeValidate ? .skipValidation : .proceed
     }
 }
@@ -77,14 +77,14 @@ public func pretrainBody(
         getY: { parentLabel($0) }, splitter: { _ in split }, itemTfms: [Resize(recipe.inputSize)],
         batchTfms: [Normalize.fromStats(fashionMNISTStats)])
     let start = ContinuousClock.now
-    let (learn, body) = try Random.withSeed(recipe.seed) { () throws -> (Learner, Sequential) in
+    let (learn, body) = try Random.withSeed(recipe.seed) { () throws -> (Learner<Sequential>, Sequential) in
         let dls = try dblock.dataloaders(
             data, bs: recipe.batchSize, seed: Random.deriveSeed(recipe.seed, "loaders"))
         let learn = try cnnLearner(dls, arch, metrics: accuracy, pretrained: false)
         learn.showProgress = false
         learn.logger = { header, row in log(zip(header, row).map { "\($0)=\($1)" }.joined(separator: " ")) }
         try learn.fitOneCycle(recipe.epochs, lrMax: recipe.lrMax, cbs: [SkipValidation()])
-        guard let model = learn.model as? Sequential, let body = model[0] as? Sequential else {
+        guard let body = learn.model[0] as? Sequential else {
             throw VisionModelError.unusableData("cnnLearner did not make Sequential(body, head)")
         }
         return (learn, body)

@@ -33,7 +33,7 @@ public struct ConfusedPair: Sendable, Hashable, CustomStringConvertible {
 /// ```
 public struct ClassificationInterpretation: Sendable {
     /// The learner interpreted.
-    public let learn: Learner
+    public let learn: AnyLearner
     /// The dataset interpreted: 0 training (in order, not augmented), 1 validation.
     public let dsIdx: Int
     /// The activated predictions `[N, classes]` (probabilities).
@@ -51,7 +51,8 @@ public struct ClassificationInterpretation: Sendable {
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` unless the learner classifies into a vocabulary
     ///   (a single-label target and a `[N, classes]` output); what predicting throws.
-    public static func fromLearner(_ learn: Learner, dsIdx: Int = 1) throws -> ClassificationInterpretation {
+    public static func fromLearner(_ learn: AnyLearner, dsIdx: Int = 1) throws -> ClassificationInterpretation
+    {
         guard let vocab = learn.dls.vocab, !vocab.isEmpty else {
             throw VisionError.invalidInput(
                 "ClassificationInterpretation needs a classifier whose data has a vocabulary (a CategoryBlock)"
@@ -71,7 +72,7 @@ public struct ClassificationInterpretation: Sendable {
 
     /// Creates an interpretation from its numbers (for data predicted elsewhere).
     public init(
-        learn: Learner, dsIdx: Int, preds: Tensor, targs: Tensor, decoded: Tensor, losses: Tensor,
+        learn: AnyLearner, dsIdx: Int, preds: Tensor, targs: Tensor, decoded: Tensor, losses: Tensor,
         vocab: [String]
     ) {
         self.learn = learn

@@ -15,7 +15,7 @@ private struct PickedItems: Dataset {
     }
 }
 
-extension Learner {
+extension AnyLearner {
     /// Predictions beside targets for `maxN` items of dataset `dsIdx` (fastai `show_results`): the items
     /// are a seeded sample (the loader's seed), drawn as the model sees them before normalization.
     ///

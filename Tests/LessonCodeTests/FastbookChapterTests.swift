@@ -1,0 +1,50 @@
+import Foundation
+import LessonRunner
+import LessonSource
+import Reporting
+import Testing
+
+/// fastbook's chapter 8 (`08_collab.ipynb`), every computational cell as a Khru cell
+/// (`Tests/Lessons/08-fastbook-collab.md`): five models written in cells and two `collabLearner`s train on
+/// the real MovieLens 100k, interpreted and as compiled Swift (`TestLessons.swift`, made by
+/// `make lesson-code`), and the lesson's checks pin what the book shows.
+@Suite struct FastbookChapterTests {
+    static let path = "Tests/Lessons/08-fastbook-collab.md"
+
+    @Test(.enabled(if: CompiledLesson.dataIsPrepared))
+    func chapter8RunsEveryCellInterpretedAndCompiled() async throws {
+        let (lesson, problems) = try LessonParser.parse(fileAt: Self.path)
+        #expect(problems.isEmpty)
+        #expect(LessonChecks.check([lesson], registry: .standard()).map(\.description) == [])
+        let report = LessonExecutor(registry: .standard()).run(lesson).report
+        for cell in lesson.cells {
+            let result = report.cells[cell.id]
+            #expect(result?.status == .passed, "cell \(cell.id): \(result?.outputs ?? [])")
+        }
+        let checks = report.cells.values.flatMap(\.outputs).compactMap { output -> Check? in
+            if case .check(let check) = output { return check }
+            return nil
+        }
+        #expect(checks.count == 12)
+        #expect(checks.allSatisfy { $0.passed })
+
+        // The same cells as Swift: they compile (this target builds them), their #expect checks run as
+        // Swift Testing's, and every value a cell shows is the one the interpreter showed.
+        let compiled = try CompiledLesson(path: Self.path, registry: .standard())
+        try await lesson_08_fastbook_collab(compiled)
+        #expect(compiled.compare(with: report) == [])
+        #expect(compiled.shownCellCount == 31, "cells that showed a value: \(compiled.shownCellCount)")
+    }
+
+    /// The generated Swift is what `make lesson-code` writes for the lessons under Tests/Lessons now, so
+    /// the compiled run above is of these cells (CI checks Lessons.swift for lessons/en the same way).
+    @Test func theCompiledTestLessonsAreCurrent() throws {
+        let (lesson, _) = try LessonParser.parse(fileAt: Self.path)
+        let command =
+            "khru export-swift Tests/Lessons --output Tests/LessonCodeTests/TestLessons.swift --import KhruAll"
+        let expected = SwiftExporter.source(
+            for: [lesson], imports: ["KhruAll"], command: command, registry: ".standard()")
+        let written = try String(contentsOfFile: "Tests/LessonCodeTests/TestLessons.swift", encoding: .utf8)
+        #expect(written == expected, "regenerate with: make lesson-code")
+    }
+}
