@@ -100,7 +100,7 @@ private final class StepRecorder: Callback, @unchecked Sendable {
 
     init(snapshotSteps: Set<Int>) { self.snapshotSteps = snapshotSteps }
 
-    func handle(_ event: TrainingEvent, _ learner: Learner) -> CallbackDecision {
+    func handle(_ event: TrainingEvent, _ learner: AnyLearner) -> CallbackDecision {
         guard event == .afterBatch, learner.training else { return .proceed }
         losses.append(learner.loss)
         if snapshotSteps.contains(losses.count) {
