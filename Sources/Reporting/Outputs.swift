@@ -17,6 +17,15 @@ public enum CellOutput: Hashable, Sendable, Codable {
     case error(Diagnostic)
 }
 
+extension CellOutput {
+    /// The output as a lesson in `language` shows it: a picture in that language
+    /// (``PNGImage/localized(to:)``), anything else as it is.
+    public func localized(to language: String) -> CellOutput {
+        guard case .image(let image) = self else { return self }
+        return .image(image.localized(to: language))
+    }
+}
+
 /// A table of already formatted cells.
 public struct Table: Hashable, Sendable, Codable {
     /// A kind tag for styling: `"epochs"` for a training table, `"frame"` for a data frame.
@@ -197,10 +206,7 @@ public struct CellReport: Hashable, Sendable, Codable {
     /// (``PNGImage/localized(to:)``).
     public func localized(to language: String) -> CellReport {
         var report = self
-        report.outputs = outputs.map { output in
-            guard case .image(let image) = output else { return output }
-            return .image(image.localized(to: language))
-        }
+        report.outputs = outputs.map { $0.localized(to: language) }
         return report
     }
 }

@@ -110,7 +110,9 @@ public final class CompiledLesson: @unchecked Sendable {
     public func compare(with report: LessonReport) -> [String] {
         var differences: [String] = []
         for cell in lesson.cells {
-            guard let compiled = displayed[cell.id], let shown = compiled.displayOutput else { continue }
+            guard let compiled = displayed[cell.id],
+                let shown = compiled.displayOutput?.localized(to: report.lang)
+            else { continue }
             guard let result = report.cells[cell.id], result.status == .passed else {
                 differences.append("cell '\(cell.id)': the interpreter did not pass it")
                 continue
