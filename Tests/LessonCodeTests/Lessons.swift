@@ -120,20 +120,22 @@ func lesson_01_lr_finder_and_transfer_learning(_ lesson: CompiledLesson) async t
                                         // cell unfrozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:130)
                                         try await lesson.cell("unfrozen-check") {
                                             lesson.at(131, 46); let unfrozenError = try learn.recorder.values[11][2]
-                                            lesson.at(132, 1); #expect(try unfrozenError < frozenError)
-                                            // cell plot-sched (lessons/en/01-lr-finder-and-transfer-learning.md:143)
+                                            // The margin is well below the smallest gap measured over lesson seeds (lessons/README.md).
+                                            lesson.at(133, 1); #expect(try unfrozenError < frozenError - 0.02)
+                                            // cell plot-sched (lessons/en/01-lr-finder-and-transfer-learning.md:144)
                                             try await lesson.cell("plot-sched") {
-                                                lesson.at(144, 16); lesson.show(try learn.recorder.plotSched())
-                                                // cell fine-tune (lessons/en/01-lr-finder-and-transfer-learning.md:154)
+                                                lesson.at(145, 16); lesson.show(try learn.recorder.plotSched())
+                                                // cell fine-tune (lessons/en/01-lr-finder-and-transfer-learning.md:155)
                                                 try await lesson.cell("fine-tune") {
-                                                    lesson.at(155, 18); let pretrained = try cnnLearner(dls, resnet18, metrics: errorRate)
-                                                    lesson.at(156, 12); try pretrained.fineTune(4, baseLR: 3e-3)
-                                                    lesson.at(157, 15); let scratch = try cnnLearner(dls, resnet18, metrics: errorRate, pretrained: false)
-                                                    lesson.at(158, 9); try scratch.fineTune(4, baseLR: 3e-3)
-                                                    lesson.at(159, 1); lesson.show(try (pretrained.recorder.values[3][2], scratch.recorder.values[3][2]))
-                                                    // cell fine-tune-check (lessons/en/01-lr-finder-and-transfer-learning.md:162)
+                                                    lesson.at(156, 18); let pretrained = try cnnLearner(dls, resnet18, metrics: errorRate)
+                                                    lesson.at(157, 12); try pretrained.fineTune(4, baseLR: 3e-3)
+                                                    lesson.at(158, 15); let scratch = try cnnLearner(dls, resnet18, metrics: errorRate, pretrained: false)
+                                                    lesson.at(159, 9); try scratch.fineTune(4, baseLR: 3e-3)
+                                                    lesson.at(160, 1); lesson.show(try (pretrained.recorder.values[3][2], scratch.recorder.values[3][2]))
+                                                    // cell fine-tune-check (lessons/en/01-lr-finder-and-transfer-learning.md:163)
                                                     try await lesson.cell("fine-tune-check") {
-                                                        lesson.at(163, 1); #expect(try pretrained.recorder.values[3][2] < scratch.recorder.values[3][2])
+                                                        // As above: half the smallest gap measured over lesson seeds (lessons/README.md).
+                                                        lesson.at(165, 1); #expect(try pretrained.recorder.values[3][2] < scratch.recorder.values[3][2] - 0.06)
                                                     }
                                                 }
                                             }
@@ -169,23 +171,23 @@ func lesson_02_deeper_architectures(_ lesson: CompiledLesson) async throws {
         // cell architectures-check (lessons/en/02-deeper-architectures.md:34)
         try await lesson.cell("architectures-check") {
             lesson.at(35, 1); #expect(try counts[0] < counts[1] && counts[1] < counts[2] && counts[2] < counts[3] && counts[3] < counts[4])
-            // cell data (lessons/en/02-deeper-architectures.md:46)
+            // cell data (lessons/en/02-deeper-architectures.md:47)
             try await lesson.cell("data") {
-                lesson.at(47, 12); let path = try untarData(.digits)
-                lesson.at(48, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
+                lesson.at(48, 12); let path = try untarData(.digits)
+                lesson.at(49, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
                     try getImageFiles(folder).filter { try $0.parent.parent.name == "valid" || Int($0.stem)! % 4 == 0 }
                 }
-                lesson.at(51, 14); let digits = try DataBlock(
+                lesson.at(52, 14); let digits = try DataBlock(
                     blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: someDigits, getY: parentLabel,
                     splitter: GrandparentSplitter(), itemTfms: [Resize(64)])
-                lesson.at(54, 18); let dls = try digits.dataloaders(path)
-                // cell train (lessons/en/02-deeper-architectures.md:57)
+                lesson.at(55, 18); let dls = try digits.dataloaders(path)
+                // cell train (lessons/en/02-deeper-architectures.md:58)
                 try await lesson.cell("train") {
-                    lesson.at(58, 24); var rows: [[String]] = try []
-                    lesson.at(59, 33); var secondsPerEpoch: [Double] = try []
-                    lesson.at(60, 24); var errors: [Double] = try []
-                    lesson.at(61, 1); for arch in try [resnet18, resnet34, resnet50] {
-                        let profile = try arch.profile(batchSize: 64, inChannels: 1, nOut: 10)
+                    lesson.at(59, 24); var rows: [[String]] = try []
+                    lesson.at(60, 33); var secondsPerEpoch: [Double] = try []
+                    lesson.at(61, 24); var errors: [Double] = try []
+                    lesson.at(62, 1); for arch in try [resnet18, resnet34, resnet50] {
+                        let profile = try arch.profile(batchSize: 64, inChannels: 1, nOut: 10, steps: 5)
                         let learn = try cnnLearner(dls, arch, metrics: errorRate)
                         try learn.fineTune(2, baseLR: 3e-3)
                         let error = try learn.recorder.values[1][2]
@@ -197,18 +199,20 @@ func lesson_02_deeper_architectures(_ lesson: CompiledLesson) async throws {
                             String(Double(Int(seconds * 10)) / 10), String(error),
                         ])
                     }
-                    lesson.at(74, 1); lesson.show(try DataFrame(columns: ["arch", "parameters", "step memory (MB)", "seconds per epoch", "error_rate"], rows: rows))
-                    // cell train-check (lessons/en/02-deeper-architectures.md:77)
+                    lesson.at(75, 1); lesson.show(try DataFrame(columns: ["arch", "parameters", "step memory (MB)", "seconds per epoch", "error_rate"], rows: rows))
+                    // cell train-check (lessons/en/02-deeper-architectures.md:78)
                     try await lesson.cell("train-check") {
-                        lesson.at(78, 1); #expect(try secondsPerEpoch[0] < secondsPerEpoch[1] && secondsPerEpoch[1] < secondsPerEpoch[2])
-                        lesson.at(79, 1); #expect(try errors.allSatisfy { try $0 < 0.5 })
-                        // cell plot-time (lessons/en/02-deeper-architectures.md:82)
+                        // Parameter counts are exact; the timings are wall-clock on a shared machine, and over lesson seeds
+                        // ResNet-34 took at least 1.7 times ResNet-18's time (lessons/README.md, "Measured over seeds").
+                        lesson.at(81, 1); #expect(try 1.5 * secondsPerEpoch[0] < secondsPerEpoch[1] && secondsPerEpoch[1] < secondsPerEpoch[2])
+                        lesson.at(82, 1); #expect(try errors.allSatisfy { try $0 < 0.5 })
+                        // cell plot-time (lessons/en/02-deeper-architectures.md:85)
                         try await lesson.cell("plot-time") {
-                            lesson.at(83, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: secondsPerEpoch, title: "Seconds per epoch",
+                            lesson.at(86, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: secondsPerEpoch, title: "Seconds per epoch",
                                      showsValues: true, valueDigits: 1))
-                            // cell plot-error (lessons/en/02-deeper-architectures.md:87)
+                            // cell plot-error (lessons/en/02-deeper-architectures.md:90)
                             try await lesson.cell("plot-error") {
-                                lesson.at(88, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: errors, title: "error_rate after the same budget",
+                                lesson.at(91, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: errors, title: "error_rate after the same budget",
                                          showsValues: true, valueDigits: 3))
                             }
                         }
@@ -228,115 +232,120 @@ func lesson_02_deeper_architectures_compiled() async throws {
 
 // lessons/en/03-multi-label-classification.md
 func lesson_03_multi_label_classification(_ lesson: CompiledLesson) async throws {
-    // cell data (lessons/en/03-multi-label-classification.md:22)
+    // cell data (lessons/en/03-multi-label-classification.md:24)
     try await lesson.cell("data") {
-        lesson.at(23, 12); let path = try untarData(.multiLabel)
-        lesson.at(24, 20); let df = try DataFrame.readCSV(path / "train.csv")
-        lesson.at(25, 4); lesson.show(try df.head())
-        // cell data-check (lessons/en/03-multi-label-classification.md:31)
+        lesson.at(25, 12); let path = try untarData(.multiLabel)
+        lesson.at(26, 20); let df = try DataFrame.readCSV(path / "train.csv")
+        lesson.at(27, 4); lesson.show(try df.head())
+        // cell data-check (lessons/en/03-multi-label-classification.md:33)
         try await lesson.cell("data-check") {
-            lesson.at(32, 1); #expect(try df.count == 4_000)
-            lesson.at(33, 1); #expect(try df.columns == ["fname", "labels", "is_valid"])
-            // cell getters (lessons/en/03-multi-label-classification.md:48)
+            lesson.at(34, 1); #expect(try df.count == 4_000)
+            lesson.at(35, 1); #expect(try df.columns == ["fname", "labels", "is_valid"])
+            // cell getters (lessons/en/03-multi-label-classification.md:50)
             try await lesson.cell("getters") {
-                lesson.at(49, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
-                lesson.at(50, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
-                lesson.at(51, 14); let dblock = try DataBlock(getX: getX, getY: getY)
-                lesson.at(52, 20); let dsets = try dblock.datasets(df)
-                lesson.at(53, 12); lesson.show(try dsets.train[0])
-                // cell blocks (lessons/en/03-multi-label-classification.md:61)
+                lesson.at(51, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
+                lesson.at(52, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                lesson.at(53, 14); let dblock = try DataBlock(getX: getX, getY: getY)
+                lesson.at(54, 20); let dsets = try dblock.datasets(df)
+                lesson.at(55, 12); lesson.show(try dsets.train[0])
+                // cell blocks (lessons/en/03-multi-label-classification.md:63)
                 try await lesson.cell("blocks") {
-                    lesson.at(62, 15); let dblock2 = try DataBlock(
+                    lesson.at(64, 15); let dblock2 = try DataBlock(
                         blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY)
-                    lesson.at(64, 22); let dsets2 = try dblock2.datasets(df)
-                    lesson.at(65, 14); lesson.show(try dsets2.train.showItem(0))
-                    // cell blocks-check (lessons/en/03-multi-label-classification.md:68)
+                    lesson.at(66, 22); let dsets2 = try dblock2.datasets(df)
+                    lesson.at(67, 14); lesson.show(try dsets2.train.showItem(0))
+                    // cell blocks-check (lessons/en/03-multi-label-classification.md:70)
                     try await lesson.cell("blocks-check") {
-                        lesson.at(69, 35); let (image, target) = try dsets2.train[0]
-                        lesson.at(70, 1); #expect(try dsets2.train.count + dsets2.valid.count == 4_000)
-                        // cell splitter (lessons/en/03-multi-label-classification.md:78)
+                        lesson.at(71, 35); let (image, target) = try dsets2.train[0]
+                        lesson.at(72, 1); #expect(try dsets2.train.count + dsets2.valid.count == 4_000)
+                        // cell splitter (lessons/en/03-multi-label-classification.md:80)
                         try await lesson.cell("splitter") {
-                            lesson.at(79, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
+                            lesson.at(81, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
                                 let train = try df.allRows.filter { try $0["is_valid"] == "False" }.map { try $0.index }
                                 let valid = try df.allRows.filter { try $0["is_valid"] == "True" }.map { try $0.index }
                                 return try Split(train: train, valid: valid)
                             }
-                            lesson.at(84, 15); let dblock3 = try DataBlock(
+                            lesson.at(86, 15); let dblock3 = try DataBlock(
                                 blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
                                 splitter: splitter)
-                            lesson.at(87, 22); let dsets3 = try dblock3.datasets(df)
-                            lesson.at(88, 1); lesson.show(try (dsets3.train.count, dsets3.valid.count))
-                            // cell splitter-check (lessons/en/03-multi-label-classification.md:91)
+                            lesson.at(89, 22); let dsets3 = try dblock3.datasets(df)
+                            lesson.at(90, 1); lesson.show(try (dsets3.train.count, dsets3.valid.count))
+                            // cell splitter-check (lessons/en/03-multi-label-classification.md:93)
                             try await lesson.cell("splitter-check") {
-                                lesson.at(92, 1); #expect(try dsets3.train.count == 3_200)
-                                lesson.at(93, 1); #expect(try dsets3.valid.count == 800)
-                                // cell dataloaders (lessons/en/03-multi-label-classification.md:100)
+                                lesson.at(94, 1); #expect(try dsets3.train.count == 3_200)
+                                lesson.at(95, 1); #expect(try dsets3.valid.count == 800)
+                                // cell dataloaders (lessons/en/03-multi-label-classification.md:102)
                                 try await lesson.cell("dataloaders") {
-                                    lesson.at(101, 13); let multi = try DataBlock(
+                                    lesson.at(103, 13); let multi = try DataBlock(
                                         blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
                                         splitter: splitter, itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
-                                    lesson.at(104, 17); let dls = try multi.dataloaders(df)
-                                    lesson.at(105, 5); lesson.show(try dls.showBatch(maxN: 9))
-                                    // cell vocab (lessons/en/03-multi-label-classification.md:108)
+                                    lesson.at(106, 17); let dls = try multi.dataloaders(df)
+                                    lesson.at(107, 5); lesson.show(try dls.showBatch(maxN: 9))
+                                    // cell vocab (lessons/en/03-multi-label-classification.md:110)
                                     try await lesson.cell("vocab") {
-                                        lesson.at(109, 5); lesson.show(try dls.vocab)
-                                        // cell bce (lessons/en/03-multi-label-classification.md:127)
+                                        lesson.at(111, 5); lesson.show(try dls.vocab)
+                                        // cell bce (lessons/en/03-multi-label-classification.md:129)
                                         try await lesson.cell("bce") {
-                                            lesson.at(128, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                            lesson.at(130, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
                                                 let p = try inputs.sigmoid()
                                                 return try -p.where(targets .== 1, 1 - p).log().mean()
                                             }
-                                            lesson.at(132, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                            lesson.at(134, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
                                                 let p = try inputs.sigmoid()
                                                 return try -(1 - p).where(targets .== 1, p).log().mean()
                                             }
-                                            lesson.at(136, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
+                                            lesson.at(138, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
                                             // The activations of a model that is mostly right: high where the label is present, low elsewhere.
-                                            lesson.at(138, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
-                                            lesson.at(139, 53); let ours = try binaryCrossEntropy(activations, targets).item()
-                                            lesson.at(140, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
-                                            lesson.at(141, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
-                                            lesson.at(142, 1); lesson.show(try (ours, fastai, swapped))
-                                            // cell bce-check (lessons/en/03-multi-label-classification.md:145)
+                                            lesson.at(140, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
+                                            lesson.at(141, 53); let ours = try binaryCrossEntropy(activations, targets).item()
+                                            lesson.at(142, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
+                                            lesson.at(143, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
+                                            lesson.at(144, 1); lesson.show(try (ours, fastai, swapped))
+                                            // cell bce-check (lessons/en/03-multi-label-classification.md:147)
                                             try await lesson.cell("bce-check") {
-                                                lesson.at(146, 1); #expect(try abs(ours - fastai) < 1e-4)
-                                                lesson.at(147, 1); #expect(try swapped > 4 * ours)
-                                                // cell train (lessons/en/03-multi-label-classification.md:161)
+                                                lesson.at(148, 1); #expect(try abs(ours - fastai) < 1e-4)
+                                                lesson.at(149, 1); #expect(try swapped > 4 * ours)
+                                                // cell train (lessons/en/03-multi-label-classification.md:163)
                                                 try await lesson.cell("train") {
-                                                    lesson.at(162, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
-                                                    lesson.at(163, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
-                                                    // cell train-check (lessons/en/03-multi-label-classification.md:166)
+                                                    lesson.at(164, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                    lesson.at(165, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
+                                                    // cell train-check (lessons/en/03-multi-label-classification.md:168)
                                                     try await lesson.cell("train-check") {
-                                                        lesson.at(167, 30); let history = try learn.recorder.values
-                                                        lesson.at(168, 1); #expect(try history.count == 3)
-                                                        lesson.at(169, 1); #expect(try history[2][2] > 0.6)
-                                                        // cell preds (lessons/en/03-multi-label-classification.md:177)
+                                                        lesson.at(169, 30); let history = try learn.recorder.values
+                                                        lesson.at(170, 1); #expect(try history.count == 3)
+                                                        lesson.at(171, 1); #expect(try history[2][2] > 0.75)
+                                                        // cell preds (lessons/en/03-multi-label-classification.md:179)
                                                         try await lesson.cell("preds") {
-                                                            lesson.at(178, 28); let (preds, targs) = try learn.getPreds()
-                                                            lesson.at(179, 28); var thresholds: [Double] = try []
-                                                            lesson.at(180, 28); var accuracies: [Double] = try []
-                                                            lesson.at(181, 1); for step in try 1...19 {
+                                                            lesson.at(180, 28); let (preds, targs) = try learn.getPreds()
+                                                            lesson.at(181, 28); var thresholds: [Double] = try []
+                                                            lesson.at(182, 28); var accuracies: [Double] = try []
+                                                            lesson.at(183, 1); for step in try 1...19 {
                                                                 try thresholds.append(Double(step) * 0.05)
                                                                 try accuracies.append(accuracyMulti(preds, targs, thresh: Double(step) * 0.05, sigmoid: false))
                                                             }
-                                                            lesson.at(185, 1); lesson.show(try plotMetricThreshold(thresholds: thresholds, values: accuracies))
-                                                            // cell threshold (lessons/en/03-multi-label-classification.md:192)
+                                                            lesson.at(187, 1); lesson.show(try plotMetricThreshold(thresholds: thresholds, values: accuracies))
+                                                            // cell threshold (lessons/en/03-multi-label-classification.md:195)
                                                             try await lesson.cell("threshold") {
-                                                                lesson.at(193, 22); var best = try thresholds[0]
-                                                                lesson.at(194, 30); var bestAccuracy = try accuracies[0]
-                                                                lesson.at(195, 1); for (thresh, accuracy) in try zip(thresholds, accuracies) {
+                                                                lesson.at(196, 22); var best = try thresholds[0]
+                                                                lesson.at(197, 30); var bestAccuracy = try accuracies[0]
+                                                                lesson.at(198, 1); for (thresh, accuracy) in try zip(thresholds, accuracies) {
                                                                     if try accuracy > bestAccuracy {
                                                                         best = try thresh
                                                                         bestAccuracy = try accuracy
                                                                     }
                                                                 }
-                                                                lesson.at(201, 18); let alwaysNo = try 1 - targs.mean().item()
-                                                                lesson.at(202, 1); lesson.show(try (best, bestAccuracy, alwaysNo))
-                                                                // cell threshold-check (lessons/en/03-multi-label-classification.md:205)
+                                                                lesson.at(204, 14); let atHalf = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
+                                                                lesson.at(205, 15); let atGuess = try accuracyMulti(preds, targs, thresh: 0.2, sigmoid: false)
+                                                                lesson.at(206, 18); let alwaysNo = try 1 - targs.mean().item()
+                                                                lesson.at(207, 1); lesson.show(try (best, bestAccuracy, atHalf, atGuess, alwaysNo))
+                                                                // cell threshold-check (lessons/en/03-multi-label-classification.md:210)
                                                                 try await lesson.cell("threshold-check") {
-                                                                    lesson.at(206, 15); let atGuess = try accuracyMulti(preds, targs, thresh: 0.2, sigmoid: false)
-                                                                    lesson.at(207, 1); #expect(try bestAccuracy > atGuess + 0.05)
-                                                                    lesson.at(208, 1); #expect(try bestAccuracy > alwaysNo)
+                                                                    // Margins measured over lesson seeds (lessons/README.md, "Measured over seeds"): the best threshold
+                                                                    // lies near 0.5 and gains under a point over it; 0.2 costs several points; "always no" is far below.
+                                                                    lesson.at(213, 1); #expect(try abs(best - 0.5) <= 0.15)
+                                                                    lesson.at(214, 1); #expect(try bestAccuracy - atHalf < 0.01)
+                                                                    lesson.at(215, 1); #expect(try bestAccuracy > atGuess + 0.03)
+                                                                    lesson.at(216, 1); #expect(try bestAccuracy > alwaysNo + 0.06)
                                                                 }
                                                             }
                                                         }
@@ -420,28 +429,29 @@ func lesson_04_image_regression(_ lesson: CompiledLesson) async throws {
                                             try await lesson.cell("learner") {
                                                 lesson.at(128, 13); let learn = try cnnLearner(dls, resnet18, yRange: -1...1)
                                                 lesson.at(129, 7); lesson.show(try learn.lrFind())
-                                                // cell fine-tune (lessons/en/04-image-regression.md:137)
+                                                // cell fine-tune (lessons/en/04-image-regression.md:139)
                                                 try await lesson.cell("fine-tune") {
-                                                    lesson.at(138, 10); let lr = try 1e-2
-                                                    lesson.at(139, 7); lesson.show(try learn.fineTune(3, baseLR: lr))
-                                                    // cell results (lessons/en/04-image-regression.md:142)
+                                                    lesson.at(140, 10); let lr = try 1e-2
+                                                    lesson.at(141, 7); lesson.show(try learn.fineTune(6, baseLR: lr))
+                                                    // cell results (lessons/en/04-image-regression.md:144)
                                                     try await lesson.cell("results") {
-                                                        lesson.at(143, 7); lesson.show(try learn.showResults())
-                                                        // cell pixels (lessons/en/04-image-regression.md:154)
+                                                        lesson.at(145, 7); lesson.show(try learn.showResults())
+                                                        // cell pixels (lessons/en/04-image-regression.md:156)
                                                         try await lesson.cell("pixels") {
-                                                            lesson.at(155, 28); let (preds, targs) = try learn.getPreds()
-                                                            lesson.at(156, 16); let toPixels = try Tensor([48, 36])
-                                                            lesson.at(157, 1); @Sendable func meanDistance(_ a: Tensor, _ b: Tensor) throws -> Double {
+                                                            lesson.at(157, 28); let (preds, targs) = try learn.getPreds()
+                                                            lesson.at(158, 16); let toPixels = try Tensor([48, 36])
+                                                            lesson.at(159, 1); @Sendable func meanDistance(_ a: Tensor, _ b: Tensor) throws -> Double {
                                                                 let d = try (a.reshaped([-1, 2]) - b.reshaped([-1, 2])) * toPixels
                                                                 return try d.squared().sum(axis: 1).sqrt().mean().item()
                                                             }
-                                                            lesson.at(161, 18); let modelError = try meanDistance(preds, targs)
-                                                            lesson.at(162, 42); let meanCentre = try targs.reshaped([-1, 2]).mean(axis: 0)
-                                                            lesson.at(163, 21); let baselineError = try meanDistance(meanCentre, targs)
-                                                            lesson.at(164, 1); lesson.show(try (modelError, baselineError))
-                                                            // cell pixels-check (lessons/en/04-image-regression.md:167)
+                                                            lesson.at(163, 18); let modelError = try meanDistance(preds, targs)
+                                                            lesson.at(164, 42); let meanCentre = try targs.reshaped([-1, 2]).mean(axis: 0)
+                                                            lesson.at(165, 21); let baselineError = try meanDistance(meanCentre, targs)
+                                                            lesson.at(166, 1); lesson.show(try (modelError, baselineError))
+                                                            // cell pixels-check (lessons/en/04-image-regression.md:169)
                                                             try await lesson.cell("pixels-check") {
-                                                                lesson.at(168, 1); #expect(try modelError < 0.7 * baselineError)
+                                                                // Over lesson seeds the model's error was under half the baseline's (lessons/README.md).
+                                                                lesson.at(171, 1); #expect(try modelError < 0.6 * baselineError)
                                                             }
                                                         }
                                                     }

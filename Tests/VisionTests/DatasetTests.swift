@@ -150,12 +150,46 @@ struct MultiLabelDataTests {
         #expect(df.columns == ["fname", "labels", "is_valid"])
         #expect(df.count == MultiLabel.count)
         #expect(df.allRows.filter { $0.value("is_valid")?.isTruthy == true }.count == 800)
+        let labels = df.allRows.map { $0["labels"].split(separator: " ").map(String.init) }
         #expect(
-            df.allRows.allSatisfy { row in
-                let labels = row["labels"].split(separator: " ")
-                return (1...3).contains(labels.count)
-                    && labels.allSatisfy { FashionMNIST.classes.contains(String($0)) }
+            labels.allSatisfy { labels in
+                (1...3).contains(labels.count) && Set(labels).count == labels.count
+                    && labels.allSatisfy(MultiLabel.classes.contains)
             })
+        // Every class appears; one, two and three items with probabilities 0.6, 0.3, 0.1 (± 10 %).
+        #expect(Set(labels.joined()) == Set(MultiLabel.classes))
+        for (count, expected) in [(1, 2_400), (2, 1_200), (3, 400)] {
+            #expect(abs(labels.filter { $0.count == count }.count - expected) < expected / 10)
+        }
+    }
+}
+
+/// The canvas generator on white squares, where every lit pixel belongs to an item: what it
+/// draws can be counted.
+struct MultiLabelGeneratorTests {
+    @Test func itemsAreLargeDistinctAndAreTheLabels() throws {
+        let white = [UInt8](repeating: 255, count: 28 * 28)
+        let split = FashionMNIST.Split(
+            images: Array(repeating: white, count: 30), labels: (0..<30).map { $0 % 10 })
+        let pools = MultiLabel.pools(of: split)
+        #expect(pools.map(\.count) == Array(repeating: 3, count: MultiLabel.classes.count))
+        var generator = SplitMix64(seed: 1)
+        var counts = [0, 0, 0]
+        for _ in 0..<300 {
+            let (image, labels) = try MultiLabel.canvas(from: split, pools: pools, using: &generator)
+            #expect((1...3).contains(labels.count) && Set(labels).count == labels.count)
+            #expect(labels.allSatisfy(MultiLabel.classes.contains))
+            counts[labels.count - 1] += 1
+            let lit = image.samples.filter { $0 > 0 }.count
+            let sides = MultiLabel.sides(forItemCount: labels.count)
+            // At least the smallest item's square; one item is exactly its square.
+            #expect(lit >= sides.lowerBound * sides.lowerBound)
+            if labels.count == 1 { #expect(lit <= sides.upperBound * sides.upperBound) }
+        }
+        // 180, 90 and 30 expected.
+        #expect(
+            (150...210).contains(counts[0]) && (65...115).contains(counts[1]) && (15...45).contains(counts[2])
+        )
     }
 }
 
