@@ -595,16 +595,16 @@ func lesson_05_collaborative_filtering(_ lesson: CompiledLesson) async throws {
                                                                                 lesson.at(216, 1); #expect(try abs(validWD - khruMSE) < 0.015)
                                                                                 lesson.at(217, 1); #expect(try abs(validWD - fastaiMSE) < 0.015)
                                                                                 lesson.at(218, 1); #expect(try validWD < fastaiDefaultMSE - 0.02)
-                                                                                // cell low-bias (lessons/en/05-collaborative-filtering.md:258)
+                                                                                // cell low-bias (lessons/en/05-collaborative-filtering.md:256)
                                                                                 try await lesson.cell("low-bias") {
-                                                                                    lesson.at(259, 25); let titles = try dls.classes["title"]
-                                                                                    lesson.at(260, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false))
-                                                                                    // cell high-bias (lessons/en/05-collaborative-filtering.md:265)
+                                                                                    lesson.at(257, 25); let titles = try dls.classes["title"]
+                                                                                    lesson.at(258, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false))
+                                                                                    // cell high-bias (lessons/en/05-collaborative-filtering.md:263)
                                                                                     try await lesson.cell("high-bias") {
-                                                                                        lesson.at(266, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true))
-                                                                                        // cell pca (lessons/en/05-collaborative-filtering.md:273)
+                                                                                        lesson.at(264, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true))
+                                                                                        // cell pca (lessons/en/05-collaborative-filtering.md:271)
                                                                                         try await lesson.cell("pca") {
-                                                                                            lesson.at(274, 1); lesson.show(try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
+                                                                                            lesson.at(272, 1); lesson.show(try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
                                                                                                             ratings: rated, itemName: "title", count: 50))
                                                                                         }
                                                                                     }
