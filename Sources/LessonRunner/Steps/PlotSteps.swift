@@ -37,9 +37,12 @@ extension Registry {
             "plotMetricThreshold(thresholds: [Double], values: [Double], metricName: String = \"accuracy_multi\", "
                 + "higherIsBetter: Bool = true, title: String? = nil)",
             doc:
-                "A metric against the threshold, with the best point marked (axis titles in the lesson's language)."
+                "A metric against the threshold, with the best point marked (titles in the lesson's language)."
         ) {
-            (thresholds: [Double], values: [Double], metricName: String, higherIsBetter: Bool, title: String?)
+            (
+                thresholds: [Double], values: [Double], metricName: String, higherIsBetter: Bool,
+                title: String?
+            )
             in
             try plotMetricThreshold(
                 thresholds: thresholds, values: values, metricName: ChartText(metricName),
