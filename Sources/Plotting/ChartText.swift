@@ -161,7 +161,7 @@ extension Chart {
     ///   - draw: Draws the chart with its texts in the given language.
     /// - Returns: The English chart, with the other languages' drawings as its translations.
     /// - Throws: Whatever `draw` throws.
-    static func localized(
+    static func drawnPerLanguage(
         _ texts: [ChartText?], draw: (ChartLanguage) throws(PlottingError) -> Chart
     ) throws(PlottingError) -> Chart {
         var chart = try draw(.en)

@@ -48,7 +48,7 @@ public func plotLRFind(
             label: "\(suggestion.name): \(scientificText(suggestion.suggested ?? suggestion.lr))",
             color: style.color(index + 1))
     }
-    return try Chart.localized([title, xLabel, yLabel]) { (language) throws(PlottingError) in
+    return try Chart.drawnPerLanguage([title, xLabel, yLabel]) { (language) throws(PlottingError) in
         try lineChart(
             [Series(x: Array(lrs.prefix(kept)), y: Array(losses.prefix(kept)), color: style.color(0))],
             title: title?.text(in: language), xLabel: xLabel.text(in: language),
@@ -79,7 +79,8 @@ public func plotLoss(
     trainName: ChartText = .term(.trainLegend), validName: ChartText = .term(.validLegend),
     style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
-    try Chart.localized([title, xLabel, yLabel, trainName, validName]) { (language) throws(PlottingError) in
+    try Chart.drawnPerLanguage([title, xLabel, yLabel, trainName, validName]) {
+        (language) throws(PlottingError) in
         var series = [
             Series(name: trainName.text(in: language), x: trainSteps, y: trainLosses, color: style.color(0))
         ]
@@ -115,7 +116,7 @@ public func plotSched(
     let height = 320
     let panels = moms.isEmpty ? [(lrTitle, lrs)] : [(lrTitle, lrs), (momTitle, moms)]
     let width = Int(panelWidth) * panels.count
-    return try Chart.localized([lrTitle, momTitle, xLabel]) { (language) throws(PlottingError) in
+    return try Chart.drawnPerLanguage([lrTitle, momTitle, xLabel]) { (language) throws(PlottingError) in
         try makeChart(width: width, height: height, style: style) { canvas, font in
             for (index, (title, values)) in panels.enumerated() {
                 var panel = Panel()
@@ -155,7 +156,7 @@ public func plotMetricThreshold(
     let bestIndex =
         higherIsBetter ? finite.max { values[$0] < values[$1] } : finite.min { values[$0] < values[$1] }
     let best = ChartText.term(.thresholdBest)
-    return try Chart.localized([metricName, xLabel, title, best]) { (language) throws(PlottingError) in
+    return try Chart.drawnPerLanguage([metricName, xLabel, title, best]) { (language) throws(PlottingError) in
         let marks = bestIndex.map { index in
             PointMark(
                 x: thresholds[index], y: values[index],
@@ -198,7 +199,7 @@ public func plotConfusionMatrix(
         return row.map { normalize ? (total > 0 ? Double($0) / total : 0) : Double($0) }
     }
     let side = min(max(120 + 44 * classes.count, 360), 900)
-    return try Chart.localized([title, xLabel, yLabel]) { (language) throws(PlottingError) in
+    return try Chart.drawnPerLanguage([title, xLabel, yLabel]) { (language) throws(PlottingError) in
         try heatmap(
             values, xTicks: classes, yTicks: classes, title: title?.text(in: language),
             xLabel: xLabel.text(in: language), yLabel: yLabel.text(in: language),
@@ -231,7 +232,7 @@ public func plotTopLosses(
     let titles = (0..<n).map {
         "\(predicted[$0])/\(actual[$0]) / \(fixedText(losses[$0])) / \(fixedText(probabilities[$0]))"
     }
-    return try Chart.localized([suptitle]) { (language) throws(PlottingError) in
+    return try Chart.drawnPerLanguage([suptitle]) { (language) throws(PlottingError) in
         try imageGrid(
             images, titles: titles, rows: rows, cellSize: 128, suptitle: suptitle?.text(in: language),
             style: style)
@@ -303,7 +304,7 @@ public func showResultsPoints(
         throw .invalidData("showResultsPoints needs targets and predictions for every image")
     }
     let n = min(images.count, maxN)
-    return try Chart.localized([targetName, predictionName]) { (language) throws(PlottingError) in
+    return try Chart.drawnPerLanguage([targetName, predictionName]) { (language) throws(PlottingError) in
         let sets = (0..<n).map {
             [
                 PointSet(
