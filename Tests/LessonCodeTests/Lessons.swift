@@ -232,120 +232,120 @@ func lesson_02_deeper_architectures_compiled() async throws {
 
 // lessons/en/03-multi-label-classification.md
 func lesson_03_multi_label_classification(_ lesson: CompiledLesson) async throws {
-    // cell data (lessons/en/03-multi-label-classification.md:24)
+    // cell data (lessons/en/03-multi-label-classification.md:27)
     try await lesson.cell("data") {
-        lesson.at(25, 12); let path = try untarData(.multiLabel)
-        lesson.at(26, 20); let df = try DataFrame.readCSV(path / "train.csv")
-        lesson.at(27, 4); lesson.show(try df.head())
-        // cell data-check (lessons/en/03-multi-label-classification.md:33)
+        lesson.at(28, 12); let path = try untarData(.multiLabel)
+        lesson.at(29, 20); let df = try DataFrame.readCSV(path / "train.csv")
+        lesson.at(30, 4); lesson.show(try df.head())
+        // cell data-check (lessons/en/03-multi-label-classification.md:36)
         try await lesson.cell("data-check") {
-            lesson.at(34, 1); #expect(try df.count == 4_000)
-            lesson.at(35, 1); #expect(try df.columns == ["fname", "labels", "is_valid"])
-            // cell getters (lessons/en/03-multi-label-classification.md:50)
+            lesson.at(37, 1); #expect(try df.count == 4_000)
+            lesson.at(38, 1); #expect(try df.columns == ["fname", "labels", "is_valid"])
+            // cell getters (lessons/en/03-multi-label-classification.md:53)
             try await lesson.cell("getters") {
-                lesson.at(51, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
-                lesson.at(52, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
-                lesson.at(53, 14); let dblock = try DataBlock(getX: getX, getY: getY)
-                lesson.at(54, 20); let dsets = try dblock.datasets(df)
-                lesson.at(55, 12); lesson.show(try dsets.train[0])
-                // cell blocks (lessons/en/03-multi-label-classification.md:63)
+                lesson.at(54, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
+                lesson.at(55, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                lesson.at(56, 14); let dblock = try DataBlock(getX: getX, getY: getY)
+                lesson.at(57, 20); let dsets = try dblock.datasets(df)
+                lesson.at(58, 12); lesson.show(try dsets.train[0])
+                // cell blocks (lessons/en/03-multi-label-classification.md:66)
                 try await lesson.cell("blocks") {
-                    lesson.at(64, 15); let dblock2 = try DataBlock(
+                    lesson.at(67, 15); let dblock2 = try DataBlock(
                         blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY)
-                    lesson.at(66, 22); let dsets2 = try dblock2.datasets(df)
-                    lesson.at(67, 14); lesson.show(try dsets2.train.showItem(0))
-                    // cell blocks-check (lessons/en/03-multi-label-classification.md:70)
+                    lesson.at(69, 22); let dsets2 = try dblock2.datasets(df)
+                    lesson.at(70, 14); lesson.show(try dsets2.train.showItem(0))
+                    // cell blocks-check (lessons/en/03-multi-label-classification.md:73)
                     try await lesson.cell("blocks-check") {
-                        lesson.at(71, 35); let (image, target) = try dsets2.train[0]
-                        lesson.at(72, 1); #expect(try dsets2.train.count + dsets2.valid.count == 4_000)
-                        // cell splitter (lessons/en/03-multi-label-classification.md:80)
+                        lesson.at(74, 35); let (image, target) = try dsets2.train[0]
+                        lesson.at(75, 1); #expect(try dsets2.train.count + dsets2.valid.count == 4_000)
+                        // cell splitter (lessons/en/03-multi-label-classification.md:83)
                         try await lesson.cell("splitter") {
-                            lesson.at(81, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
+                            lesson.at(84, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
                                 let train = try df.allRows.filter { try $0["is_valid"] == "False" }.map { try $0.index }
                                 let valid = try df.allRows.filter { try $0["is_valid"] == "True" }.map { try $0.index }
                                 return try Split(train: train, valid: valid)
                             }
-                            lesson.at(86, 15); let dblock3 = try DataBlock(
+                            lesson.at(89, 15); let dblock3 = try DataBlock(
                                 blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
                                 splitter: splitter)
-                            lesson.at(89, 22); let dsets3 = try dblock3.datasets(df)
-                            lesson.at(90, 1); lesson.show(try (dsets3.train.count, dsets3.valid.count))
-                            // cell splitter-check (lessons/en/03-multi-label-classification.md:93)
+                            lesson.at(92, 22); let dsets3 = try dblock3.datasets(df)
+                            lesson.at(93, 1); lesson.show(try (dsets3.train.count, dsets3.valid.count))
+                            // cell splitter-check (lessons/en/03-multi-label-classification.md:96)
                             try await lesson.cell("splitter-check") {
-                                lesson.at(94, 1); #expect(try dsets3.train.count == 3_200)
-                                lesson.at(95, 1); #expect(try dsets3.valid.count == 800)
-                                // cell dataloaders (lessons/en/03-multi-label-classification.md:102)
+                                lesson.at(97, 1); #expect(try dsets3.train.count == 3_200)
+                                lesson.at(98, 1); #expect(try dsets3.valid.count == 800)
+                                // cell dataloaders (lessons/en/03-multi-label-classification.md:105)
                                 try await lesson.cell("dataloaders") {
-                                    lesson.at(103, 13); let multi = try DataBlock(
+                                    lesson.at(106, 13); let multi = try DataBlock(
                                         blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
                                         splitter: splitter, itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
-                                    lesson.at(106, 17); let dls = try multi.dataloaders(df)
-                                    lesson.at(107, 5); lesson.show(try dls.showBatch(maxN: 9))
-                                    // cell vocab (lessons/en/03-multi-label-classification.md:110)
+                                    lesson.at(109, 17); let dls = try multi.dataloaders(df)
+                                    lesson.at(110, 5); lesson.show(try dls.showBatch(maxN: 9))
+                                    // cell vocab (lessons/en/03-multi-label-classification.md:113)
                                     try await lesson.cell("vocab") {
-                                        lesson.at(111, 5); lesson.show(try dls.vocab)
-                                        // cell bce (lessons/en/03-multi-label-classification.md:129)
+                                        lesson.at(114, 5); lesson.show(try dls.vocab)
+                                        // cell bce (lessons/en/03-multi-label-classification.md:132)
                                         try await lesson.cell("bce") {
-                                            lesson.at(130, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                            lesson.at(133, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
                                                 let p = try inputs.sigmoid()
                                                 return try -p.where(targets .== 1, 1 - p).log().mean()
                                             }
-                                            lesson.at(134, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                            lesson.at(137, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
                                                 let p = try inputs.sigmoid()
                                                 return try -(1 - p).where(targets .== 1, p).log().mean()
                                             }
-                                            lesson.at(138, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
+                                            lesson.at(141, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
                                             // The activations of a model that is mostly right: high where the label is present, low elsewhere.
-                                            lesson.at(140, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
-                                            lesson.at(141, 53); let ours = try binaryCrossEntropy(activations, targets).item()
-                                            lesson.at(142, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
-                                            lesson.at(143, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
-                                            lesson.at(144, 1); lesson.show(try (ours, fastai, swapped))
-                                            // cell bce-check (lessons/en/03-multi-label-classification.md:147)
+                                            lesson.at(143, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
+                                            lesson.at(144, 53); let ours = try binaryCrossEntropy(activations, targets).item()
+                                            lesson.at(145, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
+                                            lesson.at(146, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
+                                            lesson.at(147, 1); lesson.show(try (ours, fastai, swapped))
+                                            // cell bce-check (lessons/en/03-multi-label-classification.md:150)
                                             try await lesson.cell("bce-check") {
-                                                lesson.at(148, 1); #expect(try abs(ours - fastai) < 1e-4)
-                                                lesson.at(149, 1); #expect(try swapped > 4 * ours)
-                                                // cell train (lessons/en/03-multi-label-classification.md:163)
+                                                lesson.at(151, 1); #expect(try abs(ours - fastai) < 1e-4)
+                                                lesson.at(152, 1); #expect(try swapped > 4 * ours)
+                                                // cell train (lessons/en/03-multi-label-classification.md:166)
                                                 try await lesson.cell("train") {
-                                                    lesson.at(164, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
-                                                    lesson.at(165, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
-                                                    // cell train-check (lessons/en/03-multi-label-classification.md:168)
+                                                    lesson.at(167, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                    lesson.at(168, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
+                                                    // cell train-check (lessons/en/03-multi-label-classification.md:171)
                                                     try await lesson.cell("train-check") {
-                                                        lesson.at(169, 30); let history = try learn.recorder.values
-                                                        lesson.at(170, 1); #expect(try history.count == 3)
-                                                        lesson.at(171, 1); #expect(try history[2][2] > 0.75)
-                                                        // cell preds (lessons/en/03-multi-label-classification.md:179)
+                                                        lesson.at(172, 30); let history = try learn.recorder.values
+                                                        lesson.at(173, 1); #expect(try history.count == 3)
+                                                        lesson.at(174, 1); #expect(try history[2][0] < history[0][0])
+                                                        // cell preds (lessons/en/03-multi-label-classification.md:182)
                                                         try await lesson.cell("preds") {
-                                                            lesson.at(180, 28); let (preds, targs) = try learn.getPreds()
-                                                            lesson.at(181, 28); var thresholds: [Double] = try []
-                                                            lesson.at(182, 28); var accuracies: [Double] = try []
-                                                            lesson.at(183, 1); for step in try 1...19 {
+                                                            lesson.at(183, 28); let (preds, targs) = try learn.getPreds()
+                                                            lesson.at(184, 28); var thresholds: [Double] = try []
+                                                            lesson.at(185, 28); var accuracies: [Double] = try []
+                                                            lesson.at(186, 1); for step in try 1...19 {
                                                                 try thresholds.append(Double(step) * 0.05)
                                                                 try accuracies.append(accuracyMulti(preds, targs, thresh: Double(step) * 0.05, sigmoid: false))
                                                             }
-                                                            lesson.at(187, 1); lesson.show(try plotMetricThreshold(thresholds: thresholds, values: accuracies))
-                                                            // cell threshold (lessons/en/03-multi-label-classification.md:195)
+                                                            lesson.at(190, 1); lesson.show(try plotMetricThreshold(thresholds: thresholds, values: accuracies))
+                                                            // cell threshold (lessons/en/03-multi-label-classification.md:198)
                                                             try await lesson.cell("threshold") {
-                                                                lesson.at(196, 22); var best = try thresholds[0]
-                                                                lesson.at(197, 30); var bestAccuracy = try accuracies[0]
-                                                                lesson.at(198, 1); for (thresh, accuracy) in try zip(thresholds, accuracies) {
+                                                                lesson.at(199, 22); var best = try thresholds[0]
+                                                                lesson.at(200, 30); var bestAccuracy = try accuracies[0]
+                                                                lesson.at(201, 1); for (thresh, accuracy) in try zip(thresholds, accuracies) {
                                                                     if try accuracy > bestAccuracy {
                                                                         best = try thresh
                                                                         bestAccuracy = try accuracy
                                                                     }
                                                                 }
-                                                                lesson.at(204, 14); let atHalf = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
-                                                                lesson.at(205, 15); let atGuess = try accuracyMulti(preds, targs, thresh: 0.2, sigmoid: false)
-                                                                lesson.at(206, 18); let alwaysNo = try 1 - targs.mean().item()
-                                                                lesson.at(207, 1); lesson.show(try (best, bestAccuracy, atHalf, atGuess, alwaysNo))
-                                                                // cell threshold-check (lessons/en/03-multi-label-classification.md:210)
+                                                                lesson.at(207, 14); let atHalf = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
+                                                                lesson.at(208, 15); let atGuess = try accuracyMulti(preds, targs, thresh: 0.2, sigmoid: false)
+                                                                lesson.at(209, 18); let alwaysNo = try 1 - targs.mean().item()
+                                                                lesson.at(210, 1); lesson.show(try (best, bestAccuracy, atHalf, atGuess, alwaysNo))
+                                                                // cell threshold-check (lessons/en/03-multi-label-classification.md:213)
                                                                 try await lesson.cell("threshold-check") {
-                                                                    // Margins measured over lesson seeds (lessons/README.md, "Measured over seeds"): the best threshold
-                                                                    // lies near 0.5 and gains under a point over it; 0.2 costs several points; "always no" is far below.
-                                                                    lesson.at(213, 1); #expect(try abs(best - 0.5) <= 0.15)
-                                                                    lesson.at(214, 1); #expect(try bestAccuracy - atHalf < 0.01)
-                                                                    lesson.at(215, 1); #expect(try bestAccuracy > atGuess + 0.03)
-                                                                    lesson.at(216, 1); #expect(try bestAccuracy > alwaysNo + 0.06)
+                                                                    // Margins measured over lesson seeds (lessons/README.md, "Measured over seeds"), about half of the
+                                                                    // smallest: the best threshold lies below 0.5 and beats it; 0.2 goes too far; "always no" is far below.
+                                                                    lesson.at(216, 1); #expect(try best < 0.5)
+                                                                    lesson.at(217, 1); #expect(try bestAccuracy > atHalf + 0.008)
+                                                                    lesson.at(218, 1); #expect(try bestAccuracy > atGuess + 0.012)
+                                                                    lesson.at(219, 1); #expect(try bestAccuracy > alwaysNo + 0.05)
                                                                 }
                                                             }
                                                         }

@@ -156,10 +156,15 @@ struct MultiLabelDataTests {
                 (1...3).contains(labels.count) && Set(labels).count == labels.count
                     && labels.allSatisfy(MultiLabel.classes.contains)
             })
-        // Every class appears; one, two and three items with probabilities 0.6, 0.3, 0.1 (± 10 %).
+        // Every class appears; one, two and three items with probabilities 0.6, 0.3, 0.1 on the
+        // 3,200 training canvases; three on every one of the 800 validation canvases (± 10 %).
         #expect(Set(labels.joined()) == Set(MultiLabel.classes))
-        for (count, expected) in [(1, 2_400), (2, 1_200), (3, 400)] {
-            #expect(abs(labels.filter { $0.count == count }.count - expected) < expected / 10)
+        let isValid = df.allRows.map { $0.value("is_valid")?.isTruthy == true }
+        for (validation, expectedCounts) in [(false, [1_920, 960, 320]), (true, [0, 0, 800])] {
+            let chosen = zip(labels, isValid).filter { $0.1 == validation }.map(\.0)
+            for (count, expected) in zip(1...3, expectedCounts) {
+                #expect(abs(chosen.filter { $0.count == count }.count - expected) <= expected / 10)
+            }
         }
     }
 }
@@ -190,6 +195,14 @@ struct MultiLabelGeneratorTests {
         #expect(
             (150...210).contains(counts[0]) && (65...115).contains(counts[1]) && (15...45).contains(counts[2])
         )
+    }
+
+    @Test func validationCanvasesAreBusier() {
+        let counts = { (validation: Bool) in
+            (0..<10).map { MultiLabel.itemCount(draw: UInt64($0), validation: validation) }
+        }
+        #expect(counts(false) == [1, 1, 1, 1, 1, 1, 2, 2, 2, 3])
+        #expect(counts(true) == Array(repeating: 3, count: 10))
     }
 }
 
