@@ -274,78 +274,82 @@ func lesson_03_multi_label_classification(_ lesson: CompiledLesson) async throws
                             try await lesson.cell("splitter-check") {
                                 lesson.at(97, 1); #expect(try dsets3.train.count == 3_200)
                                 lesson.at(98, 1); #expect(try dsets3.valid.count == 800)
-                                // cell dataloaders (lessons/en/03-multi-label-classification.md:105)
-                                try await lesson.cell("dataloaders") {
-                                    lesson.at(106, 13); let multi = try DataBlock(
-                                        blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
-                                        splitter: splitter, itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
-                                    lesson.at(109, 17); let dls = try multi.dataloaders(df)
-                                    lesson.at(110, 5); lesson.show(try dls.showBatch(maxN: 9))
-                                    // cell vocab (lessons/en/03-multi-label-classification.md:113)
-                                    try await lesson.cell("vocab") {
-                                        lesson.at(114, 5); lesson.show(try dls.vocab)
-                                        // cell bce (lessons/en/03-multi-label-classification.md:132)
-                                        try await lesson.cell("bce") {
-                                            lesson.at(133, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
-                                                let p = try inputs.sigmoid()
-                                                return try -p.where(targets .== 1, 1 - p).log().mean()
-                                            }
-                                            lesson.at(137, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
-                                                let p = try inputs.sigmoid()
-                                                return try -(1 - p).where(targets .== 1, p).log().mean()
-                                            }
-                                            lesson.at(141, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
-                                            // The activations of a model that is mostly right: high where the label is present, low elsewhere.
-                                            lesson.at(143, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
-                                            lesson.at(144, 53); let ours = try binaryCrossEntropy(activations, targets).item()
-                                            lesson.at(145, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
-                                            lesson.at(146, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
-                                            lesson.at(147, 1); lesson.show(try (ours, fastai, swapped))
-                                            // cell bce-check (lessons/en/03-multi-label-classification.md:150)
-                                            try await lesson.cell("bce-check") {
-                                                lesson.at(151, 1); #expect(try abs(ours - fastai) < 1e-4)
-                                                lesson.at(152, 1); #expect(try swapped > 4 * ours)
-                                                // cell train (lessons/en/03-multi-label-classification.md:166)
-                                                try await lesson.cell("train") {
-                                                    lesson.at(167, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
-                                                    lesson.at(168, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
-                                                    // cell train-check (lessons/en/03-multi-label-classification.md:171)
-                                                    try await lesson.cell("train-check") {
-                                                        lesson.at(172, 30); let history = try learn.recorder.values
-                                                        lesson.at(173, 1); #expect(try history.count == 3)
-                                                        lesson.at(174, 1); #expect(try history[2][0] < history[0][0])
-                                                        // cell preds (lessons/en/03-multi-label-classification.md:182)
-                                                        try await lesson.cell("preds") {
-                                                            lesson.at(183, 28); let (preds, targs) = try learn.getPreds()
-                                                            lesson.at(184, 28); var thresholds: [Double] = try []
-                                                            lesson.at(185, 28); var accuracies: [Double] = try []
-                                                            lesson.at(186, 1); for step in try 1...19 {
-                                                                try thresholds.append(Double(step) * 0.05)
-                                                                try accuracies.append(accuracyMulti(preds, targs, thresh: Double(step) * 0.05, sigmoid: false))
-                                                            }
-                                                            lesson.at(190, 1); lesson.show(try plotMetricThreshold(thresholds: thresholds, values: accuracies))
-                                                            // cell threshold (lessons/en/03-multi-label-classification.md:198)
-                                                            try await lesson.cell("threshold") {
-                                                                lesson.at(199, 22); var best = try thresholds[0]
-                                                                lesson.at(200, 30); var bestAccuracy = try accuracies[0]
-                                                                lesson.at(201, 1); for (thresh, accuracy) in try zip(thresholds, accuracies) {
-                                                                    if try accuracy > bestAccuracy {
-                                                                        best = try thresh
-                                                                        bestAccuracy = try accuracy
-                                                                    }
+                                // cell valid-item (lessons/en/03-multi-label-classification.md:103)
+                                try await lesson.cell("valid-item") {
+                                    lesson.at(104, 14); lesson.show(try dsets3.valid.showItem(0))
+                                    // cell dataloaders (lessons/en/03-multi-label-classification.md:111)
+                                    try await lesson.cell("dataloaders") {
+                                        lesson.at(112, 13); let multi = try DataBlock(
+                                            blocks: [ImageBlock(cls: .grey), MultiCategoryBlock()], getX: getX, getY: getY,
+                                            splitter: splitter, itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
+                                        lesson.at(115, 17); let dls = try multi.dataloaders(df)
+                                        lesson.at(116, 5); lesson.show(try dls.showBatch(maxN: 9))
+                                        // cell vocab (lessons/en/03-multi-label-classification.md:119)
+                                        try await lesson.cell("vocab") {
+                                            lesson.at(120, 5); lesson.show(try dls.vocab)
+                                            // cell bce (lessons/en/03-multi-label-classification.md:138)
+                                            try await lesson.cell("bce") {
+                                                lesson.at(139, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                    let p = try inputs.sigmoid()
+                                                    return try -p.where(targets .== 1, 1 - p).log().mean()
+                                                }
+                                                lesson.at(143, 1); @Sendable func swappedCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                    let p = try inputs.sigmoid()
+                                                    return try -(1 - p).where(targets .== 1, p).log().mean()
+                                                }
+                                                lesson.at(147, 37); let targets = try Tensor.randn([8, 10]) .> 0.5
+                                                // The activations of a model that is mostly right: high where the label is present, low elsewhere.
+                                                lesson.at(149, 41); let activations = try (targets * 2 - 1) * 2 + Tensor.randn([8, 10])
+                                                lesson.at(150, 53); let ours = try binaryCrossEntropy(activations, targets).item()
+                                                lesson.at(151, 76); let fastai = try BCEWithLogitsLossFlat()(Variable(activations), targets).value.item()
+                                                lesson.at(152, 57); let swapped = try swappedCrossEntropy(activations, targets).item()
+                                                lesson.at(153, 1); lesson.show(try (ours, fastai, swapped))
+                                                // cell bce-check (lessons/en/03-multi-label-classification.md:156)
+                                                try await lesson.cell("bce-check") {
+                                                    lesson.at(157, 1); #expect(try abs(ours - fastai) < 1e-4)
+                                                    lesson.at(158, 1); #expect(try swapped > 4 * ours)
+                                                    // cell train (lessons/en/03-multi-label-classification.md:172)
+                                                    try await lesson.cell("train") {
+                                                        lesson.at(173, 13); let learn = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                        lesson.at(174, 7); lesson.show(try learn.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
+                                                        // cell train-check (lessons/en/03-multi-label-classification.md:177)
+                                                        try await lesson.cell("train-check") {
+                                                            lesson.at(178, 30); let history = try learn.recorder.values
+                                                            lesson.at(179, 1); #expect(try history.count == 3)
+                                                            lesson.at(180, 1); #expect(try history[2][0] < history[0][0])
+                                                            // cell preds (lessons/en/03-multi-label-classification.md:188)
+                                                            try await lesson.cell("preds") {
+                                                                lesson.at(189, 28); let (preds, targs) = try learn.getPreds()
+                                                                lesson.at(190, 28); var thresholds: [Double] = try []
+                                                                lesson.at(191, 28); var accuracies: [Double] = try []
+                                                                lesson.at(192, 1); for step in try 1...19 {
+                                                                    try thresholds.append(Double(step) * 0.05)
+                                                                    try accuracies.append(accuracyMulti(preds, targs, thresh: Double(step) * 0.05, sigmoid: false))
                                                                 }
-                                                                lesson.at(207, 14); let atHalf = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
-                                                                lesson.at(208, 15); let atGuess = try accuracyMulti(preds, targs, thresh: 0.2, sigmoid: false)
-                                                                lesson.at(209, 18); let alwaysNo = try 1 - targs.mean().item()
-                                                                lesson.at(210, 1); lesson.show(try (best, bestAccuracy, atHalf, atGuess, alwaysNo))
-                                                                // cell threshold-check (lessons/en/03-multi-label-classification.md:213)
-                                                                try await lesson.cell("threshold-check") {
-                                                                    // Margins measured over lesson seeds (lessons/README.md, "Measured over seeds"), about half of the
-                                                                    // smallest: the best threshold lies below 0.5 and beats it; 0.2 goes too far; "always no" is far below.
-                                                                    lesson.at(216, 1); #expect(try best < 0.5)
-                                                                    lesson.at(217, 1); #expect(try bestAccuracy > atHalf + 0.008)
-                                                                    lesson.at(218, 1); #expect(try bestAccuracy > atGuess + 0.012)
-                                                                    lesson.at(219, 1); #expect(try bestAccuracy > alwaysNo + 0.05)
+                                                                lesson.at(196, 1); lesson.show(try plotMetricThreshold(thresholds: thresholds, values: accuracies))
+                                                                // cell threshold (lessons/en/03-multi-label-classification.md:204)
+                                                                try await lesson.cell("threshold") {
+                                                                    lesson.at(205, 22); var best = try thresholds[0]
+                                                                    lesson.at(206, 30); var bestAccuracy = try accuracies[0]
+                                                                    lesson.at(207, 1); for (thresh, accuracy) in try zip(thresholds, accuracies) {
+                                                                        if try accuracy > bestAccuracy {
+                                                                            best = try thresh
+                                                                            bestAccuracy = try accuracy
+                                                                        }
+                                                                    }
+                                                                    lesson.at(213, 14); let atHalf = try accuracyMulti(preds, targs, thresh: 0.5, sigmoid: false)
+                                                                    lesson.at(214, 15); let atGuess = try accuracyMulti(preds, targs, thresh: 0.2, sigmoid: false)
+                                                                    lesson.at(215, 18); let alwaysNo = try 1 - targs.mean().item()
+                                                                    lesson.at(216, 1); lesson.show(try (best, bestAccuracy, atHalf, atGuess, alwaysNo))
+                                                                    // cell threshold-check (lessons/en/03-multi-label-classification.md:219)
+                                                                    try await lesson.cell("threshold-check") {
+                                                                        // Margins measured over lesson seeds (lessons/README.md, "Measured over seeds"), about half of the
+                                                                        // smallest: the best threshold lies below 0.5 and beats it; 0.2 goes too far; "always no" is far below.
+                                                                        lesson.at(222, 1); #expect(try best < 0.5)
+                                                                        lesson.at(223, 1); #expect(try bestAccuracy > atHalf + 0.008)
+                                                                        lesson.at(224, 1); #expect(try bestAccuracy > atGuess + 0.012)
+                                                                        lesson.at(225, 1); #expect(try bestAccuracy > alwaysNo + 0.05)
+                                                                    }
                                                                 }
                                                             }
                                                         }
