@@ -1,3 +1,5 @@
+import _KhruKernels
+
 /// Per-channel statistics of `[N, C, …]` for batch normalization.
 struct ChannelLayout {
     let batch: Int
@@ -14,40 +16,193 @@ struct ChannelLayout {
     /// Elements per channel.
     var perChannel: Int { batch * spatial }
 
-    /// Calls `body(channel, pointer to a run of `spatial` elements)` for every run.
+    /// The offset of the run of `spatial` elements of `image` and `channel`.
     @inline(__always)
-    func forEachRun(_ base: UnsafeMutablePointer<Float>, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-        for n in 0..<batch {
-            for c in 0..<channels { body(c, base + (n * channels + c) * spatial) }
+    func offset(image: Int, channel: Int) -> Int { (image * channels + channel) * spatial }
+
+    /// Tensors of at least this many elements run their per-channel loops on ``BLAS/threadCount``
+    /// threads (below it, waking a second thread costs more than it saves).
+    static let threadingThreshold = 1 << 15
+
+    /// Calls `body(channel)` for every channel, split over ``BLAS/threadCount`` threads for large tensors.
+    ///
+    /// Each channel is handled whole by one thread, in the same order whatever the split, so
+    /// the results do not depend on the thread count.
+    func forEachChannel(_ body: @Sendable (Int) -> Void) {
+        let threads = batch * channels * spatial >= Self.threadingThreshold ? BLAS.threadCount : 1
+        parallelFor(channels, threads: threads, body)
+    }
+}
+
+/// The sum of `terms(i)` for `i < count`: 16 lanes (`vector(i)` covers `i..<i+16`), added in a fixed
+/// tree, then the remaining terms one by one (`scalar(i)`).
+@inline(__always)
+func laneSum(_ count: Int, vector: (Int) -> SIMD16<Float>, scalar: (Int) -> Float) -> Float {
+    var lanes = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+        lanes += vector(i)
+        i += 16
+    }
+    let eight = lanes.lowHalf + lanes.highHalf
+    let four = eight.lowHalf + eight.highHalf
+    let two = four.lowHalf + four.highHalf
+    var total = two[0] + two[1]
+    while i < count {
+        total += scalar(i)
+        i += 1
+    }
+    return total
+}
+
+/// Sixteen floats from `pointer + index`.
+@inline(__always)
+func load16(_ pointer: UnsafePointer<Float>, _ index: Int) -> SIMD16<Float> {
+    UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+/// Batch norm's passes over `[N, C, …]` on raw buffers, one channel per task.
+///
+/// Channels are split over threads by ``ChannelLayout/forEachChannel(_:)``. Each run of a channel is summed in 16 lanes, the runs in
+/// `Double`, in image order.
+enum BatchNormKernels {
+    /// Writes each channel's mean and biased variance (two passes: the mean, then squared deviations).
+    static func moments(
+        _ x: UnsafePointer<Float>, _ layout: ChannelLayout, means: UnsafeMutablePointer<Float>,
+        variances: UnsafeMutablePointer<Float>
+    ) {
+        nonisolated(unsafe) let (x, means, variances) = (x, means, variances)
+        let count = Double(Swift.max(layout.perChannel, 1))
+        let spatial = layout.spatial
+        layout.forEachChannel { channel in
+            var sum: Double = 0
+            for image in 0..<layout.batch {
+                let run = x + layout.offset(image: image, channel: channel)
+                sum += Double(laneSum(spatial, vector: { load16(run, $0) }, scalar: { run[$0] }))
+            }
+            let mean = Float(sum / count)
+            let spread = SIMD16(repeating: mean)
+            var squares: Double = 0
+            for image in 0..<layout.batch {
+                let run = x + layout.offset(image: image, channel: channel)
+                squares += Double(
+                    laneSum(
+                        spatial,
+                        vector: { i in
+                            let d = load16(run, i) - spread
+                            return d * d
+                        },
+                        scalar: { i in
+                            let d = run[i] - mean
+                            return d * d
+                        }))
+            }
+            means[channel] = mean
+            variances[channel] = Float(squares / count)
         }
+    }
+
+    /// `y = x·scale[c] + shift[c]`.
+    static func affine(
+        _ x: UnsafePointer<Float>, _ layout: ChannelLayout, scale: UnsafePointer<Float>,
+        shift: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+    ) {
+        nonisolated(unsafe) let (x, scale, shift, y) = (x, scale, shift, y)
+        layout.forEachChannel { channel in
+            let (a, b) = (scale[channel], shift[channel])
+            for image in 0..<layout.batch {
+                let offset = layout.offset(image: image, channel: channel)
+                let (source, destination) = (x + offset, y + offset)
+                for i in 0..<layout.spatial { destination[i] = source[i] * a + b }
+            }
+        }
+    }
+
+    /// Writes `Σ g` and `Σ g·x̂` per channel, with `x̂ = x·scale[c] + shift[c]` (the normalized input,
+    /// recomputed rather than stored by the forward pass).
+    static func gradientSums(
+        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, sumG: UnsafeMutablePointer<Float>,
+        sumGX: UnsafeMutablePointer<Float>
+    ) {
+        nonisolated(unsafe) let (g, x, scale, shift, sumG, sumGX) = (g, x, scale, shift, sumG, sumGX)
+        let spatial = layout.spatial
+        layout.forEachChannel { channel in
+            let (a, b) = (scale[channel], shift[channel])
+            let (va, vb) = (SIMD16(repeating: a), SIMD16(repeating: b))
+            var (totalG, totalGX): (Double, Double) = (0, 0)
+            for image in 0..<layout.batch {
+                let offset = layout.offset(image: image, channel: channel)
+                let (gradient, input) = (g + offset, x + offset)
+                var (lanesG, lanesGX) = (SIMD16<Float>(), SIMD16<Float>())
+                var i = 0
+                while i + 16 <= spatial {
+                    let v = load16(gradient, i)
+                    lanesG += v
+                    lanesGX += v * (load16(input, i) * va + vb)
+                    i += 16
+                }
+                var runG = sum(lanesG)
+                var runGX = sum(lanesGX)
+                while i < spatial {
+                    runG += gradient[i]
+                    runGX += gradient[i] * (input[i] * a + b)
+                    i += 1
+                }
+                totalG += Double(runG)
+                totalGX += Double(runGX)
+            }
+            sumG[channel] = Float(totalG)
+            sumGX[channel] = Float(totalGX)
+        }
+    }
+
+    /// `dx = k[c]·(g − meanG[c] − x̂·meanGX[c])` with `x̂ = x·scale[c] + shift[c]` (training), or
+    /// `dx = k[c]·g` when `meanG` and `meanGX` are nil (evaluation).
+    static func inputGradient(
+        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, k: UnsafePointer<Float>,
+        meanG: UnsafePointer<Float>?, meanGX: UnsafePointer<Float>?, into dx: UnsafeMutablePointer<Float>
+    ) {
+        nonisolated(unsafe) let (g, x, scale, shift, k, dx) = (g, x, scale, shift, k, dx)
+        nonisolated(unsafe) let (meanG, meanGX) = (meanG, meanGX)
+        layout.forEachChannel { channel in
+            let (a, b, factor) = (scale[channel], shift[channel], k[channel])
+            for image in 0..<layout.batch {
+                let offset = layout.offset(image: image, channel: channel)
+                let (gradient, input, output) = (g + offset, x + offset, dx + offset)
+                if let meanG, let meanGX {
+                    let (mg, mgx) = (meanG[channel], meanGX[channel])
+                    for i in 0..<layout.spatial {
+                        output[i] = factor * (gradient[i] - mg - (input[i] * a + b) * mgx)
+                    }
+                } else {
+                    for i in 0..<layout.spatial { output[i] = factor * gradient[i] }
+                }
+            }
+        }
+    }
+
+    /// The 16 lanes added in a fixed tree.
+    @inline(__always)
+    private static func sum(_ lanes: SIMD16<Float>) -> Float {
+        let eight = lanes.lowHalf + lanes.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
     }
 }
 
 extension Tensor {
-    /// Batch mean and biased variance per channel (axis 1) of `[N, C, …]`, accumulated in `Double`.
+    /// Batch mean and biased variance per channel (axis 1) of `[N, C, …]`, accumulated in `Double`
+    /// across images.
     public func channelMoments() -> (mean: Tensor, variance: Tensor) {
         let layout = ChannelLayout(shape)
-        var sums = [Double](repeating: 0, count: layout.channels)
-        layout.forEachRun(storage.pointer) { channel, run in
-            var total: Float = 0
-            for i in 0..<layout.spatial { total += run[i] }
-            sums[channel] += Double(total)
-        }
-        let count = Double(Swift.max(layout.perChannel, 1))
-        let means = sums.map { $0 / count }
-        var squares = [Double](repeating: 0, count: layout.channels)
-        layout.forEachRun(storage.pointer) { channel, run in
-            let mean = Float(means[channel])
-            var total: Float = 0
-            for i in 0..<layout.spatial {
-                let d = run[i] - mean
-                total += d * d
-            }
-            squares[channel] += Double(total)
-        }
-        return (
-            Tensor(means.map { Float($0) }), Tensor(squares.map { Float($0 / count) })
-        )
+        let mean = Tensor(uninitialized: [layout.channels])
+        let variance = Tensor(uninitialized: [layout.channels])
+        BatchNormKernels.moments(
+            storage.pointer, layout, means: mean.storage.pointer, variances: variance.storage.pointer)
+        return (mean, variance)
     }
 
     /// `(x − mean)/√(variance + eps)·weight + bias` per channel (axis 1) of `[N, C, …]`: batch norm with
@@ -62,18 +217,12 @@ extension Tensor {
         var shift = (-mean).multiplied(by: gain)
         if let bias { shift = shift.adding(bias) }
         precondition(
-            gain.count == layout.channels, "batch norm statistics have \(gain.count) channels, input \(shape)"
-        )
+            gain.count == layout.channels && shift.count == layout.channels,
+            "batch norm statistics have \(gain.count) channels, input \(shape)")
         let result = Tensor(uninitialized: shape)
-        let source = storage.pointer
-        let g = gain.storage.pointer
-        let s = shift.storage.pointer
-        layout.forEachRun(result.storage.pointer) { channel, run in
-            let offset = run - result.storage.pointer
-            let a = g[channel]
-            let b = s[channel]
-            for i in 0..<layout.spatial { run[i] = source[offset + i] * a + b }
-        }
+        BatchNormKernels.affine(
+            storage.pointer, layout, scale: gain.storage.pointer, shift: shift.storage.pointer,
+            into: result.storage.pointer)
         return result
     }
 

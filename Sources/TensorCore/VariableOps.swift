@@ -576,59 +576,50 @@ extension Variable {
         } else {
             (mean, variance) = (runningMean, runningVariance)
         }
+        let channels = layout.channels
+        // x̂ = x·invStd + center; the output is x̂·weight + bias, computed as x·gain + shift.
         let invStd = (variance + eps).sqrt().map { 1 / $0 }
-        let normalized = x.batchNormalized(mean: mean, variance: variance, weight: nil, bias: nil, eps: eps)
-        let gain = weight?.value ?? Tensor.ones([layout.channels])
-        var output = normalized.batchNormalized(
-            mean: Tensor.zeros([layout.channels]), variance: Tensor.ones([layout.channels]), weight: gain,
-            bias: bias?.value, eps: 0)
-        if weight == nil && bias == nil { output = normalized }
+        let center = (-mean).multiplied(by: invStd)
+        let weightValue = weight?.value ?? Tensor.ones([channels])
+        let gain = weight == nil ? invStd : invStd.multiplied(by: weightValue)
+        var shift = weight == nil ? center : (-mean).multiplied(by: gain)
+        if let bias { shift = shift.adding(bias.value) }
+        precondition(
+            invStd.count == channels && gain.count == channels && shift.count == channels,
+            "batch norm parameters and statistics need \(channels) channels for input \(x.shape)")
+        let output = Tensor(uninitialized: x.shape)
+        BatchNormKernels.affine(
+            x.storage.pointer, layout, scale: gain.storage.pointer, shift: shift.storage.pointer,
+            into: output.storage.pointer)
         let (hasWeight, hasBias) = (weight != nil, bias != nil)
         let inputs = [self] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
         let needsInput = requiresGrad
         return Variable.record(output, inputs) { g in
-            // Per-channel sums of g and g·x̂.
-            var sumG = [Float](repeating: 0, count: layout.channels)
-            var sumGX = [Float](repeating: 0, count: layout.channels)
-            let gp = g.storage.pointer
-            let xp = normalized.storage.pointer
-            layout.forEachRun(g.storage.pointer) { channel, run in
-                let offset = run - gp
-                var a: Float = 0
-                var b: Float = 0
-                for i in 0..<layout.spatial {
-                    a += run[i]
-                    b += run[i] * xp[offset + i]
-                }
-                sumG[channel] += a
-                sumGX[channel] += b
+            // Per-channel sums of g and g·x̂ (x̂ recomputed from x).
+            let sumG = Tensor(uninitialized: [channels])
+            let sumGX = Tensor(uninitialized: [channels])
+            if training || hasWeight || hasBias {
+                BatchNormKernels.gradientSums(
+                    g.storage.pointer, x.storage.pointer, layout, scale: invStd.storage.pointer,
+                    shift: center.storage.pointer, sumG: sumG.storage.pointer, sumGX: sumGX.storage.pointer)
             }
             var gradients: [Tensor?] = []
             if needsInput {
                 let dx = Tensor(uninitialized: x.shape)
-                let out = dx.storage.pointer
-                let w = gain.storage.pointer
-                let s = invStd.storage.pointer
+                let factor = invStd.multiplied(by: weightValue)
                 let m = Float(layout.perChannel)
-                layout.forEachRun(dx.storage.pointer) { channel, run in
-                    let offset = run - out
-                    let scale = w[channel] * s[channel]
-                    if training {
-                        let meanG = sumG[channel] / m
-                        let meanGX = sumGX[channel] / m
-                        for i in 0..<layout.spatial {
-                            run[i] = scale * (gp[offset + i] - meanG - xp[offset + i] * meanGX)
-                        }
-                    } else {
-                        for i in 0..<layout.spatial { run[i] = scale * gp[offset + i] }
-                    }
-                }
+                let meanG = training ? sumG.map { $0 / m } : nil
+                let meanGX = training ? sumGX.map { $0 / m } : nil
+                BatchNormKernels.inputGradient(
+                    g.storage.pointer, x.storage.pointer, layout, scale: invStd.storage.pointer,
+                    shift: center.storage.pointer, k: factor.storage.pointer, meanG: meanG?.storage.pointer,
+                    meanGX: meanGX?.storage.pointer, into: dx.storage.pointer)
                 gradients.append(dx)
             } else {
                 gradients.append(nil)
             }
-            if hasWeight { gradients.append(Tensor(sumGX).uncheckedReshaped(gain.shape)) }
-            if hasBias { gradients.append(Tensor(sumG).uncheckedReshaped([layout.channels])) }
+            if hasWeight { gradients.append(sumGX.uncheckedReshaped(weightValue.shape)) }
+            if hasBias { gradients.append(sumG) }
             return gradients
         }
     }

@@ -193,8 +193,13 @@ final class ScratchPool: Sendable {
 let scratchPool = ScratchPool()
 
 /// Runs `body(index)` for `index < count`, on `threads` threads when that is more than one.
-@inline(__always)
-func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+///
+/// The indices are split into `min(threads, count)` contiguous ranges, one per thread, each run in
+/// ascending order. It is Khru's one parallel loop: TensorCore's batch norm and elementwise kernels
+/// use it too (with ``BLAS``'s thread count). Inlinable, so that callers outside this module compile
+/// it for their own target CPU (this module is compiled for AVX-512).
+@inlinable @inline(__always)
+public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     let chunks = Swift.min(threads, count)
     if chunks <= 1 {
         for index in 0..<count { body(index) }
