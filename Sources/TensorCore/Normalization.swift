@@ -20,17 +20,13 @@ struct ChannelLayout {
     @inline(__always)
     func offset(image: Int, channel: Int) -> Int { (image * channels + channel) * spatial }
 
-    /// Tensors of at least this many elements run their per-channel loops on ``BLAS/threadCount``
-    /// threads (below it, waking a second thread costs more than it saves).
-    static let threadingThreshold = 1 << 15
-
-    /// Calls `body(channel)` for every channel, split over ``BLAS/threadCount`` threads for large tensors.
+    /// Calls `body(channel)` for every channel, split over ``BLAS/threadCount`` threads for large tensors
+    /// (see ``Parallel``).
     ///
     /// Each channel is handled whole by one thread, in the same order whatever the split, so
     /// the results do not depend on the thread count.
     func forEachChannel(_ body: @Sendable (Int) -> Void) {
-        let threads = batch * channels * spatial >= Self.threadingThreshold ? BLAS.threadCount : 1
-        parallelFor(channels, threads: threads, body)
+        parallelFor(channels, threads: Parallel.threads(for: batch * channels * spatial), body)
     }
 }
 

@@ -129,7 +129,7 @@ extension Variable {
     /// `max(x, 0)` elementwise.
     public func relu() -> Variable {
         let x = value
-        return Variable.record(x.relu(), [self]) { g in [Tensor.zip(g, x) { $1 > 0 ? $0 : 0 }] }
+        return Variable.record(x.relu(), [self]) { g in [Tensor.reluGradient(g, input: x)] }
     }
 
     /// Hyperbolic tangent elementwise.

@@ -136,7 +136,7 @@ private func khruBatchNorm(
         let weight = fixture([12], seed: 931, low: 0.5, high: 1.5)
         let bias = fixture([12], seed: 932)
         let upstream = fixture(shape, seed: 933)
-        #expect(input.count >= ChannelLayout.threadingThreshold)
+        #expect(input.count >= Parallel.threshold)
         let previous = BLAS.threadCount
         defer { BLAS.setThreadCount(previous) }
         var results: [[Float]] = []
