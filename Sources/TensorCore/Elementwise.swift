@@ -363,7 +363,11 @@ extension Tensor {
             gradient.storage.pointer, input.storage.pointer, result.storage.pointer
         )
         Parallel.forEachRange(input.count) { range in
-            for index in range { out[index] = x[index] > 0 ? g[index] : 0 }
+            for index in range {
+                // Both loads first: a select, not a branch on the sign (which mispredicts).
+                let (value, upstream) = (x[index], g[index])
+                out[index] = value > 0 ? upstream : 0
+            }
         }
         return result
     }
