@@ -348,7 +348,7 @@ extension Tensor {
 
     /// Routes `gradient` to the recorded max positions of an input of `inputShape`.
     static func maxPoolBackward(_ gradient: Tensor, positions: [Int32], inputShape: [Int]) -> Tensor {
-        let result = Tensor(repeating: 0, shape: inputShape)
+        let result = Tensor(uninitialized: inputShape)
         let planeSize = inputShape[2] * inputShape[3]
         let outputPlane = gradient.shape[2] * gradient.shape[3]
         nonisolated(unsafe) let source = gradient.storage.pointer
@@ -359,6 +359,7 @@ extension Tensor {
             let planes = inputShape[0] * inputShape[1]
             parallelFor(planes, threads: Parallel.threads(for: result.count)) { plane in
                 let destination = out + plane * planeSize
+                destination.update(repeating: 0, count: planeSize)
                 for index in (plane * outputPlane)..<((plane + 1) * outputPlane) {
                     destination[Int(recorded[index])] += source[index]
                 }
