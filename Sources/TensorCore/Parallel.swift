@@ -6,9 +6,13 @@ import _KhruKernels
 /// Every split gives each output element to exactly one thread, which computes it exactly as one
 /// thread would: the results do not depend on the thread count.
 enum Parallel {
-    /// Passes over at least this many elements use every thread; below it, waking a second thread
-    /// costs more than it saves (about 128 KB of floats, tens of microseconds of work).
-    static let threshold = 1 << 15
+    /// Passes over at least this many elements (512 KB of floats) use every thread.
+    ///
+    /// Below it, waking a second thread costs about what it saves: on the 2-vCPU development VM the
+    /// ResNet-18 step at 2 threads measured best at 2¹⁷ (64.5 ms; 2¹⁵ 67.1, 2¹⁹ 64.9, never 68.3, min of
+    /// several rounds on a quiet machine). For that step it threads the stem, layer 1 and layer 2
+    /// (batch 64: 1M, 262K and 131K elements) and leaves layers 3 and 4 on one thread.
+    static let threshold = 1 << 17
 
     /// The thread count for a pass over `count` elements.
     static func threads(for count: Int) -> Int { count >= threshold ? BLAS.threadCount : 1 }

@@ -44,7 +44,7 @@ private func naiveMaxPool(
 }
 
 @Suite struct ParallelPassTests {
-    // 64·16·13·13 = 173,056 elements (above the threading threshold, not a multiple of 16).
+    // 64·16·13·13 = 173,056 elements (above the threading threshold of 2¹⁷, not a multiple of 16).
     let shape = [64, 16, 13, 13]
 
     @Test func reluAndItsGradientMatchTheDefinitionAtOneAndTwoThreads() throws {
