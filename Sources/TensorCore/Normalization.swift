@@ -20,13 +20,13 @@ struct ChannelLayout {
     @inline(__always)
     func offset(image: Int, channel: Int) -> Int { (image * channels + channel) * spatial }
 
-    /// Calls `body(channel)` for every channel, split over ``BLAS/threadCount`` threads for large tensors
-    /// (see ``Parallel``).
+    /// Calls `body(channel)` for every channel, split over ``BLAS/threadCount`` threads when the
+    /// `passes` over the tensor add up to ``Parallel/threshold`` elements.
     ///
     /// Each channel is handled whole by one thread, in the same order whatever the split, so
     /// the results do not depend on the thread count.
-    func forEachChannel(_ body: @Sendable (Int) -> Void) {
-        parallelFor(channels, threads: Parallel.threads(for: batch * channels * spatial), body)
+    func forEachChannel(passes: Int, _ body: @Sendable (Int) -> Void) {
+        parallelFor(channels, threads: Parallel.threads(for: passes * batch * channels * spatial), body)
     }
 }
 
@@ -59,8 +59,10 @@ func load16(_ pointer: UnsafePointer<Float>, _ index: Int) -> SIMD16<Float> {
 
 /// Batch norm's passes over `[N, C, …]` on raw buffers, one channel per task.
 ///
-/// Channels are split over threads by ``ChannelLayout/forEachChannel(_:)``. Each run of a channel is summed in 16 lanes, the runs in
-/// `Double`, in image order.
+/// Channels are split over threads by ``ChannelLayout/forEachChannel(passes:_:)``. Each run of a
+/// channel is summed in 16 lanes, the runs in `Double`, in image order. The training forward and
+/// backward passes do all their passes over one channel in one task, so a channel's later passes read
+/// it from cache.
 enum BatchNormKernels {
     /// Writes each channel's mean and biased variance (two passes: the mean, then squared deviations).
     static func moments(
@@ -68,33 +70,8 @@ enum BatchNormKernels {
         variances: UnsafeMutablePointer<Float>
     ) {
         nonisolated(unsafe) let (x, means, variances) = (x, means, variances)
-        let count = Double(Swift.max(layout.perChannel, 1))
-        let spatial = layout.spatial
-        layout.forEachChannel { channel in
-            var sum: Double = 0
-            for image in 0..<layout.batch {
-                let run = x + layout.offset(image: image, channel: channel)
-                sum += Double(laneSum(spatial, vector: { load16(run, $0) }, scalar: { run[$0] }))
-            }
-            let mean = Float(sum / count)
-            let spread = SIMD16(repeating: mean)
-            var squares: Double = 0
-            for image in 0..<layout.batch {
-                let run = x + layout.offset(image: image, channel: channel)
-                squares += Double(
-                    laneSum(
-                        spatial,
-                        vector: { i in
-                            let d = load16(run, i) - spread
-                            return d * d
-                        },
-                        scalar: { i in
-                            let d = run[i] - mean
-                            return d * d
-                        }))
-            }
-            means[channel] = mean
-            variances[channel] = Float(squares / count)
+        layout.forEachChannel(passes: 2) { channel in
+            (means[channel], variances[channel]) = moments(of: channel, x, layout)
         }
     }
 
@@ -104,71 +81,64 @@ enum BatchNormKernels {
         shift: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
     ) {
         nonisolated(unsafe) let (x, scale, shift, y) = (x, scale, shift, y)
-        layout.forEachChannel { channel in
-            let (a, b) = (scale[channel], shift[channel])
-            for image in 0..<layout.batch {
-                let offset = layout.offset(image: image, channel: channel)
-                let (source, destination) = (x + offset, y + offset)
-                for i in 0..<layout.spatial { destination[i] = source[i] * a + b }
-            }
+        layout.forEachChannel(passes: 1) { channel in
+            affine(channel, x, layout, scale: scale[channel], shift: shift[channel], into: y)
         }
     }
 
-    /// Writes `Σ g` and `Σ g·x̂` per channel, with `x̂ = x·scale[c] + shift[c]` (the normalized input,
-    /// recomputed rather than stored by the forward pass).
-    static func gradientSums(
-        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
-        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, sumG: UnsafeMutablePointer<Float>,
-        sumGX: UnsafeMutablePointer<Float>
+    /// Batch norm's forward pass: with `training`, writes each channel's batch mean and biased variance
+    /// into `means` and `variances`, else reads them from there; writes `invStd = 1/√(variance + eps)`,
+    /// `center = −mean·invStd` (so `x̂ = x·invStd + center`) and `y = x̂·weight + bias`.
+    static func forward(
+        _ x: UnsafePointer<Float>, _ layout: ChannelLayout, training: Bool,
+        means: UnsafeMutablePointer<Float>, variances: UnsafeMutablePointer<Float>,
+        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float,
+        invStd: UnsafeMutablePointer<Float>, center: UnsafeMutablePointer<Float>,
+        into y: UnsafeMutablePointer<Float>
     ) {
-        nonisolated(unsafe) let (g, x, scale, shift, sumG, sumGX) = (g, x, scale, shift, sumG, sumGX)
-        let spatial = layout.spatial
-        layout.forEachChannel { channel in
-            let (a, b) = (scale[channel], shift[channel])
-            let (va, vb) = (SIMD16(repeating: a), SIMD16(repeating: b))
-            var (totalG, totalGX): (Double, Double) = (0, 0)
-            for image in 0..<layout.batch {
-                let offset = layout.offset(image: image, channel: channel)
-                let (gradient, input) = (g + offset, x + offset)
-                var (lanesG, lanesGX) = (SIMD16<Float>(), SIMD16<Float>())
-                var i = 0
-                while i + 16 <= spatial {
-                    let v = load16(gradient, i)
-                    lanesG += v
-                    lanesGX += v * (load16(input, i) * va + vb)
-                    i += 16
-                }
-                var runG = sum(lanesG)
-                var runGX = sum(lanesGX)
-                while i < spatial {
-                    runG += gradient[i]
-                    runGX += gradient[i] * (input[i] * a + b)
-                    i += 1
-                }
-                totalG += Double(runG)
-                totalGX += Double(runGX)
-            }
-            sumG[channel] = Float(totalG)
-            sumGX[channel] = Float(totalGX)
+        nonisolated(unsafe) let (x, means, variances, invStd, center, y) = (
+            x, means, variances, invStd, center, y
+        )
+        nonisolated(unsafe) let (weight, bias) = (weight, bias)
+        layout.forEachChannel(passes: training ? 3 : 1) { channel in
+            if training { (means[channel], variances[channel]) = moments(of: channel, x, layout) }
+            let mean = means[channel]
+            let scale = 1 / (variances[channel] + eps).squareRoot()
+            invStd[channel] = scale
+            center[channel] = -mean * scale
+            let gain = weight.map { scale * $0[channel] } ?? scale
+            var shift = -mean * gain
+            if let bias { shift += bias[channel] }
+            affine(channel, x, layout, scale: gain, shift: shift, into: y)
         }
     }
 
-    /// `dx = k[c]·(g − meanG[c] − x̂·meanGX[c])` with `x̂ = x·scale[c] + shift[c]` (training), or
-    /// `dx = k[c]·g` when `meanG` and `meanGX` are nil (evaluation).
-    static func inputGradient(
-        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
-        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, k: UnsafePointer<Float>,
-        meanG: UnsafePointer<Float>?, meanGX: UnsafePointer<Float>?, into dx: UnsafeMutablePointer<Float>
+    /// Batch norm's backward pass for upstream `g`, with `x̂ = x·invStd[c] + center[c]` recomputed from
+    /// `x`: writes `Σ g` and `Σ g·x̂` per channel (the bias and weight gradients) when `sums` is set, and
+    /// `dx` when given: `invStd·weight·(g − mean(g) − x̂·mean(g·x̂))` in training, `invStd·weight·g` in
+    /// evaluation.
+    static func backward(
+        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout, training: Bool,
+        invStd: UnsafePointer<Float>, center: UnsafePointer<Float>, weight: UnsafePointer<Float>?,
+        sums: (g: UnsafeMutablePointer<Float>, gx: UnsafeMutablePointer<Float>)?,
+        into dx: UnsafeMutablePointer<Float>?
     ) {
-        nonisolated(unsafe) let (g, x, scale, shift, k, dx) = (g, x, scale, shift, k, dx)
-        nonisolated(unsafe) let (meanG, meanGX) = (meanG, meanGX)
-        layout.forEachChannel { channel in
-            let (a, b, factor) = (scale[channel], shift[channel], k[channel])
+        nonisolated(unsafe) let (g, x, invStd, center, weight) = (g, x, invStd, center, weight)
+        nonisolated(unsafe) let (sums, dx) = (sums, dx)
+        let needsSums = sums != nil || (training && dx != nil)
+        let m = Float(layout.perChannel)
+        layout.forEachChannel(passes: (needsSums ? 2 : 0) + (dx == nil ? 0 : 2)) { channel in
+            let (a, b) = (invStd[channel], center[channel])
+            var (sumG, sumGX): (Float, Float) = (0, 0)
+            if needsSums { (sumG, sumGX) = gradientSums(channel, g, x, layout, scale: a, shift: b) }
+            if let sums { (sums.g[channel], sums.gx[channel]) = (sumG, sumGX) }
+            guard let dx else { return }
+            let factor = a * (weight?[channel] ?? 1)
             for image in 0..<layout.batch {
                 let offset = layout.offset(image: image, channel: channel)
                 let (gradient, input, output) = (g + offset, x + offset, dx + offset)
-                if let meanG, let meanGX {
-                    let (mg, mgx) = (meanG[channel], meanGX[channel])
+                if training {
+                    let (mg, mgx) = (sumG / m, sumGX / m)
                     for i in 0..<layout.spatial {
                         output[i] = factor * (gradient[i] - mg - (input[i] * a + b) * mgx)
                     }
@@ -177,6 +147,86 @@ enum BatchNormKernels {
                 }
             }
         }
+    }
+
+    /// One channel's mean and biased variance.
+    @inline(__always)
+    private static func moments(
+        of channel: Int, _ x: UnsafePointer<Float>, _ layout: ChannelLayout
+    ) -> (
+        Float, Float
+    ) {
+        let count = Double(Swift.max(layout.perChannel, 1))
+        let spatial = layout.spatial
+        var sum: Double = 0
+        for image in 0..<layout.batch {
+            let run = x + layout.offset(image: image, channel: channel)
+            sum += Double(laneSum(spatial, vector: { load16(run, $0) }, scalar: { run[$0] }))
+        }
+        let mean = Float(sum / count)
+        let spread = SIMD16(repeating: mean)
+        var squares: Double = 0
+        for image in 0..<layout.batch {
+            let run = x + layout.offset(image: image, channel: channel)
+            squares += Double(
+                laneSum(
+                    spatial,
+                    vector: { i in
+                        let d = load16(run, i) - spread
+                        return d * d
+                    },
+                    scalar: { i in
+                        let d = run[i] - mean
+                        return d * d
+                    }))
+        }
+        return (mean, Float(squares / count))
+    }
+
+    /// One channel of `y = x·scale + shift`.
+    @inline(__always)
+    private static func affine(
+        _ channel: Int, _ x: UnsafePointer<Float>, _ layout: ChannelLayout, scale a: Float, shift b: Float,
+        into y: UnsafeMutablePointer<Float>
+    ) {
+        for image in 0..<layout.batch {
+            let offset = layout.offset(image: image, channel: channel)
+            let (source, destination) = (x + offset, y + offset)
+            for i in 0..<layout.spatial { destination[i] = source[i] * a + b }
+        }
+    }
+
+    /// One channel's `Σ g` and `Σ g·(x·scale + shift)`.
+    @inline(__always)
+    private static func gradientSums(
+        _ channel: Int, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
+        scale a: Float, shift b: Float
+    ) -> (Float, Float) {
+        let spatial = layout.spatial
+        let (va, vb) = (SIMD16(repeating: a), SIMD16(repeating: b))
+        var (totalG, totalGX): (Double, Double) = (0, 0)
+        for image in 0..<layout.batch {
+            let offset = layout.offset(image: image, channel: channel)
+            let (gradient, input) = (g + offset, x + offset)
+            var (lanesG, lanesGX) = (SIMD16<Float>(), SIMD16<Float>())
+            var i = 0
+            while i + 16 <= spatial {
+                let v = load16(gradient, i)
+                lanesG += v
+                lanesGX += v * (load16(input, i) * va + vb)
+                i += 16
+            }
+            var runG = sum(lanesG)
+            var runGX = sum(lanesGX)
+            while i < spatial {
+                runG += gradient[i]
+                runGX += gradient[i] * (input[i] * a + b)
+                i += 1
+            }
+            totalG += Double(runG)
+            totalGX += Double(runGX)
+        }
+        return (Float(totalG), Float(totalGX))
     }
 
     /// The 16 lanes added in a fixed tree.

@@ -565,60 +565,45 @@ extension Variable {
     ) -> Variable {
         let x = value
         let layout = ChannelLayout(x.shape)
-        let mean: Tensor
-        let variance: Tensor
+        let channels = layout.channels
+        precondition(
+            (weight?.value.count ?? channels) == channels && (bias?.value.count ?? channels) == channels
+                && (training || (runningMean.count == channels && runningVariance.count == channels)),
+            "batch norm parameters and statistics need \(channels) channels for input \(x.shape)")
+        let mean = training ? Tensor(uninitialized: [channels]) : runningMean
+        let variance = training ? Tensor(uninitialized: [channels]) : runningVariance
+        // x̂ = x·invStd + center; the output is x̂·weight + bias.
+        let invStd = Tensor(uninitialized: [channels])
+        let center = Tensor(uninitialized: [channels])
+        let output = Tensor(uninitialized: x.shape)
+        BatchNormKernels.forward(
+            x.storage.pointer, layout, training: training, means: mean.storage.pointer,
+            variances: variance.storage.pointer, weight: weight?.value.storage.pointer,
+            bias: bias?.value.storage.pointer, eps: eps, invStd: invStd.storage.pointer,
+            center: center.storage.pointer, into: output.storage.pointer)
         if training {
-            (mean, variance) = x.channelMoments()
             let m = Float(layout.perChannel)
             let unbiased = variance * (m / Swift.max(m - 1, 1))
             runningMean = (runningMean * (1 - momentum)).adding(mean * momentum)
             runningVariance = (runningVariance * (1 - momentum)).adding(unbiased * momentum)
-        } else {
-            (mean, variance) = (runningMean, runningVariance)
         }
-        let channels = layout.channels
-        // x̂ = x·invStd + center; the output is x̂·weight + bias, computed as x·gain + shift.
-        let invStd = (variance + eps).sqrt().map { 1 / $0 }
-        let center = (-mean).multiplied(by: invStd)
-        let weightValue = weight?.value ?? Tensor.ones([channels])
-        let gain = weight == nil ? invStd : invStd.multiplied(by: weightValue)
-        var shift = weight == nil ? center : (-mean).multiplied(by: gain)
-        if let bias { shift = shift.adding(bias.value) }
-        precondition(
-            invStd.count == channels && gain.count == channels && shift.count == channels,
-            "batch norm parameters and statistics need \(channels) channels for input \(x.shape)")
-        let output = Tensor(uninitialized: x.shape)
-        BatchNormKernels.affine(
-            x.storage.pointer, layout, scale: gain.storage.pointer, shift: shift.storage.pointer,
-            into: output.storage.pointer)
+        let weightValue = weight?.value
         let (hasWeight, hasBias) = (weight != nil, bias != nil)
         let inputs = [self] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
         let needsInput = requiresGrad
         return Variable.record(output, inputs) { g in
-            // Per-channel sums of g and g·x̂ (x̂ recomputed from x).
+            // Per-channel sums of g and g·x̂ (x̂ recomputed from x), then dx.
             let sumG = Tensor(uninitialized: [channels])
             let sumGX = Tensor(uninitialized: [channels])
-            if training || hasWeight || hasBias {
-                BatchNormKernels.gradientSums(
-                    g.storage.pointer, x.storage.pointer, layout, scale: invStd.storage.pointer,
-                    shift: center.storage.pointer, sumG: sumG.storage.pointer, sumGX: sumGX.storage.pointer)
-            }
-            var gradients: [Tensor?] = []
-            if needsInput {
-                let dx = Tensor(uninitialized: x.shape)
-                let factor = invStd.multiplied(by: weightValue)
-                let m = Float(layout.perChannel)
-                let meanG = training ? sumG.map { $0 / m } : nil
-                let meanGX = training ? sumGX.map { $0 / m } : nil
-                BatchNormKernels.inputGradient(
-                    g.storage.pointer, x.storage.pointer, layout, scale: invStd.storage.pointer,
-                    shift: center.storage.pointer, k: factor.storage.pointer, meanG: meanG?.storage.pointer,
-                    meanGX: meanGX?.storage.pointer, into: dx.storage.pointer)
-                gradients.append(dx)
-            } else {
-                gradients.append(nil)
-            }
-            if hasWeight { gradients.append(sumGX.uncheckedReshaped(weightValue.shape)) }
+            let dx = needsInput ? Tensor(uninitialized: x.shape) : nil
+            BatchNormKernels.backward(
+                g.storage.pointer, x.storage.pointer, layout, training: training,
+                invStd: invStd.storage.pointer, center: center.storage.pointer,
+                weight: weightValue?.storage.pointer,
+                sums: hasWeight || hasBias ? (sumG.storage.pointer, sumGX.storage.pointer) : nil,
+                into: dx?.storage.pointer)
+            var gradients: [Tensor?] = [dx]
+            if let weightValue { gradients.append(sumGX.uncheckedReshaped(weightValue.shape)) }
             if hasBias { gradients.append(sumG) }
             return gradients
         }
