@@ -317,12 +317,15 @@ extension Tensor {
         let w = shape[3]
         let result = Tensor(uninitialized: [shape[0], shape[1], rows.count, columns.count])
         var positions = [Int32](repeating: 0, count: result.count)
-        let source = storage.pointer
-        let out = result.storage.pointer
-        positions.withUnsafeMutableBufferPointer { recorded in
-            var position = 0
-            for plane in 0..<planes {
+        nonisolated(unsafe) let source = storage.pointer
+        nonisolated(unsafe) let out = result.storage.pointer
+        let outputPlane = rows.count * columns.count
+        positions.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let recorded = buffer
+            // One plane per task, its outputs in order: the same result for any thread count.
+            parallelFor(planes, threads: Parallel.threads(for: count)) { plane in
                 let image = source + plane * h * w
+                var position = plane * outputPlane
                 for oy in 0..<rows.count {
                     for ox in 0..<columns.count {
                         var best = -Float.infinity
@@ -345,13 +348,22 @@ extension Tensor {
 
     /// Routes `gradient` to the recorded max positions of an input of `inputShape`.
     static func maxPoolBackward(_ gradient: Tensor, positions: [Int32], inputShape: [Int]) -> Tensor {
-        let result = Tensor(repeating: 0, shape: inputShape)
+        let result = Tensor(uninitialized: inputShape)
         let planeSize = inputShape[2] * inputShape[3]
         let outputPlane = gradient.shape[2] * gradient.shape[3]
-        let source = gradient.storage.pointer
-        let out = result.storage.pointer
-        for index in 0..<gradient.count {
-            out[(index / outputPlane) * planeSize + Int(positions[index])] += source[index]
+        nonisolated(unsafe) let source = gradient.storage.pointer
+        nonisolated(unsafe) let out = result.storage.pointer
+        positions.withUnsafeBufferPointer { buffer in
+            nonisolated(unsafe) let recorded = buffer
+            // Windows overlap only within a plane: one plane per task, its sums in output order.
+            let planes = inputShape[0] * inputShape[1]
+            parallelFor(planes, threads: Parallel.threads(for: result.count)) { plane in
+                let destination = out + plane * planeSize
+                destination.update(repeating: 0, count: planeSize)
+                for index in (plane * outputPlane)..<((plane + 1) * outputPlane) {
+                    destination[Int(recorded[index])] += source[index]
+                }
+            }
         }
         return result
     }

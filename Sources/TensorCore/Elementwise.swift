@@ -157,9 +157,11 @@ extension Tensor {
     public mutating func addInPlace(_ other: Tensor, scaledBy scale: Float = 1) {
         if other.shape == shape {
             makeUnique()
-            let pointer = storage.pointer
-            let source = other.storage.pointer
-            for index in 0..<count { pointer[index] += scale * source[index] }
+            nonisolated(unsafe) let pointer = storage.pointer
+            nonisolated(unsafe) let source = other.storage.pointer
+            Parallel.forEachRange(count) { range in
+                for index in range { pointer[index] += scale * source[index] }
+            }
         } else {
             precondition(
                 broadcastShape(shape, other.shape) == shape, "cannot add \(other.shape) into \(shape)")
@@ -306,7 +308,14 @@ extension Tensor {
         }
     }
     /// `max(x, 0)` elementwise.
-    public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
+    public func relu() -> Tensor {
+        let result = Tensor(uninitialized: shape)
+        nonisolated(unsafe) let (source, destination) = (storage.pointer, result.storage.pointer)
+        Parallel.forEachRange(count) { range in
+            for index in range { destination[index] = source[index] > 0 ? source[index] : 0 }
+        }
+        return result
+    }
     /// Hyperbolic tangent elementwise.
     public func tanh() -> Tensor { map { Foundation.tanh($0) } }
     /// Square root elementwise.
@@ -337,7 +346,31 @@ extension Tensor {
 
 extension Tensor {
     /// `self + other` where the shapes broadcast by construction (internal kernels; a mismatch traps).
-    func adding(_ other: Tensor) -> Tensor { Tensor.zip(self, other) { $0 + $1 } }
+    func adding(_ other: Tensor) -> Tensor {
+        guard shape == other.shape else { return Tensor.zip(self, other) { $0 + $1 } }
+        let result = Tensor(uninitialized: shape)
+        nonisolated(unsafe) let (a, b, sum) = (storage.pointer, other.storage.pointer, result.storage.pointer)
+        Parallel.forEachRange(count) { range in
+            for index in range { sum[index] = a[index] + b[index] }
+        }
+        return result
+    }
+    /// The gradient of ReLU: `gradient` where `input > 0`, else 0 (equal shapes, or broadcasting).
+    static func reluGradient(_ gradient: Tensor, input: Tensor) -> Tensor {
+        guard gradient.shape == input.shape else { return Tensor.zip(gradient, input) { $1 > 0 ? $0 : 0 } }
+        let result = Tensor(uninitialized: input.shape)
+        nonisolated(unsafe) let (g, x, out) = (
+            gradient.storage.pointer, input.storage.pointer, result.storage.pointer
+        )
+        Parallel.forEachRange(input.count) { range in
+            for index in range {
+                // Both loads first: a select, not a branch on the sign (which mispredicts).
+                let (value, upstream) = (x[index], g[index])
+                out[index] = value > 0 ? upstream : 0
+            }
+        }
+        return result
+    }
     /// `self - other` where the shapes broadcast by construction.
     func subtracting(_ other: Tensor) -> Tensor { Tensor.zip(self, other) { $0 - $1 } }
     /// `self * other` where the shapes broadcast by construction.

@@ -129,7 +129,7 @@ extension Variable {
     /// `max(x, 0)` elementwise.
     public func relu() -> Variable {
         let x = value
-        return Variable.record(x.relu(), [self]) { g in [Tensor.zip(g, x) { $1 > 0 ? $0 : 0 }] }
+        return Variable.record(x.relu(), [self]) { g in [Tensor.reluGradient(g, input: x)] }
     }
 
     /// Hyperbolic tangent elementwise.
@@ -565,70 +565,46 @@ extension Variable {
     ) -> Variable {
         let x = value
         let layout = ChannelLayout(x.shape)
-        let mean: Tensor
-        let variance: Tensor
+        let channels = layout.channels
+        precondition(
+            (weight?.value.count ?? channels) == channels && (bias?.value.count ?? channels) == channels
+                && (training || (runningMean.count == channels && runningVariance.count == channels)),
+            "batch norm parameters and statistics need \(channels) channels for input \(x.shape)")
+        let mean = training ? Tensor(uninitialized: [channels]) : runningMean
+        let variance = training ? Tensor(uninitialized: [channels]) : runningVariance
+        // x̂ = x·invStd + center; the output is x̂·weight + bias.
+        let invStd = Tensor(uninitialized: [channels])
+        let center = Tensor(uninitialized: [channels])
+        let output = Tensor(uninitialized: x.shape)
+        BatchNormKernels.forward(
+            x.storage.pointer, layout, training: training, means: mean.storage.pointer,
+            variances: variance.storage.pointer, weight: weight?.value.storage.pointer,
+            bias: bias?.value.storage.pointer, eps: eps, invStd: invStd.storage.pointer,
+            center: center.storage.pointer, into: output.storage.pointer)
         if training {
-            (mean, variance) = x.channelMoments()
             let m = Float(layout.perChannel)
             let unbiased = variance * (m / Swift.max(m - 1, 1))
             runningMean = (runningMean * (1 - momentum)).adding(mean * momentum)
             runningVariance = (runningVariance * (1 - momentum)).adding(unbiased * momentum)
-        } else {
-            (mean, variance) = (runningMean, runningVariance)
         }
-        let invStd = (variance + eps).sqrt().map { 1 / $0 }
-        let normalized = x.batchNormalized(mean: mean, variance: variance, weight: nil, bias: nil, eps: eps)
-        let gain = weight?.value ?? Tensor.ones([layout.channels])
-        var output = normalized.batchNormalized(
-            mean: Tensor.zeros([layout.channels]), variance: Tensor.ones([layout.channels]), weight: gain,
-            bias: bias?.value, eps: 0)
-        if weight == nil && bias == nil { output = normalized }
+        let weightValue = weight?.value
         let (hasWeight, hasBias) = (weight != nil, bias != nil)
         let inputs = [self] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
         let needsInput = requiresGrad
         return Variable.record(output, inputs) { g in
-            // Per-channel sums of g and g·x̂.
-            var sumG = [Float](repeating: 0, count: layout.channels)
-            var sumGX = [Float](repeating: 0, count: layout.channels)
-            let gp = g.storage.pointer
-            let xp = normalized.storage.pointer
-            layout.forEachRun(g.storage.pointer) { channel, run in
-                let offset = run - gp
-                var a: Float = 0
-                var b: Float = 0
-                for i in 0..<layout.spatial {
-                    a += run[i]
-                    b += run[i] * xp[offset + i]
-                }
-                sumG[channel] += a
-                sumGX[channel] += b
-            }
-            var gradients: [Tensor?] = []
-            if needsInput {
-                let dx = Tensor(uninitialized: x.shape)
-                let out = dx.storage.pointer
-                let w = gain.storage.pointer
-                let s = invStd.storage.pointer
-                let m = Float(layout.perChannel)
-                layout.forEachRun(dx.storage.pointer) { channel, run in
-                    let offset = run - out
-                    let scale = w[channel] * s[channel]
-                    if training {
-                        let meanG = sumG[channel] / m
-                        let meanGX = sumGX[channel] / m
-                        for i in 0..<layout.spatial {
-                            run[i] = scale * (gp[offset + i] - meanG - xp[offset + i] * meanGX)
-                        }
-                    } else {
-                        for i in 0..<layout.spatial { run[i] = scale * gp[offset + i] }
-                    }
-                }
-                gradients.append(dx)
-            } else {
-                gradients.append(nil)
-            }
-            if hasWeight { gradients.append(Tensor(sumGX).uncheckedReshaped(gain.shape)) }
-            if hasBias { gradients.append(Tensor(sumG).uncheckedReshaped([layout.channels])) }
+            // Per-channel sums of g and g·x̂ (x̂ recomputed from x), then dx.
+            let sumG = Tensor(uninitialized: [channels])
+            let sumGX = Tensor(uninitialized: [channels])
+            let dx = needsInput ? Tensor(uninitialized: x.shape) : nil
+            BatchNormKernels.backward(
+                g.storage.pointer, x.storage.pointer, layout, training: training,
+                invStd: invStd.storage.pointer, center: center.storage.pointer,
+                weight: weightValue?.storage.pointer,
+                sums: hasWeight || hasBias ? (sumG.storage.pointer, sumGX.storage.pointer) : nil,
+                into: dx?.storage.pointer)
+            var gradients: [Tensor?] = [dx]
+            if let weightValue { gradients.append(sumGX.uncheckedReshaped(weightValue.shape)) }
+            if hasBias { gradients.append(sumG) }
             return gradients
         }
     }

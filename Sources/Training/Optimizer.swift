@@ -211,7 +211,17 @@ public final class Optimizer: @unchecked Sendable {
                     guard let pBase = p.baseAddress else { return }
                     if let dense {
                         dense.withUnsafeBufferPointer { g in
-                            kernel.run(pBase, a.baseAddress, s.baseAddress, g.baseAddress, count)
+                            // Elements are independent: large parameters split over threads.
+                            nonisolated(unsafe) let (kernel, p, a, s, g) = (
+                                kernel, pBase, a.baseAddress, s.baseAddress, g.baseAddress
+                            )
+                            Parallel.forEachRange(count, passes: 4) { range in
+                                let first = range.lowerBound
+                                kernel.run(
+                                    p + first, a.map { $0 + first }, s.map { $0 + first },
+                                    g.map { $0 + first },
+                                    range.count)
+                            }
                         }
                     } else if let sparse {
                         sparse.values.withUnsafeBufferPointer { g in

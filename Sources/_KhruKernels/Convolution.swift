@@ -354,16 +354,18 @@ public enum AVX512Convolution {
             m: o, n: shape.columns, k: shape.patch, left: left,
             right: ImageColumns(input: input, shape: shape),
             c: scratch, ldc: shape.columns, accumulate: false, threads: threads)
-        for image in 0..<shape.batch {
-            for channel in 0..<o {
-                let destination = output + (image * o + channel) * positions
-                let source = scratch + channel * shape.columns + image * positions
-                if let bias {
-                    let value = bias[channel]
-                    for index in 0..<positions { destination[index] = source[index] + value }
-                } else {
-                    destination.update(from: source, count: positions)
-                }
+        // One (image, channel) plane per task.
+        nonisolated(unsafe) let (source, destination, bias) = (UnsafePointer(scratch), output, bias)
+        let columns = shape.columns
+        parallelFor(shape.batch * o, threads: threads) { index in
+            let (image, channel) = index.quotientAndRemainder(dividingBy: o)
+            let plane = destination + index * positions
+            let row = source + channel * columns + image * positions
+            if let bias {
+                let value = bias[channel]
+                for index in 0..<positions { plane[index] = row[index] + value }
+            } else {
+                plane.update(from: row, count: positions)
             }
         }
     }
@@ -398,7 +400,6 @@ public enum AVX512Convolution {
             return
         }
         let imageSize = c * shape.height * shape.width
-        inputGradient.update(repeating: 0, count: shape.batch * imageSize)
         let positions = shape.positions
         // About 16 MB of columns per chunk of images.
         let chunk = Swift.max(1, Swift.min(shape.batch, (4 << 20) / Swift.max(shape.patch * positions, 1)))
@@ -413,10 +414,14 @@ public enum AVX512Convolution {
                 left: MatrixLeft(base: weight, ld: shape.patch, transposed: true),
                 right: BatchedColumns(base: gradient + first * o * positions, rows: o, positions: positions),
                 c: columns, ldc: width, accumulate: false, threads: threads)
-            for image in 0..<count {
-                col2im(
-                    columns + image * positions, ld: width,
-                    into: inputGradient + (first + image) * imageSize, shape: shape)
+            // One image per task: each zeroes and accumulates only its own gradient.
+            nonisolated(unsafe) let (source, destination) = (
+                UnsafePointer(columns), inputGradient + first * imageSize
+            )
+            parallelFor(count, threads: threads) { image in
+                let target = destination + image * imageSize
+                target.update(repeating: 0, count: imageSize)
+                col2im(source + image * positions, ld: width, into: target, shape: shape)
             }
             first += count
         }
