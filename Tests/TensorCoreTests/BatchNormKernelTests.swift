@@ -137,19 +137,18 @@ private func khruBatchNorm(
         let bias = fixture([12], seed: 932)
         let upstream = fixture(shape, seed: 933)
         #expect(input.count >= Parallel.threshold)
-        let previous = BLAS.threadCount
-        defer { BLAS.setThreadCount(previous) }
         var results: [[Float]] = []
         for threads in [1, 2, 1] {
-            BLAS.setThreadCount(threads)
-            var runningMean = Tensor.zeros([12])
-            var runningVariance = Tensor.ones([12])
-            let khru = try khruBatchNorm(
-                input: input, weight: weight, bias: bias, upstream: upstream, training: true,
-                runningMean: &runningMean, runningVariance: &runningVariance)
-            results.append(
-                khru.output.scalars + khru.input.scalars + khru.weight.scalars + khru.bias.scalars
-                    + runningMean.scalars + runningVariance.scalars)
+            try BLAS.withKernelThreads(threads) {
+                var runningMean = Tensor.zeros([12])
+                var runningVariance = Tensor.ones([12])
+                let khru = try khruBatchNorm(
+                    input: input, weight: weight, bias: bias, upstream: upstream, training: true,
+                    runningMean: &runningMean, runningVariance: &runningVariance)
+                results.append(
+                    khru.output.scalars + khru.input.scalars + khru.weight.scalars + khru.bias.scalars
+                        + runningMean.scalars + runningVariance.scalars)
+            }
         }
         #expect(results[0] == results[1] && results[0] == results[2])
     }

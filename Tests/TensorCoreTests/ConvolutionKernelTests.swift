@@ -169,21 +169,20 @@ private let implementations: [ConvolutionKernels] =
         // identical; the one-thread results are checked against the definition above on smaller shapes.
         let input = fixture([8, 19, 16, 16], seed: 700)
         let weight = fixture([37, 19, 3, 3], seed: 701)
-        let previous = BLAS.threadCount
-        defer { BLAS.setThreadCount(previous) }
         for stride in [1, 2] {
             let size = (16 + 2 - 3) / stride + 1
             let upstream = fixture([8, 37, size, size], seed: 702)
             var results: [[Float]] = []
             for threads in [1, 2] {
-                BLAS.setThreadCount(threads)
-                let output = input.conv2d(
-                    weight: weight, bias: nil, stride: stride, padding: 1, kernels: .current)
-                let (dx, dw, _) = Tensor.conv2dBackward(
-                    input: input, weight: weight, gradient: upstream, stride: stride, padding: 1,
-                    needsInput: true,
-                    needsWeight: true)
-                results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+                try BLAS.withKernelThreads(threads) {
+                    let output = input.conv2d(
+                        weight: weight, bias: nil, stride: stride, padding: 1, kernels: .current)
+                    let (dx, dw, _) = Tensor.conv2dBackward(
+                        input: input, weight: weight, gradient: upstream, stride: stride, padding: 1,
+                        needsInput: true,
+                        needsWeight: true)
+                    results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+                }
             }
             // (OpenBLAS makes no such promise, so the portable path is only run, not compared.)
             if ConvolutionKernels.current == .avx512 { #expect(results[0] == results[1]) }
@@ -195,16 +194,15 @@ private let implementations: [ConvolutionKernels] =
         let input = fixture([8, 3, 32, 32], seed: 710)
         let weight = fixture([16, 3, 7, 7], seed: 711)
         let upstream = fixture([8, 16, 16, 16], seed: 712)
-        let previous = BLAS.threadCount
-        defer { BLAS.setThreadCount(previous) }
         var results: [[Float]] = []
         for threads in [1, 2, 1] {
-            BLAS.setThreadCount(threads)
-            let output = input.conv2d(weight: weight, bias: nil, stride: 2, padding: 3, kernels: .current)
-            let (dx, dw, _) = Tensor.conv2dBackward(
-                input: input, weight: weight, gradient: upstream, stride: 2, padding: 3, needsInput: true,
-                needsWeight: true)
-            results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+            try BLAS.withKernelThreads(threads) {
+                let output = input.conv2d(weight: weight, bias: nil, stride: 2, padding: 3, kernels: .current)
+                let (dx, dw, _) = Tensor.conv2dBackward(
+                    input: input, weight: weight, gradient: upstream, stride: 2, padding: 3, needsInput: true,
+                    needsWeight: true)
+                results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
+            }
         }
         if ConvolutionKernels.current == .avx512 {
             #expect(results[0] == results[1] && results[0] == results[2])

@@ -2,14 +2,9 @@ import Testing
 
 @testable import TensorCore
 
-/// Runs `body` at one and at two threads (restoring the thread count) and returns both results.
+/// Runs `body` with Khru's kernels at one and at two threads (in this task only) and returns both results.
 private func atOneAndTwoThreads<T>(_ body: () throws -> T) rethrows -> [T] {
-    let previous = BLAS.threadCount
-    defer { BLAS.setThreadCount(previous) }
-    return try [1, 2].map { threads in
-        BLAS.setThreadCount(threads)
-        return try body()
-    }
+    try [1, 2].map { threads in try BLAS.withKernelThreads(threads, body) }
 }
 
 /// Max pooling of `[N, C, H, W]` with a square window, from the definition: the first largest value

@@ -229,11 +229,16 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(e.shape == [2, 4, 2])
     }
 
-    @Test func threadCountRoundTrips() {
+    @Test func kernelThreadsAreScopedToTheTask() async {
+        // Without touching OpenBLAS's process-wide count, which tests running beside this one rely on.
         let before = BLAS.threadCount
-        BLAS.setThreadCount(1)
-        #expect(BLAS.threadCount == 1)
-        BLAS.setThreadCount(before)
+        let inside = BLAS.withKernelThreads(before + 1) { BLAS.threadCount }
+        #expect(inside == before + 1)
+        #expect(BLAS.threadCount == before)
+        let other = await Task.detached { BLAS.threadCount }.value
+        #expect(other == before)
+        let nested = BLAS.withKernelThreads(1) { BLAS.withKernelThreads(3) { BLAS.threadCount } }
+        #expect(nested == 3)
     }
 }
 

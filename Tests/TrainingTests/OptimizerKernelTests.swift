@@ -95,26 +95,25 @@ private struct ScalarReference {
     @Test func largeParametersMatchScalarLoopsAtOneAndTwoThreads() {
         let shape = [257, 131]  // 33,667 elements: 4 arrays of them pass Parallel.threshold.
         #expect(shape[0] * shape[1] * 4 >= Parallel.threshold)
-        let previous = BLAS.threadCount
-        defer { BLAS.setThreadCount(previous) }
         for threads in [1, 2] {
-            BLAS.setThreadCount(threads)
-            let generator = Generator(seed: 11)
-            let start = Tensor.normal(shape, generator: generator)
-            let parameter = Parameter(start)
-            let function = Adam(lr: 0.01, wd: 0.1)
-            let opt = Optimizer(function, groups: [[parameter]])
-            var reference = ScalarReference(start.scalars)
-            for _ in 0..<3 {
-                let gradient = Tensor.normal(shape, generator: generator)
-                parameter.grad = gradient
-                reference.update(
-                    rule: .adam, grad: gradient.scalars, hyper: function.defaults, decoupleWd: true)
-                opt.step()
-                opt.zeroGrad()
-                #expect(
-                    parameter.value.scalars.map(\.bitPattern) == reference.p.map(\.bitPattern),
-                    "threads \(threads)")
+            try BLAS.withKernelThreads(threads) {
+                let generator = Generator(seed: 11)
+                let start = Tensor.normal(shape, generator: generator)
+                let parameter = Parameter(start)
+                let function = Adam(lr: 0.01, wd: 0.1)
+                let opt = Optimizer(function, groups: [[parameter]])
+                var reference = ScalarReference(start.scalars)
+                for _ in 0..<3 {
+                    let gradient = Tensor.normal(shape, generator: generator)
+                    parameter.grad = gradient
+                    reference.update(
+                        rule: .adam, grad: gradient.scalars, hyper: function.defaults, decoupleWd: true)
+                    opt.step()
+                    opt.zeroGrad()
+                    #expect(
+                        parameter.value.scalars.map(\.bitPattern) == reference.p.map(\.bitPattern),
+                        "threads \(threads)")
+                }
             }
         }
     }
