@@ -116,6 +116,48 @@ extension Parameter {
     ///
     /// - Precondition: every id is an integer in `0..<shape[0]`.
     public subscript(ids: Variable) -> Variable { variable.gather(ids.value) }
+
+    // A PyTorch parameter is a tensor, so a model's forward pass computes with it directly
+    // (`h * self.scale`); these operators use ``variable``, so gradients reach the parameter.
+
+    /// Elementwise sum with broadcasting.
+    public static func + (lhs: Variable, rhs: Parameter) -> Variable { lhs + rhs.variable }
+    /// Elementwise difference with broadcasting.
+    public static func - (lhs: Variable, rhs: Parameter) -> Variable { lhs - rhs.variable }
+    /// Elementwise product with broadcasting.
+    public static func * (lhs: Variable, rhs: Parameter) -> Variable { lhs * rhs.variable }
+    /// Elementwise quotient with broadcasting.
+    public static func / (lhs: Variable, rhs: Parameter) -> Variable { lhs / rhs.variable }
+    /// Elementwise sum with broadcasting.
+    public static func + (lhs: Parameter, rhs: Variable) -> Variable { lhs.variable + rhs }
+    /// Elementwise difference with broadcasting.
+    public static func - (lhs: Parameter, rhs: Variable) -> Variable { lhs.variable - rhs }
+    /// Elementwise product with broadcasting.
+    public static func * (lhs: Parameter, rhs: Variable) -> Variable { lhs.variable * rhs }
+    /// Elementwise quotient with broadcasting.
+    public static func / (lhs: Parameter, rhs: Variable) -> Variable { lhs.variable / rhs }
+    /// Elementwise sum of two parameters, with broadcasting.
+    public static func + (lhs: Parameter, rhs: Parameter) -> Variable { lhs.variable + rhs.variable }
+    /// Elementwise difference of two parameters, with broadcasting.
+    public static func - (lhs: Parameter, rhs: Parameter) -> Variable { lhs.variable - rhs.variable }
+    /// Elementwise product of two parameters, with broadcasting.
+    public static func * (lhs: Parameter, rhs: Parameter) -> Variable { lhs.variable * rhs.variable }
+    /// Elementwise quotient of two parameters, with broadcasting.
+    public static func / (lhs: Parameter, rhs: Parameter) -> Variable { lhs.variable / rhs.variable }
+}
+
+extension Tensor {
+    /// Joins tensors along `dim` (PyTorch's `torch.cat`; the same as ``concat(_:axis:)``).
+    ///
+    /// - Precondition: the shapes agree on every other axis.
+    public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor { concat(tensors, axis: dim) }
+}
+
+extension Variable {
+    /// Joins variables along `dim` (PyTorch's `torch.cat`; the same as ``concat(_:axis:)``).
+    ///
+    /// - Precondition: the shapes agree on every other axis.
+    public static func cat(_ variables: [Variable], dim: Int = 0) -> Variable { concat(variables, axis: dim) }
 }
 
 /// Cosine similarity along `dim` (PyTorch's `nn.CosineSimilarity`), broadcasting its two inputs.

@@ -149,6 +149,38 @@ extension AnyLearner {
         try Data(bytes).write(to: url, options: .atomic)
     }
 
+    /// Saves weights and optimizer state as `path/modelDir/<file>.pth` (fastai's `learn.save`), in
+    /// Khru's checkpoint format; returns the file.
+    ///
+    /// - Throws: when the file cannot be written.
+    @discardableResult
+    public func save(_ file: String) throws -> Path {
+        let target = try modelFile(file)
+        try save(target.url)
+        return target
+    }
+
+    /// Loads the weights and optimizer state saved as `path/modelDir/<file>.pth` (fastai's `learn.load`).
+    ///
+    /// - Throws: ``TrainingError`` when there is no such file, it is not a checkpoint, or its weights do
+    ///   not fit the model.
+    public func load(_ file: String) throws {
+        let source = try modelFile(file)
+        guard source.exists else {
+            throw TrainingError(
+                "no saved model '\(file)' at \(source) (save it first with learn.save(\"\(file)\"))")
+        }
+        try load(source.url)
+    }
+
+    /// `path/modelDir/<file>.pth`.
+    func modelFile(_ file: String) throws -> Path {
+        guard !file.isEmpty, !file.contains("/") else {
+            throw TrainingError("a saved model's name must be a file name without '/', not '\(file)'")
+        }
+        return path / modelDir / (file + ".pth")
+    }
+
     /// Loads weights and optimizer state saved by ``save(_:)``.
     public func load(_ url: URL) throws {
         let data: Data

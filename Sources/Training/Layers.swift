@@ -28,6 +28,8 @@ public protocol Layer: AnyObject {
     var isTraining: Bool { get set }
     /// Whether this is a normalization layer (its parameters train when frozen, and get no weight decay).
     var isNormalization: Bool { get }
+    /// The layer's type as a reader knows it (``AnyLearner/summary()`` shows it).
+    var typeName: String { get }
 }
 
 /// fastai's and PyTorch's name for a layer: `final class DotProduct: Module { … }`.
@@ -42,6 +44,8 @@ extension Layer {
     public var children: [(name: String, layer: any Layer)] { LayerReflection.members(of: self).layers }
     /// Not a normalization layer.
     public var isNormalization: Bool { false }
+    /// The Swift type's name (`Linear`, `DotProductBias`).
+    public var typeName: String { String(describing: Swift.type(of: self)) }
     /// `self(x)`: a layer of the library does not fail on its input.
     public func forward(_ x: Variable) throws -> Variable { self(x) }
 
@@ -192,8 +196,7 @@ public final class Linear: Layer, @unchecked Sendable {
     /// `x·Wᵀ + b` for `x` of shape `[N, in]`.
     public func callAsFunction(_ x: Variable) -> Variable {
         let product = matmul(x, weight.variable, transposeB: true)
-        guard let bias else { return product }
-        return product + bias.variable
+        return LayerTrace.record(self, x, bias.map { product + $0.variable } ?? product)
     }
 }
 
@@ -224,7 +227,9 @@ public final class Conv2d: Layer, @unchecked Sendable {
 
     /// The convolution of `x`.
     public func callAsFunction(_ x: Variable) -> Variable {
-        x.conv2d(weight: weight.variable, bias: bias?.variable, stride: stride, padding: padding)
+        LayerTrace.record(
+            self, x, x.conv2d(weight: weight.variable, bias: bias?.variable, stride: stride, padding: padding)
+        )
     }
 }
 
@@ -262,10 +267,11 @@ public final class BatchNorm: Layer, @unchecked Sendable {
 
     /// The normalized `x` (batch statistics in training, running statistics in evaluation).
     public func callAsFunction(_ x: Variable) -> Variable {
-        x.batchNorm(
+        let y = x.batchNorm(
             weight: weight.variable, bias: bias.variable, runningMean: &runningMean,
             runningVariance: &runningVar,
             training: isTraining, momentum: momentum, eps: eps)
+        return LayerTrace.record(self, x, y)
     }
 }
 
@@ -281,7 +287,7 @@ public final class ReLU: Layer, @unchecked Sendable {
     /// Creates the layer.
     public init() {}
     /// `max(x, 0)`.
-    public func callAsFunction(_ x: Variable) -> Variable { x.relu() }
+    public func callAsFunction(_ x: Variable) -> Variable { LayerTrace.record(self, x, x.relu()) }
 }
 
 /// Inverted dropout with probability `p` in training mode; the identity in evaluation mode.
@@ -293,7 +299,9 @@ public final class Dropout: Layer, @unchecked Sendable {
     /// Creates the layer (masks are drawn from `Random.current`).
     public init(_ p: Float = 0.5) { self.p = p }
     /// `x` with dropout applied in training.
-    public func callAsFunction(_ x: Variable) -> Variable { x.dropout(probability: p, training: isTraining) }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        LayerTrace.record(self, x, x.dropout(probability: p, training: isTraining))
+    }
 }
 
 /// An embedding table `[count, dim]`, looked up by row index (fastai `Embedding`).
@@ -316,7 +324,7 @@ public final class Embedding: Layer, @unchecked Sendable {
     public func callAsFunction(_ x: Variable) -> Variable {
         let indices = x.value.scalars.map { Int($0) }
         let rows = weight.variable.gather(indices)
-        return rows.reshaped(x.shape + [weight.shape[1]])
+        return LayerTrace.record(self, x, rows.reshaped(x.shape + [weight.shape[1]]))
     }
 
     /// The rows at `indices`: shape `[indices.count, dim]`.
@@ -344,7 +352,7 @@ public final class Flatten: Layer, @unchecked Sendable {
     /// Creates the layer.
     public init() {}
     /// The flattened `x`.
-    public func callAsFunction(_ x: Variable) -> Variable { x.flattened(from: 1) }
+    public func callAsFunction(_ x: Variable) -> Variable { LayerTrace.record(self, x, x.flattened(from: 1)) }
 }
 
 /// Concatenated adaptive max- and average-pooling to `size`, max first (fastai `AdaptiveConcatPool2d`).
@@ -357,8 +365,9 @@ public final class AdaptiveConcatPool2d: Layer, @unchecked Sendable {
     public init(_ size: Int = 1) { self.size = size }
     /// `cat([maxPool(x), avgPool(x)], axis: 1)`.
     public func callAsFunction(_ x: Variable) -> Variable {
-        Variable.concat(
+        let pooled = Variable.concat(
             [x.adaptiveMaxPool2d(outputSize: size), x.adaptiveAvgPool2d(outputSize: size)], axis: 1)
+        return LayerTrace.record(self, x, pooled)
     }
 }
 
@@ -392,7 +401,9 @@ public final class SigmoidRange: Layer, @unchecked Sendable {
         self.high = high
     }
     /// `σ(x)·(high − low) + low`.
-    public func callAsFunction(_ x: Variable) -> Variable { sigmoidRange(x, low, high) }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        LayerTrace.record(self, x, sigmoidRange(x, low, high))
+    }
 }
 
 /// Layers applied in order; children are named `"0"`, `"1"`, … (PyTorch `nn.Sequential`).
@@ -438,5 +449,5 @@ public final class Lambda: Layer, @unchecked Sendable {
     /// Creates a parameter-free layer computing `body`.
     public init(_ body: @escaping @Sendable (Variable) -> Variable) { self.body = body }
     /// `body(x)`.
-    public func callAsFunction(_ x: Variable) -> Variable { body(x) }
+    public func callAsFunction(_ x: Variable) -> Variable { LayerTrace.record(self, x, body(x)) }
 }

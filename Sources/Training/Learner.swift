@@ -70,6 +70,10 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
     public var logger: (@Sendable (_ header: [String], _ row: [String]) -> Void)?
     /// The recorder (always present).
     public let recorder = Recorder()
+    /// The folder ``save(_:)`` and ``load(_:)`` work under (fastai's `path`; the current folder by default).
+    public var path = Path(".")
+    /// The subfolder of ``path`` that holds saved models (fastai's `model_dir`).
+    public var modelDir = "models"
 
     /// The optimizer (built on the first fit or freeze).
     public private(set) var opt: Optimizer?
@@ -395,7 +399,7 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
     }
 
     /// The model applied to a batch's inputs: one input, or several for a ``MultiInputLayer``.
-    private func forward(_ xs: [Tensor]) throws -> Variable {
+    func forward(_ xs: [Tensor]) throws -> Variable {
         if xs.count == 1 { return try model.forward(Variable(xs[0])) }
         guard let multi = model as? any MultiInputLayer else {
             throw TrainingError(

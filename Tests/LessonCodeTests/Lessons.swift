@@ -570,45 +570,46 @@ func lesson_05_collaborative_filtering(_ lesson: CompiledLesson) async throws {
                                                                     return sigmoidRange(result, yRange.lowerBound, yRange.upperBound)
                                                                 }
                                                             }
-                                                            // cell fit (lessons/en/05-collaborative-filtering.md:177)
+                                                            // cell library-model: include=, not compiled
+                                                            // cell fit (lessons/en/05-collaborative-filtering.md:185)
                                                             try await lesson.cell("fit") {
-                                                                lesson.at(178, 13); let model = try DotProductBias(nUsers, nMovies, 50)
-                                                                lesson.at(179, 13); let learn = try Learner(dls, model, lossFunc: MSELossFlat())
-                                                                lesson.at(180, 7); lesson.show(try learn.fitOneCycle(5, lrMax: 5e-3))
-                                                                // cell fit-check (lessons/en/05-collaborative-filtering.md:183)
+                                                                lesson.at(186, 13); let model = try DotProductBias(nUsers, nMovies, 50)
+                                                                lesson.at(187, 13); let learn = try Learner(dls, model, lossFunc: MSELossFlat())
+                                                                lesson.at(188, 7); lesson.show(try learn.fitOneCycle(5, lrMax: 5e-3))
+                                                                // cell fit-check (lessons/en/05-collaborative-filtering.md:191)
                                                                 try await lesson.cell("fit-check") {
-                                                                    lesson.at(184, 29); let losses = try learn.recorder.validLosses
-                                                                    lesson.at(185, 1); #expect(try losses[4] < losses[0])
-                                                                    // cell plot-loss (lessons/en/05-collaborative-filtering.md:191)
+                                                                    lesson.at(192, 29); let losses = try learn.recorder.validLosses
+                                                                    lesson.at(193, 1); #expect(try losses[4] < losses[0])
+                                                                    // cell plot-loss (lessons/en/05-collaborative-filtering.md:199)
                                                                     try await lesson.cell("plot-loss") {
-                                                                        lesson.at(192, 16); lesson.show(try learn.recorder.plotLoss())
-                                                                        // cell fit-wd (lessons/en/05-collaborative-filtering.md:202)
+                                                                        lesson.at(200, 16); lesson.show(try learn.recorder.plotLoss())
+                                                                        // cell fit-wd (lessons/en/05-collaborative-filtering.md:210)
                                                                         try await lesson.cell("fit-wd") {
-                                                                            lesson.at(203, 15); let modelWD = try DotProductBias(nUsers, nMovies, 50)
-                                                                            lesson.at(204, 15); let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
-                                                                            lesson.at(205, 9); lesson.show(try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
-                                                                            // cell fit-wd-check (lessons/en/05-collaborative-filtering.md:208)
+                                                                            lesson.at(211, 15); let modelWD = try DotProductBias(nUsers, nMovies, 50)
+                                                                            lesson.at(212, 15); let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
+                                                                            lesson.at(213, 9); lesson.show(try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
+                                                                            // cell fit-wd-check (lessons/en/05-collaborative-filtering.md:216)
                                                                             try await lesson.cell("fit-wd-check") {
-                                                                                lesson.at(209, 43); let validWD = try learnWD.recorder.validLosses[4]
+                                                                                lesson.at(217, 43); let validWD = try learnWD.recorder.validLosses[4]
                                                                                 // Final validation MSE with wd 0.1, lesson seeds 42 and 1–5 (each seed: its split and initial weights);
                                                                                 // measured with bench/python/collab_fastai.py on the same checksummed splits (bench/README.md, issue 15).
-                                                                                lesson.at(212, 15); let khruMSE = try 0.8238  // Khru: mean of 6 seeds (sd 0.0055, 0.8178–0.8332)
-                                                                                lesson.at(213, 17); let fastaiMSE = try 0.8241  // fastai 2.8.12 collab_learner, training rows shuffled (sd 0.0030, 0.8204–0.8289)
-                                                                                lesson.at(214, 24); let fastaiDefaultMSE = try 0.8660  // fastai 2.8.12 as installed: TabWeightedDL samples with replacement (sd 0.0048)
-                                                                                lesson.at(215, 1); #expect(try validWD <= losses[4])
-                                                                                lesson.at(216, 1); #expect(try abs(validWD - khruMSE) < 0.015)
-                                                                                lesson.at(217, 1); #expect(try abs(validWD - fastaiMSE) < 0.015)
-                                                                                lesson.at(218, 1); #expect(try validWD < fastaiDefaultMSE - 0.02)
-                                                                                // cell low-bias (lessons/en/05-collaborative-filtering.md:256)
+                                                                                lesson.at(220, 15); let khruMSE = try 0.8238  // Khru: mean of 6 seeds (sd 0.0055, 0.8178–0.8332)
+                                                                                lesson.at(221, 17); let fastaiMSE = try 0.8241  // fastai 2.8.12 collab_learner, training rows shuffled (sd 0.0030, 0.8204–0.8289)
+                                                                                lesson.at(222, 24); let fastaiDefaultMSE = try 0.8660  // fastai 2.8.12 as installed: TabWeightedDL samples with replacement (sd 0.0048)
+                                                                                lesson.at(223, 1); #expect(try validWD <= losses[4])
+                                                                                lesson.at(224, 1); #expect(try abs(validWD - khruMSE) < 0.015)
+                                                                                lesson.at(225, 1); #expect(try abs(validWD - fastaiMSE) < 0.015)
+                                                                                lesson.at(226, 1); #expect(try validWD < fastaiDefaultMSE - 0.02)
+                                                                                // cell low-bias (lessons/en/05-collaborative-filtering.md:264)
                                                                                 try await lesson.cell("low-bias") {
-                                                                                    lesson.at(257, 25); let titles = try dls.classes["title"]
-                                                                                    lesson.at(258, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false))
-                                                                                    // cell high-bias (lessons/en/05-collaborative-filtering.md:263)
+                                                                                    lesson.at(265, 25); let titles = try dls.classes["title"]
+                                                                                    lesson.at(266, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: false))
+                                                                                    // cell high-bias (lessons/en/05-collaborative-filtering.md:271)
                                                                                     try await lesson.cell("high-bias") {
-                                                                                        lesson.at(264, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true))
-                                                                                        // cell pca (lessons/en/05-collaborative-filtering.md:271)
+                                                                                        lesson.at(272, 1); lesson.show(try topItems(modelWD.movieBias.weight, titles, count: 5, largest: true))
+                                                                                        // cell pca (lessons/en/05-collaborative-filtering.md:279)
                                                                                         try await lesson.cell("pca") {
-                                                                                            lesson.at(272, 1); lesson.show(try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
+                                                                                            lesson.at(280, 1); lesson.show(try plotItemFactors(modelWD.movieFactors.weight, titles: titles,
                                                                                                             ratings: rated, itemName: "title", count: 50))
                                                                                         }
                                                                                     }

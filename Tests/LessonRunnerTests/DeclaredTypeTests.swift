@@ -145,6 +145,54 @@ private let cellModel = """
         #expect(declared.model.children.allSatisfy { !$0.layer.isTraining })
     }
 
+    /// What fastai lets a model written in a cell do besides training: compute with a raw parameter,
+    /// be summarised, frozen, saved and loaded back.
+    @Test func aCellsModelIsSummarisedFrozenSavedAndLoaded() throws {
+        let folder = try ratingsFolder(rows: 200, users: 10, items: 7)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = LessonExecutor(registry: .standard()).run(
+            lesson([
+                (
+                    "model",
+                    """
+                    let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 32)
+                    final class Scaled: Module {
+                        let factors = Embedding(11, 3)
+                        let scale = Parameter(Tensor.ones([1]))
+                        func callAsFunction(_ x: Variable) -> Variable {
+                            factors(x[..., 0]).sum(axis: 1) * scale + scale * scale - 1.0
+                        }
+                    }
+                    let learn = Learner(dls, Scaled(), lossFunc: MSELossFlat())
+                    learn.summary()
+                    """
+                ),
+                (
+                    "save",
+                    """
+                    learn.freeze()
+                    learn.fit(1, lr: 1e-2)
+                    learn.save("stage-1")
+                    let saved = learn.validate()
+                    learn.fit(1, lr: 1e-2)
+                    let moved = learn.validate()
+                    learn.load("stage-1")
+                    (saved == learn.validate(), moved != saved, learn.model.scale.value.shape)
+                    """
+                ),
+                ("missing", "learn.load(\"stage-2\")"),
+            ]))
+        let summary = shown(run.report, "model").joined()
+        #expect(summary.hasPrefix("Scaled (Input shape: 32 x 2)\n"))
+        #expect(summary.contains("\nEmbedding                                 33         True      \n"))
+        #expect(summary.contains("Total params: 34\n"))
+        #expect(shown(run.report, "save").last == "(true, true, [1])")
+        let missing = shown(run.report, "missing").joined()
+        #expect(missing.contains("no saved model 'stage-1'") == false)
+        #expect(missing.contains("no saved model 'stage-2' at "))
+        #expect(missing.contains("/01-sample/models/stage-2.pth"))
+    }
+
     @Test func aWrongShapeInACellsForwardIsALocatedError() throws {
         let folder = try ratingsFolder(rows: 200, users: 10, items: 7)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -194,7 +242,7 @@ private let cellModel = """
                     "cat",
                     """
                     let joined = Tensor.concat([t[..<2], t[4...]])
-                    (joined, Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([2, 2])], axis: -1).shape)
+                    (joined, Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([2, 2])], axis: -1).shape, Tensor.cat([Tensor.ones([2, 1]), Tensor.zeros([2, 2])], dim: 1).shape)
                     """
                 ),
                 ("cat-mismatch", "Tensor.concat([Tensor.ones([2, 1]), Tensor.zeros([3, 2])], axis: 1)"),
@@ -215,6 +263,14 @@ private let cellModel = """
                     (learn.model.iBias.weight.shape, own.model.movieBias.weight.shape, own.model.parameterNames)
                     """
                 ),
+                (
+                    "array-rows",
+                    """
+                    let w = [1, 2, 3, 4]
+                    (w[2...], w[..<1], w[4...], Tensor([3.0, 1.0, 2.0]).argsort(descending: true)[..<2])
+                    """
+                ),
+                ("array-past", "w[..<5]"),
             ])
         ).report
         #expect(
@@ -223,7 +279,7 @@ private let cellModel = """
             shown(report, "past") == [
                 "error: lessons/en/01-sample.md:9:2: error: rows ..<7 are out of range for shape [6]"
             ])
-        #expect(shown(report, "cat") == ["(tensor([0., 1., 4., 5.]), [2, 3])"])
+        #expect(shown(report, "cat") == ["(tensor([0., 1., 4., 5.]), [2, 3], [2, 3])"])
         #expect(
             shown(report, "cat-mismatch") == [
                 "error: lessons/en/01-sample.md:18:8: error: cannot concat shapes [2, 1] and [3, 2] on axis 1"
@@ -233,6 +289,11 @@ private let cellModel = """
             shown(report, "model") == [
                 "([8, 1], [8, 1], [\"userFactors.weight\", \"userBias.weight\", \"movieFactors.weight\", \"movieBias.weight\"])"
             ])
+        #expect(shown(report, "array-rows") == ["([3, 4], [1], [], [0, 2])"])
+        let past = shown(report, "array-past")
+        #expect(
+            past.count == 1
+                && past[0].hasSuffix("error: range ..<5 is out of bounds for an array of 4 elements"))
     }
 
     @Test func mistakesInDeclarationsAreFoundInOneCheck() {

@@ -47,6 +47,20 @@ import _TestSupport
         #expect(!(Variable(Tensor([1])) + 1).requiresGrad)
     }
 
+    /// A raw parameter computes as its value (PyTorch's Parameter is a Tensor) and gets the gradient.
+    @Test func parameterOperatorsDifferentiateLikeTheirVariables() {
+        let x = Variable(Tensor([1.0, 2.0, -1.0]))
+        let p = Parameter(Tensor([0.5, -1.5, 2.0]), name: "p")
+        let q = Parameter(Tensor([2.0]), name: "q")
+        // d/dp of Σ(x·p + p/q + p − x − p·q) = x + 1/q + 1 − q; d/dq = Σ(−p/q² − p).
+        (x * p + p / q + (p - x) - p * q).sum().backward()
+        expectClose(
+            p.grad?.scalars.map(Double.init) ?? [], [1 + 0.5 + 1 - 2, 2 + 0.5 + 1 - 2, -1 + 0.5 + 1 - 2])
+        expectClose(q.grad?.scalars.map(Double.init) ?? [], [-(0.5 - 1.5 + 2.0) / 4 - (0.5 - 1.5 + 2.0)])
+        let both = (p + x) / (x - p)
+        #expect(both.value == ((p.variable + x) / (x - p.variable)).value)
+    }
+
     @Test func backwardAccumulatesUntilZeroGrad() {
         let p = Parameter(Tensor([2]))
         (p.variable * p.variable).sum().backward()

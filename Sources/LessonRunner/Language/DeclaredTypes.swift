@@ -116,8 +116,11 @@ final class DeclaredLayer: DeclaredObject, Layer, @unchecked Sendable {
     /// The cell's forward pass; its errors are located in the cell.
     func forward(_ x: Variable) throws -> Variable {
         guard let body else { throw StepError("the lesson that declared '\(type.name)' has ended") }
-        return try body(self, x)
+        return LayerTrace.record(self, x, try body(self, x))
     }
+
+    /// The cell's name for the type (`DotProductBias`), as summaries show it.
+    var typeName: String { type.name }
 
     /// The forward pass where library code cannot throw: on failure the input comes back unchanged and
     /// the error is kept in ``lastFailure`` (the ``Learner`` calls ``forward(_:)``, which throws).

@@ -378,6 +378,20 @@ final class Interpreter {
                     at: location)
             }
             return .array(Array(elements[lower..<end]))
+        case .object(let object)
+        where object.payload is PartialRangeUpTo<Int> || object.payload is PartialRangeFrom<Int>:
+            let (lower, end, written) =
+                if let upTo = object.payload as? PartialRangeUpTo<Int> {
+                    (0, upTo.upperBound, "..<\(upTo.upperBound)")
+                } else {
+                    ((object.payload as? PartialRangeFrom<Int>)?.lowerBound ?? 0, elements.count, "")
+                }
+            guard lower >= 0, end <= elements.count, lower <= end else {
+                let text = written.isEmpty ? "\(lower)..." : written
+                throw CellFailure(
+                    "range \(text) is out of bounds for an array of \(elements.count) elements", at: location)
+            }
+            return .array(Array(elements[lower..<end]))
         default:
             throw CellFailure("cannot subscript an array with \(index.cellType)", at: location)
         }

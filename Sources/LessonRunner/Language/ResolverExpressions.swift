@@ -309,7 +309,8 @@ extension Resolver {
             let index = resolve(arguments[0].value, expected: nil)
             switch index.type {
             case .int: return Typed(.index(receiver.node, index.node, location), element)
-            case .range(.int, _): return Typed(.index(receiver.node, index.node, location), receiver.type)
+            case .range(.int, _), .named("PartialRangeUpTo"), .named("PartialRangeFrom"):
+                return Typed(.index(receiver.node, index.node, location), receiver.type)
             case .any: return Typed(.index(receiver.node, index.node, location), .any)
             default:
                 report("cannot subscript an array with \(index.type)", at: arguments[0].location)

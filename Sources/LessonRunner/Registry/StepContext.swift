@@ -16,6 +16,9 @@ public final class StepContext {
     public let lessonDirectory: String
     /// The folder holding `Package.swift` above the lesson, if any.
     public let packageRoot: String?
+    /// The folder for files the lesson's cells write, such as `learn.save` (`<output>/files/<lesson>` in
+    /// a run that keeps reports, else a temporary folder).
+    public let filesDirectory: String
     /// What the cell has produced so far.
     public private(set) var outputs: [CellOutput] = []
     private let deadline: ContinuousClock.Instant?
@@ -25,18 +28,24 @@ public final class StepContext {
     /// Creates a context for one cell.
     public init(
         cellID: String, seed: CellSeed, lessonDirectory: String, packageRoot: String? = nil,
-        timeout: Double? = nil, progress: ((RunProgress) -> Void)? = nil
+        filesDirectory: String? = nil, timeout: Double? = nil, progress: ((RunProgress) -> Void)? = nil
     ) {
         self.cellID = cellID
         self.seed = seed
         self.lessonDirectory = lessonDirectory
         self.packageRoot = packageRoot
+        self.filesDirectory = filesDirectory ?? Self.temporaryFilesDirectory
         self.timeout = timeout
         // A timeout beyond a billion seconds is as good as none (and would overflow the clock).
         self.deadline = timeout.map {
             ContinuousClock.now + .milliseconds(Int((min($0, 1e9) * 1000).rounded()))
         }
         self.progressHandler = progress
+    }
+
+    /// The process's folder for cells' files when a run keeps no reports.
+    static var temporaryFilesDirectory: String {
+        (NSTemporaryDirectory() as NSString).appendingPathComponent("khru-files-\(getpid())")
     }
 
     /// Adds an output (a table, an image, text) under the cell.

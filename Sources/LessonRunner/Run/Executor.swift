@@ -177,7 +177,8 @@ public struct LessonExecutor {
         let seed = CellSeed(lessonSeed: lesson.frontMatter.seed, cellID: cell.id)
         let context = StepContext(
             cellID: cell.id, seed: seed, lessonDirectory: (lesson.path as NSString).deletingLastPathComponent,
-            packageRoot: packageRoot, timeout: replaying ? nil : cell.attributes.timeout,
+            packageRoot: packageRoot, filesDirectory: filesDirectory(for: lesson),
+            timeout: replaying ? nil : cell.attributes.timeout,
             progress: replaying ? nil : progress)
         interpreter.context = context
         var errors: [LessonSource.Diagnostic] = plan.diagnostics
@@ -218,6 +219,20 @@ public struct LessonExecutor {
         if let lang = lesson.frontMatter.lang { return lang }
         let folder = ((lesson.path as NSString).deletingLastPathComponent as NSString).lastPathComponent
         return folder.isEmpty || folder == "." || folder.count > 3 ? "en" : folder
+    }
+
+    /// Where the lesson's cells write files (`learn.save`).
+    ///
+    /// `<output>/files/<slug>` when the run keeps a cache beside its reports, so saved models live and
+    /// go with the reports; else a temporary folder. Both languages of a lesson share it, as they
+    /// share their cells' results.
+    func filesDirectory(for lesson: Lesson) -> String {
+        let slug = Self.slug(of: lesson)
+        guard let cache else {
+            return (StepContext.temporaryFilesDirectory as NSString).appendingPathComponent(slug)
+        }
+        return ((cache.store.directory as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("files/\(slug)")
     }
 
     /// The lesson's slug: its file name without `.md`.

@@ -67,6 +67,16 @@ extension Chart: LibraryValue, CellDisplayable {
 }
 
 extension Registry {
+    /// The library's `Variable` operator spelled `symbol` (`+`, `-`, `*` or `/`).
+    static func variableOperator(_ symbol: String) -> @Sendable (Variable, Variable) -> Variable {
+        switch symbol {
+        case "+": { $0 + $1 }
+        case "-": { $0 - $1 }
+        case "*": { $0 * $1 }
+        default: { $0 / $1 }
+        }
+    }
+
     /// The axis `concat` joins along, checked: at least one shape, all of one rank and equal off `axis`.
     static func concatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
         guard let first = shapes.first else { throw StepError("concat needs at least one tensor") }
@@ -246,12 +256,8 @@ extension Registry {
     mutating func bindModelTensors() {
         type(CosineSimilarity.self, doc: "Cosine similarity along an axis (PyTorch's nn.CosineSimilarity).")
         type("UnboundedRange", doc: "Swift's '...' alone: every index of an axis (PyTorch's ':').")
-        for (symbol, verb, apply) in [
-            ("+", "sum", { (a: Variable, b: Variable) in a + b }),
-            ("-", "difference", { (a: Variable, b: Variable) in a - b }),
-            ("*", "product", { (a: Variable, b: Variable) in a * b }),
-            ("/", "quotient", { (a: Variable, b: Variable) in a / b }),
-        ] as [(String, String, (Variable, Variable) -> Variable)] {
+        for (symbol, verb) in [("+", "sum"), ("-", "difference"), ("*", "product"), ("/", "quotient")] {
+            let apply = Self.variableOperator(symbol)
             bind(
                 "\(symbol)(_ lhs: Variable, _ rhs: Variable)", doc: "Elementwise \(verb), with broadcasting."
             ) {
@@ -270,6 +276,29 @@ extension Registry {
                 (a: Variable, b: Float) in apply(a, b)
             }
         }
+        // A raw parameter computes as the tensor it holds (PyTorch's Parameter is a Tensor).
+        for symbol in ["+", "-", "*", "/"] {
+            let apply = Self.variableOperator(symbol)
+            bind("\(symbol)(_ lhs: Variable, _ rhs: Parameter)", doc: "A variable and a parameter's value.") {
+                (a: Variable, p: Parameter) in
+                try checkBroadcast(a.shape, p.shape, symbol)
+                return apply(a, p.variable)
+            }
+            bind("\(symbol)(_ lhs: Parameter, _ rhs: Variable)", doc: "A parameter's value and a variable.") {
+                (p: Parameter, b: Variable) in
+                try checkBroadcast(p.shape, b.shape, symbol)
+                return apply(p.variable, b)
+            }
+            bind("\(symbol)(_ lhs: Parameter, _ rhs: Parameter)", doc: "Two parameters' values.") {
+                (p: Parameter, q: Parameter) in
+                try checkBroadcast(p.shape, q.shape, symbol)
+                return apply(p.variable, q.variable)
+            }
+        }
+        property(
+            "Parameter.variable: Variable",
+            doc: "The value as a variable whose gradient reaches the parameter."
+        ) { (p: Parameter) in p.variable }
         bind("Variable.sum()", doc: "The sum of all elements.") { (v: Variable) in v.sum() }
         bind("Variable.mean()", doc: "The mean of all elements.") { (v: Variable) in v.mean() }
         bind("Variable.sum(axis: Int, keepDims: Bool = false)", doc: "Sums along one axis (PyTorch's dim).") {
@@ -322,6 +351,18 @@ extension Registry {
             Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
         }
         bind(
+            "static Variable.cat(_ variables: [Variable], dim: Int = 0)",
+            doc: "Joins variables along dim (PyTorch's torch.cat; the same as concat)."
+        ) { (variables: [Variable], dim: Int) in
+            Variable.cat(variables, dim: try Self.concatAxis(variables.map(\.shape), dim))
+        }
+        bind(
+            "static Tensor.cat(_ tensors: [Tensor], dim: Int = 0)",
+            doc: "Joins tensors along dim (PyTorch's torch.cat; the same as concat)."
+        ) { (tensors: [Tensor], dim: Int) in
+            Tensor.cat(tensors, dim: try Self.concatAxis(tensors.map(\.shape), dim))
+        }
+        bind(
             "static Tensor.concat(_ tensors: [Tensor], axis: Int = 0)",
             doc: "Joins tensors along an axis (PyTorch's torch.cat)."
         ) { (tensors: [Tensor], axis: Int) in
@@ -337,6 +378,18 @@ extension Registry {
                 throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
             }
             return Tensor.stack(tensors, axis: axis)
+        }
+        bind(
+            "static Variable.stack(_ variables: [Variable], axis: Int = 0)",
+            doc: "Stacks same-shaped variables along a new axis (PyTorch's torch.stack)."
+        ) { (variables: [Variable], axis: Int) in
+            guard let first = variables.first, variables.allSatisfy({ $0.shape == first.shape }),
+                (0...first.rank).contains(axis)
+            else {
+                throw TensorError(
+                    .shapeMismatch, "stack needs variables of one shape and an axis ≤ their rank")
+            }
+            return Variable.stack(variables, axis: axis)
         }
         bind(
             "static Tensor.normal(_ shape: [Int], mean: Float = 0, std: Float = 1)",

@@ -261,6 +261,26 @@ extension Registry {
             (l: AnyLearner) in l.freeze()
         }
         bind("Learner.unfreeze()", doc: "Trains every parameter group.") { (l: AnyLearner) in l.unfreeze() }
+        bind(
+            "Learner.save(_ file: String)",
+            doc: "Saves weights and optimizer state as models/<file>.pth in the lesson's files folder."
+        ) { (context: StepContext, l: AnyLearner, file: String) in
+            try Self.inFilesFolder(l, context) { _ = try l.save(file) }
+        }
+        bind(
+            "Learner.load(_ file: String)",
+            doc: "Loads what learn.save(file) saved: weights and optimizer state."
+        ) {
+            (context: StepContext, l: AnyLearner, file: String) in
+            try Self.inFilesFolder(l, context) { try l.load(file) }
+        }
+        bind(
+            "Learner.summary()",
+            doc:
+                "The layers with their output shapes and parameter counts, the optimizer, loss and callbacks."
+        ) { (context: StepContext, l: AnyLearner) in
+            context.print(try l.summary())
+        }
 
         property("Recorder.validLosses: [Double]", doc: "Validation loss of each epoch.") { (r: Recorder) in
             r.validLosses
@@ -305,6 +325,17 @@ extension Registry {
             guard groups > 0 else { throw StepError("groups must be positive") }
             return try range.rates(groups: groups)
         }
+    }
+
+    /// Runs `body` with a learner whose `path` is relative (the default `.`) placed under the lesson's
+    /// files folder, so a lesson never writes beside its own source.
+    static func inFilesFolder(_ learner: AnyLearner, _ context: StepContext, _ body: () throws -> Void) throws
+    {
+        if !learner.path.isAbsolute {
+            let folder = Path(context.filesDirectory)
+            learner.path = learner.path.string == "." ? folder : folder / learner.path.string
+        }
+        try body()
     }
 
     /// Runs a fit and emits its epoch table into the report.

@@ -65,5 +65,7 @@ public final class AdaptiveAvgPool2d: Layer, @unchecked Sendable {
     /// Creates the layer.
     public init(_ size: Int = 1) { self.size = size }
     /// The pooled `x`.
-    public func callAsFunction(_ x: Variable) -> Variable { x.adaptiveAvgPool2d(outputSize: size) }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        LayerTrace.record(self, x, x.adaptiveAvgPool2d(outputSize: size))
+    }
 }

@@ -224,7 +224,7 @@ public final class MaxPool2d: Layer, @unchecked Sendable {
 
     /// The pooled `x`.
     public func callAsFunction(_ x: Variable) -> Variable {
-        x.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
+        LayerTrace.record(self, x, x.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding))
     }
 }
 
