@@ -331,7 +331,9 @@ public final class Embedding: Layer, @unchecked Sendable {
     ///
     /// - Precondition: every id is in `0..<count` (a forward pass is not throwing; see
     ///   ``lookup(_:)`` for ids a user chose).
-    public func callAsFunction(_ indices: [Int]) -> Variable { weight.variable.gather(indices) }
+    public func callAsFunction(_ indices: [Int]) -> Variable {
+        LayerTrace.record(self, inputShape: [indices.count], weight.variable.gather(indices))
+    }
 
     /// The rows at ids a user chose, checked: shape `[ids.count, dim]`.
     ///

@@ -16,7 +16,13 @@ public enum LayerTrace {
 
     /// Notes that `layer` mapped `input` to `output` while a summary runs; returns `output`.
     public static func record(_ layer: any Layer, _ input: Variable, _ output: Variable) -> Variable {
-        if let recording { recording.shapes[ObjectIdentifier(layer)] = (input.shape, output.shape) }
+        record(layer, inputShape: input.shape, output)
+    }
+
+    /// Notes that `layer` mapped an input of shape `inputShape` to `output` while a summary runs (a
+    /// layer called on something other than a variable, such as an embedding on `[Int]` ids).
+    public static func record(_ layer: any Layer, inputShape: [Int], _ output: Variable) -> Variable {
+        if let recording { recording.shapes[ObjectIdentifier(layer)] = (inputShape, output.shape) }
         return output
     }
 
@@ -81,8 +87,11 @@ extension AnyLearner {
             let parameters = layer.ownParameters.map(\.parameter)
             let count = parameters.isEmpty ? "" : String(parameters.reduce(0) { $0 + $1.value.count })
             let trainable = parameters.first.map { String($0.requiresGrad).capitalized } ?? ""
+            // PyTorch names batch norm by its input: BatchNorm1d for [N, C] or [N, C, L], 2d for maps.
+            let name =
+                layer is BatchNorm ? (input.count == 4 ? "BatchNorm2d" : "BatchNorm1d") : layer.typeName
             text +=
-                "\n\(padded(layer.typeName, 20)) \(padded("", 20)) \(padded(count, 10)) \(padded(trainable, 10))"
+                "\n\(padded(name, 20)) \(padded("", 20)) \(padded(count, 10)) \(padded(trainable, 10))"
             previous = output
         }
         let all = model.parameters

@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import Testing
 import Training
+import _TestSupport
 
 @testable import Collab
 
@@ -184,6 +185,28 @@ private func assign(_ parameter: Parameter, _ rows: [[Double]]) throws {
         #expect(mse < 0.5 * Double(constantMSE))
         let nn = Random.withSeed(2) { collabLearner(dls, useNN: true, layers: [8], yRange: 0...5.5) }
         #expect(nn.model.namedParameters.first?.parameter.shape == [31, embSzRule(31)])
+    }
+
+    /// The library's models call their embeddings on `[Int]` ids; the summary still sees every table.
+    @Test func summaryOfTheLibrarysDotProductBiasIsFastais() throws {
+        let ids = Tensor(shape: [200, 2], scalars: (0..<200).flatMap { [Float($0 % 10), Float($0 % 7)] })
+        let ratings = Tensor.uniform([200, 1], low: 0, high: 5, generator: Generator(seed: 3))
+        let dls = DataLoaders(
+            train: TensorDataset(x: ids[0..<160], y: ratings[0..<160]),
+            valid: TensorDataset(x: ids[160..<200], y: ratings[160..<200]), bs: 64)
+        let learn = Learner(dls, DotProductBias(10, 7, 5), lossFunc: MSELossFlat())
+        #expect(try learn.summary().hasPrefix(FastaiSummaries.dotProductBias))
+    }
+
+    /// `collabLearner`'s model, summarised as fastai summarises `collab_learner`'s.
+    @Test func summaryOfCollabLearnersModelIsFastais() throws {
+        let frame = try DataFrame([
+            ("user", .int((0..<200).map { $0 % 10 })), ("item", .int((0..<200).map { $0 % 7 })),
+            ("rating", .double((0..<200).map { Double(1 + $0 % 5) })),
+        ])
+        let dls = try CollabDataLoaders.fromDF(frame, seed: 1, bs: 64)
+        let learn = collabLearner(dls, nFactors: 5, yRange: 0...5.5)
+        #expect(try learn.summary().hasPrefix(FastaiSummaries.embeddingDotBias))
     }
 
     /// `learn.model` has the model's own type, so its layers are members compiled Swift can name.

@@ -7,71 +7,71 @@ import Testing
 
 // Tests/Lessons/08-fastbook-collab.md
 func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
-    // cell ratings (Tests/Lessons/08-fastbook-collab.md:23)
+    // cell ratings (Tests/Lessons/08-fastbook-collab.md:24)
     try await lesson.cell("ratings") {
-        lesson.at(24, 12); let path = try untarData(.ml100k)
-        lesson.at(25, 25); let ratings = try DataFrame.readCSV(
+        lesson.at(25, 12); let path = try untarData(.ml100k)
+        lesson.at(26, 25); let ratings = try DataFrame.readCSV(
             path / "u.data", delimiter: "\t", header: false, names: ["user", "movie", "rating", "timestamp"])
-        lesson.at(27, 9); lesson.show(try ratings.head())
-        // cell last-skywalker (Tests/Lessons/08-fastbook-collab.md:30)
+        lesson.at(28, 9); lesson.show(try ratings.head())
+        // cell last-skywalker (Tests/Lessons/08-fastbook-collab.md:31)
         try await lesson.cell("last-skywalker") {
-            lesson.at(31, 21); let lastSkywalker = try Tensor([0.98, 0.9, -0.9])
-            // cell user1 (Tests/Lessons/08-fastbook-collab.md:34)
+            lesson.at(32, 21); let lastSkywalker = try Tensor([0.98, 0.9, -0.9])
+            // cell user1 (Tests/Lessons/08-fastbook-collab.md:35)
             try await lesson.cell("user1") {
-                lesson.at(35, 13); let user1 = try Tensor([0.9, 0.8, -0.6])
-                // cell match (Tests/Lessons/08-fastbook-collab.md:38)
+                lesson.at(36, 13); let user1 = try Tensor([0.9, 0.8, -0.6])
+                // cell match (Tests/Lessons/08-fastbook-collab.md:39)
                 try await lesson.cell("match") {
-                    lesson.at(39, 25); lesson.show(try (user1 * lastSkywalker).sum())
-                    // cell casablanca (Tests/Lessons/08-fastbook-collab.md:42)
+                    lesson.at(40, 25); lesson.show(try (user1 * lastSkywalker).sum())
+                    // cell casablanca (Tests/Lessons/08-fastbook-collab.md:43)
                     try await lesson.cell("casablanca") {
-                        lesson.at(43, 18); let casablanca = try Tensor([-0.99, -0.3, 0.8])
-                        // cell mismatch (Tests/Lessons/08-fastbook-collab.md:46)
+                        lesson.at(44, 18); let casablanca = try Tensor([-0.99, -0.3, 0.8])
+                        // cell mismatch (Tests/Lessons/08-fastbook-collab.md:47)
                         try await lesson.cell("mismatch") {
-                            lesson.at(47, 22); lesson.show(try (user1 * casablanca).sum())
-                            // cell movies (Tests/Lessons/08-fastbook-collab.md:50)
+                            lesson.at(48, 22); lesson.show(try (user1 * casablanca).sum())
+                            // cell movies (Tests/Lessons/08-fastbook-collab.md:51)
                             try await lesson.cell("movies") {
-                                lesson.at(51, 24); let movies = try DataFrame.readCSV(
+                                lesson.at(52, 24); let movies = try DataFrame.readCSV(
                                     path / "u.item", delimiter: "|", header: false, names: ["movie", "title"], encoding: .latin1,
                                     usecols: [0, 1])
-                                lesson.at(54, 8); lesson.show(try movies.head())
-                                // cell merge (Tests/Lessons/08-fastbook-collab.md:57)
+                                lesson.at(55, 8); lesson.show(try movies.head())
+                                // cell merge (Tests/Lessons/08-fastbook-collab.md:58)
                                 try await lesson.cell("merge") {
-                                    lesson.at(58, 21); let rated = try ratings.merge(movies)
-                                    lesson.at(59, 7); lesson.show(try rated.head())
-                                    // cell dls (Tests/Lessons/08-fastbook-collab.md:62)
+                                    lesson.at(59, 21); let rated = try ratings.merge(movies)
+                                    lesson.at(60, 7); lesson.show(try rated.head())
+                                    // cell dls (Tests/Lessons/08-fastbook-collab.md:63)
                                     try await lesson.cell("dls") {
-                                        lesson.at(63, 29); let dls = try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
-                                        lesson.at(64, 5); lesson.show(try dls.showBatch())
-                                        // cell factors (Tests/Lessons/08-fastbook-collab.md:67)
+                                        lesson.at(64, 29); let dls = try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
+                                        lesson.at(65, 5); lesson.show(try dls.showBatch())
+                                        // cell factors (Tests/Lessons/08-fastbook-collab.md:68)
                                         try await lesson.cell("factors") {
-                                            lesson.at(68, 34); let nUsers = try dls.classes["user"].count
-                                            lesson.at(69, 36); let nMovies = try dls.classes["title"].count
-                                            lesson.at(70, 16); let nFactors = try 5
-                                            lesson.at(71, 26); let userFactors = try Tensor.randn([nUsers, nFactors])
-                                            lesson.at(72, 27); let movieFactors = try Tensor.randn([nMovies, nFactors])
-                                            // cell one-hot (Tests/Lessons/08-fastbook-collab.md:75)
+                                            lesson.at(69, 34); let nUsers = try dls.classes["user"].count
+                                            lesson.at(70, 36); let nMovies = try dls.classes["title"].count
+                                            lesson.at(71, 16); let nFactors = try 5
+                                            lesson.at(72, 26); let userFactors = try Tensor.randn([nUsers, nFactors])
+                                            lesson.at(73, 27); let movieFactors = try Tensor.randn([nMovies, nFactors])
+                                            // cell one-hot (Tests/Lessons/08-fastbook-collab.md:76)
                                             try await lesson.cell("one-hot") {
-                                                lesson.at(76, 33); let oneHot3 = try oneHot(3, nUsers).float()
-                                                // cell lookup-product (Tests/Lessons/08-fastbook-collab.md:79)
+                                                lesson.at(77, 33); let oneHot3 = try oneHot(3, nUsers).float()
+                                                // cell lookup-product (Tests/Lessons/08-fastbook-collab.md:80)
                                                 try await lesson.cell("lookup-product") {
-                                                    lesson.at(80, 17); lesson.show(try userFactors.t().matmul(oneHot3))
-                                                    // cell lookup-row (Tests/Lessons/08-fastbook-collab.md:83)
+                                                    lesson.at(81, 17); lesson.show(try userFactors.t().matmul(oneHot3))
+                                                    // cell lookup-row (Tests/Lessons/08-fastbook-collab.md:84)
                                                     try await lesson.cell("lookup-row") {
-                                                        lesson.at(84, 12); lesson.show(try userFactors[3])
-                                                        // cell example (Tests/Lessons/08-fastbook-collab.md:87)
+                                                        lesson.at(85, 12); lesson.show(try userFactors[3])
+                                                        // cell example (Tests/Lessons/08-fastbook-collab.md:88)
                                                         try await lesson.cell("example") {
-                                                            lesson.at(88, 1); final class Example {
+                                                            lesson.at(89, 1); final class Example {
                                                                 let a: String
                                                                 init(_ a: String) { self.a = a }
                                                                 func say(_ x: String) -> String { "Hello \(a), \(x)." }
                                                             }
-                                                            // cell example-say (Tests/Lessons/08-fastbook-collab.md:95)
+                                                            // cell example-say (Tests/Lessons/08-fastbook-collab.md:96)
                                                             try await lesson.cell("example-say") {
-                                                                lesson.at(96, 10); let ex = try Example("Sylvain")
-                                                                lesson.at(97, 4); lesson.show(try ex.say("nice to meet you"))
-                                                                // cell dot-product (Tests/Lessons/08-fastbook-collab.md:100)
+                                                                lesson.at(97, 10); let ex = try Example("Sylvain")
+                                                                lesson.at(98, 4); lesson.show(try ex.say("nice to meet you"))
+                                                                // cell dot-product (Tests/Lessons/08-fastbook-collab.md:101)
                                                                 try await lesson.cell("dot-product") {
-                                                                    lesson.at(101, 1); final class DotProduct: Module {
+                                                                    lesson.at(102, 1); final class DotProduct: Module {
                                                                         let userFactors: Embedding
                                                                         let movieFactors: Embedding
 
@@ -86,20 +86,20 @@ func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
                                                                             return (users * movies).sum(axis: 1)
                                                                         }
                                                                     }
-                                                                    // cell one-batch (Tests/Lessons/08-fastbook-collab.md:118)
+                                                                    // cell one-batch (Tests/Lessons/08-fastbook-collab.md:119)
                                                                     try await lesson.cell("one-batch") {
-                                                                        lesson.at(119, 18); let (x, y) = try dls.oneBatch()
-                                                                        lesson.at(120, 3); lesson.show(try x.shape)
-                                                                        // cell dot-learner (Tests/Lessons/08-fastbook-collab.md:123)
+                                                                        lesson.at(120, 18); let (x, y) = try dls.oneBatch()
+                                                                        lesson.at(121, 3); lesson.show(try x.shape)
+                                                                        // cell dot-learner (Tests/Lessons/08-fastbook-collab.md:124)
                                                                         try await lesson.cell("dot-learner") {
-                                                                            lesson.at(124, 13); let model = try DotProduct(nUsers, nMovies, 50)
-                                                                            lesson.at(125, 13); let learn = try Learner(dls, model, lossFunc: MSELossFlat())
-                                                                            // cell dot-fit (Tests/Lessons/08-fastbook-collab.md:128)
+                                                                            lesson.at(125, 13); let model = try DotProduct(nUsers, nMovies, 50)
+                                                                            lesson.at(126, 13); let learn = try Learner(dls, model, lossFunc: MSELossFlat())
+                                                                            // cell dot-fit (Tests/Lessons/08-fastbook-collab.md:129)
                                                                             try await lesson.cell("dot-fit") {
-                                                                                lesson.at(129, 7); lesson.show(try learn.fitOneCycle(5, lrMax: 5e-3))
-                                                                                // cell dot-product-range (Tests/Lessons/08-fastbook-collab.md:132)
+                                                                                lesson.at(130, 7); lesson.show(try learn.fitOneCycle(5, lrMax: 5e-3))
+                                                                                // cell dot-product-range (Tests/Lessons/08-fastbook-collab.md:133)
                                                                                 try await lesson.cell("dot-product-range") {
-                                                                                    lesson.at(133, 1); final class DotProduct: Module {
+                                                                                    lesson.at(134, 1); final class DotProduct: Module {
                                                                                         let userFactors: Embedding
                                                                                         let movieFactors: Embedding
                                                                                         let yRange: ClosedRange<Double>
@@ -116,14 +116,14 @@ func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
                                                                                             return sigmoidRange((users * movies).sum(axis: 1), yRange.lowerBound, yRange.upperBound)
                                                                                         }
                                                                                     }
-                                                                                    // cell range-fit (Tests/Lessons/08-fastbook-collab.md:152)
+                                                                                    // cell range-fit (Tests/Lessons/08-fastbook-collab.md:153)
                                                                                     try await lesson.cell("range-fit") {
-                                                                                        lesson.at(153, 18); let modelRange = try DotProduct(nUsers, nMovies, 50)
-                                                                                        lesson.at(154, 18); let learnRange = try Learner(dls, modelRange, lossFunc: MSELossFlat())
-                                                                                        lesson.at(155, 12); lesson.show(try learnRange.fitOneCycle(5, lrMax: 5e-3))
-                                                                                        // cell dot-product-bias (Tests/Lessons/08-fastbook-collab.md:158)
+                                                                                        lesson.at(154, 18); let modelRange = try DotProduct(nUsers, nMovies, 50)
+                                                                                        lesson.at(155, 18); let learnRange = try Learner(dls, modelRange, lossFunc: MSELossFlat())
+                                                                                        lesson.at(156, 12); lesson.show(try learnRange.fitOneCycle(5, lrMax: 5e-3))
+                                                                                        // cell dot-product-bias (Tests/Lessons/08-fastbook-collab.md:159)
                                                                                         try await lesson.cell("dot-product-bias") {
-                                                                                            lesson.at(159, 1); final class DotProductBias: Module {
+                                                                                            lesson.at(160, 1); final class DotProductBias: Module {
                                                                                                 let userFactors: Embedding
                                                                                                 let userBias: Embedding
                                                                                                 let movieFactors: Embedding
@@ -146,50 +146,50 @@ func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
                                                                                                     return sigmoidRange(result, yRange.lowerBound, yRange.upperBound)
                                                                                                 }
                                                                                             }
-                                                                                            // cell bias-fit (Tests/Lessons/08-fastbook-collab.md:184)
+                                                                                            // cell bias-fit (Tests/Lessons/08-fastbook-collab.md:185)
                                                                                             try await lesson.cell("bias-fit") {
-                                                                                                lesson.at(185, 17); let modelBias = try DotProductBias(nUsers, nMovies, 50)
-                                                                                                lesson.at(186, 17); let learnBias = try Learner(dls, modelBias, lossFunc: MSELossFlat())
-                                                                                                lesson.at(187, 11); lesson.show(try learnBias.fitOneCycle(5, lrMax: 5e-3))
-                                                                                                // cell weight-decay-picture (Tests/Lessons/08-fastbook-collab.md:190)
+                                                                                                lesson.at(186, 17); let modelBias = try DotProductBias(nUsers, nMovies, 50)
+                                                                                                lesson.at(187, 17); let learnBias = try Learner(dls, modelBias, lossFunc: MSELossFlat())
+                                                                                                lesson.at(188, 11); lesson.show(try learnBias.fitOneCycle(5, lrMax: 5e-3))
+                                                                                                // cell weight-decay-picture (Tests/Lessons/08-fastbook-collab.md:191)
                                                                                                 try await lesson.cell("weight-decay-picture") {
-                                                                                                    lesson.at(191, 1); lesson.show(try plotFunction({ try 10 * $0 * $0 }, min: -2, max: 2, title: "a·x² with a = 10"))
-                                                                                                    // cell wd-fit (Tests/Lessons/08-fastbook-collab.md:194)
+                                                                                                    lesson.at(192, 1); lesson.show(try plotFunction({ try 10 * $0 * $0 }, min: -2, max: 2, title: "a·x² with a = 10"))
+                                                                                                    // cell wd-fit (Tests/Lessons/08-fastbook-collab.md:195)
                                                                                                     try await lesson.cell("wd-fit") {
-                                                                                                        lesson.at(195, 15); let modelWD = try DotProductBias(nUsers, nMovies, 50)
-                                                                                                        lesson.at(196, 15); let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
-                                                                                                        lesson.at(197, 9); lesson.show(try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
-                                                                                                        // cell t-tensor (Tests/Lessons/08-fastbook-collab.md:200)
+                                                                                                        lesson.at(196, 15); let modelWD = try DotProductBias(nUsers, nMovies, 50)
+                                                                                                        lesson.at(197, 15); let learnWD = try Learner(dls, modelWD, lossFunc: MSELossFlat())
+                                                                                                        lesson.at(198, 9); lesson.show(try learnWD.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
+                                                                                                        // cell t-tensor (Tests/Lessons/08-fastbook-collab.md:201)
                                                                                                         try await lesson.cell("t-tensor") {
-                                                                                                            lesson.at(201, 1); final class T: Module {
+                                                                                                            lesson.at(202, 1); final class T: Module {
                                                                                                                 let a = Tensor.ones([3])
                                                                                                                 func callAsFunction(_ x: Variable) -> Variable { x }
                                                                                                             }
-                                                                                                            lesson.at(205, 16); lesson.show(try T().parameters.count)
-                                                                                                            // cell t-parameter (Tests/Lessons/08-fastbook-collab.md:208)
+                                                                                                            lesson.at(206, 16); lesson.show(try T().parameters.count)
+                                                                                                            // cell t-parameter (Tests/Lessons/08-fastbook-collab.md:209)
                                                                                                             try await lesson.cell("t-parameter") {
-                                                                                                                lesson.at(209, 1); final class T: Module {
+                                                                                                                lesson.at(210, 1); final class T: Module {
                                                                                                                     let a = Parameter(Tensor.ones([3]))
                                                                                                                     func callAsFunction(_ x: Variable) -> Variable { x }
                                                                                                                 }
-                                                                                                                lesson.at(213, 5); lesson.show(try T().parameters)
-                                                                                                                // cell t-linear (Tests/Lessons/08-fastbook-collab.md:216)
+                                                                                                                lesson.at(214, 5); lesson.show(try T().parameters)
+                                                                                                                // cell t-linear (Tests/Lessons/08-fastbook-collab.md:217)
                                                                                                                 try await lesson.cell("t-linear") {
-                                                                                                                    lesson.at(217, 1); final class T: Module {
+                                                                                                                    lesson.at(218, 1); final class T: Module {
                                                                                                                         let a = Linear(1, 3, bias: false)
                                                                                                                         func callAsFunction(_ x: Variable) -> Variable { a(x) }
                                                                                                                     }
-                                                                                                                    lesson.at(221, 9); let t = try T()
-                                                                                                                    lesson.at(222, 3); lesson.show(try t.parameterNames)
-                                                                                                                    // cell t-weight-type (Tests/Lessons/08-fastbook-collab.md:225)
+                                                                                                                    lesson.at(222, 9); let t = try T()
+                                                                                                                    lesson.at(223, 3); lesson.show(try t.parameterNames)
+                                                                                                                    // cell t-weight-type (Tests/Lessons/08-fastbook-collab.md:226)
                                                                                                                     try await lesson.cell("t-weight-type") {
-                                                                                                                        lesson.at(226, 17); lesson.show(try t.parameters[0].shape)
-                                                                                                                        // cell create-params (Tests/Lessons/08-fastbook-collab.md:229)
+                                                                                                                        lesson.at(227, 17); lesson.show(try t.parameters[0].shape)
+                                                                                                                        // cell create-params (Tests/Lessons/08-fastbook-collab.md:230)
                                                                                                                         try await lesson.cell("create-params") {
-                                                                                                                            lesson.at(230, 1); @Sendable func createParams(_ size: [Int]) throws -> Parameter { try Parameter(Tensor.normal(size, mean: 0, std: 0.01)) }
-                                                                                                                            // cell dot-product-bias-params (Tests/Lessons/08-fastbook-collab.md:233)
+                                                                                                                            lesson.at(231, 1); @Sendable func createParams(_ size: [Int]) throws -> Parameter { try Parameter(Tensor.normal(size, mean: 0, std: 0.01)) }
+                                                                                                                            // cell dot-product-bias-params (Tests/Lessons/08-fastbook-collab.md:234)
                                                                                                                             try await lesson.cell("dot-product-bias-params") {
-                                                                                                                                lesson.at(234, 1); final class DotProductBias: Module {
+                                                                                                                                lesson.at(235, 1); final class DotProductBias: Module {
                                                                                                                                     let userFactors: Parameter
                                                                                                                                     let userBias: Parameter
                                                                                                                                     let movieFactors: Parameter
@@ -212,52 +212,52 @@ func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
                                                                                                                                         return sigmoidRange(result, yRange.lowerBound, yRange.upperBound)
                                                                                                                                     }
                                                                                                                                 }
-                                                                                                                                // cell params-fit (Tests/Lessons/08-fastbook-collab.md:259)
+                                                                                                                                // cell params-fit (Tests/Lessons/08-fastbook-collab.md:260)
                                                                                                                                 try await lesson.cell("params-fit") {
-                                                                                                                                    lesson.at(260, 19); let modelParams = try DotProductBias(nUsers, nMovies, 50)
-                                                                                                                                    lesson.at(261, 19); let learnParams = try Learner(dls, modelParams, lossFunc: MSELossFlat())
-                                                                                                                                    lesson.at(262, 13); lesson.show(try learnParams.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
-                                                                                                                                    // cell lowest-bias (Tests/Lessons/08-fastbook-collab.md:265)
+                                                                                                                                    lesson.at(261, 19); let modelParams = try DotProductBias(nUsers, nMovies, 50)
+                                                                                                                                    lesson.at(262, 19); let learnParams = try Learner(dls, modelParams, lossFunc: MSELossFlat())
+                                                                                                                                    lesson.at(263, 13); lesson.show(try learnParams.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
+                                                                                                                                    // cell lowest-bias (Tests/Lessons/08-fastbook-collab.md:266)
                                                                                                                                     try await lesson.cell("lowest-bias") {
-                                                                                                                                        lesson.at(266, 25); let titles = try dls.classes["title"]
-                                                                                                                                        lesson.at(267, 51); let movieBias = try learnParams.model.movieBias.value.squeeze()
-                                                                                                                                        lesson.at(268, 40); let lowest = try movieBias.argsort()[..<5].map { try titles[$0] }
-                                                                                                                                        lesson.at(269, 1); lesson.show(try lowest)
-                                                                                                                                        // cell highest-bias (Tests/Lessons/08-fastbook-collab.md:272)
+                                                                                                                                        lesson.at(267, 25); let titles = try dls.classes["title"]
+                                                                                                                                        lesson.at(268, 51); let movieBias = try learnParams.model.movieBias.value.squeeze()
+                                                                                                                                        lesson.at(269, 40); let lowest = try movieBias.argsort()[..<5].map { try titles[$0] }
+                                                                                                                                        lesson.at(270, 1); lesson.show(try lowest)
+                                                                                                                                        // cell highest-bias (Tests/Lessons/08-fastbook-collab.md:273)
                                                                                                                                         try await lesson.cell("highest-bias") {
-                                                                                                                                            lesson.at(273, 57); let highest = try movieBias.argsort(descending: true)[..<5].map { try titles[$0] }
-                                                                                                                                            lesson.at(274, 1); lesson.show(try highest)
-                                                                                                                                            // cell pca (Tests/Lessons/08-fastbook-collab.md:277)
+                                                                                                                                            lesson.at(274, 57); let highest = try movieBias.argsort(descending: true)[..<5].map { try titles[$0] }
+                                                                                                                                            lesson.at(275, 1); lesson.show(try highest)
+                                                                                                                                            // cell pca (Tests/Lessons/08-fastbook-collab.md:278)
                                                                                                                                             try await lesson.cell("pca") {
-                                                                                                                                                lesson.at(278, 1); lesson.show(try plotItemFactors(learnParams.model.movieFactors, titles: titles, ratings: rated, itemName: "title", count: 50))
-                                                                                                                                                // cell collab-learner (Tests/Lessons/08-fastbook-collab.md:281)
+                                                                                                                                                lesson.at(279, 1); lesson.show(try plotItemFactors(learnParams.model.movieFactors, titles: titles, ratings: rated, itemName: "title", count: 50))
+                                                                                                                                                // cell collab-learner (Tests/Lessons/08-fastbook-collab.md:282)
                                                                                                                                                 try await lesson.cell("collab-learner") {
-                                                                                                                                                    lesson.at(282, 19); let learnCollab = try collabLearner(dls, nFactors: 50, yRange: 0...5.5)
-                                                                                                                                                    // cell collab-fit (Tests/Lessons/08-fastbook-collab.md:285)
+                                                                                                                                                    lesson.at(283, 19); let learnCollab = try collabLearner(dls, nFactors: 50, yRange: 0...5.5)
+                                                                                                                                                    // cell collab-fit (Tests/Lessons/08-fastbook-collab.md:286)
                                                                                                                                                     try await lesson.cell("collab-fit") {
-                                                                                                                                                        lesson.at(286, 13); lesson.show(try learnCollab.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
-                                                                                                                                                        // cell collab-model (Tests/Lessons/08-fastbook-collab.md:289)
+                                                                                                                                                        lesson.at(287, 13); lesson.show(try learnCollab.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
+                                                                                                                                                        // cell collab-model (Tests/Lessons/08-fastbook-collab.md:290)
                                                                                                                                                         try await lesson.cell("collab-model") {
-                                                                                                                                                            lesson.at(290, 19); lesson.show(try learnCollab.model.parameterNames)
-                                                                                                                                                            // cell collab-bias (Tests/Lessons/08-fastbook-collab.md:293)
+                                                                                                                                                            lesson.at(291, 19); lesson.show(try learnCollab.model.parameterNames)
+                                                                                                                                                            // cell collab-bias (Tests/Lessons/08-fastbook-collab.md:294)
                                                                                                                                                             try await lesson.cell("collab-bias") {
-                                                                                                                                                                lesson.at(294, 53); let itemBias = try learnCollab.model.iBias.weight.value.squeeze()
-                                                                                                                                                                lesson.at(295, 62); let collabHighest = try itemBias.argsort(descending: true)[..<5].map { try titles[$0] }
-                                                                                                                                                                lesson.at(296, 1); lesson.show(try collabHighest)
-                                                                                                                                                                // cell similar (Tests/Lessons/08-fastbook-collab.md:299)
+                                                                                                                                                                lesson.at(295, 53); let itemBias = try learnCollab.model.iBias.weight.value.squeeze()
+                                                                                                                                                                lesson.at(296, 62); let collabHighest = try itemBias.argsort(descending: true)[..<5].map { try titles[$0] }
+                                                                                                                                                                lesson.at(297, 1); lesson.show(try collabHighest)
+                                                                                                                                                                // cell similar (Tests/Lessons/08-fastbook-collab.md:300)
                                                                                                                                                                 try await lesson.cell("similar") {
-                                                                                                                                                                    lesson.at(300, 52); let itemFactors = try learnCollab.model.iWeight.weight.value
-                                                                                                                                                                    lesson.at(301, 15); let silence = try dls.classes["title"].o2i["Silence of the Lambs, The (1991)"]!
-                                                                                                                                                                    lesson.at(302, 17); let distances = try CosineSimilarity(dim: 1)(itemFactors, itemFactors[silence].unsqueeze(0))
-                                                                                                                                                                    lesson.at(303, 25); let mostSimilar = try titles[distances.argsort(descending: true)[1]]
-                                                                                                                                                                    lesson.at(304, 1); lesson.show(try mostSimilar)
-                                                                                                                                                                    // cell emb-sz (Tests/Lessons/08-fastbook-collab.md:307)
+                                                                                                                                                                    lesson.at(301, 52); let itemFactors = try learnCollab.model.iWeight.weight.value
+                                                                                                                                                                    lesson.at(302, 15); let silence = try dls.classes["title"].o2i["Silence of the Lambs, The (1991)"]!
+                                                                                                                                                                    lesson.at(303, 17); let distances = try CosineSimilarity(dim: 1)(itemFactors, itemFactors[silence].unsqueeze(0))
+                                                                                                                                                                    lesson.at(304, 25); let mostSimilar = try titles[distances.argsort(descending: true)[1]]
+                                                                                                                                                                    lesson.at(305, 1); lesson.show(try mostSimilar)
+                                                                                                                                                                    // cell emb-sz (Tests/Lessons/08-fastbook-collab.md:308)
                                                                                                                                                                     try await lesson.cell("emb-sz") {
-                                                                                                                                                                        lesson.at(308, 12); let embs = try getEmbSz(dls)
-                                                                                                                                                                        lesson.at(309, 1); lesson.show(try embs)
-                                                                                                                                                                        // cell collab-nn (Tests/Lessons/08-fastbook-collab.md:312)
+                                                                                                                                                                        lesson.at(309, 12); let embs = try getEmbSz(dls)
+                                                                                                                                                                        lesson.at(310, 1); lesson.show(try embs)
+                                                                                                                                                                        // cell collab-nn (Tests/Lessons/08-fastbook-collab.md:313)
                                                                                                                                                                         try await lesson.cell("collab-nn") {
-                                                                                                                                                                            lesson.at(313, 1); final class CollabNN: Module {
+                                                                                                                                                                            lesson.at(314, 1); final class CollabNN: Module {
                                                                                                                                                                                 let userFactors: Embedding
                                                                                                                                                                                 let itemFactors: Embedding
                                                                                                                                                                                 let layers: Sequential
@@ -275,37 +275,43 @@ func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
                                                                                                                                                                                     return sigmoidRange(layers(embedded), yRange.lowerBound, yRange.upperBound)
                                                                                                                                                                                 }
                                                                                                                                                                             }
-                                                                                                                                                                            // cell collab-nn-model (Tests/Lessons/08-fastbook-collab.md:333)
+                                                                                                                                                                            // cell collab-nn-model (Tests/Lessons/08-fastbook-collab.md:334)
                                                                                                                                                                             try await lesson.cell("collab-nn-model") {
-                                                                                                                                                                                lesson.at(334, 15); let modelNN = try CollabNN(embs[0], embs[1])
-                                                                                                                                                                                // cell collab-nn-fit (Tests/Lessons/08-fastbook-collab.md:337)
+                                                                                                                                                                                lesson.at(335, 15); let modelNN = try CollabNN(embs[0], embs[1])
+                                                                                                                                                                                // cell collab-nn-fit (Tests/Lessons/08-fastbook-collab.md:338)
                                                                                                                                                                                 try await lesson.cell("collab-nn-fit") {
-                                                                                                                                                                                    lesson.at(338, 15); let learnNN = try Learner(dls, modelNN, lossFunc: MSELossFlat())
-                                                                                                                                                                                    lesson.at(339, 9); lesson.show(try learnNN.fitOneCycle(5, lrMax: 5e-3, wd: 0.01))
-                                                                                                                                                                                    // cell use-nn-fit (Tests/Lessons/08-fastbook-collab.md:342)
+                                                                                                                                                                                    lesson.at(339, 15); let learnNN = try Learner(dls, modelNN, lossFunc: MSELossFlat())
+                                                                                                                                                                                    lesson.at(340, 9); lesson.show(try learnNN.fitOneCycle(5, lrMax: 5e-3, wd: 0.01))
+                                                                                                                                                                                    // cell use-nn-fit (Tests/Lessons/08-fastbook-collab.md:343)
                                                                                                                                                                                     try await lesson.cell("use-nn-fit") {
-                                                                                                                                                                                        lesson.at(343, 18); let learnUseNN = try collabLearner(dls, useNN: true, layers: [100, 50], yRange: 0...5.5)
-                                                                                                                                                                                        lesson.at(344, 12); lesson.show(try learnUseNN.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
-                                                                                                                                                                                        // cell checks (Tests/Lessons/08-fastbook-collab.md:347)
-                                                                                                                                                                                        try await lesson.cell("checks") {
-                                                                                                                                                                                            lesson.at(348, 16); let finalMSE = try [
-                                                                                                                                                                                                learn.recorder.validLosses[4], learnRange.recorder.validLosses[4], learnBias.recorder.validLosses[4],
-                                                                                                                                                                                                learnWD.recorder.validLosses[4], learnParams.recorder.validLosses[4], learnCollab.recorder.validLosses[4],
-                                                                                                                                                                                                learnNN.recorder.validLosses[4], learnUseNN.recorder.validLosses[4],
-                                                                                                                                                                                            ]
-                                                                                                                                                                                            lesson.at(353, 1); #expect(try finalMSE.allSatisfy { try $0 < 1.0 })
-                                                                                                                                                                                            lesson.at(354, 1); #expect(try learnWD.recorder.validLosses[4] < learnBias.recorder.validLosses[4])
-                                                                                                                                                                                            lesson.at(355, 1); #expect(try abs(learnWD.recorder.validLosses[4] - 0.823) < 0.01)
-                                                                                                                                                                                            lesson.at(356, 1); #expect(try lowest.contains("Children of the Corn: The Gathering (1996)"))
-                                                                                                                                                                                            lesson.at(357, 1); #expect(try lowest.contains("Lawnmower Man 2: Beyond Cyberspace (1996)"))
-                                                                                                                                                                                            lesson.at(358, 1); #expect(try highest.contains("Shawshank Redemption, The (1994)") && highest.contains("Titanic (1997)"))
-                                                                                                                                                                                            lesson.at(359, 1); #expect(try highest.contains("Star Wars (1977)"))
-                                                                                                                                                                                            lesson.at(360, 1); #expect(try distances.argsort(descending: true)[0] == silence)
-                                                                                                                                                                                            lesson.at(361, 1); #expect(try mostSimilar != "Silence of the Lambs, The (1991)")
-                                                                                                                                                                                            lesson.at(362, 1); #expect(try modelBias.parameterNames == ["userFactors.weight", "userBias.weight", "movieFactors.weight", "movieBias.weight"])
-                                                                                                                                                                                            lesson.at(363, 1); #expect(try modelParams.parameterNames == ["userFactors", "userBias", "movieFactors", "movieBias"])
-                                                                                                                                                                                            lesson.at(364, 1); #expect(try embs[0].0 == 944 && embs[0].1 == 74)
-                                                                                                                                                                                            lesson.at(365, 1); lesson.show(try finalMSE)
+                                                                                                                                                                                        lesson.at(344, 18); let learnUseNN = try collabLearner(dls, useNN: true, layers: [100, 50], yRange: 0...5.5)
+                                                                                                                                                                                        lesson.at(345, 12); lesson.show(try learnUseNN.fitOneCycle(5, lrMax: 5e-3, wd: 0.1))
+                                                                                                                                                                                        // cell use-nn-model (Tests/Lessons/08-fastbook-collab.md:348)
+                                                                                                                                                                                        try await lesson.cell("use-nn-model") {
+                                                                                                                                                                                            lesson.at(349, 18); lesson.show(try learnUseNN.model.typeName)
+                                                                                                                                                                                            // cell embedding-nn: include=, not compiled
+                                                                                                                                                                                            // cell checks (Tests/Lessons/08-fastbook-collab.md:355)
+                                                                                                                                                                                            try await lesson.cell("checks") {
+                                                                                                                                                                                                lesson.at(356, 16); let finalMSE = try [
+                                                                                                                                                                                                    learn.recorder.validLosses[4], learnRange.recorder.validLosses[4], learnBias.recorder.validLosses[4],
+                                                                                                                                                                                                    learnWD.recorder.validLosses[4], learnParams.recorder.validLosses[4], learnCollab.recorder.validLosses[4],
+                                                                                                                                                                                                    learnNN.recorder.validLosses[4], learnUseNN.recorder.validLosses[4],
+                                                                                                                                                                                                ]
+                                                                                                                                                                                                lesson.at(361, 1); #expect(try finalMSE.allSatisfy { try $0 < 1.0 })
+                                                                                                                                                                                                lesson.at(362, 1); #expect(try learnWD.recorder.validLosses[4] < learnBias.recorder.validLosses[4])
+                                                                                                                                                                                                lesson.at(363, 1); #expect(try abs(learnWD.recorder.validLosses[4] - 0.823) < 0.01)
+                                                                                                                                                                                                lesson.at(364, 1); #expect(try lowest.contains("Children of the Corn: The Gathering (1996)"))
+                                                                                                                                                                                                lesson.at(365, 1); #expect(try lowest.contains("Lawnmower Man 2: Beyond Cyberspace (1996)"))
+                                                                                                                                                                                                lesson.at(366, 1); #expect(try highest.contains("Shawshank Redemption, The (1994)") && highest.contains("Titanic (1997)"))
+                                                                                                                                                                                                lesson.at(367, 1); #expect(try highest.contains("Star Wars (1977)"))
+                                                                                                                                                                                                lesson.at(368, 1); #expect(try distances.argsort(descending: true)[0] == silence)
+                                                                                                                                                                                                lesson.at(369, 1); #expect(try mostSimilar != "Silence of the Lambs, The (1991)")
+                                                                                                                                                                                                lesson.at(370, 1); #expect(try modelBias.parameterNames == ["userFactors.weight", "userBias.weight", "movieFactors.weight", "movieBias.weight"])
+                                                                                                                                                                                                lesson.at(371, 1); #expect(try modelParams.parameterNames == ["userFactors", "userBias", "movieFactors", "movieBias"])
+                                                                                                                                                                                                lesson.at(372, 1); #expect(try embs[0].0 == 944 && embs[0].1 == 74)
+                                                                                                                                                                                                lesson.at(373, 1); #expect(try learnUseNN.model.typeName == "EmbeddingNN")
+                                                                                                                                                                                                lesson.at(374, 1); lesson.show(try finalMSE)
+                                                                                                                                                                                            }
                                                                                                                                                                                         }
                                                                                                                                                                                     }
                                                                                                                                                                                 }

@@ -1,61 +1,9 @@
 import Foundation
 import TensorCore
 import Testing
+import _TestSupport
 
 @testable import Training
-
-/// fastai's `learn.summary()` for the same models, printed by fastai 2.8.12 (torch 2.13.0+cpu).
-///
-/// `Learner(DataLoaders.from_dsets(train, valid, bs=64), model, loss_func=MSELossFlat()).summary()`
-/// with 160 training items of two inputs, for `nn.Sequential(nn.Linear(2, 3), nn.ReLU(),
-/// nn.Linear(3, 3), nn.Linear(3, 1))` and for fastbook's `DotProductBias(10, 7, 5)`. The table is
-/// compared byte for byte, trailing spaces included; the optimizer, loss and callback lines name
-/// Khru's types instead of Python's.
-private let fastaiSequentialTable = """
-    Sequential (Input shape: 64 x 2)
-    ============================================================================
-    Layer (type)         Output Shape         Param #    Trainable\u{20}
-    ============================================================================
-                         64 x 3             \u{20}
-    Linear                                    9          True     \u{20}
-    ReLU                                                          \u{20}
-    Linear                                    12         True     \u{20}
-    ____________________________________________________________________________
-                         64 x 1             \u{20}
-    Linear                                    4          True     \u{20}
-    ____________________________________________________________________________
-
-    Total params: 25
-    Total trainable params: 25
-    Total non-trainable params: 0
-
-
-    """
-
-private let fastaiDotProductBiasTable = """
-    DotProductBias (Input shape: 64 x 2)
-    ============================================================================
-    Layer (type)         Output Shape         Param #    Trainable\u{20}
-    ============================================================================
-                         64 x 5             \u{20}
-    Embedding                                 50         True     \u{20}
-    ____________________________________________________________________________
-                         64 x 1             \u{20}
-    Embedding                                 10         True     \u{20}
-    ____________________________________________________________________________
-                         64 x 5             \u{20}
-    Embedding                                 35         True     \u{20}
-    ____________________________________________________________________________
-                         64 x 1             \u{20}
-    Embedding                                 7          True     \u{20}
-    ____________________________________________________________________________
-
-    Total params: 102
-    Total trainable params: 102
-    Total non-trainable params: 0
-
-
-    """
 
 /// fastbook's `DotProductBias`, written here as a lesson would write it (parameters found by reflection).
 private final class DotProductBias: Module, @unchecked Sendable {
@@ -90,9 +38,9 @@ private func loaders(_ x: Tensor, _ y: Tensor) -> DataLoaders {
         let y = Tensor.normal([200, 1], generator: Generator(seed: 2))
         let model = Sequential(Linear(2, 3), ReLU(), Linear(3, 3), Linear(3, 1))
         let text = try Learner(loaders(x, y), model, lossFunc: MSELossFlat()).summary()
-        #expect(text.hasPrefix(fastaiSequentialTable))
+        #expect(text.hasPrefix(FastaiSummaries.sequential))
         #expect(
-            text.dropFirst(fastaiSequentialTable.count)
+            text.dropFirst(FastaiSummaries.sequential.count)
                 == "Optimizer used: Adam\nLoss function: MSELossFlat\n\nCallbacks:\n  - Recorder\n  - ProgressCallback"
         )
     }
@@ -104,7 +52,7 @@ private func loaders(_ x: Tensor, _ y: Tensor) -> DataLoaders {
         let learn = Learner(loaders(ids, ratings), DotProductBias(10, 7, 5), lossFunc: MSELossFlat())
         try learn.fit(1)
         let text = try learn.summary()
-        #expect(text.hasPrefix(fastaiDotProductBiasTable))
+        #expect(text.hasPrefix(FastaiSummaries.dotProductBias))
         // After a fit the optimizer exists, and fastai says whether the model is frozen.
         #expect(text.contains("Loss function: MSELossFlat\n\nModel unfrozen\n\nCallbacks:"))
     }
@@ -131,6 +79,24 @@ private func loaders(_ x: Tensor, _ y: Tensor) -> DataLoaders {
         #expect(try learn.summary().contains("\nModel unfrozen\n"))
         // The summary leaves the model in the mode it found it in.
         #expect(model.body.isTraining)
+    }
+
+    /// PyTorch's names for batch norm follow the input: `BatchNorm2d` on maps, `BatchNorm1d` on features.
+    @Test func batchNormIsNamedByItsInput() throws {
+        let x = Tensor.normal([200, 1, 4, 4], generator: Generator(seed: 1))
+        let model = Sequential(
+            Conv2d(1, 2, kernelSize: 3), BatchNorm2d(2), ReLU(), Flatten(), BatchNorm1d(8), Linear(8, 1))
+        let text = try Learner(loaders(x, Tensor.zeros([200, 1])), model, lossFunc: MSELossFlat()).summary()
+        let rows = text.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(
+            Array(rows.drop { $0 != "Conv2d" }.prefix(8)) == [
+                "Conv2d", "BatchNorm2d", "ReLU",
+                "____________________________________________________________________________",
+                "64", "Flatten", "BatchNorm1d",
+                "____________________________________________________________________________",
+            ])
+        #expect(text.hasPrefix("Sequential (Input shape: 64 x 1 x 4 x 4)\n"))
+        #expect(text.contains("                     64 x 2 x 2 x 2      \nConv2d"))
     }
 
     @Test func savedModelsLoadBackUnderPathAndModelDir() throws {

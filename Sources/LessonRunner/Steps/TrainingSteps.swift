@@ -151,6 +151,9 @@ extension Registry {
             "Layer.parameterNames: [String]",
             doc: "The dotted names of the parameters (\"userFactors.weight\")."
         ) { (layer: AnyLayer) in layer.layer.parameterNames }
+        property("Layer.typeName: String", doc: "The layer's type (\"EmbeddingNN\"), as summaries show it.") {
+            (layer: AnyLayer) in layer.layer.typeName
+        }
         property("Embedding.weight: Parameter", doc: "The table, one row per id.") { (e: Embedding) in
             e.weight
         }
