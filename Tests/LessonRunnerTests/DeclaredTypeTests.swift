@@ -271,6 +271,11 @@ private let cellModel = """
                     """
                 ),
                 ("array-past", "w[..<5]"),
+                (
+                    "stack",
+                    "(Variable.stack([Variable(Tensor.ones([2])), Variable(Tensor.zeros([2]))], axis: 1).shape, Tensor.stack([t, t]).shape)"
+                ),
+                ("stack-mismatch", "Tensor.stack([Tensor.ones([2]), Tensor.zeros([3])])"),
             ])
         ).report
         #expect(
@@ -294,6 +299,11 @@ private let cellModel = """
         #expect(
             past.count == 1
                 && past[0].hasSuffix("error: range ..<5 is out of bounds for an array of 4 elements"))
+        #expect(shown(report, "stack") == ["([2, 2], [2, 6])"])
+        let mismatch = shown(report, "stack-mismatch")
+        #expect(
+            mismatch.count == 1
+                && mismatch[0].hasSuffix("error: stack needs tensors of one shape and an axis ≤ their rank"))
     }
 
     @Test func mistakesInDeclarationsAreFoundInOneCheck() {

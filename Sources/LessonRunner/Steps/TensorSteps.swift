@@ -77,6 +77,15 @@ extension Registry {
         }
     }
 
+    /// The new axis `stack` inserts, checked: at least one shape, all the same, and `axis` ≤ their rank.
+    static func stackAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first, shapes.allSatisfy({ $0 == first }), (0...first.count).contains(axis)
+        else {
+            throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
+        }
+        return axis
+    }
+
     /// The axis `concat` joins along, checked: at least one shape, all of one rank and equal off `axis`.
     static func concatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
         guard let first = shapes.first else { throw StepError("concat needs at least one tensor") }
@@ -372,24 +381,13 @@ extension Registry {
             "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",
             doc: "Stacks same-shaped tensors along a new axis (PyTorch's torch.stack)."
         ) { (tensors: [Tensor], axis: Int) in
-            guard let first = tensors.first, tensors.allSatisfy({ $0.shape == first.shape }),
-                (0...first.rank).contains(axis)
-            else {
-                throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
-            }
-            return Tensor.stack(tensors, axis: axis)
+            Tensor.stack(tensors, axis: try Self.stackAxis(tensors.map(\.shape), axis))
         }
         bind(
             "static Variable.stack(_ variables: [Variable], axis: Int = 0)",
             doc: "Stacks same-shaped variables along a new axis (PyTorch's torch.stack)."
         ) { (variables: [Variable], axis: Int) in
-            guard let first = variables.first, variables.allSatisfy({ $0.shape == first.shape }),
-                (0...first.rank).contains(axis)
-            else {
-                throw TensorError(
-                    .shapeMismatch, "stack needs variables of one shape and an axis ≤ their rank")
-            }
-            return Variable.stack(variables, axis: axis)
+            Variable.stack(variables, axis: try Self.stackAxis(variables.map(\.shape), axis))
         }
         bind(
             "static Tensor.normal(_ shape: [Int], mean: Float = 0, std: Float = 1)",
