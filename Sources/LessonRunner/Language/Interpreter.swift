@@ -371,30 +371,29 @@ final class Interpreter {
             }
             return elements[position]
         case .range(.int(let lower), .int(let upper), let closed):
-            let end = closed ? upper + 1 : upper
-            guard lower >= 0, end <= elements.count, lower <= end else {
-                throw CellFailure(
-                    "range \(index.displayText) is out of bounds for an array of \(elements.count) elements",
-                    at: location)
-            }
-            return .array(Array(elements[lower..<end]))
-        case .object(let object)
-        where object.payload is PartialRangeUpTo<Int> || object.payload is PartialRangeFrom<Int>:
-            let (lower, end, written) =
-                if let upTo = object.payload as? PartialRangeUpTo<Int> {
-                    (0, upTo.upperBound, "..<\(upTo.upperBound)")
-                } else {
-                    ((object.payload as? PartialRangeFrom<Int>)?.lowerBound ?? 0, elements.count, "")
-                }
-            guard lower >= 0, end <= elements.count, lower <= end else {
-                let text = written.isEmpty ? "\(lower)..." : written
-                throw CellFailure(
-                    "range \(text) is out of bounds for an array of \(elements.count) elements", at: location)
-            }
-            return .array(Array(elements[lower..<end]))
+            return try slice(
+                elements, lower, closed ? upper + 1 : upper, written: index.displayText, at: location)
+        case .object(let object) where object.payload is PartialRangeUpTo<Int>:
+            let upper = (object.payload as? PartialRangeUpTo<Int>)?.upperBound ?? 0
+            return try slice(elements, 0, upper, written: "..<\(upper)", at: location)
+        case .object(let object) where object.payload is PartialRangeFrom<Int>:
+            let lower = (object.payload as? PartialRangeFrom<Int>)?.lowerBound ?? 0
+            return try slice(elements, lower, elements.count, written: "\(lower)...", at: location)
         default:
             throw CellFailure("cannot subscript an array with \(index.cellType)", at: location)
         }
+    }
+
+    /// `elements[lower..<end]`, or a located error naming the range as the cell wrote it.
+    private func slice(
+        _ elements: [Value], _ lower: Int, _ end: Int, written: String,
+        at location: LessonSource.SourceLocation
+    ) throws -> Value {
+        guard lower >= 0, end <= elements.count, lower <= end else {
+            throw CellFailure(
+                "range \(written) is out of bounds for an array of \(elements.count) elements", at: location)
+        }
+        return .array(Array(elements[lower..<end]))
     }
 
     /// Runs the operands of a deferred expression, then resolves it with their actual types.

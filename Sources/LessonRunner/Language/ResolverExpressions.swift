@@ -309,7 +309,7 @@ extension Resolver {
             let index = resolve(arguments[0].value, expected: nil)
             switch index.type {
             case .int: return Typed(.index(receiver.node, index.node, location), element)
-            case .range(.int, _), .named("PartialRangeUpTo"), .named("PartialRangeFrom"):
+            case .range(.int, _), PartialRangeUpTo<Int>.cellType, PartialRangeFrom<Int>.cellType:
                 return Typed(.index(receiver.node, index.node, location), receiver.type)
             case .any: return Typed(.index(receiver.node, index.node, location), .any)
             default:

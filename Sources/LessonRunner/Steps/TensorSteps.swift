@@ -353,29 +353,20 @@ extension Registry {
             (t: Tensor) in
             t.float()
         }
-        bind(
-            "static Variable.concat(_ variables: [Variable], axis: Int = 0)",
-            doc: "Joins variables along an axis (PyTorch's torch.cat)."
-        ) { (variables: [Variable], axis: Int) in
-            Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
-        }
-        bind(
-            "static Variable.cat(_ variables: [Variable], dim: Int = 0)",
-            doc: "Joins variables along dim (PyTorch's torch.cat; the same as concat)."
-        ) { (variables: [Variable], dim: Int) in
-            Variable.cat(variables, dim: try Self.concatAxis(variables.map(\.shape), dim))
-        }
-        bind(
-            "static Tensor.cat(_ tensors: [Tensor], dim: Int = 0)",
-            doc: "Joins tensors along dim (PyTorch's torch.cat; the same as concat)."
-        ) { (tensors: [Tensor], dim: Int) in
-            Tensor.cat(tensors, dim: try Self.concatAxis(tensors.map(\.shape), dim))
-        }
-        bind(
-            "static Tensor.concat(_ tensors: [Tensor], axis: Int = 0)",
-            doc: "Joins tensors along an axis (PyTorch's torch.cat)."
-        ) { (tensors: [Tensor], axis: Int) in
-            Tensor.concat(tensors, axis: try Self.concatAxis(tensors.map(\.shape), axis))
+        // torch.cat is PyTorch's name for concat, so cells take both spellings.
+        for (name, label) in [("concat", "axis"), ("cat", "dim")] {
+            bind(
+                "static Variable.\(name)(_ variables: [Variable], \(label): Int = 0)",
+                doc: "Joins variables along an axis (PyTorch's torch.cat)."
+            ) { (variables: [Variable], axis: Int) in
+                Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
+            }
+            bind(
+                "static Tensor.\(name)(_ tensors: [Tensor], \(label): Int = 0)",
+                doc: "Joins tensors along an axis (PyTorch's torch.cat)."
+            ) { (tensors: [Tensor], axis: Int) in
+                Tensor.concat(tensors, axis: try Self.concatAxis(tensors.map(\.shape), axis))
+            }
         }
         bind(
             "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",

@@ -6,9 +6,8 @@ extension DataSource {
     /// The course's multi-label set (its "PASCAL 2007"), generated from Fashion-MNIST.
     ///
     /// 4,000 64×64 canvases, each with 1–3 large Fashion-MNIST items of different classes (busier in
-    /// the validation set), and
-    /// `train.csv` of the seed's shape — `fname`, `labels` (space-separated class names),
-    /// `is_valid` (`True`/`False`) — with the images in `train/` (see ``MultiLabel``).
+    /// the validation set), and `train.csv` of the seed's shape — `fname`, `labels` (space-separated
+    /// class names), `is_valid` (`True`/`False`) — with the images in `train/` (see ``MultiLabel``).
     public static let multiLabel = DataSource("multi-label") { folder in try MultiLabel.prepare(in: folder) }
 }
 
@@ -18,9 +17,9 @@ extension DataSource {
 /// Fashion-MNIST's test split, the training canvases' from its training split. A training canvas
 /// holds one item (probability 0.6), two (0.3) or three (0.1), about PASCAL's objects per image; a
 /// validation canvas is busier: it always holds three — a shift between training and validation
-/// that lesson 03's threshold curve shows (see ``itemCount(draw:validation:)``). The
-/// items are of *different* classes among ``classes`` — six garments a Fashion-MNIST classifier rarely
-/// confuses — so a canvas's labels are exactly its items. The items are large for the canvas, near the scale the
+/// that lesson 03's threshold curve shows (see ``itemCount(draw:validation:)``). The items are of
+/// *different* classes among ``classes`` — six garments a Fashion-MNIST classifier rarely confuses —
+/// so a canvas's labels are exactly its items. The items are large for the canvas, near the scale the
 /// course's bodies were pretrained at (a side of 56–64 pixels alone, 44–52 in pairs, 34–42 in
 /// threes), each placed at the least-overlapping of up to 40 random places (the first that overlaps
 /// earlier items by at most a fifth of its area; the brighter pixel wins where they touch), so that
@@ -83,8 +82,8 @@ public enum MultiLabel {
     ///
     /// The validation pictures are busier than the training ones, as the photos a model meets in use
     /// often are: a garment is present in half of the validation (image, class) pairs against a quarter
-    /// in training, and every one shares its canvas with two others at the smaller size of threes. A model's
-    /// probabilities, learned at the training frequencies, run low there, and the best threshold on
+    /// in training, and every one shares its canvas with two others at the smaller size of threes. A
+    /// model's probabilities, learned at the training frequencies, run low there, and the best threshold on
     /// the validation set lies below 0.5.
     static func itemCount(draw: UInt64, validation: Bool) -> Int {
         validation ? 3 : (draw < 6 ? 1 : draw < 9 ? 2 : 3)
