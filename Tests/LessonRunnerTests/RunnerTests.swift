@@ -158,6 +158,33 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
         #expect(report.cells["c"]?.status == .failed)
     }
 
+    @Test func failingAndChainShowsEachPartEvaluated() {
+        let report = run(cell("let s = [4.4, 8.6, 7.5]\n#expect(s[0] < s[1] && s[1] < s[2] && s[2] > 100)"))
+        #expect(
+            outputs(report, "c") == [
+                .check(
+                    Check(
+                        expression: "s[0] < s[1] && s[1] < s[2] && s[2] > 100", passed: false,
+                        detail: "4.4 < 8.6 && 8.6 < 7.5",
+                        location: SourceLocation(file: "lessons/en/01-sample.md", line: 5, column: 1)))
+            ])
+        #expect(report.cells["c"]?.status == .failed)
+    }
+
+    @Test func andChainStopsAtTheFirstFalsePart() {
+        // As `&&` does: the index is never read when the count rules it out.
+        let report = run(cell("let a: [Int] = []\nlet ok = true\n#expect(ok && a.count > 0 && a[0] == 1)"))
+        #expect(
+            outputs(report, "c") == [
+                .check(
+                    Check(
+                        expression: "ok && a.count > 0 && a[0] == 1", passed: false, detail: "true && 0 > 0",
+                        location: SourceLocation(file: "lessons/en/01-sample.md", line: 6, column: 1)))
+            ])
+        let passing = run(cell("let a = [1]\n#expect(a.count > 0 && a[0] == 1)"))
+        #expect(passing.cells["c"]?.status == .passed)
+    }
+
     @Test func throwingStepFailsAtItsCall() {
         let report = run(cell("let a = 1\n  try explode(\"now\")"))
         #expect(errors(report) == ["lessons/en/01-sample.md:5:7: error: 'explode' failed: exploded: now"])

@@ -19,24 +19,28 @@ struct CellEntry: Codable {
     var definedNames: [String]
     /// Each file or folder the cell's steps were given, with its fingerprint when the cell ran.
     var files: [String: String]
-    /// One per training call, in call order.
-    var effects: [TrainingEffect]
+    /// One per training or measuring call, in call order.
+    var effects: [StepEffect]
 
     /// The blobs the entry refers to.
-    var blobs: [String] { effects.flatMap { [$0.weights, $0.state].compactMap(\.self) } }
+    var blobs: [String] { effects.flatMap { [$0.weights, $0.state, $0.result].compactMap(\.self) } }
 }
 
-/// What one training call (`fit`, `fitOneCycle`, `fineTune`) left behind.
+/// What one call that a replay must not run again left behind: a training call (`fit`, `fitOneCycle`,
+/// `fineTune`) or a call whose result comes from the clock (`ResNetArchitecture.profile`).
 ///
-/// The learner's weights and optimizer moments (a checkpoint blob), the rest of its state (a
-/// ``Training/LearnerState`` blob) and the cell's random stream position. Without blobs, replay runs
-/// the call again.
-struct TrainingEffect: Codable {
+/// For training: the learner's weights and optimizer moments (a checkpoint blob), the rest of its state
+/// (a ``Training/LearnerState`` blob) and the cell's random stream position; without blobs, replay runs
+/// the call again. For a measurement: its result, encoded (a blob), which replay returns instead of
+/// measuring again, so that a report's table and its checks cannot disagree.
+struct StepEffect: Codable {
     /// `Learner.fitOneCycle`.
     var step: String
     var weights: String?
     var state: String?
     var randomPosition: UInt64
+    /// The measured result, encoded by ``MeasuredSteps``.
+    var result: String?
 }
 
 /// The cache key of a cell: a hash chain over everything its result depends on.

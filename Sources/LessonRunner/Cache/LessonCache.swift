@@ -3,6 +3,7 @@ import LessonSource
 import Reporting
 import TensorCore
 import Training
+import Vision
 
 /// How a run uses the cache.
 public struct CacheOptions {
@@ -41,7 +42,7 @@ final class LessonCache {
     private var chain = ""
     private var pending: [(cell: Cell, plan: CellPlan, entry: CellEntry)] = []
     private var files: Set<String> = []
-    private var effects: [TrainingEffect] = []
+    private var effects: [StepEffect] = []
     private var lessonDirectory: String
 
     init(options: CacheOptions, lesson: Lesson) {
@@ -83,6 +84,13 @@ final class LessonCache {
         for (cell, plan, entry) in pending {
             var queue = entry.effects[...]
             let hook: StepHook = { [store] step, values, call in
+                if let codec = MeasuredSteps.codec(for: step) {
+                    guard let effect = queue.popFirst(), effect.step == Self.name(step),
+                        let bytes = effect.result.flatMap(store.blob),
+                        let payload = try? codec.decode(Data(bytes))
+                    else { return try call() }
+                    return .object(LibraryObject(type: step.resultType, payload: payload))
+                }
                 guard Self.isTraining(step), let learner = Self.learner(values.first) else {
                     return try call()
                 }
@@ -110,8 +118,15 @@ final class LessonCache {
             for value in values { self.noteFiles(in: value) }
             let result = try call()
             self.noteFiles(in: result)
+            if let codec = MeasuredSteps.codec(for: step) {
+                var effect = StepEffect(step: Self.name(step), randomPosition: Random.current.position)
+                if case .object(let object) = result, let bytes = try? codec.encode(object.payload) {
+                    effect.result = self.store.storeBlob(Array(bytes))
+                }
+                self.effects.append(effect)
+            }
             if Self.isTraining(step), let learner = Self.learner(values.first) {
-                var effect = TrainingEffect(step: Self.name(step), randomPosition: Random.current.position)
+                var effect = StepEffect(step: Self.name(step), randomPosition: Random.current.position)
                 if learner.cbs.isEmpty, let data = try? learner.checkpointData(),
                     let state = try? RunCache.encoder.encode(learner.state)
                 {
@@ -165,6 +180,31 @@ final class LessonCache {
         guard case .object(let object)? = value else { return nil }
         return object.payload as? AnyLearner
     }
+}
+
+/// The steps whose results come from the clock, with how to store a result: a cell that calls one is
+/// replayed with the stored result, never measured again (a table of timings and the checks on it would
+/// otherwise disagree).
+enum MeasuredSteps {
+    /// Encodes and decodes one step's result.
+    struct Codec: Sendable {
+        let encode: @Sendable (Any) throws -> Data
+        let decode: @Sendable (Data) throws -> Any
+
+        init<T: Codable>(_: T.Type) {
+            encode = { value in
+                guard let value = value as? T else { throw StepError("not a \(T.self)") }
+                return try RunCache.encoder.encode(value)
+            }
+            decode = { try RunCache.decoder.decode(T.self, from: $0) }
+        }
+    }
+
+    /// By `Owner.name`.
+    static let codecs: [String: Codec] = ["ResNetArchitecture.profile": Codec(ModelProfile.self)]
+
+    /// How to store `step`'s result, if the step measures.
+    static func codec(for step: Step) -> Codec? { codecs["\(step.owner ?? "").\(step.name)"] }
 }
 
 /// Wraps a step call: the step, its argument values, and the call.

@@ -633,27 +633,39 @@ final class Interpreter {
     // MARK: - Checks
 
     private func expect(_ plan: ExpectPlan, _ frame: Frame?) throws {
-        let result: Value
-        var detail: String?
-        if let comparison = plan.comparison {
-            let left = try evaluate(comparison.lhs, frame)
-            let right = try evaluate(comparison.rhs, frame)
-            let scope = Frame(parent: frame)
-            scope.slots[DynamicPlan.operandName(0)] = Frame.Slot(value: left, type: left.cellType)
-            scope.slots[DynamicPlan.operandName(1)] = Frame.Slot(value: right, type: right.cellType)
-            result = try evaluate(comparison.apply, scope)
-            detail = "\(left.displayText) \(comparison.op) \(right.displayText)"
-        } else {
-            result = try evaluate(plan.condition, frame)
+        // Parts run in order and stop at the first that fails, as `&&` does; a failure shows each part
+        // evaluated: `4.4 < 8.6 && 8.6 < 7.5`.
+        var shown: [String] = []
+        var passed = true
+        for part in plan.parts {
+            let result: Value
+            if let comparison = part.comparison {
+                let left = try evaluate(comparison.lhs, frame)
+                let right = try evaluate(comparison.rhs, frame)
+                let scope = Frame(parent: frame)
+                scope.slots[DynamicPlan.operandName(0)] = Frame.Slot(value: left, type: left.cellType)
+                scope.slots[DynamicPlan.operandName(1)] = Frame.Slot(value: right, type: right.cellType)
+                result = try evaluate(comparison.apply, scope)
+                shown.append("\(left.displayText) \(comparison.op) \(right.displayText)")
+            } else {
+                result = try evaluate(part.condition, frame)
+                if case .bool(let value) = result { shown.append(String(value)) }
+            }
+            guard case .bool(let holds) = result else {
+                throw CellFailure(Message.expectNeedsBool(not: result.cellType), at: plan.location)
+            }
+            if !holds {
+                passed = false
+                break
+            }
         }
-        guard case .bool(let passed) = result else {
-            throw CellFailure(Message.expectNeedsBool(not: result.cellType), at: plan.location)
-        }
+        // A lone condition that is not a comparison has nothing to show but `false`.
+        let detail =
+            passed || (plan.parts.count == 1 && plan.parts[0].comparison == nil)
+            ? nil : shown.joined(separator: " && ")
         context.emit(
             .check(
-                Check(
-                    expression: plan.text, passed: passed, detail: passed ? nil : detail,
-                    location: plan.location)))
+                Check(expression: plan.text, passed: passed, detail: detail, location: plan.location)))
     }
 }
 

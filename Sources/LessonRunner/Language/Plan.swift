@@ -83,12 +83,26 @@ struct ClosurePlan {
     var signature: FunctionSignature?
 }
 
-/// `#expect`: the condition, and for a comparison its two sides (shown when the check fails).
+/// `#expect`: its condition in parts (the operands of a chain of `&&`, or the one condition), each
+/// with its two sides when it is a comparison (shown when the check fails).
 struct ExpectPlan {
-    var condition: Node
-    var comparison: (lhs: Node, rhs: Node, apply: Node, op: String)?
+    var parts: [ExpectPart]
     var text: String
     var location: SourceLocation
+}
+
+/// One operand of an `#expect`'s `&&` chain.
+struct ExpectPart {
+    /// The two sides of a comparison, and the comparison applied to them (read from a frame).
+    struct Comparison {
+        var lhs: Node
+        var rhs: Node
+        var apply: Node
+        var op: String
+    }
+
+    var condition: Node
+    var comparison: Comparison?
 }
 
 /// A resolution deferred to run time.

@@ -147,41 +147,10 @@ extension Resolver {
                 "unary operator '\(op)' cannot be applied to an operand of type \(typed.type)", at: location)
             return Self.unknown
         case .expect(let condition, let text, let location):
-            var comparison: (lhs: Node, rhs: Node, apply: Node, op: String)?
-            var conditionNode: Node
-            var conditionType: CellType
-            if case .binary(let op, let lhs, let rhs, let opLocation) = condition,
-                ["==", "!=", "<", "<=", ">", ">="].contains(op)
-            {
-                let left = resolve(lhs, expected: nil)
-                let right = resolve(rhs, expected: left.type.isNumeric || left.type == .any ? nil : left.type)
-                let names = (DynamicPlan.operandName(0), DynamicPlan.operandName(1))
-                // The comparison reads its sides from a frame (so each runs once and both can be shown).
-                scopes.append([
-                    names.0: NameInfo(type: left.type, isMutable: false),
-                    names.1: NameInfo(type: right.type, isMutable: false),
-                ])
-                let applied = binary(
-                    op, Typed(.local(names.0), left.type), Typed(.local(names.1), right.type), at: opLocation,
-                    template: .binary(
-                        op, Self.operand(0, at: lhs.start), Self.operand(1, at: rhs.start), opLocation))
-                scopes.removeLast()
-                comparison = (left.node, right.node, applied.node, op)
-                conditionNode = applied.node
-                conditionType = applied.type
-            } else {
-                let typed = resolve(condition, expected: .bool)
-                conditionNode = typed.node
-                conditionType = typed.type
-            }
-            if conditionType != .bool && conditionType != .any {
-                report(Message.expectNeedsBool(not: conditionType), at: condition.start)
-            }
-            return Typed(
-                .expect(
-                    ExpectPlan(
-                        condition: conditionNode, comparison: comparison, text: text, location: location)),
-                .void)
+            // `a && b && c` is checked part by part (stopping at the first that fails, as `&&` does), so a
+            // failure can show the values of each part evaluated.
+            let parts = Self.conjuncts(of: condition).map { expectPart($0) }
+            return Typed(.expect(ExpectPlan(parts: parts, text: text, location: location)), .void)
         case .forceUnwrap(let base, let location):
             let typed = resolve(base, expected: expected.map { .optional($0) })
             switch typed.type {
@@ -207,6 +176,49 @@ extension Resolver {
             }
             return Typed(.ternary(test.node, a.node, b.node), type)
         }
+    }
+
+    /// The operands of a chain of `&&` (`a && b && c` → `[a, b, c]`); `[condition]` for anything else.
+    static func conjuncts(of condition: Expr) -> [Expr] {
+        if case .binary("&&", let lhs, let rhs, _) = condition {
+            return conjuncts(of: lhs) + conjuncts(of: rhs)
+        }
+        return [condition]
+    }
+
+    /// One part of an `#expect`: a comparison keeps its two sides, to show them when it fails.
+    private mutating func expectPart(_ condition: Expr) -> ExpectPart {
+        var comparison: ExpectPart.Comparison?
+        let conditionNode: Node
+        let conditionType: CellType
+        if case .binary(let op, let lhs, let rhs, let opLocation) = condition,
+            ["==", "!=", "<", "<=", ">", ">="].contains(op)
+        {
+            let left = resolve(lhs, expected: nil)
+            let right = resolve(rhs, expected: left.type.isNumeric || left.type == .any ? nil : left.type)
+            let names = (DynamicPlan.operandName(0), DynamicPlan.operandName(1))
+            // The comparison reads its sides from a frame (so each runs once and both can be shown).
+            scopes.append([
+                names.0: NameInfo(type: left.type, isMutable: false),
+                names.1: NameInfo(type: right.type, isMutable: false),
+            ])
+            let applied = binary(
+                op, Typed(.local(names.0), left.type), Typed(.local(names.1), right.type), at: opLocation,
+                template: .binary(
+                    op, Self.operand(0, at: lhs.start), Self.operand(1, at: rhs.start), opLocation))
+            scopes.removeLast()
+            comparison = ExpectPart.Comparison(lhs: left.node, rhs: right.node, apply: applied.node, op: op)
+            conditionNode = applied.node
+            conditionType = applied.type
+        } else {
+            let typed = resolve(condition, expected: .bool)
+            conditionNode = typed.node
+            conditionType = typed.type
+        }
+        if conditionType != .bool && conditionType != .any {
+            report(Message.expectNeedsBool(not: conditionType), at: condition.start)
+        }
+        return ExpectPart(condition: conditionNode, comparison: comparison)
     }
 
     mutating func resolveName(_ name: String, at location: SourceLocation) -> Typed {

@@ -8,7 +8,7 @@ extension Registry {
         "print(_:)", "Double(_:)", "Float(_:)", "Int(_:)", "String(_:)", "min(_:_:)", "max(_:_:)", "abs(_:)",
         "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
         "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)", "PartialRangeUpTo(_:)",
-        "PartialRangeFrom(_:)", "CategoryMap.firstIndex(of:)", "Dictionary.subscript(_:)",
+        "PartialRangeFrom(_:)", "CategoryMap.firstIndex(of:)", "Dictionary.subscript(_:)", "Double.rounded()",
     ]
 
     /// The registry every lesson runs with: the basics plus the library's bindings.
@@ -78,6 +78,9 @@ extension Registry {
             return Swift.abs(x)
         }
         bind("abs(_ x: Double)", doc: "The magnitude of a number.") { (x: Double) in Swift.abs(x) }
+        bind("Double.rounded()", doc: "The nearest whole number, halves away from zero (2.5 → 3).") {
+            (x: Double) in x.rounded()
+        }
         property("String.count: Int", doc: "The number of characters.") { (text: String) in text.count }
         bind("String.split(separator: String)", doc: "The pieces between separators (empty pieces dropped).")
         {

@@ -245,7 +245,8 @@ extension Registry {
         bind(
             "ResNetArchitecture.profile(batchSize: Int = 64, inputSize: Int = ResNetArchitecture.courseInputSize, "
                 + "inChannels: Int = 3, nOut: Int = 10, steps: Int = 3)",
-            doc: "Parameters, peak memory and seconds of a training step, measured."
+            doc:
+                "Counted: parameters, multiply-adds, activations; measured: step memory and seconds."
         ) {
             (
                 context: StepContext, arch: ResNetArchitecture, bs: Int, size: Int, channels: Int, nOut: Int,
@@ -268,7 +269,15 @@ extension Registry {
         property("ModelProfile.peakStepBytes: Int", doc: "Tensor bytes a training step allocates.") {
             (p: ModelProfile) in p.peakStepBytes
         }
-        property("ModelProfile.secondsPerStep: Double", doc: "Seconds of one training step.") {
+        property(
+            "ModelProfile.multiplyAdds: Int",
+            doc: "Multiply-adds of one image's forward pass, counted: the same on every machine."
+        ) { (p: ModelProfile) in p.multiplyAdds }
+        property(
+            "ModelProfile.activationBytes: Int",
+            doc: "Bytes of the layers' outputs for one image (kept for backward), counted."
+        ) { (p: ModelProfile) in p.activationBytes }
+        property("ModelProfile.secondsPerStep: Double", doc: "Seconds of one training step, measured here.") {
             (p: ModelProfile) in p.secondsPerStep
         }
         bind("ModelProfile.secondsPerEpoch(items: Int)", doc: "Seconds for an epoch of items.") {

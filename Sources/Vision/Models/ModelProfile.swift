@@ -2,9 +2,14 @@ import Foundation
 import TensorCore
 import Training
 
-/// What one architecture costs to train: its size, the peak tensor memory of a training step and the
-/// time of a step, measured on this machine (the deeper-architectures lesson compares them).
-public struct ModelProfile: Sendable, CustomStringConvertible {
+/// What one architecture costs to train, counted and measured.
+///
+/// Counted, so the same on every machine: its size and the multiply-adds and activations of one
+/// image's forward pass. Measured on this machine: the peak tensor memory and the time of a training
+/// step. The deeper-architectures lesson compares them.
+///
+/// It is `Codable` so that a cached cell restores a profile rather than measuring again.
+public struct ModelProfile: Sendable, Codable, CustomStringConvertible {
     /// The architecture.
     public let arch: ResNetArchitecture
     /// Parameters of body and head.
@@ -16,6 +21,14 @@ public struct ModelProfile: Sendable, CustomStringConvertible {
     public let peakStepBytes: Int
     /// Wall-clock seconds of one training step (the minimum of the repetitions).
     public let secondsPerStep: Double
+    /// The forward pass of one image: multiply-adds and activation bytes, counted from the layers'
+    /// shapes (see ``Training/LayerTrace/forwardCost(of:input:)``).
+    public let forwardCost: ForwardCost
+
+    /// Multiply-adds of one image's forward pass (convolutions and linear layers).
+    public var multiplyAdds: Int { forwardCost.multiplyAdds }
+    /// Bytes of the layers' outputs for one image: what a training step keeps for backward, per image.
+    public var activationBytes: Int { forwardCost.activationBytes }
 
     /// Seconds of one training epoch over `items` images at this batch size.
     public func secondsPerEpoch(items: Int) -> Double {
@@ -64,6 +77,7 @@ extension ResNetArchitecture {
         }
         let optimizer = Optimizer(Adam(), groups: [parameters])
         let x = Tensor.normal([batchSize, inChannels, inputSize, inputSize], generator: generator)
+        let cost = try LayerTrace.forwardCost(of: model, input: x[0..<1])
         let y = Tensor((0..<batchSize).map { Float($0 % nOut) })
         let loss = CrossEntropyLossFlat()
         func step() {
@@ -83,6 +97,7 @@ extension ResNetArchitecture {
         }
         return ModelProfile(
             arch: self, parameterCount: parameters.reduce(0) { $0 + $1.value.count },
-            batchShape: x.shape, peakStepBytes: TensorMemory.peakBytes - baseline, secondsPerStep: best)
+            batchShape: x.shape, peakStepBytes: TensorMemory.peakBytes - baseline, secondsPerStep: best,
+            forwardCost: cost)
     }
 }

@@ -90,9 +90,9 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
 /// ```swift
 /// let learn = try cnnLearner(dls, resnet34, metrics: errorRate, pretrained: false)
 /// ```
-public struct ResNetArchitecture: Sendable, Hashable, CustomStringConvertible {
+public struct ResNetArchitecture: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The kind of residual block.
-    public enum Block: String, Sendable, Hashable {
+    public enum Block: String, Sendable, Hashable, Codable {
         /// Two 3×3 convolutions (ResNet-18/34).
         case basic
         /// 1×1, 3×3, 1×1 with a 4× expansion (ResNet-50 and deeper).
