@@ -4,9 +4,10 @@ import Testing
 @testable import Training
 
 @Suite struct LayerCostTests {
-    /// Counted by hand: a 3×3 convolution 2 → 4 channels with padding 1 on 5×5 maps does
-    /// 4·5·5 outputs × 2·3·3 weights = 1,800 multiply-adds per image; the linear layer 100 → 3 does 300.
-    /// Activations: conv 100, ReLU 100, flatten 100, linear 3 floats = 1,212 bytes per image.
+    /// Counted by hand, the same for any batch size.
+    ///
+    /// A 3×3 convolution 2 → 4 channels with padding 1 on 5×5 maps does 4·5·5 outputs × 2·3·3 weights =
+    /// 1,800 multiply-adds per image; the linear layer 100 → 3 does 300. Activations: conv 100, ReLU 100, flatten 100, linear 3 floats = 1,212 bytes per image.
     @Test func countsConvolutionsAndLinearLayersPerItem() throws {
         let model = Sequential(
             Conv2d(2, 4, kernelSize: 3, padding: 1), ReLU(), Flatten(), Linear(100, 3))
