@@ -22,8 +22,8 @@ enum CellAttributeParser {
     }
 
     /// The spellings the parser knows, for "did you mean" suggestions.
-    private static let flags = ["hidden", "norun", "error"]
-    private static let keys = ["timeout", "include", "symbol"]
+    private static var flags: [String] { CellAttributes.table.filter { $0.form == .flag }.map(\.name) }
+    private static var keys: [String] { CellAttributes.table.filter { $0.form != .flag }.map(\.name) }
 
     /// Reads the info string of the fence that starts at `fenceColumn` on `line`.
     ///
@@ -159,7 +159,7 @@ enum CellAttributeParser {
         _ name: String, at location: SourceLocation, seen: inout [String: SourceLocation],
         into info: inout CellInfo
     ) {
-        guard flags.contains(name) else {
+        guard let spec = CellAttributes.spec(named: name, flag: true) else {
             info.diagnostics.append(unknown("." + name, at: location))
             return
         }
@@ -167,11 +167,7 @@ enum CellAttributeParser {
             info.diagnostics.append(Diagnostic(.warning, "'.\(name)' is given twice", at: location))
         }
         seen["." + name] = location
-        switch name {
-        case "hidden": info.attributes.hidden = true
-        case "norun": info.attributes.norun = true
-        default: info.attributes.expectsError = true
-        }
+        _ = spec.read(&info.attributes, "")
     }
 
     // swift-format-ignore: FunctionParameterCount
@@ -179,7 +175,7 @@ enum CellAttributeParser {
         _ name: String, value: String, at location: SourceLocation, valueAt valueLocation: SourceLocation,
         seen: inout [String: SourceLocation], into info: inout CellInfo
     ) {
-        guard keys.contains(name) else {
+        guard let spec = CellAttributes.spec(named: name, flag: false) else {
             if name == "id" {
                 info.diagnostics.append(
                     Diagnostic(.error, "unknown cell attribute 'id'; did you mean '#\(value)'?", at: location)
@@ -201,18 +197,8 @@ enum CellAttributeParser {
             info.diagnostics.append(Diagnostic(.error, "missing value for '\(name)'", at: valueLocation))
             return
         }
-        switch name {
-        case "timeout":
-            guard let seconds = Double(value), seconds.isFinite, seconds > 0 else {
-                info.diagnostics.append(
-                    Diagnostic(
-                        .error, "timeout must be a positive number of seconds, not '\(value)'",
-                        at: valueLocation))
-                return
-            }
-            info.attributes.timeout = seconds
-        case "include": info.attributes.include = value
-        default: info.attributes.symbol = value
+        if let problem = spec.read(&info.attributes, value) {
+            info.diagnostics.append(Diagnostic(.error, problem, at: valueLocation))
         }
     }
 

@@ -66,7 +66,16 @@ enum FrontMatterParser {
         seen[key] = here
         switch key {
         case "title": result.frontMatter.title = value.isEmpty ? nil : value
-        case "lang": result.frontMatter.lang = value.isEmpty ? nil : value
+        case "lang":
+            guard value.isEmpty || LessonLanguage(tag: value) != nil else {
+                result.diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        "unknown language '\(value)'; Khru writes lessons' reports in "
+                            + LessonLanguage.accepted, at: valueLocation))
+                return
+            }
+            result.frontMatter.lang = value.isEmpty ? nil : value
         case "seed":
             guard let seed = UInt64(value) else {
                 result.diagnostics.append(

@@ -41,12 +41,14 @@ extension Lesson {
     private func describe(_ attributes: CellAttributes) -> String {
         var parts: [String] = []
         if attributes.hasExplicitID { parts.append("explicit-id") }
-        if attributes.hidden { parts.append(".hidden") }
-        if attributes.norun { parts.append(".norun") }
-        if attributes.expectsError { parts.append(".error") }
-        if let timeout = attributes.timeout { parts.append("timeout=\(timeout)") }
-        if let include = attributes.include { parts.append("include=\(quoted(include))") }
-        if let symbol = attributes.symbol { parts.append("symbol=\(quoted(symbol))") }
+        for spec in CellAttributes.table {
+            guard let value = spec.value(in: attributes) else { continue }
+            switch spec.form {
+            case .flag: parts.append(spec.spelling)
+            case .number: parts.append(spec.spelling + value)
+            case .text: parts.append(spec.spelling + quoted(value))
+            }
+        }
         return parts.isEmpty ? "" : " " + parts.joined(separator: " ")
     }
 

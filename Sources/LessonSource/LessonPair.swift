@@ -66,20 +66,16 @@ public enum LessonPair {
     }
 
     private static func attributeDifferences(_ x: CellAttributes, _ y: CellAttributes) -> [String] {
-        func show(_ value: String?) -> String { value.map { "\"\($0)\"" } ?? "none" }
-        func show(_ value: Double?) -> String { value.map { "\($0)" } ?? "none" }
-        var result: [String] = []
-        let flags: [(String, Bool, Bool)] = [
-            ("hidden", x.hidden, y.hidden), ("norun", x.norun, y.norun),
-            ("error", x.expectsError, y.expectsError),
-        ]
-        for (name, xFlag, yFlag) in flags where xFlag != yFlag {
-            result.append(".\(name) \(yFlag ? "added" : "missing")")
+        y.differences(from: x).map { spec in
+            let (mine, theirs) = (spec.value(in: y), spec.value(in: x))
+            switch spec.form {
+            case .flag: return "\(spec.spelling) \(mine != nil ? "added" : "missing")"
+            case .number: return "\(spec.name) \(mine ?? "none") vs \(theirs ?? "none")"
+            case .text:
+                func show(_ value: String?) -> String { value.map { "\"\($0)\"" } ?? "none" }
+                return "\(spec.name) \(show(mine)) vs \(show(theirs))"
+            }
         }
-        if x.timeout != y.timeout { result.append("timeout \(show(y.timeout)) vs \(show(x.timeout))") }
-        if x.include != y.include { result.append("include \(show(y.include)) vs \(show(x.include))") }
-        if x.symbol != y.symbol { result.append("symbol \(show(y.symbol)) vs \(show(x.symbol))") }
-        return result
     }
 
     /// The location of `cells[index]`, or the lesson's end when there is none.

@@ -1,3 +1,5 @@
+import LessonSource
+
 /// The report's own words, in English and Thai.
 struct ReportStrings: Sendable {
     var contents: String
@@ -30,9 +32,13 @@ struct ReportStrings: Sendable {
     var checkFailed: String
     var languageName: String
 
-    /// The strings for `lang` (`th`, else English).
+    /// The strings for the language tagged `lang` (``LessonSource/LessonLanguage``: Thai for `th` and
+    /// `th-TH`, else English).
     static func forLanguage(_ lang: String) -> ReportStrings {
-        lang.lowercased().hasPrefix("th") ? thai : english
+        switch LessonLanguage(tag: lang)?.words ?? .en {
+        case .en: english
+        case .th: thai
+        }
     }
 
     static let english = ReportStrings(

@@ -148,6 +148,50 @@ private func entries(_ root: URL) throws -> [URL] {
         #expect(try images(run(root).manifest) == en)
     }
 
+    @Test func aRegionTagGivesThaiChartsAndChromeLikeThai() throws {
+        let chart = "\n```swift {#curve}\nlearn.recorder.plotLoss()\n```\n"
+        let root = try folder(lesson() + chart)
+        let thai = try run(root, lang: "th")
+        // The same lesson in a folder that names no language, tagged th-TH in its front matter.
+        let folder = root.appendingPathComponent("lessons/course")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try write("---\nlang: th-TH\n---\n" + lesson() + chart, to: root, "lessons/course/01-c.md")
+        let result = try KhruProcess.run(["run", "lessons/course/01-c.md", "--output", "out"], in: root)
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        let page = try #require(
+            result.output.split(separator: "\n").first { $0.contains("from cache → ") }?
+                .components(separatedBy: "→ ").last)
+        #expect(result.output.contains("7 from cache"))
+        let html = try String(contentsOf: root.appendingPathComponent(page), encoding: .utf8)
+        #expect(html.contains("<html lang=\"th-TH\""))
+        #expect(html.contains("ซีด"))  // the report's own words are Thai (Seed)
+        let manifest = try Data(
+            contentsOf: root.appendingPathComponent(String(page.dropLast(4)) + "json"))
+        func curve(_ manifest: Data) throws -> String? {
+            let json = try JSONSerialization.jsonObject(with: manifest) as? [String: Any]
+            let cells = json?["cells"] as? [[String: Any]] ?? []
+            let outputs = cells.first { $0["id"] as? String == "curve" }?["outputs"] as? [[String: Any]]
+            return outputs?.first { $0["kind"] as? String == "image" }?["sha256"] as? String
+        }
+        #expect(try curve(manifest) != nil)
+        #expect(try curve(manifest) == curve(thai.manifest))
+    }
+
+    @Test func togglingHiddenRerunsNothing() throws {
+        let root = try folder()
+        #expect(try run(root).fromCache == 0)
+        try write(
+            lesson().replacingOccurrences(of: "{#data}", with: "{#data .hidden}"), to: root,
+            "lessons/en/01-c.md")
+        #expect(try run(root).fromCache == 6)
+        // `.norun` changes what runs: that cell and the ones after it run again.
+        try write(
+            lesson().replacingOccurrences(of: "{#more}", with: "{#more .norun}"), to: root,
+            "lessons/en/01-c.md")
+        let norun = try KhruProcess.run(["run", "lessons/en/01-c.md", "--output", "out"], in: root)
+        #expect(norun.output.contains("4 from cache"), "\(norun.output)")
+    }
+
     @Test func proseEditsRerunNothingAndCellEditsRerunFromThatCell() throws {
         let root = try folder()
         let original = try run(root)

@@ -124,6 +124,45 @@ private func cells(_ text: String) -> [Cell] {
             ])
     }
 
+    @Test func languageTagsAreValidatedAndGiveOneLanguage() {
+        #expect(
+            diagnostics("---\nlang: fr\n---\n") == [
+                "t.md:2:7: error: unknown language 'fr'; Khru writes lessons' reports in en or th "
+                    + "(a region such as th-TH or en-GB is fine)"
+            ])
+        for (tag, words) in [("th", LessonLanguage.Words.th), ("th-TH", .th), ("en-GB", .en), ("EN", .en)] {
+            let (lesson, problems) = LessonParser.parse("---\nlang: \(tag)\n---\n", path: "t.md")
+            #expect(problems.isEmpty)
+            #expect(lesson.language.words == words && lesson.language.tag == tag)
+        }
+        // Without front matter, a folder named for a language says it; any other folder means English.
+        #expect(LessonParser.parse("# T\n", path: "lessons/th/01-x.md").0.language.words == .th)
+        #expect(LessonParser.parse("# T\n", path: "tmp/t1/01-x.md").0.language == .english)
+        #expect(LessonLanguage(tag: "th-") == nil && LessonLanguage(tag: "thai") == nil)
+    }
+
+    @Test func theAttributeTableDecidesTheCacheKeyAndTheDifferences() {
+        let hidden = CellAttributes(hidden: true)
+        #expect(hidden.resultKey == CellAttributes().resultKey)
+        #expect(CellAttributes(norun: true).resultKey != CellAttributes().resultKey)
+        #expect(CellAttributes(timeout: 5).resultKey != CellAttributes(timeout: 6).resultKey)
+        #expect(hidden.differences(from: CellAttributes()).map(\.spelling) == [".hidden"])
+        // Every attribute in the table round-trips through the parser.
+        for spec in CellAttributes.table {
+            let written =
+                switch spec.form {
+                case .flag: spec.spelling
+                case .number: spec.spelling + "2.5"
+                case .text: spec.spelling + "\"x\""
+                }
+            let extra = spec.name == "symbol" ? " include=\"x\"" : ""
+            let (lesson, problems) = LessonParser.parse(
+                "```swift {#a \(written)\(extra)}\n1\n```\n", path: "t.md")
+            #expect(problems.allSatisfy { $0.severity != .error }, "\(spec.name): \(problems)")
+            #expect(spec.value(in: lesson.cells[0].attributes) != nil, "\(spec.name)")
+        }
+    }
+
     @Test func malformedFrontMatter() {
         #expect(
             diagnostics("---\ntitle: x\n") == [

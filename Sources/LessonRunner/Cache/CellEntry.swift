@@ -47,12 +47,10 @@ struct StepEffect: Codable {
 enum CellKey {
     /// The key of `cell` after the cell whose chained key is `previous`.
     static func key(for cell: Cell, previous: String, seed: UInt64) -> String {
-        let attributes = cell.attributes
+        // Only the attributes that change what the cell computes: toggling `.hidden` reruns nothing.
         let parts = [
-            "khru-cell-v1", previous, KhruVersion.current, KhruVersion.build, String(seed), cell.id,
-            cell.code,
-            "hidden=\(attributes.hidden) norun=\(attributes.norun) error=\(attributes.expectsError)",
-            "timeout=\(attributes.timeout.map { String($0) } ?? "-")",
+            "khru-cell-v2", previous, KhruVersion.current, KhruVersion.build, String(seed), cell.id,
+            cell.code, cell.attributes.resultKey,
         ]
         return hash(parts)
     }

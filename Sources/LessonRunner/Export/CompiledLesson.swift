@@ -111,7 +111,8 @@ public final class CompiledLesson: @unchecked Sendable {
         var differences: [String] = []
         for cell in lesson.cells {
             guard let compiled = displayed[cell.id],
-                let shown = compiled.displayOutput?.localized(to: report.lang)
+                let shown = compiled.displayOutput?.localized(
+                    to: LessonLanguage(tag: report.lang)?.words.rawValue ?? report.lang)
             else { continue }
             guard let result = report.cells[cell.id], result.status == .passed else {
                 differences.append("cell '\(cell.id)': the interpreter did not pass it")

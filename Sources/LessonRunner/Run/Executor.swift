@@ -157,7 +157,8 @@ public struct LessonExecutor {
         // The cache keeps every language's pictures; the report shows its lesson's.
         let lang = Self.language(of: lesson)
         let report = LessonReport(
-            lesson: lesson, cells: reports.mapValues { $0.localized(to: lang) }, lang: lang,
+            lesson: lesson, cells: reports.mapValues { $0.localized(to: lesson.language.words.rawValue) },
+            lang: lang,
             slug: Self.slug(of: lesson), version: KhruVersion.current)
         let namespace = interpreter.namespace
         // A model class a cell declared keeps the interpreter to run its forward pass after the lesson;
@@ -214,12 +215,9 @@ public struct LessonExecutor {
         return errors.isEmpty != cell.attributes.expectsError
     }
 
-    /// The lesson's language: front matter `lang`, else the folder name (`lessons/th/…`), else `en`.
-    public static func language(of lesson: Lesson) -> String {
-        if let lang = lesson.frontMatter.lang { return lang }
-        let folder = ((lesson.path as NSString).deletingLastPathComponent as NSString).lastPathComponent
-        return folder.isEmpty || folder == "." || folder.count > 3 ? "en" : folder
-    }
+    /// The lesson's language tag (``LessonSource/Lesson/language``): front matter `lang`, else the
+    /// folder name when it is a language (`lessons/th/…`), else `en`.
+    public static func language(of lesson: Lesson) -> String { lesson.language.tag }
 
     /// Where the lesson's cells write files (`learn.save`).
     ///

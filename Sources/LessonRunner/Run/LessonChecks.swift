@@ -33,7 +33,7 @@ public enum LessonChecks {
         for key in byName.keys.sorted() {
             guard let group = byName[key], group.count > 1 else { continue }
             let sorted = group.sorted { $0.path < $1.path }
-            let reference = sorted.first { LessonExecutor.language(of: $0) == "en" } ?? sorted[0]
+            let reference = sorted.first { $0.language.words == .en } ?? sorted[0]
             for other in sorted where other.path != reference.path {
                 diagnostics += LessonPair.compareCells(reference, other)
             }

@@ -49,9 +49,7 @@ extension LessonExecutor {
 
     /// Whether two cells run, and show, the same way wherever they are in the file.
     private static func runsAlike(_ a: Cell, _ b: Cell) -> Bool {
-        let (x, y) = (a.attributes, b.attributes)
-        return a.id == b.id && a.code == b.code && x.hidden == y.hidden && x.norun == y.norun
-            && x.expectsError == y.expectsError && x.timeout == y.timeout && x.include == y.include
-            && x.symbol == y.symbol && x.hasExplicitID == y.hasExplicitID
+        a.id == b.id && a.code == b.code && a.attributes.differences(from: b.attributes).isEmpty
+            && a.attributes.hasExplicitID == b.attributes.hasExplicitID
     }
 }
