@@ -67,10 +67,13 @@ let package = Package(
         .target(name: "KhruAll", dependencies: ["Collab", "Plotting", "TensorCore", "Training", "Vision"]),
 
         // MARK: - Pictures
-        .target(name: "Plotting", dependencies: ["CPNG", "CFreeType"], swiftSettings: optimized),
+        .target(
+            name: "Plotting", dependencies: ["CPNG", "CFreeType", "Localization"], swiftSettings: optimized),
+        // The languages Khru writes in and its words in each (a leaf: imports nothing).
+        .target(name: "Localization"),
 
         // MARK: - Lessons, the runner and reports
-        .target(name: "LessonSource", dependencies: ["CCmark"]),
+        .target(name: "LessonSource", dependencies: ["CCmark", "Localization"]),
         .target(
             name: "Reporting",
             dependencies: [

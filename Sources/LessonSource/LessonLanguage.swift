@@ -1,16 +1,13 @@
+import Localization
+
 /// The language a lesson is written in: the tag the lesson gives (`th`, `th-TH`, `en-GB`) and the
 /// language Khru writes its own words in for it (English or Thai).
 ///
 /// The one notion of language: the executor, the report's words and the charts all read
 /// ``words``; the report's `lang` attribute keeps the full ``tag``.
 public struct LessonLanguage: Hashable, Sendable, CustomStringConvertible {
-    /// The languages Khru has words for (reports, charts).
-    public enum Words: String, CaseIterable, Sendable, Hashable {
-        /// English.
-        case en
-        /// Thai.
-        case th
-    }
+    /// The languages Khru has words for (reports, charts): Khru's one notion of language.
+    public typealias Words = Language
 
     /// The BCP 47 tag as written (`th-TH`).
     public let tag: String

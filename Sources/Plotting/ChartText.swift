@@ -1,13 +1,7 @@
-/// A language a chart's default text is written in.
-///
-/// To add a language: a case here and its column in ``ChartTerm/text(in:)`` (the compiler lists every
-/// term the new language still needs).
-public enum ChartLanguage: String, CaseIterable, Sendable, Hashable, Codable {
-    /// English, the language of ``Chart/png``.
-    case en
-    /// Thai.
-    case th
-}
+import Localization
+
+/// A language a chart's text is drawn in: Khru's one notion of language (``Localization/Language``).
+public typealias ChartLanguage = Language
 
 /// A piece of text the library puts on a chart by default, by the part of the chart it labels.
 ///
@@ -52,72 +46,47 @@ public enum ChartTerm: Sendable, Hashable, CaseIterable {
     case pointsPrediction
 
     /// The term in `language`.
-    public func text(in language: ChartLanguage) -> String {
-        switch language {
-        case .en: english
-        case .th: thai
-        }
-    }
+    public func text(in language: ChartLanguage) -> String { phrase.text(in: language) }
 
-    /// fastai's words where fastai draws the same chart.
-    private var english: String {
+    /// The term in every language: fastai's words in English where fastai draws the same chart; Thai as
+    /// the Thai lessons write it, English technical terms where Thai practitioners keep them (loss,
+    /// batch, threshold, learning rate).
+    public var phrase: Phrase {
         switch self {
-        case .learningCurveTitle: "learning curve"
-        case .learningCurveSteps: "steps"
-        case .learningCurveLoss: "loss"
-        case .trainLegend: "train"
-        case .validLegend: "valid"
-        case .lrFinderLearningRate: "Learning Rate"
-        case .lrFinderLoss: "Loss"
-        case .scheduleLearningRate: "lr"
-        case .scheduleMomentum: "mom"
-        case .scheduleBatch: "batch"
-        case .thresholdAxis: "threshold"
-        case .thresholdBest: "best"
-        case .confusionMatrixTitle: "Confusion matrix"
-        case .confusionMatrixPredicted: "Predicted"
-        case .confusionMatrixActual: "Actual"
-        case .topLossesTitle: "Prediction/Actual/Loss/Probability"
-        case .pointsTarget: "Target"
-        case .pointsPrediction: "Prediction"
-        }
-    }
-
-    /// Thai as the Thai lessons write it: English technical terms where Thai practitioners keep them
-    /// (loss, batch, threshold, learning rate), Thai for the rest.
-    private var thai: String {
-        switch self {
-        case .learningCurveTitle: "ค่า loss ระหว่างการเทรน"
-        case .learningCurveSteps: "จำนวน batch ที่เทรนไปแล้ว"
-        case .learningCurveLoss: "ค่า loss"
-        case .trainLegend: "ชุด train"
-        case .validLegend: "ชุด valid"
-        case .lrFinderLearningRate: "learning rate (สเกล log)"
-        case .lrFinderLoss: "ค่า loss"
-        case .scheduleLearningRate: "learning rate"
-        case .scheduleMomentum: "momentum"
-        case .scheduleBatch: "batch ที่"
-        case .thresholdAxis: "ค่า threshold"
-        case .thresholdBest: "ดีที่สุด"
-        case .confusionMatrixTitle: "Confusion matrix (ตารางทายถูกทายผิด)"
-        case .confusionMatrixPredicted: "คลาสที่โมเดลทาย"
-        case .confusionMatrixActual: "คลาสจริง"
-        case .topLossesTitle: "ที่ทาย/คำตอบจริง/loss/ความน่าจะเป็น"
-        case .pointsTarget: "ตำแหน่งจริง"
-        case .pointsPrediction: "ตำแหน่งที่โมเดลทาย"
+        case .learningCurveTitle: Phrase("learning curve", th: "ค่า loss ระหว่างการเทรน")
+        case .learningCurveSteps: Phrase("steps", th: "จำนวน batch ที่เทรนไปแล้ว")
+        case .learningCurveLoss: Phrase("loss", th: "ค่า loss")
+        case .trainLegend: Phrase("train", th: "ชุด train")
+        case .validLegend: Phrase("valid", th: "ชุด valid")
+        case .lrFinderLearningRate: Phrase("Learning Rate", th: "learning rate (สเกล log)")
+        case .lrFinderLoss: Phrase("Loss", th: "ค่า loss")
+        case .scheduleLearningRate: Phrase("lr", th: "learning rate")
+        case .scheduleMomentum: Phrase("mom", th: "momentum")
+        case .scheduleBatch: Phrase("batch", th: "batch ที่")
+        case .thresholdAxis: Phrase("threshold", th: "ค่า threshold")
+        case .thresholdBest: Phrase("best", th: "ดีที่สุด")
+        case .confusionMatrixTitle: Phrase("Confusion matrix", th: "Confusion matrix (ตารางทายถูกทายผิด)")
+        case .confusionMatrixPredicted: Phrase("Predicted", th: "คลาสที่โมเดลทาย")
+        case .confusionMatrixActual: Phrase("Actual", th: "คลาสจริง")
+        case .topLossesTitle:
+            Phrase("Prediction/Actual/Loss/Probability", th: "ที่ทาย/คำตอบจริง/loss/ความน่าจะเป็น")
+        case .pointsTarget: Phrase("Target", th: "ตำแหน่งจริง")
+        case .pointsPrediction: Phrase("Prediction", th: "ตำแหน่งที่โมเดลทาย")
         }
     }
 }
 
-/// Text on a chart: one of the library's default terms, drawn in each language, or the caller's own
-/// words, drawn as given in every language.
+/// Text on a chart: one of the library's default terms, drawn in each language; the caller's words in
+/// each language (``L(_:th:)``); or the caller's own words, drawn as given in every language.
 ///
 /// A string literal is the caller's own words, so `xLabel: "epochs"` reads as before; the defaults are
-/// terms, so a chart drawn with them has a picture per language (``Chart/translations``).
-public struct ChartText: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+/// terms, so a chart drawn with them has a picture per language (``Chart/translations``), and so does a
+/// chart given `title: L("Seconds per epoch", th: "วินาทีต่อ epoch")`.
+public struct ChartText: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
     private enum Source: Sendable, Hashable {
         case words(String)
         case term(ChartTerm)
+        case phrase(Phrase)
     }
 
     private let source: Source
@@ -131,21 +100,30 @@ public struct ChartText: Sendable, Hashable, ExpressibleByStringLiteral, CustomS
     /// The library's default text for `term`, in each language (`xLabel: .term(.thresholdAxis)`).
     public static func term(_ term: ChartTerm) -> ChartText { ChartText(term) }
 
+    /// The caller's words in every language.
+    public init(_ phrase: Phrase) { source = .phrase(phrase) }
+
     /// The caller's own words, the same in every language.
     public init(stringLiteral value: String) { source = .words(value) }
+
+    /// The caller's own words, interpolated, the same in every language.
+    public init(stringInterpolation: DefaultStringInterpolation) {
+        source = .words(String(stringInterpolation: stringInterpolation))
+    }
 
     /// The text to draw in `language`.
     public func text(in language: ChartLanguage) -> String {
         switch source {
         case .words(let words): words
         case .term(let term): term.text(in: language)
+        case .phrase(let phrase): phrase.text(in: language)
         }
     }
 
-    /// Whether the text differs by language (it is a library term).
+    /// Whether the text differs by language (a library term, or the caller's words in each language).
     public var isTranslated: Bool {
-        if case .term = source { return true }
-        return false
+        if case .words = source { return false }
+        return true
     }
 
     /// The English text.
@@ -161,7 +139,7 @@ extension Chart {
     ///   - draw: Draws the chart with its texts in the given language.
     /// - Returns: The English chart, with the other languages' drawings as its translations.
     /// - Throws: Whatever `draw` throws.
-    static func drawnPerLanguage(
+    public static func drawnPerLanguage(
         _ texts: [ChartText?], draw: (ChartLanguage) throws(PlottingError) -> Chart
     ) throws(PlottingError) -> Chart {
         var chart = try draw(.en)
@@ -171,4 +149,16 @@ extension Chart {
         }
         return chart
     }
+}
+
+/// A chart label in English and Thai: the report shows its lesson's language, as it does for the
+/// library's own chart terms (`title: L("Seconds per epoch", th: "วินาทีต่อ epoch")`).
+///
+/// - Parameters:
+///   - english: The words in English.
+///   - th: The words in Thai.
+/// - Returns: The text, drawn per language.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+public func L(_ english: String, th: String) -> ChartText {
+    ChartText(Phrase(english, th: th))
 }

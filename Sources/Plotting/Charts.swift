@@ -110,14 +110,30 @@ private func singlePanelChart(
 /// - Returns: The chart's PNG.
 /// - Throws: ``PlottingError/invalidData(_:)`` when counts differ.
 public func barChart(
-    labels: [String], values: [Double], horizontal: Bool = false, title: String? = nil,
-    valueLabel: String? = nil, categoryLabel: String? = nil, color: Color? = nil, showsValues: Bool = false,
-    valueDigits: Int = 2, width: Int = 640, height: Int = 400, style: ChartStyle = .standard
+    labels: [String], values: [Double], horizontal: Bool = false, title: ChartText? = nil,
+    valueLabel: ChartText? = nil, categoryLabel: ChartText? = nil, color: Color? = nil,
+    showsValues: Bool = false, valueDigits: Int = 2, width: Int = 640, height: Int = 400,
+    style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard labels.count == values.count else {
         throw .invalidData("\(labels.count) labels but \(values.count) values")
     }
-    return try makeChart(width: width, height: height, style: style) { canvas, font in
+    return try Chart.drawnPerLanguage([title, valueLabel, categoryLabel]) { language throws(PlottingError) in
+        try barChart(
+            labels: labels, values: values, horizontal: horizontal, title: title?.text(in: language),
+            valueLabel: valueLabel?.text(in: language), categoryLabel: categoryLabel?.text(in: language),
+            color: color, showsValues: showsValues, valueDigits: valueDigits, width: width, height: height,
+            style: style)
+    }
+}
+
+/// A bar chart with its texts in one language.
+private func barChart(
+    labels: [String], values: [Double], horizontal: Bool, title: String?, valueLabel: String?,
+    categoryLabel: String?, color: Color?, showsValues: Bool, valueDigits: Int, width: Int, height: Int,
+    style: ChartStyle
+) throws(PlottingError) -> Chart {
+    try makeChart(width: width, height: height, style: style) { canvas, font in
         var panel = Panel()
         panel.title = title
         let barColor = color ?? style.color(0)

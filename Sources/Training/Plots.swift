@@ -74,12 +74,15 @@ extension SuggestedLRs {
 /// - Throws: ``TrainingError`` unless `min < max`; whatever `f` throws; ``Plotting/PlottingError`` when
 ///   the font cannot be loaded.
 public func plotFunction(
-    _ f: (Double) throws -> Double, min: Double = -2, max: Double = 2, title: String? = nil,
-    xLabel: String = "x", yLabel: String = "y"
+    _ f: (Double) throws -> Double, min: Double = -2, max: Double = 2, title: ChartText? = nil,
+    xLabel: ChartText = "x", yLabel: ChartText = "y"
 ) throws -> Chart {
     guard min < max else { throw TrainingError("plotFunction needs min < max, got \(min) and \(max)") }
     let xs = (0..<100).map { min + (max - min) * Double($0) / 99 }
     let ys = try xs.map(f)
-    return try lineChart(
-        [Series(x: xs, y: ys)], title: title, xLabel: xLabel, yLabel: yLabel, width: 480, height: 320)
+    return try Chart.drawnPerLanguage([title, xLabel, yLabel]) { language throws(PlottingError) in
+        try lineChart(
+            [Series(x: xs, y: ys)], title: title?.text(in: language), xLabel: xLabel.text(in: language),
+            yLabel: yLabel.text(in: language), width: 480, height: 320)
+    }
 }

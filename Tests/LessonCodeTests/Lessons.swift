@@ -167,7 +167,7 @@ func lesson_02_deeper_architectures(_ lesson: CompiledLesson) async throws {
         lesson.at(28, 13); let archs = try [resnet18, resnet34, resnet50, resnet101, resnet152]
         lesson.at(29, 20); let counts = try archs.map { try $0.parameterCount(inChannels: 1, nOut: 10) }
         lesson.at(30, 1); lesson.show(try barChart(labels: archs.map { try $0.name }, values: counts.map { try Double($0) / 1e6 }, horizontal: true,
-                 title: "Parameters (millions)", showsValues: true))
+                 title: L("Parameters (millions)", th: "จำนวน parameter (ล้าน)"), showsValues: true))
         // cell architectures-check (lessons/en/02-deeper-architectures.md:34)
         try await lesson.cell("architectures-check") {
             lesson.at(35, 1); #expect(try counts[0] < counts[1] && counts[1] < counts[2] && counts[2] < counts[3] && counts[3] < counts[4])
@@ -225,14 +225,17 @@ func lesson_02_deeper_architectures(_ lesson: CompiledLesson) async throws {
                         // cell plot-cost (lessons/en/02-deeper-architectures.md:104)
                         try await lesson.cell("plot-cost") {
                             lesson.at(105, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: multiplyAdds,
-                                     title: "Multiply-adds per image (millions)", showsValues: true, valueDigits: 1))
-                            // cell plot-time (lessons/en/02-deeper-architectures.md:109)
+                                     title: L("Multiply-adds per image (millions)", th: "multiply-add ต่อภาพ (ล้านครั้ง)"),
+                                     showsValues: true, valueDigits: 1))
+                            // cell plot-time (lessons/en/02-deeper-architectures.md:110)
                             try await lesson.cell("plot-time") {
-                                lesson.at(110, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: secondsPerEpoch,
-                                         title: "Seconds per epoch on this machine", showsValues: true, valueDigits: 1))
-                                // cell plot-error (lessons/en/02-deeper-architectures.md:114)
+                                lesson.at(111, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: secondsPerEpoch,
+                                         title: L("Seconds per epoch on this machine", th: "วินาทีต่อ epoch บนเครื่องนี้"),
+                                         showsValues: true, valueDigits: 1))
+                                // cell plot-error (lessons/en/02-deeper-architectures.md:116)
                                 try await lesson.cell("plot-error") {
-                                    lesson.at(115, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: errors, title: "error_rate after the same budget",
+                                    lesson.at(117, 1); lesson.show(try barChart(labels: ["resnet18", "resnet34", "resnet50"], values: errors,
+                                             title: L("error_rate after the same budget", th: "error_rate เมื่อได้งบเท่ากัน"),
                                              showsValues: true, valueDigits: 3))
                                 }
                             }

@@ -244,6 +244,17 @@ import _TestSupport
         #expect(ownWords.translations.isEmpty)
     }
 
+    @Test func aCellsWordsInBothLanguagesDrawOnePicturePerLanguage() throws {
+        let bilingual = try barChart(
+            labels: ["a", "b"], values: [1, 2], title: L("Seconds per epoch", th: "วินาทีต่อ epoch"))
+        let thai = try #require(bilingual.translations[.th])
+        // Each language's picture is the chart drawn with that language's words.
+        let english = try barChart(labels: ["a", "b"], values: [1, 2], title: "Seconds per epoch")
+        let thaiAsked = try barChart(labels: ["a", "b"], values: [1, 2], title: "วินาทีต่อ epoch")
+        #expect(bilingual.png == english.png && thai.png == thaiAsked.png && thai.png != english.png)
+        #expect(english.translations.isEmpty)
+    }
+
     @Test func everyTermHasItsOwnTextInEveryLanguage() {
         for language in ChartLanguage.allCases {
             let texts = ChartTerm.allCases.map { $0.text(in: language) }

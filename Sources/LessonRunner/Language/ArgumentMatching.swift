@@ -126,7 +126,8 @@ func closest(to name: String, among candidates: [String]) -> String? {
         let sharesPrefix = lowered.count >= 2 && (other.hasPrefix(lowered) || lowered.hasPrefix(other))
         if sharesPrefix {
             distance = min(distance, 1)
-        } else if distance > limit {
+        } else if distance > limit || distance >= max(lowered.count, other.count) {
+            // Too far, or nothing in common (`x` is not a typo of `L`).
             continue
         }
         if best.map({ distance < $0.1 }) ?? true { best = (candidate, distance) }

@@ -198,7 +198,7 @@ extension Resolver {
                     let typed = resolve(argument.value, expected: parameter.type)
                     if !registry.isAssignable(typed.type, to: parameter.type) {
                         report(
-                            "cannot convert \(typed.type) to \(parameter.type) for '\(parameter.displayName)'",
+                            conversionMessage(typed.type, to: parameter.type, for: parameter.displayName),
                             at: argument.value.start)
                     }
                     nodes.append(typed.node)
@@ -269,10 +269,20 @@ extension Resolver {
         let typed = resolve(argument.value, expected: expected)
         if !registry.isAssignable(typed.type, to: expected) {
             report(
-                "cannot convert \(typed.type) to \(expected) for '\(parameter.displayName)'",
+                conversionMessage(typed.type, to: expected, for: parameter.displayName),
                 at: argument.value.start)
         }
         return typed.node
+    }
+
+    /// "cannot convert String to ChartText? for 'title'", with how to convert a String value to a type a
+    /// string literal stands for (as in Swift, only a literal converts by itself).
+    func conversionMessage(_ type: CellType, to expected: CellType, for name: String) -> String {
+        var message = "cannot convert \(type) to \(expected) for '\(name)'"
+        if type == .string, let initializer = registry.stringLiteralInitializer(for: expected.unwrapped) {
+            message += "; a string literal converts, a String value needs \(initializer.owner ?? "")(…)"
+        }
+        return message
     }
 
     /// A step parameter's default, lowered and resolved once per step.

@@ -45,7 +45,7 @@ extension Resolver {
                 expected.map { if case .optional = $0 { $0 } else { CellType.optional($0) } }
                 ?? .optional(.any)
             return Typed(.literal(.none), type)
-        case .string(let parts, _):
+        case .string(let parts, let location):
             var planParts: [InterpolationPart] = []
             for part in parts {
                 switch part {
@@ -53,10 +53,19 @@ extension Resolver {
                 case .interpolation(let inner): planParts.append(.value(resolve(inner, expected: nil).node))
                 }
             }
+            let string: Node
             if planParts.count <= 1, case .text(let text)? = planParts.first ?? .text("") {
-                return Typed(.literal(.string(text)), .string)
+                string = .literal(.string(text))
+            } else {
+                string = .interpolation(planParts)
             }
-            return Typed(.interpolation(planParts), .string)
+            // As in Swift, a literal stands for a type expressible by one (`title: "loss"`, a ChartText).
+            if let expected = expected?.unwrapped, expected != .string,
+                let initializer = registry.stringLiteralInitializer(for: expected)
+            {
+                return Typed(.step(initializer, arguments: [string], location), initializer.resultType)
+            }
+            return Typed(string, .string)
         case .array(let elements, _):
             var elementType: CellType?
             if case .array(let type)? = expected?.unwrapped { elementType = type }

@@ -51,6 +51,9 @@ public struct TypeInfo: Sendable {
     public var doc: String
     /// Types (protocols, superclasses) a value of this type may be passed as.
     public var supertypes: [String]
+    /// Whether a string literal may stand where this type is expected, as in Swift (`title: "loss"` for
+    /// a `ChartText`): the type's `init(_ : String)` step makes the value.
+    public var isExpressibleByStringLiteral = false
 }
 
 /// The steps a lesson can call: the library's real API, bound one short declaration each.
@@ -81,14 +84,34 @@ public struct Registry {
     ///
     /// - Precondition: no type of that name is registered yet (two library types must not share a
     ///   cell name, or values of one would silently convert to the other).
-    public mutating func type(_ name: String, supertypes: [String] = [], doc: String) {
+    public mutating func type(
+        _ name: String, supertypes: [String] = [], expressibleByStringLiteral: Bool = false, doc: String
+    ) {
         precondition(types[name] == nil, "type '\(name)' is registered twice")
         types[name] = TypeInfo(name: name, doc: doc, supertypes: supertypes)
+        types[name]?.isExpressibleByStringLiteral = expressibleByStringLiteral
     }
 
     /// Registers a type by its Swift type.
-    public mutating func type<T: CellValue>(_ type: T.Type, supertypes: [String] = [], doc: String) {
-        self.type(T.cellType.ownerName, supertypes: supertypes, doc: doc)
+    public mutating func type<T: CellValue>(
+        _ type: T.Type, supertypes: [String] = [], expressibleByStringLiteral: Bool = false, doc: String
+    ) {
+        self.type(
+            T.cellType.ownerName, supertypes: supertypes,
+            expressibleByStringLiteral: expressibleByStringLiteral,
+            doc: doc)
+    }
+
+    /// The step that makes a `type` from a string literal (its `init(_: String)`), when the type is
+    /// expressible by one.
+    func stringLiteralInitializer(for type: CellType) -> Step? {
+        guard case .named(let name) = type, types[name]?.isExpressibleByStringLiteral == true else {
+            return nil
+        }
+        return steps.first {
+            $0.owner == name && $0.name == "init" && $0.parameters.count == 1 && $0.parameters[0].label == nil
+                && $0.parameters[0].type == .string
+        }
     }
 
     /// Binds a function, initializer, method, static method, subscript or operator whose body returns

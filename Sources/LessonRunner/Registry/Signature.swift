@@ -25,7 +25,8 @@ public struct StepParameter: Sendable {
 
 /// A step signature, parsed from the one-line declaration a binding writes.
 ///
-/// Forms (the optional `func ` prefix and `-> Result` suffix are accepted and checked):
+/// Forms (the optional `func ` prefix and `-> Result` suffix are accepted and checked; with `func `, a
+/// capitalised name is a function, not an initializer):
 /// - `name(_ x: Int, y: Double = 1)` — a function;
 /// - `Type(_ x: Int)` or `Type.init(_ x: Int)` — an initializer;
 /// - `Type.name(_ x: Int)` — a method (the closure's first parameter is the receiver);
@@ -52,7 +53,9 @@ struct Signature {
 
     init(parsing text: String) {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
-        if rest.hasPrefix("func ") { rest = rest.dropFirst(5).drop(while: { $0 == " " }) }
+        // `func L(…)`: a function even when its name is capitalised (else `Type(…)` is an initializer).
+        let isFunction = rest.hasPrefix("func ")
+        if isFunction { rest = rest.dropFirst(5).drop(while: { $0 == " " }) }
         isStatic = rest.hasPrefix("static ")
         if isStatic { rest = rest.dropFirst(7).drop(while: { $0 == " " }) }
         parameters = []
@@ -83,7 +86,7 @@ struct Signature {
             return
         }
         form = .callable
-        if owner == nil, let first = name.first, first.isUppercase {
+        if owner == nil, !isFunction, let first = name.first, first.isUppercase {
             owner = name
             name = "init"
         }

@@ -4,27 +4,39 @@ import Training
 extension Registry {
     /// Binds the plots a lesson draws directly.
     public mutating func bindPlots() {
+        type(
+            ChartText.self, expressibleByStringLiteral: true,
+            doc: "A chart's text: a string literal (the same in every language) or L(english, th:).")
         bind(
-            "plotFunction(_ f: (Double) -> Double, min: Double = -2, max: Double = 2, title: String? = nil, "
-                + "xLabel: String = \"x\", yLabel: String = \"y\")",
+            "ChartText(_ words: String)", doc: "The cell's own words on a chart, the same in every language."
+        ) {
+            (words: String) in ChartText(words)
+        }
+        bind(
+            "func L(_ english: String, th: String) -> ChartText",
+            doc: "A chart label in English and Thai; the report shows its lesson's language."
+        ) { (english: String, th: String) in L(english, th: th) }
+        bind(
+            "plotFunction(_ f: (Double) -> Double, min: Double = -2, max: Double = 2, title: ChartText? = nil, "
+                + "xLabel: ChartText = \"x\", yLabel: ChartText = \"y\")",
             doc: "Draws a function of one number over min...max (fastbook's plot_function)."
         ) {
             (
-                f: CellFunction<Double, Double>, min: Double, max: Double, title: String?, xLabel: String,
-                yLabel: String
+                f: CellFunction<Double, Double>, min: Double, max: Double, title: ChartText?,
+                xLabel: ChartText, yLabel: ChartText
             ) in
             return try Training.plotFunction(
                 { try f($0) }, min: min, max: max, title: title, xLabel: xLabel, yLabel: yLabel)
         }
         bind(
-            "barChart(labels: [String], values: [Double], horizontal: Bool = false, title: String? = nil, "
-                + "valueLabel: String? = nil, categoryLabel: String? = nil, showsValues: Bool = false, "
+            "barChart(labels: [String], values: [Double], horizontal: Bool = false, title: ChartText? = nil, "
+                + "valueLabel: ChartText? = nil, categoryLabel: ChartText? = nil, showsValues: Bool = false, "
                 + "valueDigits: Int = 2)",
             doc: "Bars, one per label (a lesson's own measurements)."
         ) {
             (
-                labels: [String], values: [Double], horizontal: Bool, title: String?, valueLabel: String?,
-                categoryLabel: String?, showsValues: Bool, digits: Int
+                labels: [String], values: [Double], horizontal: Bool, title: ChartText?,
+                valueLabel: ChartText?, categoryLabel: ChartText?, showsValues: Bool, digits: Int
             ) in
             guard (0...6).contains(digits) else { throw StepError("valueDigits must be 0 to 6") }
             return try barChart(
@@ -65,3 +77,5 @@ extension Registry {
         }
     }
 }
+
+extension ChartText: LibraryValue {}
