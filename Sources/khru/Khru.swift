@@ -226,10 +226,31 @@ extension Khru {
     struct Steps: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the steps cells can call, with their docs.",
-            discussion: "Grouped by type: each step's signature (labels, types, defaults) and doc comment.")
+            discussion: """
+                Grouped by type: each step's signature (labels, types, defaults) and doc comment. \
+                `khru steps Learner` lists one type's members; `khru steps fitOneCycle` every step of that \
+                name. --json writes the same as JSON for editors.
+                """)
+
+        @Argument(help: "A type (Learner) or a step's name (fitOneCycle); without it, everything.")
+        var name: String?
+
+        @Flag(
+            help:
+                "Write JSON: {types: [{name, doc, supertypes}], steps: [{owner, name, kind, signature, …}]}.")
+        var json = false
 
         func run() throws {
-            print(StepsReference.text(.standard()), terminator: "")
+            do {
+                let registry = Registry.standard()
+                let text =
+                    json
+                    ? try StepsReference.json(registry, named: name)
+                    : try StepsReference.text(registry, named: name)
+                print(text, terminator: "")
+            } catch let unknown as StepsReference.UnknownName {
+                throw ValidationError(unknown.description)
+            }
         }
     }
 

@@ -91,5 +91,40 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         #expect(
             result.output.contains(
                 "  print(_ items: Any...)\n      Prints values under the cell, separated by spaces."))
+        // A parameter of function type does not hide the step's own result.
+        #expect(
+            result.output.contains(
+                "title: ChartText? = nil, xLabel: ChartText = \"x\", yLabel: ChartText = \"y\") -> Chart"))
+        #expect(!result.output.contains("multiplyed") && !result.output.contains("divideed"))
+    }
+
+    @Test func stepsFiltersByTypeOrNameAndWritesJSON() throws {
+        let learner = try khru(["steps", "Learner"])
+        #expect(learner.status == 0)
+        let members = learner.output.split(separator: "\n").filter {
+            $0.hasPrefix("  ") && !$0.hasPrefix("      ")
+        }
+        #expect(members.count > 10)
+        #expect(members.allSatisfy { $0.hasPrefix("  Learner") })
+        #expect(learner.output.hasPrefix("Learner — "))
+
+        let json = try khru(["steps", "--json"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let steps = try #require(object?["steps"] as? [[String: Any]])
+        #expect(
+            steps.contains { $0["owner"] as? String == "Learner" && $0["name"] as? String == "fitOneCycle" })
+        #expect(
+            (object?["types"] as? [[String: Any]])?.contains { $0["name"] as? String == "Tensor" } == true)
+
+        let byName = try khru(["steps", "fitOneCycle", "--json"])
+        let named = try JSONSerialization.jsonObject(with: Data(byName.output.utf8)) as? [String: Any]
+        #expect(
+            (named?["steps"] as? [[String: Any]])?.allSatisfy { $0["name"] as? String == "fitOneCycle" }
+                == true)
+
+        let typo = try KhruProcess.run(["steps", "Lerner"])
+        #expect(typo.status == 64)
+        #expect(typo.error.contains("no type or step is named 'Lerner'; did you mean 'Learner'?"))
     }
 }

@@ -123,7 +123,8 @@ func closest(to name: String, among candidates: [String]) -> String? {
         var distance = editDistance(lowered, other)
         // Short names are easily "close" to unrelated ones (`dls` → `abs`): allow one edit there.
         let limit = name.count <= 3 ? 1 : max(2, name.count / 3)
-        let sharesPrefix = lowered.count >= 2 && (other.hasPrefix(lowered) || lowered.hasPrefix(other))
+        let sharesPrefix =
+            min(lowered.count, other.count) >= 2 && (other.hasPrefix(lowered) || lowered.hasPrefix(other))
         if sharesPrefix {
             distance = min(distance, 1)
         } else if distance > limit || distance >= max(lowered.count, other.count) {

@@ -142,7 +142,10 @@ extension Registry {
             return Tensor.linspace(from: Float(from), to: Float(to), count: count)
         }
 
-        for (symbol, verb) in [("+", "add"), ("-", "subtract"), ("*", "multiply"), ("/", "divide")] {
+        for (symbol, verb, done) in [
+            ("+", "add", "added"), ("-", "subtract", "subtracted"), ("*", "multiply", "multiplied"),
+            ("/", "divide", "divided"),
+        ] {
             let apply: @Sendable (Tensor, Tensor) throws -> Tensor =
                 switch symbol {
                 case "+": { try $0 + $1 }
@@ -161,7 +164,7 @@ extension Registry {
             }
             bind(
                 "\(symbol)(_ lhs: Double, _ rhs: Tensor)",
-                doc: "A number \(verb)ed elementwise with a tensor."
+                doc: "A number \(done) elementwise with a tensor."
             ) {
                 (lhs: Double, rhs: Tensor) in try apply(Tensor(Float(lhs)), rhs)
             }

@@ -215,6 +215,9 @@ extension Registry {
             doc: "A ResNet: block kind, layers, width (resnet18, resnet34, resnet50).")
         type(
             SuggestionFunction.self, doc: "How lrFind picks a learning rate (valley, minimum, steep, slide).")
+        type(
+            ModelProfile.self,
+            doc: "What an architecture costs: parameters, multiply-adds, activations; a step's time.")
         for (name, arch) in [("resnet18", resnet18), ("resnet34", resnet34), ("resnet50", resnet50)] {
             constant("\(name): ResNetArchitecture", doc: "torchvision's \(name) at the course's width.") {
                 arch
