@@ -178,6 +178,66 @@ private func check(_ text: String, registry: Registry = .toys()) -> [String] {
     }
 }
 
+/// Swift that fastbook's readers write first (issue: fastbook chapters as people write them).
+@Suite struct WrittenAsSwiftTests {
+    @Test func aPlainClassIsTakenAsFinal() {
+        let report = run(
+            lesson([
+                (
+                    "c",
+                    "class Tally {\n    var n = 0\n    func bump() { n += 1 }\n}\nlet t = Tally()\nt.bump()\nt.n"
+                )
+            ]))
+        #expect(shown(report, "c") == ["1"])
+    }
+
+    @Test func aLocalShadowsAParameter() {
+        let report = run(
+            lesson([
+                (
+                    "s",
+                    "func f(inputs: Double) -> Double {\n    let inputs = inputs * 2\n    return inputs + 1\n}\nf(inputs: 3)"
+                )
+            ]))
+        #expect(shown(report, "s") == ["7.0"])
+        // Still one declaration per scope.
+        #expect(
+            check(lesson([("d", "func g(x: Int) -> Int {\n    let y = x\n    let y = 2\n    return y\n}")]))
+                .contains { $0.contains("invalid redeclaration of 'y'") })
+    }
+
+    @Test func stringFormatFormatsAsFoundationAndChecksItsArguments() {
+        let report = run(
+            lesson([
+                ("f", "String(format: \"%.2f|%5d|%-3d|%@|%x|%%|%e\", 3.14159, 42, 7, \"x\", 255, 12345.678)"),
+                ("missing", "String(format: \"%d and %d\", 1)"),
+                ("wrong", "String(format: \"%d\", 2.5)"),
+                ("extra", "String(format: \"%d\", 1, 2)"),
+            ]))
+        #expect(shown(report, "f") == ["\"3.14|   42|7  |x|ff|%|1.234568e+04\""])
+        #expect(shown(report, "missing").first?.contains("'%d' has no argument") == true)
+        #expect(shown(report, "wrong").first?.contains("'%d' needs an Int, not Double") == true)
+        #expect(shown(report, "extra").first?.contains("1 argument left over") == true)
+    }
+
+    @Test func typeOfShowsTheTypeAsSwiftPrintsIt() {
+        let report = run(
+            lesson([("t", "let o: Int? = 1\n(type(of: 3.0), type(of: [1, 2]), type(of: \"a\"), type(of: o))")]
+            ))
+        #expect(shown(report, "t") == ["(Double, Array<Int>, String, Optional<Int>)"])
+    }
+
+    @Test func aClosureOfTwoParametersTakesAPairApart() {
+        let report = run(
+            lesson([
+                ("z", "zip([1, 2], [\"x\", \"y\"]).map { \"\\($0) → \\($1)\" }"),
+                ("n", "zip([1.0, 2.0], [3.0, 4.0]).map { x, y in x * y }"),
+            ]))
+        #expect(shown(report, "z") == ["[\"1 → x\", \"2 → y\"]"])
+        #expect(shown(report, "n") == ["[3.0, 8.0]"])
+    }
+}
+
 /// Regression tests for the three defects found by writing fastbook's `08_collab` as cells.
 @Suite struct DependencyTests {
     @Test func aCellThatBindsANameItselfIsNotSkippedForAnEarlierFailure() {

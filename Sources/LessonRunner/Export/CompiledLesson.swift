@@ -158,6 +158,10 @@ extension Value {
             self = .string(String(text))
             return
         }
+        if let metatype = value as? Any.Type {
+            self = CellMetatype(type: .named(String(describing: metatype))).cellValue
+            return
+        }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .tuple:

@@ -17,6 +17,8 @@ enum Builtin: Hashable {
     case method(CollectionMethod)
     /// `zip(a, b)`.
     case zip
+    /// `type(of: x)`: the static type when it is known, else the value's own.
+    case typeOf(CellType)
 }
 
 /// The generic collection methods of arrays and integer ranges.
@@ -153,6 +155,8 @@ enum BuiltinOperations {
                 throw BuiltinFailure(message: "'!' needs a Bool, not \(arguments[0].cellType)")
             }
             return .bool(!value)
+        case .typeOf(let type):
+            return CellMetatype(type: type == .any ? arguments[0].cellType : type).cellValue
         case .zip:
             let a = try elements(of: arguments[0])
             let b = try elements(of: arguments[1])

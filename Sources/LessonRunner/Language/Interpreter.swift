@@ -452,9 +452,15 @@ final class Interpreter {
     }
 
     private func makeClosure(_ plan: ClosurePlan, _ captured: Frame?) -> CellFunctionValue {
-        CellFunctionValue(type: plan.type, arity: plan.isShorthand ? nil : plan.parameters.count) {
+        CellFunctionValue(
+            type: plan.type, arity: plan.splatsTuple ? 1 : plan.isShorthand ? nil : plan.parameters.count
+        ) {
             [weak self] arguments in
             guard let self else { throw StepError("the lesson has ended") }
+            var arguments = arguments
+            if plan.splatsTuple, arguments.count == 1, case .tuple(let elements) = arguments[0] {
+                arguments = elements
+            }
             guard arguments.count >= plan.parameters.count else {
                 throw CellFailure(
                     "closure expects \(plan.parameters.count) argument\(plan.parameters.count == 1 ? "" : "s"), "

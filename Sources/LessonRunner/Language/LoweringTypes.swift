@@ -23,17 +23,10 @@ extension Lowering {
                 throw LoweringError(
                     message: "attributes are not part of the cell language", node: Syntax(attribute))
             }
-            let modifiers = classDecl.modifiers.map(\.name.text)
+            // A plain `class` is taken as final (fastbook's `class T(Module)`): cells declare no subclasses.
             if let other = classDecl.modifiers.first(where: { $0.name.text != "final" }) {
                 throw LoweringError(
                     message: "'\(other.name.text)' is not part of the cell language", node: Syntax(other))
-            }
-            guard modifiers.contains("final") else {
-                throw LoweringError(
-                    message:
-                        "a class in a cell must be 'final class \(classDecl.name.text)': cells declare no "
-                        + "subclasses",
-                    node: Syntax(classDecl.classKeyword))
             }
             try rejectGenerics(classDecl.genericParameterClause, classDecl.genericWhereClause)
             (isClass, name, members, inheritance) = (

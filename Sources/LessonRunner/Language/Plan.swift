@@ -81,6 +81,9 @@ struct ClosurePlan {
     var location: SourceLocation
     /// For a cell's `func`: its labels and defaults (kept with the binding for run-time resolution).
     var signature: FunctionSignature?
+    /// Whether the closure is called with one tuple whose elements are its parameters
+    /// (`zip(a, b).map { $0 + $1 }`).
+    var splatsTuple = false
 }
 
 /// `#expect`: its condition in parts (the operands of a chain of `&&`, or the one condition), each

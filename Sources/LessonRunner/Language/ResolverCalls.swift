@@ -40,6 +40,12 @@ extension Resolver {
                 return overload(initializers, receiver: nil, arguments, callee: name, at: location)
             }
             if name == "zip" { return zipCall(arguments, at: location) }
+            if name == "type", arguments.count == 1, arguments[0].label == "of" {
+                // `type(of:)` shows the static type where it is known (`Optional<Int>` for an `Int?`).
+                let typed = resolve(arguments[0].value, expected: nil)
+                return Typed(
+                    .builtin(.typeOf(typed.type), arguments: [typed.node], location), CellMetatype.cellType)
+            }
             let functions = registry.globals(name).filter { $0.kind == .function }
             if functions.isEmpty {
                 if let constant = registry.globals(name).first(where: { $0.kind == .constant }) {

@@ -107,6 +107,23 @@ extension Resolver {
         case .closure(let parameters, let body, let location):
             var parameterTypes = parameters.map { $0.type ?? .any }
             var expectedResult: CellType?
+            // `zip(a, b).map { "\($0) → \($1)" }`: a closure of two parameters where one pair is passed
+            // takes the pair apart, as Swift allows.
+            if case .function(let types, let result)? = expected?.unwrapped, types.count == 1,
+                case .tuple(let elements) = types[0], elements.count > 1, parameters.count == elements.count
+            {
+                for index in parameterTypes.indices where parameters[index].type == nil {
+                    parameterTypes[index] = elements[index]
+                }
+                let isShorthand = parameters.allSatisfy { $0.name.hasPrefix("$") }
+                var (plan, resultType) = closurePlan(
+                    Array(zip(parameters.map(\.name), parameterTypes)), body,
+                    declaredResult: result == .any ? nil : result, isClosure: true, isShorthand: isShorthand,
+                    at: location)
+                plan.splatsTuple = true
+                plan.type = .function([.tuple(parameterTypes)], resultType)
+                return Typed(.closure(plan), plan.type)
+            }
             if case .function(let types, let result)? = expected?.unwrapped {
                 for index in parameterTypes.indices where index < types.count && parameters[index].type == nil
                 {

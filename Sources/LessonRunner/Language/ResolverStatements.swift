@@ -252,6 +252,9 @@ extension Resolver {
     ) -> (plan: ClosurePlan, result: CellType) {
         scopes.append(
             Dictionary(parameters.map { ($0.0, NameInfo(type: $0.1, isMutable: false)) }) { a, _ in a })
+        // The body is a scope of its own, so a local may shadow a parameter, as in Swift
+        // (`let inputs = inputs.sigmoid()`); at run time it takes the parameter's slot after reading it.
+        scopes.append([:])
         functions.append(
             FunctionContext(declaredResult: declaredResult, inferredResult: nil, isClosure: isClosure))
         let savedLoops = loopDepth
@@ -283,7 +286,7 @@ extension Resolver {
         }
         loopDepth = savedLoops
         functions.removeLast()
-        scopes.removeLast()
+        scopes.removeLast(2)
         let plan = ClosurePlan(
             parameters: parameters.map { (name: $0.0, type: $0.1) }, body: statements,
             implicitReturn: implicitReturn,

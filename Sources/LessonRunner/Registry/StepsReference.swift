@@ -100,6 +100,7 @@ public enum StepsReference {
             lines.append(
                 "  zip(_ a: [A], _ b: [B]) -> [(A, B)]\n      Pairs of elements, as long as the shorter sequence."
             )
+            lines.append("  type(of value: T) -> Metatype\n      The value's type, shown as Swift prints it.")
         }
         for owner in owners.sorted() {
             if !lines.isEmpty { lines.append("") }

@@ -9,6 +9,7 @@ extension Registry {
         "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
         "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)", "PartialRangeUpTo(_:)",
         "PartialRangeFrom(_:)", "CategoryMap.firstIndex(of:)", "Dictionary.subscript(_:)", "Double.rounded()",
+        "String(format:_:)",
     ]
 
     /// The registry every lesson runs with: the basics plus the library's bindings.
@@ -110,5 +111,6 @@ extension Registry {
         property("ClosedRange.upperBound: Double", doc: "The range's upper bound.") {
             (range: ClosedRange<Double>) in range.upperBound
         }
+        bindFormatting()
     }
 }
