@@ -2,6 +2,9 @@
 // `import KhruAll` gives a Swift program (and the compiled lesson code) tensors, training, plots,
 // vision and collaborative filtering.
 @_exported import Collab
+// What cells use from Foundation without an import (`exp`, `log`, `sqrt`, `String(format:)`), so the
+// compiled lesson code reads as the cell does.
+@_exported import Foundation
 @_exported import Plotting
 @_exported import TensorCore
 @_exported import Training

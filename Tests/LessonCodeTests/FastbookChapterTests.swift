@@ -42,11 +42,13 @@ import Testing
     /// The generated Swift is what `make lesson-code` writes for the lessons under Tests/Lessons now, so
     /// the compiled run above is of these cells (CI checks Lessons.swift for lessons/en the same way).
     @Test func theCompiledTestLessonsAreCurrent() throws {
-        let (lesson, _) = try LessonParser.parse(fileAt: Self.path)
+        let files = try FileManager.default.contentsOfDirectory(atPath: "Tests/Lessons")
+            .filter { $0.hasSuffix(".md") }.sorted()
+        let lessons = try files.map { try LessonParser.parse(fileAt: "Tests/Lessons/\($0)").0 }
         let command =
             "khru export-swift Tests/Lessons --output Tests/LessonCodeTests/TestLessons.swift --import KhruAll"
         let expected = SwiftExporter.source(
-            for: [lesson], imports: ["KhruAll"], command: command, registry: ".standard()")
+            for: lessons, imports: ["KhruAll"], command: command, registry: ".standard()")
         let written = try String(contentsOfFile: "Tests/LessonCodeTests/TestLessons.swift", encoding: .utf8)
         #expect(written == expected, "regenerate with: make lesson-code")
     }

@@ -5,6 +5,76 @@ import KhruAll
 import LessonRunner
 import Testing
 
+// Tests/Lessons/00-written-as-swift.md
+func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
+    // cell counting (Tests/Lessons/00-written-as-swift.md:16)
+    try await lesson.cell("counting") {
+        lesson.at(17, 29); var counts: [String: Int] = try [:]
+        lesson.at(18, 1); for word in try ["cat", "dog", "cat", "bird", "cat"] {
+            counts[word, default: 0] += try 1
+        }
+        lesson.at(21, 18); counts["fish"] = try 7
+        lesson.at(22, 18); counts["bird"] = try nil
+        lesson.at(23, 1); #expect(try counts["cat"] == 3)
+        lesson.at(24, 1); #expect(try counts["bird"] == nil)
+        lesson.at(25, 1); #expect(try counts.count == 3)
+        lesson.at(26, 1); lesson.show(try (counts, counts.keys.sorted()))
+        // cell learning-rates (Tests/Lessons/00-written-as-swift.md:29)
+        try await lesson.cell("learning-rates") {
+            lesson.at(30, 11); let lrs = try ["head": 1e-3, "body": 1e-5, "stem": 1]
+            lesson.at(31, 13); var total = try 0.0
+            lesson.at(32, 1); for (_, lr) in try lrs { total += try lr }
+            lesson.at(33, 1); #expect(try lrs == ["stem": 1.0, "body": 1e-5, "head": 1e-3])
+            lesson.at(34, 1); lesson.show(try (lrs, lrs.sorted { try $0.1 > $1.1 }.map { try $0.0 }))
+            // cell plain-class (Tests/Lessons/00-written-as-swift.md:39)
+            try await lesson.cell("plain-class") {
+                lesson.at(40, 1); class Tally {
+                    var n = 0
+                    func bump() { n += 1 }
+                }
+                lesson.at(44, 13); let tally = try Tally()
+                lesson.at(45, 7); try tally.bump()
+                lesson.at(46, 7); try tally.bump()
+                lesson.at(47, 7); lesson.show(try tally.n)
+                // cell shadowing (Tests/Lessons/00-written-as-swift.md:50)
+                try await lesson.cell("shadowing") {
+                    lesson.at(51, 1); @Sendable func activations(_ inputs: Double) throws -> Double {
+                        let inputs = try 1 / (1 + exp(-inputs))
+                        return try inputs
+                    }
+                    lesson.at(55, 1); lesson.show(try activations(0))
+                    // cell format (Tests/Lessons/00-written-as-swift.md:58)
+                    try await lesson.cell("format") {
+                        lesson.at(59, 1); lesson.show(try String(format: "%.3f | %5d | %-4@| %e", 3.14159, 42, "ab", 0.00123))
+                        // cell types (Tests/Lessons/00-written-as-swift.md:62)
+                        try await lesson.cell("types") {
+                            lesson.at(63, 19); let maybe: Int? = try 3
+                            lesson.at(64, 1); lesson.show(try (type(of: 2.5), type(of: [1, 2]), type(of: "text"), type(of: maybe)))
+                            // cell pairs (Tests/Lessons/00-written-as-swift.md:67)
+                            try await lesson.cell("pairs") {
+                                lesson.at(68, 14); let epochs = try [1, 2, 3]
+                                lesson.at(69, 14); let losses = try [0.9, 0.5, 0.25]
+                                lesson.at(70, 21); lesson.show(try zip(epochs, losses).map { try "epoch \($0): \($1)" })
+                                // cell mixed-literals (Tests/Lessons/00-written-as-swift.md:73)
+                                try await lesson.cell("mixed-literals") {
+                                    lesson.at(74, 1); lesson.show(try [1, 2.5])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared))
+func lesson_00_written_as_swift_compiled() async throws {
+    let lesson = try CompiledLesson(path: "Tests/Lessons/00-written-as-swift.md", registry: .standard())
+    try await lesson_00_written_as_swift(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
 // Tests/Lessons/08-fastbook-collab.md
 func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
     // cell ratings (Tests/Lessons/08-fastbook-collab.md:24)

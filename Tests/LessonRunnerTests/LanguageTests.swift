@@ -166,7 +166,7 @@ private func check(_ text: String, registry: Registry = .toys()) -> [String] {
             diagnostics == [
                 "lessons/en/01-sample.md:4:6: error: missing return in a function expected to return 'Int'",
                 "lessons/en/01-sample.md:5:15: error: binary operator '+' cannot be applied to operands of type Int and String",
-                "lessons/en/01-sample.md:7:10: error: for-in needs an array or an integer range, not Int",
+                "lessons/en/01-sample.md:7:10: error: for-in needs an array, a dictionary or an integer range, not Int",
                 "lessons/en/01-sample.md:8:4: error: a condition must be a Bool, not Int",
                 "lessons/en/01-sample.md:10:14: error: value of type 'Int' has no member 'nope'",
                 "lessons/en/01-sample.md:12:10: error: cannot force unwrap value of non-optional type Int",
@@ -225,6 +225,32 @@ private func check(_ text: String, registry: Registry = .toys()) -> [String] {
             lesson([("t", "let o: Int? = 1\n(type(of: 3.0), type(of: [1, 2]), type(of: \"a\"), type(of: o))")]
             ))
         #expect(shown(report, "t") == ["(Double, Array<Int>, String, Optional<Int>)"])
+    }
+
+    @Test func dictionariesAreTypedAndTheirMistakesLocated() {
+        let problems = check(
+            lesson([
+                ("a", "let d: [String: Int] = [\"a\": \"b\"]"),
+                ("b", "let e = [\"a\": 1]\ne[2]"),
+                ("c", "let f = [[1]: 1]"),
+                ("d", "let g = [\"a\": 1]\ng[\"a\"] = 2"),
+            ]))
+        #expect(
+            problems.contains { $0.hasSuffix("cannot convert String to Int for a value of [String: Int]") })
+        #expect(problems.contains { $0.hasSuffix("cannot convert Int to String for a key") })
+        #expect(
+            problems.contains {
+                $0.hasSuffix("a dictionary's keys are strings, numbers or booleans, not [Int]")
+            })
+        #expect(problems.contains { $0.contains("'g'") && $0.contains("let") })
+        let report = run(
+            lesson([
+                (
+                    "e",
+                    "var d: [String: Double] = [:]\nd[\"x\"] = 1\nd[\"x\", default: 0] += 2\n(d, d.isEmpty, d.values)"
+                )
+            ]))
+        #expect(shown(report, "e") == ["([\"x\": 3.0], false, [3.0])"])
     }
 
     @Test func aClosureOfTwoParametersTakesAPairApart() {

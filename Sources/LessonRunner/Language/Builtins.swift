@@ -19,6 +19,10 @@ enum Builtin: Hashable {
     case zip
     /// `type(of: x)`: the static type when it is known, else the value's own.
     case typeOf(CellType)
+    /// `dictionary[key, default: value]`.
+    case dictionaryDefault
+    /// A dictionary's `count`, `isEmpty`, `keys` (in insertion order) or `values`.
+    case dictionaryMember(String)
 }
 
 /// The generic collection methods of arrays and integer ranges.
@@ -155,6 +159,21 @@ enum BuiltinOperations {
                 throw BuiltinFailure(message: "'!' needs a Bool, not \(arguments[0].cellType)")
             }
             return .bool(!value)
+        case .dictionaryDefault:
+            guard case .dictionary(let dictionary) = arguments[0] else {
+                throw BuiltinFailure(message: "\(arguments[0].cellType) is not a dictionary")
+            }
+            return dictionary.value(for: arguments[1]) ?? arguments[2]
+        case .dictionaryMember(let name):
+            guard case .dictionary(let dictionary) = arguments[0] else {
+                throw BuiltinFailure(message: "\(arguments[0].cellType) is not a dictionary")
+            }
+            switch name {
+            case "count": return .int(dictionary.count)
+            case "isEmpty": return .bool(dictionary.count == 0)
+            case "keys": return .array(dictionary.entries.map(\.key))
+            default: return .array(dictionary.entries.map(\.value))
+            }
         case .typeOf(let type):
             return CellMetatype(type: type == .any ? arguments[0].cellType : type).cellValue
         case .zip:
@@ -170,6 +189,7 @@ enum BuiltinOperations {
     static func elements(of value: Value) throws -> [Value] {
         switch value {
         case .array(let elements): return elements
+        case .dictionary(let dictionary): return dictionary.entries.map { .tuple([$0.key, $0.value]) }
         case .range(.int(let lower), .int(let upper), let closed):
             guard let bounds = integerBounds(lower, upper, closed: closed) else { return [] }
             let (span, overflow) = bounds.upperBound.subtractingReportingOverflow(bounds.lowerBound)

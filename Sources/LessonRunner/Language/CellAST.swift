@@ -11,6 +11,8 @@ indirect enum Expr {
     case bool(Bool, SourceLocation)
     case nilLiteral(SourceLocation)
     case array([Expr], SourceLocation)
+    /// `["a": 1]`, `[:]`.
+    case dictionary([(key: Expr, value: Expr)], SourceLocation)
     case tuple([Expr], SourceLocation)
     /// A name: a binding, a closure parameter (`$0`, `r`), a function, a constant or a type.
     case name(String, SourceLocation)
@@ -39,7 +41,8 @@ indirect enum Expr {
     var location: SourceLocation {
         switch self {
         case .int(_, let l), .double(_, let l), .string(_, let l), .bool(_, let l), .nilLiteral(let l),
-            .array(_, let l), .tuple(_, let l), .name(_, let l), .implicitMember(_, let l),
+            .array(_, let l), .dictionary(_, let l), .tuple(_, let l), .name(_, let l),
+            .implicitMember(_, let l),
             .member(_, _, let l),
             .call(_, _, let l), .subscriptCall(_, _, let l), .closure(_, _, let l), .binary(_, _, _, let l),
             .prefix(_, _, let l), .expect(_, _, let l), .forceUnwrap(_, let l), .ternary(_, _, _, let l):
@@ -205,6 +208,11 @@ extension Statement {
             case .string(let parts, _):
                 for case .interpolation(let inner) in parts { expression(inner) }
             case .array(let elements, _), .tuple(let elements, _): elements.forEach(expression)
+            case .dictionary(let pairs, _):
+                for (key, value) in pairs {
+                    expression(key)
+                    expression(value)
+                }
             case .member(let base, _, _), .forceUnwrap(let base, _): expression(base)
             case .call(let callee, let arguments, _), .subscriptCall(let callee, let arguments, _):
                 expression(callee)

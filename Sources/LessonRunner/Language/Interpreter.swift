@@ -253,7 +253,18 @@ final class Interpreter {
             if case .object(let object) = receiver, object.isReference { return }
             if let base { try assign(base, receiver, frame) }
         case .element(let base, let arrayNode, let indexNode, let location):
-            guard case .array(var elements) = try evaluate(arrayNode, frame),
+            let container = try evaluate(arrayNode, frame)
+            if case .dictionary(var dictionary) = container {
+                let key = try evaluate(indexNode, frame)
+                do {
+                    try dictionary.set(key, value.isNone ? nil : value)
+                } catch let error as StepError {
+                    throw CellFailure(error.message, at: location)
+                }
+                try assign(base, .dictionary(dictionary), frame)
+                return
+            }
+            guard case .array(var elements) = container,
                 case .int(let index) = try evaluate(indexNode, frame)
             else {
                 throw CellFailure(Message.onlyArrayElementsAssignable, at: location)
@@ -282,6 +293,13 @@ final class Interpreter {
             }
             return .string(text)
         case .array(let elements): return .array(try elements.map { try evaluate($0, frame) })
+        case .dictionary(let pairs):
+            var dictionary = CellDictionary()
+            for (key, value) in pairs {
+                let keyValue = try evaluate(key, frame)
+                try dictionary.set(keyValue, try evaluate(value, frame))
+            }
+            return .dictionary(dictionary)
         case .tuple(let elements): return .tuple(try elements.map { try evaluate($0, frame) })
         case .local(let name):
             guard let slot = frame?.holder(of: name)?.slots[name] else {
@@ -359,6 +377,7 @@ final class Interpreter {
     private func subscriptArray(
         _ base: Value, _ index: Value, at location: LessonSource.SourceLocation
     ) throws -> Value {
+        if case .dictionary(let dictionary) = base { return dictionary.value(for: index) ?? .none }
         guard case .array(let elements) = base else {
             throw CellFailure("value of type \(base.cellType) has no subscripts", at: location)
         }

@@ -27,6 +27,15 @@ extension Lowering {
         if let array = syntax.as(ArrayExprSyntax.self) {
             return .array(try array.elements.map { try expression($0.expression) }, location(array))
         }
+        if let dictionary = syntax.as(DictionaryExprSyntax.self) {
+            var pairs: [(key: Expr, value: Expr)] = []
+            if case .elements(let elements) = dictionary.content {
+                for element in elements {
+                    pairs.append((try expression(element.key), try expression(element.value)))
+                }
+            }
+            return .dictionary(pairs, location(dictionary))
+        }
         if let tuple = syntax.as(TupleExprSyntax.self) {
             if tuple.elements.count == 1, let only = tuple.elements.first, only.label == nil {
                 return try expression(only.expression)
@@ -311,7 +320,6 @@ extension Lowering {
         case .importDecl:
             message = "'import' is not part of the cell language; the runner provides the library"
         case .optionalChainingExpr: message = "optional chaining ('?.') is not part of the cell language"
-        case .dictionaryExpr: message = "dictionary literals are not part of the cell language"
         case .keyPathExpr: message = "key paths are not part of the cell language; use a closure: { $0.name }"
         case .unresolvedAsExpr, .asExpr: message = "'as' casts are not part of the cell language"
         case .unresolvedIsExpr, .isExpr: message = "'is' checks are not part of the cell language"

@@ -9,7 +9,8 @@ enum Message {
 
     static func noTupleElement(_ index: Int) -> String { "tuple has no element .\(index)" }
 
-    static let onlyArrayElementsAssignable = "only array elements can be assigned through a subscript"
+    static let onlyArrayElementsAssignable =
+        "only array and dictionary elements can be assigned through a subscript"
 
     static func needsBoolOperands(_ op: String, not type: CellType) -> String {
         "'\(op)' needs Bool operands, not \(type)"

@@ -29,6 +29,8 @@ indirect enum Node {
     /// A string with interpolations.
     case interpolation([InterpolationPart])
     case array([Node])
+    /// A dictionary literal's keys and values, in order.
+    case dictionary([(key: Node, value: Node)])
     case tuple([Node])
     /// A name of a frame (parameters, locals).
     case local(String)

@@ -328,6 +328,8 @@ extension Resolver {
         switch type {
         case .array(let element): element
         case .range(.int, _): .int
+        // A dictionary is a sequence of (key, value) pairs, in the order they were added.
+        case .dictionary(let key, let value): .tuple([key, value])
         default: nil
         }
     }

@@ -24,6 +24,16 @@ extension Resolver {
             .any)
     }
 
+    /// An integer literal among doubles is a double, as in Swift (`[1, 2.5]` is `[1.0, 2.5]`).
+    static func literal(_ node: Node, as type: CellType) -> Node {
+        guard case .literal(.int(let value)) = node else { return node }
+        switch type {
+        case .double: return .literal(.double(Double(value)))
+        case .float: return .literal(.float(Float(value)))
+        default: return node
+        }
+    }
+
     static func operand(_ index: Int, at location: SourceLocation) -> Expr {
         .name(DynamicPlan.operandName(index), location)
     }
@@ -73,7 +83,35 @@ extension Resolver {
             if let elementType, typed.allSatisfy({ registry.isAssignable($0.type, to: elementType) }) {
                 return Typed(.array(typed.map(\.node)), .array(elementType))
             }
-            return Typed(.array(typed.map(\.node)), .array(Value.commonType(typed.map(\.type))))
+            let common = Value.commonType(typed.map(\.type))
+            return Typed(.array(typed.map { Self.literal($0.node, as: common) }), .array(common))
+        case .dictionary(let pairs, let location):
+            var keyType: CellType?
+            var valueType: CellType?
+            if case .dictionary(let key, let value)? = expected?.unwrapped {
+                (keyType, valueType) = (key, value)
+            }
+            let keys = pairs.map { resolve($0.key, expected: keyType) }
+            let values = pairs.map { resolve($0.value, expected: valueType) }
+            let key = keyType ?? (pairs.isEmpty ? .any : Value.commonType(keys.map(\.type)))
+            let value = valueType ?? (pairs.isEmpty ? .any : Value.commonType(values.map(\.type)))
+            for typed in keys where !registry.isAssignable(typed.type, to: key) {
+                report("cannot convert \(typed.type) to \(key) for a key of [\(key): \(value)]", at: location)
+            }
+            for (typed, pair) in zip(values, pairs) where !registry.isAssignable(typed.type, to: value) {
+                report(
+                    "cannot convert \(typed.type) to \(value) for a value of [\(key): \(value)]",
+                    at: pair.value.start)
+            }
+            if ![CellType.string, .int, .double, .float, .bool, .any].contains(key) {
+                report("a dictionary's keys are strings, numbers or booleans, not \(key)", at: location)
+            }
+            return Typed(
+                .dictionary(
+                    zip(keys, values).map {
+                        (Self.literal($0.node, as: key), Self.literal($1.node, as: value))
+                    }),
+                .dictionary(key, value))
         case .tuple(let elements, _):
             var types: [CellType]?
             if case .tuple(let expectedTypes)? = expected?.unwrapped, expectedTypes.count == elements.count {
@@ -313,6 +351,14 @@ extension Resolver {
             if isDynamic || isUnavailable(receiver.node) { return Self.unknown }
             return deferred([receiver.node], template, expected: nil)
         }
+        if case .dictionary(let key, let value) = receiver.type {
+            let types: [String: CellType] = [
+                "count": .int, "isEmpty": .bool, "keys": .array(key), "values": .array(value),
+            ]
+            if let type = types[name] {
+                return Typed(.builtin(.dictionaryMember(name), arguments: [receiver.node], location), type)
+            }
+        }
         if let method = CollectionMethod(swiftName: name, arguments: nil), Self.isSequence(receiver.type),
             let element = Self.elementType(receiver.type)
         {
@@ -343,6 +389,26 @@ extension Resolver {
         _ receiver: Typed, _ arguments: [Argument], at location: SourceLocation, expected: CellType?,
         baseStart: SourceLocation
     ) -> Typed {
+        if case .dictionary(let keyType, let valueType) = receiver.type, !arguments.isEmpty,
+            arguments[0].label == nil
+        {
+            let key = resolve(arguments[0].value, expected: keyType)
+            if !registry.isAssignable(key.type, to: keyType) {
+                report("cannot convert \(key.type) to \(keyType) for a key", at: arguments[0].location)
+            }
+            if arguments.count == 2, arguments[1].label == "default" {
+                let fallback = resolve(arguments[1].value, expected: valueType)
+                return Typed(
+                    .builtin(
+                        .dictionaryDefault, arguments: [receiver.node, key.node, fallback.node], location),
+                    valueType)
+            }
+            guard arguments.count == 1 else {
+                report("a dictionary's subscript takes a key, and optionally default:", at: location)
+                return Self.unknown
+            }
+            return Typed(.index(receiver.node, key.node, location), .optional(valueType))
+        }
         if case .array(let element) = receiver.type, arguments.count == 1, arguments[0].label == nil {
             let index = resolve(arguments[0].value, expected: nil)
             switch index.type {

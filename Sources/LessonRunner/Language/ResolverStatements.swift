@@ -68,9 +68,12 @@ extension Resolver {
             switch typed.type {
             case .array(let type): element = type
             case .range(.int, _): element = .int
+            case .dictionary(let key, let value): element = .tuple([key, value])
             case .any: element = .any
             default:
-                report("for-in needs an array or an integer range, not \(typed.type)", at: sequence.start)
+                report(
+                    "for-in needs an array, a dictionary or an integer range, not \(typed.type)",
+                    at: sequence.start)
                 element = .any
             }
             scopes.append([:])
@@ -386,6 +389,29 @@ extension Resolver {
             )
         case .subscriptCall(let base, let arguments, let location):
             let array = resolve(base, expected: nil)
+            if case .dictionary(let keyType, let valueType) = array.type,
+                let (baseTarget, _, _) = assignable(base),
+                arguments.count == 1 && arguments[0].label == nil
+                    || arguments.count == 2 && arguments[0].label == nil && arguments[1].label == "default"
+            {
+                // `d[key] = value` (nil removes it); `d[key, default: 0] += 1` counts.
+                let key = resolve(arguments[0].value, expected: keyType)
+                if !registry.isAssignable(key.type, to: keyType) {
+                    report("cannot convert \(key.type) to \(keyType) for a key", at: arguments[0].location)
+                }
+                var current = Typed(.index(array.node, key.node, location), .optional(valueType))
+                if arguments.count == 2 {
+                    let fallback = resolve(arguments[1].value, expected: valueType)
+                    current = Typed(
+                        .builtin(
+                            .dictionaryDefault, arguments: [array.node, key.node, fallback.node], location),
+                        valueType)
+                }
+                return (
+                    .element(base: baseTarget, array: array.node, index: key.node, location),
+                    current.type, current
+                )
+            }
             guard case .array(let element) = array.type, arguments.count == 1, arguments[0].label == nil,
                 let (baseTarget, _, _) = assignable(base)
             else {

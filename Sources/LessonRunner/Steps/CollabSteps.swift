@@ -7,10 +7,6 @@ extension CollabDataLoaders: LibraryValue {}
 extension Classes: LibraryValue {}
 extension CategoryMap: LibraryValue {}
 
-extension Dictionary: CellValue, LibraryValue where Key == String, Value == Int {
-    /// `Dictionary`: labels to indices, as ``CategoryMap/o2i`` gives them.
-    public static var cellType: CellType { .named("Dictionary") }
-}
 extension DotProductBias: LibraryValue {}
 extension EmbeddingDotBias: LibraryValue {}
 extension EmbeddingNN: LibraryValue {}
@@ -56,7 +52,7 @@ extension Registry {
         property("CategoryMap.items: [String]", doc: "The labels, in index order.") { (v: CategoryMap) in
             v.items
         }
-        property("CategoryMap.o2i: Dictionary", doc: "Each label's index (fastai's o2i).") {
+        property("CategoryMap.o2i: [String: Int]", doc: "Each label's index (fastai's o2i).") {
             (v: CategoryMap) in v.o2i
         }
         bind("CategoryMap.subscript(_ index: Int)", doc: "The label at index (vocab[3]).") {
@@ -68,9 +64,6 @@ extension Registry {
         }
         bind("CategoryMap.firstIndex(of label: String)", doc: "The index of a label, or nil.") {
             (v: CategoryMap, label: String) in v.firstIndex(of: label)
-        }
-        bind("Dictionary.subscript(_ key: String)", doc: "The index of a label, or nil (o2i[label]).") {
-            (o2i: [String: Int], key: String) in o2i[key]
         }
 
         bind(

@@ -130,7 +130,7 @@ extension Value {
             case let image as Image: return image
             default: throw StepError("a \(object.type) cannot be an item or a getter's value")
             }
-        case .range, .function, .none, .void:
+        case .range, .function, .none, .void, .dictionary:
             throw StepError("a getter cannot return \(cellType)")
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 /// kind it can print (Foundation's would crash on `%s` with a Swift string, or read garbage for a
 /// missing argument).
 enum FormatString {
-    /// Formats `arguments` into `format` (`%d %i %u %x %X %o %c`, `%f %e %g %E %G %a`, `%@ %s`, `%%`,
+    /// Formats `arguments` into `format` (`%d %i %u %x %X %o %c`, `%f %e %g %E %G %a`, `%@`, `%%`,
     /// with flags, width and precision).
     ///
     /// - Throws: ``StepError`` naming the conversion that has no argument, the wrong kind of argument,
@@ -57,8 +57,11 @@ enum FormatString {
                         "String(format:): '\(spec)\(conversion)' needs a number, not \(argument.cellType)")
                 }
                 output += String(format: spec + String(conversion), value)
-            case "@", "s":
+            case "@":
                 output += String(format: spec + "@", argument.plainText as NSString)
+            case "s":
+                // Foundation's %s reads a C string: a Swift String there prints garbage or crashes.
+                throw StepError("String(format:): '\(spec)s' reads a C string; write '\(spec)@' for a String")
             default:
                 throw StepError("String(format:): '%\(conversion)' is not a conversion Khru formats")
             }

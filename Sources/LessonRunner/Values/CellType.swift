@@ -14,6 +14,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
     case optional(CellType)
     /// `(A, B, …)`.
     case tuple([CellType])
+    /// `[Key: Value]`.
+    case dictionary(CellType, CellType)
     /// `(A, B) -> R`.
     case function([CellType], CellType)
     /// `ClosedRange<Bound>` (`a...b`) or `Range<Bound>` (`a..<b`).
@@ -41,6 +43,7 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
         case .optional(let wrapped):
             if case .function = wrapped { "(\(wrapped))?" } else { "\(wrapped)?" }
         case .tuple(let elements): "(\(elements.map(\.description).joined(separator: ", ")))"
+        case .dictionary(let key, let value): "[\(key): \(value)]"
         case .function(let parameters, let result):
             "(\(parameters.map(\.description).joined(separator: ", "))) -> \(result)"
         case .range(let bound, let closed): closed ? "ClosedRange<\(bound)>" : "Range<\(bound)>"
@@ -57,6 +60,7 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
         case .array: "Array"
         case .optional: "Optional"
         case .tuple: "Tuple"
+        case .dictionary: "Dictionary"
         case .function: "Function"
         case .range(_, let closed): closed ? "ClosedRange" : "Range"
         case .any: "Any"
@@ -77,6 +81,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
     public init(_ syntax: TypeSyntax) {
         if let array = syntax.as(ArrayTypeSyntax.self) {
             self = .array(CellType(array.element))
+        } else if let dictionary = syntax.as(DictionaryTypeSyntax.self) {
+            self = .dictionary(CellType(dictionary.key), CellType(dictionary.value))
         } else if let optional = syntax.as(OptionalTypeSyntax.self) {
             self = .optional(CellType(optional.wrappedType))
         } else if let tuple = syntax.as(TupleTypeSyntax.self) {
@@ -105,6 +111,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
             // A cell's strings are whole values: `split` gives Swift substrings, which cells hold as strings.
             case ("Substring", nil): self = .string
             case ("Array", .some(let arguments)) where arguments.count == 1: self = .array(arguments[0])
+            case ("Dictionary", .some(let arguments)) where arguments.count == 2:
+                self = .dictionary(arguments[0], arguments[1])
             case ("Optional", .some(let arguments)) where arguments.count == 1: self = .optional(arguments[0])
             case ("ClosedRange", .some(let arguments)) where arguments.count == 1:
                 self = .range(arguments[0], closed: true)

@@ -143,6 +143,30 @@ extension Array: CellValue where Element: CellValue {
     public var cellValue: Value { .array(map(\.cellValue)) }
 }
 
+extension Dictionary: CellValue where Key: CellValue, Value: CellValue {
+    /// `[Key: Value]`.
+    public static var cellType: CellType { .dictionary(Key.cellType, Value.cellType) }
+    /// A dictionary whose every key and value converts.
+    public static func from(_ value: LessonRunner.Value) throws -> [Key: Value] {
+        guard case .dictionary(let dictionary) = value else {
+            throw ConversionError(expected: cellType, actual: value.cellType)
+        }
+        do {
+            var result: [Key: Value] = [:]
+            for (key, value) in dictionary.entries { result[try Key.from(key)] = try Value.from(value) }
+            return result
+        } catch is ConversionError {
+            throw ConversionError(expected: cellType, actual: value.cellType)
+        }
+    }
+    /// `.dictionary`, its entries in key order (a Swift dictionary has no order of its own).
+    public var cellValue: LessonRunner.Value {
+        let pairs = map { (key: $0.key.cellValue, value: $0.value.cellValue) }
+        let dictionary = (try? CellDictionary(pairs)) ?? CellDictionary()
+        return .dictionary(CellDictionary(sorting: dictionary))
+    }
+}
+
 extension Optional: CellValue where Wrapped: CellValue {
     /// `Wrapped?`.
     public static var cellType: CellType { .optional(Wrapped.cellType) }

@@ -19,6 +19,8 @@ public indirect enum Value {
     case array([Value])
     /// A tuple `(a, b)`.
     case tuple([Value])
+    /// A dictionary `["a": 1]`.
+    case dictionary(CellDictionary)
     /// A range `a...b` (closed) or `a..<b` (half-open); `1e-6...1e-4` is fastai's `slice(1e-6, 1e-4)`.
     case range(lower: Value, upper: Value, closed: Bool)
     /// A closure or a bound function.
@@ -41,6 +43,10 @@ public indirect enum Value {
         case .array(let elements):
             .array(Self.commonType(elements.map(\.cellType)))
         case .tuple(let elements): .tuple(elements.map(\.cellType))
+        case .dictionary(let dictionary):
+            .dictionary(
+                Self.commonType(dictionary.entries.map(\.key.cellType)),
+                Self.commonType(dictionary.entries.map(\.value.cellType)))
         case .range(let lower, let upper, let closed):
             .range(Self.commonType([lower.cellType, upper.cellType]), closed: closed)
         case .function(let function): function.type
@@ -56,6 +62,12 @@ public indirect enum Value {
         if types.allSatisfy({ $0 == first }) { return first }
         if types.allSatisfy(\.isNumeric) { return types.contains(.double) ? .double : .float }
         return .any
+    }
+
+    /// Whether the value is `nil`.
+    public var isNone: Bool {
+        if case .none = self { return true }
+        return false
     }
 
     /// The number as a `Double`, for `Int`, `Double` and `Float` values.
@@ -144,6 +156,14 @@ extension Value {
             if elements.count > limit { parts.append("… (\(elements.count) items)") }
             return "[\(parts.joined(separator: ", "))]"
         case .tuple(let elements): return "(\(elements.map(\.displayText).joined(separator: ", ")))"
+        case .dictionary(let dictionary):
+            guard dictionary.count > 0 else { return "[:]" }
+            let limit = 20
+            var parts = dictionary.sortedEntries.prefix(limit).map {
+                "\($0.key.displayText): \($0.value.displayText)"
+            }
+            if dictionary.count > limit { parts.append("… (\(dictionary.count) entries)") }
+            return "[\(parts.joined(separator: ", "))]"
         case .range(let lower, let upper, let closed):
             return "\(lower.displayText)\(closed ? "..." : "..<")\(upper.displayText)"
         case .function(let function): return "(function \(function.type))"
@@ -178,6 +198,7 @@ extension Value {
                 if !equal { return false }
             }
             return true
+        case (.dictionary(let a), .dictionary(let b)): return a.isEqual(to: b)
         case (.range(let al, let au, let ac), .range(let bl, let bu, let bc)):
             guard ac == bc, let lower = al.isEqual(to: bl), let upper = au.isEqual(to: bu) else { return nil }
             return lower && upper
