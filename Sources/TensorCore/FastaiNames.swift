@@ -31,11 +31,16 @@ extension Tensor {
 
     /// The indices that sort the elements of a vector, ascending unless `descending` (PyTorch's `argsort`).
     ///
-    /// Ties keep their original order, so the result is deterministic.
+    /// NaN counts as larger than every number, as in PyTorch: last ascending, first descending. Ties
+    /// (NaNs among them) keep their original order, so the result is deterministic.
     public func argsort(descending: Bool = false) -> [Int] {
         let values = scalars
+        /// Whether `x` sorts before `y` ascending, NaN above +∞.
+        func below(_ x: Float, _ y: Float) -> Bool { x.isNaN ? false : (y.isNaN || x < y) }
         return values.indices.sorted { a, b in
-            if values[a] != values[b] { return descending ? values[a] > values[b] : values[a] < values[b] }
+            let (x, y) = (values[a], values[b])
+            if below(x, y) { return !descending }
+            if below(y, x) { return descending }
             return a < b
         }
     }

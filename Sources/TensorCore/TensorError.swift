@@ -55,9 +55,7 @@ extension Tensor {
     /// - Throws: ``TensorError`` of kind ``TensorError/Kind/invalidShape`` or
     ///   ``TensorError/Kind/overBudget`` (naming the shape, its size and the budget).
     public static func validate(shape: [Int]) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw TensorError(.invalidShape, "invalid tensor shape \(shape): an extent is negative")
-        }
+        try validateExtents(shape)
         var product = 1
         var overflow = false
         for extent in shape where !overflow {
@@ -72,6 +70,52 @@ extension Tensor {
         guard product < 1 << 31 else {
             throw TensorError(
                 .invalidShape, "invalid tensor shape \(shape): a tensor holds fewer than 2^31 elements")
+        }
+    }
+
+    /// Checks that `shape` can describe a tensor at all, whatever its size: no negative extent, and its
+    /// non-zero extents multiply to fewer than 2³¹ (so `[0, 4294967296]` is refused, although it holds
+    /// no element: its strides, and any reduction or reshape of it, would overflow).
+    ///
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/invalidShape`` naming the shape.
+    public static func validateExtents(_ shape: [Int]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError(.invalidShape, "invalid tensor shape \(shape): an extent is negative")
+        }
+        var product = 1
+        for extent in shape where extent > 0 {
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            guard !overflow, next < 1 << 31 else {
+                throw TensorError(
+                    .invalidShape,
+                    "invalid tensor shape \(shape): its extents multiply past 2^31 (a tensor holds fewer than "
+                        + "2^31 elements, and an axis of length 0 does not lift that limit)")
+            }
+            product = next
+        }
+    }
+
+    /// The axis of a reduction along `axis` (negative counts from the end), checked: in range, and the
+    /// result (the shape without that axis, or with extent 1 there when `keepDims`) within the
+    /// ``MemoryBudget`` — a reduction of an empty tensor can be far larger than its input.
+    ///
+    /// - Throws: ``TensorError`` naming the axis and shape, or the result's size and the budget.
+    public func checkedReductionAxis(_ axis: Int, keepDims: Bool = false) throws -> Int {
+        let axis = try checkedAxis(axis)
+        try Tensor.validate(shape: reducedShape(axis, keepDims: keepDims))
+        return axis
+    }
+
+    /// The whole-number row indices this tensor holds, checked against a table of `rows` rows: each
+    /// element finite, integral and in `0..<rows` (PyTorch's embedding ids).
+    ///
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/outOfRange`` naming the first bad id.
+    public func rowIndices(rows: Int) throws -> [Int] {
+        try scalars.map { id in
+            guard id.isFinite, id == id.rounded(), id >= 0, id < Float(rows) else {
+                throw TensorError(.outOfRange, "id \(id) is out of range for a table of \(rows) rows")
+            }
+            return Int(id)
         }
     }
 
