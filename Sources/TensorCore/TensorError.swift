@@ -50,15 +50,18 @@ extension Tensor {
     }
 
     /// Checks that a tensor of `shape` can be made: no negative extent, within the ``MemoryBudget``,
-    /// and fewer than 2³¹ elements.
+    /// fewer than 2³¹ elements, and extents that ``validateExtents(_:)`` accepts.
     ///
     /// - Throws: ``TensorError`` of kind ``TensorError/Kind/invalidShape`` or
     ///   ``TensorError/Kind/overBudget`` (naming the shape, its size and the budget).
     public static func validate(shape: [Int]) throws {
-        try validateExtents(shape)
-        var product = 1
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError(.invalidShape, "invalid tensor shape \(shape): an extent is negative")
+        }
+        // A zero extent holds nothing, whatever the others (validateExtents below refuses huge ones).
+        var product = shape.contains(0) ? 0 : 1
         var overflow = false
-        for extent in shape where !overflow {
+        for extent in shape where !overflow && product != 0 {
             (product, overflow) = product.multipliedReportingOverflow(by: extent)
         }
         let (bytes, tooMany) = product.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
@@ -71,6 +74,7 @@ extension Tensor {
             throw TensorError(
                 .invalidShape, "invalid tensor shape \(shape): a tensor holds fewer than 2^31 elements")
         }
+        try validateExtents(shape)
     }
 
     /// Checks that `shape` can describe a tensor at all, whatever its size: no negative extent, and its

@@ -69,7 +69,7 @@ import Testing
                 .add, Variable(Tensor.zeros([200_000, 1])), Variable(Tensor.zeros([1, 200_000])))
         }
         let x = Parameter(Tensor([1, 2, 3]))
-        let y = Variable(Tensor([[2], [4]]))
+        let y = Variable(Tensor(shape: [2, 1], scalars: [2, 4]))
         for op in BroadcastOperator.allCases {
             let checked = try Variable.applying(op, x.variable, y)
             let plain: Variable =
@@ -87,7 +87,7 @@ import Testing
 
     @Test func checkedGatherKeepsSparseGradientsAndRefusesBadIds() throws {
         let table = Parameter(Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]))
-        let rows = try table.variable.checkedGather(Tensor([[2, 0]]))
+        let rows = try table.variable.checkedGather(Tensor(shape: [1, 2], scalars: [2, 0]))
         #expect(rows.shape == [1, 2, 2])
         #expect(rows.value.scalars == [5, 6, 1, 2])
         rows.sum().backward()

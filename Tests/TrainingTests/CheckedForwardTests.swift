@@ -72,7 +72,9 @@ private func loaders(classes: Int? = nil, bs: Int = 2, valBs: Int? = nil) -> Dat
         ) { try MSELossFlat().checked(scores, Tensor([1, 2])) }
         let loss = try ce.checked(scores, Tensor([0, 2]))
         #expect(loss.value == ce(scores, Tensor([0, 2])).value)
-        #expect(try MSELossFlat().checked(Variable(Tensor(shape: [2, 1], scalars: [1, 2])), Tensor([1, 2])).value.scalar == 0)
+        #expect(
+            try MSELossFlat().checked(Variable(Tensor(shape: [2, 1], scalars: [1, 2])), Tensor([1, 2])).value
+                .scalar == 0)
     }
 
     @Test func aLearnerNamesTheModelTheLossAndTheFix() throws {
@@ -120,7 +122,7 @@ private func loaders(classes: Int? = nil, bs: Int = 2, valBs: Int? = nil) -> Dat
     }
 
     @Test func oneCycleRefusesAWarmUpOutsideZeroToOne() throws {
-        let learn = Learner(loaders(), Linear(1, 1))
+        let learn = Learner(loaders(), Linear(1, 1), lossFunc: MSELossFlat())
         learn.showProgress = false
         for pct in [-0.5, 5, .nan] {
             #expect(
@@ -135,7 +137,7 @@ private func loaders(classes: Int? = nil, bs: Int = 2, valBs: Int? = nil) -> Dat
         let dls = loaders(bs: 2, valBs: Int.max)
         #expect(dls.valid.count == 1)
         #expect(try dls.valid.oneBatch().count == 6)
-        let learn = Learner(loaders(bs: Int.max), Linear(1, 1))
+        let learn = Learner(loaders(bs: Int.max), Linear(1, 1), lossFunc: MSELossFlat())
         learn.showProgress = false
         #expect(learn.dls.train.count == 0)  // drop-last: no full batch of Int.max items
         try learn.fit(1)
