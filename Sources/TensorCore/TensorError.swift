@@ -131,4 +131,37 @@ extension Tensor {
         }
         return result
     }
+
+    /// The new axis `stack` inserts for tensors of `shapes`, checked: at least one shape, all the
+    /// same, and `axis` ≤ their rank (``stack(_:axis:)`` and ``Variable/stack(_:axis:)`` trap otherwise).
+    ///
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/shapeMismatch``.
+    public static func checkedStackAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first, shapes.allSatisfy({ $0 == first }), (0...first.count).contains(axis)
+        else {
+            throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
+        }
+        return axis
+    }
+
+    /// The axis `concat` joins tensors of `shapes` along, checked: at least one shape, all of one rank
+    /// and equal off `axis` (``concat(_:axis:)`` and ``Variable/concat(_:axis:)`` trap otherwise).
+    ///
+    /// - Throws: ``TensorError`` naming the axis or the two shapes that differ.
+    public static func checkedConcatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first else { throw TensorError(.empty, "concat needs at least one tensor") }
+        guard (-first.count..<first.count).contains(axis) else {
+            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(first)")
+        }
+        let checked = axis < 0 ? axis + first.count : axis
+        for other in shapes
+        where other.count != first.count
+            || Swift.zip(other, first).enumerated().contains(where: {
+                $0.offset != checked && $0.element.0 != $0.element.1
+            })
+        {
+            throw TensorError(.shapeMismatch, "cannot concat shapes \(first) and \(other) on axis \(axis)")
+        }
+        return checked
+    }
 }

@@ -106,6 +106,19 @@ import Testing
         }
     }
 
+    @Test func concatAndStackAxesAreChecked() throws {
+        #expect(try Tensor.checkedConcatAxis([[2, 3], [4, 3]], 0) == 0)
+        #expect(try Tensor.checkedConcatAxis([[2, 3], [2, 1]], -1) == 1)
+        #expect(throws: TensorError(.shapeMismatch, "cannot concat shapes [2, 3] and [4, 1] on axis 0")) {
+            try Tensor.checkedConcatAxis([[2, 3], [4, 1]], 0)
+        }
+        #expect { try Tensor.checkedConcatAxis([], 0) } throws: { ($0 as? TensorError)?.kind == .empty }
+        #expect { try Tensor.checkedConcatAxis([[2]], 1) } throws: { ($0 as? TensorError)?.kind == .outOfRange }
+        #expect(try Tensor.checkedStackAxis([[2, 3], [2, 3]], 2) == 2)
+        #expect(throws: TensorError.self) { try Tensor.checkedStackAxis([[2, 3], [3, 2]], 0) }
+        #expect(throws: TensorError.self) { try Tensor.checkedStackAxis([[2, 3]], 3) }
+    }
+
     /// PyTorch's order: NaN above every number (last ascending, first descending), ties stable.
     @Test func argsortPutsNaNWherePyTorchDoes() {
         let t = Tensor([1, .nan, 0.5, .nan, -.infinity, .infinity])

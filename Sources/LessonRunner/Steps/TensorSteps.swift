@@ -52,33 +52,6 @@ extension Chart: LibraryValue, CellDisplayable {
 }
 
 extension Registry {
-    /// The new axis `stack` inserts, checked: at least one shape, all the same, and `axis` ≤ their rank.
-    static func stackAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
-        guard let first = shapes.first, shapes.allSatisfy({ $0 == first }), (0...first.count).contains(axis)
-        else {
-            throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
-        }
-        return axis
-    }
-
-    /// The axis `concat` joins along, checked: at least one shape, all of one rank and equal off `axis`.
-    static func concatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
-        guard let first = shapes.first else { throw StepError("concat needs at least one tensor") }
-        guard (-first.count..<first.count).contains(axis) else {
-            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(first)")
-        }
-        let checked = axis < 0 ? axis + first.count : axis
-        for other in shapes
-        where other.count != first.count
-            || zip(other, first).enumerated().contains(where: {
-                $0.offset != checked && $0.element.0 != $0.element.1
-            })
-        {
-            throw TensorError(.shapeMismatch, "cannot concat shapes \(first) and \(other) on axis \(axis)")
-        }
-        return checked
-    }
-
     /// Binds tensors: creation, arithmetic, reductions, indexing and the PyTorch names fastbook uses.
     public mutating func bindTensors() {
         type(Tensor.self, doc: "An n-dimensional array of Float32 values (PyTorch's tensor).")
@@ -329,26 +302,26 @@ extension Registry {
                 "static Variable.\(name)(_ variables: [Variable], \(label): Int = 0)",
                 doc: "Joins variables along an axis (PyTorch's torch.cat)."
             ) { (variables: [Variable], axis: Int) in
-                Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
+                Variable.concat(variables, axis: try Tensor.checkedConcatAxis(variables.map(\.shape), axis))
             }
             bind(
                 "static Tensor.\(name)(_ tensors: [Tensor], \(label): Int = 0)",
                 doc: "Joins tensors along an axis (PyTorch's torch.cat)."
             ) { (tensors: [Tensor], axis: Int) in
-                Tensor.concat(tensors, axis: try Self.concatAxis(tensors.map(\.shape), axis))
+                Tensor.concat(tensors, axis: try Tensor.checkedConcatAxis(tensors.map(\.shape), axis))
             }
         }
         bind(
             "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",
             doc: "Stacks same-shaped tensors along a new axis (PyTorch's torch.stack)."
         ) { (tensors: [Tensor], axis: Int) in
-            Tensor.stack(tensors, axis: try Self.stackAxis(tensors.map(\.shape), axis))
+            Tensor.stack(tensors, axis: try Tensor.checkedStackAxis(tensors.map(\.shape), axis))
         }
         bind(
             "static Variable.stack(_ variables: [Variable], axis: Int = 0)",
             doc: "Stacks same-shaped variables along a new axis (PyTorch's torch.stack)."
         ) { (variables: [Variable], axis: Int) in
-            Variable.stack(variables, axis: try Self.stackAxis(variables.map(\.shape), axis))
+            Variable.stack(variables, axis: try Tensor.checkedStackAxis(variables.map(\.shape), axis))
         }
         bind(
             "static Tensor.normal(_ shape: [Int], mean: Float = 0, std: Float = 1)",
