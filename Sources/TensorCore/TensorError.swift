@@ -45,7 +45,7 @@ extension Tensor {
                 throw TensorError(
                     .shapeMismatch, "cannot \(verb) tensors of shapes \(a) and \(b): they do not broadcast")
             }
-            return Swift.max(x, y)
+            return x == 1 ? y : x  // not max: 1 and 0 broadcast to 0, as in NumPy
         }
     }
 

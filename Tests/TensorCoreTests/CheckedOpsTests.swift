@@ -106,6 +106,13 @@ import Testing
         }
     }
 
+    /// An axis of 1 against an axis of 0 broadcasts to 0 (NumPy), so `where` reads nothing past the end.
+    @Test func anEmptyAxisBroadcastsToEmpty() throws {
+        #expect(try Tensor.checkedBroadcastShape([1, 0], [3, 1], verb: "add") == [3, 0])
+        let picked = try Tensor.ones([3]).where(Tensor.ones([1, 1, 1]), Tensor.zeros([1, 0]))
+        #expect(picked.shape == [1, 1, 0])
+    }
+
     @Test func concatAndStackAxesAreChecked() throws {
         #expect(try Tensor.checkedConcatAxis([[2, 3], [4, 3]], 0) == 0)
         #expect(try Tensor.checkedConcatAxis([[2, 3], [2, 1]], -1) == 1)
@@ -113,7 +120,9 @@ import Testing
             try Tensor.checkedConcatAxis([[2, 3], [4, 1]], 0)
         }
         #expect { try Tensor.checkedConcatAxis([], 0) } throws: { ($0 as? TensorError)?.kind == .empty }
-        #expect { try Tensor.checkedConcatAxis([[2]], 1) } throws: { ($0 as? TensorError)?.kind == .outOfRange }
+        #expect { try Tensor.checkedConcatAxis([[2]], 1) } throws: {
+            ($0 as? TensorError)?.kind == .outOfRange
+        }
         #expect(try Tensor.checkedStackAxis([[2, 3], [2, 3]], 2) == 2)
         #expect(throws: TensorError.self) { try Tensor.checkedStackAxis([[2, 3], [3, 2]], 0) }
         #expect(throws: TensorError.self) { try Tensor.checkedStackAxis([[2, 3]], 3) }
