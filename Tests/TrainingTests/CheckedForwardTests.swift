@@ -143,6 +143,16 @@ private func loaders(classes: Int? = nil, bs: Int = 2, valBs: Int? = nil) -> Dat
         try learn.fit(1)
     }
 
+    /// fastai's valley on a two-point decreasing curve computes the index −1, which Python reads as the
+    /// last point (found by the structured fuzzer: `lrFind` on a tiny data set trapped).
+    @Test func valleyOnTwoPointsIsTheLastPointAsInPython() {
+        #expect(valleyIndex([2, 1]) == 1)
+        #expect(valleyIndex([1, 2]) == 0)
+        let suggestions = suggestLRs(
+            lrs: [1e-3, 1e-2, 1e-1, 1, 2, 3, 4, 5, 6], losses: [3, 2, 1, 1, 1, 1, 1, 1, 1], numIt: 9)
+        #expect(suggestions.valley == 1e-3)
+    }
+
     @Test func aLabelOutsideAnEmptyVocabSaysTheTrainingSetIsEmpty() {
         #expect(
             CategoryMap([String]()).missing("x")
