@@ -109,7 +109,7 @@ import Testing
     /// An axis of 1 against an axis of 0 broadcasts to 0 (NumPy), so `where` reads nothing past the end.
     @Test func anEmptyAxisBroadcastsToEmpty() throws {
         #expect(try Tensor.checkedBroadcastShape([1, 0], [3, 1], verb: "add") == [3, 0])
-        let picked = try Tensor.ones([3]).where(Tensor.ones([1, 1, 1]), Tensor.zeros([1, 0]))
+        let picked = try Tensor.ones([1]).where(Tensor.ones([1, 1, 1]), Tensor.zeros([1, 0]))
         #expect(picked.shape == [1, 1, 0])
     }
 
