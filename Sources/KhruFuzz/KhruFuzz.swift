@@ -82,7 +82,7 @@
             let arguments = Array(CommandLine.arguments.dropFirst())
             guard arguments.first == "programs" else {
                 print(
-                    "khru-fuzz programs [--khru PATH] [--seconds N] [--seed N] [--cells N] [--out DIR]: "
+                    "khru-fuzz programs [--khru PATH] [--seconds N] [--seed N] [--cells N] [--out DIR] [--keep yes]: "
                         + "generated cell programs through khru test (make fuzz-programs)\n"
                         + "The libFuzzer target over lesson text is built and run by: make fuzz")
                 exit(64)
@@ -101,7 +101,7 @@
                 folder: options["out"] ?? ".build/fuzz-programs",
                 seconds: Double(options["seconds"] ?? "") ?? 60,
                 seed: UInt64(options["seed"] ?? "") ?? 1,
-                cells: Int(options["cells"] ?? "") ?? 12)
+                cells: Int(options["cells"] ?? "") ?? 12, keep: options["keep"] == "yes")
             exit(campaign.run() ? 0 : 1)
         }
     }

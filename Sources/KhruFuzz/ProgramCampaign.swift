@@ -9,6 +9,8 @@
         let seconds: Double
         let seed: UInt64
         let cells: Int
+        /// Whether every program and its `khru test` output stay in `work/` (to read what they reach).
+        var keep = false
 
         /// Runs the campaign and prints its tally; `false` when a program crashed.
         mutating func run() -> Bool {
@@ -37,7 +39,11 @@
                         toFile: crashes + "/" + name + ".stderr", atomically: true, encoding: .utf8)
                     print("CRASH \(name): \(outcome.status)")
                 }
-                try? FileManager.default.removeItem(atPath: path)
+                if keep {
+                    try? outcome.output.write(toFile: path + ".out", atomically: true, encoding: .utf8)
+                } else {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
                 try? FileManager.default.removeItem(atPath: work + "/output")
             }
             print(

@@ -80,6 +80,11 @@ struct ProgramGenerator {
         return random.pick(["0.5", "1", "2", "-1", "3", "0.25", "-2.5", "4", "0", "1.5"])
     }
 
+    /// A number as a CSV field holds it, now and then one that does not read as a finite number.
+    private mutating func csvNumber() -> String {
+        random.chance(0.05) ? random.pick(["x", "nan", "inf", "1e20", ""]) : String(random.int(-3...9))
+    }
+
     /// A small shape, now and then with a zero or an odd extent.
     private mutating func shape(rank: Int? = nil) -> [Int] {
         let rank = rank ?? random.int(0...3)
@@ -367,13 +372,16 @@ struct ProgramGenerator {
         let classes = random.int(1...4)
         let category = random.chance(0.5)
         let frame = (0..<rows).map { row in
-            "[\"\(row + 1)\", \"\(random.chance(0.05) ? "x" : number())\", \"c\(random.int(0...(classes - 1)))\"]"
+            "[\"\(row + 1)\", \"\(csvNumber())\", \"c\(random.int(0...(classes - 1)))\"]"
         }
         note("DataFrame(columns:rows:)")
         note("DataBlock")
         note(category ? "CategoryBlock" : "RegressionBlock")
-        let validCount = random.int(0...max(rows, 1))
-        let valid = (0..<validCount).map { _ in String(random.int(0...max(rows, 1))) }.joined(separator: ", ")
+        // Mostly a proper split (some validation rows, all in range); now and then empty, all or wrong.
+        let validCount = random.chance(0.9) ? random.int(1...max(rows / 2, 1)) : random.int(0...max(rows, 1))
+        let valid = (0..<validCount).map { _ in
+            String(random.chance(0.97) ? random.int(0...max(rows - 1, 0)) : rows)
+        }.joined(separator: ", ")
         let target = category ? "CategoryBlock()" : "RegressionBlock()"
         let getY = category ? "getY: { r in r[\"c\"] }" : "getY: { r in Double(r[\"y\"])! }"
         let bs =
