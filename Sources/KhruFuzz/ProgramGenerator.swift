@@ -66,6 +66,7 @@ struct ProgramGenerator {
         case 3: return layerCell()
         case 4: return lossCell()
         case 5: return indexingCell()
+        case 6: return moduleCell()
         default: return learnerCell()
         }
     }
@@ -365,6 +366,59 @@ struct ProgramGenerator {
             targets = tensor(random.chance(0.5) ? [n, c] : shape()).code
         }
         return ["let \(fresh("loss")) = \(loss)(Variable(\(predictions)), \(targets))"]
+    }
+
+    /// A `final class …: Module` the cell declares (a model of its own, as fastbook's chapter 8 writes
+    /// them), called directly or trained by a learner on a tiny frame.
+    private mutating func moduleCell() -> [String] {
+        let name = fresh("Model")
+        let hidden = random.int(1...4)
+        let width = random.int(1...3)
+        let inputs = random.int(1...2)
+        note("Module (declared)")
+        var lines = [
+            "final class \(name): Module {",
+            "    let first = Linear(\(inputs), \(hidden))",
+            "    let second = Linear(\(random.chance(0.85) ? hidden : hidden + 1), \(width))",
+            "    let table = Embedding(\(random.int(1...4)), \(random.int(1...2)))",
+            "",
+            "    func callAsFunction(_ x: Variable) -> Variable {",
+        ]
+        switch random.int(0...3) {
+        case 0: lines.append("        second(first(x).relu())")
+        case 1: lines.append("        sigmoidRange(second(first(x)), 0, \(random.pick(["1", "5.5"])))")
+        case 2:
+            lines.append(
+                "        second(first(x)) + table(x[..., 0]).sum(axis: \(random.int(-1...2)), keepDims: true)"
+            )
+        default:
+            lines.append(
+                "        (second(first(x)) * \(random.pick(["x", "first(x)", "x[..., 0]"]))).sum(axis: 1)")
+        }
+        lines += ["    }", "}"]
+        if random.chance(0.5) {
+            note("Layer.callAsFunction")
+            lines.append(
+                "\(name)()(Variable(\(tensor([random.int(1...3), random.chance(0.8) ? inputs : 3]).code)))")
+            return lines
+        }
+        let rows = random.int(3...8)
+        let frame = (0..<rows).map { row in "[\"\(row)\", \"\(csvNumber())\", \"c\(random.int(0...2))\"]" }
+        let category = random.chance(0.5)
+        let getY = category ? "getY: { r in r[\"c\"] }" : "getY: { r in Double(r[\"y\"])! }"
+        let getX =
+            inputs == 1 ? "Tensor([Double(r[\"a\"])!])" : "Tensor([Double(r[\"a\"])!, Double(r[\"a\"])! / 2])"
+        lines += [
+            "let df = DataFrame(columns: [\"a\", \"y\", \"c\"], rows: [\(frame.joined(separator: ", "))])",
+            "let dls = DataBlock(blocks: [IdentityBlock(), \(category ? "CategoryBlock()" : "RegressionBlock()")], "
+                + "getX: { r in \(getX) }, \(getY), splitter: IndexSplitter([0])).dataloaders(df, bs: \(random.int(1...3)))",
+            "let learn = Learner(dls, \(name)()\(random.chance(0.3) ? ", metrics: \(random.pick(["accuracy", "rmse", "mae"]))" : ""))",
+            random.pick([
+                "learn.fit(1, lr: 1e-2)", "learn.validate()", "learn.summary()", "learn.lrFind(numIt: 3)",
+            ]),
+        ]
+        note("Learner (declared Module)")
+        return lines
     }
 
     private mutating func learnerCell() -> [String] {
