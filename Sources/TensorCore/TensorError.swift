@@ -113,11 +113,15 @@ extension Tensor {
     /// The whole-number row indices this tensor holds, checked against a table of `rows` rows: each
     /// element finite, integral and in `0..<rows` (PyTorch's embedding ids).
     ///
+    /// - Parameters:
+    ///   - rows: The table's number of rows.
+    ///   - table: The table as the message names it ("a table", "an Embedding").
+    /// - Returns: The ids as `Int`s, in order.
     /// - Throws: ``TensorError`` of kind ``TensorError/Kind/outOfRange`` naming the first bad id.
-    public func rowIndices(rows: Int) throws -> [Int] {
+    public func rowIndices(rows: Int, table: String = "a table") throws -> [Int] {
         try scalars.map { id in
             guard id.isFinite, id == id.rounded(), id >= 0, id < Float(rows) else {
-                throw TensorError(.outOfRange, "id \(id) is out of range for a table of \(rows) rows")
+                throw TensorError(.outOfRange, "id \(id) is out of range for \(table) of \(rows) rows")
             }
             return Int(id)
         }

@@ -380,15 +380,7 @@ public final class Embedding: Layer, @unchecked Sendable {
     ///
     /// - Throws: ``TensorError`` naming the first bad id and the table's size.
     public func forward(_ x: Variable) throws -> Variable {
-        let count = weight.shape[0]
-        do {
-            _ = try x.value.rowIndices(rows: count)
-        } catch let error as TensorError {
-            throw TensorError(
-                error.kind,
-                error.message.replacingOccurrences(
-                    of: "a table of \(count) rows", with: "an Embedding of \(count) rows"))
-        }
+        _ = try x.value.rowIndices(rows: weight.shape[0], table: "an Embedding")
         try Tensor.validate(shape: x.shape + [weight.shape[1]])
         return self(x)
     }
