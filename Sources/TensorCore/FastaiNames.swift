@@ -52,11 +52,21 @@ public func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 extension Variable {
     /// Column `column` of every row (PyTorch's `x[:, column]`): shape `shape` without axis 1.
     ///
-    /// - Precondition: rank ≥ 2 and `column` in `0..<shape[1]` (a forward pass does not throw; the lesson
-    ///   runner checks a cell's arguments first).
+    /// - Precondition: rank ≥ 2 and `column` in `0..<shape[1]` (a forward pass does not throw; the cell
+    ///   language calls ``checkedColumn(_:)``).
     public subscript(_ all: UnboundedRange, _ column: Int) -> Variable {
         precondition(rank >= 2 && (0..<shape[1]).contains(column), "column \(column) of shape \(shape)")
         return slice(axis: 1, column..<(column + 1)).squeezingShape(at: 1)
+    }
+
+    /// `self[..., column]`, checked.
+    ///
+    /// - Throws: ``TensorError`` for rank < 2 or a column out of range, naming the shape.
+    public func checkedColumn(_ column: Int) throws -> Variable {
+        guard rank >= 2, (0..<shape[1]).contains(column) else {
+            throw TensorError(.outOfRange, "x[..., \(column)] is out of range for shape \(shape)")
+        }
+        return self[..., column]
     }
 
     /// The variable without its axes of length 1 (PyTorch's `squeeze()`).

@@ -128,6 +128,15 @@ import Testing
         #expect(throws: TensorError.self) { try Tensor.checkedStackAxis([[2, 3]], 3) }
     }
 
+    @Test func checkedColumnNamesTheShape() throws {
+        let v = Variable(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]))
+        #expect(try v.checkedColumn(1).value == Tensor([2, 4]))
+        #expect(throws: TensorError(.outOfRange, "x[..., 2] is out of range for shape [2, 2]")) {
+            try v.checkedColumn(2)
+        }
+        #expect(throws: TensorError.self) { try Variable(Tensor([1, 2])).checkedColumn(0) }
+    }
+
     /// PyTorch's order: NaN above every number (last ascending, first descending), ties stable.
     @Test func argsortPutsNaNWherePyTorchDoes() {
         let t = Tensor([1, .nan, 0.5, .nan, -.infinity, .infinity])

@@ -260,12 +260,7 @@ extension Registry {
         bind(
             "Variable.subscript(_ all: UnboundedRange, _ column: Int)",
             doc: "Column `column` of every row: x[..., 0] is PyTorch's x[:, 0]."
-        ) { (v: Variable, _: UnboundedRangeMarker, column: Int) in
-            guard v.rank >= 2, (0..<v.shape[1]).contains(column) else {
-                throw TensorError(.outOfRange, "x[..., \(column)] is out of range for shape \(v.shape)")
-            }
-            return v[..., column]
-        }
+        ) { (v: Variable, _: UnboundedRangeMarker, column: Int) in try v.checkedColumn(column) }
         bind(
             "Tensor.subscript(_ all: UnboundedRange, _ column: Int)",
             doc: "Column `column` of every row: t[..., 0] is PyTorch's t[:, 0]."
