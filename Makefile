@@ -13,7 +13,7 @@ THREADS ?= 2
 # so lessons train at full speed without a second, release build of swift-syntax.
 KHRU = .build/debug/khru
 
-.PHONY: deps build data run test lint bench clean lesson-code fuzz pretrain transfer install
+.PHONY: deps build data run test lint bench clean lesson-code fuzz fuzz-programs pretrain transfer install
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -89,6 +89,15 @@ fuzz: deps
 	cd .build-fuzz/crashes && SWIFT_BACKTRACE=enable=no OPENBLAS_NUM_THREADS=1 ../debug/khru-fuzz ../corpus ../seeds \
 	    -dict=../../Fuzz/khru.dict -max_len=32768 -timeout=20 -rss_limit_mb=4096 \
 	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+
+# The structured fuzzer (not part of make test): khru-fuzz writes well-typed cell programs (random
+# library calls over small random shapes and edge values, layers, losses, metrics, DataBlocks over tiny
+# frames, Learners trained a few batches) and runs each through khru test for FUZZ_SECONDS; a program
+# that ends in a signal or a hang lands in .build/fuzz-programs/crashes/ and becomes a bad-lesson case.
+FUZZ_SEED ?= 1
+fuzz-programs: build
+	.build/debug/khru-fuzz programs --khru .build/debug/khru --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) \
+	    --out .build/fuzz-programs
 
 # Regenerate the compile-check of every lesson cell (Tests/LessonCodeTests/Lessons.swift) and of the
 # test lessons under Tests/Lessons (Tests/LessonCodeTests/TestLessons.swift, fastbook's chapter 8).

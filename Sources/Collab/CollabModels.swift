@@ -52,6 +52,14 @@ public final class EmbeddingDotBias: Layer, @unchecked Sendable {
         guard let yRange else { return result }
         return sigmoidRange(result, Float(yRange.lowerBound), Float(yRange.upperBound))
     }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[bs, 2]` user and item ids within the tables.
+    ///
+    /// - Throws: ``TensorError`` naming the shape or the first id out of range.
+    public func forward(_ x: Variable) throws -> Variable {
+        try checkIndexColumns(x, [("user", uWeight), ("item", iWeight)], model: "EmbeddingDotBias")
+        return self(x)
+    }
 }
 
 /// A neural network over concatenated user and item embeddings (fastai `EmbeddingNN`, a `TabularModel`
@@ -100,6 +108,15 @@ public final class EmbeddingNN: Layer, @unchecked Sendable {
             table((0..<rows).map { Int(scalars[$0 * columns + column]) })
         }
         return layers(Variable.concat(embedded, axis: 1))
+    }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[bs, columns]` ids within the tables.
+    ///
+    /// - Throws: ``TensorError`` naming the shape or the first id out of range.
+    public func forward(_ x: Variable) throws -> Variable {
+        try checkIndexColumns(
+            x, embeds.enumerated().map { ("column \($0.offset)", $0.element) }, model: "EmbeddingNN")
+        return self(x)
     }
 }
 

@@ -44,6 +44,36 @@ public final class DotProductBias: Layer, @unchecked Sendable {
         let result = dot + userBias(users) + movieBias(movies)
         return sigmoidRange(result, Float(yRange.lowerBound), Float(yRange.upperBound))
     }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[bs, 2]` user and movie ids within the tables.
+    ///
+    /// - Throws: ``TensorError`` naming the shape or the first id out of range.
+    public func forward(_ x: Variable) throws -> Variable {
+        try checkIndexColumns(x, [("user", userFactors), ("movie", movieFactors)], model: "DotProductBias")
+        return self(x)
+    }
+}
+
+/// Checks a batch of ids for a model with one embedding table per column: `[bs, tables.count]`, each
+/// column's ids whole numbers within its table.
+///
+/// - Throws: ``TensorError`` naming the model and the shape, or the column and the first bad id.
+func checkIndexColumns(_ x: Variable, _ tables: [(name: String, table: Embedding)], model: String) throws {
+    guard x.rank == 2, x.shape[1] == tables.count else {
+        throw TensorError(
+            .shapeMismatch, "\(model) takes [batch, \(tables.count)] ids, not \(x.shape)")
+    }
+    let scalars = x.value.scalars
+    for (column, (name, table)) in tables.enumerated() {
+        let rows = table.weight.shape[0]
+        for row in 0..<x.shape[0] {
+            let id = scalars[row * tables.count + column]
+            guard id.isFinite, id == id.rounded(), id >= 0, id < Float(rows) else {
+                throw TensorError(
+                    .outOfRange, "\(model): \(name) id \(id) is out of range for its table of \(rows) rows")
+            }
+        }
+    }
 }
 
 /// The two columns of a `[bs, 2]` batch of indices: users (column 0) and items (column 1).

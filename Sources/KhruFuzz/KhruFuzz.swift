@@ -76,11 +76,33 @@
 #else
     import Foundation
 
-    /// The stub an ordinary build makes.
+    /// The ordinary build: the structured fuzzer (`khru-fuzz programs`), and a pointer to `make fuzz`.
     @main enum KhruFuzz {
         static func main() {
-            print("khru-fuzz is a libFuzzer target; build and run it with: make fuzz")
-            exit(64)
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            guard arguments.first == "programs" else {
+                print(
+                    "khru-fuzz programs [--khru PATH] [--seconds N] [--seed N] [--cells N] [--out DIR] [--keep yes]: "
+                        + "generated cell programs through khru test (make fuzz-programs)\n"
+                        + "The libFuzzer target over lesson text is built and run by: make fuzz")
+                exit(64)
+            }
+            var options: [String: String] = [:]
+            var rest = arguments.dropFirst()
+            while let key = rest.popFirst() {
+                guard key.hasPrefix("--"), let value = rest.popFirst() else {
+                    print("khru-fuzz: expected --option value, not \(key)")
+                    exit(64)
+                }
+                options[String(key.dropFirst(2))] = value
+            }
+            var campaign = ProgramCampaign(
+                khru: options["khru"] ?? ".build/debug/khru",
+                folder: options["out"] ?? ".build/fuzz-programs",
+                seconds: Double(options["seconds"] ?? "") ?? 60,
+                seed: UInt64(options["seed"] ?? "") ?? 1,
+                cells: Int(options["cells"] ?? "") ?? 12, keep: options["keep"] == "yes")
+            exit(campaign.run() ? 0 : 1)
         }
     }
 #endif

@@ -31,11 +31,16 @@ extension Tensor {
 
     /// The indices that sort the elements of a vector, ascending unless `descending` (PyTorch's `argsort`).
     ///
-    /// Ties keep their original order, so the result is deterministic.
+    /// NaN counts as larger than every number, as in PyTorch: last ascending, first descending. Ties
+    /// (NaNs among them) keep their original order, so the result is deterministic.
     public func argsort(descending: Bool = false) -> [Int] {
         let values = scalars
+        /// Whether `x` sorts before `y` ascending, NaN above +∞.
+        func below(_ x: Float, _ y: Float) -> Bool { x.isNaN ? false : (y.isNaN || x < y) }
         return values.indices.sorted { a, b in
-            if values[a] != values[b] { return descending ? values[a] > values[b] : values[a] < values[b] }
+            let (x, y) = (values[a], values[b])
+            if below(x, y) { return !descending }
+            if below(y, x) { return descending }
             return a < b
         }
     }
@@ -47,11 +52,21 @@ public func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 extension Variable {
     /// Column `column` of every row (PyTorch's `x[:, column]`): shape `shape` without axis 1.
     ///
-    /// - Precondition: rank ≥ 2 and `column` in `0..<shape[1]` (a forward pass does not throw; the lesson
-    ///   runner checks a cell's arguments first).
+    /// - Precondition: rank ≥ 2 and `column` in `0..<shape[1]` (a forward pass does not throw; the cell
+    ///   language calls ``checkedColumn(_:)``).
     public subscript(_ all: UnboundedRange, _ column: Int) -> Variable {
         precondition(rank >= 2 && (0..<shape[1]).contains(column), "column \(column) of shape \(shape)")
         return slice(axis: 1, column..<(column + 1)).squeezingShape(at: 1)
+    }
+
+    /// `self[..., column]`, checked.
+    ///
+    /// - Throws: ``TensorError`` for rank < 2 or a column out of range, naming the shape.
+    public func checkedColumn(_ column: Int) throws -> Variable {
+        guard rank >= 2, (0..<shape[1]).contains(column) else {
+            throw TensorError(.outOfRange, "x[..., \(column)] is out of range for shape \(shape)")
+        }
+        return self[..., column]
     }
 
     /// The variable without its axes of length 1 (PyTorch's `squeeze()`).

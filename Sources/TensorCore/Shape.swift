@@ -8,6 +8,7 @@ extension Tensor {
         var resolved = newShape
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
         guard inferred.count <= 1, newShape.allSatisfy({ $0 >= -1 }) else { throw failure }
+        try Tensor.validateExtents(newShape.map { $0 == -1 ? 1 : $0 })
         if let axis = inferred.first {
             let known = newShape.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
             guard known > 0, count % known == 0 else { throw failure }

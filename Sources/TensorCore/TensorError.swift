@@ -45,12 +45,12 @@ extension Tensor {
                 throw TensorError(
                     .shapeMismatch, "cannot \(verb) tensors of shapes \(a) and \(b): they do not broadcast")
             }
-            return Swift.max(x, y)
+            return x == 1 ? y : x  // not max: 1 and 0 broadcast to 0, as in NumPy
         }
     }
 
     /// Checks that a tensor of `shape` can be made: no negative extent, within the ``MemoryBudget``,
-    /// and fewer than 2³¹ elements.
+    /// fewer than 2³¹ elements, and extents that ``validateExtents(_:)`` accepts.
     ///
     /// - Throws: ``TensorError`` of kind ``TensorError/Kind/invalidShape`` or
     ///   ``TensorError/Kind/overBudget`` (naming the shape, its size and the budget).
@@ -58,9 +58,10 @@ extension Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError(.invalidShape, "invalid tensor shape \(shape): an extent is negative")
         }
-        var product = 1
+        // A zero extent holds nothing, whatever the others (validateExtents below refuses huge ones).
+        var product = shape.contains(0) ? 0 : 1
         var overflow = false
-        for extent in shape where !overflow {
+        for extent in shape where !overflow && product != 0 {
             (product, overflow) = product.multipliedReportingOverflow(by: extent)
         }
         let (bytes, tooMany) = product.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
@@ -73,6 +74,57 @@ extension Tensor {
             throw TensorError(
                 .invalidShape, "invalid tensor shape \(shape): a tensor holds fewer than 2^31 elements")
         }
+        try validateExtents(shape)
+    }
+
+    /// Checks that `shape` can describe a tensor at all, whatever its size: no negative extent, and its
+    /// non-zero extents multiply to fewer than 2³¹ (so `[0, 4294967296]` is refused, although it holds
+    /// no element: its strides, and any reduction or reshape of it, would overflow).
+    ///
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/invalidShape`` naming the shape.
+    public static func validateExtents(_ shape: [Int]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError(.invalidShape, "invalid tensor shape \(shape): an extent is negative")
+        }
+        var product = 1
+        for extent in shape where extent > 0 {
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            guard !overflow, next < 1 << 31 else {
+                throw TensorError(
+                    .invalidShape,
+                    "invalid tensor shape \(shape): its extents multiply past 2^31 (a tensor holds fewer than "
+                        + "2^31 elements, and an axis of length 0 does not lift that limit)")
+            }
+            product = next
+        }
+    }
+
+    /// The axis of a reduction along `axis` (negative counts from the end), checked: in range, and the
+    /// result (the shape without that axis, or with extent 1 there when `keepDims`) within the
+    /// ``MemoryBudget`` — a reduction of an empty tensor can be far larger than its input.
+    ///
+    /// - Throws: ``TensorError`` naming the axis and shape, or the result's size and the budget.
+    public func checkedReductionAxis(_ axis: Int, keepDims: Bool = false) throws -> Int {
+        let axis = try checkedAxis(axis)
+        try Tensor.validate(shape: reducedShape(axis, keepDims: keepDims))
+        return axis
+    }
+
+    /// The whole-number row indices this tensor holds, checked against a table of `rows` rows: each
+    /// element finite, integral and in `0..<rows` (PyTorch's embedding ids).
+    ///
+    /// - Parameters:
+    ///   - rows: The table's number of rows.
+    ///   - table: The table as the message names it ("a table", "an Embedding").
+    /// - Returns: The ids as `Int`s, in order.
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/outOfRange`` naming the first bad id.
+    public func rowIndices(rows: Int, table: String = "a table") throws -> [Int] {
+        try scalars.map { id in
+            guard id.isFinite, id == id.rounded(), id >= 0, id < Float(rows) else {
+                throw TensorError(.outOfRange, "id \(id) is out of range for \(table) of \(rows) rows")
+            }
+            return Int(id)
+        }
     }
 
     /// `axis` (negative counts from the end) as a position in `0..<rank`, or an error naming the shape.
@@ -82,5 +134,38 @@ extension Tensor {
             throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(shape)")
         }
         return result
+    }
+
+    /// The new axis `stack` inserts for tensors of `shapes`, checked: at least one shape, all the
+    /// same, and `axis` ≤ their rank (``stack(_:axis:)`` and ``Variable/stack(_:axis:)`` trap otherwise).
+    ///
+    /// - Throws: ``TensorError`` of kind ``TensorError/Kind/shapeMismatch``.
+    public static func checkedStackAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first, shapes.allSatisfy({ $0 == first }), (0...first.count).contains(axis)
+        else {
+            throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
+        }
+        return axis
+    }
+
+    /// The axis `concat` joins tensors of `shapes` along, checked: at least one shape, all of one rank
+    /// and equal off `axis` (``concat(_:axis:)`` and ``Variable/concat(_:axis:)`` trap otherwise).
+    ///
+    /// - Throws: ``TensorError`` naming the axis or the two shapes that differ.
+    public static func checkedConcatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
+        guard let first = shapes.first else { throw TensorError(.empty, "concat needs at least one tensor") }
+        guard (-first.count..<first.count).contains(axis) else {
+            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(first)")
+        }
+        let checked = axis < 0 ? axis + first.count : axis
+        for other in shapes
+        where other.count != first.count
+            || Swift.zip(other, first).enumerated().contains(where: {
+                $0.offset != checked && $0.element.0 != $0.element.1
+            })
+        {
+            throw TensorError(.shapeMismatch, "cannot concat shapes \(first) and \(other) on axis \(axis)")
+        }
+        return checked
     }
 }

@@ -628,3 +628,69 @@ extension Tensor {
         return multiplied(by: Tensor.dropoutMask(shape, probability: p, generator: generator))
     }
 }
+
+// MARK: - Checked forms for input a user chose
+
+// The operators and methods above trap on shapes that do not fit: inside the library (layers, losses,
+// the training loop) shapes follow from models and data that were checked, and a lesson's compiled
+// Swift calls them without `try`. Input a user chose (a lesson cell, through the cell language) goes
+// through these throwing forms, which check and then call the same operation.
+
+extension Variable {
+    /// `lhs op rhs` for `op` in `+ - * /` (an operator a user wrote), checked: the shapes broadcast and
+    /// the result fits the ``MemoryBudget``.
+    ///
+    /// - Throws: ``TensorError`` naming both shapes, or the result's size and the budget.
+    public static func applying(_ op: BroadcastOperator, _ lhs: Variable, _ rhs: Variable) throws -> Variable
+    {
+        try Tensor.validate(shape: Tensor.checkedBroadcastShape(lhs.shape, rhs.shape, verb: op.verb))
+        switch op {
+        case .add: return lhs + rhs
+        case .subtract: return lhs - rhs
+        case .multiply: return lhs * rhs
+        case .divide: return lhs / rhs
+        }
+    }
+
+    /// The sum along `axis`, checked: the axis exists and the result fits the ``MemoryBudget``.
+    ///
+    /// - Throws: ``TensorError`` naming the axis and shape, or the result's size.
+    public func checkedSum(axis: Int, keepDims: Bool = false) throws -> Variable {
+        sum(axis: try value.checkedReductionAxis(axis, keepDims: keepDims), keepDims: keepDims)
+    }
+
+    /// The rows at the ids `indices` holds (PyTorch's `weight[ids]`), checked.
+    ///
+    /// Every id must be a whole number in `0..<shape[0]`; the result has shape
+    /// `indices.shape + shape[1...]`.
+    ///
+    /// - Throws: ``TensorError`` for a rank-0 table or the first id out of range (NaN, ∞, 1e20 included).
+    public func checkedGather(_ indices: Tensor) throws -> Variable {
+        guard rank >= 1 else { throw TensorError(.rank, "cannot look rows up in a tensor of shape \(shape)") }
+        let rows = try indices.rowIndices(rows: shape[0])
+        try Tensor.validate(shape: indices.shape + shape.dropFirst())
+        return gather(rows).reshaped(indices.shape + shape.dropFirst())
+    }
+}
+
+/// A broadcasting arithmetic operator, for ``Variable/applying(_:_:_:)``.
+public enum BroadcastOperator: String, Sendable, CaseIterable {
+    /// `+`
+    case add = "+"
+    /// `-`
+    case subtract = "-"
+    /// `*`
+    case multiply = "*"
+    /// `/`
+    case divide = "/"
+
+    /// The verb an error message uses: "add", "subtract", "multiply", "divide".
+    public var verb: String {
+        switch self {
+        case .add: "add"
+        case .subtract: "subtract"
+        case .multiply: "multiply"
+        case .divide: "divide"
+        }
+    }
+}

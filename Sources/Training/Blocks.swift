@@ -118,9 +118,7 @@ public struct CategoryBlock: TransformBlock {
             TypeTransform("Categorize(sort: \(sort), addNA: \(addNA))") { value in
                 let label = labelText(value)
                 guard let index = vocab.index(of: label) else {
-                    throw TrainingError(
-                        "label '\(label)' is not in the vocab \(vocab.prefix(20)) (learned from the training set)"
-                    )
+                    throw TrainingError(vocab.missing(label))
                 }
                 return Tensor(Float(index))
             }
@@ -168,9 +166,7 @@ public struct MultiCategoryBlock: TransformBlock {
             TypeTransform("MultiCategorize(addNA: \(addNA))") { value in
                 let indices = try labelList(value).map { label in
                     guard let index = vocab.index(of: label) else {
-                        throw TrainingError(
-                            "label '\(label)' is not in the vocab \(vocab.prefix(20)) (learned from the training set)"
-                        )
+                        throw TrainingError(vocab.missing(label))
                     }
                     return Float(index)
                 }

@@ -137,7 +137,10 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     }
 
     /// The number of batches per epoch.
-    public var count: Int { dropLast ? dataset.count / bs : (dataset.count + bs - 1) / bs }
+    public var count: Int {
+        // Not (count + bs − 1) / bs: that overflows for a batch size near Int.max.
+        dropLast || dataset.count % bs == 0 ? dataset.count / bs : dataset.count / bs + 1
+    }
 
     /// How many epochs have been started (each new iteration shuffles with a new stream).
     public var epochsStarted: Int {
@@ -157,7 +160,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     /// Builds batch `index` of epoch `epoch` from `order`.
     func makeBatch(_ index: Int, order: [Int], epoch: Int) throws -> Batch {
         let start = index * bs
-        let positions = order[start..<Swift.min(start + bs, order.count)]
+        let positions = order[start..<(start + Swift.min(bs, order.count - start))]
         let streams =
             isTraining
             ? TensorCore.Generator(seed: Random.deriveSeed(seed, "augment-\(epoch)-\(index)")) : nil

@@ -138,7 +138,10 @@ func valleyIndex(_ losses: [Double]) -> Int {
         }
     }
     let sections = Double(maxEnd - maxStart) / 3
-    return maxStart + Int(sections) + Int(sections / 2)
+    let index = maxStart + Int(sections) + Int(sections / 2)
+    // A decreasing run from the very start makes maxStart −1; with two points the index is then −1,
+    // which Python reads as the last element.
+    return index < 0 ? index + n : index
 }
 
 /// `numpy.gradient` of `y` with unit spacing: central differences inside, one-sided at the ends.

@@ -46,7 +46,8 @@ extension Layer {
     public var isNormalization: Bool { false }
     /// The Swift type's name (`Linear`, `DotProductBias`).
     public var typeName: String { String(describing: Swift.type(of: self)) }
-    /// `self(x)`: a layer of the library does not fail on its input.
+    /// `self(x)`, unchecked: a layer whose input cannot be wrong (`ReLU`); the library's layers that can
+    /// fail on a shape or an id check it here.
     public func forward(_ x: Variable) throws -> Variable { self(x) }
 
     /// For a layer without a stored mode: the mode of its first child.
@@ -198,6 +199,21 @@ public final class Linear: Layer, @unchecked Sendable {
         let product = matmul(x, weight.variable, transposeB: true)
         return LayerTrace.record(self, x, bias.map { product + $0.variable } ?? product)
     }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[N, in]` or `[B, N, in]` and the output fits
+    /// the ``MemoryBudget``.
+    ///
+    /// - Throws: ``TensorError`` naming the layer's input width and `x`'s shape.
+    public func forward(_ x: Variable) throws -> Variable {
+        let inputs = weight.shape[1]
+        guard x.rank == 2 || x.rank == 3, x.shape.last == inputs else {
+            throw TensorError(
+                .shapeMismatch,
+                "Linear(\(inputs), \(weight.shape[0])) takes inputs of shape [N, \(inputs)], not \(x.shape)")
+        }
+        try Tensor.validate(shape: x.shape.dropLast() + [weight.shape[0]])
+        return self(x)
+    }
 }
 
 /// A 2-D convolution over `[N, C, H, W]` (PyTorch `nn.Conv2d`), weight `[out, in, k, k]`.
@@ -230,6 +246,26 @@ public final class Conv2d: Layer, @unchecked Sendable {
         LayerTrace.record(
             self, x, x.conv2d(weight: weight.variable, bias: bias?.variable, stride: stride, padding: padding)
         )
+    }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[N, in, H, W]` with the padded image at least
+    /// the kernel's size, and the output fits the ``MemoryBudget``.
+    ///
+    /// - Throws: ``TensorError`` naming the layer's channels and kernel and `x`'s shape.
+    public func forward(_ x: Variable) throws -> Variable {
+        let (channels, kernel) = (weight.shape[1], weight.shape[2])
+        guard x.rank == 4, x.shape[1] == channels, x.shape[2] + 2 * padding >= kernel,
+            x.shape[3] + 2 * padding >= kernel
+        else {
+            throw TensorError(
+                .shapeMismatch,
+                "Conv2d takes [N, \(channels), H, W] images of at least \(kernel)×\(kernel) pixels with "
+                    + "padding \(padding), not \(x.shape)")
+        }
+        let height = (x.shape[2] + 2 * padding - kernel) / stride + 1
+        let width = (x.shape[3] + 2 * padding - kernel) / stride + 1
+        try Tensor.validate(shape: [x.shape[0], weight.shape[0], height, width])
+        return self(x)
     }
 }
 
@@ -272,6 +308,18 @@ public final class BatchNorm: Layer, @unchecked Sendable {
             runningVariance: &runningVar,
             training: isTraining, momentum: momentum, eps: eps)
         return LayerTrace.record(self, x, y)
+    }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[N, C, …]` with this layer's `C` channels.
+    ///
+    /// - Throws: ``TensorError`` naming the layer's channels and `x`'s shape.
+    public func forward(_ x: Variable) throws -> Variable {
+        guard x.rank >= 2, x.shape[1] == weight.shape[0] else {
+            throw TensorError(
+                .shapeMismatch,
+                "BatchNorm(\(weight.shape[0])) takes [N, \(weight.shape[0]), …], not \(x.shape)")
+        }
+        return self(x)
     }
 }
 
@@ -327,6 +375,16 @@ public final class Embedding: Layer, @unchecked Sendable {
         return LayerTrace.record(self, x, rows.reshaped(x.shape + [weight.shape[1]]))
     }
 
+    /// ``callAsFunction(_:)-(Variable)``, checked: every id in `x` a whole number in `0..<count` (not
+    /// NaN, ∞ or 1e20), and the output within the ``MemoryBudget``.
+    ///
+    /// - Throws: ``TensorError`` naming the first bad id and the table's size.
+    public func forward(_ x: Variable) throws -> Variable {
+        _ = try x.value.rowIndices(rows: weight.shape[0], table: "an Embedding")
+        try Tensor.validate(shape: x.shape + [weight.shape[1]])
+        return self(x)
+    }
+
     /// The rows at `indices`: shape `[indices.count, dim]`.
     ///
     /// - Precondition: every id is in `0..<count` (a forward pass is not throwing; see
@@ -365,6 +423,16 @@ public final class AdaptiveConcatPool2d: Layer, @unchecked Sendable {
     public var isTraining = true
     /// Creates the layer; the output has twice the input's channels.
     public init(_ size: Int = 1) { self.size = size }
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[N, C, H, W]` with H and W at least 1.
+    ///
+    /// - Throws: ``TensorError`` naming `x`'s shape.
+    public func forward(_ x: Variable) throws -> Variable {
+        guard x.rank == 4, x.shape[2] > 0, x.shape[3] > 0 else {
+            throw TensorError(.rank, "AdaptiveConcatPool2d takes [N, C, H, W] feature maps, not \(x.shape)")
+        }
+        return self(x)
+    }
+
     /// `cat([maxPool(x), avgPool(x)], axis: 1)`.
     public func callAsFunction(_ x: Variable) -> Variable {
         let pooled = Variable.concat(

@@ -223,6 +223,13 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
         pctStart: Double = 0.25, wd: Double? = nil, moms: (Double, Double, Double)? = nil,
         cbs extra: [any Callback] = []
     ) throws {
+        guard pctStart.isFinite, (0...1).contains(pctStart) else {
+            throw TrainingError(
+                "pctStart is the fraction of training spent warming up: it must be in 0...1, not \(pctStart)")
+        }
+        guard div.isFinite, div > 0, divFinal.isFinite, divFinal > 0 else {
+            throw TrainingError("div and divFinal must be positive, not \(div) and \(divFinal)")
+        }
         createOpt()
         let peaks = try (lrMax ?? self.lr).rates(groups: paramGroups.count)
         let cycle = moms ?? self.moms
@@ -379,6 +386,7 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
         _ xs: [Tensor], _ y: Tensor, _ callbacks: [any Callback]
     ) throws -> CallbackDecision {
         let output = try forward(xs)
+        try checkOutput(output.shape, target: y)
         pred = output.value
         var decision = dispatch(.afterPred, callbacks)
         if decision != .proceed { return decision }
@@ -396,6 +404,36 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
             decision = dispatch(.afterBackward, callbacks)
         }
         return decision
+    }
+
+    /// Checks a batch's output against the loss and the metrics before the loss is computed, so a
+    /// model of the wrong width fails with what to change instead of trapping in the loss: "Bad returns
+    /// [64, 3], but MSELossFlat needs [64] or [64, 1] for targets of shape [64]: make the last layer
+    /// output one column".
+    ///
+    /// - Throws: ``TrainingError`` naming the model's type, its output shape, the loss or metric, the
+    ///   targets' shape and the fix, or a target that is not a class.
+    func checkOutput(_ output: [Int], target: Tensor) throws {
+        let model = anyModel.typeName
+        let classCount = lossFunc is CrossEntropyLossFlat ? dls.vocab?.count : nil
+        if let requirement = lossFunc.requirement(
+            output: output, targets: target.shape, classCount: classCount)
+        {
+            throw TrainingError(
+                "\(model) returns \(output), but \(lossFunc.name) needs \(requirement.needs) for targets of "
+                    + "shape \(target.shape): \(requirement.change)")
+        }
+        for metric in metrics {
+            guard let requirement = metric.requirement?(output, target.shape) else { continue }
+            throw TrainingError(
+                "\(model) returns \(output), but the metric \(metric.name) needs \(requirement.needs) for "
+                    + "targets of shape \(target.shape): \(requirement.change)")
+        }
+        do {
+            try lossFunc.checkTargets(target, output: output)
+        } catch let error as TensorError {
+            throw TrainingError("\(model) returns \(output), but \(error.message)")
+        }
     }
 
     /// The model applied to a batch's inputs: one input, or several for a ``MultiInputLayer``.
@@ -468,6 +506,7 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
                     throw TrainingError("empty batch")
                 }
                 let output = try forward(batch.xs)
+                try checkOutput(output.shape, target: y)
                 each(Double(lossFunc(output, y).value.scalar), output.value, y)
                 preds.append(output.value)
                 targets.append(y)

@@ -2,13 +2,81 @@ import Foundation
 import TensorCore
 
 /// A loss with fastai's extras: the activation `getPreds` applies and how predictions decode.
+///
+/// ``callAsFunction(_:_:)`` traps on predictions and targets that do not fit; ``checked(_:_:)`` (which
+/// ``Learner`` and the cell language call) throws instead, and ``requirement(output:targets:classCount:)``
+/// says what the model's output must be, so a learner can name the fix.
 public protocol LossFunction: Sendable {
     /// The mean loss of predictions `pred` (the model's raw outputs) against `target`.
     func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable
+    /// What the model's output must be for targets of shape `targets`, or `nil` when `output` fits.
+    ///
+    /// `classCount` is the number of classes the data has, when it has a vocabulary.
+    func requirement(output: [Int], targets: [Int], classCount: Int?) -> OutputRequirement?
+    /// Throws unless every target value suits predictions of shape `output` (class indices in range).
+    func checkTargets(_ target: Tensor, output: [Int]) throws
     /// The final activation applied to raw outputs by `getPreds` (softmax, sigmoid, identity).
     func activation(_ pred: Tensor) -> Tensor
     /// Decoded predictions from activated outputs (class indices, 0/1 labels, or the values).
     func decodes(_ activated: Tensor) -> Tensor
+}
+
+/// What a loss or a metric needs of a model's output, and how to get there.
+public struct OutputRequirement: Sendable, Equatable, CustomStringConvertible {
+    /// The shapes that fit, for a reader: `"[64] or [64, 1]"`.
+    public var needs: String
+    /// What to change: `"make the last layer output one column"`.
+    public var change: String
+
+    /// Creates a requirement.
+    public init(needs: String, change: String) {
+        self.needs = needs
+        self.change = change
+    }
+
+    /// `needs: change`.
+    public var description: String { "\(needs): \(change)" }
+}
+
+extension LossFunction {
+    /// The loss's type as a reader knows it (`MSELossFlat`).
+    public var name: String { String(describing: type(of: self)) }
+
+    /// Any output fits (a loss of its own says nothing).
+    public func requirement(output: [Int], targets: [Int], classCount: Int?) -> OutputRequirement? { nil }
+
+    /// Every target fits.
+    public func checkTargets(_ target: Tensor, output: [Int]) throws {}
+
+    /// The loss of predictions a user chose against their targets, checked first.
+    ///
+    /// - Throws: ``TensorError`` naming the loss, the shape it needs and the shapes it got, or the
+    ///   first target that is not a class.
+    public func checked(_ pred: Variable, _ target: Tensor) throws -> Variable {
+        if let requirement = requirement(output: pred.shape, targets: target.shape, classCount: nil) {
+            throw TensorError(
+                .shapeMismatch,
+                "\(name) needs predictions of shape \(requirement.needs) for targets of shape \(target.shape), "
+                    + "not \(pred.shape)")
+        }
+        try checkTargets(target, output: pred.shape)
+        return self(pred, target)
+    }
+}
+
+/// `[n]` or `[n, 1]` for targets `[n]`, else the targets' shape: what an elementwise loss (or metric)
+/// needs, or `nil` when `output` holds one value per target.
+func elementwiseRequirement(output: [Int], targets: [Int]) -> OutputRequirement? {
+    let count = targets.reduce(1, *)
+    guard output.reduce(1, *) != count || output.first != targets.first else { return nil }
+    if targets.count == 1 || targets.count == 2 && targets[1] == 1 {
+        let items = targets.first ?? 1
+        return OutputRequirement(
+            needs: "[\(items)] or [\(items), 1]", change: "make the last layer output one column")
+    }
+    let perItem = targets.dropFirst().reduce(1, *)
+    return OutputRequirement(
+        needs: "\(targets)", change: "make the model output \(perItem) values per item")
 }
 
 /// Moves `axis` of `x` to the last position.
@@ -51,6 +119,54 @@ public struct CrossEntropyLossFlat: LossFunction {
         return -(flat.logSoftmax(axis: -1).pickingColumns(indices).mean())
     }
 
+    /// `[n, C]` for targets `[n]` (the targets' shape with the class axis inserted), with at least
+    /// `classCount` classes when the data says how many there are (more columns are allowed: those
+    /// classes are never the target).
+    public func requirement(output: [Int], targets: [Int], classCount: Int?) -> OutputRequirement? {
+        let classAxis = axis < 0 ? axis + output.count : axis
+        let hasClassAxis = (0..<output.count).contains(classAxis)
+        let classes = hasClassAxis ? output[classAxis] : 0
+        var items = output
+        if hasClassAxis { items.remove(at: classAxis) }
+        let itemsFit =
+            hasClassAxis && items.reduce(1, *) == targets.reduce(1, *)
+            && (targets.isEmpty || items.first == targets.first)
+        let classesFit = classes > 0 && classes >= (classCount ?? 1)
+        guard !itemsFit || !classesFit else { return nil }
+        let wanted = classCount.map(String.init) ?? (classes > 0 ? "\(classes)" : "C")
+        var needed = targets.map(String.init)
+        needed.insert(wanted, at: axis < 0 ? needed.count + axis + 1 : Swift.min(axis, needed.count))
+        let needs = "[" + needed.joined(separator: ", ") + "]"
+        guard itemsFit else {
+            return OutputRequirement(
+                needs: needs, change: "make the model output one row of class scores per target")
+        }
+        let change =
+            classCount.map {
+                "make the last layer output \($0) columns, one score per class (the data has \($0))"
+            }
+            ?? "make the last layer output one column per class"
+        return OutputRequirement(needs: needs, change: change)
+    }
+
+    /// Throws unless every target is a class index of predictions of shape `output`: whole, finite and
+    /// in `0..<C`.
+    public func checkTargets(_ target: Tensor, output: [Int]) throws {
+        let classAxis = axis < 0 ? axis + output.count : axis
+        guard (0..<output.count).contains(classAxis) else { return }
+        let classes = output[classAxis]
+        for value in target.scalars
+        where
+            !(value.isFinite && value == value.rounded() && value >= 0
+            && value < Float(classes))
+        {
+            throw TensorError(
+                .outOfRange,
+                "CrossEntropyLossFlat needs class indices in 0..<\(classes) as targets (one per column of "
+                    + "the predictions), not \(value)")
+        }
+    }
+
     /// Softmax along the class axis.
     public func activation(_ pred: Tensor) -> Tensor { pred.softmax(axis: axis) }
     /// The most likely class along the class axis.
@@ -75,6 +191,20 @@ public struct BCEWithLogitsLossFlat: LossFunction {
         return (x.relu() - x * y + ((-x.abs()).exp() + 1).log()).mean()
     }
 
+    /// One logit per target: the targets' shape.
+    public func requirement(output: [Int], targets: [Int], classCount: Int?) -> OutputRequirement? {
+        guard output.reduce(1, *) != targets.reduce(1, *) || output.first != targets.first else { return nil }
+        if targets.count <= 1 {
+            return OutputRequirement(
+                needs: "\(targets)",
+                change: "BCEWithLogitsLossFlat takes one 0/1 target per class (multi-label); "
+                    + "for single-label classes use CrossEntropyLossFlat")
+        }
+        return OutputRequirement(
+            needs: "\(targets)",
+            change: "make the last layer output \(targets.last ?? 1) columns, one per label")
+    }
+
     /// The sigmoid.
     public func activation(_ pred: Tensor) -> Tensor {
         Tensor(shape: pred.shape, scalars: pred.scalars.map { 1 / (1 + Foundation.exp(-$0)) })
@@ -89,6 +219,10 @@ public struct BCEWithLogitsLossFlat: LossFunction {
 public struct MSELossFlat: LossFunction {
     /// Creates the loss.
     public init() {}
+    /// `[n]` or `[n, 1]` for targets `[n]`: one prediction per target.
+    public func requirement(output: [Int], targets: [Int], classCount: Int?) -> OutputRequirement? {
+        elementwiseRequirement(output: output, targets: targets)
+    }
     /// `mean((pred − target)²)`.
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let x = pred.reshaped([pred.value.count])
@@ -106,6 +240,10 @@ public struct MSELossFlat: LossFunction {
 public struct L1LossFlat: LossFunction {
     /// Creates the loss.
     public init() {}
+    /// `[n]` or `[n, 1]` for targets `[n]`: one prediction per target.
+    public func requirement(output: [Int], targets: [Int], classCount: Int?) -> OutputRequirement? {
+        elementwiseRequirement(output: output, targets: targets)
+    }
     /// `mean(|pred − target|)`.
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let x = pred.reshaped([pred.value.count])
@@ -141,16 +279,37 @@ public struct Metric: Sendable {
     public let reduction: Reduction
     /// The metric of raw predictions against targets.
     public let compute: @Sendable (_ pred: Tensor, _ target: Tensor) -> Double
+    /// What the model's output must be for targets of a shape (`nil`: anything goes), which
+    /// ``Learner`` checks on every batch.
+    public let requirement: (@Sendable (_ output: [Int], _ targets: [Int]) -> OutputRequirement?)?
 
     /// Creates a metric.
     public init(
         _ name: String, reduction: Reduction = .average,
+        requirement: (@Sendable (_ output: [Int], _ targets: [Int]) -> OutputRequirement?)? = nil,
         compute: @escaping @Sendable (_ pred: Tensor, _ target: Tensor) -> Double
     ) {
         self.name = name
         self.reduction = reduction
+        self.requirement = requirement
         self.compute = compute
     }
+}
+
+/// One row of class scores per target: `[n, C]` for targets `[n]`.
+func classScoresRequirement(output: [Int], targets: [Int]) -> OutputRequirement? {
+    guard output.count != targets.count + 1 || Array(output.dropLast()) != targets || output.last == 0 else {
+        return nil
+    }
+    return OutputRequirement(
+        needs: "[" + (targets.map(String.init) + ["C"]).joined(separator: ", ") + "]",
+        change: "make the model output one row of class scores per target")
+}
+
+/// As many values as targets.
+func sameCountRequirement(output: [Int], targets: [Int]) -> OutputRequirement? {
+    guard output.reduce(1, *) != targets.reduce(1, *) else { return nil }
+    return OutputRequirement(needs: "\(targets)", change: "make the model output one value per target")
 }
 
 private func argmaxRows(_ pred: Tensor) -> [Int] {
@@ -176,15 +335,15 @@ private func accuracyValue(_ pred: Tensor, _ target: Tensor) -> Double {
 }
 
 /// `mean(argmax(pred, −1) == target)` (fastai `accuracy`).
-public let accuracy = Metric("accuracy") { accuracyValue($0, $1) }
+public let accuracy = Metric("accuracy", requirement: classScoresRequirement) { accuracyValue($0, $1) }
 
 /// `1 − accuracy` (fastai `error_rate`).
-public let errorRate = Metric("error_rate") { 1 - accuracyValue($0, $1) }
+public let errorRate = Metric("error_rate", requirement: classScoresRequirement) { 1 - accuracyValue($0, $1) }
 
 /// Mean over all (item, class) cells of `[(σ(pred) if sigmoid else pred) > thresh] == target`
 /// (fastai `accuracy_multi`), as a metric: `cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))`.
 public func accuracyMulti(thresh: Double = 0.5, sigmoid: Bool = true) -> Metric {
-    Metric("accuracy_multi") { pred, target in
+    Metric("accuracy_multi", requirement: sameCountRequirement) { pred, target in
         (try? accuracyMulti(pred, target, thresh: thresh, sigmoid: sigmoid)) ?? .nan
     }
 }
@@ -216,7 +375,8 @@ public func accuracyMulti(
 }
 
 /// Root mean squared error over the whole validation set (fastai `rmse`, an `AccumMetric` named `_rmse`).
-public let rmse = Metric("_rmse", reduction: .accumulated) { pred, target in
+public let rmse = Metric("_rmse", reduction: .accumulated, requirement: elementwiseRequirement) {
+    pred, target in
     let p = pred.scalars
     let t = target.scalars
     guard !p.isEmpty, p.count == t.count else { return .nan }
@@ -225,7 +385,7 @@ public let rmse = Metric("_rmse", reduction: .accumulated) { pred, target in
 }
 
 /// Mean absolute error per batch (fastai `mae`).
-public let mae = Metric("mae") { pred, target in
+public let mae = Metric("mae", requirement: elementwiseRequirement) { pred, target in
     let p = pred.scalars
     let t = target.scalars
     guard !p.isEmpty, p.count == t.count else { return .nan }

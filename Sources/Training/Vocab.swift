@@ -42,6 +42,18 @@ public struct CategoryMap: Sendable, Equatable, RandomAccessCollection, CustomSt
     /// `['cat', 'dog']`, as fastai prints a vocab.
     public var description: String { "[" + items.map { "'\($0)'" }.joined(separator: ", ") + "]" }
 
+    /// The message for a label this vocabulary lacks: its first 20 labels, as fastai prints a vocab,
+    /// or, when it is empty, that the training set had no labels to learn it from.
+    func missing(_ label: String) -> String {
+        guard !items.isEmpty else {
+            return "label '\(label)' is not in the vocab, which is empty: the training set has no items "
+                + "to learn it from (check the splitter)"
+        }
+        let shown = items.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
+        return "label '\(label)' is not in the vocab [\(shown)\(items.count > 20 ? ", …" : "")] "
+            + "(learned from the training set)"
+    }
+
     /// Two vocabularies are equal when their labels are.
     public static func == (lhs: CategoryMap, rhs: CategoryMap) -> Bool { lhs.items == rhs.items }
 }

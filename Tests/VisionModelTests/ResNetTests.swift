@@ -201,3 +201,22 @@ private final class LRLog: Callback, @unchecked Sendable {
         #expect(isClose(profile.secondsPerEpoch(items: 10), profile.secondsPerStep * 3, relative: 1e-12))
     }
 }
+
+/// A ResNet's layers check what they are given, so a wrong image fails with its shape, not a trap.
+@Suite struct CheckedResNetLayerTests {
+    @Test func blocksAndPoolsNameTheShapeTheyTake() throws {
+        #expect(throws: TensorError.self) {
+            try ResidualBlock.basic(2, 2, stride: 1).forward(Variable(Tensor.ones([1, 3, 4, 4])))
+        }
+        #expect(
+            throws: TensorError(
+                .shapeMismatch,
+                "MaxPool2d takes [N, C, H, W] feature maps of at least 3×3 with padding 0, not [1, 1, 2, 2]")
+        ) { try MaxPool2d(kernelSize: 3).forward(Variable(Tensor.ones([1, 1, 2, 2]))) }
+        #expect(throws: TensorError.self) { try AdaptiveAvgPool2d().forward(Variable(Tensor.ones([2, 3]))) }
+        let block = ResidualBlock.basic(2, 2, stride: 1)
+        block.eval()
+        let x = Variable(Tensor.randn([1, 2, 4, 4]))
+        #expect(try block.forward(x).value == block(x).value)
+    }
+}

@@ -25,13 +25,7 @@ extension Registry {
         bind(
             "LossFunction.callAsFunction(_ pred: Variable, _ target: Tensor)",
             doc: "The loss of predictions against targets (a one-element Variable)."
-        ) { (loss: AnyLoss, pred: Variable, target: Tensor) in
-            guard pred.value.count == target.count || loss.loss is CrossEntropyLossFlat else {
-                throw StepError(
-                    "the loss needs as many predictions as targets, not \(pred.shape) and \(target.shape)")
-            }
-            return loss.loss(pred, target)
-        }
+        ) { (loss: AnyLoss, pred: Variable, target: Tensor) in try loss.loss.checked(pred, target) }
         bind(
             "accuracyMulti(_ inp: Tensor, _ targ: Tensor, thresh: Double = 0.5, sigmoid: Bool = true)",
             doc: "Multi-label accuracy of predictions at a threshold (sigmoid: false for probabilities)."

@@ -33,21 +33,6 @@ struct UnboundedRangeMarker: CellValue {
     var cellValue: Value { .object(LibraryObject(type: Self.cellType, payload: self)) }
 }
 
-/// Throws unless shapes `a` and `b` broadcast (NumPy's rules), naming the operation.
-func checkBroadcast(_ a: [Int], _ b: [Int], _ op: String) throws {
-    for (x, y) in zip(a.reversed(), b.reversed()) where x != y && x != 1 && y != 1 {
-        throw TensorError(
-            .shapeMismatch, "cannot apply '\(op)' to shapes \(a) and \(b): they do not broadcast")
-    }
-}
-
-/// Throws unless `ids` holds whole numbers in `0..<count` (rows of a table).
-func checkIDs(_ ids: Tensor, count: Int) throws {
-    for id in ids.scalars where id != id.rounded() || id < 0 || Int(id) >= count {
-        throw TensorError(.outOfRange, "id \(id) is out of range for a table of \(count) rows")
-    }
-}
-
 extension Chart: LibraryValue, CellDisplayable {
     /// The chart as a PNG picture, with its drawings in other languages.
     public var cellOutput: CellOutput { .image(pngImage(alt: "")) }
@@ -67,43 +52,6 @@ extension Chart: LibraryValue, CellDisplayable {
 }
 
 extension Registry {
-    /// The library's `Variable` operator spelled `symbol` (`+`, `-`, `*` or `/`).
-    static func variableOperator(_ symbol: String) -> @Sendable (Variable, Variable) -> Variable {
-        switch symbol {
-        case "+": { $0 + $1 }
-        case "-": { $0 - $1 }
-        case "*": { $0 * $1 }
-        default: { $0 / $1 }
-        }
-    }
-
-    /// The new axis `stack` inserts, checked: at least one shape, all the same, and `axis` ≤ their rank.
-    static func stackAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
-        guard let first = shapes.first, shapes.allSatisfy({ $0 == first }), (0...first.count).contains(axis)
-        else {
-            throw TensorError(.shapeMismatch, "stack needs tensors of one shape and an axis ≤ their rank")
-        }
-        return axis
-    }
-
-    /// The axis `concat` joins along, checked: at least one shape, all of one rank and equal off `axis`.
-    static func concatAxis(_ shapes: [[Int]], _ axis: Int) throws -> Int {
-        guard let first = shapes.first else { throw StepError("concat needs at least one tensor") }
-        guard (-first.count..<first.count).contains(axis) else {
-            throw TensorError(.outOfRange, "axis \(axis) is out of range for shape \(first)")
-        }
-        let checked = axis < 0 ? axis + first.count : axis
-        for other in shapes
-        where other.count != first.count
-            || zip(other, first).enumerated().contains(where: {
-                $0.offset != checked && $0.element.0 != $0.element.1
-            })
-        {
-            throw TensorError(.shapeMismatch, "cannot concat shapes \(first) and \(other) on axis \(axis)")
-        }
-        return checked
-    }
-
     /// Binds tensors: creation, arithmetic, reductions, indexing and the PyTorch names fastbook uses.
     public mutating func bindTensors() {
         type(Tensor.self, doc: "An n-dimensional array of Float32 values (PyTorch's tensor).")
@@ -180,11 +128,12 @@ extension Registry {
         bind("Tensor.max()", doc: "The largest element.") { (t: Tensor) in try t.max() }
         bind("Tensor.min()", doc: "The smallest element.") { (t: Tensor) in try t.min() }
         bind("Tensor.sum(axis: Int, keepDims: Bool = false)", doc: "Sums along one axis.") {
-            (t: Tensor, axis: Int, keepDims: Bool) in t.sum(axis: try t.checkedAxis(axis), keepDims: keepDims)
+            (t: Tensor, axis: Int, keepDims: Bool) in
+            t.sum(axis: try t.checkedReductionAxis(axis, keepDims: keepDims), keepDims: keepDims)
         }
         bind("Tensor.mean(axis: Int, keepDims: Bool = false)", doc: "Means along one axis.") {
             (t: Tensor, axis: Int, keepDims: Bool) in
-            t.mean(axis: try t.checkedAxis(axis), keepDims: keepDims)
+            t.mean(axis: try t.checkedReductionAxis(axis, keepDims: keepDims), keepDims: keepDims)
         }
         bind("Tensor.item()", doc: "The value of a one-element tensor as a number (PyTorch's item()).") {
             (t: Tensor) in try t.item()
@@ -263,19 +212,20 @@ extension Registry {
 
     /// What a model's forward pass computes with (fastbook's chapter 8).
     ///
-    /// `Variable` arithmetic, reductions, column picks, raw `Parameter`s. Shapes are checked before the
-    /// library runs, so a wrong shape in a cell's model is a located error.
+    /// `Variable` arithmetic, reductions, column picks, raw `Parameter`s. Each calls the library's
+    /// checked (throwing) form, so a wrong shape in a cell's model is a located error.
     mutating func bindModelTensors() {
         type(CosineSimilarity.self, doc: "Cosine similarity along an axis (PyTorch's nn.CosineSimilarity).")
         type("UnboundedRange", doc: "Swift's '...' alone: every index of an axis (PyTorch's ':').")
-        for (symbol, verb) in [("+", "sum"), ("-", "difference"), ("*", "product"), ("/", "quotient")] {
-            let apply = Self.variableOperator(symbol)
+        let nouns: [BroadcastOperator: String] = [
+            .add: "sum", .subtract: "difference", .multiply: "product", .divide: "quotient",
+        ]
+        for op in BroadcastOperator.allCases {
             bind(
-                "\(symbol)(_ lhs: Variable, _ rhs: Variable)", doc: "Elementwise \(verb), with broadcasting."
+                "\(op.rawValue)(_ lhs: Variable, _ rhs: Variable)",
+                doc: "Elementwise \(nouns[op] ?? op.verb), with broadcasting."
             ) {
-                (a: Variable, b: Variable) in
-                try checkBroadcast(a.shape, b.shape, symbol)
-                return apply(a, b)
+                (a: Variable, b: Variable) in try Variable.applying(op, a, b)
             }
         }
         for (symbol, verb, apply) in [
@@ -289,22 +239,16 @@ extension Registry {
             }
         }
         // A raw parameter computes as the tensor it holds (PyTorch's Parameter is a Tensor).
-        for symbol in ["+", "-", "*", "/"] {
-            let apply = Self.variableOperator(symbol)
+        for op in BroadcastOperator.allCases {
+            let symbol = op.rawValue
             bind("\(symbol)(_ lhs: Variable, _ rhs: Parameter)", doc: "A variable and a parameter's value.") {
-                (a: Variable, p: Parameter) in
-                try checkBroadcast(a.shape, p.shape, symbol)
-                return apply(a, p.variable)
+                (a: Variable, p: Parameter) in try Variable.applying(op, a, p.variable)
             }
             bind("\(symbol)(_ lhs: Parameter, _ rhs: Variable)", doc: "A parameter's value and a variable.") {
-                (p: Parameter, b: Variable) in
-                try checkBroadcast(p.shape, b.shape, symbol)
-                return apply(p.variable, b)
+                (p: Parameter, b: Variable) in try Variable.applying(op, p.variable, b)
             }
             bind("\(symbol)(_ lhs: Parameter, _ rhs: Parameter)", doc: "Two parameters' values.") {
-                (p: Parameter, q: Parameter) in
-                try checkBroadcast(p.shape, q.shape, symbol)
-                return apply(p.variable, q.variable)
+                (p: Parameter, q: Parameter) in try Variable.applying(op, p.variable, q.variable)
             }
         }
         property(
@@ -314,18 +258,12 @@ extension Registry {
         bind("Variable.sum()", doc: "The sum of all elements.") { (v: Variable) in v.sum() }
         bind("Variable.mean()", doc: "The mean of all elements.") { (v: Variable) in v.mean() }
         bind("Variable.sum(axis: Int, keepDims: Bool = false)", doc: "Sums along one axis (PyTorch's dim).") {
-            (v: Variable, axis: Int, keepDims: Bool) in
-            v.sum(axis: try v.value.checkedAxis(axis), keepDims: keepDims)
+            (v: Variable, axis: Int, keepDims: Bool) in try v.checkedSum(axis: axis, keepDims: keepDims)
         }
         bind(
             "Variable.subscript(_ all: UnboundedRange, _ column: Int)",
             doc: "Column `column` of every row: x[..., 0] is PyTorch's x[:, 0]."
-        ) { (v: Variable, _: UnboundedRangeMarker, column: Int) in
-            guard v.rank >= 2, (0..<v.shape[1]).contains(column) else {
-                throw TensorError(.outOfRange, "x[..., \(column)] is out of range for shape \(v.shape)")
-            }
-            return v[..., column]
-        }
+        ) { (v: Variable, _: UnboundedRangeMarker, column: Int) in try v.checkedColumn(column) }
         bind(
             "Tensor.subscript(_ all: UnboundedRange, _ column: Int)",
             doc: "Column `column` of every row: t[..., 0] is PyTorch's t[:, 0]."
@@ -362,26 +300,26 @@ extension Registry {
                 "static Variable.\(name)(_ variables: [Variable], \(label): Int = 0)",
                 doc: "Joins variables along an axis (PyTorch's torch.cat)."
             ) { (variables: [Variable], axis: Int) in
-                Variable.concat(variables, axis: try Self.concatAxis(variables.map(\.shape), axis))
+                Variable.concat(variables, axis: try Tensor.checkedConcatAxis(variables.map(\.shape), axis))
             }
             bind(
                 "static Tensor.\(name)(_ tensors: [Tensor], \(label): Int = 0)",
                 doc: "Joins tensors along an axis (PyTorch's torch.cat)."
             ) { (tensors: [Tensor], axis: Int) in
-                Tensor.concat(tensors, axis: try Self.concatAxis(tensors.map(\.shape), axis))
+                Tensor.concat(tensors, axis: try Tensor.checkedConcatAxis(tensors.map(\.shape), axis))
             }
         }
         bind(
             "static Tensor.stack(_ tensors: [Tensor], axis: Int = 0)",
             doc: "Stacks same-shaped tensors along a new axis (PyTorch's torch.stack)."
         ) { (tensors: [Tensor], axis: Int) in
-            Tensor.stack(tensors, axis: try Self.stackAxis(tensors.map(\.shape), axis))
+            Tensor.stack(tensors, axis: try Tensor.checkedStackAxis(tensors.map(\.shape), axis))
         }
         bind(
             "static Variable.stack(_ variables: [Variable], axis: Int = 0)",
             doc: "Stacks same-shaped variables along a new axis (PyTorch's torch.stack)."
         ) { (variables: [Variable], axis: Int) in
-            Variable.stack(variables, axis: try Self.stackAxis(variables.map(\.shape), axis))
+            Variable.stack(variables, axis: try Tensor.checkedStackAxis(variables.map(\.shape), axis))
         }
         bind(
             "static Tensor.normal(_ shape: [Int], mean: Float = 0, std: Float = 1)",
@@ -398,9 +336,7 @@ extension Registry {
             (value: Tensor) in Parameter(value)
         }
         bind("Parameter.subscript(_ ids: Variable)", doc: "The rows at ids (PyTorch's weight[ids]).") {
-            (p: Parameter, ids: Variable) in
-            try checkIDs(ids.value, count: p.shape.first ?? 0)
-            return p[ids]
+            (p: Parameter, ids: Variable) in try p.variable.checkedGather(ids.value)
         }
         bind("CosineSimilarity(dim: Int = 1)", doc: "Cosine similarity along dim.") { (dim: Int) in
             CosineSimilarity(dim: dim)

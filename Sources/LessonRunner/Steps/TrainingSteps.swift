@@ -129,21 +129,11 @@ extension Registry {
         bind(
             "Embedding.callAsFunction(_ x: Variable)",
             doc: "The vectors of the ids a tensor holds: shape x.shape + [dim]."
-        ) { (embedding: Embedding, x: Variable) in
-            try checkIDs(x.value, count: embedding.weight.shape[0])
-            return embedding(x)
-        }
+        ) { (embedding: Embedding, x: Variable) in try embedding.forward(x) }
         bind(
             "Layer.callAsFunction(_ x: Variable)",
             doc: "The layer's forward pass (a model a cell declares runs its own callAsFunction)."
-        ) { (layer: AnyLayer, x: Variable) in
-            if let linear = layer.layer as? Linear, x.shape.last != linear.weight.shape[1] {
-                throw TensorError(
-                    .shapeMismatch,
-                    "Linear takes \(linear.weight.shape[1]) features, the input has shape \(x.shape)")
-            }
-            return try layer.layer.forward(x)
-        }
+        ) { (layer: AnyLayer, x: Variable) in try layer.layer.forward(x) }
         property("Layer.parameters: [Parameter]", doc: "Every parameter, depth first.") { (layer: AnyLayer) in
             layer.layer.parameters
         }

@@ -53,6 +53,7 @@ func showSamples(
     guard let imageIndex = kinds.firstIndex(of: .image) else {
         throw VisionError.invalidInput("showBatch needs an image block")
     }
+    try checkGridSize(count: samples.count, cellSize: cellSize)
     let blocks = (dataset as? DatasetSubset)?.blocks
     var images: [PlotImage] = []
     var titles: [String] = []
@@ -86,4 +87,28 @@ func showSamples(
     }
     return try imageGridWithPoints(
         images, pointSets: points, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)
+}
+
+/// Checks that a grid of `count` pictures of side `cellSize` (CSS pixels, drawn at twice that in
+/// device pixels) can be drawn: a positive, finite side, and a canvas within the ``MemoryBudget``
+/// (`showBatch(cellSize: 1e9)` would ask for exabytes).
+///
+/// - Throws: ``VisionError/invalidInput(_:)`` naming the side or the canvas's size and the budget.
+func checkGridSize(count: Int, cellSize: Double) throws {
+    guard cellSize.isFinite, cellSize > 0 else {
+        throw VisionError.invalidInput("cellSize must be a positive number of pixels, not \(cellSize)")
+    }
+    let rows = max(Int(Double(max(count, 1)).squareRoot()), 1)
+    let columns = (max(count, 1) + rows - 1) / rows
+    // Square pictures with a 12-pixel gap (titles add to this), at 2 device pixels per CSS pixel.
+    let width = (Double(columns) * (cellSize + 12) + 12) * 2
+    let height = (Double(rows) * (cellSize + 12) + 12) * 2
+    let bytes = width * height * 4
+    guard bytes <= Double(MemoryBudget.bytes) else {
+        let size = bytes < 0x1p62 ? MemoryBudget.format(bytes: Int(bytes)) : "more bytes than can be counted"
+        throw VisionError.invalidInput(
+            MemoryBudget.exceeded(
+                "a grid of \(count) pictures of \(cellSize) pixels (\(Int(min(width, 0x1p62))) × "
+                    + "\(Int(min(height, 0x1p62))) device pixels)", size: size))
+    }
 }

@@ -68,4 +68,14 @@ public final class AdaptiveAvgPool2d: Layer, @unchecked Sendable {
     public func callAsFunction(_ x: Variable) -> Variable {
         LayerTrace.record(self, x, x.adaptiveAvgPool2d(outputSize: size))
     }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[N, C, H, W]` with H and W at least 1.
+    ///
+    /// - Throws: ``TensorError`` naming `x`'s shape.
+    public func forward(_ x: Variable) throws -> Variable {
+        guard x.rank == 4, x.shape[2] > 0, x.shape[3] > 0 else {
+            throw TensorError(.rank, "AdaptiveAvgPool2d takes [N, C, H, W] feature maps, not \(x.shape)")
+        }
+        return self(x)
+    }
 }

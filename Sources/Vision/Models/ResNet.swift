@@ -78,6 +78,16 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
         let identity = downsample.map { $0(x) } ?? x
         return (out + identity).relu()
     }
+
+    /// ``callAsFunction(_:)-(Variable)`` through each layer's checked forward pass.
+    ///
+    /// - Throws: ``TensorError`` from the first layer that cannot take what it is given.
+    public func forward(_ x: Variable) throws -> Variable {
+        var out = x
+        for (_, layer) in main { out = try layer.forward(out) }
+        let identity = try downsample?.forward(x) ?? x
+        return try Variable.applying(.add, out, identity).relu()
+    }
 }
 
 /// A ResNet architecture with torchvision's block structure, at a chosen width (fastai's `arch`).
@@ -225,6 +235,21 @@ public final class MaxPool2d: Layer, @unchecked Sendable {
     /// The pooled `x`.
     public func callAsFunction(_ x: Variable) -> Variable {
         LayerTrace.record(self, x, x.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding))
+    }
+
+    /// ``callAsFunction(_:)-(Variable)``, checked: `x` is `[N, C, H, W]` with the padded image at least
+    /// the window's size.
+    ///
+    /// - Throws: ``TensorError`` naming the window and `x`'s shape.
+    public func forward(_ x: Variable) throws -> Variable {
+        guard x.rank == 4, x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize
+        else {
+            throw TensorError(
+                .shapeMismatch,
+                "MaxPool2d takes [N, C, H, W] feature maps of at least \(kernelSize)×\(kernelSize) with "
+                    + "padding \(padding), not \(x.shape)")
+        }
+        return self(x)
     }
 }
 

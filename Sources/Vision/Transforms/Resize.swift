@@ -28,9 +28,16 @@ public struct ImageSize: Sendable, Hashable, CustomStringConvertible {
     /// `(h, w)`, fastai's order.
     public var description: String { "(\(height), \(width))" }
 
+    /// This size, checked for `name` (the transform): positive, and an RGB image of it within the
+    /// ``MemoryBudget`` (`Resize(100000)` would need 112 GiB per image).
     func checked(_ name: String) throws(VisionError) -> ImageSize {
         guard height > 0, width > 0 else {
             throw .invalidInput("\(name): size must be positive, got \(self)")
+        }
+        do {
+            try Tensor.validate(shape: [3, height, width])
+        } catch {
+            throw .invalidInput("\(name) to \(self): \(error)")
         }
         return self
     }
