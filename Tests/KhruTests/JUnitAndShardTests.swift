@@ -52,7 +52,9 @@ private func course(_ lessons: [String: String]) throws -> URL {
         defer { try? FileManager.default.removeItem(at: root) }
         let result = try KhruProcess.run(["test", "lessons", "--junit", "out/junit.xml"], in: root)
         #expect(result.status == 1)
-        let failing = "lessons/en/01-t.md:6:1: error: expectation failed: x > 5 && \"<&>\" == \"<&>\""
+        // A failed `&&` shows each part evaluated, up to the one that failed.
+        let failing =
+            "lessons/en/01-t.md:6:1: error: expectation failed: x > 5 && \"<&>\" == \"<&>\" (2 > 5)"
         #expect(result.output == failing + "\n2 passed, 2 failed\n")
         let data = try Data(contentsOf: root.appendingPathComponent("out/junit.xml"))
         let parser = XMLParser(data: data)
