@@ -77,14 +77,15 @@ let package = Package(
         .target(
             name: "Reporting",
             dependencies: [
-                "Checksums", "LessonSource",
+                "Checksums", "LessonSource", "Localization",
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
             ]),
         .target(
             name: "LessonRunner",
             dependencies: [
-                "LessonSource", "Reporting", "Plotting", "TensorCore", "Training", "Collab", "Vision",
+                "LessonSource", "Localization", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
+                "Vision",
                 .product(name: "SwiftOperators", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),

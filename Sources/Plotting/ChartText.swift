@@ -44,6 +44,8 @@ public enum ChartTerm: Sendable, Hashable, CaseIterable {
     case pointsTarget
     /// The legend entry of the predicted key points.
     case pointsPrediction
+    /// The legend entry of a sample's key points (`showBatch`, `showItem`).
+    case pointsLegend
 
     /// The term in `language`.
     public func text(in language: ChartLanguage) -> String { phrase.text(in: language) }
@@ -72,6 +74,7 @@ public enum ChartTerm: Sendable, Hashable, CaseIterable {
             Phrase("Prediction/Actual/Loss/Probability", th: "ที่ทาย/คำตอบจริง/loss/ความน่าจะเป็น")
         case .pointsTarget: Phrase("Target", th: "ตำแหน่งจริง")
         case .pointsPrediction: Phrase("Prediction", th: "ตำแหน่งที่โมเดลทาย")
+        case .pointsLegend: Phrase("point", th: "ตำแหน่ง")
         }
     }
 }

@@ -26,6 +26,20 @@ extension CellOutput {
     }
 }
 
+/// The rows and columns of a data frame (its whole size, however many rows a table shows).
+public struct TableShape: Hashable, Sendable, Codable {
+    /// The number of rows.
+    public var rows: Int
+    /// The number of columns.
+    public var columns: Int
+
+    /// Creates a shape.
+    public init(rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+    }
+}
+
 /// A table of already formatted cells.
 public struct Table: Hashable, Sendable, Codable {
     /// A kind tag for styling: `"epochs"` for a training table, `"frame"` for a data frame.
@@ -34,8 +48,11 @@ public struct Table: Hashable, Sendable, Codable {
     public var columns: [String]
     /// The rows; each has `columns.count` cells.
     public var rows: [[String]]
-    /// A line under the table (`5 rows × 3 columns`), if any.
+    /// A line under the table, if any.
     public var caption: String?
+    /// The size of a data frame, which the report words under the table in its language
+    /// (`5 rows × 3 columns`, `5 แถว × 3 คอลัมน์`).
+    public var shape: TableShape?
     /// Columns whose values are telemetry (an epoch's wall time): shown in the report, left out of
     /// the manifest so it stays deterministic.
     public var telemetryColumns: Set<String>
@@ -43,12 +60,13 @@ public struct Table: Hashable, Sendable, Codable {
     /// Creates a table.
     public init(
         kind: String = "table", columns: [String], rows: [[String]], caption: String? = nil,
-        telemetryColumns: Set<String> = []
+        shape: TableShape? = nil, telemetryColumns: Set<String> = []
     ) {
         self.kind = kind
         self.columns = columns
         self.rows = rows
         self.caption = caption
+        self.shape = shape
         self.telemetryColumns = telemetryColumns
     }
 
@@ -58,7 +76,8 @@ public struct Table: Hashable, Sendable, Codable {
         guard kept.count < columns.count else { return self }
         return Table(
             kind: kind, columns: kept.map { columns[$0] },
-            rows: rows.map { row in kept.compactMap { $0 < row.count ? row[$0] : nil } }, caption: caption)
+            rows: rows.map { row in kept.compactMap { $0 < row.count ? row[$0] : nil } }, caption: caption,
+            shape: shape)
     }
 }
 

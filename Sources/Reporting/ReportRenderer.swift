@@ -403,6 +403,10 @@ private struct PageBuilder {
         }
         html += "</tbody></table>"
         if let caption = table.caption { html += "<p class=\"caption\">\(escape(caption))</p>" }
+        if let shape = table.shape {
+            let caption = words.tableShape(rows: shape.rows, columns: shape.columns)
+            html += "<p class=\"caption\">\(escape(caption))</p>"
+        }
         return html + "</div>\n"
     }
 }

@@ -1,70 +1,107 @@
 import LessonSource
+import Localization
 
 /// The report's own words, in English and Thai.
 struct ReportStrings: Sendable {
-    var contents: String
-    var passed: String
-    var failed: String
-    var skipped: String
-    var shown: String
-    var failedAsExpected: String
-    var unexpectedlyPassed: String
-    var notRun: String
-    var codeHidden: String
-    var norun: String
-    var cached: String
-    var seed: String
-    var language: String
-    var error: String
-    var expectedError: String
-    var skippedBecause: String
-    var noResult: String
-    var unexpectedlyPassedMessage: String
-    var source: String
-    var timeout: String
-    var failedCells: String
-    var generatedBy: String
-    var lessons: String
-    var allLessons: String
-    var lesson: String
-    var telemetryTitle: String
-    var checkPassed: String
-    var checkFailed: String
-    var languageName: String
+    var contents = ""
+    var passed = ""
+    var failed = ""
+    var skipped = ""
+    var shown = ""
+    var failedAsExpected = ""
+    var unexpectedlyPassed = ""
+    var notRun = ""
+    var codeHidden = ""
+    var norun = ""
+    var cached = ""
+    var seed = ""
+    var language = ""
+    var error = ""
+    var expectedError = ""
+    var skippedBecause = ""
+    var noResult = ""
+    var unexpectedlyPassedMessage = ""
+    var source = ""
+    var timeout = ""
+    var failedCells = ""
+    var generatedBy = ""
+    var lessons = ""
+    var allLessons = ""
+    var lesson = ""
+    var telemetryTitle = ""
+    var checkPassed = ""
+    var checkFailed = ""
+    var languageName = ""
+    var row = ""
+    var rows = ""
+    var column = ""
+    var columns = ""
 
     /// The strings for the language tagged `lang` (``LessonSource/LessonLanguage``: Thai for `th` and
     /// `th-TH`, else English).
     static func forLanguage(_ lang: String) -> ReportStrings {
-        switch LessonLanguage(tag: lang)?.words ?? .en {
-        case .en: english
-        case .th: thai
-        }
+        ReportStrings(LessonLanguage(tag: lang)?.words ?? .en)
     }
 
-    static let english = ReportStrings(
-        contents: "Contents", passed: "passed", failed: "failed", skipped: "skipped", shown: "shown",
-        failedAsExpected: "failed as expected", unexpectedlyPassed: "should have failed", notRun: "not run",
-        codeHidden: "code hidden", norun: "not run", cached: "cached", seed: "Seed", language: "Language",
-        error: "Error", expectedError: "Expected error", skippedBecause: "Skipped",
-        noResult: "This cell has no result: the run stopped before it.",
-        unexpectedlyPassedMessage:
-            "This cell is marked .error, so it must fail, but it ran without an error.",
-        source: "source", timeout: "timeout", failedCells: "Needs attention:", generatedBy: "Made with Khru",
-        lessons: "Lessons", allLessons: "All lessons", lesson: "Lesson",
-        telemetryTitle: "wall time · peak memory",
-        checkPassed: "check passed", checkFailed: "check failed", languageName: "English")
+    /// The phrases behind every field, in English and Thai: Khru's one table of the report's words.
+    static func phrases() -> [(field: WritableKeyPath<ReportStrings, String>, phrase: Phrase)] {
+        [
+            (\.contents, Phrase("Contents", th: "สารบัญ")),
+            (\.passed, Phrase("passed", th: "ผ่าน")),
+            (\.failed, Phrase("failed", th: "ไม่ผ่าน")),
+            (\.skipped, Phrase("skipped", th: "ข้ามไป")),
+            (\.shown, Phrase("shown", th: "แสดงเท่านั้น")),
+            (\.failedAsExpected, Phrase("failed as expected", th: "ล้มเหลวตามคาด")),
+            (\.unexpectedlyPassed, Phrase("should have failed", th: "ควรล้มเหลวแต่ผ่าน")),
+            (\.notRun, Phrase("not run", th: "ไม่ได้รัน")),
+            (\.codeHidden, Phrase("code hidden", th: "ซ่อนโค้ด")),
+            (\.norun, Phrase("not run", th: "ไม่รัน")),
+            (\.cached, Phrase("cached", th: "จากแคช")),
+            (\.seed, Phrase("Seed", th: "ซีด")),
+            (\.language, Phrase("Language", th: "ภาษา")),
+            (\.error, Phrase("Error", th: "ข้อผิดพลาด")),
+            (\.expectedError, Phrase("Expected error", th: "ข้อผิดพลาดที่คาดไว้")),
+            (\.skippedBecause, Phrase("Skipped", th: "ข้ามไป")),
+            (
+                \.noResult,
+                Phrase(
+                    "This cell has no result: the run stopped before it.",
+                    th: "เซลล์นี้ไม่มีผลลัพธ์ เพราะการรันหยุดก่อนถึงเซลล์นี้")
+            ),
+            (
+                \.unexpectedlyPassedMessage,
+                Phrase(
+                    "This cell is marked .error, so it must fail, but it ran without an error.",
+                    th: "เซลล์นี้ติดป้าย .error จึงต้องล้มเหลว แต่กลับรันผ่านโดยไม่มีข้อผิดพลาด")
+            ),
+            (\.source, Phrase("source", th: "ซอร์สโค้ด")),
+            (\.timeout, Phrase("timeout", th: "จำกัดเวลา")),
+            (\.failedCells, Phrase("Needs attention:", th: "ต้องแก้ไข:")),
+            (\.generatedBy, Phrase("Made with Khru", th: "สร้างด้วย Khru")),
+            (\.lessons, Phrase("Lessons", th: "บทเรียน")),
+            (\.allLessons, Phrase("All lessons", th: "บทเรียนทั้งหมด")),
+            (\.lesson, Phrase("Lesson", th: "บทเรียน")),
+            (\.telemetryTitle, Phrase("wall time · peak memory", th: "เวลาที่ใช้ · หน่วยความจำสูงสุด")),
+            (\.checkPassed, Phrase("check passed", th: "ตรวจสอบผ่าน")),
+            (\.checkFailed, Phrase("check failed", th: "ตรวจสอบไม่ผ่าน")),
+            (\.languageName, Phrase("English", th: "ภาษาไทย")),
+            (\.row, Phrase("row", th: "แถว")), (\.rows, Phrase("rows", th: "แถว")),
+            (\.column, Phrase("column", th: "คอลัมน์")), (\.columns, Phrase("columns", th: "คอลัมน์")),
+        ]
+    }
 
-    static let thai = ReportStrings(
-        contents: "สารบัญ", passed: "ผ่าน", failed: "ไม่ผ่าน", skipped: "ข้ามไป", shown: "แสดงเท่านั้น",
-        failedAsExpected: "ล้มเหลวตามคาด", unexpectedlyPassed: "ควรล้มเหลวแต่ผ่าน", notRun: "ไม่ได้รัน",
-        codeHidden: "ซ่อนโค้ด", norun: "ไม่รัน", cached: "จากแคช", seed: "ซีด", language: "ภาษา",
-        error: "ข้อผิดพลาด", expectedError: "ข้อผิดพลาดที่คาดไว้", skippedBecause: "ข้ามไป",
-        noResult: "เซลล์นี้ไม่มีผลลัพธ์ เพราะการรันหยุดก่อนถึงเซลล์นี้",
-        unexpectedlyPassedMessage: "เซลล์นี้ติดป้าย .error จึงต้องล้มเหลว แต่กลับรันผ่านโดยไม่มีข้อผิดพลาด",
-        source: "ซอร์สโค้ด", timeout: "จำกัดเวลา", failedCells: "ต้องแก้ไข:", generatedBy: "สร้างด้วย Khru",
-        lessons: "บทเรียน", allLessons: "บทเรียนทั้งหมด", lesson: "บทเรียน",
-        telemetryTitle: "เวลาที่ใช้ · หน่วยความจำสูงสุด",
-        checkPassed: "ตรวจสอบผ่าน", checkFailed: "ตรวจสอบไม่ผ่าน", languageName: "ภาษาไทย")
+    /// Every phrase the report writes, for tests that look for Khru's English on a Thai page.
+    public static var allPhrases: [Phrase] { phrases().map(\.phrase) }
+
+    /// The strings in `language`.
+    init(_ language: Language) {
+        for (field, phrase) in Self.phrases() { self[keyPath: field] = phrase.text(in: language) }
+    }
+
+    /// "3 rows × 5 columns" under a data frame, in the report's language.
+    func tableShape(rows: Int, columns: Int) -> String {
+        "\(rows) \(rows == 1 ? row : self.rows) × \(columns) \(columns == 1 ? column : self.columns)"
+    }
 
     /// The status word shown on a cell.
     func word(for status: CellStatus) -> String {

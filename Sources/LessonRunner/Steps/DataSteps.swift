@@ -13,7 +13,7 @@ extension DataFrame: LibraryValue, CellDisplayable {
             Table(
                 kind: "frame", columns: [""] + columns,
                 rows: rows.enumerated().map { [String($0.offset)] + $0.element },
-                caption: "\(count) rows × \(columns.count) columns"))
+                shape: TableShape(rows: count, columns: columns.count)))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Plotting
 import Reporting
 import TensorCore
@@ -38,16 +39,21 @@ extension Chart: LibraryValue, CellDisplayable {
     public var cellOutput: CellOutput { .image(pngImage(alt: "")) }
 
     /// The chart as a report's picture: English, and each translation under its language code.
-    func pngImage(alt: String) -> PNGImage {
-        PNGImage(
-            bytes: png, width: width, height: height, alt: alt,
-            translations: Dictionary(
-                uniqueKeysWithValues: translations.map { language, chart in
-                    (
-                        language.rawValue,
-                        PNGImage(bytes: chart.png, width: chart.width, height: chart.height, alt: alt)
-                    )
-                }))
+    func pngImage(alt: String) -> PNGImage { pngImage(alt: Phrase(alt, th: alt)) }
+
+    /// The chart's PNG for a report, with each language's drawing and `alt` (the figure's caption) in
+    /// that language; a caption that differs by language makes a picture per language even when the
+    /// drawing is the same.
+    func pngImage(alt: Phrase) -> PNGImage {
+        var pictures: [String: PNGImage] = [:]
+        for language in ChartLanguage.allCases where language != .en {
+            let chart = translations[language] ?? (alt.en != alt.text(in: language) ? self : nil)
+            if let chart {
+                pictures[language.rawValue] = PNGImage(
+                    bytes: chart.png, width: chart.width, height: chart.height, alt: alt.text(in: language))
+            }
+        }
+        return PNGImage(bytes: png, width: width, height: height, alt: alt.en, translations: pictures)
     }
 }
 

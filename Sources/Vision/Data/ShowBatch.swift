@@ -72,8 +72,7 @@ func showSamples(
                         x: (Double(values[pair]) + 1) * Double(width) / 2,
                         y: (Double(values[pair + 1]) + 1) * Double(height) / 2)
                 }
-                sets.append(
-                    PointSet(name: "point", points: pixels, color: Color(red: 230, green: 25, blue: 25)))
+                sets.append(PointSet(name: "", points: pixels, color: Color(red: 230, green: 25, blue: 25)))
             } else if index >= dataset.nInp {
                 labels.append(blocks?[index].decode(sample[index]) ?? "\(sample[index].scalars)")
             }
@@ -85,8 +84,16 @@ func showSamples(
         return try imageGrid(
             images, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)
     }
-    return try imageGridWithPoints(
-        images, pointSets: points, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)
+    // The legend names the points in each lesson language.
+    let legend = ChartText(.pointsLegend)
+    return try Chart.drawnPerLanguage([legend]) { language throws(PlottingError) in
+        let named = points.map { sets in
+            sets.map { PointSet(name: legend.text(in: language), points: $0.points, color: $0.color) }
+        }
+        return try imageGridWithPoints(
+            images, pointSets: named, titles: titles.contains { !$0.isEmpty } ? titles : [],
+            cellSize: cellSize)
+    }
 }
 
 /// Checks that a grid of `count` pictures of side `cellSize` (CSS pixels, drawn at twice that in
