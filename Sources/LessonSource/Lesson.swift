@@ -34,6 +34,9 @@ public struct FrontMatter: Hashable, Sendable {
     /// `raw-html: true`: the prose keeps its raw HTML (`<details>`, `<video>`, scripts) in the report;
     /// by default it is dropped with a warning.
     public var rawHTML = false
+    /// `timeout: SECONDS`: the time limit of every cell without its own `timeout=`; `nil` leaves the
+    /// run's default (`khru run --timeout`).
+    public var timeout: Double?
     /// Every other `key: value` line, kept verbatim.
     public var extra: [String: String]
 

@@ -25,6 +25,7 @@ extension Registry {
         registry.bindDataBlock()
         registry.bindVision()
         registry.bindPredictionTools()
+        registry.bindCrashForTestingIfAsked()
         return registry
     }
 
