@@ -241,7 +241,8 @@ public struct LessonWorker: Sendable {
         var cells = reports
         let packageRoot = PackageRoot.find(from: (lesson.path as NSString).deletingLastPathComponent)
         let crashed =
-            cellID.map { "the lesson's process died in cell '\($0)'" } ?? "the lesson's process died"
+            cellID.map { "the lesson's process ended in cell '\($0)'; this cell never ran" }
+            ?? "the lesson's process ended; this cell never ran"
         for cell in lesson.cells where cells[cell.id] == nil {
             if let include = cell.attributes.include {
                 cells[cell.id] = LessonExecutor.includeReport(cell, path: include, packageRoot: packageRoot)

@@ -8,12 +8,13 @@ extension Registry {
     /// Binds `_crashForTesting(_:)` when ``crashForTestingVariable`` is `1`.
     ///
     /// `"trap"` fails a `precondition` (as a library trap does), `"kill"` sends the process `SIGKILL`
-    /// (as the kernel's out-of-memory killer does), `"segv"` raises `SIGSEGV`.
+    /// (as the kernel's out-of-memory killer does), `"segv"` raises `SIGSEGV`, `"hang"` sleeps forever
+    /// where the runner never checks the time (as a stuck library call does).
     mutating func bindCrashForTestingIfAsked() {
         guard ProcessInfo.processInfo.environment[Self.crashForTestingVariable] == "1" else { return }
         bind(
             "_crashForTesting(_ how: String)",
-            doc: "Tests only: kills the lesson's process (\"trap\", \"kill\" or \"segv\")."
+            doc: "Tests only: kills the lesson's process (trap, kill, segv) or hangs it (hang)."
         ) { (how: String) in
             switch how {
             case "kill":
@@ -22,6 +23,8 @@ extension Registry {
             case "segv":
                 raise(SIGSEGV)
                 pause()
+            case "hang":
+                while true { sleep(60) }
             default:
                 precondition(how.isEmpty, "_crashForTesting was asked to trap (\(how))")
             }
