@@ -81,7 +81,8 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
             result.output.contains("lessons/en/01-crash.md: 1 passed, 1 failed, 1 skipped, 0 from cache"),
             "\(result.output)")
         #expect(
-            result.output.contains("lessons/en/02-next.md: 1 passed, 0 failed, 0 skipped"), "\(result.output)")
+            result.output.contains("lessons/en/02-next.md: 1 passed, 0 failed, 0 skipped"), "\(result.output)"
+        )
         let message =
             "lessons/en/01-crash.md:8:1: error: the lesson's process crashed in this cell (SIGILL, illegal "
             + "instruction): Precondition failed: _crashForTesting was asked to trap (trap)"
