@@ -226,6 +226,11 @@ public final class Workshop: @unchecked Sendable {
             lesson, request: request, progress: { [weak self] in self?.relay($0) },
             diagnostics: publishProblems,
             standardError: { [log] in log($0) })
+        if let crash = outcome.crash, crash.wasInterrupted {
+            // Ctrl-C reaches the worker too: the server is stopping, the report on disk stays as it was.
+            log("\(path): interrupted; the report is left as it was")
+            return nil
+        }
         if let crash = outcome.crash {
             let cell = lesson.cells.first { $0.id == crash.cellID } ?? lesson.cells.first
             let message =

@@ -83,6 +83,9 @@ public struct LessonWorker: Sendable {
         self.environment = environment
     }
 
+    /// Writing to a pipe whose reader died gives `EPIPE` instead of killing this process (set once).
+    private static let ignoringBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     /// The running executable's path.
     public static var currentExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -95,6 +98,12 @@ public struct LessonWorker: Sendable {
         public var cellID: String?
         /// What happened, for the report and the terminal.
         public var message: String
+        /// The signal that ended the process, if one did (not the runner's own stop at a time limit).
+        public var signal: Int32?
+
+        /// Whether someone interrupted the process (`SIGINT`, `SIGTERM`, `SIGHUP`: Ctrl-C, a stop),
+        /// rather than the cell crashing it.
+        public var wasInterrupted: Bool { signal.map { [SIGINT, SIGTERM, SIGHUP].contains($0) } ?? false }
     }
 
     /// The report of a lesson run in a worker, and how the worker died if it did.
@@ -119,6 +128,8 @@ public struct LessonWorker: Sendable {
         diagnostics: (([LessonSource.Diagnostic]) -> Void)? = nil,
         standardError: @escaping @Sendable (String) -> Void
     ) -> Outcome {
+        // A worker that dies before reading its request must not take this process with it.
+        _ = Self.ignoringBrokenPipes
         var reports: [String: CellReport] = [:]
         var finished = false
         let watch = WatchBox()
@@ -164,7 +175,14 @@ public struct LessonWorker: Sendable {
         watch.state.withLock { $0.done = true }
         errorTail.finish()
         let state = watch.state.withLock { $0 }
-        if finished && status.exitedNormally {
+        if finished {
+            // Every cell reported: whatever ended the process after that (say, writing the cache's last
+            // files) does not change the lesson's results.
+            if !status.exitedNormally {
+                standardError(
+                    "note: after its last cell, "
+                        + status.explanation(runtimeMessage: errorTail.runtimeMessage))
+            }
             return Outcome(report: LessonExecutor.report(of: lesson, cells: reports), crash: nil)
         }
         let cellID =
@@ -182,7 +200,8 @@ public struct LessonWorker: Sendable {
         }
         return Outcome(
             report: Self.crashReport(lesson, reports: reports, cellID: cellID, message: message),
-            crash: Crash(cellID: cellID, message: message))
+            crash: Crash(
+                cellID: cellID, message: message, signal: state.timedOut == nil ? status.signal : nil))
     }
 
     /// The running cell and its deadline, shared by the reader and the watchdog.
