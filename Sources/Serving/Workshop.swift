@@ -232,9 +232,7 @@ public final class Workshop: @unchecked Sendable {
             return nil
         }
         if let crash = outcome.crash {
-            let cell = lesson.cells.first { $0.id == crash.cellID } ?? lesson.cells.first
-            let message =
-                cell.map { Diagnostic(.error, crash.message, at: $0.location).description } ?? crash.message
+            let message = crash.diagnostic?.description ?? crash.message
             log(message)
             if let id = crash.cellID {
                 relay(.cellFinished(cellID: id, passed: false, seconds: 0))

@@ -51,11 +51,7 @@ struct RunLimits: ParsableArguments {
         let outcome = LessonWorker().run(
             lesson, request: request, progress: progress, diagnostics: diagnostics,
             standardError: { eprint($0) })
-        if let crash = outcome.crash,
-            let cell = lesson.cells.first(where: { $0.id == crash.cellID }) ?? lesson.cells.first
-        {
-            eprint(Diagnostic(.error, crash.message, at: cell.location).description)
-        }
+        if let crash = outcome.crash { eprint(crash.diagnostic?.description ?? "error: \(crash.message)") }
         return outcome.report
     }
 }

@@ -341,7 +341,7 @@ private func reloads(_ event: EventStream.Event, _ report: String) -> Bool {
         let messages = problems.json["messages"] as? [String] ?? []
         #expect(
             messages == [
-                "lessons/en/01-workshop.md:29:1: error: the lesson's process crashed in this cell (SIGILL, "
+                "lessons/en/01-workshop.md:31:1: error: the lesson's process crashed in this cell (SIGILL, "
                     + "illegal instruction): Precondition failed: _crashForTesting was asked to trap (trap)"
             ], "\(messages)")
         _ = try #require(events.wait(after: before, timeout: .seconds(10)) { reloads($0, Self.report) })

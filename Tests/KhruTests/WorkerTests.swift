@@ -84,7 +84,7 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
             result.output.contains("lessons/en/02-next.md: 1 passed, 0 failed, 0 skipped"), "\(result.output)"
         )
         let message =
-            "lessons/en/01-crash.md:8:1: error: the lesson's process crashed in this cell (SIGILL, illegal "
+            "lessons/en/01-crash.md:10:1: error: the lesson's process crashed in this cell (SIGILL, illegal "
             + "instruction): Precondition failed: _crashForTesting was asked to trap (trap)"
         #expect(result.error.contains(message), "\(result.error)")
         // The runtime's message, not its stack dump.
@@ -102,7 +102,7 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
         #expect(cells["after"]?.reason == "the lesson's process ended in cell 'boom'; this cell never ran")
         let html = try String(contentsOf: out.appendingPathComponent("01-crash.html"), encoding: .utf8)
         #expect(html.contains("_crashForTesting was asked to trap"))
-        #expect(html.contains("01-crash.md:8:1"))
+        #expect(html.contains("01-crash.md:10:1"))
         let next = try manifestCells(out.appendingPathComponent("02-next.json"))
         #expect(next["next"]?.status == "passed" && next["next"]?.text == "42")
 
@@ -134,7 +134,7 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
         #expect(result.status == 1)
         #expect(
             result.output.contains(
-                "lessons/en/01-crash.md:8:1: error: the lesson's process crashed in this cell (SIGSEGV, "
+                "lessons/en/01-crash.md:10:1: error: the lesson's process crashed in this cell (SIGSEGV, "
                     + "segmentation fault)"),
             "\(result.output)")
         #expect(result.output.hasSuffix("2 passed, 2 failed\n"), "\(result.output)")
@@ -150,7 +150,7 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
         #expect(result.status == 1)
         #expect(
             result.error.contains(
-                "lessons/en/01-crash.md:8:1: error: the lesson's process was killed (SIGKILL) while this cell "
+                "lessons/en/01-crash.md:10:1: error: the lesson's process was killed (SIGKILL) while this cell "
                     + "ran, most likely by the system's out-of-memory killer"),
             "\(result.error)")
         let cells = try manifestCells(root.appendingPathComponent("out/en/01-crash.json"))
@@ -172,7 +172,7 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
         #expect(elapsed < .seconds(20), "took \(elapsed)")
         #expect(
             result.error.contains(
-                "lessons/en/01-crash.md:8:1: error: cell timed out after 1.0 s (the run's limit 1.0 s; set "
+                "lessons/en/01-crash.md:10:1: error: cell timed out after 1.0 s (the run's limit 1.0 s; set "
                     + "timeout= on the cell, timeout: in the front matter or --timeout); it did not stop where "
                     + "the runner checks the time, so the lesson's process was stopped"),
             "\(result.error)")

@@ -1,4 +1,5 @@
 import Foundation
+import LessonSource
 import Reporting
 import TensorCore
 
@@ -21,6 +22,9 @@ public final class StepContext {
     public let filesDirectory: String
     /// What the cell has produced so far.
     public private(set) var outputs: [CellOutput] = []
+    /// Receives the position of each statement and library call the cell reaches, before it runs (a
+    /// worker keeps the last one where its parent can read it after a crash); `nil` for none.
+    public var reached: ((LessonSource.SourceLocation) -> Void)?
     private let deadline: ContinuousClock.Instant?
     private let limit: TimeLimit?
     private let progressHandler: ((RunProgress) -> Void)?

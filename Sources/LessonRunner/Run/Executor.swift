@@ -20,6 +20,9 @@ public struct LessonExecutor {
     public var cache: CacheOptions?
     /// The time limit of a cell without `timeout=` in a lesson without `timeout:`; `nil` for none.
     public var defaultTimeout: Double?
+    /// Receives the position of each statement and library call a cell reaches, replays included
+    /// (see ``StepContext/reached``).
+    public var reached: ((LessonSource.SourceLocation) -> Void)?
     /// Receives the run's events as they happen: the check's problems, progress, each cell's final
     /// report, the lesson's end (see ``LessonEvent``).
     public var events: ((LessonEvent) -> Void)?
@@ -200,6 +203,7 @@ public struct LessonExecutor {
             packageRoot: packageRoot, filesDirectory: filesDirectory(for: lesson),
             limit: replaying ? nil : timeLimit(of: cell, in: lesson),
             progress: replaying ? nil : progress)
+        context.reached = reached
         interpreter.context = context
         var errors: [LessonSource.Diagnostic] = plan.diagnostics
         var displayed: Value?

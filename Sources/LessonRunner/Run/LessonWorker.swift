@@ -27,6 +27,9 @@ public struct WorkerRequest: Hashable, Sendable, Codable {
     public var defaultTimeout: Double?
     /// The memory budget of one tensor, in bytes (`--memory-budget`).
     public var memoryBudget: Int
+    /// A file of 8 bytes where the worker keeps the line and column of the statement running now (set
+    /// by ``LessonWorker/run(_:request:progress:diagnostics:standardError:)``).
+    public var positionFile: String?
 
     /// Creates a request.
     public init(
@@ -99,7 +102,14 @@ public struct LessonWorker: Sendable {
         /// What happened, for the report and the terminal.
         public var message: String
         /// The signal that ended the process, if one did (not the runner's own stop at a time limit).
-        public var signal: Int32?
+        public var signal: Int32? = nil
+        /// Where: the last statement or library call the cell reached, else the cell.
+        public var location: LessonSource.SourceLocation? = nil
+
+        /// The crash as a located error.
+        public var diagnostic: LessonSource.Diagnostic? {
+            location.map { LessonSource.Diagnostic(.error, message, at: $0) }
+        }
 
         /// Whether someone interrupted the process (`SIGINT`, `SIGTERM`, `SIGHUP`: Ctrl-C, a stop),
         /// rather than the cell crashing it.
@@ -137,16 +147,19 @@ public struct LessonWorker: Sendable {
             lesson.cells.map { cell in
                 (cell.id, LessonExecutor.timeLimit(of: cell, in: lesson, default: request.defaultTimeout))
             }, uniquingKeysWith: { first, _ in first })
+        // Where the worker's cells are: it writes the position of each statement there, read after a crash.
+        let positionFile = Positions.create()
+        defer { if let positionFile { unlink(positionFile) } }
+        var request = request
+        request.positionFile = positionFile
         let child: Child
         do {
             child = try Child.spawn(
                 executable: executable, arguments: arguments, environment: environment,
                 request: try JSONEncoder().encode(request))
         } catch {
-            return Outcome(
-                report: Self.crashReport(
-                    lesson, reports: [:], cellID: nil, message: "cannot start the lesson's process: \(error)"),
-                crash: Crash(cellID: nil, message: "cannot start the lesson's process: \(error)"))
+            let crash = Crash(cellID: nil, message: "cannot start the lesson's process: \(error)")
+            return Outcome(report: Self.crashReport(lesson, reports: [:], crash: crash), crash: crash)
         }
         let errorTail = ErrorTail(descriptor: child.errorDescriptor, forward: standardError)
         let watchdog = Thread { Self.watchdog(pid: child.pid, watch: watch) }
@@ -185,11 +198,18 @@ public struct LessonWorker: Sendable {
             }
             return Outcome(report: LessonExecutor.report(of: lesson, cells: reports), crash: nil)
         }
+        // The crash belongs to the running cell, at the last statement it reached; with no cell running
+        // (replaying cached cells to rebuild their state), to the cell of that statement.
+        let reachedAt = Positions.read(positionFile, file: lesson.path)
+        let reachedCell = reachedAt.flatMap { at in
+            lesson.cells.last { $0.attributes.runs && $0.location.line <= at.line }
+        }
         let cellID =
-            state.running
+            state.running ?? reachedCell?.id
             ?? lesson.cells.first { cell in
                 cell.attributes.runs && cell.attributes.include == nil && reports[cell.id] == nil
             }?.id
+        let location = reachedCell?.id == cellID ? reachedAt : nil
         let message: String
         if let timedOut = state.timedOut {
             message =
@@ -198,10 +218,10 @@ public struct LessonWorker: Sendable {
         } else {
             message = status.explanation(runtimeMessage: errorTail.runtimeMessage)
         }
-        return Outcome(
-            report: Self.crashReport(lesson, reports: reports, cellID: cellID, message: message),
-            crash: Crash(
-                cellID: cellID, message: message, signal: state.timedOut == nil ? status.signal : nil))
+        let crash = Crash(
+            cellID: cellID, message: message, signal: state.timedOut == nil ? status.signal : nil,
+            location: location ?? lesson.cells.first { $0.id == cellID }?.location)
+        return Outcome(report: Self.crashReport(lesson, reports: reports, crash: crash), crash: crash)
     }
 
     /// The running cell and its deadline, shared by the reader and the watchdog.
@@ -251,36 +271,31 @@ public struct LessonWorker: Sendable {
         }
     }
 
-    /// The report of a lesson whose worker died in `cellID`: the cells that finished, the crashed cell
-    /// failed with `message` at its position, the cells after it skipped (shown and `include=` cells
-    /// are still shown: they need no process).
-    static func crashReport(
-        _ lesson: Lesson, reports: [String: CellReport], cellID: String?, message: String
-    ) -> LessonReport {
+    /// The report of a lesson whose worker died.
+    ///
+    /// It has the cells that finished, the crash as an error of the cell it happened in (at `crash.location`, else the cell's), the cells after it skipped (shown and
+    /// `include=` cells are still shown: they need no process). Without a cell, the first cell to run
+    /// carries the error.
+    static func crashReport(_ lesson: Lesson, reports: [String: CellReport], crash: Crash) -> LessonReport {
         var cells = reports
         let packageRoot = PackageRoot.find(from: (lesson.path as NSString).deletingLastPathComponent)
         let crashed =
-            cellID.map { "the lesson's process ended in cell '\($0)'; this cell never ran" }
+            crash.cellID.map { "the lesson's process ended in cell '\($0)'; this cell never ran" }
             ?? "the lesson's process ended; this cell never ran"
+        let failing =
+            crash.cellID ?? lesson.cells.first { $0.attributes.runs && $0.attributes.include == nil }?.id
+        for cell in lesson.cells where cell.id == failing {
+            let error = LessonSource.Diagnostic(.error, crash.message, at: crash.location ?? cell.location)
+            cells[cell.id] = CellReport(cellID: cell.id, status: .failed, outputs: [.error(error)])
+        }
         for cell in lesson.cells where cells[cell.id] == nil {
             if let include = cell.attributes.include {
                 cells[cell.id] = LessonExecutor.includeReport(cell, path: include, packageRoot: packageRoot)
             } else if !cell.attributes.runs {
                 cells[cell.id] = CellReport(cellID: cell.id, status: .shown)
-            } else if cell.id == cellID {
-                cells[cell.id] = CellReport(
-                    cellID: cell.id, status: .failed,
-                    outputs: [.error(LessonSource.Diagnostic(.error, message, at: cell.location))])
             } else {
                 cells[cell.id] = CellReport(cellID: cell.id, status: .skipped(reason: crashed))
             }
-        }
-        if cellID == nil, let first = lesson.cells.first(where: { $0.attributes.runs }),
-            cells[first.id].map({ if case .skipped = $0.status { true } else { false } }) ?? true
-        {
-            cells[first.id] = CellReport(
-                cellID: first.id, status: .failed,
-                outputs: [.error(LessonSource.Diagnostic(.error, message, at: first.location))])
         }
         return LessonExecutor.report(of: lesson, cells: cells)
     }
@@ -530,9 +545,10 @@ extension LessonWorker {
         let channel = EventChannel(descriptor: 3)
         let (parsed, _) = LessonParser.parseCollectingErrors(fileAt: request.lessonPath)
         guard let lesson = parsed else { return 65 }
+        let positions = request.positionFile.flatMap(Positions.init(path:))
         let ran = run(
             lesson, request: request, registry: registry(), progress: { channel.send(.progress($0)) },
-            events: { channel.send($0) },
+            events: { channel.send($0) }, reached: positions.map { positions in { positions.note($0) } },
             log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         return ran == nil ? 74 : 0
     }
@@ -543,10 +559,11 @@ extension LessonWorker {
     /// be opened (`log` says why).
     public static func run(
         _ lesson: Lesson, request: WorkerRequest, registry: Registry, progress: ((RunProgress) -> Void)?,
-        events: ((LessonEvent) -> Void)? = nil, diagnostics: (([LessonSource.Diagnostic]) -> Void)? = nil,
-        log: @escaping (String) -> Void
+        events: ((LessonEvent) -> Void)? = nil, reached: ((LessonSource.SourceLocation) -> Void)? = nil,
+        diagnostics: (([LessonSource.Diagnostic]) -> Void)? = nil, log: @escaping (String) -> Void
     ) -> LessonReport? {
         var executor = LessonExecutor(registry: registry, progress: progress)
+        executor.reached = reached
         executor.defaultTimeout = request.defaultTimeout
         executor.events = events
         var store: RunCache?
@@ -601,5 +618,48 @@ private final class EventChannel: Sendable {
         }
         data.append(UInt8(ascii: "\n"))
         lock.withLock { _ in _ = data.withUnsafeBytes { writeAll(descriptor, $0) } }
+    }
+}
+
+/// The line and column of the statement a worker runs now, in 8 bytes of a file both processes map.
+///
+/// The worker stores each position with one 64-bit write (line in the high half); the parent reads the
+/// file after the worker is gone. Costs a store per statement, and nothing when no one asks.
+final class Positions: @unchecked Sendable {
+    private let slot: UnsafeMutablePointer<UInt64>
+
+    /// Maps `path` (made by ``create()``); `nil` when it cannot.
+    init?(path: String) {
+        let descriptor = open(path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let mapped = mmap(nil, 8, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0)
+        guard let mapped, mapped != MAP_FAILED else { return nil }
+        slot = mapped.bindMemory(to: UInt64.self, capacity: 1)
+    }
+
+    /// Keeps `location` as the position reached.
+    func note(_ location: LessonSource.SourceLocation) {
+        slot.pointee =
+            UInt64(UInt32(clamping: location.line)) << 32 | UInt64(UInt32(clamping: location.column))
+    }
+
+    /// A new file of 8 zero bytes in the temporary folder; `nil` when it cannot be made.
+    static func create() -> String? {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "khru-worker-\(getpid())-\(UUID().uuidString).position")
+        guard FileManager.default.createFile(atPath: path, contents: Data(count: 8)) else { return nil }
+        return path
+    }
+
+    /// The position kept in `path`, as a location in `file`; `nil` when none was kept.
+    static func read(_ path: String?, file: String) -> LessonSource.SourceLocation? {
+        guard let path, let data = FileManager.default.contents(atPath: path), data.count >= 8 else {
+            return nil
+        }
+        let value = data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        let line = Int(value >> 32)
+        let column = Int(value & 0xffff_ffff)
+        return line > 0 ? LessonSource.SourceLocation(file: file, line: line, column: column) : nil
     }
 }
