@@ -162,7 +162,9 @@ public struct LessonWorker: Sendable {
             return Outcome(report: Self.crashReport(lesson, reports: [:], crash: crash), crash: crash)
         }
         let errorTail = ErrorTail(descriptor: child.errorDescriptor, forward: standardError)
-        let watchdog = Thread { Self.watchdog(pid: child.pid, watch: watch) }
+        let watchdog = Thread {
+            Self.watchdog(pid: child.pid, watch: watch, crashedSince: { errorTail.crashedSince })
+        }
         watchdog.start()
         let decoder = JSONDecoder()
         child.readEvents { line in
@@ -216,7 +218,7 @@ public struct LessonWorker: Sendable {
                 "cell timed out after \(Value.format(timedOut.seconds)) s (\(timedOut.explanation)); it did "
                 + "not stop where the runner checks the time, so the lesson's process was stopped"
         } else {
-            message = status.explanation(runtimeMessage: errorTail.runtimeMessage)
+            message = status.explanation(runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite)
         }
         let crash = Crash(
             cellID: cellID, message: message, signal: state.timedOut == nil ? status.signal : nil,
@@ -256,10 +258,19 @@ public struct LessonWorker: Sendable {
         let state = Mutex(Watch())
     }
 
-    private static func watchdog(pid: pid_t, watch: WatchBox) {
+    /// How long a crashed worker may take to report its backtrace before it is killed.
+    static let backtraceAllowance: Duration = .seconds(10)
+
+    private static func watchdog(
+        pid: pid_t, watch: WatchBox, crashedSince: @escaping () -> ContinuousClock.Instant?
+    ) {
         while true {
+            let crashed = crashedSince()
             let stop = watch.state.withLock { state -> Bool in
                 if state.done { return true }
+                // A crashed worker writes its backtrace and dies; one that does not (the backtracer stuck)
+                // is killed, its crash reported all the same.
+                if let crashed, ContinuousClock.now - crashed > backtraceAllowance { kill(pid, SIGKILL) }
                 if let deadline = state.deadline, ContinuousClock.now > deadline, state.timedOut == nil {
                     state.timedOut = state.limit
                     kill(pid, SIGKILL)
@@ -313,8 +324,8 @@ struct ExitStatus: Hashable, Sendable {
     var exitCode: Int32? { raw & 0x7f == 0 ? (raw >> 8) & 0xff : nil }
 
     /// What happened, with the runtime's message when there is one.
-    func explanation(runtimeMessage: String?) -> String {
-        let said = runtimeMessage.map { ": \($0)" } ?? ""
+    func explanation(runtimeMessage: String?, site: String? = nil) -> String {
+        let said = (site.map { " in \($0)" } ?? "") + (runtimeMessage.map { ": \($0)" } ?? "")
         if let signal {
             let name = Self.signalNames[signal].map { "SIG\($0)" } ?? "signal \(signal)"
             let what = String(cString: strsignal(signal))
@@ -382,8 +393,13 @@ private struct Child {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var variables = ProcessInfo.processInfo.environment
-        // The crash's message is enough; the backtracer's register dump takes seconds and says less.
-        if variables["SWIFT_BACKTRACE"] == nil { variables["SWIFT_BACKTRACE"] = "enable=no" }
+        // The backtracer names the library function that trapped (read by ErrorTail, not shown): the
+        // crashed thread's innermost frames only, no registers or images, a second or so per crash.
+        if variables["SWIFT_BACKTRACE"] == nil {
+            variables["SWIFT_BACKTRACE"] =
+                "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,limit=16,top=0,"
+                + "sanitize=no"
+        }
         variables.merge(environment) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -454,23 +470,34 @@ func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
 private final class ErrorTail: Sendable {
     private let lines = Mutex<[String]>([])
     private let done = DispatchSemaphore(value: 0)
+    private let crashNoticed = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// When the worker's standard error first said it crashed (the backtracer's banner), if it has.
+    var crashedSince: ContinuousClock.Instant? { crashNoticed.withLock { $0 } }
 
     init(descriptor: Int32, forward: @escaping @Sendable (String) -> Void) {
         Thread.detachNewThread { [self] in
             var pending = Data()
             var buffer = [UInt8](repeating: 0, count: 1 << 14)
-            // The runtime's own stack dump after a crash (addresses, no symbols) says nothing to a
-            // reader of the lesson: it is kept for the message search but not passed on.
+            // The runtime's stack dump and the backtracer's report after a crash are kept, to find the
+            // message and the function that trapped, but not passed on: the located error says it.
             var inStackDump = false
+            var inBacktrace = false
             func take(_ line: Data) {
                 let text = String(decoding: line, as: UTF8.self)
                 lines.withLock {
                     $0.append(text)
                     if $0.count > 400 { $0.removeFirst($0.count - 400) }
                 }
-                if text.hasPrefix("Current stack trace:") {
+                if text.hasPrefix("*** Signal") || text.hasPrefix("*** Program crashed") {
+                    inBacktrace = true
+                    crashNoticed.withLock { if $0 == nil { $0 = .now } }
+                } else if inBacktrace {
+                    if text.hasPrefix("Backtrace took") { inBacktrace = false }
+                } else if text.hasPrefix("Current stack trace:") {
                     inStackDump = true
                 } else if inStackDump, text.first?.isNumber == true {
+                } else if text.isEmpty {
                 } else {
                     inStackDump = false
                     forward(text)
@@ -500,7 +527,7 @@ private final class ErrorTail: Sendable {
     var runtimeMessage: String? {
         let markers = [
             "Fatal error:", "Precondition failed:", "precondition failure", "Assertion failed:",
-            "Unexpectedly found nil", "Illegal instruction", "Segmentation fault",
+            "Unexpectedly found nil",
         ]
         return lines.withLock { lines in
             for line in lines.reversed() {
@@ -510,6 +537,70 @@ private final class ErrorTail: Sendable {
                 }
             }
             return nil
+        }
+    }
+
+    /// Where the backtracer says the crashed thread was.
+    ///
+    /// Its innermost function of Khru's (not the runtime's) and the first source line in Khru's library
+    /// (not the runner), e.g.
+    /// `MSELossFlat.callAsFunction(_:_:) at Training/Learner.swift:385`.
+    var crashSite: String? {
+        lines.withLock { lines in
+            guard let start = lines.lastIndex(where: { $0.hasPrefix("*** Program crashed") }) else {
+                return nil
+            }
+            var function: String?
+            var source: String?
+            for line in lines[start...] {
+                guard let frame = BacktraceFrame(line) else { continue }
+                if function == nil, !frame.isRuntime { function = frame.function }
+                if source == nil, let place = frame.librarySource { source = place }
+                if function != nil && source != nil { break }
+            }
+            guard let function else { return nil }
+            return function + (source.map { " at \($0)" } ?? "")
+        }
+    }
+}
+
+/// One frame line of the Swift backtracer's report:
+/// `  3 [ra]   0x… AnyLearner.fit(_:lr:) + 1036 in khru at /…/Sources/Training/Learner.swift:205:13`.
+struct BacktraceFrame {
+    /// The function, without `specialized`.
+    var function: String
+    /// The frame's flags and image say it is the Swift runtime's or a thunk.
+    var isRuntime: Bool
+    /// `Module/File.swift:line` when the frame is in a library module of Khru (not the runner or the CLI).
+    var librarySource: String?
+
+    init?(_ line: String) {
+        guard let address = line.range(of: " 0x"), line.prefix(4).contains(where: \.isNumber) else {
+            return nil
+        }
+        let afterAddress = line[address.upperBound...].drop { $0.isHexDigit }.drop { $0 == " " }
+        let end =
+            afterAddress.range(of: " + ")?.lowerBound ?? afterAddress.range(of: " in ")?.lowerBound
+            ?? afterAddress.endIndex
+        var name = String(afterAddress[..<end])
+        if name.hasPrefix("specialized ") { name.removeFirst("specialized ".count) }
+        guard !name.isEmpty else { return nil }
+        function = name
+        let flags = line[..<address.lowerBound]
+        isRuntime =
+            flags.contains("[system]") || flags.contains("[thunk]") || line.contains(" in libswift")
+            || name.hasPrefix("_assertionFailure") || name.hasPrefix("Swift.")
+        librarySource = nil
+        if let at = line.range(of: " at ", options: .backwards),
+            let sources = line[at.upperBound...].range(of: "/Sources/")
+        {
+            let relative = line[sources.upperBound...]
+            let module = relative.prefix { $0 != "/" }
+            if !["LessonRunner", "khru", "Serving", "LessonSource", "Reporting"].contains(String(module)) {
+                // Module/File.swift:line, without the column.
+                let parts = relative.split(separator: ":")
+                librarySource = parts.count >= 2 ? "\(parts[0]):\(parts[1])" : String(relative)
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ extension Registry {
     /// Binds `_crashForTesting(_:)` when ``crashForTestingVariable`` is `1`.
     ///
     /// `"trap"` fails a `precondition` (as a library trap does), `"kill"` sends the process `SIGKILL`
-    /// (as the kernel's out-of-memory killer does), `"segv"` raises `SIGSEGV`, `"hang"` sleeps forever
+    /// (as the kernel's out-of-memory killer does), `"segv"` writes to an invalid address (`SIGSEGV`), `"hang"` sleeps forever
     /// where the runner never checks the time (as a stuck library call does).
     mutating func bindCrashForTestingIfAsked() {
         guard ProcessInfo.processInfo.environment[Self.crashForTestingVariable] == "1" else { return }
@@ -21,8 +21,9 @@ extension Registry {
                 kill(getpid(), SIGKILL)
                 pause()
             case "segv":
-                raise(SIGSEGV)
-                pause()
+                // A real invalid write, not raise(SIGSEGV): the runtime's backtracer returns from a raised
+                // signal and expects the faulting instruction to fault again.
+                UnsafeMutablePointer<Int>(bitPattern: 8)?.pointee = 1
             case "hang":
                 while true { sleep(60) }
             default:
