@@ -11,6 +11,9 @@ import TensorCore
 public struct WorkerRequest: Hashable, Sendable, Codable {
     /// The lesson file.
     public var lessonPath: String
+    /// The lesson as the parent parsed it, so both processes run the same cells even if the file
+    /// changes meanwhile (a save during a build); `nil` has the worker parse ``lessonPath``.
+    public var lesson: Lesson?
     /// The folder whose `.cache` the worker uses (`--output`).
     public var output: String
     /// Whether to keep a cache at all (`false` runs every cell and stores nothing).
@@ -152,6 +155,7 @@ public struct LessonWorker: Sendable {
         defer { if let positionFile { unlink(positionFile) } }
         var request = request
         request.positionFile = positionFile
+        request.lesson = lesson
         let child: Child
         do {
             child = try Child.spawn(
@@ -634,8 +638,8 @@ extension LessonWorker {
         }
         MemoryBudget.bytes = request.memoryBudget
         let channel = EventChannel(descriptor: 3)
-        let (parsed, _) = LessonParser.parseCollectingErrors(fileAt: request.lessonPath)
-        guard let lesson = parsed else { return 65 }
+        guard let lesson = request.lesson ?? LessonParser.parseCollectingErrors(fileAt: request.lessonPath).0
+        else { return 65 }
         let positions = request.positionFile.flatMap(Positions.init(path:))
         let ran = run(
             lesson, request: request, registry: registry(), progress: { channel.send(.progress($0)) },
