@@ -64,3 +64,38 @@ import Testing
                 == "the lesson's process exited with status 3 while this cell ran")
     }
 }
+
+/// A value or printed text longer than a report can show is cut, with a note, inside the cell's time.
+@Suite struct LongOutputTests {
+    @Test func aTwoMillionCharacterValueIsCutToTheLimit() throws {
+        let text = """
+            # Long
+
+            ```swift {#long}
+            var s = "ab"
+            for _ in 0..<20 {
+                s = s + s
+            }
+            print(s)
+            s
+            ```
+            """
+        let (lesson, diagnostics) = LessonParser.parse(text, path: "lessons/en/01-long.md")
+        #expect(diagnostics.isEmpty)
+        let report = LessonExecutor(registry: .standard()).run(lesson).report
+        let cell = try #require(report.cells["long"])
+        #expect(cell.status == .passed)
+        let limit = LessonExecutor.largestShownText
+        let note = "\n… (\(2 << 20 - limit) more characters not shown)"
+        #expect(cell.outputs.count == 2)
+        guard case .text(let printed) = cell.outputs.first, case .value(let shown) = cell.outputs.last else {
+            Issue.record("outputs: \(cell.outputs.map { String(describing: $0).prefix(40) })")
+            return
+        }
+        #expect(printed.hasSuffix(note) && printed.count == limit + note.count)
+        // The value is quoted: two characters more to cut.
+        #expect(
+            shown.hasPrefix("\"abab")
+                && shown.hasSuffix("\n… (\(2 << 20 + 2 - limit) more characters not shown)"))
+    }
+}

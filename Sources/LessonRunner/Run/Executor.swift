@@ -220,7 +220,25 @@ public struct LessonExecutor {
         }
         var outputs = context.outputs
         if errors.isEmpty, let output = displayed?.displayOutput { outputs.append(output) }
-        return (outputs + errors.map(CellOutput.error), errors)
+        // Inside the cell's time: a report never holds more text than a reader can scroll through.
+        return (outputs.map(Self.bounded) + errors.map(CellOutput.error), errors)
+    }
+
+    /// The most characters of one text or value output a report shows (1 Mi).
+    public static let largestShownText = 1 << 20
+
+    /// `output`, its text cut at ``largestShownText`` characters with a note of how much was left out.
+    static func bounded(_ output: CellOutput) -> CellOutput {
+        func cut(_ text: String) -> String? {
+            guard text.utf8.count > largestShownText, text.count > largestShownText else { return nil }
+            let shown = text.prefix(largestShownText)
+            return shown + "\n… (\(text.count - shown.count) more characters not shown)"
+        }
+        switch output {
+        case .text(let text): return cut(text).map(CellOutput.text) ?? output
+        case .value(let text): return cut(text).map(CellOutput.value) ?? output
+        default: return output
+        }
     }
 
     /// Runs a cell from the cache again to rebuild its state, with `hook` replacing its training;
