@@ -130,7 +130,7 @@ public struct LessonWorker: Sendable {
     /// Runs `lesson` in a new worker and waits for it.
     ///
     /// - Parameters:
-    ///   - lesson: The lesson, already parsed here (the worker parses it again from `request.lessonPath`).
+    ///   - lesson: The lesson, parsed here; the worker runs this very lesson (sent in the request).
     ///   - request: What the worker runs and how.
     ///   - progress: Receives the worker's live progress, on this thread.
     ///   - diagnostics: Receives the check's problems before the first cell runs, on this thread.
