@@ -221,6 +221,11 @@ public struct LessonWorker: Sendable {
             message =
                 "cell timed out after \(Value.format(timedOut.seconds)) s (\(timedOut.explanation)); it did "
                 + "not stop where the runner checks the time, so the lesson's process was stopped"
+        } else if state.stuckAfterCrash {
+            // Killed by the watchdog, not the system: the crash came first.
+            message =
+                "the lesson's process crashed in this cell"
+                + ExitStatus.details(runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite)
         } else {
             message = status.explanation(runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite)
         }
@@ -236,6 +241,8 @@ public struct LessonWorker: Sendable {
         var deadline: ContinuousClock.Instant?
         var limit: TimeLimit?
         var timedOut: TimeLimit?
+        /// The worker crashed and was killed because its backtrace did not finish.
+        var stuckAfterCrash = false
         var done = false
 
         mutating func start(_ cellID: String, limit: TimeLimit?) {
@@ -274,7 +281,10 @@ public struct LessonWorker: Sendable {
                 if state.done { return true }
                 // A crashed worker writes its backtrace and dies; one that does not (the backtracer stuck)
                 // is killed, its crash reported all the same.
-                if let crashed, ContinuousClock.now - crashed > backtraceAllowance { kill(pid, SIGKILL) }
+                if let crashed, ContinuousClock.now - crashed > backtraceAllowance, !state.stuckAfterCrash {
+                    state.stuckAfterCrash = true
+                    kill(pid, SIGKILL)
+                }
                 if let deadline = state.deadline, ContinuousClock.now > deadline, state.timedOut == nil {
                     state.timedOut = state.limit
                     kill(pid, SIGKILL)
@@ -327,9 +337,14 @@ struct ExitStatus: Hashable, Sendable {
     var signal: Int32? { raw & 0x7f != 0 && raw & 0x7f != 0x7f ? raw & 0x7f : nil }
     var exitCode: Int32? { raw & 0x7f == 0 ? (raw >> 8) & 0xff : nil }
 
-    /// What happened, with the runtime's message when there is one.
+    /// ` in <function> at <file:line>: <runtime message>`, as far as they are known.
+    static func details(runtimeMessage: String?, site: String?) -> String {
+        (site.map { " in \($0)" } ?? "") + (runtimeMessage.map { ": \($0)" } ?? "")
+    }
+
+    /// What happened, with where and the runtime's message when they are known.
     func explanation(runtimeMessage: String?, site: String? = nil) -> String {
-        let said = (site.map { " in \($0)" } ?? "") + (runtimeMessage.map { ": \($0)" } ?? "")
+        let said = Self.details(runtimeMessage: runtimeMessage, site: site)
         if let signal {
             let name = Self.signalNames[signal].map { "SIG\($0)" } ?? "signal \(signal)"
             let what = String(cString: strsignal(signal))
