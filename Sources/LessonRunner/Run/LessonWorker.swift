@@ -248,10 +248,11 @@ public struct LessonWorker: Sendable {
         mutating func start(_ cellID: String, limit: TimeLimit?) {
             running = cellID
             self.limit = limit
-            // The interpreter stops the cell at its limit; the process is stopped a little later, when
-            // the cell is stuck where the interpreter cannot check (a value's display, a long library call).
+            // The interpreter stops the cell at its limit; the process is stopped a little later (a quarter
+            // of the limit, from half a second to 30 s: a training batch is checked only when it ends),
+            // when the cell is stuck where the interpreter cannot check (a value's display, a long call).
             deadline = limit.map {
-                let grace = Swift.min(5, Swift.max(0.5, $0.seconds / 4))
+                let grace = Swift.min(30, Swift.max(0.5, $0.seconds / 4))
                 return ContinuousClock.now + .milliseconds(Int((Swift.min($0.seconds, 1e9) + grace) * 1000))
             }
         }
