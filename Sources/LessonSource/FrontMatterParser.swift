@@ -92,6 +92,15 @@ enum FrontMatterParser {
                 return
             }
             result.frontMatter.rawHTML = opted
+        case "timeout":
+            guard let seconds = Double(value), seconds.isFinite, seconds > 0 else {
+                result.diagnostics.append(
+                    Diagnostic(
+                        .error, "timeout must be a positive number of seconds, not '\(value)'",
+                        at: valueLocation))
+                return
+            }
+            result.frontMatter.timeout = seconds
         default: result.frontMatter.extra[key] = value
         }
     }

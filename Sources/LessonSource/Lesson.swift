@@ -1,5 +1,5 @@
 /// A lesson: a Markdown file parsed into prose, headings and Swift cells, every node located.
-public struct Lesson: Hashable, Sendable {
+public struct Lesson: Hashable, Sendable, Codable {
     /// The file as the user named it.
     public var path: String
     /// The front matter (`title`, `seed`, `lang`, and any other `key: value` line).
@@ -24,7 +24,7 @@ public struct Lesson: Hashable, Sendable {
 }
 
 /// The optional `---` block at the top of a lesson.
-public struct FrontMatter: Hashable, Sendable {
+public struct FrontMatter: Hashable, Sendable, Codable {
     /// The lesson's title; the first heading stands in when absent.
     public var title: String?
     /// The lesson seed (default 42); with each cell id it seeds every random stream.
@@ -34,6 +34,9 @@ public struct FrontMatter: Hashable, Sendable {
     /// `raw-html: true`: the prose keeps its raw HTML (`<details>`, `<video>`, scripts) in the report;
     /// by default it is dropped with a warning.
     public var rawHTML = false
+    /// `timeout: SECONDS`: the time limit of every cell without its own `timeout=`; `nil` leaves the
+    /// run's default (`khru run --timeout`).
+    public var timeout: Double?
     /// Every other `key: value` line, kept verbatim.
     public var extra: [String: String]
 
@@ -47,7 +50,7 @@ public struct FrontMatter: Hashable, Sendable {
 }
 
 /// One top-level block of a lesson.
-public enum Block: Hashable, Sendable {
+public enum Block: Hashable, Sendable, Codable {
     /// A heading (`#`…`######`).
     case heading(Heading)
     /// Prose: any other Markdown block, already rendered to safe HTML by cmark.
@@ -59,7 +62,7 @@ public enum Block: Hashable, Sendable {
 }
 
 /// A heading.
-public struct Heading: Hashable, Sendable {
+public struct Heading: Hashable, Sendable, Codable {
     /// 1…6.
     public var level: Int
     /// The heading's plain text.
@@ -79,7 +82,7 @@ public struct Heading: Hashable, Sendable {
 }
 
 /// A prose block rendered by cmark's HTML renderer (raw HTML dropped unless the lesson opts in).
-public struct Prose: Hashable, Sendable {
+public struct Prose: Hashable, Sendable, Codable {
     /// The rendered HTML.
     public var html: String
     /// Where the block starts.
@@ -93,7 +96,7 @@ public struct Prose: Hashable, Sendable {
 }
 
 /// A fenced code block that is only shown.
-public struct Listing: Hashable, Sendable {
+public struct Listing: Hashable, Sendable, Codable {
     /// The fence's info string, whole (`swift`, `python`, empty).
     public var info: String
     /// The code.
@@ -110,7 +113,7 @@ public struct Listing: Hashable, Sendable {
 }
 
 /// A tagged Swift cell.
-public struct Cell: Hashable, Sendable {
+public struct Cell: Hashable, Sendable, Codable {
     /// The cell id: the `#id` attribute, or `cell-N` (N counts cells from 1).
     public var id: String
     /// The code between the fences (without the final newline).
@@ -141,7 +144,7 @@ public struct Cell: Hashable, Sendable {
 }
 
 /// The attributes of a cell, from `{#id .hidden .norun .error timeout=30 include="…" symbol="…"}`.
-public struct CellAttributes: Hashable, Sendable {
+public struct CellAttributes: Hashable, Sendable, Codable {
     /// Whether the id was written (`#id`) rather than defaulted.
     public var hasExplicitID: Bool
     /// `.hidden`: run, don't show the code.

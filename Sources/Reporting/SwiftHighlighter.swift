@@ -8,7 +8,11 @@ enum SwiftHighlighter {
     ///
     /// Spans mark keywords (`kw`), literals (`lit`), numbers (`num`), strings (`str`), comments (`cm`),
     /// types (`ty`), argument labels (`lbl`) and macros (`mac`). The text round-trips exactly.
+    ///
+    /// Code whose `[` nest deeper than ``maximumBracketDepth`` is shown plain: the parser would take
+    /// time exponential in the nesting (24 levels: minutes), and the runner refuses that code anyway.
     static func lines(_ code: String) -> [String] {
+        if SwiftBrackets.firstTooDeep(in: code, limit: maximumBracketDepth) != nil { return plainLines(code) }
         var output = LineBuilder()
         let tree = Parser.parse(source: code)
         for token in tree.tokens(viewMode: .sourceAccurate) {
@@ -18,6 +22,9 @@ enum SwiftHighlighter {
         }
         return output.lines
     }
+
+    /// How deeply `[` may nest in highlighted code (as in the cell language).
+    static let maximumBracketDepth = 12
 
     /// Plain code escaped, one HTML string per line.
     static func plainLines(_ code: String) -> [String] {

@@ -3,11 +3,15 @@
 /// It listens to the server's events (`/_khru/events`) and, for its own report: reloads when the
 /// report is rewritten, keeping the scroll position (saved in `sessionStorage`); marks the running cell
 /// and shows its training progress and epoch rows as they arrive; shows problems at once with their
-/// positions. A bar in the corner says whether the page is live. Event data is only ever inserted as
-/// text, never as HTML.
+/// positions. A bar in the corner says whether the page is live. A page that loses the server (it
+/// stopped, crashed or restarted) connects again every ``reconnectMilliseconds`` and reloads once it is
+/// back. Event data is only ever inserted as text, never as HTML.
 public enum LiveReload {
     /// The path of the event stream.
     public static let eventsPath = "/_khru/events"
+
+    /// How long a page waits before it connects again after losing the server (a restart), in ms.
+    public static let reconnectMilliseconds = 500
 
     /// `html` with the script added before its last `</body>` (or at its end).
     public static func inject(into html: String) -> String {
@@ -128,11 +132,30 @@ public enum LiveReload {
             cells.forEach(function (c) { var td = document.createElement(head ? "th" : "td"); td.textContent = c; tr.appendChild(td); });
             rows.appendChild(tr);
           }
-          var source = null;
+          var source = null, lost = false, retry = null;
+          function reconnect() {
+            // Browsers give up on an EventSource whose server refused a connection (a restart): retry here,
+            // every half second, and reload once connected again, since the server rebuilt the reports.
+            if (retry !== null) return;
+            retry = setTimeout(function () { retry = null; connect(); }, \(reconnectMilliseconds));
+          }
           function connect() {
             source = new EventSource("\(eventsPath)");
-            source.onopen = function () { if (!running) say("live", "live · up to date"); };
-            source.onerror = function () { say("", "not connected · retrying"); };
+            source.onopen = function () {
+              if (lost) {
+                sessionStorage.setItem(key, String(window.scrollY));
+                source.close();
+                location.reload();
+                return;
+              }
+              if (!running) say("live", "live · up to date");
+            };
+            source.onerror = function () {
+              say("", "not connected · retrying");
+              lost = true;
+              source.close();
+              reconnect();
+            };
             function on(name, handler) {
               source.addEventListener(name, function (e) { var d; try { d = JSON.parse(e.data); } catch (x) { return; } handler(d); });
             }

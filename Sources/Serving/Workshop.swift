@@ -14,6 +14,9 @@ import Synchronization
 /// a reload of the pages that changed. Files are polled (size, time and inode, then a content hash), which
 /// works on every file system and editor.
 ///
+/// With a ``worker``, each build runs in a worker process (see ``LessonWorker``): a cell that crashes
+/// it fails with the crash's message in the page and the report, and the server stays up.
+///
 /// ``run()`` blocks its thread (the interpreter is synchronous); ``stop()`` may be called from any
 /// thread and takes effect between polls or lessons. A cell running when the server stops is abandoned:
 /// the cache writes every entry atomically, so it keeps only cells that finished.
@@ -26,10 +29,14 @@ public final class Workshop: @unchecked Sendable {
     public let cacheLimit: Int
     /// How often files are polled.
     public let interval: Duration
+    /// Runs each build in a worker process; `nil` runs it in this process.
+    public let worker: LessonWorker?
+    /// The time limit of a cell without its own or its lesson's.
+    public let defaultTimeout: Double?
     private let hub: EventHub
     private let log: @Sendable (String) -> Void
     private let control = Mutex(Control())
-    private var executor = LessonExecutor(registry: .standard())
+    private lazy var registry = Registry.standard()
     private var watched: [String: WatchedLesson] = [:]
     private var reportPaths: [String: String] = [:]
     /// The last report built of each lesson, for re-rendering a prose edit without running anything.
@@ -49,11 +56,16 @@ public final class Workshop: @unchecked Sendable {
     ///   - cacheLimit: The most bytes the run cache keeps.
     ///   - hub: Where events go.
     ///   - interval: How often the files are polled.
+    ///   - worker: Runs each build in a worker process; `nil` runs it in this process.
+    ///   - defaultTimeout: The time limit of a cell without its own or its lesson's.
     ///   - log: Receives the lines for the terminal.
     public init(
         paths: [String], output: String, cacheLimit: Int = RunCache.defaultSizeLimit, hub: EventHub,
-        interval: Duration = .milliseconds(250), log: @escaping @Sendable (String) -> Void
+        interval: Duration = .milliseconds(250), worker: LessonWorker? = nil,
+        defaultTimeout: Double? = LessonExecutor.standardTimeout, log: @escaping @Sendable (String) -> Void
     ) {
+        self.worker = worker
+        self.defaultTimeout = defaultTimeout
         self.paths = paths
         self.output = output
         self.cacheLimit = cacheLimit
@@ -75,7 +87,6 @@ public final class Workshop: @unchecked Sendable {
 
     /// Builds every lesson, then rebuilds changed ones until ``stop()``.
     public func run() {
-        executor.progress = { [weak self] event in self?.relay(event) }
         var lastPing = ContinuousClock.now
         var first = true
         while !stopping {
@@ -185,31 +196,50 @@ public final class Workshop: @unchecked Sendable {
         finish(result, path: path, report: report, started: start, clock: clock)
     }
 
-    /// Runs `lesson` through the cache; `nil` when the cache cannot be opened.
+    /// Runs `lesson` through the cache, in a worker when there is one; `nil` when the cache cannot be
+    /// opened.
     private func run(
         _ lesson: Lesson, path: String, report: String, diagnostics: [Diagnostic]
     ) -> LessonReport? {
-        let store: RunCache
-        do {
-            store = try RunCache(outputDirectory: output, sizeLimit: cacheLimit) { [log] in log($0) }
-        } catch {
-            log(error.description)
-            hub.publish(
-                .problems(report: report, lesson: path, messages: [error.description], blocking: true))
-            return nil
-        }
-        defer { store.evict() }
-        executor.cache = CacheOptions(store: store)
-        let result = executor.run(lesson) { [hub] problems in
+        let request = WorkerRequest(
+            lessonPath: path, output: output, cacheLimit: cacheLimit, defaultTimeout: defaultTimeout)
+        let publishProblems = { [hub] (problems: [Diagnostic]) in
             hub.publish(
                 .problems(
                     report: report, lesson: path,
                     messages: (diagnostics + problems).filter { $0.severity == .error }.map(\.description),
                     blocking: false))
-        }.report
-        executor.cache = nil
-        for note in store.notes { log("note: \(note)") }
-        return result
+        }
+        guard let worker else {
+            let result = LessonWorker.run(
+                lesson, request: request, registry: registry, progress: { [weak self] in self?.relay($0) },
+                diagnostics: publishProblems, log: { [log] in log($0) })
+            if result == nil {
+                hub.publish(
+                    .problems(
+                        report: report, lesson: path, messages: ["cannot open the cache under \(output)"],
+                        blocking: true))
+            }
+            return result
+        }
+        let outcome = worker.run(
+            lesson, request: request, progress: { [weak self] in self?.relay($0) },
+            diagnostics: publishProblems,
+            standardError: { [log] in log($0) })
+        if let crash = outcome.crash, crash.wasInterrupted {
+            // Ctrl-C reaches the worker too: the server is stopping, the report on disk stays as it was.
+            log("\(path): interrupted; the report is left as it was")
+            return nil
+        }
+        if let crash = outcome.crash {
+            let message = crash.diagnostic?.description ?? crash.message
+            log(message)
+            if let id = crash.cellID {
+                relay(.cellFinished(cellID: id, passed: false, seconds: 0))
+            }
+            hub.publish(.problems(report: report, lesson: path, messages: [message], blocking: false))
+        }
+        return outcome.report
     }
 
     /// Writes a lesson's report and the index, and tells the pages.

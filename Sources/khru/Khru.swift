@@ -18,6 +18,7 @@ struct Khru: AsyncParsableCommand {
         version: KhruVersion.current,
         subcommands: [
             Run.self, Test.self, Check.self, Serve.self, Steps.self, DataCommand.self, ExportSwift.self,
+            Worker.self,
         ])
 }
 
@@ -79,7 +80,8 @@ extension Khru {
             discussion: """
                 Writes output/<lang>/<slug>.html and .json per lesson and output/index.html; prints one line \
                 per lesson with its counts and report path. Exits 1 when a cell failed (the reports are \
-                still written).
+                still written). Each lesson runs in its own process: a cell that crashes it is reported \
+                with its message, and the next lesson runs.
                 """)
 
         @OptionGroup var lessons: LessonPaths
@@ -90,12 +92,13 @@ extension Khru {
         @Flag(help: "With --cell, also rerun the cells after it.") var downstream = false
         @OptionGroup var cacheArguments: CacheArguments
         @OptionGroup var budget: MemoryBudgetArguments
+        @OptionGroup var limits: RunLimits
 
         func run() throws {
             try budget.apply()
-            var executor = LessonExecutor(registry: .standard()) { if $0.isForTerminal { eprint("  \($0)") } }
-            let store = try cacheArguments.open(under: output)
-            defer { store.evict() }
+            // Opened and let go: a folder that cannot hold the cache fails before any lesson runs;
+            // each lesson's worker takes the cache's lock while it runs.
+            _ = try cacheArguments.open(under: output)
             var failed = false
             for (index, path) in try lessons.files().enumerated() {
                 eprint("[\(index + 1)] \(path)")
@@ -106,13 +109,15 @@ extension Khru {
                     continue
                 }
                 if let cell { try checkCellID(cell, in: lesson) }
-                executor.cache = CacheOptions(
-                    store: store, force: cacheArguments.force, cell: cell, downstream: downstream)
+                let request = WorkerRequest(
+                    lessonPath: path, output: output, force: cacheArguments.force,
+                    cacheLimit: cacheArguments.cacheLimit << 20, cell: cell, downstream: downstream,
+                    defaultTimeout: limits.timeout)
                 // Every problem the check finds is printed before the first cell runs.
-                let report = executor.run(lesson) { problems in
-                    for problem in problems { eprint(problem.description) }
-                }.report
-                for note in store.notes { eprint("note: \(note)") }
+                guard let report = limits.run(lesson, request) else {
+                    failed = true
+                    continue
+                }
                 let counts = StatusCounts(report)
                 let cached = report.cells.values.filter { $0.telemetry?.cached == true }.count
                 do {
@@ -162,15 +167,13 @@ extension Khru {
         var shard: Shard?
         @OptionGroup var cacheArguments: CacheArguments
         @OptionGroup var budget: MemoryBudgetArguments
+        @OptionGroup var limits: RunLimits
 
         func run() throws {
             try budget.apply()
-            var executor = LessonExecutor(registry: .standard()) { if $0.isForTerminal { eprint("  \($0)") } }
             var files = try lessons.files()
             if let shard { files = LessonFiles.shard(files, index: shard.index, of: shard.count) }
-            let store = try cacheArguments.open(under: output)
-            defer { store.evict() }
-            executor.cache = CacheOptions(store: store, force: cacheArguments.force)
+            _ = try cacheArguments.open(under: output)
             var tally = TestTally()
             for (index, path) in files.enumerated() {
                 eprint("[\(index + 1)] \(path)")
@@ -179,7 +182,14 @@ extension Khru {
                     tally.add(unreadable: path, diagnostics: diagnostics)
                     continue
                 }
-                tally.add(executor.run(lesson).report)
+                let request = WorkerRequest(
+                    lessonPath: path, output: output, force: cacheArguments.force,
+                    cacheLimit: cacheArguments.cacheLimit << 20, defaultTimeout: limits.timeout)
+                guard let report = limits.run(lesson, request) else {
+                    tally.add(unreadable: path, diagnostics: [])
+                    continue
+                }
+                tally.add(report)
             }
             for failure in tally.failures { print(failure) }
             print(tally.summary)

@@ -14,7 +14,9 @@ extension Khru {
                 report and reloads the pages showing it, keeping their scroll position. While a cell runs, \
                 its page shows the cell and its training progress; problems show at once with their \
                 positions. The files written stay static; the live script is added only to pages served. \
-                One server per output folder (<output>/.serve.lock). Ctrl-C stops it.
+                Each build runs in its own process: a cell that crashes it shows its message in the page \
+                and the server stays up. One server per output folder (<output>/.serve.lock). Ctrl-C \
+                stops it.
                 """)
 
         @Argument(help: "Lesson files or folders (searched recursively for *.md).")
@@ -26,6 +28,7 @@ extension Khru {
         @Option(
             help: "The most the cache under <output>/.cache keeps, in MiB (least recently used go first).")
         var cacheLimit = RunCache.defaultSizeLimit >> 20
+        @OptionGroup var limits: RunLimits
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -50,6 +53,7 @@ extension Khru {
             let server = try WorkshopServer(output: output, hub: hub)
             let workshop = Workshop(
                 paths: paths, output: output, cacheLimit: cacheLimit << 20, hub: hub,
+                worker: limits.inProcess ? nil : LessonWorker(), defaultTimeout: limits.timeout,
                 log: { line in
                     print(line)
                     fflush(nil)

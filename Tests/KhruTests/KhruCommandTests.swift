@@ -37,6 +37,10 @@ private func lessonFolder(_ markdown: String) throws -> URL {
     @Test func usageErrorsExit64() throws {
         #expect(try khru(["run"]).status == 64)
         #expect(try khru(["check", "/nonexistent/lessons"]).status == 64)
+        let zero = try KhruProcess.run(["run", "lessons", "--timeout", "0"])
+        #expect(zero.status == 64)
+        #expect(zero.error.contains("--timeout must be a positive number of seconds"), "\(zero.error)")
+        #expect(try khru(["serve", "lessons", "--timeout", "-1"]).status == 64)
     }
 
     @Test func checkReportsEveryProblemAndFails() throws {

@@ -53,22 +53,32 @@ private final class Served {
     let port: Int
     let output: Pipe
     private let lines: LineCollector
+    /// Whether the folder goes with this server (not when it serves another server's folder).
+    private let ownsRoot: Bool
 
-    init() throws {
+    /// Serves a fresh folder, or `root` as another server left it; `environment` is added to khru's.
+    init(root existing: URL? = nil, environment: [String: String] = [:]) throws {
         let lines = LineCollector()
         self.lines = lines
-        root = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "khru-serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(
-            at: root.appendingPathComponent("lessons/en"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(
-            at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
-        let csv = (0..<300).map { "\($0 % 20),\(($0 * 7) % 30),\(1 + ($0 * 13) % 5)" }.joined(separator: "\n")
-        try Data((csv + "\n").utf8).write(to: root.appendingPathComponent("data/ratings.csv"))
-        try Data(workshopLesson().utf8).write(to: root.appendingPathComponent("lessons/en/01-workshop.md"))
+        ownsRoot = existing == nil
+        root =
+            existing
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "khru-serve-\(UUID().uuidString)")
+        if existing == nil {
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("lessons/en"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
+            let csv = (0..<300).map { "\($0 % 20),\(($0 * 7) % 30),\(1 + ($0 * 13) % 5)" }
+                .joined(separator: "\n")
+            try Data((csv + "\n").utf8).write(to: root.appendingPathComponent("data/ratings.csv"))
+            try Data(workshopLesson().utf8).write(
+                to: root.appendingPathComponent("lessons/en/01-workshop.md"))
+        }
         let started = try KhruProcess.start(
             ["serve", "lessons", "--port", "0", "--output", "out"], in: root,
-            environment: ["OPENBLAS_NUM_THREADS": "1"])
+            environment: environment.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 })
         process = started.0
         output = started.1
         lines.drain(started.1, started.2)
@@ -103,7 +113,7 @@ private final class Served {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: root)
+        if ownsRoot { try? FileManager.default.removeItem(at: root) }
     }
 }
 
@@ -310,5 +320,66 @@ private func reloads(_ event: EventStream.Event, _ report: String) -> Bool {
         let result = KhruProcess.finish(other)
         #expect(result.error.contains("warning: listening on 0.0.0.0: anyone who can reach this machine"))
         #expect(served.interrupt() == 0)
+    }
+
+    /// A cell that crashes the lesson's process: the server keeps answering, the page is told the crash
+    /// at once and shows it, and a fixed save reruns the cell and reloads.
+    @Test func aCrashedLessonShowsItsCrashAndTheServerStaysUp() throws {
+        let served = try Served(environment: ["KHRU_TEST_CRASH_STEP": "1"])
+        let events = try EventStream(port: served.port)
+        defer { events.close() }
+        #expect(events.wait(timeout: .seconds(5)) { $0.name == "status" } != nil)
+        let before = events.all.count
+        try served.write(
+            workshopLesson(lr: "0.007").replacingOccurrences(
+                of: "lr * 1000", with: "_crashForTesting(\"trap\")\nlr * 1000"))
+        let problems = try #require(
+            events.wait(after: before, timeout: .seconds(30)) { event in
+                event.name == "problems"
+                    && (event.json["messages"] as? [String])?.contains { $0.contains("crashed") } == true
+            })
+        let messages = problems.json["messages"] as? [String] ?? []
+        #expect(messages.count == 1, "\(messages)")
+        let crash = messages.first ?? ""
+        #expect(
+            crash.hasPrefix(
+                "lessons/en/01-workshop.md:31:1: error: the lesson's process crashed in this cell (SIGILL, "
+                    + "illegal instruction)"), "\(crash)")
+        #expect(
+            crash.hasSuffix(": Precondition failed: _crashForTesting was asked to trap (trap)"), "\(crash)")
+        _ = try #require(events.wait(after: before, timeout: .seconds(10)) { reloads($0, Self.report) })
+        #expect(served.process.isRunning, "\(served.text)")
+        #expect(try HTTPProbe.get(port: served.port, "/").status == 200)
+        let page = try HTTPProbe.get(port: served.port, Self.report)
+        #expect(page.body.contains("_crashForTesting was asked to trap"))
+        // The cells before it came from the cache and are still in the page.
+        #expect(page.body.contains(">300<"), "the data cell's value")
+
+        let beforeFix = events.all.count
+        try served.write(workshopLesson(lr: "0.007"))
+        let reload = try #require(
+            events.wait(after: beforeFix, timeout: .seconds(30)) { reloads($0, Self.report) })
+        #expect(reload.json["ran"] as? Int == 1, "\(reload.json)")
+        #expect(reload.json["failed"] as? Int == 0, "\(reload.json)")
+        let fixed = try HTTPProbe.get(port: served.port, Self.report)
+        #expect(fixed.body.contains(">7.0<"))
+        #expect(!fixed.body.contains("_crashForTesting was asked to trap"))
+        #expect(served.interrupt() == 0, "\(served.text)")
+    }
+
+    /// A server killed with SIGKILL leaves its `.serve.lock` behind; the next server on the folder takes
+    /// it over and says where it serves.
+    @Test func aLockLeftByAKilledServerIsTakenOver() throws {
+        let served = try Served()
+        let lock = served.root.appendingPathComponent("out/.serve.lock")
+        kill(served.process.processIdentifier, SIGKILL)
+        served.process.waitUntilExit()
+        let stale = try String(contentsOf: lock, encoding: .utf8)
+        #expect(stale.hasPrefix("\(served.process.processIdentifier)\n"))
+        let restarted = try Served(root: served.root)
+        let taken = try String(contentsOf: lock, encoding: .utf8)
+        #expect(taken == "\(restarted.process.processIdentifier)\nhttp://127.0.0.1:\(restarted.port)/\n")
+        #expect(try HTTPProbe.get(port: restarted.port, Self.report).status == 200)
+        #expect(restarted.interrupt() == 0, "\(restarted.text)")
     }
 }

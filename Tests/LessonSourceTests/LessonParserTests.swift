@@ -113,6 +113,21 @@ private func cells(_ text: String) -> [Cell] {
         #expect(lesson.frontMatter.seed == 42)
     }
 
+    @Test func timeoutIsSecondsAndABadOneIsLocatedAtTheValue() {
+        let (lesson, problems) = LessonParser.parse("---\ntimeout: 2.5\n---\n# T\n", path: "t.md")
+        #expect(problems.isEmpty)
+        #expect(lesson.frontMatter.timeout == 2.5)
+        #expect(LessonParser.parse("# T\n", path: "t.md").0.frontMatter.timeout == nil)
+        #expect(
+            diagnostics("---\ntimeout: soon\n---\n") == [
+                "t.md:2:10: error: timeout must be a positive number of seconds, not 'soon'"
+            ])
+        #expect(
+            diagnostics("---\ntimeout: 0\n---\n") == [
+                "t.md:2:10: error: timeout must be a positive number of seconds, not '0'"
+            ])
+    }
+
     @Test func badSeedIsLocatedAtTheValue() {
         #expect(
             diagnostics("---\ntitle: x\nseed:  forty-two\n---\n") == [

@@ -155,6 +155,18 @@ import _TestSupport
 }
 
 @Suite struct HighlighterTests {
+    /// swift-syntax takes time exponential in the nesting of `[`: code nested past the cell language's
+    /// limit is shown plain, at once, and still round-trips.
+    @Test func bracketsNestedTooDeepAreShownPlainAtOnce() {
+        let code = "let deep = " + String(repeating: "[", count: 24) + "1" + String(repeating: "]", count: 24)
+        let start = ContinuousClock.now
+        let lines = SwiftHighlighter.lines(code)
+        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(lines == [code])
+        let twelve = "let ok = " + String(repeating: "[", count: 12) + "1" + String(repeating: "]", count: 12)
+        #expect(SwiftHighlighter.lines(twelve).first?.contains("<span class=\"kw\">let</span>") == true)
+    }
+
     @Test func tokensGetClasses() {
         let lines = SwiftHighlighter.lines(
             "let learn = cnnLearner(dls, metrics: errorRate) // fit\n#expect(x == nil && \"a\\(b)\".count > 3e-3)"

@@ -648,6 +648,7 @@ final class Interpreter {
     }
 
     private func checkDeadline(at location: LessonSource.SourceLocation) throws {
+        context.reached?(location)
         do {
             try context.checkDeadline()
         } catch let timeout as CellTimeout {

@@ -113,44 +113,7 @@ struct Lowering {
     /// The line and column of the first `[` nested deeper than ``maximumBracketDepth``, outside string
     /// literals and comments.
     static func tooDeepBrackets(in code: String) -> (line: Int, column: Int)? {
-        var depth = 0
-        var line = 1
-        var column = 0
-        var inString = false
-        var inLineComment = false
-        var blockComments = 0
-        var previous: Character = " "
-        for character in code {
-            column += 1
-            defer { previous = character }
-            if character == "\n" {
-                line += 1
-                column = 0
-                inLineComment = false
-                continue
-            }
-            if inLineComment { continue }
-            if blockComments > 0 {
-                if previous == "*" && character == "/" { blockComments -= 1 }
-                if previous == "/" && character == "*" { blockComments += 1 }
-                continue
-            }
-            if inString {
-                if character == "\"" && previous != "\\" { inString = false }
-                continue
-            }
-            switch character {
-            case "\"": inString = true
-            case "/" where previous == "/": inLineComment = true
-            case "*" where previous == "/": blockComments = 1
-            case "[":
-                depth += 1
-                if depth > maximumBracketDepth { return (line, column) }
-            case "]": depth = max(depth - 1, 0)
-            default: break
-            }
-        }
-        return nil
+        SwiftBrackets.firstTooDeep(in: code, limit: maximumBracketDepth)
     }
 
     /// Lowers a default value written in a step signature.

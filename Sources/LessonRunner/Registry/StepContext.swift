@@ -1,4 +1,5 @@
 import Foundation
+import LessonSource
 import Reporting
 import TensorCore
 
@@ -21,24 +22,31 @@ public final class StepContext {
     public let filesDirectory: String
     /// What the cell has produced so far.
     public private(set) var outputs: [CellOutput] = []
+    /// Receives the position of each statement and library call the cell reaches, before it runs (a
+    /// worker keeps the last one where its parent can read it after a crash); `nil` for none.
+    public var reached: ((LessonSource.SourceLocation) -> Void)?
     private let deadline: ContinuousClock.Instant?
-    private let timeout: Double?
+    private let limit: TimeLimit?
     private let progressHandler: ((RunProgress) -> Void)?
 
     /// Creates a context for one cell.
+    ///
+    /// `timeout` is a limit set by the cell's `timeout=`; `limit` (which wins) says where it comes from.
     public init(
         cellID: String, seed: CellSeed, lessonDirectory: String, packageRoot: String? = nil,
-        filesDirectory: String? = nil, timeout: Double? = nil, progress: ((RunProgress) -> Void)? = nil
+        filesDirectory: String? = nil, timeout: Double? = nil, limit: TimeLimit? = nil,
+        progress: ((RunProgress) -> Void)? = nil
     ) {
         self.cellID = cellID
         self.seed = seed
         self.lessonDirectory = lessonDirectory
         self.packageRoot = packageRoot
         self.filesDirectory = filesDirectory ?? Self.temporaryFilesDirectory
-        self.timeout = timeout
+        let limit = limit ?? timeout.map { TimeLimit(seconds: $0, origin: .cell) }
+        self.limit = limit
         // A timeout beyond a billion seconds is as good as none (and would overflow the clock).
-        self.deadline = timeout.map {
-            ContinuousClock.now + .milliseconds(Int((min($0, 1e9) * 1000).rounded()))
+        self.deadline = limit.map {
+            ContinuousClock.now + .milliseconds(Int((min($0.seconds, 1e9) * 1000).rounded()))
         }
         self.progressHandler = progress
     }
@@ -81,7 +89,9 @@ public final class StepContext {
     /// Throws ``CellTimeout`` when the cell has run past its `timeout=`; long steps call it between
     /// batches or epochs so a timeout stops them.
     public func checkDeadline() throws {
-        if let deadline, let timeout, ContinuousClock.now > deadline { throw CellTimeout(seconds: timeout) }
+        if let deadline, let limit, ContinuousClock.now > deadline {
+            throw CellTimeout(seconds: limit.seconds, origin: limit.origin)
+        }
     }
 }
 
@@ -96,13 +106,15 @@ extension StepContext: CellValue {
     public var cellValue: Value { .void }
 }
 
-/// A cell ran past its `timeout=`.
+/// A cell ran past its time limit (its `timeout=`, the lesson's `timeout:` or the run's default).
 public struct CellTimeout: Error, Hashable, Sendable, CustomStringConvertible {
     /// The limit.
     public var seconds: Double
+    /// Who set it.
+    public var origin: TimeLimit.Origin = .cell
 
     public var description: String {
-        "cell timed out after \(Value.format(seconds)) s (timeout=\(Value.format(seconds)))"
+        "cell timed out after \(Value.format(seconds)) s (\(TimeLimit(seconds: seconds, origin: origin).explanation))"
     }
 }
 

@@ -18,6 +18,18 @@ public struct LessonExecutor {
     public var packageRoot: String?
     /// The run cache; `nil` runs every cell.
     public var cache: CacheOptions?
+    /// The time limit of a cell without `timeout=` in a lesson without `timeout:`; `nil` for none.
+    public var defaultTimeout: Double?
+    /// Receives the position of each statement and library call a cell reaches, replays included
+    /// (see ``StepContext/reached``).
+    public var reached: ((LessonSource.SourceLocation) -> Void)?
+    /// Receives the run's events as they happen: the check's problems, progress, each cell's final
+    /// report, the lesson's end (see ``LessonEvent``).
+    public var events: ((LessonEvent) -> Void)?
+
+    /// The default time limit of a cell that `khru run`, `test` and `serve` use (10 minutes), as
+    /// nbmake and papermill have one.
+    public static let standardTimeout: Double = 600
 
     /// Creates an executor over `registry`.
     public init(registry: Registry, progress: ((RunProgress) -> Void)? = nil) {
@@ -58,9 +70,17 @@ public struct LessonExecutor {
         let packageRoot = self.packageRoot ?? PackageRoot.find(from: lessonDirectory)
         let defaults = DefaultCache()
         let (plans, lessonRegistry) = self.plans(for: lesson, defaults: defaults)
-        diagnostics?(
-            lesson.cells.filter { !$0.attributes.expectsError }.flatMap { plans[$0.id]?.diagnostics ?? [] })
+        let problems = lesson.cells.filter { !$0.attributes.expectsError }.flatMap {
+            plans[$0.id]?.diagnostics ?? []
+        }
+        diagnostics?(problems)
+        events?(.problems(problems))
         var reports: [String: CellReport] = [:]
+        // Every cell's final report goes through here, so the event stream carries each one once.
+        func record(_ report: CellReport) {
+            reports[report.cellID] = report
+            events?(.cellFinished(report))
+        }
         var unavailable: [String: String] = [:]
         let lessonCache = cache.map { LessonCache(options: $0, lesson: lesson) }
         let rerunsAfterTarget = cache?.downstream ?? false
@@ -72,19 +92,21 @@ public struct LessonExecutor {
             defaults: defaults)
         for cell in lesson.cells {
             if let include = cell.attributes.include {
-                reports[cell.id] = Self.includeReport(cell, path: include, packageRoot: packageRoot)
+                record(Self.includeReport(cell, path: include, packageRoot: packageRoot))
                 continue
             }
             guard cell.attributes.runs, let plan = plans[cell.id] else {
-                reports[cell.id] = CellReport(cellID: cell.id, status: .shown)
+                record(CellReport(cellID: cell.id, status: .shown))
                 continue
             }
             if let missing = plan.inputs.first(where: { unavailable[$0] != nil }),
                 let source = unavailable[missing]
             {
-                reports[cell.id] = CellReport(
-                    cellID: cell.id,
-                    status: .skipped(reason: "needs '\(missing)', which cell '\(source)' did not define"))
+                record(
+                    CellReport(
+                        cellID: cell.id,
+                        status: .skipped(reason: "needs '\(missing)', which cell '\(source)' did not define"))
+                )
                 for name in plan.declaredNames { unavailable[name] = source }
                 continue
             }
@@ -92,17 +114,18 @@ public struct LessonExecutor {
             if let key, let lessonCache, let entry = lessonCache.entry(for: cell, key: key),
                 cell.id != cache?.cell, !(rerunsAfterTarget && targetPassed)
             {
-                reports[cell.id] = lessonCache.reuse(entry, cell: cell, plan: plan)
+                record(lessonCache.reuse(entry, cell: cell, plan: plan))
                 for name in plan.declaredNames {
                     unavailable[name] = entry.definedNames.contains(name) ? nil : cell.id
                 }
                 continue
             }
             if targetPassed && !rerunsAfterTarget, let target = cache?.cell {
-                reports[cell.id] = CellReport(
-                    cellID: cell.id,
-                    status: .skipped(
-                        reason: "not rerun after '\(target)' (khru run --cell \(target) --downstream)"))
+                record(
+                    CellReport(
+                        cellID: cell.id,
+                        status: .skipped(
+                            reason: "not rerun after '\(target)' (khru run --cell \(target) --downstream)")))
                 continue
             }
             if let lessonCache,
@@ -137,7 +160,7 @@ public struct LessonExecutor {
                 .cellFinished(
                     cellID: cell.id, passed: status == .passed || status == .failedAsExpected,
                     seconds: seconds))
-            reports[cell.id] = CellReport(
+            let report = CellReport(
                 cellID: cell.id, status: status, outputs: outputs,
                 telemetry: Telemetry(seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes()))
             for name in plan.declaredNames {
@@ -147,19 +170,18 @@ public struct LessonExecutor {
                     unavailable[name] = cell.id
                 }
             }
-            if let key, let report = reports[cell.id] {
+            // Stored before it is reported: a process that dies after reporting a cell has kept it.
+            if let key {
                 lessonCache?.finish(
                     cell: cell, key: key, report: report,
                     definedNames: plan.declaredNames.filter { unavailable[$0] == nil },
                     cacheable: status == .passed || status == .failedAsExpected)
             }
+            record(report)
         }
+        events?(.lessonFinished)
         // The cache keeps every language's pictures; the report shows its lesson's.
-        let lang = Self.language(of: lesson)
-        let report = LessonReport(
-            lesson: lesson, cells: reports.mapValues { $0.localized(to: lesson.language.words.rawValue) },
-            lang: lang,
-            slug: Self.slug(of: lesson), version: KhruVersion.current)
+        let report = Self.report(of: lesson, cells: reports)
         let namespace = interpreter.namespace
         // A model class a cell declared keeps the interpreter to run its forward pass after the lesson;
         // emptying the interpreter's namespace means it keeps no other value alive (no cycle).
@@ -179,8 +201,9 @@ public struct LessonExecutor {
         let context = StepContext(
             cellID: cell.id, seed: seed, lessonDirectory: (lesson.path as NSString).deletingLastPathComponent,
             packageRoot: packageRoot, filesDirectory: filesDirectory(for: lesson),
-            timeout: replaying ? nil : cell.attributes.timeout,
+            limit: replaying ? nil : timeLimit(of: cell, in: lesson),
             progress: replaying ? nil : progress)
+        context.reached = reached
         interpreter.context = context
         var errors: [LessonSource.Diagnostic] = plan.diagnostics
         var displayed: Value?
@@ -197,7 +220,25 @@ public struct LessonExecutor {
         }
         var outputs = context.outputs
         if errors.isEmpty, let output = displayed?.displayOutput { outputs.append(output) }
-        return (outputs + errors.map(CellOutput.error), errors)
+        // Inside the cell's time: a report never holds more text than a reader can scroll through.
+        return (outputs.map(Self.bounded) + errors.map(CellOutput.error), errors)
+    }
+
+    /// The most characters of one text or value output a report shows (1 Mi).
+    public static let largestShownText = 1 << 20
+
+    /// `output`, its text cut at ``largestShownText`` characters with a note of how much was left out.
+    static func bounded(_ output: CellOutput) -> CellOutput {
+        func cut(_ text: String) -> String? {
+            guard text.utf8.count > largestShownText, text.count > largestShownText else { return nil }
+            let shown = text.prefix(largestShownText)
+            return shown + "\n… (\(text.count - shown.count) more characters not shown)"
+        }
+        switch output {
+        case .text(let text): return cut(text).map(CellOutput.text) ?? output
+        case .value(let text): return cut(text).map(CellOutput.value) ?? output
+        default: return output
+        }
     }
 
     /// Runs a cell from the cache again to rebuild its state, with `hook` replacing its training;

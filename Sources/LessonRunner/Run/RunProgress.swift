@@ -2,7 +2,7 @@
 ///
 /// One hook carries all of it: ``LessonExecutor/progress`` receives every event, and steps send
 /// theirs through ``StepContext/progress(_:)-(RunProgress)``. Progress never reaches the report.
-public enum RunProgress: Hashable, Sendable, CustomStringConvertible {
+public enum RunProgress: Hashable, Sendable, Codable, CustomStringConvertible {
     /// A cell starts running (cells reused from the cache do not).
     case cellStarted(cellID: String)
     /// A cell that ran has finished; `passed` is whether it ended as its attributes ask.
@@ -37,7 +37,7 @@ public enum RunProgress: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Where a training call is: epoch, phase and batch.
-public struct TrainingProgress: Hashable, Sendable, CustomStringConvertible {
+public struct TrainingProgress: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The epoch, from 0.
     public var epoch: Int
     /// The epochs of this fit.

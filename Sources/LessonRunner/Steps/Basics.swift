@@ -26,6 +26,7 @@ extension Registry {
         registry.bindDataBlock()
         registry.bindVision()
         registry.bindPredictionTools()
+        registry.bindCrashForTestingIfAsked()
         return registry
     }
 

@@ -5,19 +5,31 @@ import Reporting
 import TensorCore
 import Training
 
-extension Tensor: LibraryValue, CellDisplayable {
+extension Tensor: LibraryValue, CellDisplayable, CellTextConvertible {
     /// PyTorch's rendering: `tensor([0.9800, 0.9000, -0.9000])`, long axes summarised with `...`.
-    public var cellOutput: CellOutput { .value(description) }
+    public var cellOutput: CellOutput { .value(cellText) }
+
+    /// PyTorch's rendering; a tensor without elements as PyTorch shows it, `tensor([], size=(20000000, 0))`,
+    /// never one `[]` per row of an empty axis (which took half a minute and 240 MB for that shape).
+    public var cellText: String {
+        guard count == 0, rank > 1 else { return description }
+        return "tensor([], size=(\(shape.map(String.init).joined(separator: ", "))))"
+    }
 }
 
-extension Variable: LibraryValue, CellDisplayable {
+extension Variable: LibraryValue, CellDisplayable, CellTextConvertible {
     /// The value, as a tensor shows it.
-    public var cellOutput: CellOutput { .value(value.description) }
+    public var cellOutput: CellOutput { .value(value.cellText) }
+
+    /// `Variable(<the tensor>)`, with `requiresGrad` when it does.
+    public var cellText: String {
+        value.count == 0 ? "Variable(\(value.cellText)\(requiresGrad ? ", requiresGrad" : ""))" : description
+    }
 }
 
 extension Parameter: LibraryValue, CellDisplayable {
     /// The parameter's value, as a tensor shows it, under its name.
-    public var cellOutput: CellOutput { .value("Parameter containing:\n" + value.description) }
+    public var cellOutput: CellOutput { .value("Parameter containing:\n" + value.cellText) }
 }
 
 extension CosineSimilarity: LibraryValue {}

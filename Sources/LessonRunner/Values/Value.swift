@@ -116,6 +116,13 @@ public struct CellFunctionValue {
     }
 }
 
+/// A library type whose text in a cell (`print`, interpolation, a value inside an array) differs from
+/// its `description`.
+public protocol CellTextConvertible {
+    /// The value as a cell shows it in text.
+    var cellText: String { get }
+}
+
 /// A library type that shows itself as a rich output when it is a cell's last expression.
 ///
 /// Bindings conform library types: a `DataFrame` shows a table, an image a PNG, a `Tensor` its shape
@@ -170,6 +177,7 @@ extension Value {
         case .none: return "nil"
         case .void: return "()"
         case .object(let object):
+            if let convertible = object.payload as? any CellTextConvertible { return convertible.cellText }
             if let convertible = object.payload as? any CustomStringConvertible {
                 return convertible.description
             }

@@ -1,3 +1,4 @@
+import Foundation
 import LessonRunner
 import LessonSource
 import Reporting
@@ -29,6 +30,26 @@ func benchRunner(_ options: BenchOptions) {
     let passed = report.cells.values.filter { $0.status == .passed }.count
     precondition(passed == cells, "runner: \(passed) of \(cells) cells passed")
 
+    // The same lesson in a worker process (`khru _worker`, as `khru run` runs it), when `khru` was built
+    // beside this program: what crash isolation costs a lesson, start-up and event stream included.
+    let khru = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/khru"
+    var worker: Double?
+    if FileManager.default.isExecutableFile(atPath: khru) {
+        let folder = NSTemporaryDirectory() + "khru-bench-worker-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/" + path
+        FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+        let (workerLesson, _) = LessonParser.parse(text, path: file)
+        let request = WorkerRequest(lessonPath: file, output: folder, usesCache: false)
+        var outcome = LessonWorker(executable: khru).run(workerLesson, request: request) { _ in }
+        worker = bestSeconds(reps: options.reps) {
+            outcome = LessonWorker(executable: khru).run(workerLesson, request: request) { _ in }
+        }
+        let workerPassed = outcome.report.cells.values.filter { $0.status == .passed }.count
+        precondition(workerPassed == cells, "runner: \(workerPassed) of \(cells) cells passed in a worker")
+    }
+
     var bytes = 0
     let render = bestSeconds(reps: options.reps) {
         bytes = ReportRenderer.html(report).utf8.count + ReportRenderer.manifest(report).count
@@ -37,6 +58,11 @@ func benchRunner(_ options: BenchOptions) {
     let cases: KeyValuePairs<String, Double> = ["parse": parse, "check": check, "run": run, "render": render]
     for (phase, seconds) in cases {
         emit("runner", "\(phase)/\(cells)-cells", ["seconds": seconds, "cells": Double(cells)])
+    }
+    if let worker {
+        emit("runner", "worker/\(cells)-cells", ["seconds": worker, "cells": Double(cells)])
+    } else {
+        emitUnavailable("runner", "worker/\(cells)-cells", reason: "khru not built beside khru-bench")
     }
     print("runner: the rendered report of \(cells) cells is \(bytes) bytes (HTML + manifest)")
 }
