@@ -115,3 +115,9 @@ struct ReportStrings: Sendable {
         }
     }
 }
+
+/// The words a report writes around a lesson's own content, in every language.
+public enum ReportWords {
+    /// Every phrase of the report's table of words.
+    public static var allPhrases: [Phrase] { ReportStrings.allPhrases }
+}

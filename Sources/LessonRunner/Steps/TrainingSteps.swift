@@ -242,7 +242,7 @@ extension Registry {
                 cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
             try context.checkDeadline()
             let chart = try suggestions.plot()
-            context.emit(.image(chart.pngImage(alt: Phrase("lr_find", th: "ผลของ lr_find"))))
+            context.emit(.image(chart.pngImage(alt: KhruPhrases.lrFindCaption)))
             return suggestions
         }
         bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: AnyLearner) in
