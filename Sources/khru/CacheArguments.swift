@@ -25,7 +25,10 @@ func checkCellID(_ id: String, in lesson: Lesson) throws {
     let ids = lesson.cells.filter(\.attributes.runs).map(\.id)
     guard ids.contains(id) else {
         // A usage error (exit 64), without ArgumentParser's usage lines: the message says it all.
-        eprint("error: \(lesson.path) has no cell '\(id)'; its cells are: \(ids.joined(separator: ", "))")
+        let suggestion = likelyMeant(id, among: ids).map { "did you mean '\($0)'? " } ?? ""
+        eprint(
+            "error: \(lesson.path) has no cell '\(id)'; \(suggestion)its cells are: \(ids.joined(separator: ", "))"
+        )
         throw ExitCode(64)
     }
 }

@@ -94,6 +94,18 @@ extension Khru {
         @OptionGroup var budget: MemoryBudgetArguments
         @OptionGroup var limits: RunLimits
 
+        /// Usage mistakes stop the run before any cell runs: `--downstream` without `--cell`, and a
+        /// `--cell` that some lesson named does not have (with the closest id).
+        func validate() throws {
+            if downstream && cell == nil {
+                throw ValidationError("--downstream needs --cell ID: it reruns the cells after that one")
+            }
+            guard let cell else { return }
+            for path in try lessons.files() {
+                if let lesson = parseLesson(path).0 { try checkCellID(cell, in: lesson) }
+            }
+        }
+
         func run() throws {
             try budget.apply()
             // Opened and let go: a folder that cannot hold the cache fails before any lesson runs;

@@ -102,6 +102,26 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         #expect(!result.output.contains("multiplyed") && !result.output.contains("divideed"))
     }
 
+    @Test func cellAndDownstreamAreCheckedBeforeAnyCellRuns() throws {
+        let root = try lessonFolder("# T\n\n```swift {#fit-wd}\n1 + 1\n```\n")
+        let second = root.appendingPathComponent("lessons/en/02-u.md")
+        try Data("# U\n\n```swift {#other}\n2\n```\n".utf8).write(to: second)
+        // The first lesson has the cell, the second does not: nothing runs, nothing is written.
+        let missing = try KhruProcess.run(
+            ["run", "lessons", "--cell", "fit-wd", "--output", "out"], in: root)
+        #expect(missing.status == 64)
+        #expect(missing.error.contains("lessons/en/02-u.md has no cell 'fit-wd'"))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out/en/01-t.html").path))
+        let typo = try KhruProcess.run(
+            ["run", "lessons/en/01-t.md", "--cell", "fit-wdd", "--output", "out"], in: root)
+        #expect(typo.status == 64)
+        #expect(typo.error.contains("has no cell 'fit-wdd'; did you mean 'fit-wd'?"))
+        let downstream = try KhruProcess.run(["run", "lessons", "--downstream", "--output", "out"], in: root)
+        #expect(downstream.status == 64)
+        #expect(downstream.error.contains("--downstream needs --cell"))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out/index.html").path))
+    }
+
     @Test func stepsFiltersByTypeOrNameAndWritesJSON() throws {
         let learner = try khru(["steps", "Learner"])
         #expect(learner.status == 0)

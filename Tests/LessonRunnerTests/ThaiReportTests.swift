@@ -30,7 +30,8 @@ import Testing
         let phrases = Set(KhruPhrases.all.filter { $0.en != $0.th }.map(\.en))
         return phrases.sorted().filter { phrase in
             let escaped = NSRegularExpression.escapedPattern(for: phrase)
-            return text.range(of: #"(?<![A-Za-z_])"# + escaped + #"(?![A-Za-z_])"#, options: .regularExpression)
+            return text.range(
+                of: #"(?<![A-Za-z_])"# + escaped + #"(?![A-Za-z_])"#, options: .regularExpression)
                 != nil
         }
     }

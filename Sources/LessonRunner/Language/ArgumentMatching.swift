@@ -109,6 +109,12 @@ func matchArguments(
     return .success(slots)
 }
 
+/// The closest of `candidates` to `name`, if it is close enough to be a likely typo (`fit-wdd` →
+/// `fit-wd`), for the command line's suggestions.
+public func likelyMeant(_ name: String, among candidates: [String]) -> String? {
+    closest(to: name, among: candidates)
+}
+
 /// `"; did you mean 'x'?"` for the closest of `candidates` to `name`, or `""`.
 func didYouMean(_ name: String, among candidates: [String]) -> String {
     closest(to: name, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
@@ -117,10 +123,11 @@ func didYouMean(_ name: String, among candidates: [String]) -> String {
 /// The candidate closest to `name` by edit distance (or sharing a prefix), if close enough to suggest.
 func closest(to name: String, among candidates: [String]) -> String? {
     let lowered = name.lowercased()
-    var best: (String, Int)?
+    var best: (String, Int, Int)?
     for candidate in Set(candidates).sorted() where candidate != name {
         let other = candidate.lowercased()
-        var distance = editDistance(lowered, other)
+        let edits = editDistance(lowered, other)
+        var distance = edits
         // Short names are easily "close" to unrelated ones (`dls` → `abs`): allow one edit there.
         let limit = name.count <= 3 ? 1 : max(2, name.count / 3)
         let sharesPrefix =
@@ -131,7 +138,9 @@ func closest(to name: String, among candidates: [String]) -> String? {
             // Too far, or nothing in common (`x` is not a typo of `L`).
             continue
         }
-        if best.map({ distance < $0.1 }) ?? true { best = (candidate, distance) }
+        // A shared prefix counts as one edit; among equals, the fewest real edits wins (`fit-wdd` →
+        // `fit-wd`, not `fit`).
+        if best.map({ (distance, edits) < ($0.1, $0.2) }) ?? true { best = (candidate, distance, edits) }
     }
     return best?.0
 }
