@@ -148,7 +148,8 @@ let package = Package(
             name: "ReportingTests", dependencies: ["Reporting", "_TestSupport"],
             exclude: ["Fixtures", "__Snapshots__"]),
         .testTarget(
-            name: "LessonRunnerTests", dependencies: ["LessonRunner", "Localization", "Training", "_TestSupport"],
+            name: "LessonRunnerTests",
+            dependencies: ["LessonRunner", "Localization", "Training", "_TestSupport"],
             exclude: ["__Snapshots__"]),
         .testTarget(name: "KhruTests", dependencies: ["khru", "_TestSupport"], exclude: ["BadLessons"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "_TestSupport"]),
