@@ -7,6 +7,26 @@ import Testing
 /// The one progress hook (`LessonExecutor.progress`) that `khru run` prints and `khru serve` sends to
 /// open pages.
 @Suite struct ProgressTests {
+    @Test func fineTuneShowsItsFrozenAndUnfrozenEpochsAsTwoTables() throws {
+        let folder = try ratingsFolder(rows: 400, users: 20, items: 17)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = """
+            # Two tables
+
+            ```swift {#fine-tune}
+            let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 16)
+            let learn = collabLearner(dls, nFactors: 4, yRange: 0...5.5)
+            learn.fineTune(2, baseLR: 5e-2, freezeEpochs: 1)
+            ```
+            """
+        let report = LessonExecutor(registry: .standard()).run(SampleLesson.lesson(text)).report
+        let tables = (report.cells["fine-tune"]?.outputs ?? []).compactMap {
+            if case .table(let t) = $0, t.kind == "epochs" { t } else { nil }
+        }
+        // fastai prints one table per fit: epoch 0 of the frozen model, then epochs 0 and 1 unfrozen.
+        #expect(tables.map { $0.rows.map { $0.first ?? "" } } == [["0"], ["0", "1"]])
+    }
+
     @Test func theHookReportsCellsTrainingBatchesAndTheEpochRowsTheReportShows() throws {
         let folder = try ratingsFolder(rows: 400, users: 20, items: 17)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -348,8 +348,7 @@ extension Registry {
         if context.reportsProgress { callbacks.append(ProgressRelay(context: context)) }
         try fit(callbacks)
         try context.checkDeadline()
-        let (header, rows) = collected.snapshot()
-        if !rows.isEmpty {
+        for (header, rows) in collected.snapshot() {
             context.emit(
                 .table(Table(kind: "epochs", columns: header, rows: rows, telemetryColumns: ["time"])))
         }
@@ -405,15 +404,19 @@ private final class ProgressRelay: Callback, @unchecked Sendable {
 /// The epoch rows of one fit, collected from the learner's logger.
 private final class EpochRows: @unchecked Sendable {
     private let lock = NSLock()
-    private var header: [String] = []
-    private var rows: [[String]] = []
+    private var tables: [(header: [String], rows: [[String]])] = []
 
+    /// Adds a row; a row of epoch 0 after others starts a new table, as fastai prints one table per
+    /// fit (`fineTune`'s frozen epochs, then its unfrozen ones).
     func append(_ header: [String], _ row: [String]) {
         lock.withLock {
-            self.header = header
-            rows.append(row)
+            if let last = tables.last, last.header == header, !(row.first == "0" && !last.rows.isEmpty) {
+                tables[tables.count - 1].rows.append(row)
+            } else {
+                tables.append((header, [row]))
+            }
         }
     }
 
-    func snapshot() -> ([String], [[String]]) { lock.withLock { (header, rows) } }
+    func snapshot() -> [(header: [String], rows: [[String]])] { lock.withLock { tables } }
 }
