@@ -72,6 +72,18 @@ public enum LessonParser {
                                     + "end the cell with a line '\(String(decoding: Self.fence(lineBytes, at: fenceIndex), as: UTF8.self))'",
                                 at: location))
                     }
+                    if let inner = Self.openingFence(in: code) {
+                        // The next cell's fence inside this cell's code: this fence was never closed.
+                        let fence = String(decoding: Self.fence(lineBytes, at: fenceIndex), as: UTF8.self)
+                        diagnostics.append(
+                            Diagnostic(
+                                .error,
+                                "the cell opened on line \(location.line) is never closed: line "
+                                    + "\(location.line + 1 + inner.line) opens another cell inside it, so the prose "
+                                    + "and that cell are read as this one's code; end this cell with a line '\(fence)' "
+                                    + "before it",
+                                at: location.offset(lines: 1 + inner.line, column: inner.column)))
+                    }
                     diagnostics += cellInfo.diagnostics
                     let id = cellInfo.id ?? "cell-\(cellNumber)"
                     let idLocation = cellInfo.idLocation ?? location
@@ -108,6 +120,19 @@ public enum LessonParser {
         }
         let lesson = Lesson(path: path, frontMatter: front.frontMatter, blocks: blocks)
         return (lesson, sorted.map(\.element))
+    }
+
+    /// The first line of `code` (0-based, with its 1-based column) that opens a tagged Swift cell
+    /// (```` ```swift {…} ````): the tell of a cell whose own fence was never closed.
+    static func openingFence(in code: String) -> (line: Int, column: Int)? {
+        for (index, line) in code.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = line.prefix { $0 == " " }.count
+            let rest = line.dropFirst(indent)
+            guard indent <= 3, rest.hasPrefix("```") || rest.hasPrefix("~~~") else { continue }
+            let info = rest.drop { $0 == "`" || $0 == "~" }.drop { $0 == " " }
+            if info.hasPrefix("swift") { return (index, indent + 1) }
+        }
+        return nil
     }
 
     /// Reads and parses the lesson at `path`, every problem as a diagnostic: the lesson is `nil` when
