@@ -35,6 +35,21 @@ extension Khru {
             _ = try LessonPaths(paths: paths).files()
         }
 
+        /// Why the server could not listen, in a user's words: a busy port names the next one to try.
+        static func bindFailure(_ error: Error, host: String, port: Int) -> String {
+            let text = String(describing: error)
+            if text.contains("Address already in use") || text.contains("errno: 98") {
+                return "port \(port) is in use on \(host); try --port \(port == 65535 ? 8001 : port + 1)"
+            }
+            if text.contains("Permission denied") || text.contains("errno: 13") {
+                return "port \(port) needs root on \(host); try --port 8000"
+            }
+            if text.contains("Cannot assign requested address") || text.contains("errno: 99") {
+                return "\(host) is not an address of this machine; try --host 127.0.0.1"
+            }
+            return "cannot serve on \(host):\(port): \(text)"
+        }
+
         func run() async throws {
             let lock: ServeLock
             do {
@@ -67,7 +82,7 @@ extension Khru {
                     Thread.detachNewThread { workshop.run() }
                 }
             } catch {
-                eprint("error: cannot serve on \(host):\(port): \(error)")
+                eprint("error: " + Self.bindFailure(error, host: host, port: port))
                 throw ExitCode.failure
             }
             workshop.stop()

@@ -319,6 +319,14 @@ private func reloads(_ event: EventStream.Event, _ report: String) -> Bool {
         kill(other.0.processIdentifier, SIGINT)
         let result = KhruProcess.finish(other)
         #expect(result.error.contains("warning: listening on 0.0.0.0: anyone who can reach this machine"))
+        // A busy port (the first server's) is named, with the next one to try.
+        let busy = try KhruProcess.run(
+            ["serve", "lessons", "--port", String(served.port), "--output", "busy"], in: served.root)
+        #expect(busy.status == 1)
+        #expect(
+            busy.error.contains(
+                "error: port \(served.port) is in use on 127.0.0.1; try --port \(served.port + 1)"),
+            "\(busy.error)")
         #expect(served.interrupt() == 0)
     }
 
