@@ -77,10 +77,12 @@ enum ReportStyle {
         .telemetry { margin-left: auto; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
         .telemetry .cached { color: var(--accent); font-weight: 600; }
         .include { margin: 0; padding: 8px 14px; font-size: 14px; color: var(--muted); border-bottom: 1px solid var(--line); }
-        pre.code { margin: 0; padding: 12px 0; background: var(--code-bg); overflow-x: auto; font-size: 14px; line-height: 1.6; }
+        pre.code { --gutter: 7ch; margin: 0; padding: 12px 0; background: var(--code-bg); overflow-x: auto; font-size: 14px; line-height: 1.6; }
         .cell pre.code + .outputs { border-top: 1px solid var(--line); }
-        .line { display: block; padding-right: 16px; white-space: pre; }
-        .ln { display: inline-block; min-width: 4.2ch; padding: 0 1.2ch 0 0; margin-right: 1.4ch; text-align: right;
+        .line { display: block; padding: 0 16px 0 var(--gutter); text-indent: calc(-1 * var(--gutter));
+          white-space: pre-wrap; overflow-wrap: anywhere; }
+        .ln { display: inline-block; box-sizing: border-box; width: calc(var(--gutter) - 1.4ch); text-indent: 0;
+          padding: 0 1.2ch 0 0; margin-right: 1.4ch; text-align: right;
           color: var(--faint); border-right: 1px solid var(--line); user-select: none; -webkit-user-select: none; }
         .line.mark { background: var(--mark-bg); }
         .line.mark .ln { color: var(--bad); font-weight: 700; }
@@ -134,6 +136,14 @@ enum ReportStyle {
           .page { grid-template-columns: minmax(0, 1fr); gap: 20px; }
           .toc { position: static; max-height: none; }
           .telemetry { margin-left: 0; }
+        }
+        @media (max-width: 640px) {
+          .index { padding: 16px 10px 32px; }
+          table.lessons, table.lessons tbody, table.lessons tr, table.lessons th, table.lessons td {
+            display: block; width: 100%; }
+          table.lessons thead { display: none; }
+          table.lessons tr { border-bottom: 1px solid var(--line); padding: 4px 0; }
+          table.lessons th, table.lessons td { border-bottom: none; padding: 6px 14px; }
         }
 
         """
