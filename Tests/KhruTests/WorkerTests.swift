@@ -184,6 +184,32 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
     }
 
     /// `kill -9` of khru takes its worker with it: nothing keeps running (or writing the cache) after.
+    /// A rebuild during a run deletes khru's file: the next lesson's worker still starts (from
+    /// `/proc/self/exe`, the running program).
+    @Test func lessonsRunAfterKhrusFileIsReplaced() throws {
+        let root = try crashFolder("hang")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let copy = root.appendingPathComponent("khru-copy")
+        try FileManager.default.copyItem(at: KhruProcess.binary, to: copy)
+        let process = Process()
+        process.executableURL = copy
+        process.arguments = ["run", "lessons", "--output", "out", "--timeout", "3"]
+        process.environment = ProcessInfo.processInfo.environment.merging(crashStep) { $1 }
+        process.currentDirectoryURL = root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while children(of: process.processIdentifier).isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try FileManager.default.removeItem(at: copy)
+        process.waitUntilExit()
+        let next = try manifestCells(root.appendingPathComponent("out/en/02-next.json"))
+        #expect(next["next"]?.status == "passed")
+        #expect(next["next"]?.text == "42")
+    }
+
     @Test func theWorkerDiesWithItsParent() throws {
         let root = try crashFolder("hang")
         defer { try? FileManager.default.removeItem(at: root) }

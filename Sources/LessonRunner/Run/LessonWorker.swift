@@ -92,10 +92,10 @@ public struct LessonWorker: Sendable {
     /// Writing to a pipe whose reader died gives `EPIPE` instead of killing this process (set once).
     private static let ignoringBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    /// The running executable's path.
+    /// The running executable: `/proc/self/exe` itself on Linux, which starts this very program even
+    /// when a rebuild (`swift build`, `make install`) has replaced or deleted its file meanwhile.
     public static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
+        FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 
     /// How a worker ended, when it did not finish its lesson.
