@@ -183,7 +183,6 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
         #expect(result.output.contains("lessons/en/02-next.md: 1 passed, 0 failed"), "\(result.output)")
     }
 
-    /// `kill -9` of khru takes its worker with it: nothing keeps running (or writing the cache) after.
     /// A rebuild during a run deletes khru's file: the next lesson's worker still starts (from
     /// `/proc/self/exe`, the running program).
     @Test func lessonsRunAfterKhrusFileIsReplaced() throws {
@@ -210,6 +209,7 @@ private let crashStep = ["KHRU_TEST_CRASH_STEP": "1"]
         #expect(next["next"]?.text == "42")
     }
 
+    /// `kill -9` of khru takes its worker with it: nothing keeps running (or writing the cache) after.
     @Test func theWorkerDiesWithItsParent() throws {
         let root = try crashFolder("hang")
         defer { try? FileManager.default.removeItem(at: root) }
