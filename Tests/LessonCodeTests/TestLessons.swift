@@ -58,6 +58,13 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                 // cell mixed-literals (Tests/Lessons/00-written-as-swift.md:73)
                                 try await lesson.cell("mixed-literals") {
                                     lesson.at(74, 1); lesson.show(try [1, 2.5])
+                                    // cell raw-string (Tests/Lessons/00-written-as-swift.md:81)
+                                    try await lesson.cell("raw-string") {
+                                        lesson.at(82, 15); let pattern = try #"(.+)_\d+.jpg$"#
+                                        lesson.at(83, 15); let escaped = try #"tab:\#t, sum: \#(1 + 1), kept: \n"#
+                                        lesson.at(84, 1); #expect(try pattern.count == 13)
+                                        lesson.at(85, 1); lesson.show(try (pattern, escaped))
+                                    }
                                 }
                             }
                         }

@@ -136,15 +136,15 @@ extension Lowering {
     }
 
     func string(_ literal: StringLiteralExprSyntax) throws -> Expr {
-        if literal.openingPounds != nil {
-            throw LoweringError(
-                message: "raw strings are not part of the cell language", node: Syntax(literal))
-        }
+        // A raw string (`#"(.+)_\d+.jpg$"#`) keeps its backslashes; only `\#` starts an escape.
+        let pounds = literal.openingPounds?.text.count ?? 0
         var parts: [StringPart] = []
         for segment in literal.segments {
             switch segment {
             case .stringSegment(let text):
-                parts.append(.text(try unescape(text.content.text, node: Syntax(text))))
+                let content =
+                    pounds > 0 ? Self.rawEscapes(text.content.text, pounds: pounds) : text.content.text
+                parts.append(.text(try unescape(content, node: Syntax(text))))
             case .expressionSegment(let interpolation):
                 guard interpolation.expressions.count == 1, let only = interpolation.expressions.first,
                     only.label == nil
@@ -157,6 +157,25 @@ extension Lowering {
             }
         }
         return .string(parts, location(literal))
+    }
+
+    /// A raw string's text as an ordinary string's: `\#n` (with as many `#` as its delimiter) is an
+    /// escape, any other backslash is itself.
+    static func rawEscapes(_ text: String, pounds: Int) -> String {
+        let delimiter = "\\" + String(repeating: "#", count: pounds)
+        var result = ""
+        var rest = Substring(text)
+        while let backslash = rest.firstIndex(of: "\\") {
+            result += rest[..<backslash]
+            if rest[backslash...].hasPrefix(delimiter) {
+                result += "\\"
+                rest = rest[rest.index(backslash, offsetBy: delimiter.count)...]
+            } else {
+                result += "\\\\"
+                rest = rest[rest.index(after: backslash)...]
+            }
+        }
+        return result + rest
     }
 
     func unescape(_ text: String, node: Syntax) throws -> String {
