@@ -64,6 +64,11 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                         lesson.at(83, 15); let escaped = try #"tab:\#t, sum: \#(1 + 1), kept: \n"#
                                         lesson.at(84, 1); #expect(try pattern.count == 13)
                                         lesson.at(85, 1); lesson.show(try (pattern, escaped))
+                                        // cell key-paths (Tests/Lessons/00-written-as-swift.md:92)
+                                        try await lesson.cell("key-paths") {
+                                            lesson.at(93, 13); let files = try [Path("train/3/7.png"), Path("valid/5/12.png")]
+                                            lesson.at(94, 1); lesson.show(try (files.map(\.name), files.map(\.parent.name)))
+                                        }
                                     }
                                 }
                             }

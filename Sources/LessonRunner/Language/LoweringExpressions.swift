@@ -27,6 +27,26 @@ extension Lowering {
         if let array = syntax.as(ArrayExprSyntax.self) {
             return .array(try array.elements.map { try expression($0.expression) }, location(array))
         }
+        if let keyPath = syntax.as(KeyPathExprSyntax.self), keyPath.root == nil {
+            // `\.name` where a function is expected is the closure `{ $0.name }` (Swift's SE-0249).
+            var body = Expr.name("$0", location(keyPath))
+            for component in keyPath.components {
+                guard case .property(let property) = component.component,
+                    property.declName.argumentNames == nil, component.period != nil
+                else {
+                    throw LoweringError(
+                        message: "a key path in a cell names properties: \\.name, \\.parent.name",
+                        node: Syntax(component))
+                }
+                body = .member(body, property.declName.baseName.text, location(property))
+            }
+            guard !keyPath.components.isEmpty else {
+                throw LoweringError(message: "a key path names a property: \\.name", node: Syntax(keyPath))
+            }
+            return .closure(
+                [ClosureParameter(name: "$0", type: nil)], [.expression(body, discarded: false)],
+                location(keyPath))
+        }
         if let dictionary = syntax.as(DictionaryExprSyntax.self) {
             var pairs: [(key: Expr, value: Expr)] = []
             if case .elements(let elements) = dictionary.content {
@@ -339,7 +359,9 @@ extension Lowering {
         case .importDecl:
             message = "'import' is not part of the cell language; the runner provides the library"
         case .optionalChainingExpr: message = "optional chaining ('?.') is not part of the cell language"
-        case .keyPathExpr: message = "key paths are not part of the cell language; use a closure: { $0.name }"
+        case .keyPathExpr:
+            message =
+                "a key path with a root type is not part of the cell language; write \\.name or { $0.name }"
         case .unresolvedAsExpr, .asExpr: message = "'as' casts are not part of the cell language"
         case .unresolvedIsExpr, .isExpr: message = "'is' checks are not part of the cell language"
         case .inOutExpr: message = "'&' (inout) is not part of the cell language"
