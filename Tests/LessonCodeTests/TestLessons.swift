@@ -68,6 +68,13 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                         try await lesson.cell("key-paths") {
                                             lesson.at(93, 13); let files = try [Path("train/3/7.png"), Path("valid/5/12.png")]
                                             lesson.at(94, 1); lesson.show(try (files.map(\.name), files.map(\.parent.name)))
+                                            // cell regex-labeller (Tests/Lessons/00-written-as-swift.md:101)
+                                            try await lesson.cell("regex-labeller") {
+                                                lesson.at(102, 11); let pat = try #"(.+)_\d+.jpg$"#
+                                                lesson.at(103, 14); let byName = try usingAttr(RegexLabeller(pat), \.name)
+                                                lesson.at(104, 1); #expect(try byName(Path("oxford-iiit-pet/images/great_pyrenees_173.jpg")) == "great_pyrenees")
+                                                lesson.at(105, 1); lesson.show(try (RegexLabeller(pat)("images/Abyssinian_12.jpg"), byName(Path("images/yorkshire_terrier_9.jpg"))))
+                                            }
                                         }
                                     }
                                 }

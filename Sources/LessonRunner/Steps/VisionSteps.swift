@@ -10,6 +10,7 @@ extension ImageClass: LibraryValue {}
 extension SuggestionFunction: LibraryValue {}
 extension ClassificationInterpretation: LibraryValue {}
 extension ModelProfile: LibraryValue {}
+extension RegexLabeller: LibraryValue {}
 extension ResNetArchitecture.Block: LibraryValue {
     /// `ResNetArchitecture.Block`, as a cell writes the type.
     public static var cellType: CellType { .named("ResNetArchitecture.Block") }
@@ -132,6 +133,29 @@ extension Registry {
         }
         bind("parentLabel(_ path: Path)", doc: "The name of the folder holding path.") { (path: Path) in
             parentLabel(path)
+        }
+        type(
+            RegexLabeller.self, doc: "Labels by a regular expression's first group (fastai's RegexLabeller).")
+        bind(
+            "RegexLabeller(_ pattern: String, match: Bool = false)",
+            doc: "A labeller by pattern's first group: RegexLabeller(#\"(.+)_\\d+.jpg$\"#)."
+        ) { (pattern: String, match: Bool) in try RegexLabeller(pattern, match: match) }
+        bind("RegexLabeller.callAsFunction(_ text: String)", doc: "The label of text.") {
+            (labeller: RegexLabeller, text: String) in try labeller(text)
+        }
+        bind("RegexLabeller.callAsFunction(_ path: Path)", doc: "The label of a path's full string.") {
+            (labeller: RegexLabeller, path: Path) in try labeller(path)
+        }
+        bind(
+            "usingAttr(_ labeller: RegexLabeller, _ attribute: (Path) -> String) -> (Path) -> String",
+            doc: "The labeller applied to an attribute of each path: usingAttr(RegexLabeller(pat), \\.name)."
+        ) { (labeller: RegexLabeller, attribute: CellFunction<Path, String>) in
+            // An adapter: the library's usingAttr returns a Swift closure; a cell holds a function value.
+            CellFunction<Path, String>(
+                function: CellFunctionValue(type: .function([Path.cellType], .string), arity: 1) {
+                    arguments in
+                    .string(try labeller(try attribute(try Path.from(arguments[0]))))
+                })
         }
         bind("loadImage(_ path: Path)", doc: "Reads a PNG file.") { (path: Path) in try loadImage(path) }
         property("Image.width: Int", doc: "Width in pixels.") { (image: Image) in image.width }
