@@ -107,9 +107,9 @@ struct ConvGeometry {
 extension Tensor {
     /// 2-D cross-correlation (PyTorch's `conv2d`, groups = 1).
     ///
-    /// On AVX-512 CPUs one packed GEMM over the whole batch with implicit im2col (see
-    /// ``ConvolutionKernels``), using ``BLAS/threadCount`` threads; elsewhere im2col and one OpenBLAS
-    /// SGEMM per image.
+    /// On x86-64 CPUs with AVX2 or AVX-512, Khru's own whole-batch kernels for that instruction set
+    /// (see ``ConvolutionKernels`` and ``InstructionSet``), using ``BLAS/threadCount`` threads;
+    /// elsewhere im2col and one OpenBLAS SGEMM per image.
     ///
     /// - Parameters:
     ///   - weight: `[outChannels, inChannels, kH, kW]`.
@@ -129,9 +129,9 @@ extension Tensor {
         if let bias {
             precondition(bias.count == g.o, "conv2d bias has \(bias.count) elements for \(g.o) channels")
         }
-        if kernels == .avx512 {
+        if kernels.isKhru {
             let result = Tensor(uninitialized: [g.n, g.o, g.oh, g.ow])
-            AVX512Convolution.forward(
+            kernels.forward(
                 input: storage.pointer, weight: weight.storage.pointer, bias: bias?.storage.pointer,
                 output: result.storage.pointer, shape: g.kernelShape, threads: BLAS.threadCount)
             return result
@@ -163,14 +163,14 @@ extension Tensor {
 
     /// The gradients of ``conv2d(weight:bias:stride:padding:)`` for upstream gradient `gradient`.
     ///
-    /// Without `needsBias` (a convolution without bias) the AVX-512 path returns zeros for the bias
+    /// Without `needsBias` (a convolution without bias) Khru's kernels return zeros for the bias
     /// gradient instead of summing the gradient's planes.
     static func conv2dBackward(
         input: Tensor, weight: Tensor, gradient: Tensor, stride: Int, padding: Int, needsInput: Bool,
         needsWeight: Bool, needsBias: Bool = true, kernels: ConvolutionKernels = .current
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor) {
         let g = ConvGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
-        if kernels == .avx512 {
+        if kernels.isKhru {
             let threads = BLAS.threadCount
             let biasGradient =
                 needsBias ? gradient.channelSums(channels: g.o) : Tensor(repeating: 0, shape: [g.o])
@@ -179,7 +179,7 @@ extension Tensor {
             if needsInput && needsWeight {
                 let dx = Tensor(uninitialized: input.shape)
                 let dw = Tensor(uninitialized: weight.shape)
-                AVX512Convolution.gradients(
+                kernels.gradients(
                     gradient: gradient.storage.pointer, input: input.storage.pointer,
                     weight: weight.storage.pointer, inputGradient: dx.storage.pointer,
                     weightGradient: dw.storage.pointer, shape: g.kernelShape, threads: threads)
@@ -187,14 +187,14 @@ extension Tensor {
             }
             if needsInput {
                 let result = Tensor(uninitialized: input.shape)
-                AVX512Convolution.inputGradient(
+                kernels.inputGradient(
                     gradient: gradient.storage.pointer, weight: weight.storage.pointer,
                     inputGradient: result.storage.pointer, shape: g.kernelShape, threads: threads)
                 inputGradient = result
             }
             if needsWeight {
                 let result = Tensor(uninitialized: weight.shape)
-                AVX512Convolution.weightGradient(
+                kernels.weightGradient(
                     gradient: gradient.storage.pointer, input: input.storage.pointer,
                     weightGradient: result.storage.pointer, shape: g.kernelShape, threads: threads)
                 weightGradient = result

@@ -1,47 +1,8 @@
+import _KhruKernels
+
 // Convolutions as packed GEMMs whose operands are packed straight from images and gradients (implicit
 // im2col): the column matrix is never written out, and every product spans the whole batch, so even
 // 7×7 feature maps with 512 channels give the micro-kernel full tiles.
-
-/// The sizes of one 2-D convolution: input `[batch, channels, height, width]`, weight
-/// `[outChannels, channels, kernelHeight, kernelWidth]`, output `[batch, outChannels, outHeight, outWidth]`.
-public struct ConvolutionShape: Sendable, Equatable {
-    public let batch: Int
-    public let channels: Int
-    public let height: Int
-    public let width: Int
-    public let outChannels: Int
-    public let kernelHeight: Int
-    public let kernelWidth: Int
-    public let stride: Int
-    public let padding: Int
-    public let outHeight: Int
-    public let outWidth: Int
-
-    /// Creates a shape; the caller has validated that the output is at least 1×1.
-    public init(
-        batch: Int, channels: Int, height: Int, width: Int, outChannels: Int, kernelHeight: Int,
-        kernelWidth: Int, stride: Int, padding: Int
-    ) {
-        self.batch = batch
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.outChannels = outChannels
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.stride = stride
-        self.padding = padding
-        outHeight = (height + 2 * padding - kernelHeight) / stride + 1
-        outWidth = (width + 2 * padding - kernelWidth) / stride + 1
-    }
-
-    /// Rows of the column matrix: `channels·kernelHeight·kernelWidth`.
-    var patch: Int { channels * kernelHeight * kernelWidth }
-    /// Output positions per image.
-    var positions: Int { outHeight * outWidth }
-    /// Columns of the batched column matrix: `batch·positions`.
-    var columns: Int { batch * positions }
-}
 
 /// A run of consecutive columns `(image, outRow, firstOutColumn ..< firstOutColumn + count)` of the
 /// batched column matrix that share one image and one output row, placed at `offset` in a panel.
@@ -317,8 +278,9 @@ struct BatchedRows: LeftOperand, @unchecked Sendable {
     }
 }
 
-/// Convolution kernels for CPUs with AVX-512 (the caller checks the CPU before calling any of them).
-public enum AVX512Convolution {
+/// Convolution kernels for the instruction set this module is compiled for (`_KhruKernelsAVX512` or
+/// `_KhruKernelsAVX2`); the caller checks the CPU before calling any of them.
+public enum ISAConvolution {
     /// `output = conv2d(input, weight) + bias`, output `[batch, outChannels, outHeight, outWidth]`.
     ///
     /// One GEMM `weight[outChannels, patch] · columns[patch, batch·positions]` into a scratch

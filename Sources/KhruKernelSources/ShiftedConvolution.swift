@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import _KhruKernels
 
 // Stride-1 convolutions without im2col. The batch is copied once into a zero-padded, channel-major
 // layout `[channels][batch][paddedHeight][paddedWidth]`, and outputs are computed in the same padded
@@ -13,14 +14,6 @@ import Synchronization
 // Every output value is one fixed-order sum whatever the thread count, so results are bit-identical
 // for 1 and 2 threads.
 
-/// Rows (output channels) of a shifted micro-tile.
-let shiftedRows = 8
-/// Columns (padded positions) of a shifted micro-tile.
-let shiftedColumns = 48
-/// Left rows of the dot-product micro-kernel.
-let dotRows = 4
-/// Right rows of the dot-product micro-kernel.
-let dotColumns = 6
 /// Padded positions per dot-product call (four gradient rows of it stay in L1).
 let dotChunk = 2048
 
@@ -191,46 +184,6 @@ final class ScratchPool: Sendable {
 }
 
 let scratchPool = ScratchPool()
-
-/// Runs `body(index)` for `index < count`, on `threads` threads when that is more than one.
-///
-/// At most `threads` workers take contiguous ranges of indices (four per worker) in turn, each range
-/// run in ascending order; which worker runs which range varies, so `body` must give every index the
-/// same result whoever runs it. It is Khru's one parallel loop: TensorCore's batch norm and
-/// elementwise kernels use it too (with ``BLAS``'s thread count). Inlinable, so that callers outside
-/// this module compile it for their own target CPU (this module is compiled for AVX-512).
-@inlinable @inline(__always)
-public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
-    let workers = Swift.min(threads, count)
-    if workers <= 1 {
-        for index in 0..<count { body(index) }
-        return
-    }
-    // Four chunks per worker, taken in turn: a worker slowed by another process (or by OpenBLAS's
-    // spinning threads) takes fewer chunks instead of holding up the others.
-    let chunks = Swift.min(count, workers * 4)
-    let next = ChunkCounter()
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while true {
-            let chunk = next.take()
-            if chunk >= chunks { return }
-            for index in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) { body(index) }
-        }
-    }
-}
-
-/// The next chunk of a ``parallelFor(_:threads:_:)``, shared by its workers.
-public final class ChunkCounter: Sendable {
-    private let next = Atomic<Int>(0)
-
-    /// A counter at 0.
-    @inlinable public init() {}
-
-    /// The next chunk index (0, 1, 2, … across all callers).
-    @inlinable public func take() -> Int { _take() }
-
-    @usableFromInline func _take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
-}
 
 /// Copies `source[batch][channels][height][width]` into `destination[channels][batch][rows][columns]`
 /// at row and column offset `margin`, zeros elsewhere; channel planes are `planeStride` floats apart
