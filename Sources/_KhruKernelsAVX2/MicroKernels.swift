@@ -15,9 +15,9 @@ let shiftedRows = 4
 /// Columns (padded positions) of a shifted micro-tile.
 let shiftedColumns = 24
 /// Left rows of the dot-product micro-kernel.
-let dotRows = 3
+let dotRows = 2
 /// Right rows of the dot-product micro-kernel.
-let dotColumns = 4
+let dotColumns = 6
 
 @inline(__always)
 private func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -164,8 +164,8 @@ func shiftedKernel(
     store(c3v2, c + 3 * ldc + 16)
 }
 
-/// The 3×4 dot-product micro-kernel: `sums[i·4 + j] = Σ_t left[i][t] · right[j][t]` over `count`
-/// floats (a multiple of 16), for 3 left rows and 4 right rows given by their starts.
+/// The 2×6 dot-product micro-kernel: `sums[i·6 + j] = Σ_t left[i][t] · right[j][t]` over `count`
+/// floats (a multiple of 16), for 2 left rows and 6 right rows given by their starts.
 @inline(never)
 func dotKernel(
     left: UnsafePointer<UnsafePointer<Float>>, right: UnsafePointer<UnsafePointer<Float>>, count: Int,
@@ -173,58 +173,60 @@ func dotKernel(
 ) {
     let l0 = left[0]
     let l1 = left[1]
-    let l2 = left[2]
     let r0 = right[0]
     let r1 = right[1]
     let r2 = right[2]
     let r3 = right[3]
+    let r4 = right[4]
+    let r5 = right[5]
     var s0r0 = SIMD8<Float>()
     var s0r1 = SIMD8<Float>()
     var s0r2 = SIMD8<Float>()
     var s0r3 = SIMD8<Float>()
+    var s0r4 = SIMD8<Float>()
+    var s0r5 = SIMD8<Float>()
     var s1r0 = SIMD8<Float>()
     var s1r1 = SIMD8<Float>()
     var s1r2 = SIMD8<Float>()
     var s1r3 = SIMD8<Float>()
-    var s2r0 = SIMD8<Float>()
-    var s2r1 = SIMD8<Float>()
-    var s2r2 = SIMD8<Float>()
-    var s2r3 = SIMD8<Float>()
+    var s1r4 = SIMD8<Float>()
+    var s1r5 = SIMD8<Float>()
     var t = 0
     while t < count {
         let x0 = load(l0 + t)
         let x1 = load(l1 + t)
-        let x2 = load(l2 + t)
         let y0 = load(r0 + t)
         s0r0.addProduct(x0, y0)
         s1r0.addProduct(x1, y0)
-        s2r0.addProduct(x2, y0)
         let y1 = load(r1 + t)
         s0r1.addProduct(x0, y1)
         s1r1.addProduct(x1, y1)
-        s2r1.addProduct(x2, y1)
         let y2 = load(r2 + t)
         s0r2.addProduct(x0, y2)
         s1r2.addProduct(x1, y2)
-        s2r2.addProduct(x2, y2)
         let y3 = load(r3 + t)
         s0r3.addProduct(x0, y3)
         s1r3.addProduct(x1, y3)
-        s2r3.addProduct(x2, y3)
+        let y4 = load(r4 + t)
+        s0r4.addProduct(x0, y4)
+        s1r4.addProduct(x1, y4)
+        let y5 = load(r5 + t)
+        s0r5.addProduct(x0, y5)
+        s1r5.addProduct(x1, y5)
         t += 8
     }
     sums[0] = horizontalSum(s0r0)
     sums[1] = horizontalSum(s0r1)
     sums[2] = horizontalSum(s0r2)
     sums[3] = horizontalSum(s0r3)
-    sums[4] = horizontalSum(s1r0)
-    sums[5] = horizontalSum(s1r1)
-    sums[6] = horizontalSum(s1r2)
-    sums[7] = horizontalSum(s1r3)
-    sums[8] = horizontalSum(s2r0)
-    sums[9] = horizontalSum(s2r1)
-    sums[10] = horizontalSum(s2r2)
-    sums[11] = horizontalSum(s2r3)
+    sums[4] = horizontalSum(s0r4)
+    sums[5] = horizontalSum(s0r5)
+    sums[6] = horizontalSum(s1r0)
+    sums[7] = horizontalSum(s1r1)
+    sums[8] = horizontalSum(s1r2)
+    sums[9] = horizontalSum(s1r3)
+    sums[10] = horizontalSum(s1r4)
+    sums[11] = horizontalSum(s1r5)
 }
 
 /// The sum of a vector's lanes as a fixed tree (halves added to halves).
