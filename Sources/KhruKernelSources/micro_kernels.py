@@ -7,13 +7,14 @@ broadcast must fit). Run from the package root: python3 Sources/KhruKernelSource
 """
 
 ISAS = {
-    # name: (lanes, gemm rows, gemm vectors, shifted rows, shifted vectors, dot rows, dot columns)
-    "AVX512": (16, 12, 2, 8, 3, 4, 6),
-    "AVX2": (8, 4, 3, 4, 3, 2, 6),
+    # name: (lanes, gemm rows, gemm vectors, shifted rows, shifted vectors, dot rows, dot columns,
+    #        the most padded positions per kept one for which the forward pass goes shifted)
+    "AVX512": (16, 12, 2, 8, 3, 4, 6, "2.5"),
+    "AVX2": (8, 4, 3, 4, 3, 2, 6, "2.0"),
 }
 
 
-def generate(name, lanes, gr, gv, sr, sv, dr, dc):
+def generate(name, lanes, gr, gv, sr, sv, dr, dc, limit):
     v = f"SIMD{lanes}<Float>"
     out = []
     w = out.append
@@ -37,6 +38,9 @@ def generate(name, lanes, gr, gv, sr, sv, dr, dc):
     w(f"let dotRows = {dr}")
     w(f"/// Right rows of the dot-product micro-kernel.")
     w(f"let dotColumns = {dc}")
+    w("/// The most positions computed per kept one for which the forward pass uses the shifted kernel")
+    w("/// (``ConvolutionShape/prefersShifted``).")
+    w(f"let shiftedForwardLimit = {limit}")
     w("")
     w("@inline(__always)")
     w(f"private func load(_ pointer: UnsafePointer<Float>) -> {v} {{")

@@ -18,6 +18,9 @@ let shiftedColumns = 48
 let dotRows = 4
 /// Right rows of the dot-product micro-kernel.
 let dotColumns = 6
+/// The most positions computed per kept one for which the forward pass uses the shifted kernel
+/// (``ConvolutionShape/prefersShifted``).
+let shiftedForwardLimit = 2.5
 
 @inline(__always)
 private func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
