@@ -179,6 +179,57 @@ struct ImageColumns: RightOperand, @unchecked Sendable {
     }
 }
 
+/// The batched column matrix of a stride-1 convolution, read from the input scattered into `layout`'s
+/// zero-padded geometry: each run of a row is one contiguous copy, without bounds checks or masks
+/// (for small maps, whose runs are a few floats long and mostly touch the padding).
+struct PaddedImageColumns: RightOperand, @unchecked Sendable {
+    let padded: UnsafePointer<Float>
+    let layout: ShiftedLayout
+
+    func packPanel(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
+        if columns.count < tileColumns { panel.update(repeating: 0, count: depth.count * tileColumns) }
+        let shape = layout.shape
+        let (rows, width) = (layout.paddedHeight, layout.paddedWidth)
+        shape.withRuns(columns) { runs, count in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(count, 1)) { starts in
+                // Each run's first position in the padded plane of one tap.
+                for r in 0..<count {
+                    starts[r] = (runs[r].image * rows + runs[r].outRow) * width + runs[r].firstOutColumn
+                }
+                var row = panel
+                for q in depth {
+                    let tap = padded + layout.offset(q)
+                    for r in 0..<count {
+                        copyRun(tap + starts[r], to: row + runs[r].offset, count: runs[r].count)
+                    }
+                    row += tileColumns
+                }
+            }
+        }
+    }
+
+    /// Copies `count` floats, eight then four at a time, then the rest.
+    @inline(__always)
+    private func copyRun(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int)
+    {
+        var t = 0
+        while t + 8 <= count {
+            UnsafeMutableRawPointer(destination + t).storeBytes(
+                of: UnsafeRawPointer(source + t).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            t += 8
+        }
+        if t + 4 <= count {
+            UnsafeMutableRawPointer(destination + t).storeBytes(
+                of: UnsafeRawPointer(source + t).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            t += 4
+        }
+        while t < count {
+            destination[t] = source[t]
+            t += 1
+        }
+    }
+}
+
 /// The transpose `[batch·positions, patch]` of the batched column matrix, as a right operand.
 struct ImageColumnsTransposed: RightOperand, @unchecked Sendable {
     let input: UnsafePointer<Float>
@@ -299,13 +350,35 @@ public enum ISAConvolution {
                 input: input, weight: weight, bias: bias, output: output, shape: shape, threads: threads)
             return
         }
+        if shape.stride == 1 {
+            // Small maps (too much padding for the shifted kernel): pack from a zero-padded copy, where
+            // every run of a column-matrix row is one plain copy, without bounds checks or masks.
+            let layout = ShiftedLayout(shape)
+            let padded = Scratch(count: layout.count)
+            defer { padded.deallocate() }
+            layout.scatter(input, into: padded.base, threads: threads)
+            packedForward(
+                right: PaddedImageColumns(padded: UnsafePointer(padded.base), layout: layout), weight: weight,
+                bias: bias, output: output, shape: shape, threads: threads)
+        } else {
+            packedForward(
+                right: ImageColumns(input: input, shape: shape), weight: weight, bias: bias, output: output,
+                shape: shape, threads: threads)
+        }
+    }
+
+    /// The forward pass as one packed GEMM `weight · columns` (`right` packs the column matrix).
+    private static func packedForward<Right: RightOperand & Sendable>(
+        right: Right, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, shape: ConvolutionShape, threads: Int
+    ) {
         let positions = shape.positions
         let o = shape.outChannels
         let left = MatrixLeft(base: weight, ld: shape.patch, transposed: false)
         if shape.batch == 1 {
             gemm(
                 m: o, n: positions, k: shape.patch, left: left,
-                right: ImageColumns(input: input, shape: shape), c: output, ldc: positions, accumulate: false,
+                right: right, c: output, ldc: positions, accumulate: false,
                 threads: threads)
             if let bias { addBias(bias, to: output, channels: o, positions: positions) }
             return
@@ -314,8 +387,7 @@ public enum ISAConvolution {
         defer { scratch.deallocate() }
         gemm(
             m: o, n: shape.columns, k: shape.patch, left: left,
-            right: ImageColumns(input: input, shape: shape),
-            c: scratch, ldc: shape.columns, accumulate: false, threads: threads)
+            right: right, c: scratch, ldc: shape.columns, accumulate: false, threads: threads)
         // One (image, channel) plane per task.
         nonisolated(unsafe) let (source, destination, bias) = (UnsafePointer(scratch), output, bias)
         let columns = shape.columns
