@@ -210,8 +210,9 @@ struct PaddedImageColumns: RightOperand, @unchecked Sendable {
 
     /// Copies `count` floats, eight then four at a time, then the rest.
     @inline(__always)
-    private func copyRun(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int)
-    {
+    private func copyRun(
+        _ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int
+    ) {
         var t = 0
         while t + 8 <= count {
             UnsafeMutableRawPointer(destination + t).storeBytes(

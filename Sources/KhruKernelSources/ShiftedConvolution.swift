@@ -30,8 +30,9 @@ extension ConvolutionShape {
     /// faster (or no slower) with the packed GEMM, since scattering all `stride²` phases costs more.
     private var stridedPaysOff: Bool { stride == 1 || (stride == 2 && kernelHeight * kernelWidth >= 25) }
 
-    /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted
-    /// kernel rather than the packed GEMM: at most `shiftedForwardLimit` times the kept positions
+    /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted kernel.
+    ///
+    /// Rather than the packed GEMM: at most `shiftedForwardLimit` times the kept positions
     /// computed. AVX-512: 2.5, so 3×3 kernels with padding 1 from 4×4 maps (2.25×) go shifted (measured
     /// on an Intel Xeon: 4×4 maps 2.1× faster, 2×2 maps slower). AVX2: 2.0, so 4×4 maps take the packed
     /// GEMM (measured on an AMD EPYC Zen 5, CPU time at 1 thread: 3.6 against 4.1 ms for the course's
