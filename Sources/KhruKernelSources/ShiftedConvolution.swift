@@ -18,11 +18,11 @@ import _KhruKernels
 let dotChunk = 2048
 
 extension ConvolutionShape {
-    /// Computed positions per kept output when positions are counted in the padded geometry.
+    /// Computed positions per kept output when positions are counted in the padded geometry
+    /// (``ShiftedLayout``).
     private var paddedRatio: Double {
-        let rows = (height + 2 * padding + stride - 1) / stride
-        let columns = (width + 2 * padding + stride - 1) / stride
-        return Double(rows * columns) / Double(positions)
+        let layout = ShiftedLayout(self)
+        return Double(layout.paddedHeight * layout.paddedWidth) / Double(positions)
     }
 
     /// Whether the phase planes pay for a stride above 1: only for large kernels (the 7×7 stem), where
@@ -32,11 +32,11 @@ extension ConvolutionShape {
 
     /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted kernel.
     ///
-    /// Rather than the packed GEMM: at most `shiftedForwardLimit` times the kept positions
-    /// computed. AVX-512: 2.5, so 3×3 kernels with padding 1 from 4×4 maps (2.25×) go shifted (measured
-    /// on an Intel Xeon: 4×4 maps 2.1× faster, 2×2 maps slower). AVX2: 2.0, so 4×4 maps take the packed
-    /// GEMM (measured on an AMD EPYC Zen 5, CPU time at 1 thread: 3.6 against 4.1 ms for the course's
-    /// layer 3, where AVX-512 measured 2.6 shifted against 2.9 ms packed).
+    /// Rather than the packed GEMM: at most `shiftedForwardLimit` (a parameter of each instruction
+    /// set's micro-kernels, 2.0 for both today) times the kept positions computed. With shared borders
+    /// (``ShiftedLayout``) 4×4 maps compute 1.56× and go shifted, 2×2 maps 2.25× and take the packed
+    /// GEMM. Measured on an AMD EPYC (Zen 5), CPU time at 1 thread, the course's layer 4 (128 channels,
+    /// 2×2): AVX2 shifted 4.0 ms, packed 3.1–3.2 ms; AVX-512 shifted 2.5 ms, packed 2.2 ms.
     var prefersShifted: Bool {
         stridedPaysOff && !prefersDirectForward && paddedRatio <= shiftedForwardLimit
     }
@@ -48,17 +48,29 @@ extension ConvolutionShape {
 
 /// The padded, channel-major geometry of a shifted convolution.
 ///
+/// Stride 1: images share their zero borders. Each row of `width` pixels is followed by
+/// `paddedWidth − width ≥ padding` zeros, which are also the left padding of the next row; each image's
+/// `height` rows by `paddedHeight − height ≥ padding` zero rows, also the top padding of the next
+/// image; and `lead = padding·paddedWidth + padding` zeros come first, the top and left padding of the
+/// first image. Output `(image, y, x)` is position `(image·paddedHeight + y)·paddedWidth + x` and reads
+/// tap `(ky, kx)` at `lead + that − padding·paddedWidth − padding + ky·paddedWidth + kx`, i.e. at a
+/// constant shift `ky·paddedWidth + kx` from the position. For a 3×3 "same" convolution of 8×8 maps
+/// that computes 9·9 positions per 64 kept (1.27×) where a border per image computed 10·10 (1.56×);
+/// 28×28 maps: 1.07× against 1.15×.
+///
 /// For stride `s > 1` each channel is
 /// split into `s²` phase planes (padded rows `r·s + a`, columns `t·s + b`), so that a strided tap is
 /// again one constant shift: output `(y, x)` reads phase `(ky mod s, kx mod s)` at
 /// `(y + ky / s, x + kx / s)`.
 struct ShiftedLayout {
     let shape: ConvolutionShape
-    /// Rows of one (phase) plane of one image: the padded height for stride 1.
+    /// Rows of one (phase) plane of one image: `max(height + padding, outHeight)` for stride 1.
     let paddedHeight: Int
-    /// Columns of one (phase) plane of one image: the padded width for stride 1.
+    /// Columns of one (phase) plane of one image: `max(width + padding, outWidth)` for stride 1.
     let paddedWidth: Int
-    /// Floats of one (phase) plane: `batch·paddedHeight·paddedWidth`.
+    /// Zeros before the first image of a plane (stride 1; 0 for the phase planes).
+    let lead: Int
+    /// Floats of one (phase) plane: `lead + batch·paddedHeight·paddedWidth`.
     let plane: Int
     /// One past the last kept output position.
     let end: Int
@@ -70,9 +82,16 @@ struct ShiftedLayout {
     init(_ shape: ConvolutionShape) {
         self.shape = shape
         let s = shape.stride
-        paddedHeight = (shape.height + 2 * shape.padding + s - 1) / s
-        paddedWidth = (shape.width + 2 * shape.padding + s - 1) / s
-        plane = shape.batch * paddedHeight * paddedWidth
+        if s == 1 {
+            paddedHeight = Swift.max(shape.height + shape.padding, shape.outHeight)
+            paddedWidth = Swift.max(shape.width + shape.padding, shape.outWidth)
+            lead = shape.padding * paddedWidth + shape.padding
+        } else {
+            paddedHeight = (shape.height + 2 * shape.padding + s - 1) / s
+            paddedWidth = (shape.width + 2 * shape.padding + s - 1) / s
+            lead = 0
+        }
+        plane = lead + shape.batch * paddedHeight * paddedWidth
         end = ((shape.batch - 1) * paddedHeight + shape.outHeight - 1) * paddedWidth + shape.outWidth
         span = (end + shiftedColumns - 1) / shiftedColumns * shiftedColumns
         slack = shape.kernelHeight * paddedWidth + shape.kernelWidth + 2 * shiftedColumns
@@ -98,8 +117,8 @@ struct ShiftedLayout {
         if s == 1 {
             scatterPadded(
                 input, batch: shape.batch, channels: shape.channels, height: shape.height, width: shape.width,
-                into: destination, rows: paddedHeight, columns: paddedWidth, margin: shape.padding,
-                slack: slack, threads: threads)
+                into: destination, rows: paddedHeight, columns: paddedWidth, margin: 0, lead: lead,
+                planeStride: plane, slack: slack, threads: threads)
             return
         }
         nonisolated(unsafe) let input = input
@@ -192,22 +211,24 @@ final class ScratchPool: Sendable {
 let scratchPool = ScratchPool()
 
 /// Copies `source[batch][channels][height][width]` into `destination[channels][batch][rows][columns]`
-/// at row and column offset `margin`, zeros elsewhere; channel planes are `planeStride` floats apart
-/// (zero past `batch·rows·columns`), and `slack` floats past the last plane are zeroed.
+/// at row and column offset `margin`, zeros elsewhere; channel planes are `planeStride` floats apart,
+/// start with `lead` zeros (then the images) and are zero past `lead + batch·rows·columns`; `slack`
+/// floats past the last plane are zeroed.
 func scatterPadded(
     _ source: UnsafePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
-    into destination: UnsafeMutablePointer<Float>, rows: Int, columns: Int, margin: Int,
+    into destination: UnsafeMutablePointer<Float>, rows: Int, columns: Int, margin: Int, lead: Int = 0,
     planeStride: Int? = nil, slack: Int, threads: Int
 ) {
     nonisolated(unsafe) let source = source
     nonisolated(unsafe) let destination = destination
-    let used = batch * rows * columns
+    let used = lead + batch * rows * columns
     let plane = planeStride ?? used
     parallelFor(channels * batch, threads: threads) { index in
         let channel = index / batch
         let image = index - channel * batch
         let from = source + (image * channels + channel) * height * width
-        let to = destination + channel * plane + image * rows * columns
+        if image == 0 { (destination + channel * plane).update(repeating: 0, count: lead) }
+        let to = destination + channel * plane + lead + image * rows * columns
         to.update(repeating: 0, count: margin * columns)
         for y in 0..<height {
             // Rows are short (2–64 floats): plain loops, not a memset and memcpy call per piece.
@@ -410,8 +431,9 @@ enum ShiftedConvolution {
     /// Both gradients of a "same" stride-1 convolution, with one scatter of the gradient for both.
     ///
     /// For a square kernel with `2·padding = kernel − 1` whose input gradient and weight gradient
-    /// both prefer the shifted kernels: the input gradient's padded gradient, read `padding` rows and columns in, is the
-    /// weight gradient's margin-0 one. Returns `false` (and does nothing) for other shapes.
+    /// both prefer the shifted kernels: the input gradient's padded gradient, read from its first image
+    /// (past ``ShiftedLayout/lead``), is the weight gradient's margin-0 one. Returns `false` (and does
+    /// nothing) for other shapes.
     static func backward(
         gradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         inputGradient: UnsafeMutablePointer<Float>,
@@ -427,7 +449,9 @@ enum ShiftedConvolution {
         let layout = ShiftedLayout(shape)
         let gradientLayout = ShiftedLayout(transposed)
         let length = (layout.end + 15) / 16 * 16
-        guard transposed.prefersShifted, gradientLayout.plane == layout.plane, length <= layout.plane
+        guard transposed.prefersShifted, gradientLayout.paddedWidth == layout.paddedWidth,
+            gradientLayout.paddedHeight == layout.paddedHeight, gradientLayout.lead == layout.lead,
+            length <= layout.plane
         else { return false }
 
         let flipped = Scratch(count: o * c * k * k)
@@ -442,10 +466,7 @@ enum ShiftedConvolution {
         }
         let paddedGradient = Scratch(count: gradientLayout.count)
         defer { paddedGradient.deallocate() }
-        scatterPadded(
-            gradient, batch: shape.batch, channels: o, height: shape.outHeight, width: shape.outWidth,
-            into: paddedGradient.base, rows: gradientLayout.paddedHeight, columns: gradientLayout.paddedWidth,
-            margin: p, slack: gradientLayout.slack, threads: threads)
+        gradientLayout.scatter(gradient, into: paddedGradient.base, threads: threads)
         forward(
             padded: UnsafePointer(paddedGradient.base), layout: gradientLayout, weight: flipped.base,
             bias: nil, output: inputGradient, threads: threads)
@@ -453,12 +474,12 @@ enum ShiftedConvolution {
         let padded = Scratch(count: layout.count)
         defer { padded.deallocate() }
         layout.scatter(input, into: padded.base, threads: threads)
-        // Positions past the last kept output are zero in the gradient up to `length`: they fall in
-        // the bottom padding rows of the last image, then in the next channel's top padding (or the
-        // slack after the last channel).
+        // Positions past the last kept output are zero in the gradient up to `length` (at most the
+        // plane): they fall in the last image's zero rows and columns, then in the next channel's lead
+        // (or the slack after the last channel).
         weightGradient(
             padded: UnsafePointer(padded.base),
-            gradients: UnsafePointer(paddedGradient.base + p * layout.paddedWidth + p),
+            gradients: UnsafePointer(paddedGradient.base + gradientLayout.lead),
             gradientStride: gradientLayout.plane, length: length, layout: layout,
             weightGradient: weightGradientPointer, threads: threads)
         return true

@@ -20,7 +20,7 @@ let dotRows = 4
 let dotColumns = 6
 /// The most positions computed per kept one for which the forward pass uses the shifted kernel
 /// (``ConvolutionShape/prefersShifted``).
-let shiftedForwardLimit = 2.5
+let shiftedForwardLimit = 2.0
 
 @inline(__always)
 private func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
