@@ -82,7 +82,7 @@ public enum ConvolutionKernels: String, Sendable, CaseIterable {
     /// The same kernels compiled for AVX2 and FMA (`_KhruKernelsAVX2`), with a register blocking for
     /// 16 ymm registers.
     case avx2
-    /// im2col and one OpenBLAS `sgemm` per image (any CPU).
+    /// im2col and one OpenBLAS `sgemm` per chunk of images (any CPU), the copies on Khru's threads.
     case blas
 
     /// The implementation in use: the kernels of ``InstructionSet/current`` (OpenBLAS for
