@@ -7,8 +7,7 @@ let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debu
 
 /// Khru's kernels are compiled once per x86-64 instruction set, from one set of sources
 /// (`Sources/KhruKernelSources`, symbolic links in each module's folder, since SwiftPM refuses one file in
-/// two targets): `_KhruKernelsAVX512` for
-/// `skylake-avx512` and `_KhruKernelsAVX2` for `haswell`. TensorCore calls a module only after checking
+/// two targets): `_KhruKernelsAVX512` for `skylake-avx512` and `_KhruKernelsAVX2` for `haswell`. TensorCore calls a module only after checking
 /// the CPU's feature bits at run time (`_KhruCPU`), and falls back to OpenBLAS otherwise.
 ///
 /// `-target-cpu` names an x86 CPU, so it is given only when the manifest itself is compiled for x86-64
