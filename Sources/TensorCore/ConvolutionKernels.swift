@@ -27,18 +27,20 @@ public enum InstructionSet: Int, Sendable, Comparable, CaseIterable, CustomStrin
         }
     }
 
-    /// Parses a `KHRU_ISA` value (case-insensitive; `avx-512` and `avx512f` are accepted too).
+    /// Parses a `KHRU_ISA` value: `generic`, `avx2` or `avx512` (case-insensitive; `avx-512` too, as
+    /// bench/run accepts).
     ///
     /// - Returns: `nil` for anything else.
     public init?(name: String) {
-        switch name.lowercased().replacingOccurrences(of: "-", with: "") {
-        case "generic", "none", "portable": self = .generic
+        switch name.lowercased() {
+        case "generic": self = .generic
         case "avx2": self = .avx2
-        case "avx512", "avx512f": self = .avx512
+        case "avx512", "avx-512": self = .avx512
         default: return nil
         }
     }
 
+    /// Orders the instruction sets from the most portable: ``generic`` < ``avx2`` < ``avx512``.
     public static func < (lhs: InstructionSet, rhs: InstructionSet) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The best instruction set of this CPU (``generic`` on other architectures than x86-64).
