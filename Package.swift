@@ -5,14 +5,26 @@ import PackageDescription
 /// `@testable` imports) and still trains real models in seconds.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-/// The convolution kernels are compiled for AVX-512 (Swift SIMD to zmm FMAs).
+/// Khru's kernels are compiled once per x86-64 instruction set, from one set of sources
+/// (`Sources/KhruKernelSources`, symbolic links in each module's folder, since SwiftPM refuses one file in
+/// two targets): `_KhruKernelsAVX512` for `skylake-avx512` and `_KhruKernelsAVX2` for `haswell`. TensorCore calls a module only after checking
+/// the CPU's feature bits at run time (`_KhruCPU`), and falls back to OpenBLAS otherwise.
 ///
-/// TensorCore calls them only after checking the CPU at run time, and falls back to OpenBLAS
-/// otherwise. The flag is for x86-64 Linux.
-let avx512: [SwiftSetting] = [
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
-    .unsafeFlags(["-target-cpu", "skylake-avx512"], .when(platforms: [.linux])),
-]
+/// `-target-cpu` names an x86 CPU, so it is given only when the manifest itself is compiled for x86-64
+/// (`#if arch` here tests the machine that builds; a build for another architecture, such as aarch64
+/// Linux, compiles the same kernels as portable Swift SIMD that is never selected). Cross-compiling from
+/// x86-64 to another architecture would pass the flag too: build natively there.
+#if arch(x86_64)
+    let avx512: [SwiftSetting] = [
+        .unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(["-target-cpu", "skylake-avx512"]),
+    ]
+    let avx2: [SwiftSetting] = [
+        .unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(["-target-cpu", "haswell"]),
+    ]
+#else
+    let avx512 = optimized
+    let avx2 = optimized
+#endif
 
 let package = Package(
     name: "Khru",
@@ -51,8 +63,16 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
 
         // MARK: - The training library
-        .target(name: "_KhruKernels", swiftSettings: avx512),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "_KhruKernels"], swiftSettings: optimized),
+        .target(name: "_KhruCPU"),
+        .target(name: "_KhruKernels", swiftSettings: optimized),
+        .target(name: "_KhruKernelsAVX512", dependencies: ["_KhruKernels"], swiftSettings: avx512),
+        .target(name: "_KhruKernelsAVX2", dependencies: ["_KhruKernels"], swiftSettings: avx2),
+        .target(
+            name: "TensorCore",
+            dependencies: [
+                "COpenBLAS", "_KhruCPU", "_KhruKernels", "_KhruKernelsAVX512", "_KhruKernelsAVX2",
+            ],
+            swiftSettings: optimized),
         .target(
             name: "Training",
             dependencies: ["TensorCore", "Plotting", .product(name: "SwiftCSV", package: "SwiftCSV")],

@@ -55,7 +55,7 @@ def notes(name, khru, peer):
 def main(path):
     rows = parse(path)
     for line in open(path, encoding="utf-8"):
-        if line.startswith(("machine:", "openblas:", "pytorch ")):
+        if line.startswith(("machine:", "isa cap:", "isa:", "openblas:", "pytorch ")):
             print(line.rstrip())
     print()
     header = ("workload", "case", "thr", "Khru", "PyTorch/fastai", "Khru÷peer", "notes")

@@ -38,8 +38,8 @@ struct ConvGeometry {
     var patch: Int { c * kh * kw }
     /// Columns of the column matrix: `oh·ow`.
     var positions: Int { oh * ow }
-    /// Whether the column matrix equals the image itself (1×1 kernel, stride 1, no padding).
-    var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && padding == 0 }
+    /// Images per OpenBLAS product: about 1M floats (4 MB) of column matrix, at least one image.
+    var imagesPerProduct: Int { Swift.max(1, Swift.min(n, (1 << 20) / Swift.max(patch * positions, 1))) }
 
     /// The output columns `lower..<upper` whose input column `ox·stride − padding + kx` lies inside the image.
     @inline(__always)
@@ -50,13 +50,13 @@ struct ConvGeometry {
         return (Swift.min(lower, upper), upper)
     }
 
-    /// Unfolds one image `[c, h, w]` into columns `[c·kh·kw, oh·ow]`.
-    func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
+    /// Unfolds one image `[c, h, w]` into columns `[c·kh·kw, oh·ow]` whose rows are `ld` floats apart.
+    func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, ld: Int) {
         for channel in 0..<c {
             let plane = image + channel * h * w
             for ky in 0..<kh {
                 for kx in 0..<kw {
-                    let row = columns + ((channel * kh + ky) * kw + kx) * positions
+                    let row = columns + ((channel * kh + ky) * kw + kx) * ld
                     for oy in 0..<oh {
                         let y = oy * stride - padding + ky
                         let destination = row + oy * ow
@@ -79,13 +79,13 @@ struct ConvGeometry {
         }
     }
 
-    /// Folds columns `[c·kh·kw, oh·ow]` back, adding into one image `[c, h, w]`.
-    func col2im(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+    /// Folds columns `[c·kh·kw, oh·ow]` (rows `ld` floats apart) back, adding into one image `[c, h, w]`.
+    func col2im(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, ld: Int) {
         for channel in 0..<c {
             let plane = image + channel * h * w
             for ky in 0..<kh {
                 for kx in 0..<kw {
-                    let row = columns + ((channel * kh + ky) * kw + kx) * positions
+                    let row = columns + ((channel * kh + ky) * kw + kx) * ld
                     for oy in 0..<oh {
                         let y = oy * stride - padding + ky
                         if y < 0 || y >= h { continue }
@@ -107,9 +107,9 @@ struct ConvGeometry {
 extension Tensor {
     /// 2-D cross-correlation (PyTorch's `conv2d`, groups = 1).
     ///
-    /// On AVX-512 CPUs one packed GEMM over the whole batch with implicit im2col (see
-    /// ``ConvolutionKernels``), using ``BLAS/threadCount`` threads; elsewhere im2col and one OpenBLAS
-    /// SGEMM per image.
+    /// On x86-64 CPUs with AVX2 or AVX-512, Khru's own whole-batch kernels for that instruction set
+    /// (see ``ConvolutionKernels`` and ``InstructionSet``), using ``BLAS/threadCount`` threads;
+    /// elsewhere im2col and one OpenBLAS SGEMM per chunk of images.
     ///
     /// - Parameters:
     ///   - weight: `[outChannels, inChannels, kH, kW]`.
@@ -129,48 +129,59 @@ extension Tensor {
         if let bias {
             precondition(bias.count == g.o, "conv2d bias has \(bias.count) elements for \(g.o) channels")
         }
-        if kernels == .avx512 {
+        if kernels.isKhru {
             let result = Tensor(uninitialized: [g.n, g.o, g.oh, g.ow])
-            AVX512Convolution.forward(
+            kernels.forward(
                 input: storage.pointer, weight: weight.storage.pointer, bias: bias?.storage.pointer,
                 output: result.storage.pointer, shape: g.kernelShape, threads: BLAS.threadCount)
             return result
         }
+        // im2col and one OpenBLAS product per chunk of images (wide products thread well in OpenBLAS;
+        // one product per image did not: slower at 2 threads than at 1). The copies around a product
+        // run on Khru's threads, the product on OpenBLAS's, never both at once.
         let result = Tensor(uninitialized: [g.n, g.o, g.oh, g.ow])
-        let columns = TensorStorage(count: g.isPointwise ? 0 : g.patch * g.positions)
-        let input = storage.pointer
-        let out = result.storage.pointer
-        for image in 0..<g.n {
-            let source = input + image * g.c * g.h * g.w
-            if !g.isPointwise { g.im2col(source, columns.pointer) }
-            sgemm(
-                transposeA: false, transposeB: false, m: g.o, n: g.positions, k: g.patch,
-                a: weight.storage.pointer, lda: g.patch, b: g.isPointwise ? source : columns.pointer,
-                ldb: g.positions, c: out + image * g.o * g.positions, ldc: g.positions)
-        }
-        if let bias {
-            let b = bias.storage.pointer
-            for image in 0..<g.n {
-                for channel in 0..<g.o {
-                    let plane = out + (image * g.o + channel) * g.positions
-                    let value = b[channel]
-                    for index in 0..<g.positions { plane[index] += value }
-                }
+        let chunk = g.imagesPerProduct
+        let columns = TensorStorage(count: g.patch * chunk * g.positions)
+        let products = TensorStorage(count: g.o * chunk * g.positions)
+        let threads = BLAS.threadCount
+        nonisolated(unsafe) let (input, out, bias) = (
+            storage.pointer, result.storage.pointer, bias?.storage.pointer
+        )
+        nonisolated(unsafe) let (cols, product) = (columns.pointer, products.pointer)
+        var first = 0
+        while first < g.n {
+            let count = Swift.min(chunk, g.n - first)
+            let width = count * g.positions
+            let start = first
+            parallelFor(count, threads: threads) { image in
+                g.im2col(input + (start + image) * g.c * g.h * g.w, cols + image * g.positions, ld: width)
             }
+            sgemm(
+                transposeA: false, transposeB: false, m: g.o, n: width, k: g.patch, a: weight.storage.pointer,
+                lda: g.patch, b: cols, ldb: width, c: product, ldc: width)
+            parallelFor(count * g.o, threads: threads) { index in
+                let (image, channel) = index.quotientAndRemainder(dividingBy: g.o)
+                let plane = out + ((start + image) * g.o + channel) * g.positions
+                let row = product + channel * width + image * g.positions
+                let value = bias?[channel] ?? 0
+                for position in 0..<g.positions { plane[position] = row[position] + value }
+            }
+            first += count
         }
+        withExtendedLifetime((columns, products)) {}
         return result
     }
 
     /// The gradients of ``conv2d(weight:bias:stride:padding:)`` for upstream gradient `gradient`.
     ///
-    /// Without `needsBias` (a convolution without bias) the AVX-512 path returns zeros for the bias
+    /// Without `needsBias` (a convolution without bias) Khru's kernels return zeros for the bias
     /// gradient instead of summing the gradient's planes.
     static func conv2dBackward(
         input: Tensor, weight: Tensor, gradient: Tensor, stride: Int, padding: Int, needsInput: Bool,
         needsWeight: Bool, needsBias: Bool = true, kernels: ConvolutionKernels = .current
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor) {
         let g = ConvGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
-        if kernels == .avx512 {
+        if kernels.isKhru {
             let threads = BLAS.threadCount
             let biasGradient =
                 needsBias ? gradient.channelSums(channels: g.o) : Tensor(repeating: 0, shape: [g.o])
@@ -179,7 +190,7 @@ extension Tensor {
             if needsInput && needsWeight {
                 let dx = Tensor(uninitialized: input.shape)
                 let dw = Tensor(uninitialized: weight.shape)
-                AVX512Convolution.gradients(
+                kernels.gradients(
                     gradient: gradient.storage.pointer, input: input.storage.pointer,
                     weight: weight.storage.pointer, inputGradient: dx.storage.pointer,
                     weightGradient: dw.storage.pointer, shape: g.kernelShape, threads: threads)
@@ -187,60 +198,67 @@ extension Tensor {
             }
             if needsInput {
                 let result = Tensor(uninitialized: input.shape)
-                AVX512Convolution.inputGradient(
+                kernels.inputGradient(
                     gradient: gradient.storage.pointer, weight: weight.storage.pointer,
                     inputGradient: result.storage.pointer, shape: g.kernelShape, threads: threads)
                 inputGradient = result
             }
             if needsWeight {
                 let result = Tensor(uninitialized: weight.shape)
-                AVX512Convolution.weightGradient(
+                kernels.weightGradient(
                     gradient: gradient.storage.pointer, input: input.storage.pointer,
                     weightGradient: result.storage.pointer, shape: g.kernelShape, threads: threads)
                 weightGradient = result
             }
             return (inputGradient, weightGradient, biasGradient)
         }
-        let inputGradient = needsInput ? Tensor(repeating: 0, shape: input.shape) : nil
+        // As the forward pass: per chunk of images, the gradient gathered into [o, images·positions]
+        // and im2col (Khru's threads), then one OpenBLAS product per gradient.
+        let inputGradient = needsInput ? Tensor(uninitialized: input.shape) : nil
         let weightGradient = needsWeight ? Tensor(repeating: 0, shape: weight.shape) : nil
-        let biasGradient = Tensor(repeating: 0, shape: [g.o])
-        let columns = TensorStorage(count: g.patch * g.positions)
-        let upstream = gradient.storage.pointer
-        let bias = biasGradient.storage.pointer
-        for image in 0..<g.n {
-            let gradientImage = upstream + image * g.o * g.positions
-            for channel in 0..<g.o {
-                var total: Float = 0
-                let plane = gradientImage + channel * g.positions
-                for index in 0..<g.positions { total += plane[index] }
-                bias[channel] += total
+        let biasGradient = gradient.channelSums(channels: g.o)
+        let chunk = g.imagesPerProduct
+        let columns = TensorStorage(count: g.patch * chunk * g.positions)
+        let gathered = TensorStorage(count: g.o * chunk * g.positions)
+        let threads = BLAS.threadCount
+        nonisolated(unsafe) let (source, upstream) = (input.storage.pointer, gradient.storage.pointer)
+        nonisolated(unsafe) let (cols, rows) = (columns.pointer, gathered.pointer)
+        let imageSize = g.c * g.h * g.w
+        var first = 0
+        while first < g.n {
+            let count = Swift.min(chunk, g.n - first)
+            let width = count * g.positions
+            let start = first
+            parallelFor(count * g.o, threads: threads) { index in
+                let (image, channel) = index.quotientAndRemainder(dividingBy: g.o)
+                (rows + channel * width + image * g.positions).update(
+                    from: upstream + ((start + image) * g.o + channel) * g.positions, count: g.positions)
             }
-            let source = input.storage.pointer + image * g.c * g.h * g.w
             if let weightGradient {
-                if !g.isPointwise { g.im2col(source, columns.pointer) }
+                parallelFor(count, threads: threads) { image in
+                    g.im2col(source + (start + image) * imageSize, cols + image * g.positions, ld: width)
+                }
                 // dW += G · colsᵀ
                 sgemm(
-                    transposeA: false, transposeB: true, m: g.o, n: g.patch, k: g.positions,
-                    a: gradientImage, lda: g.positions, b: g.isPointwise ? source : columns.pointer,
-                    ldb: g.positions, beta: 1, c: weightGradient.storage.pointer, ldc: g.patch)
+                    transposeA: false, transposeB: true, m: g.o, n: g.patch, k: width, a: rows, lda: width,
+                    b: cols, ldb: width, beta: 1, c: weightGradient.storage.pointer, ldc: g.patch)
             }
             if let inputGradient {
-                let destination = inputGradient.storage.pointer + image * g.c * g.h * g.w
-                if g.isPointwise {
-                    sgemm(
-                        transposeA: true, transposeB: false, m: g.patch, n: g.positions, k: g.o,
-                        a: weight.storage.pointer, lda: g.patch, b: gradientImage, ldb: g.positions,
-                        c: destination, ldc: g.positions)
-                } else {
-                    // dCols = Wᵀ · G, then fold back.
-                    sgemm(
-                        transposeA: true, transposeB: false, m: g.patch, n: g.positions, k: g.o,
-                        a: weight.storage.pointer, lda: g.patch, b: gradientImage, ldb: g.positions,
-                        c: columns.pointer, ldc: g.positions)
-                    g.col2im(columns.pointer, destination)
+                nonisolated(unsafe) let dx = inputGradient.storage.pointer
+                // dCols = Wᵀ · G, then fold back, one image per task.
+                sgemm(
+                    transposeA: true, transposeB: false, m: g.patch, n: width, k: g.o,
+                    a: weight.storage.pointer,
+                    lda: g.patch, b: rows, ldb: width, c: cols, ldc: width)
+                parallelFor(count, threads: threads) { image in
+                    let destination = dx + (start + image) * imageSize
+                    destination.update(repeating: 0, count: imageSize)
+                    g.col2im(cols + image * g.positions, destination, ld: width)
                 }
             }
+            first += count
         }
+        withExtendedLifetime((columns, gathered)) {}
         return (inputGradient, weightGradient, biasGradient)
     }
 }

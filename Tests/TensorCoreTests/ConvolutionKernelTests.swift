@@ -110,8 +110,12 @@ private let shapes: [(input: [Int], weight: [Int], stride: Int, padding: Int)] =
     ([4, 16, 16, 16], [32, 16, 1, 1], 2, 0),
 ]
 
-private let implementations: [ConvolutionKernels] =
-    ConvolutionKernels.cpuHasAVX512 ? [.avx512, .blas] : [.blas]
+/// Every implementation this CPU can run, whatever `KHRU_ISA` says: on an AVX-512 machine the AVX-512
+/// and the AVX2 kernels and OpenBLAS.
+private let implementations = ConvolutionKernels.supported
+
+/// Khru's own kernels among them (bit-identical at any thread count; OpenBLAS makes no such promise).
+private let khruKernels = implementations.filter(\.isKhru)
 
 @Suite struct ConvolutionKernelTests {
     @Test(arguments: shapes.indices)
@@ -163,7 +167,8 @@ private let implementations: [ConvolutionKernels] =
         }
     }
 
-    @Test func twoThreadsGiveTheSameBitsAsOne() throws {
+    @Test(arguments: khruKernels)
+    func twoThreadsGiveTheSameBitsAsOne(_ kernels: ConvolutionKernels) throws {
         // Big enough that every GEMM splits across two threads (over 2^20 multiply-adds), with tiles
         // crossing image boundaries. The split is by output tiles, never by depth, so the bits must be
         // identical; the one-thread results are checked against the definition above on smaller shapes.
@@ -176,20 +181,19 @@ private let implementations: [ConvolutionKernels] =
             for threads in [1, 2] {
                 try BLAS.withKernelThreads(threads) {
                     let output = input.conv2d(
-                        weight: weight, bias: nil, stride: stride, padding: 1, kernels: .current)
+                        weight: weight, bias: nil, stride: stride, padding: 1, kernels: kernels)
                     let (dx, dw, _) = Tensor.conv2dBackward(
                         input: input, weight: weight, gradient: upstream, stride: stride, padding: 1,
-                        needsInput: true,
-                        needsWeight: true)
+                        needsInput: true, needsWeight: true, kernels: kernels)
                     results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
                 }
             }
-            // (OpenBLAS makes no such promise, so the portable path is only run, not compared.)
-            if ConvolutionKernels.current == .avx512 { #expect(results[0] == results[1]) }
+            #expect(results[0] == results[1])
         }
     }
 
-    @Test func twoThreadsGiveTheSameBitsAsOneForTheStem() throws {
+    @Test(arguments: khruKernels)
+    func twoThreadsGiveTheSameBitsAsOneForTheStem(_ kernels: ConvolutionKernels) throws {
         // The 7×7 stride-2 stem: direct forward, phase-plane weight gradient, col2im input gradient.
         let input = fixture([8, 3, 32, 32], seed: 710)
         let weight = fixture([16, 3, 7, 7], seed: 711)
@@ -197,15 +201,52 @@ private let implementations: [ConvolutionKernels] =
         var results: [[Float]] = []
         for threads in [1, 2, 1] {
             try BLAS.withKernelThreads(threads) {
-                let output = input.conv2d(weight: weight, bias: nil, stride: 2, padding: 3, kernels: .current)
+                let output = input.conv2d(weight: weight, bias: nil, stride: 2, padding: 3, kernels: kernels)
                 let (dx, dw, _) = Tensor.conv2dBackward(
                     input: input, weight: weight, gradient: upstream, stride: 2, padding: 3, needsInput: true,
-                    needsWeight: true)
+                    needsWeight: true, kernels: kernels)
                 results.append(output.scalars + (try #require(dx)).scalars + (try #require(dw)).scalars)
             }
         }
-        if ConvolutionKernels.current == .avx512 {
-            #expect(results[0] == results[1] && results[0] == results[2])
-        }
+        #expect(results[0] == results[1] && results[0] == results[2])
     }
+}
+
+@Suite struct InstructionSetTests {
+    @Test func aCapNeverRaisesTheCPUsLevel() {
+        #expect(InstructionSet.resolve(requested: "avx2", cpu: .avx512) == .avx2)
+        #expect(InstructionSet.resolve(requested: "AVX-512", cpu: .avx512) == .avx512)
+        #expect(InstructionSet.resolve(requested: "generic", cpu: .avx2) == .generic)
+        #expect(InstructionSet.resolve(requested: "avx512", cpu: .avx2) == .avx2)
+        #expect(InstructionSet.resolve(requested: "avx512", cpu: .generic) == .generic)
+        #expect(InstructionSet.resolve(requested: nil, cpu: .avx2) == .avx2)
+        #expect(InstructionSet.resolve(requested: "", cpu: .avx512) == .avx512)
+        // An unknown value warns (on standard error) and leaves the CPU's level.
+        #expect(InstructionSet.resolve(requested: "sse9", cpu: .avx2) == .avx2)
+    }
+
+    @Test func theKernelsFollowTheInstructionSet() {
+        #expect(ConvolutionKernels.kernels(for: .avx512) == .avx512)
+        #expect(ConvolutionKernels.kernels(for: .avx2) == .avx2)
+        #expect(ConvolutionKernels.kernels(for: .generic) == .blas)
+        #expect(ConvolutionKernels.supported.first == ConvolutionKernels.kernels(for: InstructionSet.cpu))
+        #expect(ConvolutionKernels.supported.last == .blas)
+        #expect(InstructionSet.current <= InstructionSet.cpu)
+    }
+
+    #if os(Linux) && arch(x86_64)
+        @Test func theCPUIDLevelAgreesWithTheKernelsFlags() throws {
+            // Linux lists the same CPUID bits (those the kernel and its XSAVE setup allow) in
+            // /proc/cpuinfo: an independent reading of what the CPU offers.
+            let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let line = try #require(info.split(separator: "\n").first { $0.hasPrefix("flags") })
+            let flags = Set(line.split(separator: " ").map(String.init))
+            let avx2 = ["avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "abm", "movbe", "popcnt"]
+            let avx512 = ["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"]
+            let expected: InstructionSet =
+                avx2.allSatisfy(flags.contains)
+                ? (avx512.allSatisfy(flags.contains) ? .avx512 : .avx2) : .generic
+            #expect(InstructionSet.cpu == expected)
+        }
+    #endif
 }

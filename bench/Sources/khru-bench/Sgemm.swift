@@ -1,4 +1,6 @@
 import COpenBLAS
+import Foundation
+import TensorCore
 
 /// `c = a · b` for square row-major `n × n` matrices, straight through OpenBLAS's `cblas_sgemm`.
 func rawSgemm(_ a: [Float], _ b: [Float], into c: inout [Float], n: Int) {
@@ -12,4 +14,12 @@ func openBLASDescription() -> String {
     let config = openblas_get_config().map { String(cString: $0) } ?? "?"
     let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
     return "\(config); core \(core); \(openblas_get_num_threads()) thread(s)"
+}
+
+/// The instruction set Khru's kernels use, the CPU's own (from its CPUID bits), the `KHRU_ISA` cap and
+/// the convolution kernels that run.
+func instructionSetDescription() -> String {
+    let cap = ProcessInfo.processInfo.environment["KHRU_ISA"].map { "KHRU_ISA=\($0)" } ?? "no KHRU_ISA"
+    return "isa: \(InstructionSet.current) (cpu \(InstructionSet.cpu), \(cap)); "
+        + "conv kernels: \(ConvolutionKernels.current.rawValue)"
 }

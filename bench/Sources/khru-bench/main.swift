@@ -16,7 +16,8 @@ let usage = """
       collab   one epoch of DotProductBias on 80,000 ratings, batch 64, Adam, wd 0.1
       fastai-collab  collabLearner + fitOneCycle(1, 5e-3, wd: 0.1) on MovieLens 100k (needs `data`)
       runner   parse, check, run and render of a generated 100-cell lesson, in ms
-      info     OpenBLAS's configuration, core name (the kernels it picked) and thread count
+      info     the instruction set of Khru's kernels (CPU and KHRU_ISA), the convolution kernels, and
+               OpenBLAS's configuration, core name (the kernels it picked) and thread count
       data     prepare MovieLens 100k in lessons/data/ml-100k (as `khru data` does)
     """
 
@@ -34,6 +35,7 @@ case ("fastai-collab", .some(let options)): benchFastaiCollab(options)
 case ("runner", .some(let options)): benchRunner(options)
 case ("data", .some(let options)): prepareData(options)
 case ("info", .some):
+    print(instructionSetDescription())
     print("openblas: \(openBLASDescription())")
 default:
     FileHandle.standardError.write(Data(usage.utf8))

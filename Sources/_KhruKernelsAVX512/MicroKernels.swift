@@ -1,8 +1,26 @@
-// Written out by a few lines of Python (see the commits that added these kernels): unrolled tiles, so
-// that the 24 accumulators stay in zmm registers. Change the pattern, not single lines.
+// Written by Sources/KhruKernelSources/micro_kernels.py: unrolled tiles, so that the accumulators stay
+// in registers. Change the generator, not single lines.
 
 // The loads and stores live in this file so that they inline without whole-module optimization
 // (debug builds compile file by file).
+
+/// The vector of the kernels: 16 floats, one zmm register.
+typealias KernelVector = SIMD16<Float>
+/// Rows of a packed-GEMM micro-tile (broadcast from the left operand).
+let tileRows = 12
+/// Columns of a packed-GEMM micro-tile (2 vectors of the right operand).
+let tileColumns = 32
+/// Rows (output channels) of a shifted micro-tile.
+let shiftedRows = 8
+/// Columns (padded positions) of a shifted micro-tile.
+let shiftedColumns = 48
+/// Left rows of the dot-product micro-kernel.
+let dotRows = 4
+/// Right rows of the dot-product micro-kernel.
+let dotColumns = 6
+/// The most positions computed per kept one for which the forward pass uses the shifted kernel
+/// (``ConvolutionShape/prefersShifted``).
+let shiftedForwardLimit = 2.0
 
 @inline(__always)
 private func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
@@ -27,128 +45,128 @@ func microKernel(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool
 ) {
-    var c0l = SIMD16<Float>()
-    var c0h = SIMD16<Float>()
-    var c1l = SIMD16<Float>()
-    var c1h = SIMD16<Float>()
-    var c2l = SIMD16<Float>()
-    var c2h = SIMD16<Float>()
-    var c3l = SIMD16<Float>()
-    var c3h = SIMD16<Float>()
-    var c4l = SIMD16<Float>()
-    var c4h = SIMD16<Float>()
-    var c5l = SIMD16<Float>()
-    var c5h = SIMD16<Float>()
-    var c6l = SIMD16<Float>()
-    var c6h = SIMD16<Float>()
-    var c7l = SIMD16<Float>()
-    var c7h = SIMD16<Float>()
-    var c8l = SIMD16<Float>()
-    var c8h = SIMD16<Float>()
-    var c9l = SIMD16<Float>()
-    var c9h = SIMD16<Float>()
-    var c10l = SIMD16<Float>()
-    var c10h = SIMD16<Float>()
-    var c11l = SIMD16<Float>()
-    var c11h = SIMD16<Float>()
+    var c0v0 = SIMD16<Float>()
+    var c0v1 = SIMD16<Float>()
+    var c1v0 = SIMD16<Float>()
+    var c1v1 = SIMD16<Float>()
+    var c2v0 = SIMD16<Float>()
+    var c2v1 = SIMD16<Float>()
+    var c3v0 = SIMD16<Float>()
+    var c3v1 = SIMD16<Float>()
+    var c4v0 = SIMD16<Float>()
+    var c4v1 = SIMD16<Float>()
+    var c5v0 = SIMD16<Float>()
+    var c5v1 = SIMD16<Float>()
+    var c6v0 = SIMD16<Float>()
+    var c6v1 = SIMD16<Float>()
+    var c7v0 = SIMD16<Float>()
+    var c7v1 = SIMD16<Float>()
+    var c8v0 = SIMD16<Float>()
+    var c8v1 = SIMD16<Float>()
+    var c9v0 = SIMD16<Float>()
+    var c9v1 = SIMD16<Float>()
+    var c10v0 = SIMD16<Float>()
+    var c10v1 = SIMD16<Float>()
+    var c11v0 = SIMD16<Float>()
+    var c11v1 = SIMD16<Float>()
     var pa = a
     var pb = b
     for _ in 0..<depth {
-        let bl = load(pb)
-        let bh = load(pb + 16)
+        let b0 = load(pb + 0)
+        let b1 = load(pb + 16)
         let a0 = SIMD16<Float>(repeating: pa[0])
-        c0l.addProduct(a0, bl)
-        c0h.addProduct(a0, bh)
+        c0v0.addProduct(a0, b0)
+        c0v1.addProduct(a0, b1)
         let a1 = SIMD16<Float>(repeating: pa[1])
-        c1l.addProduct(a1, bl)
-        c1h.addProduct(a1, bh)
+        c1v0.addProduct(a1, b0)
+        c1v1.addProduct(a1, b1)
         let a2 = SIMD16<Float>(repeating: pa[2])
-        c2l.addProduct(a2, bl)
-        c2h.addProduct(a2, bh)
+        c2v0.addProduct(a2, b0)
+        c2v1.addProduct(a2, b1)
         let a3 = SIMD16<Float>(repeating: pa[3])
-        c3l.addProduct(a3, bl)
-        c3h.addProduct(a3, bh)
+        c3v0.addProduct(a3, b0)
+        c3v1.addProduct(a3, b1)
         let a4 = SIMD16<Float>(repeating: pa[4])
-        c4l.addProduct(a4, bl)
-        c4h.addProduct(a4, bh)
+        c4v0.addProduct(a4, b0)
+        c4v1.addProduct(a4, b1)
         let a5 = SIMD16<Float>(repeating: pa[5])
-        c5l.addProduct(a5, bl)
-        c5h.addProduct(a5, bh)
+        c5v0.addProduct(a5, b0)
+        c5v1.addProduct(a5, b1)
         let a6 = SIMD16<Float>(repeating: pa[6])
-        c6l.addProduct(a6, bl)
-        c6h.addProduct(a6, bh)
+        c6v0.addProduct(a6, b0)
+        c6v1.addProduct(a6, b1)
         let a7 = SIMD16<Float>(repeating: pa[7])
-        c7l.addProduct(a7, bl)
-        c7h.addProduct(a7, bh)
+        c7v0.addProduct(a7, b0)
+        c7v1.addProduct(a7, b1)
         let a8 = SIMD16<Float>(repeating: pa[8])
-        c8l.addProduct(a8, bl)
-        c8h.addProduct(a8, bh)
+        c8v0.addProduct(a8, b0)
+        c8v1.addProduct(a8, b1)
         let a9 = SIMD16<Float>(repeating: pa[9])
-        c9l.addProduct(a9, bl)
-        c9h.addProduct(a9, bh)
+        c9v0.addProduct(a9, b0)
+        c9v1.addProduct(a9, b1)
         let a10 = SIMD16<Float>(repeating: pa[10])
-        c10l.addProduct(a10, bl)
-        c10h.addProduct(a10, bh)
+        c10v0.addProduct(a10, b0)
+        c10v1.addProduct(a10, b1)
         let a11 = SIMD16<Float>(repeating: pa[11])
-        c11l.addProduct(a11, bl)
-        c11h.addProduct(a11, bh)
+        c11v0.addProduct(a11, b0)
+        c11v1.addProduct(a11, b1)
         pa += 12
         pb += 32
     }
     if accumulate {
-        c0l += load(c + 0 * ldc)
-        c0h += load(c + 0 * ldc + 16)
-        c1l += load(c + 1 * ldc)
-        c1h += load(c + 1 * ldc + 16)
-        c2l += load(c + 2 * ldc)
-        c2h += load(c + 2 * ldc + 16)
-        c3l += load(c + 3 * ldc)
-        c3h += load(c + 3 * ldc + 16)
-        c4l += load(c + 4 * ldc)
-        c4h += load(c + 4 * ldc + 16)
-        c5l += load(c + 5 * ldc)
-        c5h += load(c + 5 * ldc + 16)
-        c6l += load(c + 6 * ldc)
-        c6h += load(c + 6 * ldc + 16)
-        c7l += load(c + 7 * ldc)
-        c7h += load(c + 7 * ldc + 16)
-        c8l += load(c + 8 * ldc)
-        c8h += load(c + 8 * ldc + 16)
-        c9l += load(c + 9 * ldc)
-        c9h += load(c + 9 * ldc + 16)
-        c10l += load(c + 10 * ldc)
-        c10h += load(c + 10 * ldc + 16)
-        c11l += load(c + 11 * ldc)
-        c11h += load(c + 11 * ldc + 16)
+        c0v0 += load(c + 0 * ldc + 0)
+        c0v1 += load(c + 0 * ldc + 16)
+        c1v0 += load(c + 1 * ldc + 0)
+        c1v1 += load(c + 1 * ldc + 16)
+        c2v0 += load(c + 2 * ldc + 0)
+        c2v1 += load(c + 2 * ldc + 16)
+        c3v0 += load(c + 3 * ldc + 0)
+        c3v1 += load(c + 3 * ldc + 16)
+        c4v0 += load(c + 4 * ldc + 0)
+        c4v1 += load(c + 4 * ldc + 16)
+        c5v0 += load(c + 5 * ldc + 0)
+        c5v1 += load(c + 5 * ldc + 16)
+        c6v0 += load(c + 6 * ldc + 0)
+        c6v1 += load(c + 6 * ldc + 16)
+        c7v0 += load(c + 7 * ldc + 0)
+        c7v1 += load(c + 7 * ldc + 16)
+        c8v0 += load(c + 8 * ldc + 0)
+        c8v1 += load(c + 8 * ldc + 16)
+        c9v0 += load(c + 9 * ldc + 0)
+        c9v1 += load(c + 9 * ldc + 16)
+        c10v0 += load(c + 10 * ldc + 0)
+        c10v1 += load(c + 10 * ldc + 16)
+        c11v0 += load(c + 11 * ldc + 0)
+        c11v1 += load(c + 11 * ldc + 16)
     }
-    store(c0l, c + 0 * ldc)
-    store(c0h, c + 0 * ldc + 16)
-    store(c1l, c + 1 * ldc)
-    store(c1h, c + 1 * ldc + 16)
-    store(c2l, c + 2 * ldc)
-    store(c2h, c + 2 * ldc + 16)
-    store(c3l, c + 3 * ldc)
-    store(c3h, c + 3 * ldc + 16)
-    store(c4l, c + 4 * ldc)
-    store(c4h, c + 4 * ldc + 16)
-    store(c5l, c + 5 * ldc)
-    store(c5h, c + 5 * ldc + 16)
-    store(c6l, c + 6 * ldc)
-    store(c6h, c + 6 * ldc + 16)
-    store(c7l, c + 7 * ldc)
-    store(c7h, c + 7 * ldc + 16)
-    store(c8l, c + 8 * ldc)
-    store(c8h, c + 8 * ldc + 16)
-    store(c9l, c + 9 * ldc)
-    store(c9h, c + 9 * ldc + 16)
-    store(c10l, c + 10 * ldc)
-    store(c10h, c + 10 * ldc + 16)
-    store(c11l, c + 11 * ldc)
-    store(c11h, c + 11 * ldc + 16)
+    store(c0v0, c + 0 * ldc + 0)
+    store(c0v1, c + 0 * ldc + 16)
+    store(c1v0, c + 1 * ldc + 0)
+    store(c1v1, c + 1 * ldc + 16)
+    store(c2v0, c + 2 * ldc + 0)
+    store(c2v1, c + 2 * ldc + 16)
+    store(c3v0, c + 3 * ldc + 0)
+    store(c3v1, c + 3 * ldc + 16)
+    store(c4v0, c + 4 * ldc + 0)
+    store(c4v1, c + 4 * ldc + 16)
+    store(c5v0, c + 5 * ldc + 0)
+    store(c5v1, c + 5 * ldc + 16)
+    store(c6v0, c + 6 * ldc + 0)
+    store(c6v1, c + 6 * ldc + 16)
+    store(c7v0, c + 7 * ldc + 0)
+    store(c7v1, c + 7 * ldc + 16)
+    store(c8v0, c + 8 * ldc + 0)
+    store(c8v1, c + 8 * ldc + 16)
+    store(c9v0, c + 9 * ldc + 0)
+    store(c9v1, c + 9 * ldc + 16)
+    store(c10v0, c + 10 * ldc + 0)
+    store(c10v1, c + 10 * ldc + 16)
+    store(c11v0, c + 11 * ldc + 0)
+    store(c11v1, c + 11 * ldc + 16)
 }
 
-/// The 8×48 shifted micro-kernel: `c[i, 0..<48] = Σ_k a[k·8 + i] · b[offsets[k] + 0..<48]` for rows
-/// `i < 8`: the right operand is read straight from a padded image at a per-step offset, unpacked.
+/// The 8×48 shifted micro-kernel: `c[i, 0..<48] = Σ_k a[k·8 + i] · b[offsets[k] + 0..<48]` for
+/// rows `i < 8`: the right operand is read straight from a padded image at a per-step offset, unpacked.
 @inline(never)
 func shiftedKernel(
     depth: Int, a: UnsafePointer<Float>, offsets: UnsafePointer<Int>, b: UnsafePointer<Float>,
@@ -245,7 +263,7 @@ func shiftedKernel(
 }
 
 /// The 4×6 dot-product micro-kernel: `sums[i·6 + j] = Σ_t left[i][t] · right[j][t]` over `count`
-/// floats (a multiple of 16), for four left rows and six right rows given by their starts.
+/// floats (a multiple of 16), for 4 left rows and 6 right rows given by their starts.
 @inline(never)
 func dotKernel(
     left: UnsafePointer<UnsafePointer<Float>>, right: UnsafePointer<UnsafePointer<Float>>, count: Int,

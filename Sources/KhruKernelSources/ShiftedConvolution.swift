@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import _KhruKernels
 
 // Stride-1 convolutions without im2col. The batch is copied once into a zero-padded, channel-major
 // layout `[channels][batch][paddedHeight][paddedWidth]`, and outputs are computed in the same padded
@@ -13,23 +14,15 @@ import Synchronization
 // Every output value is one fixed-order sum whatever the thread count, so results are bit-identical
 // for 1 and 2 threads.
 
-/// Rows (output channels) of a shifted micro-tile.
-let shiftedRows = 8
-/// Columns (padded positions) of a shifted micro-tile.
-let shiftedColumns = 48
-/// Left rows of the dot-product micro-kernel.
-let dotRows = 4
-/// Right rows of the dot-product micro-kernel.
-let dotColumns = 6
 /// Padded positions per dot-product call (four gradient rows of it stay in L1).
 let dotChunk = 2048
 
 extension ConvolutionShape {
-    /// Computed positions per kept output when positions are counted in the padded geometry.
+    /// Computed positions per kept output when positions are counted in the padded geometry
+    /// (``ShiftedLayout``).
     private var paddedRatio: Double {
-        let rows = (height + 2 * padding + stride - 1) / stride
-        let columns = (width + 2 * padding + stride - 1) / stride
-        return Double(rows * columns) / Double(positions)
+        let layout = ShiftedLayout(self)
+        return Double(layout.paddedHeight * layout.paddedWidth) / Double(positions)
     }
 
     /// Whether the phase planes pay for a stride above 1: only for large kernels (the 7×7 stem), where
@@ -37,10 +30,16 @@ extension ConvolutionShape {
     /// faster (or no slower) with the packed GEMM, since scattering all `stride²` phases costs more.
     private var stridedPaysOff: Bool { stride == 1 || (stride == 2 && kernelHeight * kernelWidth >= 25) }
 
-    /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted
-    /// kernel rather than the packed GEMM: at most 2.5× the kept positions computed (3×3 kernels with
-    /// padding 1 from 4×4 maps; measured: 4×4 maps 2.1× faster, 2×2 maps slower).
-    var prefersShifted: Bool { stridedPaysOff && !prefersDirectForward && paddedRatio <= 2.5 }
+    /// Whether the forward pass (and a stride-1 input gradient, which is one) should use the shifted kernel.
+    ///
+    /// Rather than the packed GEMM: at most `shiftedForwardLimit` (a parameter of each instruction
+    /// set's micro-kernels, 2.0 for both today) times the kept positions computed. With shared borders
+    /// (``ShiftedLayout``) 4×4 maps compute 1.56× and go shifted, 2×2 maps 2.25× and take the packed
+    /// GEMM. Measured on an AMD EPYC (Zen 5), CPU time at 1 thread, the course's layer 4 (128 channels,
+    /// 2×2): AVX2 shifted 4.0 ms, packed 3.1–3.2 ms; AVX-512 shifted 2.5 ms, packed 2.2 ms.
+    var prefersShifted: Bool {
+        stridedPaysOff && !prefersDirectForward && paddedRatio <= shiftedForwardLimit
+    }
 
     /// Whether the weight gradient should use the shifted dot-product kernel: at most 1.6× (3×3
     /// kernels with padding 1 from 8×8 maps; on 4×4 maps the packed GEMM is faster).
@@ -49,17 +48,29 @@ extension ConvolutionShape {
 
 /// The padded, channel-major geometry of a shifted convolution.
 ///
+/// Stride 1: images share their zero borders. Each row of `width` pixels is followed by
+/// `paddedWidth − width ≥ padding` zeros, which are also the left padding of the next row; each image's
+/// `height` rows by `paddedHeight − height ≥ padding` zero rows, also the top padding of the next
+/// image; and `lead = padding·paddedWidth + padding` zeros come first, the top and left padding of the
+/// first image. Output `(image, y, x)` is position `(image·paddedHeight + y)·paddedWidth + x` and reads
+/// tap `(ky, kx)` at `lead + that − padding·paddedWidth − padding + ky·paddedWidth + kx`, i.e. at a
+/// constant shift `ky·paddedWidth + kx` from the position. For a 3×3 "same" convolution of 8×8 maps
+/// that computes 9·9 positions per 64 kept (1.27×) where a border per image computed 10·10 (1.56×);
+/// 28×28 maps: 1.07× against 1.15×.
+///
 /// For stride `s > 1` each channel is
 /// split into `s²` phase planes (padded rows `r·s + a`, columns `t·s + b`), so that a strided tap is
 /// again one constant shift: output `(y, x)` reads phase `(ky mod s, kx mod s)` at
 /// `(y + ky / s, x + kx / s)`.
 struct ShiftedLayout {
     let shape: ConvolutionShape
-    /// Rows of one (phase) plane of one image: the padded height for stride 1.
+    /// Rows of one (phase) plane of one image: `max(height + padding, outHeight)` for stride 1.
     let paddedHeight: Int
-    /// Columns of one (phase) plane of one image: the padded width for stride 1.
+    /// Columns of one (phase) plane of one image: `max(width + padding, outWidth)` for stride 1.
     let paddedWidth: Int
-    /// Floats of one (phase) plane: `batch·paddedHeight·paddedWidth`.
+    /// Zeros before the first image of a plane (stride 1; 0 for the phase planes).
+    let lead: Int
+    /// Floats of one (phase) plane: `lead + batch·paddedHeight·paddedWidth`.
     let plane: Int
     /// One past the last kept output position.
     let end: Int
@@ -71,9 +82,16 @@ struct ShiftedLayout {
     init(_ shape: ConvolutionShape) {
         self.shape = shape
         let s = shape.stride
-        paddedHeight = (shape.height + 2 * shape.padding + s - 1) / s
-        paddedWidth = (shape.width + 2 * shape.padding + s - 1) / s
-        plane = shape.batch * paddedHeight * paddedWidth
+        if s == 1 {
+            paddedHeight = Swift.max(shape.height + shape.padding, shape.outHeight)
+            paddedWidth = Swift.max(shape.width + shape.padding, shape.outWidth)
+            lead = shape.padding * paddedWidth + shape.padding
+        } else {
+            paddedHeight = (shape.height + 2 * shape.padding + s - 1) / s
+            paddedWidth = (shape.width + 2 * shape.padding + s - 1) / s
+            lead = 0
+        }
+        plane = lead + shape.batch * paddedHeight * paddedWidth
         end = ((shape.batch - 1) * paddedHeight + shape.outHeight - 1) * paddedWidth + shape.outWidth
         span = (end + shiftedColumns - 1) / shiftedColumns * shiftedColumns
         slack = shape.kernelHeight * paddedWidth + shape.kernelWidth + 2 * shiftedColumns
@@ -99,8 +117,8 @@ struct ShiftedLayout {
         if s == 1 {
             scatterPadded(
                 input, batch: shape.batch, channels: shape.channels, height: shape.height, width: shape.width,
-                into: destination, rows: paddedHeight, columns: paddedWidth, margin: shape.padding,
-                slack: slack, threads: threads)
+                into: destination, rows: paddedHeight, columns: paddedWidth, margin: 0, lead: lead,
+                planeStride: plane, slack: slack, threads: threads)
             return
         }
         nonisolated(unsafe) let input = input
@@ -192,63 +210,25 @@ final class ScratchPool: Sendable {
 
 let scratchPool = ScratchPool()
 
-/// Runs `body(index)` for `index < count`, on `threads` threads when that is more than one.
-///
-/// At most `threads` workers take contiguous ranges of indices (four per worker) in turn, each range
-/// run in ascending order; which worker runs which range varies, so `body` must give every index the
-/// same result whoever runs it. It is Khru's one parallel loop: TensorCore's batch norm and
-/// elementwise kernels use it too (with ``BLAS``'s thread count). Inlinable, so that callers outside
-/// this module compile it for their own target CPU (this module is compiled for AVX-512).
-@inlinable @inline(__always)
-public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
-    let workers = Swift.min(threads, count)
-    if workers <= 1 {
-        for index in 0..<count { body(index) }
-        return
-    }
-    // Four chunks per worker, taken in turn: a worker slowed by another process (or by OpenBLAS's
-    // spinning threads) takes fewer chunks instead of holding up the others.
-    let chunks = Swift.min(count, workers * 4)
-    let next = ChunkCounter()
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while true {
-            let chunk = next.take()
-            if chunk >= chunks { return }
-            for index in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) { body(index) }
-        }
-    }
-}
-
-/// The next chunk of a ``parallelFor(_:threads:_:)``, shared by its workers.
-public final class ChunkCounter: Sendable {
-    private let next = Atomic<Int>(0)
-
-    /// A counter at 0.
-    @inlinable public init() {}
-
-    /// The next chunk index (0, 1, 2, … across all callers).
-    @inlinable public func take() -> Int { _take() }
-
-    @usableFromInline func _take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
-}
-
 /// Copies `source[batch][channels][height][width]` into `destination[channels][batch][rows][columns]`
-/// at row and column offset `margin`, zeros elsewhere; channel planes are `planeStride` floats apart
-/// (zero past `batch·rows·columns`), and `slack` floats past the last plane are zeroed.
+/// at row and column offset `margin`, zeros elsewhere; channel planes are `planeStride` floats apart,
+/// start with `lead` zeros (then the images) and are zero past `lead + batch·rows·columns`; `slack`
+/// floats past the last plane are zeroed.
 func scatterPadded(
     _ source: UnsafePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
-    into destination: UnsafeMutablePointer<Float>, rows: Int, columns: Int, margin: Int,
+    into destination: UnsafeMutablePointer<Float>, rows: Int, columns: Int, margin: Int, lead: Int = 0,
     planeStride: Int? = nil, slack: Int, threads: Int
 ) {
     nonisolated(unsafe) let source = source
     nonisolated(unsafe) let destination = destination
-    let used = batch * rows * columns
+    let used = lead + batch * rows * columns
     let plane = planeStride ?? used
     parallelFor(channels * batch, threads: threads) { index in
         let channel = index / batch
         let image = index - channel * batch
         let from = source + (image * channels + channel) * height * width
-        let to = destination + channel * plane + image * rows * columns
+        if image == 0 { (destination + channel * plane).update(repeating: 0, count: lead) }
+        let to = destination + channel * plane + lead + image * rows * columns
         to.update(repeating: 0, count: margin * columns)
         for y in 0..<height {
             // Rows are short (2–64 floats): plain loops, not a memset and memcpy call per piece.
@@ -451,8 +431,9 @@ enum ShiftedConvolution {
     /// Both gradients of a "same" stride-1 convolution, with one scatter of the gradient for both.
     ///
     /// For a square kernel with `2·padding = kernel − 1` whose input gradient and weight gradient
-    /// both prefer the shifted kernels: the input gradient's padded gradient, read `padding` rows and columns in, is the
-    /// weight gradient's margin-0 one. Returns `false` (and does nothing) for other shapes.
+    /// both prefer the shifted kernels: the input gradient's padded gradient, read from its first image
+    /// (past ``ShiftedLayout/lead``), is the weight gradient's margin-0 one. Returns `false` (and does
+    /// nothing) for other shapes.
     static func backward(
         gradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         inputGradient: UnsafeMutablePointer<Float>,
@@ -468,7 +449,9 @@ enum ShiftedConvolution {
         let layout = ShiftedLayout(shape)
         let gradientLayout = ShiftedLayout(transposed)
         let length = (layout.end + 15) / 16 * 16
-        guard transposed.prefersShifted, gradientLayout.plane == layout.plane, length <= layout.plane
+        guard transposed.prefersShifted, gradientLayout.paddedWidth == layout.paddedWidth,
+            gradientLayout.paddedHeight == layout.paddedHeight, gradientLayout.lead == layout.lead,
+            length <= layout.plane
         else { return false }
 
         let flipped = Scratch(count: o * c * k * k)
@@ -483,10 +466,7 @@ enum ShiftedConvolution {
         }
         let paddedGradient = Scratch(count: gradientLayout.count)
         defer { paddedGradient.deallocate() }
-        scatterPadded(
-            gradient, batch: shape.batch, channels: o, height: shape.outHeight, width: shape.outWidth,
-            into: paddedGradient.base, rows: gradientLayout.paddedHeight, columns: gradientLayout.paddedWidth,
-            margin: p, slack: gradientLayout.slack, threads: threads)
+        gradientLayout.scatter(gradient, into: paddedGradient.base, threads: threads)
         forward(
             padded: UnsafePointer(paddedGradient.base), layout: gradientLayout, weight: flipped.base,
             bias: nil, output: inputGradient, threads: threads)
@@ -494,12 +474,12 @@ enum ShiftedConvolution {
         let padded = Scratch(count: layout.count)
         defer { padded.deallocate() }
         layout.scatter(input, into: padded.base, threads: threads)
-        // Positions past the last kept output are zero in the gradient up to `length`: they fall in
-        // the bottom padding rows of the last image, then in the next channel's top padding (or the
-        // slack after the last channel).
+        // Positions past the last kept output are zero in the gradient up to `length` (at most the
+        // plane): they fall in the last image's zero rows and columns, then in the next channel's lead
+        // (or the slack after the last channel).
         weightGradient(
             padded: UnsafePointer(padded.base),
-            gradients: UnsafePointer(paddedGradient.base + p * layout.paddedWidth + p),
+            gradients: UnsafePointer(paddedGradient.base + gradientLayout.lead),
             gradientStride: gradientLayout.plane, length: length, layout: layout,
             weightGradient: weightGradientPointer, threads: threads)
         return true

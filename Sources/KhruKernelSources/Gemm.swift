@@ -1,20 +1,16 @@
 import Dispatch
 import Synchronization
 
-// A packed single-precision GEMM in the style of BLIS/GotoBLAS, written in Swift SIMD and compiled for
-// AVX-512 (see Package.swift): operands are packed block by block into 12-row and 32-column panels, and
+// A packed single-precision GEMM in the style of BLIS/GotoBLAS, written in Swift SIMD and compiled once
+// per instruction set (see KernelSources.md): operands are packed block by block into 12-row and 32-column panels, and
 // one register-blocked micro-kernel does the arithmetic. Operands are protocols, so a convolution can
 // pack its im2col columns straight from the image without ever writing the column matrix.
 
-/// Rows of a micro-tile (broadcast from the left operand).
-let tileRows = 12
-/// Columns of a micro-tile (two 16-float vectors of the right operand).
-let tileColumns = 32
 /// Depth of a packed block (a 32-column right panel of this depth is 32 KB and stays in L1).
 let blockDepth = 256
-/// Rows of a packed left block (144 × 256 floats = 144 KB, in L2).
+/// Rows of a packed left block (144 × 256 floats = 144 KB, in L2); a multiple of every `tileRows`.
 let blockRows = 144
-/// Columns of a packed right block (3072 × 256 floats = 3 MB).
+/// Columns of a packed right block (3072 × 256 floats = 3 MB); a multiple of every `tileColumns`.
 let blockColumns = 3072
 
 /// The left operand `m × k` of a product, packed on demand into `tileRows`-row panels.
@@ -93,7 +89,7 @@ final class PackBuffers: @unchecked Sendable {
     init() {
         left = .allocate(capacity: blockRows * blockDepth)
         // Slack: the image packer's vector stores may spill up to 16 floats past the last panel.
-        right = .allocate(capacity: blockColumns * blockDepth + tileColumns)
+        right = .allocate(capacity: blockColumns * blockDepth + Swift.max(tileColumns, 16))
         tile = .allocate(capacity: tileRows * tileColumns)
     }
 

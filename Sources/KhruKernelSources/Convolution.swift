@@ -1,47 +1,8 @@
+import _KhruKernels
+
 // Convolutions as packed GEMMs whose operands are packed straight from images and gradients (implicit
 // im2col): the column matrix is never written out, and every product spans the whole batch, so even
 // 7×7 feature maps with 512 channels give the micro-kernel full tiles.
-
-/// The sizes of one 2-D convolution: input `[batch, channels, height, width]`, weight
-/// `[outChannels, channels, kernelHeight, kernelWidth]`, output `[batch, outChannels, outHeight, outWidth]`.
-public struct ConvolutionShape: Sendable, Equatable {
-    public let batch: Int
-    public let channels: Int
-    public let height: Int
-    public let width: Int
-    public let outChannels: Int
-    public let kernelHeight: Int
-    public let kernelWidth: Int
-    public let stride: Int
-    public let padding: Int
-    public let outHeight: Int
-    public let outWidth: Int
-
-    /// Creates a shape; the caller has validated that the output is at least 1×1.
-    public init(
-        batch: Int, channels: Int, height: Int, width: Int, outChannels: Int, kernelHeight: Int,
-        kernelWidth: Int, stride: Int, padding: Int
-    ) {
-        self.batch = batch
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.outChannels = outChannels
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.stride = stride
-        self.padding = padding
-        outHeight = (height + 2 * padding - kernelHeight) / stride + 1
-        outWidth = (width + 2 * padding - kernelWidth) / stride + 1
-    }
-
-    /// Rows of the column matrix: `channels·kernelHeight·kernelWidth`.
-    var patch: Int { channels * kernelHeight * kernelWidth }
-    /// Output positions per image.
-    var positions: Int { outHeight * outWidth }
-    /// Columns of the batched column matrix: `batch·positions`.
-    var columns: Int { batch * positions }
-}
 
 /// A run of consecutive columns `(image, outRow, firstOutColumn ..< firstOutColumn + count)` of the
 /// batched column matrix that share one image and one output row, placed at `offset` in a panel.
@@ -218,6 +179,58 @@ struct ImageColumns: RightOperand, @unchecked Sendable {
     }
 }
 
+/// The batched column matrix of a stride-1 convolution, read from the input scattered into `layout`'s
+/// zero-padded geometry: each run of a row is one contiguous copy, without bounds checks or masks
+/// (for small maps, whose runs are a few floats long and mostly touch the padding).
+struct PaddedImageColumns: RightOperand, @unchecked Sendable {
+    let padded: UnsafePointer<Float>
+    let layout: ShiftedLayout
+
+    func packPanel(depth: Range<Int>, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
+        if columns.count < tileColumns { panel.update(repeating: 0, count: depth.count * tileColumns) }
+        let shape = layout.shape
+        let (rows, width) = (layout.paddedHeight, layout.paddedWidth)
+        shape.withRuns(columns) { runs, count in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(count, 1)) { starts in
+                // Each run's first position in the padded plane of one tap.
+                for r in 0..<count {
+                    starts[r] = (runs[r].image * rows + runs[r].outRow) * width + runs[r].firstOutColumn
+                }
+                var row = panel
+                for q in depth {
+                    let tap = padded + layout.offset(q)
+                    for r in 0..<count {
+                        copyRun(tap + starts[r], to: row + runs[r].offset, count: runs[r].count)
+                    }
+                    row += tileColumns
+                }
+            }
+        }
+    }
+
+    /// Copies `count` floats, eight then four at a time, then the rest.
+    @inline(__always)
+    private func copyRun(
+        _ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        var t = 0
+        while t + 8 <= count {
+            UnsafeMutableRawPointer(destination + t).storeBytes(
+                of: UnsafeRawPointer(source + t).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            t += 8
+        }
+        if t + 4 <= count {
+            UnsafeMutableRawPointer(destination + t).storeBytes(
+                of: UnsafeRawPointer(source + t).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            t += 4
+        }
+        while t < count {
+            destination[t] = source[t]
+            t += 1
+        }
+    }
+}
+
 /// The transpose `[batch·positions, patch]` of the batched column matrix, as a right operand.
 struct ImageColumnsTransposed: RightOperand, @unchecked Sendable {
     let input: UnsafePointer<Float>
@@ -317,8 +330,9 @@ struct BatchedRows: LeftOperand, @unchecked Sendable {
     }
 }
 
-/// Convolution kernels for CPUs with AVX-512 (the caller checks the CPU before calling any of them).
-public enum AVX512Convolution {
+/// Convolution kernels for the instruction set this module is compiled for (`_KhruKernelsAVX512` or
+/// `_KhruKernelsAVX2`); the caller checks the CPU before calling any of them.
+public enum ISAConvolution {
     /// `output = conv2d(input, weight) + bias`, output `[batch, outChannels, outHeight, outWidth]`.
     ///
     /// One GEMM `weight[outChannels, patch] · columns[patch, batch·positions]` into a scratch
@@ -337,13 +351,35 @@ public enum AVX512Convolution {
                 input: input, weight: weight, bias: bias, output: output, shape: shape, threads: threads)
             return
         }
+        if shape.stride == 1 {
+            // Small maps (too much padding for the shifted kernel): pack from a zero-padded copy, where
+            // every run of a column-matrix row is one plain copy, without bounds checks or masks.
+            let layout = ShiftedLayout(shape)
+            let padded = Scratch(count: layout.count)
+            defer { padded.deallocate() }
+            layout.scatter(input, into: padded.base, threads: threads)
+            packedForward(
+                right: PaddedImageColumns(padded: UnsafePointer(padded.base), layout: layout), weight: weight,
+                bias: bias, output: output, shape: shape, threads: threads)
+        } else {
+            packedForward(
+                right: ImageColumns(input: input, shape: shape), weight: weight, bias: bias, output: output,
+                shape: shape, threads: threads)
+        }
+    }
+
+    /// The forward pass as one packed GEMM `weight · columns` (`right` packs the column matrix).
+    private static func packedForward<Right: RightOperand & Sendable>(
+        right: Right, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, shape: ConvolutionShape, threads: Int
+    ) {
         let positions = shape.positions
         let o = shape.outChannels
         let left = MatrixLeft(base: weight, ld: shape.patch, transposed: false)
         if shape.batch == 1 {
             gemm(
                 m: o, n: positions, k: shape.patch, left: left,
-                right: ImageColumns(input: input, shape: shape), c: output, ldc: positions, accumulate: false,
+                right: right, c: output, ldc: positions, accumulate: false,
                 threads: threads)
             if let bias { addBias(bias, to: output, channels: o, positions: positions) }
             return
@@ -352,8 +388,7 @@ public enum AVX512Convolution {
         defer { scratch.deallocate() }
         gemm(
             m: o, n: shape.columns, k: shape.patch, left: left,
-            right: ImageColumns(input: input, shape: shape),
-            c: scratch, ldc: shape.columns, accumulate: false, threads: threads)
+            right: right, c: scratch, ldc: shape.columns, accumulate: false, threads: threads)
         // One (image, channel) plane per task.
         nonisolated(unsafe) let (source, destination, bias) = (UnsafePointer(scratch), output, bias)
         let columns = shape.columns

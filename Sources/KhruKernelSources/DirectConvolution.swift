@@ -1,12 +1,13 @@
 import Dispatch
+import _KhruKernels
 
 // A direct convolution for layers with few input channels (the 3-channel 7×7 stem): output channels in
-// the 16 vector lanes, eight output positions per step, one broadcast FMA per input tap. im2col would
-// pack 147 values per output position for only 16 output channels, which is all packing and no
-// arithmetic.
+// the lanes of a `KernelVector` (16 for AVX-512, 8 for AVX2), eight output positions per step, one
+// broadcast FMA per input tap. im2col would pack 147 values per output position for only 16 output
+// channels, which is all packing and no arithmetic.
 
 extension ConvolutionShape {
-    /// Whether ``AVX512Convolution/forward(input:weight:bias:output:shape:threads:)`` should go direct.
+    /// Whether ``ISAConvolution/forward(input:weight:bias:output:shape:threads:)`` should go direct.
     var prefersDirectForward: Bool { channels <= 4 && kernelHeight * kernelWidth >= 25 }
 }
 
@@ -18,13 +19,16 @@ enum DirectConvolution {
         output: UnsafeMutablePointer<Float>, shape: ConvolutionShape, threads: Int
     ) {
         let patch = shape.patch
-        let blocks = (shape.outChannels + 15) / 16
-        // Weights transposed to [block][q][16 lanes], zero in the lanes past the last channel.
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: blocks * patch * 16)
-        packed.initialize(repeating: 0, count: blocks * patch * 16)
+        let width = KernelVector.scalarCount
+        let blocks = (shape.outChannels + width - 1) / width
+        // Weights transposed to [block][q][lanes], zero in the lanes past the last channel.
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: blocks * patch * width)
+        packed.initialize(repeating: 0, count: blocks * patch * width)
         defer { packed.deallocate() }
         for o in 0..<shape.outChannels {
-            for q in 0..<patch { packed[((o / 16) * patch + q) * 16 + o % 16] = weight[o * patch + q] }
+            for q in 0..<patch {
+                packed[((o / width) * patch + q) * width + o % width] = weight[o * patch + q]
+            }
         }
         // A zero-padded copy of the batch (plus 8·stride columns of slack), so taps need no bounds checks.
         let padded = PaddedImages(source, shape: shape)
@@ -58,14 +62,15 @@ enum DirectConvolution {
         let (kh, kw, patch) = (shape.kernelHeight, shape.kernelWidth, shape.patch)
         let positions = shape.positions
         let lanes = 8
-        for block in 0..<((shape.outChannels + 15) / 16) {
-            let blockWeights = weights + block * patch * 16
+        let width = KernelVector.scalarCount
+        for block in 0..<((shape.outChannels + width - 1) / width) {
+            let blockWeights = weights + block * patch * width
             var first = 0
             while first < shape.outWidth {
                 let count = Swift.min(lanes, shape.outWidth - first)
                 var acc = (
-                    SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
-                    SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>()
+                    KernelVector(), KernelVector(), KernelVector(), KernelVector(), KernelVector(),
+                    KernelVector(), KernelVector(), KernelVector()
                 )
                 var q = 0
                 for channel in 0..<shape.channels {
@@ -73,30 +78,30 @@ enum DirectConvolution {
                         // Padded coordinates: output (oy, ox) reads rows oy·s + ky, columns ox·s + kx.
                         let row = input.row(image: image, channel: channel, y: outRow * s + ky) + first * s
                         for kx in 0..<kw {
-                            let vector = UnsafeRawPointer(blockWeights + q * 16).loadUnaligned(
-                                as: SIMD16<Float>.self)
+                            let vector = UnsafeRawPointer(blockWeights + q * width).loadUnaligned(
+                                as: KernelVector.self)
                             let taps = row + kx
-                            acc.0.addProduct(SIMD16(repeating: taps[0]), vector)
-                            acc.1.addProduct(SIMD16(repeating: taps[s]), vector)
-                            acc.2.addProduct(SIMD16(repeating: taps[2 * s]), vector)
-                            acc.3.addProduct(SIMD16(repeating: taps[3 * s]), vector)
-                            acc.4.addProduct(SIMD16(repeating: taps[4 * s]), vector)
-                            acc.5.addProduct(SIMD16(repeating: taps[5 * s]), vector)
-                            acc.6.addProduct(SIMD16(repeating: taps[6 * s]), vector)
-                            acc.7.addProduct(SIMD16(repeating: taps[7 * s]), vector)
+                            acc.0.addProduct(KernelVector(repeating: taps[0]), vector)
+                            acc.1.addProduct(KernelVector(repeating: taps[s]), vector)
+                            acc.2.addProduct(KernelVector(repeating: taps[2 * s]), vector)
+                            acc.3.addProduct(KernelVector(repeating: taps[3 * s]), vector)
+                            acc.4.addProduct(KernelVector(repeating: taps[4 * s]), vector)
+                            acc.5.addProduct(KernelVector(repeating: taps[5 * s]), vector)
+                            acc.6.addProduct(KernelVector(repeating: taps[6 * s]), vector)
+                            acc.7.addProduct(KernelVector(repeating: taps[7 * s]), vector)
                             q += 1
                         }
                     }
                 }
                 let base = output + image * shape.outChannels * positions + outRow * shape.outWidth + first
                 withUnsafeBytes(of: &acc) { raw in
-                    // The eight accumulators, position-major: results[i·16 + lane].
+                    // The eight accumulators, position-major: results[i·width + lane].
                     let results = raw.bindMemory(to: Float.self)
-                    for lane in 0..<Swift.min(16, shape.outChannels - block * 16) {
-                        let o = block * 16 + lane
+                    for lane in 0..<Swift.min(width, shape.outChannels - block * width) {
+                        let o = block * width + lane
                         let value = bias?[o] ?? 0
                         let destination = base + o * positions
-                        for i in 0..<count { destination[i] = results[i * 16 + lane] + value }
+                        for i in 0..<count { destination[i] = results[i * width + lane] + value }
                     }
                 }
                 first += lanes

@@ -1,0 +1,1 @@
+../KhruKernelSources/Gemm.swift

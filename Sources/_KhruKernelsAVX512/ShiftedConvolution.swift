@@ -1,0 +1,1 @@
+../KhruKernelSources/ShiftedConvolution.swift
