@@ -128,8 +128,8 @@ func closest(to name: String, among candidates: [String]) -> String? {
         let other = candidate.lowercased()
         let edits = editDistance(lowered, other)
         var distance = edits
-        // Short names are easily "close" to unrelated ones (`dls` → `abs`): allow one edit there.
-        let limit = name.count <= 3 ? 1 : max(2, name.count / 3)
+        // Short names are easily "close" to unrelated ones (`dls` → `abs`, `nope` → `more`): one edit.
+        let limit = name.count <= 4 ? 1 : max(2, name.count / 3)
         let sharesPrefix =
             min(lowered.count, other.count) >= 2 && (other.hasPrefix(lowered) || lowered.hasPrefix(other))
         if sharesPrefix {
