@@ -45,7 +45,8 @@ import Testing
     }
 
     @Test func theScanFindsKhruEnglishAndSparesTheAuthors() {
-        let english = "<p class=\"summary\">3 passed · 1 failed</p><p class=\"caption\">3 rows × 2 columns</p>"
+        let english =
+            "<p class=\"summary\">3 passed · 1 failed</p><p class=\"caption\">3 rows × 2 columns</p>"
         #expect(Self.englishLeft(in: english) == ["columns", "failed", "passed", "rows"])
         let authors = "<div class=\"prose\"><p>the loss passed</p></div><pre>let passed = 1</pre>"
         #expect(Self.englishLeft(in: authors).isEmpty)
