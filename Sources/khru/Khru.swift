@@ -54,6 +54,10 @@ struct LessonPaths: ParsableArguments {
     @Argument(help: "Lesson files or folders (searched recursively for *.md).")
     var paths: [String]
 
+    /// A path that names no file or folder, or names no lesson, is a usage mistake found before anything
+    /// runs: the command's own usage follows the message, not the tool's.
+    func validate() throws { _ = try files() }
+
     /// The lesson files, or a usage error.
     func files() throws -> [String] {
         do {

@@ -116,6 +116,12 @@ private func lessonFolder(_ markdown: String) throws -> URL {
             ["run", "lessons/en/01-t.md", "--cell", "fit-wdd", "--output", "out"], in: root)
         #expect(typo.status == 64)
         #expect(typo.error.contains("has no cell 'fit-wdd'; did you mean 'fit-wd'?"))
+        // A path that is not there is a usage mistake of the command: its own usage follows, not the tool's.
+        let missingPath = try KhruProcess.run(["run", "lessons/en/09-none.md", "--output", "out"], in: root)
+        #expect(missingPath.status == 64)
+        #expect(missingPath.error.contains("lessons/en/09-none.md: no such file or folder"))
+        #expect(missingPath.error.contains("Usage: khru run <paths>"))
+        #expect(!missingPath.error.contains("khru <subcommand>"))
         let downstream = try KhruProcess.run(["run", "lessons", "--downstream", "--output", "out"], in: root)
         #expect(downstream.status == 64)
         #expect(downstream.error.contains("--downstream needs --cell"))
