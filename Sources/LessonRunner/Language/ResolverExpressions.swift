@@ -385,29 +385,42 @@ extension Resolver {
         return false
     }
 
+    /// `dictionary[key]` (an optional) or `dictionary[key, default: value]`: the key and the element;
+    /// `nil` when the arguments are neither form.
+    mutating func dictionaryElement(
+        _ dictionary: Typed, _ arguments: [Argument], at location: SourceLocation
+    ) -> (key: Node, value: Typed)? {
+        guard case .dictionary(let keyType, let valueType) = dictionary.type, let first = arguments.first,
+            first.label == nil,
+            arguments.count == 1 || arguments.count == 2 && arguments[1].label == "default"
+        else { return nil }
+        let key = resolve(first.value, expected: keyType)
+        if !registry.isAssignable(key.type, to: keyType) {
+            report("cannot convert \(key.type) to \(keyType) for a key", at: first.location)
+        }
+        guard arguments.count == 2 else {
+            return (key.node, Typed(.index(dictionary.node, key.node, location), .optional(valueType)))
+        }
+        let fallback = resolve(arguments[1].value, expected: valueType)
+        return (
+            key.node,
+            Typed(
+                .builtin(
+                    .dictionaryDefault, arguments: [dictionary.node, key.node, fallback.node], location),
+                valueType)
+        )
+    }
+
     mutating func subscriptCall(
         _ receiver: Typed, _ arguments: [Argument], at location: SourceLocation, expected: CellType?,
         baseStart: SourceLocation
     ) -> Typed {
-        if case .dictionary(let keyType, let valueType) = receiver.type, !arguments.isEmpty,
-            arguments[0].label == nil
-        {
-            let key = resolve(arguments[0].value, expected: keyType)
-            if !registry.isAssignable(key.type, to: keyType) {
-                report("cannot convert \(key.type) to \(keyType) for a key", at: arguments[0].location)
-            }
-            if arguments.count == 2, arguments[1].label == "default" {
-                let fallback = resolve(arguments[1].value, expected: valueType)
-                return Typed(
-                    .builtin(
-                        .dictionaryDefault, arguments: [receiver.node, key.node, fallback.node], location),
-                    valueType)
-            }
-            guard arguments.count == 1 else {
+        if case .dictionary = receiver.type {
+            guard let (_, value) = dictionaryElement(receiver, arguments, at: location) else {
                 report("a dictionary's subscript takes a key, and optionally default:", at: location)
                 return Self.unknown
             }
-            return Typed(.index(receiver.node, key.node, location), .optional(valueType))
+            return value
         }
         if case .array(let element) = receiver.type, arguments.count == 1, arguments[0].label == nil {
             let index = resolve(arguments[0].value, expected: nil)

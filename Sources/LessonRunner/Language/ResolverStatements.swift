@@ -389,27 +389,12 @@ extension Resolver {
             )
         case .subscriptCall(let base, let arguments, let location):
             let array = resolve(base, expected: nil)
-            if case .dictionary(let keyType, let valueType) = array.type,
-                let (baseTarget, _, _) = assignable(base),
-                arguments.count == 1 && arguments[0].label == nil
-                    || arguments.count == 2 && arguments[0].label == nil && arguments[1].label == "default"
+            // `d[key] = value` (nil removes it); `d[key, default: 0] += 1` counts.
+            if case .dictionary = array.type, let (baseTarget, _, _) = assignable(base),
+                let (key, current) = dictionaryElement(array, arguments, at: location)
             {
-                // `d[key] = value` (nil removes it); `d[key, default: 0] += 1` counts.
-                let key = resolve(arguments[0].value, expected: keyType)
-                if !registry.isAssignable(key.type, to: keyType) {
-                    report("cannot convert \(key.type) to \(keyType) for a key", at: arguments[0].location)
-                }
-                var current = Typed(.index(array.node, key.node, location), .optional(valueType))
-                if arguments.count == 2 {
-                    let fallback = resolve(arguments[1].value, expected: valueType)
-                    current = Typed(
-                        .builtin(
-                            .dictionaryDefault, arguments: [array.node, key.node, fallback.node], location),
-                        valueType)
-                }
                 return (
-                    .element(base: baseTarget, array: array.node, index: key.node, location),
-                    current.type, current
+                    .element(base: baseTarget, array: array.node, index: key, location), current.type, current
                 )
             }
             guard case .array(let element) = array.type, arguments.count == 1, arguments[0].label == nil,
