@@ -37,6 +37,9 @@ public struct FrontMatter: Hashable, Sendable, Codable {
     /// `timeout: SECONDS`: the time limit of every cell without its own `timeout=`; `nil` leaves the
     /// run's default (`khru run --timeout`).
     public var timeout: Double?
+    /// `params:` and one indented `name: default` line each: the lesson's parameters, in order
+    /// (see ``LessonParameter``).
+    public var params: [LessonParameter] = []
     /// Every other `key: value` line, kept verbatim.
     public var extra: [String: String]
 

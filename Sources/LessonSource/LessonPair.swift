@@ -7,7 +7,7 @@ public enum LessonPair {
     public static func compareCells(_ a: Lesson, _ b: Lesson) -> [Diagnostic] {
         let left = a.cells
         let right = b.cells
-        var diagnostics: [Diagnostic] = []
+        var diagnostics: [Diagnostic] = compareParameters(a, b)
         var i = 0
         var j = 0
         for (li, ri) in alignment(left.map(\.id), right.map(\.id)) + [(left.count, right.count)] {
@@ -36,6 +36,27 @@ public enum LessonPair {
             j = ri + 1
         }
         return diagnostics
+    }
+
+    /// A parameter that one version declares and the other does not, or with another default: the two
+    /// versions would run different lessons under one `-p`.
+    static func compareParameters(_ a: Lesson, _ b: Lesson) -> [Diagnostic] {
+        let left = a.frontMatter.params
+        let right = b.frontMatter.params
+        guard left.map(\.name) != right.map(\.name) || left.map(\.defaultValue) != right.map(\.defaultValue)
+        else { return [] }
+        func listed(_ parameters: [LessonParameter]) -> String {
+            parameters.isEmpty
+                ? "none" : parameters.map { "\($0.name): \($0.defaultValue)" }.joined(separator: ", ")
+        }
+        let at = right.first?.location ?? SourceLocation(file: b.path, line: 1, column: 1)
+        let note = left.first?.location ?? SourceLocation(file: a.path, line: 1, column: 1)
+        return [
+            Diagnostic(
+                .error, "params differ from \(a.path)'s: \(listed(right)) here, \(listed(left)) there",
+                at: at,
+                notes: [Diagnostic(.note, "declared here", at: note)])
+        ]
     }
 
     private static func compare(_ x: Cell, _ y: Cell, aPath: String) -> [Diagnostic] {

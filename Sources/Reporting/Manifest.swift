@@ -17,6 +17,8 @@ public struct Manifest: Hashable, Sendable, Codable {
     public var slug: String
     /// The lesson seed.
     public var seed: UInt64
+    /// The values of the lesson's parameters this run used (`params:`, `-p`); absent when it has none.
+    public var params: [String: String]?
     /// Khru's version.
     public var version: String
     /// The cell counts.
@@ -151,6 +153,10 @@ public struct Manifest: Hashable, Sendable, Codable {
         lang = report.lang
         slug = report.slug
         seed = report.lesson.frontMatter.seed
+        let parameters = report.lesson.frontMatter.params
+        params =
+            parameters.isEmpty
+            ? nil : Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.description) })
         version = report.version
         summary = Summary(
             passed: counts.passed, failed: counts.failed, skipped: counts.skipped, shown: counts.shown)

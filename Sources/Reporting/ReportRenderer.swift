@@ -146,6 +146,17 @@ private struct PageBuilder {
         out +=
             "<div><dt>\(escape(words.language))</dt><dd>\(escape(words.languageName)) (\(escape(report.lang)))</dd></div>"
         out += "<div><dt>\(escape(words.seed))</dt><dd>\(report.lesson.frontMatter.seed)</dd></div>"
+        let parameters = report.lesson.frontMatter.params
+        if !parameters.isEmpty {
+            // Each value as this run used it; one set with -p is marked, with the lesson's default.
+            let shown = parameters.map { parameter in
+                let value = "<code>\(escape(parameter.name)) = \(escape(parameter.value.description))</code>"
+                guard parameter.value != parameter.defaultValue else { return value }
+                return value + " <span class=\"param-set\">(-p; \(escape(words.defaultValue)) "
+                    + "\(escape(parameter.defaultValue.description)))</span>"
+            }
+            out += "<div><dt>\(escape(words.parameters))</dt><dd>\(shown.joined(separator: ", "))</dd></div>"
+        }
         out += "<div><dt>Khru</dt><dd>\(escape(report.version))</dd></div>"
         out += "</dl>\n<ul class=\"summary\">"
         let pills: [(String, Int, String)] = [

@@ -15,6 +15,8 @@ struct ReportStrings: Sendable {
     var norun = ""
     var cached = ""
     var seed = ""
+    var parameters = ""
+    var defaultValue = ""
     var language = ""
     var error = ""
     var expectedError = ""
@@ -58,6 +60,8 @@ struct ReportStrings: Sendable {
             (\.norun, Phrase("not run", th: "ไม่รัน")),
             (\.cached, Phrase("cached", th: "จากแคช")),
             (\.seed, Phrase("Seed", th: "ซีด")),
+            (\.parameters, Phrase("Parameters", th: "พารามิเตอร์")),
+            (\.defaultValue, Phrase("default", th: "ค่าเริ่มต้น")),
             (\.language, Phrase("Language", th: "ภาษา")),
             (\.error, Phrase("Error", th: "ข้อผิดพลาด")),
             (\.expectedError, Phrase("Expected error", th: "ข้อผิดพลาดที่คาดไว้")),

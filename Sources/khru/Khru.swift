@@ -94,6 +94,7 @@ extension Khru {
             help: "Rerun only this cell (the state before it comes from the cache) and print its outputs.")
         var cell: String?
         @Flag(help: "With --cell, also rerun the cells after it.") var downstream = false
+        @OptionGroup var parameters: ParameterArguments
         @OptionGroup var cacheArguments: CacheArguments
         @OptionGroup var budget: MemoryBudgetArguments
         @OptionGroup var limits: RunLimits
@@ -104,6 +105,7 @@ extension Khru {
             if downstream && cell == nil {
                 throw ValidationError("--downstream needs --cell ID: it reruns the cells after that one")
             }
+            try parameters.validate(against: lessons.files())
             guard let cell else { return }
             for path in try lessons.files() {
                 if let lesson = parseLesson(path).0 { try checkCellID(cell, in: lesson) }
@@ -118,12 +120,13 @@ extension Khru {
             var failed = false
             for (index, path) in try lessons.files().enumerated() {
                 eprint("[\(index + 1)] \(path)")
-                let (lesson, diagnostics) = parseLesson(path)
+                let (read, diagnostics) = parseLesson(path)
                 for diagnostic in diagnostics { eprint(diagnostic.description) }
-                guard let lesson else {
+                guard let parsed = read else {
                     failed = true
                     continue
                 }
+                let lesson = try parameters.apply(to: parsed)
                 if let cell { try checkCellID(cell, in: lesson) }
                 let request = WorkerRequest(
                     lessonPath: path, output: output, force: cacheArguments.force,
@@ -181,9 +184,12 @@ extension Khru {
                     + "a lesson's en and th versions stay in one slice.",
                 valueName: "I/N"))
         var shard: Shard?
+        @OptionGroup var parameters: ParameterArguments
         @OptionGroup var cacheArguments: CacheArguments
         @OptionGroup var budget: MemoryBudgetArguments
         @OptionGroup var limits: RunLimits
+
+        func validate() throws { try parameters.validate(against: lessons.files()) }
 
         func run() throws {
             try budget.apply()
@@ -193,11 +199,12 @@ extension Khru {
             var tally = TestTally()
             for (index, path) in files.enumerated() {
                 eprint("[\(index + 1)] \(path)")
-                let (lesson, diagnostics) = parseLesson(path)
-                guard let lesson else {
+                let (read, diagnostics) = parseLesson(path)
+                guard let parsed = read else {
                     tally.add(unreadable: path, diagnostics: diagnostics)
                     continue
                 }
+                let lesson = try parameters.apply(to: parsed)
                 let request = WorkerRequest(
                     lessonPath: path, output: output, force: cacheArguments.force,
                     cacheLimit: cacheArguments.cacheLimit << 20, defaultTimeout: limits.timeout)

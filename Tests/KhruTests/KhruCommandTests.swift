@@ -158,3 +158,70 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         #expect(typo.error.contains("no type or step is named 'Lerner'; did you mean 'Learner'?"))
     }
 }
+
+@Suite struct LessonParameterCommandTests {
+    static let lesson = """
+        ---
+        params:
+          data: digits
+          epochs: 3
+        ---
+
+        # P
+
+        ```swift {#uses}
+        #expect(params.epochs > 0)
+        "\\(params.data) × \\(params.epochs)"
+        ```
+        """
+
+    @Test func dashPSetsAParameterForOneRunAndKeysTheCache() throws {
+        let root = try lessonFolder(Self.lesson)
+        let path = "lessons/en/01-t.md"
+        func manifest() throws -> String {
+            try String(contentsOf: root.appendingPathComponent("out/en/01-t.json"), encoding: .utf8)
+        }
+        let first = try KhruProcess.run(["run", path, "--output", "out"], in: root)
+        #expect(first.status == 0)
+        #expect(first.output.contains("1 passed, 0 failed, 0 skipped, 0 from cache"))
+        let defaults = try manifest()
+        #expect(defaults.contains("\"value\" : \"\\\"digits × 3\\\"\""))
+        #expect(defaults.contains("\"params\" : {\n    \"data\" : \"digits\",\n    \"epochs\" : \"3\"\n  }"))
+        // Another value is another cache key: the cell runs again and shows it, and the header says so.
+        let set = try KhruProcess.run(
+            ["run", path, "--output", "out", "-p", "epochs=1", "-p", "data=pets"], in: root)
+        #expect(set.status == 0)
+        #expect(set.output.contains("0 from cache"))
+        #expect(try manifest().contains("\"value\" : \"\\\"pets × 1\\\"\""))
+        let html = try String(contentsOf: root.appendingPathComponent("out/en/01-t.html"), encoding: .utf8)
+        #expect(html.contains("<code>epochs = 1</code> <span class=\"param-set\">(-p; default 3)</span>"))
+        // Back to the defaults: the first run's cells come from the cache, and its manifest is unchanged.
+        let again = try KhruProcess.run(["run", path, "--output", "out"], in: root)
+        #expect(again.output.contains("1 from cache"))
+        #expect(try manifest() == defaults)
+        // `khru test` takes -p too: a value that breaks a check fails it.
+        let failing = try KhruProcess.run(["test", path, "--output", "out", "-p", "epochs=0"], in: root)
+        #expect(failing.status == 1)
+        #expect(failing.output.contains("expectation failed: params.epochs > 0 (0 > 0)"))
+    }
+
+    @Test func aWrongParameterStopsTheRunBeforeAnythingRuns() throws {
+        let root = try lessonFolder(Self.lesson)
+        let cases: [([String], String)] = [
+            (
+                ["-p", "epoch=1"],
+                "has no parameter 'epoch'; it declares data, epochs (did you mean 'epochs'?)"
+            ),
+            (["-p", "epochs=1.5"], "parameter 'epochs' of lessons/en/01-t.md is Int (default 3), not '1.5'"),
+            (["-p", "epochs"], "-p takes name=value, e.g. -p epochs=1, not 'epochs'"),
+            (["-p", "epochs=1", "-p", "epochs=2"], "-p epochs is given twice"),
+        ]
+        for (arguments, message) in cases {
+            let result = try KhruProcess.run(["run", "lessons", "--output", "out"] + arguments, in: root)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.error.contains(message), "\(arguments): \(result.error)")
+            #expect(
+                !FileManager.default.fileExists(atPath: root.appendingPathComponent("out/index.html").path))
+        }
+    }
+}

@@ -7,73 +7,90 @@ import Testing
 
 // Tests/Lessons/00-written-as-swift.md
 func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
-    // cell counting (Tests/Lessons/00-written-as-swift.md:16)
-    try await lesson.cell("counting") {
-        lesson.at(17, 29); var counts: [String: Int] = try [:]
-        lesson.at(18, 1); for word in try ["cat", "dog", "cat", "bird", "cat"] {
-            counts[word, default: 0] += try 1
+    // cell (params) (Tests/Lessons/00-written-as-swift.md:5)
+    try await lesson.cell("(params)") {
+        lesson.at(5, 1); struct LessonParameters {
+            let data: String
+            let epochs: Int
+            let lr: Double
+            let augment: Bool
         }
-        lesson.at(21, 18); counts["fish"] = try 7
-        lesson.at(22, 18); counts["bird"] = try nil
-        lesson.at(23, 1); #expect(try counts["cat"] == 3)
-        lesson.at(24, 1); #expect(try counts["bird"] == nil)
-        lesson.at(25, 1); #expect(try counts.count == 3)
-        lesson.at(26, 1); lesson.show(try (counts, counts.keys.sorted()))
-        // cell learning-rates (Tests/Lessons/00-written-as-swift.md:29)
-        try await lesson.cell("learning-rates") {
-            lesson.at(30, 11); let lrs = try ["head": 1e-3, "body": 1e-5, "stem": 1]
-            lesson.at(31, 13); var total = try 0.0
-            lesson.at(32, 1); for (_, lr) in try lrs { total += try lr }
-            lesson.at(33, 1); #expect(try lrs == ["stem": 1.0, "body": 1e-5, "head": 1e-3])
-            lesson.at(34, 1); lesson.show(try (lrs, lrs.sorted { try $0.1 > $1.1 }.map { try $0.0 }))
-            // cell plain-class (Tests/Lessons/00-written-as-swift.md:39)
-            try await lesson.cell("plain-class") {
-                lesson.at(40, 1); class Tally {
-                    var n = 0
-                    func bump() { n += 1 }
-                }
-                lesson.at(44, 13); let tally = try Tally()
-                lesson.at(45, 7); try tally.bump()
-                lesson.at(46, 7); try tally.bump()
-                lesson.at(47, 7); lesson.show(try tally.n)
-                // cell shadowing (Tests/Lessons/00-written-as-swift.md:50)
-                try await lesson.cell("shadowing") {
-                    lesson.at(51, 1); @Sendable func activations(_ inputs: Double) throws -> Double {
-                        let inputs = try 1 / (1 + exp(-inputs))
-                        return try inputs
+        lesson.at(11, 14); let params = try LessonParameters(data: "digits", epochs: 3, lr: 0.01, augment: false)
+        // cell counting (Tests/Lessons/00-written-as-swift.md:21)
+        try await lesson.cell("counting") {
+            lesson.at(22, 29); var counts: [String: Int] = try [:]
+            lesson.at(23, 1); for word in try ["cat", "dog", "cat", "bird", "cat"] {
+                counts[word, default: 0] += try 1
+            }
+            lesson.at(26, 18); counts["fish"] = try 7
+            lesson.at(27, 18); counts["bird"] = try nil
+            lesson.at(28, 1); #expect(try counts["cat"] == 3)
+            lesson.at(29, 1); #expect(try counts["bird"] == nil)
+            lesson.at(30, 1); #expect(try counts.count == 3)
+            lesson.at(31, 1); lesson.show(try (counts, counts.keys.sorted()))
+            // cell learning-rates (Tests/Lessons/00-written-as-swift.md:34)
+            try await lesson.cell("learning-rates") {
+                lesson.at(35, 11); let lrs = try ["head": 1e-3, "body": 1e-5, "stem": 1]
+                lesson.at(36, 13); var total = try 0.0
+                lesson.at(37, 1); for (_, lr) in try lrs { total += try lr }
+                lesson.at(38, 1); #expect(try lrs == ["stem": 1.0, "body": 1e-5, "head": 1e-3])
+                lesson.at(39, 1); lesson.show(try (lrs, lrs.sorted { try $0.1 > $1.1 }.map { try $0.0 }))
+                // cell plain-class (Tests/Lessons/00-written-as-swift.md:44)
+                try await lesson.cell("plain-class") {
+                    lesson.at(45, 1); class Tally {
+                        var n = 0
+                        func bump() { n += 1 }
                     }
-                    lesson.at(55, 1); lesson.show(try activations(0))
-                    // cell format (Tests/Lessons/00-written-as-swift.md:58)
-                    try await lesson.cell("format") {
-                        lesson.at(59, 1); lesson.show(try String(format: "%.3f | %5d | %-4@| %e", 3.14159, 42, "ab", 0.00123))
-                        // cell types (Tests/Lessons/00-written-as-swift.md:62)
-                        try await lesson.cell("types") {
-                            lesson.at(63, 19); let maybe: Int? = try 3
-                            lesson.at(64, 1); lesson.show(try (type(of: 2.5), type(of: [1, 2]), type(of: "text"), type(of: maybe)))
-                            // cell pairs (Tests/Lessons/00-written-as-swift.md:67)
-                            try await lesson.cell("pairs") {
-                                lesson.at(68, 14); let epochs = try [1, 2, 3]
-                                lesson.at(69, 14); let losses = try [0.9, 0.5, 0.25]
-                                lesson.at(70, 21); lesson.show(try zip(epochs, losses).map { try "epoch \($0): \($1)" })
-                                // cell mixed-literals (Tests/Lessons/00-written-as-swift.md:73)
-                                try await lesson.cell("mixed-literals") {
-                                    lesson.at(74, 1); lesson.show(try [1, 2.5])
-                                    // cell raw-string (Tests/Lessons/00-written-as-swift.md:81)
-                                    try await lesson.cell("raw-string") {
-                                        lesson.at(82, 15); let pattern = try #"(.+)_\d+.jpg$"#
-                                        lesson.at(83, 15); let escaped = try #"tab:\#t, sum: \#(1 + 1), kept: \n"#
-                                        lesson.at(84, 1); #expect(try pattern.count == 13)
-                                        lesson.at(85, 1); lesson.show(try (pattern, escaped))
-                                        // cell key-paths (Tests/Lessons/00-written-as-swift.md:92)
-                                        try await lesson.cell("key-paths") {
-                                            lesson.at(93, 13); let files = try [Path("train/3/7.png"), Path("valid/5/12.png")]
-                                            lesson.at(94, 1); lesson.show(try (files.map(\.name), files.map(\.parent.name)))
-                                            // cell regex-labeller (Tests/Lessons/00-written-as-swift.md:101)
-                                            try await lesson.cell("regex-labeller") {
-                                                lesson.at(102, 11); let pat = try #"(.+)_\d+.jpg$"#
-                                                lesson.at(103, 14); let byName = try usingAttr(RegexLabeller(pat), \.name)
-                                                lesson.at(104, 1); #expect(try byName(Path("oxford-iiit-pet/images/great_pyrenees_173.jpg")) == "great_pyrenees")
-                                                lesson.at(105, 1); lesson.show(try (RegexLabeller(pat)("images/Abyssinian_12.jpg"), byName(Path("images/yorkshire_terrier_9.jpg"))))
+                    lesson.at(49, 13); let tally = try Tally()
+                    lesson.at(50, 7); try tally.bump()
+                    lesson.at(51, 7); try tally.bump()
+                    lesson.at(52, 7); lesson.show(try tally.n)
+                    // cell shadowing (Tests/Lessons/00-written-as-swift.md:55)
+                    try await lesson.cell("shadowing") {
+                        lesson.at(56, 1); @Sendable func activations(_ inputs: Double) throws -> Double {
+                            let inputs = try 1 / (1 + exp(-inputs))
+                            return try inputs
+                        }
+                        lesson.at(60, 1); lesson.show(try activations(0))
+                        // cell format (Tests/Lessons/00-written-as-swift.md:63)
+                        try await lesson.cell("format") {
+                            lesson.at(64, 1); lesson.show(try String(format: "%.3f | %5d | %-4@| %e", 3.14159, 42, "ab", 0.00123))
+                            // cell types (Tests/Lessons/00-written-as-swift.md:67)
+                            try await lesson.cell("types") {
+                                lesson.at(68, 19); let maybe: Int? = try 3
+                                lesson.at(69, 1); lesson.show(try (type(of: 2.5), type(of: [1, 2]), type(of: "text"), type(of: maybe)))
+                                // cell pairs (Tests/Lessons/00-written-as-swift.md:72)
+                                try await lesson.cell("pairs") {
+                                    lesson.at(73, 14); let epochs = try [1, 2, 3]
+                                    lesson.at(74, 14); let losses = try [0.9, 0.5, 0.25]
+                                    lesson.at(75, 21); lesson.show(try zip(epochs, losses).map { try "epoch \($0): \($1)" })
+                                    // cell mixed-literals (Tests/Lessons/00-written-as-swift.md:78)
+                                    try await lesson.cell("mixed-literals") {
+                                        lesson.at(79, 1); lesson.show(try [1, 2.5])
+                                        // cell raw-string (Tests/Lessons/00-written-as-swift.md:86)
+                                        try await lesson.cell("raw-string") {
+                                            lesson.at(87, 15); let pattern = try #"(.+)_\d+.jpg$"#
+                                            lesson.at(88, 15); let escaped = try #"tab:\#t, sum: \#(1 + 1), kept: \n"#
+                                            lesson.at(89, 1); #expect(try pattern.count == 13)
+                                            lesson.at(90, 1); lesson.show(try (pattern, escaped))
+                                            // cell key-paths (Tests/Lessons/00-written-as-swift.md:97)
+                                            try await lesson.cell("key-paths") {
+                                                lesson.at(98, 13); let files = try [Path("train/3/7.png"), Path("valid/5/12.png")]
+                                                lesson.at(99, 1); lesson.show(try (files.map(\.name), files.map(\.parent.name)))
+                                                // cell regex-labeller (Tests/Lessons/00-written-as-swift.md:106)
+                                                try await lesson.cell("regex-labeller") {
+                                                    lesson.at(107, 11); let pat = try #"(.+)_\d+.jpg$"#
+                                                    lesson.at(108, 14); let byName = try usingAttr(RegexLabeller(pat), \.name)
+                                                    lesson.at(109, 1); #expect(try byName(Path("oxford-iiit-pet/images/great_pyrenees_173.jpg")) == "great_pyrenees")
+                                                    lesson.at(110, 1); lesson.show(try (RegexLabeller(pat)("images/Abyssinian_12.jpg"), byName(Path("images/yorkshire_terrier_9.jpg"))))
+                                                    // cell parameters (Tests/Lessons/00-written-as-swift.md:118)
+                                                    try await lesson.cell("parameters") {
+                                                        lesson.at(119, 36); let schedule = try (0..<params.epochs).map { try params.lr / Double($0 + 1) }
+                                                        lesson.at(120, 1); #expect(try params.data == "digits" && !params.augment)
+                                                        lesson.at(121, 1); #expect(try schedule.count == params.epochs)
+                                                        lesson.at(122, 1); lesson.show(try params)
+                                                    }
+                                                }
                                             }
                                         }
                                     }

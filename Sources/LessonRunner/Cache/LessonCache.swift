@@ -49,6 +49,10 @@ final class LessonCache {
         self.options = options
         self.lesson = lesson
         lessonDirectory = (lesson.path as NSString).deletingLastPathComponent
+        // The parameters' values start the chain, so another value gives every cell another key.
+        if let parameters = lesson.parametersCell {
+            chain = CellKey.key(for: parameters, previous: "", seed: lesson.frontMatter.seed)
+        }
     }
 
     private var store: RunCache { options.store }

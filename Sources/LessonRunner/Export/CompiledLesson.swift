@@ -171,8 +171,25 @@ extension Value {
             self = mirror.children.first.map { Value(displaying: $0.value) } ?? .none
         case .collection:
             self = .array(mirror.children.map { Value(displaying: $0.value) })
+        case .struct where String(reflecting: type(of: value)).contains("(unknown context"):
+            // A struct a cell declared (a local type in the compiled twin) shows as the interpreter shows
+            // it: `Point(x: 1.0, label: "a")`.
+            let name = String(describing: type(of: value))
+            let fields = mirror.children.map {
+                "\($0.label ?? "_"): \(Value(displaying: $0.value).displayText)"
+            }
+            self = .object(
+                LibraryObject(
+                    type: .named(name),
+                    payload: CompiledStructText(text: "\(name)(\(fields.joined(separator: ", ")))")))
         default:
             self = .object(LibraryObject(type: .named(String(describing: type(of: value))), payload: value))
         }
     }
+}
+
+/// The text of a struct a compiled cell declared, as the interpreter shows one.
+private struct CompiledStructText: CellTextConvertible {
+    let text: String
+    var cellText: String { text }
 }

@@ -61,7 +61,7 @@ public enum SwiftExporter {
         let name = functionName(for: lesson)
         var lines = ["// \(lesson.path)", "func \(name)(_ lesson: CompiledLesson) async throws {"]
         var depth = 0
-        for cell in lesson.cells {
+        for cell in lesson.resolvedCells {
             let reason =
                 cell.attributes.include != nil
                 ? "include="

@@ -78,9 +78,16 @@ class DeclaredObject {
 }
 
 /// An instance of a struct a cell declares (copied with the value, as a struct is).
-struct DeclaredValue {
+///
+/// It shows itself as Swift prints a struct: `Point(x: 1.0, label: "a")`.
+struct DeclaredValue: CellTextConvertible {
     let type: DeclaredType
     var fields: [Value]
+
+    var cellText: String {
+        let parts = zip(type.fields, fields).map { "\($0.name): \($1.displayText)" }
+        return "\(type.name)(\(parts.joined(separator: ", ")))"
+    }
 }
 
 /// A model class a cell declares, as a real ``Training/Layer`` of the library: its parameters and

@@ -53,9 +53,9 @@ public struct LessonExecutor {
     func plans(for lesson: Lesson, defaults: DefaultCache) -> (plans: [String: CellPlan], registry: Registry)
     {
         var resolver = Resolver(registry: registry, defaults: defaults)
-        resolver.noteDeclarations(in: lesson.cells)
+        resolver.noteDeclarations(in: lesson.resolvedCells)
         var plans: [String: CellPlan] = [:]
-        for cell in lesson.cells where cell.attributes.include == nil {
+        for cell in lesson.resolvedCells where cell.attributes.include == nil {
             plans[cell.id] = resolver.resolve(cell)
         }
         return (plans, resolver.registry)
@@ -70,7 +70,7 @@ public struct LessonExecutor {
         let packageRoot = self.packageRoot ?? PackageRoot.find(from: lessonDirectory)
         let defaults = DefaultCache()
         let (plans, lessonRegistry) = self.plans(for: lesson, defaults: defaults)
-        let problems = lesson.cells.filter { !$0.attributes.expectsError }.flatMap {
+        let problems = lesson.resolvedCells.filter { !$0.attributes.expectsError }.flatMap {
             plans[$0.id]?.diagnostics ?? []
         }
         diagnostics?(problems)
@@ -90,6 +90,15 @@ public struct LessonExecutor {
             context: StepContext(
                 cellID: "", seed: CellSeed(value: lesson.frontMatter.seed), lessonDirectory: lessonDirectory),
             defaults: defaults)
+        // `params` first: never shown, cached or timed, cheap to run again.
+        if let parameters = lesson.parametersCell, let plan = plans[parameters.id] {
+            let errors = execute(
+                parameters, plan, interpreter, lesson: lesson, packageRoot: packageRoot, replaying: true
+            ).errors
+            if !errors.isEmpty {
+                for name in plan.declaredNames { unavailable[name] = parameters.id }
+            }
+        }
         for cell in lesson.cells {
             if let include = cell.attributes.include {
                 record(Self.includeReport(cell, path: include, packageRoot: packageRoot))
@@ -333,4 +342,10 @@ enum ResourceUsage {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss * 1024
     }
+}
+
+extension Lesson {
+    /// The cells the resolver sees, in order: the parameters' cell (``LessonSource/Lesson/parametersCell``)
+    /// when the lesson declares parameters, then the lesson's own.
+    var resolvedCells: [Cell] { (parametersCell.map { [$0] } ?? []) + cells }
 }

@@ -12,8 +12,10 @@ public enum LessonChecks {
         var diagnostics: [Diagnostic] = []
         for lesson in lessons {
             var resolver = Resolver(registry: registry)
-            resolver.noteDeclarations(in: lesson.cells)
-            for cell in lesson.cells where cell.attributes.include == nil { _ = resolver.resolve(cell) }
+            resolver.noteDeclarations(in: lesson.resolvedCells)
+            for cell in lesson.resolvedCells where cell.attributes.include == nil {
+                _ = resolver.resolve(cell)
+            }
             diagnostics += resolver.diagnostics
         }
         diagnostics += comparePairs(lessons)
