@@ -89,6 +89,17 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                         lesson.at(120, 1); #expect(try params.data == "digits" && !params.augment)
                                                         lesson.at(121, 1); #expect(try schedule.count == params.epochs)
                                                         lesson.at(122, 1); lesson.show(try params)
+                                                        // cell declared-then-assigned (Tests/Lessons/00-written-as-swift.md:127)
+                                                        try await lesson.cell("declared-then-assigned") {
+                                                            lesson.at(128, 1); let epochs: Int
+                                                            lesson.at(129, 1); if try params.augment {
+                                                                epochs = try params.epochs * 2
+                                                            } else {
+                                                                epochs = try params.epochs
+                                                            }
+                                                            lesson.at(134, 1); #expect(try epochs == 3)
+                                                            lesson.at(135, 1); lesson.show(try epochs)
+                                                        }
                                                     }
                                                 }
                                             }

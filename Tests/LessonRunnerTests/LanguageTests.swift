@@ -121,6 +121,26 @@ private func check(_ text: String, registry: Registry = .toys()) -> [String] {
         #expect(shown(report, "c") == ["([2.0, 4.0], [4.0, 9.0])"])
     }
 
+    @Test func aNameDeclaredWithATypeIsAssignedLater() {
+        let report = run(
+            lesson([
+                (
+                    "c",
+                    "let n: Int\nif 2 > 1 {\n    n = 3\n} else {\n    n = 4\n}\nvar total: Double\ntotal = 1\ntotal += 1"
+                ),
+                ("d", "(n, total)"),
+            ]))
+        #expect(shown(report, "d") == ["(3, 2.0)"])
+        #expect(
+            check(lesson([("c", "let n: Int\nlet m = n + 1")]))
+                == ["lessons/en/01-sample.md:5:9: error: constant 'n' used before being initialized"])
+        #expect(
+            check(lesson([("c", "let (a, b)")])) == [
+                "lessons/en/01-sample.md:4:5: error: '(a, b)' needs a value or a type: cells bind names with "
+                    + "'let name = value', or declare 'let name: Type' and assign it before use"
+            ])
+    }
+
     @Test func forceUnwrappingNilIsALocatedError() {
         let report = run(lesson([("c", "let xs: [Int] = []\nlet x = xs.first!")]))
         #expect(

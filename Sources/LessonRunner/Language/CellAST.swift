@@ -163,6 +163,8 @@ struct TypeDeclaration {
 indirect enum Statement {
     /// `let`/`var pattern[: Type] = value`.
     case binding(Pattern, isMutable: Bool, type: CellType?, value: Expr, SourceLocation)
+    /// `let name: Type` without a value: the name is assigned later (`if … { name = a } else { name = b }`).
+    case declaration(String, isMutable: Bool, type: CellType, SourceLocation)
     /// `target = value`, or a compound assignment (`op` is `+=` …).
     case assignment(target: Expr, op: String, value: Expr, SourceLocation)
     /// An expression; `discarded` for `_ = expr` (never displayed).
@@ -186,7 +188,8 @@ indirect enum Statement {
 
     var location: SourceLocation {
         switch self {
-        case .binding(_, _, _, _, let l), .assignment(_, _, _, let l), .ifElse(_, _, _, let l),
+        case .binding(_, _, _, _, let l), .declaration(_, _, _, let l), .assignment(_, _, _, let l),
+            .ifElse(_, _, _, let l),
             .guardElse(_, _, let l), .forIn(_, _, _, let l), .whileLoop(_, _, let l), .returnValue(_, let l),
             .loopControl(_, let l):
             l
@@ -237,6 +240,7 @@ extension Statement {
         func statements(_ list: [Statement]) { for statement in list { statement.visitExpressions(visit) } }
         switch self {
         case .binding(_, _, _, let value, _): expression(value)
+        case .declaration: break
         case .assignment(let target, _, let value, _):
             expression(target)
             expression(value)

@@ -189,9 +189,17 @@ extension Lowering {
                     node: Syntax(accessors))
             }
             guard let initializer = binding.initializer else {
+                if let type = binding.typeAnnotation?.type,
+                    let identifier = binding.pattern.as(IdentifierPatternSyntax.self)
+                {
+                    return .declaration(
+                        identifier.identifier.text, isMutable: isMutable, type: CellType(type),
+                        location(identifier))
+                }
                 throw LoweringError(
-                    message: "'\(binding.pattern.trimmedDescription)' needs a value: cells bind names with "
-                        + "'let name = value'",
+                    message:
+                        "'\(binding.pattern.trimmedDescription)' needs a value or a type: cells bind names "
+                        + "with 'let name = value', or declare 'let name: Type' and assign it before use",
                     node: Syntax(binding))
             }
             return .binding(

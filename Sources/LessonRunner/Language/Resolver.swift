@@ -50,6 +50,8 @@ struct Resolver {
     var loopDepth = 0
     var cellID = ""
     var inputs: Set<String> = []
+    /// Names declared without a value (`let n: Int`) and not yet assigned: "constant" or "variable".
+    var uninitialized: [String: String] = [:]
     let defaults: DefaultCache
     /// Resolving at run time: never defer again.
     let isDynamic: Bool
@@ -167,6 +169,10 @@ struct Resolver {
 
     /// A node reading a name of a frame or of the namespace, recording reads from earlier cells.
     mutating func read(_ name: String, _ found: Found, at location: SourceLocation) -> Typed {
+        if let kind = uninitialized[name] {
+            report("\(kind) '\(name)' used before being initialized", at: location)
+            uninitialized[name] = nil
+        }
         switch found {
         case .local(let info): return Typed(.local(name), info.type)
         case .global(let info):

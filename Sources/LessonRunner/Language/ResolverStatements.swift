@@ -23,7 +23,17 @@ extension Resolver {
                 pattern, declared ?? typed.type, declared: declared, isMutable: isMutable,
                 declaredHere: &declaredHere)
             return .bind(planPattern, typed.node, isMutable: isMutable, location)
+        case .declaration(let name, let isMutable, let declared, let location):
+            // Swift's definite initialization, simplified: reading the name before any assignment to it
+            // is an error; a `let` is assignable here, and Swift (the compiled twin) checks it is assigned
+            // once on every path.
+            let planPattern = bind(
+                .name(name, location), declared, declared: declared, isMutable: true,
+                declaredHere: &declaredHere)
+            uninitialized[name] = isMutable ? "variable" : "constant"
+            return .bind(planPattern, .literal(.none), isMutable: true, location)
         case .assignment(let target, let op, let value, let location):
+            if case .name(let name, _) = target, op == "=" { uninitialized[name] = nil }
             guard let (planTarget, targetType, current) = assignable(target) else {
                 _ = resolve(value, expected: nil)
                 return nil
