@@ -76,6 +76,19 @@ extension CellAttributes {
             }),
         .text("include", changesResult: true, \.include),
         .text("symbol", changesResult: true, \.symbol),
+        .flag("exercise", changesResult: false, \.exercise),
+        .flag("hidden-check", changesResult: false, \.hiddenCheck),
+        .text("for", changesResult: false, \.grades),
+        CellAttributeSpec(
+            name: "points", form: .number, changesResult: false,
+            value: { $0.points.map { String($0) } },
+            read: { attributes, text in
+                guard let points = Double(text), points.isFinite, points >= 0 else {
+                    return "points must be a number of points, 0 or more, not '\(text)'"
+                }
+                attributes.points = points
+                return nil
+            }),
     ]
 
     /// The attribute spelled `name` in `form` (a flag, or a key with a value).

@@ -59,6 +59,13 @@ enum CommonMark {
         return result
     }
 
+    /// Renders `markdown` (several blocks) to safe HTML.
+    static func html(_ markdown: String) -> String {
+        guard let document = cmark_parse_document(markdown, markdown.utf8.count, options) else { return "" }
+        defer { cmark_node_free(document) }
+        return render(document)
+    }
+
     /// Renders `markdown` as inline HTML with raw HTML dropped.
     ///
     /// One paragraph loses its `<p>` wrapper; anything else (several blocks, a heading) is rendered whole.
@@ -96,7 +103,8 @@ enum CommonMark {
         default:
             return MarkdownBlock(
                 kind: .other(html: render(node, renderOptions)), line: line, column: column,
-                nestedCode: nestedCode(in: node), rawHTML: rawHTML(in: node))
+                endLine: Int(cmark_node_get_end_line(node)), nestedCode: nestedCode(in: node),
+                rawHTML: rawHTML(in: node))
         }
     }
 

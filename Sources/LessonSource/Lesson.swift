@@ -62,6 +62,29 @@ public enum Block: Hashable, Sendable, Codable {
     case cell(Cell)
     /// A fenced code block that is shown and never run (plain ` ```swift ` or another language).
     case listing(Listing)
+    /// A hint to the exercise above it: a quote whose first line is `[!HINT]`.
+    case hint(Hint)
+}
+
+/// A hint (`> [!HINT]` right after an exercise cell, or after another of its hints): shown folded, one
+/// revealed at a time.
+public struct Hint: Hashable, Sendable, Codable {
+    /// The id of the exercise cell it helps with.
+    public var exercise: String
+    /// Its number among the exercise's hints, from 1.
+    public var number: Int
+    /// The hint's text (after `[!HINT]`), rendered to safe HTML by cmark.
+    public var html: String
+    /// Where the quote starts.
+    public var location: SourceLocation
+
+    /// Creates a hint.
+    public init(exercise: String, number: Int, html: String, location: SourceLocation) {
+        self.exercise = exercise
+        self.number = number
+        self.html = html
+        self.location = location
+    }
 }
 
 /// A heading.
@@ -162,6 +185,15 @@ public struct CellAttributes: Hashable, Sendable, Codable {
     public var include: String?
     /// `symbol="Name"`: with `include`, only that declaration.
     public var symbol: String?
+    /// `.exercise`: the cell holds the teacher's solution; the student edition keeps only what lies
+    /// outside `// BEGIN SOLUTION` … `// END SOLUTION` (all of it is the solution without markers).
+    public var exercise = false
+    /// `.hidden-check`: checks that grade an exercise and that the student edition leaves out.
+    public var hiddenCheck = false
+    /// `for=ID`: the exercise a cell's checks grade (default: the nearest exercise above).
+    public var grades: String?
+    /// `points=N`: what the cell's checks are worth together (default: 1 per `#expect`).
+    public var points: Double?
 
     /// Creates attributes; every flag defaults to off.
     public init(

@@ -23,6 +23,9 @@ extension Lesson {
             case .listing(let listing):
                 lines.append(branch + "Listing @\(position(listing.location)) info=\(quoted(listing.info))")
                 lines += codeLines(listing.code, indent: indent)
+            case .hint(let hint):
+                lines.append(
+                    branch + "Hint \(hint.number) of #\(hint.exercise) @\(position(hint.location)) \(quoted(hint.html))")
             case .cell(let cell):
                 lines.append(
                     branch

@@ -42,6 +42,15 @@ public enum LessonParser {
                             "a cell inside a list or quote is shown, not run; move it to the top level",
                             at: SourceLocation(file: path, line: nested.line, column: nested.column)))
                 }
+                if let hint = Self.hint(block, lines: lines, after: blocks, location: location) {
+                    switch hint {
+                    case .success(let hint): blocks.append(.hint(hint))
+                    case .failure(let problem):
+                        diagnostics.append(problem)
+                        blocks.append(.prose(Prose(html: html, location: location)))
+                    }
+                    continue
+                }
                 blocks.append(.prose(Prose(html: html, location: location)))
             case .code(let info, let literal):
                 let code = literal.hasSuffix("\n") ? String(literal.dropLast()) : literal
@@ -119,7 +128,7 @@ public enum LessonParser {
                 < (rhs.element.location.line, rhs.element.location.column, rhs.offset)
         }
         let lesson = Lesson(path: path, frontMatter: front.frontMatter, blocks: blocks)
-        return (lesson, sorted.map(\.element))
+        return (lesson, sorted.map(\.element) + lesson.exerciseProblems())
     }
 
     /// The first line of `code` (0-based, with its 1-based column) that opens a tagged Swift cell
@@ -191,5 +200,44 @@ public enum LessonParser {
     /// Whether a nested fence's info string would make a cell at the top level.
     private static func looksLikeCell(_ info: String) -> Bool {
         info.hasPrefix("swift") && info.contains("{")
+    }
+
+    /// A quote whose first line is `[!HINT]`: the hint of the exercise cell above it (with only its other
+    /// hints between), or a problem when there is no such cell; `nil` for any other block.
+    static func hint(
+        _ block: MarkdownBlock, lines: [[UInt8]], after blocks: [Block], location: SourceLocation
+    ) -> Result<Hint, Diagnostic>? {
+        guard block.line >= 1, block.endLine >= block.line, block.endLine <= lines.count else { return nil }
+        let quoted = lines[(block.line - 1)..<block.endLine].map { bytes -> Substring in
+            let line = Substring(String(decoding: bytes, as: UTF8.self))
+            let trimmed = line.drop { $0 == " " }
+            guard trimmed.first == ">" else { return line }
+            let inner = trimmed.dropFirst()
+            return inner.first == " " ? inner.dropFirst() : inner
+        }
+        guard let first = quoted.first,
+            first.trimmingCharacters(in: " \t").uppercased().hasPrefix(Exercises.hintMarker)
+        else { return nil }
+        var number = 1
+        var exercise: String?
+        for previous in blocks.reversed() {
+            if case .hint(let hint) = previous {
+                number += 1
+                exercise = hint.exercise
+                continue
+            }
+            if case .cell(let cell) = previous, cell.attributes.exercise { exercise = exercise ?? cell.id }
+            break
+        }
+        guard let exercise else {
+            return .failure(
+                Diagnostic(
+                    .warning, "a [!HINT] quote belongs right after an .exercise cell (or its other hints); "
+                        + "here it is shown as a quote", at: location))
+        }
+        let afterMarker = first.trimmingCharacters(in: " \t").dropFirst(Exercises.hintMarker.count)
+        let text = ([Substring(afterMarker)] + quoted.dropFirst()).joined(separator: "\n")
+        return .success(
+            Hint(exercise: exercise, number: number, html: CommonMark.html(String(text)), location: location))
     }
 }

@@ -36,6 +36,8 @@ public struct Manifest: Hashable, Sendable, Codable {
         public var skipped: Int
         /// Cells only shown.
         public var shown: Int
+        /// Cells of a student edition that reached a `todo()`; absent when none did.
+        public var notDone: Int?
     }
 
     /// One cell's entry.
@@ -159,7 +161,8 @@ public struct Manifest: Hashable, Sendable, Codable {
             ? nil : Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.description) })
         version = report.version
         summary = Summary(
-            passed: counts.passed, failed: counts.failed, skipped: counts.skipped, shown: counts.shown)
+            passed: counts.passed, failed: counts.failed, skipped: counts.skipped, shown: counts.shown,
+            notDone: counts.notDone == 0 ? nil : counts.notDone)
         cells = report.lesson.cells.map { cell in
             let result = report.cells[cell.id]
             var entry = Cell(id: cell.id, status: "notRun", outputs: (result?.outputs ?? []).map(Output.init))
@@ -172,6 +175,7 @@ public struct Manifest: Hashable, Sendable, Codable {
                 entry.status = "skipped"
                 entry.reason = reason
             case .shown?: entry.status = "shown"
+            case .notDone?: entry.status = "notDone"
             case nil: break
             }
             entry.include = result?.includedSource.map { Include(path: $0.path, symbol: $0.symbol) }

@@ -177,6 +177,9 @@ public enum CellStatus: Hashable, Sendable, Codable {
     case skipped(reason: String)
     /// Only shown (`.norun`, `include=`).
     case shown
+    /// It reached a `todo()` of the student edition: neither passed nor failed, and the cells that need
+    /// its names are skipped.
+    case notDone
 }
 
 /// Wall time and memory of one cell: shown in the report, kept out of the manifest's determinism.

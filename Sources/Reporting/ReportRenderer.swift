@@ -51,6 +51,7 @@ enum Format {
         return oneDecimal(megabytes / 1024) + " GB"
     }
 
+    /// A whole number without its `.0` (`60`, `2`), any other as Swift prints it (`1.5`).
     static func seconds(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
     }
@@ -114,8 +115,21 @@ private struct PageBuilder {
         out += "<div class=\"page\">\n"
         tableOfContents()
         out += "<main class=\"lesson\">\n"
-        for (index, block) in report.lesson.blocks.enumerated() where index != droppedTitleHeading {
+        let blocks = report.lesson.blocks
+        for (index, block) in blocks.enumerated() where index != droppedTitleHeading {
+            // An exercise's hints sit in one box, each folded until the one before it is open.
+            if case .hint = block, index == 0 || !Self.isHint(blocks[index - 1]) {
+                out += "<div class=\"hints\">\n"
+            }
+            defer {
+                if case .hint = block, index == blocks.count - 1 || !Self.isHint(blocks[index + 1]) {
+                    out += "</div>\n"
+                }
+            }
             switch block {
+            case .hint(let hint):
+                out += "<details class=\"hint\"><summary>\(escape(words.hint)) \(hint.number)</summary>"
+                out += "<div class=\"prose\">\n\(hint.html)</div></details>\n"
             case .heading(let heading):
                 let level = min(max(heading.level, 1), 6)
                 out += "<h\(level) id=\"\(escape(heading.anchor))\">\(escape(heading.text))"
@@ -134,6 +148,11 @@ private struct PageBuilder {
         out += "<a href=\"../index.html\">\(escape(words.allLessons))</a></footer>\n"
         out += "</body>\n</html>\n"
         return out
+    }
+
+    static func isHint(_ block: Block) -> Bool {
+        if case .hint = block { return true }
+        return false
     }
 
     mutating func masthead(titleHTML: String) {
@@ -239,6 +258,7 @@ private struct PageBuilder {
             statusWord =
                 cell.attributes.include != nil
                 ? words.source : cell.attributes.norun ? words.norun : words.shown
+        case .notDone?: (statusClass, statusWord) = ("notdone", "✎ " + words.notDone)
         case nil: (statusClass, statusWord) = ("skipped", words.notRun)
         }
         out += "<section class=\"cell \(statusClass)\" id=\"\(escape(cell.id))\">\n<div class=\"cell-bar\">"
@@ -247,6 +267,11 @@ private struct PageBuilder {
         let attributes = cell.attributes
         if attributes.hidden { out += "<span class=\"badge\">\(escape(words.codeHidden))</span>" }
         if attributes.expectsError { out += "<span class=\"badge\">.error</span>" }
+        if attributes.exercise { out += "<span class=\"badge exercise\">\(escape(words.exercise))</span>" }
+        if attributes.hiddenCheck { out += "<span class=\"badge\">\(escape(words.hiddenCheck))</span>" }
+        if let points = attributes.points {
+            out += "<span class=\"badge\">\(Format.seconds(points)) \(escape(words.points))</span>"
+        }
         if let timeout = attributes.timeout {
             out += "<span class=\"badge\">\(escape(words.timeout)) \(Format.seconds(timeout)) s</span>"
         }

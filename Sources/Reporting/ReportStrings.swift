@@ -15,6 +15,12 @@ struct ReportStrings: Sendable {
     var norun = ""
     var cached = ""
     var seed = ""
+    var hint = ""
+    var exercise = ""
+    var notDone = ""
+    var points = ""
+    var hiddenChecks = ""
+    var hiddenCheck = ""
     var parameters = ""
     var defaultValue = ""
     var language = ""
@@ -60,6 +66,12 @@ struct ReportStrings: Sendable {
             (\.norun, Phrase("not run", th: "ไม่รัน")),
             (\.cached, Phrase("cached", th: "จากแคช")),
             (\.seed, Phrase("Seed", th: "ซีด")),
+            (\.hint, Phrase("Hint", th: "คำใบ้")),
+            (\.exercise, Phrase("Exercise", th: "แบบฝึกหัด")),
+            (\.notDone, Phrase("not done yet", th: "ยังไม่ได้ทำ")),
+            (\.points, Phrase("points", th: "คะแนน")),
+            (\.hiddenChecks, Phrase("hidden checks passed", th: "การตรวจที่ซ่อนไว้ผ่าน")),
+            (\.hiddenCheck, Phrase("hidden check", th: "การตรวจที่ซ่อนไว้")),
             (\.parameters, Phrase("Parameters", th: "พารามิเตอร์")),
             (\.defaultValue, Phrase("default", th: "ค่าเริ่มต้น")),
             (\.language, Phrase("Language", th: "ภาษา")),
@@ -116,6 +128,7 @@ struct ReportStrings: Sendable {
         case .unexpectedlyPassed: return unexpectedlyPassed
         case .skipped: return skipped
         case .shown: return shown
+        case .notDone: return notDone
         }
     }
 }

@@ -74,6 +74,14 @@ enum ReportStyle {
         .failed .badge.status { background: var(--bad-bg); color: var(--bad); }
         .skipped .badge.status { background: var(--skip-bg); color: var(--skip); }
         .expected .badge.status { background: var(--expected-bg); color: var(--expected); }
+        .cell.notdone { border-left-color: var(--accent); border-left-style: dashed; }
+        .notdone .badge.status, .badge.exercise { background: #e3f0ed; color: var(--accent); font-weight: 600; }
+        .hints { margin: -10px 0 22px; }
+        .hints details { margin: 0 0 6px; padding: 4px 14px; background: #f3f8f6; border: 1px solid #d3e6e0;
+          border-radius: 8px; }
+        .hints details:not([open]) ~ details { display: none; }
+        .hints summary { cursor: pointer; color: var(--accent); font-weight: 600; font-size: 15px; }
+        .hints .prose { padding-top: 4px; }
         .telemetry { margin-left: auto; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
         .telemetry .cached { color: var(--accent); font-weight: 600; }
         .include { margin: 0; padding: 8px 14px; font-size: 14px; color: var(--muted); border-bottom: 1px solid var(--line); }

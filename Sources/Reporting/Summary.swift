@@ -10,6 +10,8 @@ public struct StatusCounts: Hashable, Sendable {
     public var skipped: Int
     /// Cells only shown (`.norun`, `include=`).
     public var shown: Int
+    /// Cells that reached a `todo()` of a student edition (neither passed nor failed).
+    public var notDone = 0
 
     /// Creates counts.
     public init(passed: Int = 0, failed: Int = 0, skipped: Int = 0, shown: Int = 0) {
@@ -28,6 +30,7 @@ public struct StatusCounts: Hashable, Sendable {
             case .failed, .unexpectedlyPassed: failed += 1
             case .skipped: skipped += 1
             case .shown: shown += 1
+            case .notDone: notDone += 1
             case nil: if cell.attributes.runs { skipped += 1 } else { shown += 1 }
             }
         }

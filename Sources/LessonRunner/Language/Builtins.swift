@@ -23,7 +23,13 @@ enum Builtin: Hashable {
     case dictionaryDefault
     /// A dictionary's `count`, `isEmpty`, `keys` (in insertion order) or `values`.
     case dictionaryMember(String)
+    /// `todo()`: the student edition's placeholder for an exercise's solution; of the type its place
+    /// expects, and running it ends the cell as "not done yet".
+    case todo
 }
+
+/// What `todo()` throws: the cell reached a part of an exercise the student has not written yet.
+struct NotDoneYet: Error {}
 
 /// The generic collection methods of arrays and integer ranges.
 enum CollectionMethod: String, CaseIterable, Hashable {
@@ -174,6 +180,8 @@ enum BuiltinOperations {
             case "keys": return .array(dictionary.entries.map(\.key))
             default: return .array(dictionary.entries.map(\.value))
             }
+        case .todo:
+            throw NotDoneYet()
         case .typeOf(let type):
             return CellMetatype(type: type == .any ? arguments[0].cellType : type).cellValue
         case .zip:

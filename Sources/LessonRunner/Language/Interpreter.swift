@@ -34,6 +34,8 @@ public struct Namespace {
 /// A located failure while a cell runs.
 struct CellFailure: Error {
     var diagnostic: LessonSource.Diagnostic
+    /// The cell reached a `todo()`: it is not done yet rather than failed.
+    var isNotDone = false
 
     init(_ message: String, at location: LessonSource.SourceLocation) {
         diagnostic = LessonSource.Diagnostic(.error, message, at: location)
@@ -342,6 +344,10 @@ final class Interpreter {
                 }
             } catch let failure as BuiltinFailure {
                 throw CellFailure(failure.message, at: location)
+            } catch is NotDoneYet {
+                var failure = CellFailure("not done yet: this todo() stands for your code", at: location)
+                failure.isNotDone = true
+                throw failure
             }
         case .logical(let isAnd, let lhs, let rhs, let location):
             func operand(_ node: Node) throws -> Bool {

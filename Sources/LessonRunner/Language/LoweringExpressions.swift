@@ -69,7 +69,16 @@ extension Lowering {
         }
         if let reference = syntax.as(DeclReferenceExprSyntax.self) {
             if reference.argumentNames != nil { throw unsupported(Syntax(reference)) }
-            return .name(reference.baseName.text, location(reference))
+            let name = reference.baseName.text
+            if Self.operatorFunctions.contains(name) {
+                // An operator passed as a function (`xs.reduce(0, +)`, `sorted(by: >)`) is the closure
+                // `{ $0 op $1 }`, as Swift reads it.
+                let at = location(reference)
+                return .closure(
+                    [ClosureParameter(name: "$0", type: nil), ClosureParameter(name: "$1", type: nil)],
+                    [.expression(.binary(name, .name("$0", at), .name("$1", at), at), discarded: false)], at)
+            }
+            return .name(name, location(reference))
         }
         if let member = syntax.as(MemberAccessExprSyntax.self) {
             let name = member.declName.baseName.text
@@ -283,6 +292,9 @@ extension Lowering {
     }
 
     /// One more than the highest `$n` a statement uses outside nested closures.
+    /// The binary operators a cell may pass where a function of two values is expected.
+    static let operatorFunctions: Set<String> = ["+", "-", "*", "/", "<", ">", "<=", ">=", "==", "!=", "&&", "||"]
+
     static func shorthandCount(_ statement: Statement) -> Int {
         var highest = 0
         statement.visitExpressions { expr in

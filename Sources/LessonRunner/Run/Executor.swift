@@ -82,6 +82,8 @@ public struct LessonExecutor {
             events?(.cellFinished(report))
         }
         var unavailable: [String: String] = [:]
+        // Cells that reached a `todo()` (a student edition's exercise not written yet).
+        var notDone: Set<String> = []
         let lessonCache = cache.map { LessonCache(options: $0, lesson: lesson) }
         let rerunsAfterTarget = cache?.downstream ?? false
         var targetPassed = false
@@ -111,11 +113,11 @@ public struct LessonExecutor {
             if let missing = plan.inputs.first(where: { unavailable[$0] != nil }),
                 let source = unavailable[missing]
             {
-                record(
-                    CellReport(
-                        cellID: cell.id,
-                        status: .skipped(reason: "needs '\(missing)', which cell '\(source)' did not define"))
-                )
+                let reason =
+                    notDone.contains(source)
+                    ? "needs '\(missing)', which exercise '\(source)' has not done yet"
+                    : "needs '\(missing)', which cell '\(source)' did not define"
+                record(CellReport(cellID: cell.id, status: .skipped(reason: reason)))
                 for name in plan.declaredNames { unavailable[name] = source }
                 continue
             }
@@ -152,7 +154,7 @@ public struct LessonExecutor {
             let clock = ContinuousClock()
             ResourceUsage.resetPeak()
             let start = clock.now
-            let (outputs, errors) = execute(
+            let (outputs, errors, reachedTodo) = execute(
                 cell, plan, interpreter, lesson: lesson, packageRoot: packageRoot, replaying: false)
             interpreter.stepHook = nil
             let elapsed = clock.now - start
@@ -162,8 +164,11 @@ public struct LessonExecutor {
             }
             let failed = !errors.isEmpty || checksFailed
             let status: CellStatus =
-                cell.attributes.expectsError
-                ? (failed ? .failedAsExpected : .unexpectedlyPassed) : (failed ? .failed : .passed)
+                reachedTodo
+                ? .notDone
+                : cell.attributes.expectsError
+                    ? (failed ? .failedAsExpected : .unexpectedlyPassed) : (failed ? .failed : .passed)
+            if reachedTodo { notDone.insert(cell.id) }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             progress?(
                 .cellFinished(
@@ -205,7 +210,7 @@ public struct LessonExecutor {
     private func execute(
         _ cell: Cell, _ plan: CellPlan, _ interpreter: Interpreter, lesson: Lesson, packageRoot: String?,
         replaying: Bool
-    ) -> (outputs: [CellOutput], errors: [LessonSource.Diagnostic]) {
+    ) -> (outputs: [CellOutput], errors: [LessonSource.Diagnostic], reachedTodo: Bool) {
         let seed = CellSeed(lessonSeed: lesson.frontMatter.seed, cellID: cell.id)
         let context = StepContext(
             cellID: cell.id, seed: seed, lessonDirectory: (lesson.path as NSString).deletingLastPathComponent,
@@ -216,11 +221,13 @@ public struct LessonExecutor {
         interpreter.context = context
         var errors: [LessonSource.Diagnostic] = plan.diagnostics
         var displayed: Value?
+        var reachedTodo = false
         if errors.isEmpty {
             withCellSeed(seed) {
                 do {
                     displayed = try interpreter.run(plan)
                 } catch let failure as CellFailure {
+                    reachedTodo = failure.isNotDone
                     errors.append(failure.diagnostic)
                 } catch {
                     errors.append(LessonSource.Diagnostic(.error, "\(error)", at: cell.location))
@@ -230,7 +237,11 @@ public struct LessonExecutor {
         var outputs = context.outputs
         if errors.isEmpty, let output = displayed?.displayOutput { outputs.append(output) }
         // Inside the cell's time: a report never holds more text than a reader can scroll through.
-        return (outputs.map(Self.bounded) + errors.map(CellOutput.error), errors)
+        if reachedTodo {
+            // Not a failure: the cell's badge says "not done yet", and its code shows the todo().
+            return (outputs.map(Self.bounded), errors, true)
+        }
+        return (outputs.map(Self.bounded) + errors.map(CellOutput.error), errors, false)
     }
 
     /// The most characters of one text or value output a report shows (1 Mi).

@@ -144,6 +144,9 @@ public struct TestTally: Hashable, Sendable {
             case .skipped(let reason):
                 passed = false
                 failures.append("\(cell.location): error: cell '\(cell.id)' was skipped: \(reason)")
+            case .notDone:
+                passed = false
+                failures.append("\(cell.location): error: exercise '\(cell.id)' is not done yet (it reaches todo())")
             }
             cases.append(
                 TestCase(
