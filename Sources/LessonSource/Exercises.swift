@@ -94,19 +94,24 @@ extension Cell {
                 problems.append(
                     Diagnostic(
                         .warning,
-                        "solution markers belong in an .exercise cell; here they are ordinary comments", at: at))
+                        "solution markers belong in an .exercise cell; here they are ordinary comments",
+                        at: at))
                 return problems
             }
             if begins, let open {
                 problems.append(
                     Diagnostic(
                         .error, "'\(Exercises.beginSolution)' inside another solution part", at: at,
-                        notes: [Diagnostic(.note, "the part opened here", at: location(ofLine: open, column: 1))]))
+                        notes: [
+                            Diagnostic(.note, "the part opened here", at: location(ofLine: open, column: 1))
+                        ]))
             } else if begins {
                 open = index + 1
             } else if open == nil {
                 problems.append(
-                    Diagnostic(.error, "'\(Exercises.endSolution)' without a '\(Exercises.beginSolution)' above it", at: at))
+                    Diagnostic(
+                        .error, "'\(Exercises.endSolution)' without a '\(Exercises.beginSolution)' above it",
+                        at: at))
             } else {
                 open = nil
             }
@@ -114,7 +119,8 @@ extension Cell {
         if let open {
             problems.append(
                 Diagnostic(
-                    .error, "'\(Exercises.beginSolution)' is never closed; end the part with '\(Exercises.endSolution)'",
+                    .error,
+                    "'\(Exercises.beginSolution)' is never closed; end the part with '\(Exercises.endSolution)'",
                     at: location(ofLine: open, column: 1)))
         }
         return problems
@@ -171,7 +177,9 @@ extension Lesson {
                     Diagnostic(
                         .error,
                         "for=\(named) names no exercise of this lesson"
-                            + (ids.isEmpty ? "; it has no .exercise cell" : "; its exercises: " + ids.sorted().joined(separator: ", ")),
+                            + (ids.isEmpty
+                                ? "; it has no .exercise cell"
+                                : "; its exercises: " + ids.sorted().joined(separator: ", ")),
                         at: cell.location))
             } else if attributes.hiddenCheck && attributes.grades == nil && !seenExercise {
                 problems.append(

@@ -25,7 +25,9 @@ extension Lesson {
                 lines += codeLines(listing.code, indent: indent)
             case .hint(let hint):
                 lines.append(
-                    branch + "Hint \(hint.number) of #\(hint.exercise) @\(position(hint.location)) \(quoted(hint.html))")
+                    branch
+                        + "Hint \(hint.number) of #\(hint.exercise) @\(position(hint.location)) \(quoted(hint.html))"
+                )
             case .cell(let cell):
                 lines.append(
                     branch

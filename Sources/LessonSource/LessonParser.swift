@@ -232,7 +232,8 @@ public enum LessonParser {
         guard let exercise else {
             return .failure(
                 Diagnostic(
-                    .warning, "a [!HINT] quote belongs right after an .exercise cell (or its other hints); "
+                    .warning,
+                    "a [!HINT] quote belongs right after an .exercise cell (or its other hints); "
                         + "here it is shown as a quote", at: location))
         }
         let afterMarker = first.trimmingCharacters(in: " \t").dropFirst(Exercises.hintMarker.count)

@@ -13,6 +13,26 @@ public enum ReportRenderer {
         return page.render()
     }
 
+    /// The report with `preface`, already-safe HTML, at the top of the lesson (a grade's summary).
+    public static func html(_ report: LessonReport, preface: String) -> String {
+        var page = PageBuilder(report: report)
+        page.preface = preface
+        return page.render()
+    }
+
+    /// The report's words for `lang` (``Localization/Phrase`` table), for pages built around a report.
+    public static func phrase(_ key: ReportPhrase, lang: String) -> String {
+        let words = ReportStrings.forLanguage(lang)
+        switch key {
+        case .exercise: return words.exercise
+        case .notDone: return words.notDone
+        case .points: return words.points
+        case .hiddenChecks: return words.hiddenChecks
+        case .passed: return words.passed
+        case .failed: return words.failed
+        }
+    }
+
     /// The manifest: everything the page shows except telemetry, as pretty-printed JSON with sorted
     /// keys and a final newline (see ``Manifest``).
     public static func manifest(_ report: LessonReport) -> [UInt8] {
@@ -23,6 +43,11 @@ public enum ReportRenderer {
     public static func index(_ entries: [IndexEntry]) -> String {
         IndexPage.render(entries)
     }
+}
+
+/// Words of the report's phrase table that pages built around a report use.
+public enum ReportPhrase: Sendable {
+    case exercise, notDone, points, hiddenChecks, passed, failed
 }
 
 /// Formats telemetry without locale or floating-point surprises.
@@ -90,6 +115,8 @@ private struct PageBuilder {
     let report: LessonReport
     let words: ReportStrings
     var out = ""
+    /// Safe HTML shown first in the lesson (``ReportRenderer/html(_:preface:)``).
+    var preface = ""
 
     init(report: LessonReport) {
         self.report = report
@@ -114,7 +141,7 @@ private struct PageBuilder {
         masthead(titleHTML: titleHTML)
         out += "<div class=\"page\">\n"
         tableOfContents()
-        out += "<main class=\"lesson\">\n"
+        out += "<main class=\"lesson\">\n" + preface
         let blocks = report.lesson.blocks
         for (index, block) in blocks.enumerated() where index != droppedTitleHeading {
             // An exercise's hints sit in one box, each folded until the one before it is open.
@@ -181,6 +208,7 @@ private struct PageBuilder {
         let pills: [(String, Int, String)] = [
             ("passed", counts.passed, words.passed), ("failed", counts.failed, words.failed),
             ("skipped", counts.skipped, words.skipped), ("shown", counts.shown, words.shown),
+            ("notdone", counts.notDone, words.notDone),
         ]
         for (kind, count, word) in pills where count > 0 || kind == "passed" || kind == "failed" {
             // "0 failed" is good news: shown in the neutral colour, not the alarm red.
@@ -479,6 +507,7 @@ private enum IndexPage {
                 let pills: [(String, Int, String)] = [
                     ("passed", counts.passed, words.passed), ("failed", counts.failed, words.failed),
                     ("skipped", counts.skipped, words.skipped), ("shown", counts.shown, words.shown),
+                    ("notdone", counts.notDone, words.notDone),
                 ]
                 for (kind, count, word) in pills where count > 0 {
                     out += "<li class=\"pill \(kind)\"><b>\(count)</b> \(escape(word))</li>"

@@ -34,6 +34,7 @@ enum ReportStyle {
         .pill.passed { background: var(--ok-bg); color: var(--ok); }
         .pill.failed { background: var(--bad-bg); color: var(--bad); }
         .pill.skipped { background: var(--skip-bg); color: var(--skip); }
+        .pill.notdone { background: #e3f0ed; color: var(--accent); }
         .summary.small { margin-top: 6px; gap: 6px; }
         .summary.small .pill { font-size: 13px; padding: 0 10px; }
         .attention { margin: 12px 0 0; font-size: 14px; color: var(--bad); }

@@ -49,6 +49,9 @@ public struct IndexEntry: Hashable, Sendable {
     public var lessonPath: String
     /// The cell counts.
     public var counts: StatusCounts
+    /// Where the entry links, relative to the index, when not to its report (a student edition links
+    /// to its lesson files).
+    public var link: String?
 
     /// Creates an entry.
     public init(lang: String, slug: String, title: String, lessonPath: String, counts: StatusCounts) {
@@ -67,7 +70,7 @@ public struct IndexEntry: Hashable, Sendable {
     }
 
     /// The report's path relative to `output/`.
-    public var href: String { "\(lang)/\(slug).html" }
+    public var href: String { link ?? "\(lang)/\(slug).html" }
 }
 
 extension LessonReport {

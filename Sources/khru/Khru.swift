@@ -17,7 +17,9 @@ struct Khru: AsyncParsableCommand {
             """,
         version: KhruVersion.current,
         subcommands: [
-            Run.self, Test.self, Check.self, Serve.self, Steps.self, DataCommand.self, ExportSwift.self,
+            Run.self, Test.self, Check.self, Student.self, Grade.self, Serve.self, Steps.self,
+            DataCommand.self,
+            ExportSwift.self,
             Worker.self,
         ])
 }
