@@ -131,8 +131,9 @@ extension Lesson {
     /// The exercise cells, in order.
     public var exercises: [Cell] { cells.filter(\.attributes.exercise) }
 
-    /// The id of the exercise each check-holding cell grades: its `for=`, else the nearest exercise
-    /// above it. Cells before the first exercise (and exercise cells themselves) grade none.
+    /// The id of the exercise each cell's checks grade: its `for=`, else the nearest exercise above it.
+    ///
+    /// Cells before the first exercise (and exercise cells themselves) grade none.
     public var gradedExercise: [String: String] {
         var result: [String: String] = [:]
         var current: String?

@@ -3,10 +3,11 @@ import LessonSource
 import SwiftParser
 import SwiftSyntax
 
-/// The student edition of a lesson, generated from the teacher's (`khru student`): every exercise's
-/// solution parts replaced by `// YOUR CODE HERE` and placeholders that keep the solution's types
-/// (`let lr: Double = todo()`), and the `.hidden-check` cells left out. Prose, hints, public checks and
-/// every other cell stay as written.
+/// The student edition of a lesson, generated from the teacher's (`khru student`).
+///
+/// Every exercise's solution parts are replaced by `// YOUR CODE HERE` and placeholders that keep the
+/// solution's types (`let lr: Double = todo()`), and the `.hidden-check` cells are left out. Prose,
+/// hints, public checks and every other cell stay as written.
 public enum StudentEdition {
     /// The student edition of `lesson`, whose Markdown is `text`.
     ///

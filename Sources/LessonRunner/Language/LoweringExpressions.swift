@@ -291,10 +291,12 @@ extension Lowering {
         return .closure(parameters, body, location(syntax))
     }
 
-    /// One more than the highest `$n` a statement uses outside nested closures.
     /// The binary operators a cell may pass where a function of two values is expected.
-    static let operatorFunctions: Set<String> = ["+", "-", "*", "/", "<", ">", "<=", ">=", "==", "!=", "&&", "||"]
+    static let operatorFunctions: Set<String> = [
+        "+", "-", "*", "/", "<", ">", "<=", ">=", "==", "!=", "&&", "||",
+    ]
 
+    /// One more than the highest `$n` a statement uses outside nested closures.
     static func shorthandCount(_ statement: Statement) -> Int {
         var highest = 0
         statement.visitExpressions { expr in

@@ -146,7 +146,8 @@ public struct TestTally: Hashable, Sendable {
                 failures.append("\(cell.location): error: cell '\(cell.id)' was skipped: \(reason)")
             case .notDone:
                 passed = false
-                failures.append("\(cell.location): error: exercise '\(cell.id)' is not done yet (it reaches todo())")
+                failures.append(
+                    "\(cell.location): error: exercise '\(cell.id)' is not done yet (it reaches todo())")
             }
             cases.append(
                 TestCase(
