@@ -177,6 +177,27 @@ private struct PageBuilder {
         return out
     }
 
+    enum Standing { case notDone, passing, failing }
+
+    /// How exercise `id` stands in this report: not done yet when it (or a cell grading it) reached a
+    /// `todo()` or was skipped for one; failing when it or a cell grading it failed; passing when they
+    /// all ran; `nil` when it has not run.
+    func exerciseStanding(_ id: String) -> Standing? {
+        let graded = report.lesson.gradedExercise
+        let cells = [id] + report.lesson.cells.filter { graded[$0.id] == id }.map(\.id)
+        var standing = Standing.passing
+        for cellID in cells {
+            switch report.cells[cellID]?.status {
+            case .notDone?: return .notDone
+            case .skipped(let reason)? where reason.contains("not done yet"): return .notDone
+            case .failed?, .unexpectedlyPassed?, .skipped?: standing = .failing
+            case nil: if cellID == id { return nil }
+            default: break
+            }
+        }
+        return standing
+    }
+
     static func isHint(_ block: Block) -> Bool {
         if case .hint = block { return true }
         return false
@@ -295,7 +316,21 @@ private struct PageBuilder {
         let attributes = cell.attributes
         if attributes.hidden { out += "<span class=\"badge\">\(escape(words.codeHidden))</span>" }
         if attributes.expectsError { out += "<span class=\"badge\">.error</span>" }
-        if attributes.exercise { out += "<span class=\"badge exercise\">\(escape(words.exercise))</span>" }
+        if attributes.exercise {
+            // How the exercise stands by the checks this report holds: not done yet, passing, failing.
+            let (kind, word) =
+                switch exerciseStanding(cell.id) {
+                case .notDone?: ("notdone", "✎ " + words.notDone)
+                case .passing?: ("passed", "✓ " + words.passed)
+                case .failing?: ("failed", "✗ " + words.failed)
+                case nil: ("", "")
+                }
+            out += "<span class=\"badge exercise\">\(escape(words.exercise))</span>"
+            if !kind.isEmpty {
+                out += "<span class=\"badge exercise-status \(kind)\" data-exercise=\"\(escape(cell.id))\">"
+                out += "\(escape(word))</span>"
+            }
+        }
         if attributes.hiddenCheck { out += "<span class=\"badge\">\(escape(words.hiddenCheck))</span>" }
         if let points = attributes.points {
             out += "<span class=\"badge\">\(Format.seconds(points)) \(escape(words.points))</span>"

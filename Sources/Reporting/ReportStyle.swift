@@ -77,6 +77,9 @@ enum ReportStyle {
         .expected .badge.status { background: var(--expected-bg); color: var(--expected); }
         .cell.notdone { border-left-color: var(--accent); border-left-style: dashed; }
         .notdone .badge.status, .badge.exercise { background: #e3f0ed; color: var(--accent); font-weight: 600; }
+        .badge.exercise-status.passed { background: var(--ok-bg); color: var(--ok); font-weight: 600; }
+        .badge.exercise-status.failed { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
+        .badge.exercise-status.notdone { background: #e3f0ed; color: var(--accent); font-weight: 600; }
         .hints { margin: -10px 0 22px; }
         .hints details { margin: 0 0 6px; padding: 4px 14px; background: #f3f8f6; border: 1px solid #d3e6e0;
           border-radius: 8px; }

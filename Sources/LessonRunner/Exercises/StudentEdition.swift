@@ -56,6 +56,21 @@ public enum StudentEdition {
         return lines.joined(separator: "\n")
     }
 
+    /// The problems `khru check` finds in the student edition of `lesson` (read from `path`): none when
+    /// it resolves with every `todo()` typed, as `khru test` requires of a lesson with exercises.
+    public static func problems(of lesson: Lesson, path: String, registry: Registry) -> [Diagnostic] {
+        let text: String
+        do {
+            text = try make(lesson, text: String(contentsOfFile: path, encoding: .utf8), registry: registry)
+        } catch let diagnostic as Diagnostic {
+            return [diagnostic]
+        } catch {
+            return [Diagnostic(.error, "cannot read the lesson: \(error)", at: SourceLocation(file: path, line: 1, column: 1))]
+        }
+        let (edition, parseProblems) = LessonParser.parse(text, path: path)
+        return parseProblems.filter { $0.severity == .error } + LessonChecks.check([edition], registry: registry)
+    }
+
     /// For each exercise cell, the types of the names its cell binds, as the resolver sees them after
     /// the cell.
     static func solutionTypes(_ lesson: Lesson, registry: Registry) -> [String: [String: CellType]] {

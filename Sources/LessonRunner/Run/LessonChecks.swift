@@ -157,6 +157,21 @@ public struct TestTally: Hashable, Sendable {
         suites.append(TestSuite(path: report.lesson.path, cases: cases))
     }
 
+    /// Adds the check of a lesson's student edition (``StudentEdition``): one case, failed with the
+    /// problems `khru check` finds in it (every `todo()` must have a type).
+    public mutating func add(studentEditionOf lesson: Lesson, problems: [Diagnostic]) {
+        let errors = problems.filter { $0.severity == .error }
+        suites.append(
+            TestSuite(
+                path: lesson.path + " (student edition)",
+                cases: [
+                    TestCase(
+                        name: "student edition", location: SourceLocation(file: lesson.path, line: 1, column: 1),
+                        seconds: 0, passed: errors.isEmpty,
+                        failures: errors.map { "student edition of \(lesson.path): \($0.description)" })
+                ]))
+    }
+
     /// The closing line, `N passed, N failed`.
     public var summary: String { "\(passed) passed, \(failed) failed" }
 }
