@@ -6,7 +6,9 @@ import Testing
 #endif
 
 /// A teacher's lesson with three exercises — a value, a function, a training setting — public and hidden
-/// checks, and hints. Distinctive tokens mark what must never reach a student: the solutions
+/// checks, and hints.
+///
+/// Distinctive tokens mark what must never reach a student: the solutions
 /// (`0.0042`, `correct * 100`, `lrMax: 0.05`) and the hidden checks (`HIDDEN_TOKEN`, `percent(3, of: 4)`).
 private let key = """
     ---

@@ -65,10 +65,12 @@ public enum StudentEdition {
         } catch let diagnostic as Diagnostic {
             return [diagnostic]
         } catch {
-            return [Diagnostic(.error, "cannot read the lesson: \(error)", at: SourceLocation(file: path, line: 1, column: 1))]
+            let start = SourceLocation(file: path, line: 1, column: 1)
+            return [Diagnostic(.error, "cannot read the lesson: \(error)", at: start)]
         }
         let (edition, parseProblems) = LessonParser.parse(text, path: path)
-        return parseProblems.filter { $0.severity == .error } + LessonChecks.check([edition], registry: registry)
+        let errors = parseProblems.filter { $0.severity == .error }
+        return errors + LessonChecks.check([edition], registry: registry)
     }
 
     /// For each exercise cell, the types of the names its cell binds, as the resolver sees them after

@@ -166,7 +166,8 @@ public struct TestTally: Hashable, Sendable {
                 path: lesson.path + " (student edition)",
                 cases: [
                     TestCase(
-                        name: "student edition", location: SourceLocation(file: lesson.path, line: 1, column: 1),
+                        name: "student edition",
+                        location: SourceLocation(file: lesson.path, line: 1, column: 1),
                         seconds: 0, passed: errors.isEmpty,
                         failures: errors.map { "student edition of \(lesson.path): \($0.description)" })
                 ]))
