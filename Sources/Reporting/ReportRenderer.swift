@@ -184,6 +184,10 @@ private struct PageBuilder {
     /// all ran; `nil` when it has not run.
     func exerciseStanding(_ id: String) -> Standing? {
         let graded = report.lesson.gradedExercise
+        // A function whose body is still `todo()` has not run it yet, and is not done either.
+        if let exercise = report.lesson.cells.first(where: { $0.id == id }), exercise.code.contains("todo()") {
+            return report.cells[id] == nil ? nil : .notDone
+        }
         let cells = [id] + report.lesson.cells.filter { graded[$0.id] == id }.map(\.id)
         var standing = Standing.passing
         for cellID in cells {
@@ -326,7 +330,9 @@ private struct PageBuilder {
                 case nil: ("", "")
                 }
             out += "<span class=\"badge exercise\">\(escape(words.exercise))</span>"
-            if !kind.isEmpty {
+            // The cell's own status already says "not done yet" when it reached its todo().
+            // A graded page (its preface is the grade) says how each exercise stands in its table.
+            if !kind.isEmpty && result?.status != .notDone && preface.isEmpty {
                 out += "<span class=\"badge exercise-status \(kind)\" data-exercise=\"\(escape(cell.id))\">"
                 out += "\(escape(word))</span>"
             }

@@ -80,6 +80,13 @@ enum ReportStyle {
         .badge.exercise-status.passed { background: var(--ok-bg); color: var(--ok); font-weight: 600; }
         .badge.exercise-status.failed { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
         .badge.exercise-status.notdone { background: #e3f0ed; color: var(--accent); font-weight: 600; }
+        .grade { margin: 8px 0 26px; padding: 14px 18px; background: var(--card); border: 1px solid var(--line);
+          border-radius: 10px; }
+        .grade h2 { margin: 0 0 8px; font-size: 1.4rem; }
+        .grade table { border-collapse: collapse; font-size: 15px; }
+        .grade th, .grade td { text-align: left; font-weight: 400; padding: 3px 16px 3px 0; white-space: nowrap; }
+        .grade th a { font-weight: 600; text-decoration: none; }
+        .grade-notes { margin: 10px 0 0; color: var(--muted); font-size: 14px; }
         .hints { margin: -10px 0 22px; }
         .hints details { margin: 0 0 6px; padding: 4px 14px; background: #f3f8f6; border: 1px solid #d3e6e0;
           border-radius: 8px; }

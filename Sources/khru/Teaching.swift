@@ -180,10 +180,10 @@ extension Khru {
             try put("\(slug).json", grade.json())
             try put("\(slug).junit.xml", Data(grade.junit(name: slug).utf8))
             let teacher = ReportRenderer.html(
-                report, preface: grade.summaryHTML(lang: report.lang, teacher: true))
+                report, preface: grade.summaryHTML(lang: report.lang))
             try put("\(slug).teacher.html", Data(teacher.utf8))
             let student = ReportRenderer.html(
-                Grading.studentView(of: report), preface: grade.summaryHTML(lang: report.lang, teacher: false)
+                Grading.studentView(of: report), preface: grade.summaryHTML(lang: report.lang)
             )
             try put("\(slug).student.html", Data(student.utf8))
         }

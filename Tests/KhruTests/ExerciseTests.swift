@@ -257,4 +257,45 @@ private func answer(_ edition: String, lr: String, percent: String, fit: String)
         #expect(graded.output.contains("note: exercise 'fit' was changed outside its solution part"))
         #expect(try read(root, "grades/01-ex.json").contains("\"points\" : 3"))
     }
+
+    @Test func aServedStudentEditionTurnsItsBadgeToPassingOnASave() throws {
+        let root = try courseFolder()
+        #expect(try KhruProcess.run(["student", "lessons", "--output", "student"], in: root).status == 0)
+        let edition = try read(root, "student/en/01-ex.md")
+        let lines = LineCollector()
+        let started = try KhruProcess.start(
+            ["serve", "student", "--port", "0", "--output", "sout"], in: root,
+            environment: ["OPENBLAS_NUM_THREADS": "1"])
+        defer {
+            kill(started.0.processIdentifier, SIGINT)
+            started.0.waitUntilExit()
+        }
+        lines.drain(started.1, started.2)
+        let serving = try #require(
+            lines.wait(timeout: .seconds(60)) { $0.hasPrefix("serving http://127.0.0.1:") }, "\(lines.text)")
+        let port = try #require(serving.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        #expect(lines.wait(timeout: .seconds(120)) { $0.hasPrefix("ready:") } != nil, "\(lines.text)")
+        let page = "/en/01-ex.html"
+        let before = try HTTPProbe.get(port: port, page).body
+        #expect(before.contains("class=\"badge exercise-status notdone\" data-exercise=\"lr\""))
+        // Nothing hidden is served: the student edition has none, and the key is not in the served folder.
+        for secret in hiddenOnly { #expect(!before.contains(secret)) }
+
+        let events = try EventStream(port: port)
+        defer { events.close() }
+        #expect(events.wait(timeout: .seconds(5)) { $0.name == "status" } != nil)
+        let count = events.all.count
+        let saved = ContinuousClock.now
+        let answered = edition.replacingOccurrences(of: "let lr: Double = todo()", with: "let lr = 0.003")
+        try Data(answered.utf8).write(to: root.appendingPathComponent("student/en/01-ex.md"))
+        let reload = events.wait(after: count, timeout: .seconds(10)) {
+            $0.name == "reload" && ($0.json["reports"] as? [String])?.contains(page) == true
+        }
+        let after = try HTTPProbe.get(port: port, page).body
+        let elapsed = ContinuousClock.now - saved
+        #expect(reload != nil, "\(lines.text)")
+        #expect(after.contains("class=\"badge exercise-status passed\" data-exercise=\"lr\""))
+        #expect(after.contains("class=\"badge exercise-status notdone\" data-exercise=\"percent\""))
+        #expect(elapsed < .seconds(2), "the badge turned after \(elapsed)")
+    }
 }

@@ -118,7 +118,7 @@ private final class Served {
 }
 
 /// Collects a process's output lines from both pipes, on threads.
-private final class LineCollector: @unchecked Sendable {
+final class LineCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var collected: [String] = []
 

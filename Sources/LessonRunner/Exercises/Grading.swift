@@ -259,14 +259,15 @@ public struct Grade: Hashable, Sendable, Codable {
         return out
     }
 
-    /// The grade as a table for the top of a report, in the report's language; `teacher` adds the notes.
-    public func summaryHTML(lang: String, teacher: Bool) -> String {
+    /// The grade as a table for the top of a report, in the report's language, with the notes on cells
+    /// that differ from the key.
+    public func summaryHTML(lang: String) -> String {
         func word(_ phrase: ReportPhrase) -> String {
             HTMLText.escape(ReportRenderer.phrase(phrase, lang: lang))
         }
         var out =
             "<section class=\"grade\"><h2>\(Self.number(points)) / \(Self.number(outOf)) \(word(.points))</h2>\n"
-        out += "<table class=\"table\"><tbody>\n"
+        out += "<table><tbody>\n"
         for exercise in exercises {
             let status: String
             switch exercise.status {
@@ -278,11 +279,11 @@ public struct Grade: Hashable, Sendable, Codable {
                 "<tr><th><a href=\"#\(HTMLText.escape(exercise.id))\">\(word(.exercise)) \(HTMLText.escape(exercise.id))</a></th>"
             out +=
                 "<td>\(status)</td><td>\(Self.number(exercise.points)) / \(Self.number(exercise.outOf)) \(word(.points))</td>"
-            out += "<td>#expect \(exercise.publicPassed)/\(exercise.publicTotal)</td>"
+            out += "<td><code>#expect</code> \(exercise.publicPassed)/\(exercise.publicTotal)</td>"
             out += "<td>\(word(.hiddenChecks)): \(exercise.hiddenPassed)/\(exercise.hiddenTotal)</td></tr>\n"
         }
         out += "</tbody></table>\n"
-        if teacher && !notes.isEmpty {
+        if !notes.isEmpty {
             out +=
                 "<ul class=\"grade-notes\">" + notes.map { "<li>\(HTMLText.escape($0))</li>" }.joined()
                 + "</ul>\n"
