@@ -185,7 +185,8 @@ private struct PageBuilder {
     func exerciseStanding(_ id: String) -> Standing? {
         let graded = report.lesson.gradedExercise
         // A function whose body is still `todo()` has not run it yet, and is not done either.
-        if let exercise = report.lesson.cells.first(where: { $0.id == id }), exercise.code.contains("todo()") {
+        if let exercise = report.lesson.cells.first(where: { $0.id == id }), exercise.code.contains("todo()")
+        {
             return report.cells[id] == nil ? nil : .notDone
         }
         let cells = [id] + report.lesson.cells.filter { graded[$0.id] == id }.map(\.id)
