@@ -317,27 +317,26 @@ private struct PageBuilder {
         }
         out += "<section class=\"cell \(statusClass)\" id=\"\(escape(cell.id))\">\n<div class=\"cell-bar\">"
         out += "<a class=\"cell-id\" href=\"#\(escape(cell.id))\">#\(escape(cell.id))</a>"
-        out += "<span class=\"badge status\">\(escape(statusWord))</span>"
         let attributes = cell.attributes
+        // An exercise shows how it stands by the checks this report holds (not done yet, passed,
+        // failed) in place of its cell's status; a graded page says it in its grade table instead.
+        let standing = attributes.exercise && preface.isEmpty ? exerciseStanding(cell.id) : nil
+        if attributes.exercise { out += "<span class=\"badge exercise\">\(escape(words.exercise))</span>" }
+        if let standing {
+            let (kind, word) =
+                switch standing {
+                case .notDone: ("notdone", "✎ " + words.notDone)
+                case .passing: ("passed", "✓ " + words.passed)
+                case .failing: ("failed", "✗ " + words.failed)
+                }
+            out +=
+                "<span class=\"badge status exercise-status \(kind)\" data-exercise=\"\(escape(cell.id))\">"
+            out += "\(escape(word))</span>"
+        } else {
+            out += "<span class=\"badge status\">\(escape(statusWord))</span>"
+        }
         if attributes.hidden { out += "<span class=\"badge\">\(escape(words.codeHidden))</span>" }
         if attributes.expectsError { out += "<span class=\"badge\">.error</span>" }
-        if attributes.exercise {
-            // How the exercise stands by the checks this report holds: not done yet, passing, failing.
-            let (kind, word) =
-                switch exerciseStanding(cell.id) {
-                case .notDone?: ("notdone", "✎ " + words.notDone)
-                case .passing?: ("passed", "✓ " + words.passed)
-                case .failing?: ("failed", "✗ " + words.failed)
-                case nil: ("", "")
-                }
-            out += "<span class=\"badge exercise\">\(escape(words.exercise))</span>"
-            // The cell's own status already says "not done yet" when it reached its todo().
-            // A graded page (its preface is the grade) says how each exercise stands in its table.
-            if !kind.isEmpty && result?.status != .notDone && preface.isEmpty {
-                out += "<span class=\"badge exercise-status \(kind)\" data-exercise=\"\(escape(cell.id))\">"
-                out += "\(escape(word))</span>"
-            }
-        }
         if attributes.hiddenCheck { out += "<span class=\"badge\">\(escape(words.hiddenCheck))</span>" }
         if let points = attributes.points {
             out += "<span class=\"badge\">\(Format.seconds(points)) \(escape(words.points))</span>"

@@ -143,7 +143,7 @@ private func answer(_ edition: String, lr: String, percent: String, fit: String)
         #expect(manifest.contains("needs 'lr', which exercise 'lr' has not done yet"))
         let html = try read(root, "sout/en/01-ex.html")
         #expect(html.contains("<details class=\"hint\"><summary>Hint 2</summary>"))
-        #expect(html.contains("class=\"badge exercise-status notdone\" data-exercise=\"lr\""))
+        #expect(html.contains("class=\"badge status exercise-status notdone\" data-exercise=\"lr\""))
         let output = everything(under: root.appendingPathComponent("sout"))
         for secret in hiddenOnly {
             #expect(!output.contains(secret), "\(secret) leaked into the student's run")
@@ -277,7 +277,7 @@ private func answer(_ edition: String, lr: String, percent: String, fit: String)
         #expect(lines.wait(timeout: .seconds(120)) { $0.hasPrefix("ready:") } != nil, "\(lines.text)")
         let page = "/en/01-ex.html"
         let before = try HTTPProbe.get(port: port, page).body
-        #expect(before.contains("class=\"badge exercise-status notdone\" data-exercise=\"lr\""))
+        #expect(before.contains("class=\"badge status exercise-status notdone\" data-exercise=\"lr\""))
         // Nothing hidden is served: the student edition has none, and the key is not in the served folder.
         for secret in hiddenOnly { #expect(!before.contains(secret)) }
 
@@ -294,8 +294,8 @@ private func answer(_ edition: String, lr: String, percent: String, fit: String)
         let after = try HTTPProbe.get(port: port, page).body
         let elapsed = ContinuousClock.now - saved
         #expect(reload != nil, "\(lines.text)")
-        #expect(after.contains("class=\"badge exercise-status passed\" data-exercise=\"lr\""))
-        #expect(after.contains("class=\"badge exercise-status notdone\" data-exercise=\"percent\""))
+        #expect(after.contains("class=\"badge status exercise-status passed\" data-exercise=\"lr\""))
+        #expect(after.contains("class=\"badge status exercise-status notdone\" data-exercise=\"percent\""))
         #expect(elapsed < .seconds(2), "the badge turned after \(elapsed)")
     }
 }

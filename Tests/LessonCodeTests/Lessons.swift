@@ -55,6 +55,21 @@ func lesson_00_welcome(_ lesson: CompiledLesson) async throws {
                                 // cell random (lessons/en/00-welcome.md:126)
                                 try await lesson.cell("random") {
                                     lesson.at(127, 8); lesson.show(try Tensor.randn([2, 3]))
+                                    // cell average (lessons/en/00-welcome.md:136)
+                                    try await lesson.cell("average") {
+                                        lesson.at(137, 14); let losses = try [0.9, 0.6, 0.45, 0.4]
+                                        // BEGIN SOLUTION
+                                        lesson.at(139, 35); let average = try losses.reduce(0, +) / Double(losses.count)
+                                        // END SOLUTION
+                                        // cell average-check (lessons/en/00-welcome.md:154)
+                                        try await lesson.cell("average-check") {
+                                            lesson.at(155, 1); #expect(try average > 0.4 && average < 0.9)
+                                            // cell average-hidden (lessons/en/00-welcome.md:158)
+                                            try await lesson.cell("average-hidden") {
+                                                lesson.at(159, 1); #expect(try abs(average - 0.5875) < 1e-9)
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
