@@ -1,3 +1,5 @@
+import Localization
+
 /// Exercises: cells whose solution the student edition replaces, the checks that grade them, and hints.
 ///
 /// ````markdown
@@ -20,8 +22,8 @@ public enum Exercises {
     public static let beginSolution = "// BEGIN SOLUTION"
     /// The line that closes it.
     public static let endSolution = "// END SOLUTION"
-    /// What the student edition writes in place of a solution part.
-    public static let yourCode = "// YOUR CODE HERE"
+    /// What the student edition writes in place of a solution part, in the lesson's language.
+    public static let yourCode = Phrase("// YOUR CODE HERE", th: "// เขียนโค้ดของคุณตรงนี้")
     /// The line a hint quote starts with.
     public static let hintMarker = "[!HINT]"
 

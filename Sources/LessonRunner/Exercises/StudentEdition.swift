@@ -46,6 +46,7 @@ public enum StudentEdition {
                 guard index < parts.solutions.count else { continue }
                 code += try placeholder(
                     for: parts.solutions[index], indent: parts.indents[index], in: cell,
+                    yourCode: Exercises.yourCode.text(in: lesson.language.words),
                     startLine: parts.solutionStarts[index], types: types[cell.id] ?? [:])
             }
             edits.append((firstCodeLine, codeLineCount, code))
@@ -95,11 +96,12 @@ public enum StudentEdition {
     /// with `todo()` for its body, `return todo()` for a return, and a plain `todo()` when the part only
     /// does something (trains, assigns).
     static func placeholder(
-        for solution: [Substring], indent: String, in cell: Cell, startLine: Int, types: [String: CellType]
+        for solution: [Substring], indent: String, in cell: Cell, yourCode: String, startLine: Int,
+        types: [String: CellType]
     ) throws -> [String] {
         let source = solution.joined(separator: "\n")
         let tree = Parser.parse(source: source)
-        var out = [indent + Exercises.yourCode]
+        var out = [indent + yourCode]
         var needsTodo = true
         for item in tree.statements {
             if let variable = item.item.as(VariableDeclSyntax.self) {

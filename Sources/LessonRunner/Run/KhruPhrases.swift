@@ -1,5 +1,6 @@
 import Localization
 import Plotting
+import LessonSource
 import Reporting
 
 /// Every phrase Khru itself writes into a report or a picture, from its tables of words: the report's
@@ -12,6 +13,6 @@ public enum KhruPhrases {
 
     /// All of them.
     public static var all: [Phrase] {
-        ReportWords.allPhrases + ChartTerm.allCases.map(\.phrase) + [lrFindCaption]
+        ReportWords.allPhrases + ChartTerm.allCases.map(\.phrase) + [lrFindCaption, Exercises.yourCode]
     }
 }
