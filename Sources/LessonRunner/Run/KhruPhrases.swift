@@ -1,6 +1,6 @@
+import LessonSource
 import Localization
 import Plotting
-import LessonSource
 import Reporting
 
 /// Every phrase Khru itself writes into a report or a picture, from its tables of words: the report's
