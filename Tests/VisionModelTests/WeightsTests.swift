@@ -87,6 +87,18 @@ private func weightsError(_ body: () throws -> Void) -> WeightsError? {
         #expect(difference <= 1e-5)
     }
 
+    @Test func torchvisionsBottleneckResNet50AtWidth2GivesPyTorchsOutputs() throws {
+        let model = try resnet50(width: 2).model(nOut: 3)
+        try loadWeights(into: model, from: fixtures / "resnet50-w2.safetensors")
+        model.eval()
+        let x = Tensor(shape: [1, 3, 32, 32], scalars: try floats("resnet50-w2-input.bin"))
+        let output = try model.forward(Variable(x)).value
+        let difference = maxDifference(output.scalars, try floats("resnet50-w2-output.bin"))
+        print("resnet50-w2.safetensors: max |Khru − PyTorch| = \(difference)")
+        #expect(output.shape == [1, 3])
+        #expect(difference <= 1e-5)
+    }
+
     @Test func resNetNamesAreTorchvisions() throws {
         struct Key: Decodable {
             var name: String
@@ -312,5 +324,35 @@ private func weightsError(_ body: () throws -> Void) -> WeightsError? {
         #expect(body.parameters.filter { $0.requiresGrad }.count == batchNormLayers(body).count * 2)
         let normalize = try #require(learn.dls.train.batchTfms.compactMap { $0 as? Normalize }.first)
         #expect(normalize.mean == ilsvrcStats.mean)
+    }
+}
+
+/// `cnnLearner(…, pretrained: true)` on a full-size ResNet, with `TORCH_HOME` set (process-wide, so serialized).
+@Suite(.serialized) struct TorchvisionCheckpointLearnerTests {
+    @Test func aFullSizeResNetLooksInTorchsCacheAndSaysHowToGetTheWeights() throws {
+        let home = Path(FileManager.default.temporaryDirectory.path) / "khru-torch-\(UUID().uuidString)"
+        let folder = home / "hub" / "checkpoints"
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home.url) }
+        let previous = ProcessInfo.processInfo.environment["TORCH_HOME"]
+        setenv("TORCH_HOME", home.string, 1)
+        defer {
+            if let previous { setenv("TORCH_HOME", previous, 1) } else { unsetenv("TORCH_HOME") }
+        }
+        let x = Tensor.normal([4, 3, 32, 32], generator: Generator(seed: 3))
+        let dataset = TensorDataset(x: x, y: Tensor([0, 1, 0, 1]), kinds: [.image, .category])
+        let dls = DataLoaders(train: dataset, valid: dataset, bs: 4, seed: 1, vocab: CategoryMap(["a", "b"]))
+        do {
+            _ = try cnnLearner(dls, resnet18(width: 64))
+            Issue.record("a full-size ResNet-18 was made pretrained without torchvision's file")
+        } catch let error as WeightsError {
+            #expect(
+                error
+                    == .missingTorchvisionCheckpoint(
+                        architecture: "resnet18(width: 64)", path: (folder / "resnet18-f37072fd.pth").string,
+                        url: "https://download.pytorch.org/models/resnet18-f37072fd.pth"))
+        }
+        // Not pretrained: nothing is looked for.
+        #expect(try cnnLearner(dls, resnet18(width: 64), pretrained: false).model.parameters.count > 0)
     }
 }

@@ -16,6 +16,8 @@ numbers (torch.save's zip is byte-stable for the same tensors). Files:
   saved as float16 (half the bytes; PyTorch computes in float32 with the same rounded values), in eval mode.
   resnet18-w8-input.bin / resnet18-w8-output.bin: input [2, 3, 32, 32] and PyTorch's output [2, 10].
 - resnet18-w8-keys.json: the state dict's keys, shapes and dtypes, in order.
+- resnet50-w2.safetensors: torchvision's ResNet-50 (Bottleneck, [3, 4, 6, 3]) at width 2 and 3 classes, float16
+  as above, with resnet50-w2-input.bin [1, 3, 32, 32] and resnet50-w2-output.bin [1, 3].
 - dtypes.safetensors, dtypes.pth, dtypes.json: one small tensor each of float64, float16, bfloat16 (and
   float32), and the float32 values they stand for.
 - evil-system.pth: a torch.save'd dict whose pickle calls os.system (posix.system) through __reduce__;
@@ -189,6 +191,24 @@ def main():
     with open(os.path.join(out, "resnet18-w8-keys.json"), "w") as file:
         json.dump(keys, file, indent=0)
         file.write("\n")
+
+    # --- torchvision's ResNet-50 (Bottleneck v1.5, stride on the 3×3) at width 2 ---------------------------
+    torch.manual_seed(2)
+    resnet50 = resnet_at_width(namespace, "Bottleneck", [3, 4, 6, 3], width=2, num_classes=3)
+    settle_batch_norms(resnet50, [torch.randn(8, 3, 32, 32) for _ in range(3)])
+    with torch.no_grad():
+        for tensor in list(resnet50.parameters()) + list(resnet50.buffers()):
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.half().float())
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        y = resnet50(x)
+    state = resnet50.state_dict()
+    halved = collections.OrderedDict(
+        (name, tensor.half() if tensor.is_floating_point() else tensor) for name, tensor in state.items())
+    write(os.path.join(out, "resnet50-w2.safetensors"), safetensors_bytes(halved))
+    write(os.path.join(out, "resnet50-w2-input.bin"), floats(x))
+    write(os.path.join(out, "resnet50-w2-output.bin"), floats(y))
 
     # --- Other dtypes ------------------------------------------------------------------------------------
     values = torch.tensor([1.5, -0.25, 3.0e-3, 65504.0, -7.0, 0.1])
