@@ -248,6 +248,67 @@ private func weightsError(_ body: () throws -> Void) -> WeightsError? {
         }
     }
 
+    @Test func mutatedPicklesAreTypedErrorsNeverCrashes() throws {
+        // seq.pth's data.pkl: stored uncompressed, from PROTO 2 to the STOP before the next zip header.
+        let file = [UInt8](try Data(contentsOf: (fixtures / "seq.pth").url))
+        let start = try #require(
+            file.indices.first { file[$0] == 0x80 && file[$0 + 1] == 2 && file[$0 + 2] == UInt8(ascii: "c") })
+        let end = try #require(
+            (start..<(file.count - 2)).first {
+                file[$0] == UInt8(ascii: ".") && file[$0 + 1] == 0x50 && file[$0 + 2] == 0x4B
+            })
+        let pickle = Array(file[start...end])
+        var original = TorchPickle(pickle, path: "seq")
+        let tensors = try TorchCheckpoint.stateDictTensors(try original.load(), path: "seq")
+        original.dismantle()
+        #expect(tensors.map(\.name).first == "0.weight" && tensors.count == 9)
+        var outcomes = (built: 0, refused: 0)
+        for index in pickle.indices {
+            for replacement in [0x00, 0xFF, pickle[index] ^ 0x55, pickle[index] &+ 1] as [UInt8] {
+                var mutated = pickle
+                mutated[index] = replacement
+                var unpickler = TorchPickle(mutated, path: "mutated")
+                defer { unpickler.dismantle() }
+                do {
+                    _ = try TorchCheckpoint.stateDictTensors(try unpickler.load(), path: "mutated")
+                    outcomes.built += 1
+                } catch {
+                    outcomes.refused += 1
+                }
+            }
+        }
+        #expect(outcomes.refused > pickle.count)
+    }
+
+    @Test func deepAndCyclicContainersAreBoundedNotRecursedWithoutEnd() throws {
+        // L0 (memo 0) ← L1 ← L2 ← … : each new list appended to the last, 300,000 deep.
+        var pickle: [UInt8] = [0x80, 2, UInt8(ascii: "]"), UInt8(ascii: "q"), 0]
+        for _ in 0..<300_000 {
+            pickle += [UInt8(ascii: "]"), UInt8(ascii: "q"), 1, UInt8(ascii: "a"), UInt8(ascii: "0")]
+            pickle += [UInt8(ascii: "h"), 1]
+        }
+        pickle.append(UInt8(ascii: "."))
+        var unpickler = TorchPickle(pickle, path: "chain")
+        defer { unpickler.dismantle() }
+        let root = try unpickler.load()
+        #expect(throws: WeightsError.self) { try TorchCheckpoint.stateDictTensors(root, path: "chain") }
+        // A list appended to itself, then again: the second APPEND meets the cycle and is refused.
+        let cycle: [UInt8] =
+            [0x80, 2, UInt8(ascii: "]"), UInt8(ascii: "q"), 0, UInt8(ascii: "h"), 0, UInt8(ascii: "a")]
+            + [UInt8(ascii: "h"), 0, UInt8(ascii: "a"), UInt8(ascii: ".")]
+        var cyclic = TorchPickle(cycle, path: "cycle")
+        defer { cyclic.dismantle() }
+        guard case .malformedPickle(_, _, let reason)? = weightsError({ _ = try cyclic.load() }) else {
+            Issue.record("a cyclic list was not refused")
+            return
+        }
+        #expect(reason.contains("nested more than"))
+        // Tuples nested deeper than a state dict's are refused where they are made.
+        let deep = [0x80, 2, UInt8(ascii: ")")] + Array(repeating: 0x85, count: 40) + [UInt8(ascii: ".")]
+        var nested = TorchPickle(deep, path: "deep")
+        #expect(throws: WeightsError.self) { _ = try nested.load() }
+    }
+
     @Test func whatDiffersIsListed() throws {
         let model = Sequential(
             Conv2d(3, 4, kernelSize: 3, padding: 1), BatchNorm2d(4), ReLU(), AdaptiveAvgPool2d(), Flatten(),

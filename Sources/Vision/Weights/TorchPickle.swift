@@ -74,6 +74,37 @@ struct TorchPickle {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    /// Every list and dict made, so that ``dismantle()`` can empty them all.
+    private let made = Containers()
+
+    /// The lists and dicts an unpickler made.
+    private final class Containers {
+        var lists: [PickleList] = []
+        var dicts: [PickleDict] = []
+
+        func list() -> PickleList {
+            let list = PickleList()
+            lists.append(list)
+            return list
+        }
+
+        func dict() -> PickleDict {
+            let dict = PickleDict()
+            dicts.append(dict)
+            return dict
+        }
+    }
+
+    /// Empties every list and dict the pickle made, and the stack and memo.
+    ///
+    /// Containers may hold each other in chains as long as the pickle (or in cycles); emptied one by one
+    /// they are freed without a teardown that recurses down the chain. Call it when done with the values.
+    mutating func dismantle() {
+        for list in made.lists { list.items = [] }
+        for dict in made.dicts { dict.items = [] }
+        stack = []
+        memo = [:]
+    }
 
     init(_ bytes: [UInt8], path: String) {
         self.bytes = bytes
@@ -181,21 +212,21 @@ struct TorchPickle {
             case 0x85, 0x86, 0x87:  // TUPLE1-3
                 var items: [PickleValue] = []
                 for _ in 0..<Int(opcode - 0x84) { items.insert(try pop(), at: 0) }
-                stack.append(.tuple(items))
-            case UInt8(ascii: "t"): stack.append(.tuple(try popMark()))  // TUPLE
-            case UInt8(ascii: "]"): stack.append(.list(PickleList()))  // EMPTY_LIST
+                stack.append(.tuple(try shallow(items)))
+            case UInt8(ascii: "t"): stack.append(.tuple(try shallow(try popMark())))  // TUPLE
+            case UInt8(ascii: "]"): stack.append(.list(made.list()))  // EMPTY_LIST
             case UInt8(ascii: "l"):  // LIST
-                let list = PickleList()
-                list.items = try popMark()
+                let list = made.list()
+                list.items = try shallow(try popMark())
                 stack.append(.list(list))
             case UInt8(ascii: "a"), UInt8(ascii: "e"):  // APPEND, APPENDS
-                let items = opcode == UInt8(ascii: "a") ? [try pop()] : try popMark()
+                let items = try shallow(opcode == UInt8(ascii: "a") ? [try pop()] : try popMark())
                 guard case .list(let list) = stack.last else { throw fail("APPEND to something not a list") }
                 list.items += items
-            case UInt8(ascii: "}"): stack.append(.dict(PickleDict()))  // EMPTY_DICT
+            case UInt8(ascii: "}"): stack.append(.dict(made.dict()))  // EMPTY_DICT
             case UInt8(ascii: "d"):  // DICT
-                let dict = PickleDict()
-                dict.items = try pairs(try popMark())
+                let dict = made.dict()
+                dict.items = try pairs(try shallow(try popMark()))
                 stack.append(.dict(dict))
             case UInt8(ascii: "s"), UInt8(ascii: "u"):  // SETITEM, SETITEMS
                 let items: [PickleValue]
@@ -206,7 +237,7 @@ struct TorchPickle {
                     items = try popMark()
                 }
                 guard case .dict(let dict) = stack.last else { throw fail("SETITEM on something not a dict") }
-                dict.items += try pairs(items)
+                dict.items += try pairs(try shallow(items))
             case UInt8(ascii: "q"): memo[Int(try littleEndian(1))] = try peek()  // BINPUT
             case UInt8(ascii: "r"): memo[Int(try littleEndian(4))] = try peek()  // LONG_BINPUT
             case 0x94: memo[memo.count] = try peek()  // MEMOIZE
@@ -237,6 +268,31 @@ struct TorchPickle {
                 throw fail(String(format: "opcode 0x%02X is not one a state dict uses", opcode))
             }
         }
+    }
+
+    /// The deepest nesting a state dict needs is about four (dict, tensor arguments, size tuple); a
+    /// deeper (or cyclic) structure is refused, so that no value's teardown recurses without bound.
+    static let maximumNesting = 32
+
+    /// How deeply `value` nests containers, counted up to `limit + 1`.
+    private static func nesting(_ value: PickleValue, limit: Int) -> Int {
+        guard limit >= 0 else { return 1 }
+        let children: [PickleValue]
+        switch value {
+        case .tuple(let items): children = items
+        case .list(let list): children = list.items
+        case .dict(let dict): children = dict.items.flatMap { [$0.key, $0.value] }
+        default: return 0
+        }
+        return 1 + (children.map { nesting($0, limit: limit - 1) }.max() ?? 0)
+    }
+
+    /// `items`, after checking that a container of them would not nest too deeply.
+    private func shallow(_ items: [PickleValue]) throws(WeightsError) -> [PickleValue] {
+        for item in items where Self.nesting(item, limit: Self.maximumNesting) >= Self.maximumNesting {
+            throw fail("containers nested more than \(Self.maximumNesting) deep (or in a cycle)")
+        }
+        return items
     }
 
     private func peek() throws(WeightsError) -> PickleValue {
@@ -290,7 +346,7 @@ struct TorchPickle {
         switch name {
         case "collections.OrderedDict":
             guard args.isEmpty else { throw fail("OrderedDict with arguments") }
-            return .dict(PickleDict())
+            return .dict(made.dict())
         case "torch.Size":
             guard args.count == 1 else { throw fail("torch.Size takes one tuple") }
             return .tuple(try integers(args[0], "torch.Size").map { .int($0) })
@@ -357,27 +413,11 @@ enum TorchCheckpoint {
             bigEndian = text == "big"
         }
         var unpickler = TorchPickle([UInt8](try read(pickleEntry)), path: path)
-        let root = try unpickler.load()
-        guard case .dict(var dict) = root else {
-            throw .malformedPickle(path: path, offset: 0, reason: "the pickle is not a dictionary of tensors")
-        }
-        for key in ["state_dict", "model"] {
-            if let inner = dict.items.first(where: { if case .string(key) = $0.key { true } else { false } }),
-                case .dict(let nested) = inner.value
-            {
-                dict = nested
-                break
-            }
-        }
+        defer { unpickler.dismantle() }
+        let tensors = try stateDictTensors(try unpickler.load(), path: path)
         var storages: [String: [Float]] = [:]
         var entries: [StateDict.Entry] = []
-        for (key, value) in dict.items {
-            guard case .string(let name) = key else {
-                throw .malformedPickle(path: path, offset: 0, reason: "a state-dict key is not a string")
-            }
-            guard case .tensor(let tensor) = value else {
-                throw .malformedPickle(path: path, offset: 0, reason: "'\(name)' is not a tensor")
-            }
+        for (name, tensor) in tensors {
             let storage = tensor.storage
             if storages[storage.key] == nil {
                 guard let entry = archive[prefix + "data/" + storage.key] else {
@@ -385,7 +425,8 @@ enum TorchCheckpoint {
                         path: path, name: name, reason: "its storage data/\(storage.key) is missing")
                 }
                 let raw = try read(entry)
-                guard raw.count == storage.count * storage.type.size else {
+                guard storage.count.multipliedReportingOverflow(by: storage.type.size) == (raw.count, false)
+                else {
                     throw .badTensor(
                         path: path, name: name,
                         reason: "storage data/\(storage.key) has \(raw.count) bytes, not \(storage.count) "
@@ -404,6 +445,35 @@ enum TorchCheckpoint {
         return entries
     }
 
+    /// The names and tensors of a state dict's pickled value (a dict of tensors, or a checkpoint's
+    /// `{"state_dict": …}` or `{"model": …}`).
+    static func stateDictTensors(
+        _ root: PickleValue, path: String
+    ) throws(WeightsError) -> [(name: String, tensor: TorchTensor)] {
+        guard case .dict(var dict) = root else {
+            throw .malformedPickle(path: path, offset: 0, reason: "the pickle is not a dictionary of tensors")
+        }
+        for key in ["state_dict", "model"] {
+            if let inner = dict.items.first(where: { if case .string(key) = $0.key { true } else { false } }),
+                case .dict(let nested) = inner.value
+            {
+                dict = nested
+                break
+            }
+        }
+        var tensors: [(name: String, tensor: TorchTensor)] = []
+        for (key, value) in dict.items {
+            guard case .string(let name) = key else {
+                throw .malformedPickle(path: path, offset: 0, reason: "a state-dict key is not a string")
+            }
+            guard case .tensor(let tensor) = value else {
+                throw .malformedPickle(path: path, offset: 0, reason: "'\(name)' is not a tensor")
+            }
+            tensors.append((name, tensor))
+        }
+        return tensors
+    }
+
     /// The tensor's elements in row-major order, read through its offset and strides.
     static func gather(
         _ tensor: TorchTensor, from storage: [Float], name: String, path: String
@@ -417,6 +487,13 @@ enum TorchCheckpoint {
                     "size \(tensor.shape), stride \(tensor.strides), offset \(tensor.offset) make no tensor")
         }
         guard count > 0 else { return [] }
+        // A tensor has no more elements than its storage, unless a stride of 0 repeats them (an expanded
+        // view); even then, no more than 2^28 (1 GiB of Float).
+        guard count <= 1 << 28, count <= storage.count || tensor.strides.contains(0) else {
+            throw .badTensor(
+                path: path, name: name,
+                reason: "size \(tensor.shape) has \(count) elements, its storage \(storage.count)")
+        }
         var last = tensor.offset
         for (size, stride) in zip(tensor.shape, tensor.strides) {
             let (step, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
