@@ -417,3 +417,43 @@ private func weightsError(_ body: () throws -> Void) -> WeightsError? {
         #expect(try cnnLearner(dls, resnet18(width: 64), pretrained: false).model.parameters.count > 0)
     }
 }
+
+/// Full-size torchvision ResNets saved by PyTorch, when `KHRU_FULLSIZE_WEIGHTS` names a folder.
+///
+/// The folder holds `resnet34.pth`/`resnet50.pth` with `-in.bin`, `-out.bin` (PyTorch, float32) and `-out64.bin` (PyTorch in
+/// float64, rounded to float32): too large to commit; made by torchvision's own `ResNet` classes at their
+/// widths, input [1, 3, 64, 64]. At this depth float32 itself differs from float64 by ~1e-5 (ResNet-34) to
+/// ~1e-4 (ResNet-50), so Khru's error against float64 must be within 3× PyTorch's own float32 error.
+/// `python bench/python/weight_fixtures.py --full-size DIR` writes them.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["KHRU_FULLSIZE_WEIGHTS"] != nil))
+struct FullSizeWeightsTests {
+    @Test(arguments: [("resnet34", resnet34), ("resnet50", resnet50)])
+    func fullSizeTorchvisionFilesGivePyTorchsOutputs(name: String, arch: ResNetArchitecture) throws {
+        let folder = Path(ProcessInfo.processInfo.environment["KHRU_FULLSIZE_WEIGHTS"] ?? "")
+        func floats(_ file: String) throws -> [Float] {
+            let data = try Data(contentsOf: (folder / file).url)
+            return data.withUnsafeBytes { raw in
+                (0..<(data.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+            }
+        }
+        let model = try arch(width: 64).model()
+        let start = Date()
+        try loadWeights(into: model, from: folder / "\(name).pth")
+        let seconds = Date().timeIntervalSince(start)
+        model.eval()
+        let x = Tensor(shape: [1, 3, 64, 64], scalars: try floats("\(name)-in.bin"))
+        let output = try model.forward(Variable(x)).value
+        func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+            zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+        }
+        let torch32 = try floats("\(name)-out.bin")
+        let torch64 = try floats("\(name)-out64.bin")
+        let ours = maxDifference(output.scalars, torch64)
+        let theirs = maxDifference(torch32, torch64)
+        print(
+            "\(name).pth: loaded in \(seconds) s; max |Khru − PyTorch32| = \(maxDifference(output.scalars, torch32)), "
+                + "|Khru − PyTorch64| = \(ours), |PyTorch32 − PyTorch64| = \(theirs)")
+        #expect(output.shape == [1, 1000])
+        #expect(ours <= 3 * theirs)
+    }
+}

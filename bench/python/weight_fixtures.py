@@ -2,6 +2,12 @@
 files a loader must refuse.
 
     /work/main/bench/.venv/bin/python bench/python/weight_fixtures.py [OUT_DIR]
+    /work/main/bench/.venv/bin/python bench/python/weight_fixtures.py --full-size DIR
+
+The second form writes full-size torchvision ResNet-34 and ResNet-50 files (85 and 100 MB, never committed)
+for the opt-in `FullSizeWeightsTests` (KHRU_FULLSIZE_WEIGHTS=DIR swift test --filter FullSizeWeightsTests):
+torchvision's own classes at their own widths, 1000 classes, input [1, 3, 64, 64], PyTorch's float32
+output and its float64 output (`-out64.bin`), since at this depth float32 itself is only good to ~1e-4.
 
 OUT_DIR defaults to Tests/VisionModelTests/Fixtures/weights. Everything is seeded, so a rerun writes the same
 numbers (torch.save's zip is byte-stable for the same tensors). Files:
@@ -144,7 +150,29 @@ class Eval:
         return (eval, ("__import__('os').system('echo khru-was-here')",))
 
 
+def full_size(out):
+    """torchvision's ResNet-34 and ResNet-50 as torchvision builds them, with their outputs."""
+    os.makedirs(out, exist_ok=True)
+    namespace = torchvision_resnet_namespace()
+    torch.manual_seed(0)
+    for name, block in [("resnet34", "BasicBlock"), ("resnet50", "Bottleneck")]:
+        model = namespace["ResNet"](namespace[block], [3, 4, 6, 3])
+        settle_batch_norms(model, [torch.randn(4, 3, 64, 64) for _ in range(2)])
+        x = torch.randn(1, 3, 64, 64)
+        with torch.no_grad():
+            y = model(x)
+        torch.save(model.state_dict(), os.path.join(out, f"{name}.pth"))
+        write(os.path.join(out, f"{name}-in.bin"), floats(x))
+        write(os.path.join(out, f"{name}-out.bin"), floats(y))
+        with torch.no_grad():
+            y64 = model.double()(x.double())
+        write(os.path.join(out, f"{name}-out64.bin"), floats(y64))
+        print(name, sum(p.numel() for p in model.parameters()), "parameters")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--full-size":
+        return full_size(sys.argv[2])
     out = sys.argv[1] if len(sys.argv) > 1 else "Tests/VisionModelTests/Fixtures/weights"
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
