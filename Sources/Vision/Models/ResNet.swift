@@ -173,7 +173,7 @@ public struct ResNetArchitecture: Sendable, Hashable, Codable, CustomStringConve
     ///
     /// ```swift
     /// let model = try resnet34(width: 64).model()        // torchvision.models.resnet34()
-    /// try loadWeights(into: model, from: "resnet34-b627a593.pth")
+    /// try loadWeights(into: model, from: Path("resnet34-b627a593.pth"))
     /// ```
     ///
     /// - Parameters:
