@@ -233,6 +233,60 @@ private func weightsError(_ body: () throws -> Void) -> WeightsError? {
         #expect(mismatch.contains("[3]"))
     }
 
+    @Test func safetensorsHeadersThatLieAreRefused() throws {
+        let folder = Path(FileManager.default.temporaryDirectory.path) / "khru-st-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        /// The error reading a safetensors file of `header` and `data` bytes.
+        func error(_ header: String, data: Int) throws -> WeightsError? {
+            var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) }
+            bytes += Array(header.utf8) + [UInt8](repeating: 0, count: data)
+            let file = folder / "x.safetensors"
+            try Data(bytes).write(to: file.url)
+            return weightsError { _ = try StateDict.read(from: file) }
+        }
+        let path = (folder / "x.safetensors").string
+        // Beyond the data.
+        guard
+            case .badTensor(_, "a", let beyond)? = try error(
+                #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 4)
+        else {
+            Issue.record("offsets beyond the data were accepted")
+            return
+        }
+        #expect(beyond.contains("outside"))
+        // Bytes that belong to no tensor (a gap before, and after).
+        for (header, data) in [
+            (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8),
+            (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 8),
+        ] {
+            guard case .malformedHeader(_, let reason)? = try error(header, data: data) else {
+                Issue.record("a gap in \(header) was accepted")
+                continue
+            }
+            #expect(reason.contains("belong to no tensor"))
+        }
+        // Not a JSON object; metadata that is not strings; a tensor without offsets; a negative dimension.
+        for header in [
+            "[1, 2, 3]", "{not json}", #"{"__metadata__":{"n":1}}"#, #"{"a":{"dtype":"F32","shape":[0]}}"#,
+        ] {
+            guard case .malformedHeader(path, _)? = try error(header, data: 0) else {
+                Issue.record("header \(header) was accepted")
+                continue
+            }
+        }
+        guard
+            case .badTensor(_, "a", _)? = try error(
+                #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: 4)
+        else {
+            Issue.record("a negative dimension was accepted")
+            return
+        }
+        // An empty header and a zero-element tensor are fine.
+        #expect(try error("{}", data: 0) == nil)
+        #expect(try error(#"{"a":{"dtype":"F32","shape":[0, 3],"data_offsets":[0,0]}}"#, data: 0) == nil)
+    }
+
     @Test func everyPrefixOfAWeightFileIsATypedError() throws {
         let folder = Path(FileManager.default.temporaryDirectory.path) / "khru-weights-\(UUID().uuidString)"
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
