@@ -38,16 +38,20 @@ public struct StateDict: Sendable {
     ///
     /// - Throws: ``WeightsError`` naming the file: missing, malformed, truncated, refused.
     public static func read(from path: Path) throws(WeightsError) -> StateDict {
-        guard let data = try? Data(contentsOf: path.url, options: .mappedIfSafe) else {
+        guard let handle = try? FileHandle(forReadingFrom: path.url) else {
             throw .missingFile(path: path.string)
         }
-        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || data.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
-            return StateDict(
-                path: path.string, entries: try TorchCheckpoint.decode(data, path: path.string), metadata: [:]
-            )
+        let magic = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        try? handle.close()
+        if magic == [0x50, 0x4B, 0x03, 0x04] || magic == [0x50, 0x4B, 0x05, 0x06] {
+            let entries = try TorchCheckpoint.decode(path.url, path: path.string)
+            return StateDict(path: path.string, entries: entries, metadata: [:])
         }
-        if data.starts(with: [0x80]) || data.starts(with: [0x1F, 0x8B]) {
+        if magic.starts(with: [0x80]) || magic.starts(with: [0x1F, 0x8B]) {
             throw .legacyFormat(path: path.string)
+        }
+        guard let data = try? Data(contentsOf: path.url, options: .mappedIfSafe) else {
+            throw .missingFile(path: path.string)
         }
         let (entries, metadata) = try SafeTensors.decode(data, path: path.string)
         return StateDict(path: path.string, entries: entries, metadata: metadata)

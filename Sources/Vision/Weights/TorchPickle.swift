@@ -374,16 +374,17 @@ struct TorchPickle {
 /// Reading PyTorch's `torch.save` zip archives: `<name>/data.pkl`, `<name>/data/<key>` and
 /// `<name>/byteorder`.
 enum TorchCheckpoint {
-    /// The tensors of the state dict in the archive at `url`, in the pickle's order.
+    /// The tensors of the state dict in the zip archive at `url` (read entry by entry from the file), in
+    /// the pickle's order.
     ///
     /// A pickle whose top level is `{"state_dict": {...}}` or `{"model": {...}}` (a training checkpoint)
     /// gives the inner dictionary; entries that are not tensors are an error.
     ///
     /// - Throws: ``WeightsError`` naming `path`.
-    static func decode(_ data: Data, path: String) throws(WeightsError) -> [StateDict.Entry] {
+    static func decode(_ url: URL, path: String) throws(WeightsError) -> [StateDict.Entry] {
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw .unknownFormat(path: path, reason: "not a readable zip archive (\(error))")
         }
@@ -415,9 +416,17 @@ enum TorchCheckpoint {
         var unpickler = TorchPickle([UInt8](try read(pickleEntry)), path: path)
         defer { unpickler.dismantle() }
         let tensors = try stateDictTensors(try unpickler.load(), path: path)
+        // Each storage is converted once and dropped after its last tensor, so a file's weights are held
+        // about once, not twice.
+        var uses: [String: Int] = [:]
+        for (_, tensor) in tensors { uses[tensor.storage.key, default: 0] += 1 }
         var storages: [String: [Float]] = [:]
         var entries: [StateDict.Entry] = []
         for (name, tensor) in tensors {
+            defer {
+                uses[tensor.storage.key, default: 1] -= 1
+                if uses[tensor.storage.key] == 0 { storages[tensor.storage.key] = nil }
+            }
             let storage = tensor.storage
             if storages[storage.key] == nil {
                 guard let entry = archive[prefix + "data/" + storage.key] else {
