@@ -433,12 +433,20 @@ private func weightsError(_ body: () throws -> Void) -> WeightsError? {
         }
         let reference = try resnet18(width: 8).model(nOut: 10)
         try loadWeights(into: reference, from: fixtures / "resnet18-w8.pth")
-        let body = try #require((learn.model as? Sequential)?[0] as? Sequential)
+        let body = try #require(learn.model[0] as? Sequential)
         #expect(body.parameters.map(\.value.scalars) == reference.body.parameters.map(\.value.scalars))
         // Frozen as fastai freezes a pretrained body; ImageNet's statistics for 3 channels.
         #expect(body.parameters.filter { $0.requiresGrad }.count == batchNormLayers(body).count * 2)
         let normalize = try #require(learn.dls.train.batchTfms.compactMap { $0 as? Normalize }.first)
         #expect(normalize.mean == ilsvrcStats.mean)
+        // pretrained: false with weights (fastai warns, loads them): nothing frozen, nothing normalized.
+        let plain = try Random.withSeed(2) {
+            try cnnLearner(dls, resnet18(width: 8), pretrained: false, weights: fixtures / "resnet18-w8.pth")
+        }
+        let plainBody = try #require(plain.model[0] as? Sequential)
+        #expect(plainBody.parameters.map(\.value.scalars) == reference.body.parameters.map(\.value.scalars))
+        #expect(plain.model.parameters.allSatisfy { $0.requiresGrad })
+        #expect(!plain.dls.train.batchTfms.contains { $0 is Normalize })
     }
 }
 

@@ -50,7 +50,8 @@ public let resNetSplitter: ParameterSplitter = { model in
 ///   - metrics: Metrics shown per epoch.
 ///   - yRange: Squashes outputs into this range with `SigmoidRange`.
 ///   - pretrained: Load the body's pretrained weights, normalize like the pretraining data, and freeze.
-///   - weights: A weight file for the body (safetensors or `.pth`), loaded instead; implies `pretrained`.
+///   - weights: A weight file for the body (safetensors or `.pth`), loaded instead of the pretrained
+///     weights; with `pretrained: false` (as fastai's) it is loaded without normalizing or freezing.
 ///   - lossFunc: The loss (default: from the data, see above).
 ///   - nOut: Outputs (default `dls.c`).
 ///   - ps: Head dropout.
@@ -66,6 +67,14 @@ public func cnnLearner(
     pretrained: Bool = true, weights: Path? = nil, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil,
     ps: Double = 0.5, concatPool: Bool = true, lr: Double = 1e-3, wd: Double? = nil
 ) throws -> Learner<Sequential> {
+    if let weights, !pretrained {
+        // fastai's vision_learner(pretrained=False, weights=…): the weights, but no normalization or freezing.
+        let learner = try makeCNNLearner(
+            dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
+            concatPool: concatPool, lr: lr, wd: wd, pretrainedBody: nil)
+        try loadWeights(into: learner.model[0], from: weights)
+        return learner
+    }
     let fromFile: ((Sequential) throws -> ImageStats?)? =
         if let weights {
             { body in try loadTorchvisionBody(body, from: weights) }
