@@ -46,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // PyTorch `.pth` files are zip archives (the Vision target's weight loading).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: - System libraries (module.modulemap + shim.h only)
@@ -81,7 +83,11 @@ let package = Package(
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
         .target(
-            name: "Vision", dependencies: ["CPNG", "Checksums", "TensorCore", "Training", "Plotting"],
+            name: "Vision",
+            dependencies: [
+                "CPNG", "Checksums", "TensorCore", "Training", "Plotting",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: optimized),
 
         .target(name: "KhruAll", dependencies: ["Collab", "Plotting", "TensorCore", "Training", "Vision"]),
@@ -152,7 +158,8 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "_TestSupport"]),
         .testTarget(name: "CollabTests", dependencies: ["Collab", "Checksums", "_TestSupport"]),
-        .testTarget(name: "VisionModelTests", dependencies: ["Vision", "_TestSupport"]),
+        .testTarget(
+            name: "VisionModelTests", dependencies: ["Vision", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
             name: "VisionTests",

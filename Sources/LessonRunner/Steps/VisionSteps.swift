@@ -6,6 +6,7 @@ import Training
 import Vision
 
 extension ResNetArchitecture: LibraryValue {}
+extension ResNet: LibraryValue {}
 extension ImageClass: LibraryValue {}
 extension SuggestionFunction: LibraryValue {}
 extension ClassificationInterpretation: LibraryValue {}
@@ -248,6 +249,7 @@ extension Registry {
             }
         }
         property("ResNetArchitecture.name: String", doc: "resnet18, …") { (a: ResNetArchitecture) in a.name }
+        bindFullSizeResNets()
         type(
             ResNetArchitecture.Block.self,
             doc: "A ResNet's block: .basic (two 3×3) or .bottleneck (1×1, 3×3, 1×1).")
@@ -319,17 +321,19 @@ extension Registry {
         }
         bind(
             "cnnLearner(_ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., "
-                + "yRange: ClosedRange<Double>? = nil, pretrained: Bool = true, lossFunc: LossFunction? = nil, "
-                + "nOut: Int? = nil, ps: Double = 0.5, lr: Double = 1e-3, wd: Double? = nil)",
+                + "yRange: ClosedRange<Double>? = nil, pretrained: Bool = true, weights: Path? = nil, "
+                + "lossFunc: LossFunction? = nil, nOut: Int? = nil, ps: Double = 0.5, lr: Double = 1e-3, "
+                + "wd: Double? = nil)",
             doc: "A learner for a CNN: the ResNet body (pretrained and frozen by default) and fastai's head."
         ) {
             (
                 dls: DataLoaders, arch: ResNetArchitecture, metrics: [Metric], yRange: ClosedRange<Double>?,
-                pretrained: Bool, loss: AnyLoss?, nOut: Int?, ps: Double, lr: Double, wd: Double?
+                pretrained: Bool, weights: Path?, loss: AnyLoss?, nOut: Int?, ps: Double, lr: Double,
+                wd: Double?
             ) in
             let learner = try cnnLearner(
-                dls, arch, yRange: yRange, pretrained: pretrained, lossFunc: loss?.loss, nOut: nOut, ps: ps,
-                lr: lr, wd: wd)
+                dls, arch, yRange: yRange, pretrained: pretrained, weights: weights, lossFunc: loss?.loss,
+                nOut: nOut, ps: ps, lr: lr, wd: wd)
             learner.metrics = metrics
             return learner
         }
@@ -341,6 +345,39 @@ extension Registry {
             constant("static SuggestionFunction.\(name): SuggestionFunction", doc: "lrFind's \(name) rule.") {
                 function
             }
+        }
+    }
+
+    /// torchvision's full-size ResNets and weight files: `resnet34(width: 64)`, `.model()`, `loadWeights`.
+    private mutating func bindFullSizeResNets() {
+        type(ResNet.self, supertypes: ["Layer"], doc: "A whole ResNet named as torchvision's (conv1 … fc).")
+        bind(
+            "ResNetArchitecture.callAsFunction(width: Int)",
+            doc: "The architecture at another width: resnet34(width: 64) is torchvision's."
+        ) { (arch: ResNetArchitecture, width: Int) in
+            guard width >= 1, width <= 256 else { throw StepError("a ResNet's width must be in 1...256") }
+            return arch(width: width)
+        }
+        property("ResNetArchitecture.width: Int", doc: "Channels of the first stage (64 in torchvision).") {
+            (a: ResNetArchitecture) in a.width
+        }
+        bind(
+            "ResNetArchitecture.model(nOut: Int = 1000, inChannels: Int = 3)",
+            doc: "The whole network as torchvision builds it (body, average pooling, fc)."
+        ) { (arch: ResNetArchitecture, nOut: Int, inChannels: Int) in
+            guard nOut >= 1, nOut <= 100_000, inChannels >= 1, inChannels <= 64 else {
+                throw StepError("model needs nOut in 1...100000 and inChannels in 1...64")
+            }
+            return try arch.model(nOut: nOut, inChannels: inChannels)
+        }
+        property("ResNet.body: Sequential", doc: "The layers before the pooling (fastai's body).") {
+            (model: ResNet) in model.body
+        }
+        bind(
+            "loadWeights(into model: Layer, from path: Path)",
+            doc: "Loads a safetensors or PyTorch .pth state dict into a model (torchvision names map)."
+        ) { (model: AnyLayer, path: Path) in
+            try loadWeights(into: model.layer, from: path)
         }
     }
 }

@@ -33,12 +33,25 @@ public let resNetSplitter: ParameterSplitter = { model in
 /// used for every channel). The learner's ``Training/Learner/dls`` are then new loaders over the same
 /// datasets; `dls` itself is unchanged.
 ///
+/// A full-size ResNet (`resnet34(width: 64)`) with `pretrained` takes torchvision's ImageNet checkpoint
+/// from torch's cache (``TorchvisionWeights/checkpoint(for:in:)``, `$TORCH_HOME/hub/checkpoints`) and
+/// says how to get it when it is not there. `weights` loads a safetensors or PyTorch file instead (a
+/// torchvision ResNet's state dict, its `fc` skipped as the head is new; see ``loadWeights(into:from:)``).
+/// With torchvision's weights, as fastai does, a stem for other than 3 channels gets the weights summed
+/// (1 channel) or adapted, and 3-channel data gets `Normalize.fromStats(ilsvrcStats)` (ImageNet's).
+///
+/// ```swift
+/// let learn = try cnnLearner(dls, resnet34(width: 64), weights: Path("resnet34-b627a593.pth"))
+/// ```
+///
 /// - Parameters:
 ///   - dls: Image data: batches of `[N, C, H, W]`.
 ///   - arch: ``resnet18``, ``resnet34``, ``resnet50`` (or another ``ResNetArchitecture``).
 ///   - metrics: Metrics shown per epoch.
 ///   - yRange: Squashes outputs into this range with `SigmoidRange`.
 ///   - pretrained: Load the body's pretrained weights, normalize like the pretraining data, and freeze.
+///   - weights: A weight file for the body (safetensors or `.pth`), loaded instead of the pretrained
+///     weights; with `pretrained: false` (as fastai's) it is loaded without normalizing or freezing.
 ///   - lossFunc: The loss (default: from the data, see above).
 ///   - nOut: Outputs (default `dls.c`).
 ///   - ps: Head dropout.
@@ -47,25 +60,52 @@ public let resNetSplitter: ParameterSplitter = { model in
 ///   - wd: Weight decay.
 /// - Returns: The learner, frozen when `pretrained`.
 /// - Throws: ``VisionModelError`` for unusable data or sizes, and for pretrained weights that are missing
-///   (naming the file and `make pretrain`), damaged (checksum) or do not fit.
+///   (naming the file and `make pretrain`), damaged (checksum) or do not fit; ``WeightsError`` for a
+///   weight file (or torchvision's checkpoint) that is missing, malformed or does not fit.
 public func cnnLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., yRange: ClosedRange<Double>? = nil,
-    pretrained: Bool = true, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil, ps: Double = 0.5,
-    concatPool: Bool = true, lr: Double = 1e-3, wd: Double? = nil
+    pretrained: Bool = true, weights: Path? = nil, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil,
+    ps: Double = 0.5, concatPool: Bool = true, lr: Double = 1e-3, wd: Double? = nil
 ) throws -> Learner<Sequential> {
-    try makeCNNLearner(
+    if let weights, !pretrained {
+        // fastai's vision_learner(pretrained=False, weights=…): the weights, but no normalization or freezing.
+        let learner = try makeCNNLearner(
+            dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
+            concatPool: concatPool, lr: lr, wd: wd, pretrainedBody: nil)
+        try loadWeights(into: learner.model[0], from: weights)
+        return learner
+    }
+    let fromFile: ((Sequential) throws -> ImageStats?)? =
+        if let weights {
+            { body in try loadTorchvisionBody(body, from: weights) }
+        } else if pretrained, arch.width == 64 {
+            { body in try loadTorchvisionBody(body, from: try TorchvisionWeights.checkpoint(for: arch)) }
+        } else if pretrained {
+            { body in try PretrainedBodies.load(arch, into: body).stats }
+        } else {
+            nil
+        }
+    return try makeCNNLearner(
         dls, arch, metrics: metrics, yRange: yRange, lossFunc: lossFunc, nOut: nOut, ps: ps,
-        concatPool: concatPool, lr: lr, wd: wd,
-        pretrainedBody: pretrained ? { body in try PretrainedBodies.load(arch, into: body).stats } : nil)
+        concatPool: concatPool, lr: lr, wd: wd, pretrainedBody: fromFile)
 }
 
-/// ``cnnLearner(_:_:metrics:yRange:pretrained:lossFunc:nOut:ps:concatPool:lr:wd:)`` with the
+/// Loads a weight file into a ResNet body; ImageNet's statistics (``ilsvrcStats``) for a 3-channel
+/// stem (fastai's `_add_norm` adds none otherwise).
+func loadTorchvisionBody(_ body: Sequential, from path: Path) throws -> ImageStats? {
+    try loadWeights(into: body, from: path)
+    let channels = (body[0] as? Conv2d)?.weight.shape[1]
+    return channels == 3 ? ilsvrcStats : nil
+}
+
+/// ``cnnLearner(_:_:metrics:yRange:pretrained:weights:lossFunc:nOut:ps:concatPool:lr:wd:)`` with the
 /// pretrained weights coming from `pretrainedBody`, which loads them into the body and returns the
-/// statistics to normalize with (nil: random init, no normalization added, nothing frozen).
+/// statistics to normalize with (nil: no normalization added); no `pretrainedBody`: random init,
+/// nothing frozen.
 func makeCNNLearner(
     _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: [Metric], yRange: ClosedRange<Double>?,
     lossFunc: (any LossFunction)?, nOut: Int?, ps: Double, concatPool: Bool, lr: Double, wd: Double?,
-    pretrainedBody: ((Sequential) throws -> ImageStats)?
+    pretrainedBody: ((Sequential) throws -> ImageStats?)?
 ) throws -> Learner<Sequential> {
     let batch = try dls.train.oneBatch()
     guard let x = batch.xs.first, x.rank == 4 else {
@@ -81,8 +121,7 @@ func makeCNNLearner(
     let body = try arch.body(inChannels: x.shape[1])
     var data = dls
     if let pretrainedBody {
-        let stats = try pretrainedBody(body)
-        data = addingNormalize(dls, stats: stats)
+        if let stats = try pretrainedBody(body) { data = addingNormalize(dls, stats: stats) }
     }
     let head = try createHead(arch.featureCount, outputs, ps: ps, concatPool: concatPool, yRange: yRange)
     let model = Sequential(body, head)

@@ -151,17 +151,50 @@ public struct ResNetArchitecture: Sendable, Hashable, Codable, CustomStringConve
     /// `name` and, when not the course's, the width.
     public var description: String { width == Self.courseWidth ? name : "\(name)(width: \(width))" }
 
+    /// The same architecture at another width: `resnet34(width: 64)` is torchvision's ResNet-34.
+    ///
+    /// ```swift
+    /// let model = try resnet18(width: 64).model(nOut: 1000)   // torchvision's resnet18()
+    /// ```
+    public func callAsFunction(width: Int) -> ResNetArchitecture { self.width(width) }
+
     /// The body: stem and four stages, children `0`…`7` (fastai's `body[0:8]`), weights drawn from
     /// `Random.current`.
     ///
     /// - Throws: ``VisionModelError`` when `inChannels` is not positive.
     public func body(inChannels: Int = 3) throws -> Sequential {
+        let (stem, stages) = try stemAndStages(inChannels: inChannels)
+        return Sequential(
+            [stem, resNetBatchNorm(width), ReLU(), MaxPool2d(kernelSize: 3, stride: 2, padding: 1)] + stages)
+    }
+
+    /// The whole network as torchvision builds it: the body, average pooling and a new `fc` of `nOut`
+    /// outputs, its parameters named as torchvision's (`conv1.weight`, `layer1.0.bn1.weight`, `fc.bias`).
+    ///
+    /// ```swift
+    /// let model = try resnet34(width: 64).model()        // torchvision.models.resnet34()
+    /// try loadWeights(into: model, from: Path("resnet34-b627a593.pth"))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - nOut: The classifier's outputs (torchvision's `num_classes`, 1000 for ImageNet).
+    ///   - inChannels: The input channels.
+    /// - Returns: The network, its weights drawn from `Random.current` as torchvision initialises them.
+    /// - Throws: ``VisionModelError`` for non-positive channels, outputs or width.
+    public func model(nOut: Int = 1000, inChannels: Int = 3) throws -> ResNet {
+        guard nOut >= 1 else { throw VisionModelError.invalidOutputCount(nOut) }
+        let (stem, stages) = try stemAndStages(inChannels: inChannels)
+        return ResNet(architecture: self, conv1: stem, stages: stages, nOut: nOut)
+    }
+
+    /// The stem convolution and the four stages (drawn in this order: stages, then stem).
+    func stemAndStages(inChannels: Int) throws -> (stem: Conv2d, stages: [Sequential]) {
         guard inChannels >= 1 else { throw VisionModelError.invalidChannels(inChannels) }
         guard width >= 1, layers.count == 4, layers.allSatisfy({ $0 >= 1 }) else {
             throw VisionModelError.invalidArchitecture(description)
         }
         let expansion = block == .basic ? 1 : 4
-        var stages: [any Layer] = []
+        var stages: [Sequential] = []
         var channels = width
         for (stage, count) in layers.enumerated() {
             let planes = width << stage
@@ -176,9 +209,7 @@ public struct ResNetArchitecture: Sendable, Hashable, Codable, CustomStringConve
             }
             stages.append(Sequential(blocks))
         }
-        let stem = resNetConv(inChannels, width, kernelSize: 7, stride: 2)
-        return Sequential(
-            [stem, resNetBatchNorm(width), ReLU(), MaxPool2d(kernelSize: 3, stride: 2, padding: 1)] + stages)
+        return (resNetConv(inChannels, width, kernelSize: 7, stride: 2), stages)
     }
 
     /// The number of parameters of the body (without a head) for `inChannels` input channels, by
@@ -213,6 +244,67 @@ public let resnet18 = ResNetArchitecture.resnet18
 public let resnet34 = ResNetArchitecture.resnet34
 /// ResNet-50 at the course's width (fastai's `resnet50`).
 public let resnet50 = ResNetArchitecture.resnet50
+
+/// A whole ResNet with torchvision's structure and names: `conv1`, `bn1`, `relu`, `maxpool`,
+/// `layer1`…`layer4`, `avgpool`, `fc` (torchvision's `ResNet`), so that ``Training/Layer/namedParameters``
+/// and the batch-norm statistics are named as in torchvision's state dicts.
+///
+/// Made by ``ResNetArchitecture/model(nOut:inChannels:)``; ``body`` is the same layers cut before the
+/// pooling (fastai's `create_body`), children `0`…`7`.
+public final class ResNet: Layer, @unchecked Sendable {
+    /// The architecture.
+    public let architecture: ResNetArchitecture
+    /// The 7×7 stride-2 stem convolution.
+    public let conv1: Conv2d
+    /// The stem's batch norm.
+    public let bn1: BatchNorm
+    /// The stem's rectifier.
+    public let relu: ReLU
+    /// The 3×3 stride-2 max pooling.
+    public let maxpool: MaxPool2d
+    /// The first stage (stride 1).
+    public let layer1: Sequential
+    /// The second stage (stride 2).
+    public let layer2: Sequential
+    /// The third stage (stride 2).
+    public let layer3: Sequential
+    /// The fourth stage (stride 2).
+    public let layer4: Sequential
+    /// Global average pooling.
+    public let avgpool: AdaptiveAvgPool2d
+    /// The classifier.
+    public let fc: Linear
+    /// Whether the network is in training mode.
+    public var isTraining = true
+
+    init(architecture: ResNetArchitecture, conv1: Conv2d, stages: [Sequential], nOut: Int) {
+        self.architecture = architecture
+        self.conv1 = conv1
+        bn1 = resNetBatchNorm(architecture.width)
+        relu = ReLU()
+        maxpool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        (layer1, layer2, layer3, layer4) = (stages[0], stages[1], stages[2], stages[3])
+        avgpool = AdaptiveAvgPool2d()
+        fc = Linear(architecture.featureCount, nOut)
+    }
+
+    /// The body (stem and stages, fastai's `body`), sharing this network's layers.
+    public var body: Sequential {
+        Sequential([conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4])
+    }
+
+    /// The logits: body, average pooling, flattening, `fc`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        fc(avgpool(body(x)).flattened(from: 1))
+    }
+
+    /// ``callAsFunction(_:)-(Variable)`` through each layer's checked forward pass.
+    ///
+    /// - Throws: ``TensorError`` from the first layer that cannot take what it is given.
+    public func forward(_ x: Variable) throws -> Variable {
+        try fc.forward(try avgpool.forward(try body.forward(x)).flattened(from: 1))
+    }
+}
 
 /// Max pooling as a layer (PyTorch `nn.MaxPool2d`).
 public final class MaxPool2d: Layer, @unchecked Sendable {
