@@ -21,7 +21,7 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         let help = try khru(["--help"])
         #expect(help.status == 0)
         #expect(help.output.contains("SUBCOMMANDS:"))
-        let commands = ["run", "test", "check", "serve", "steps", "data", "export-swift"]
+        let commands = ["run", "test", "check", "student", "grade", "serve", "steps", "data", "export-swift"]
         for command in commands {
             #expect(help.output.contains(command))
             #expect(try khru([command, "--help"]).status == 0)

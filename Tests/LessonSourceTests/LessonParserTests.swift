@@ -171,10 +171,13 @@ private func cells(_ text: String) -> [Cell] {
                 case .text: spec.spelling + "\"x\""
                 }
             let extra = spec.name == "symbol" ? " include=\"x\"" : ""
+            // Checks grade an exercise: `for=x` names one, and a hidden check needs one above it.
+            let exercise =
+                ["for", "hidden-check"].contains(spec.name) ? "```swift {#x .exercise}\n1\n```\n" : ""
             let (lesson, problems) = LessonParser.parse(
-                "```swift {#a \(written)\(extra)}\n1\n```\n", path: "t.md")
+                exercise + "```swift {#a \(written)\(extra)}\n#expect(true)\n```\n", path: "t.md")
             #expect(problems.allSatisfy { $0.severity != .error }, "\(spec.name): \(problems)")
-            #expect(spec.value(in: lesson.cells[0].attributes) != nil, "\(spec.name)")
+            #expect(spec.value(in: lesson.cells.last?.attributes ?? CellAttributes()) != nil, "\(spec.name)")
         }
     }
 
@@ -237,7 +240,7 @@ private func cells(_ text: String) -> [Cell] {
         #expect(
             diagnostics("```swift {.verbose}\n```\n") == [
                 "t.md:1:11: error: unknown cell attribute '.verbose'; known: #id, .hidden, .norun, .error, "
-                    + "timeout=, include=, symbol="
+                    + ".exercise, .hidden-check, timeout=, include=, symbol=, for=, points="
             ])
     }
 

@@ -361,6 +361,10 @@ extension Registry {
         property("ResNetArchitecture.width: Int", doc: "Channels of the first stage (64 in torchvision).") {
             (a: ResNetArchitecture) in a.width
         }
+        property(
+            "ResNetArchitecture.hasPretrainedWeights: Bool",
+            doc: "Whether cnnLearner finds this architecture's pretrained weights on this machine."
+        ) { (a: ResNetArchitecture) in a.hasPretrainedWeights }
         bind(
             "ResNetArchitecture.model(nOut: Int = 1000, inChannels: Int = 3)",
             doc: "The whole network as torchvision builds it (body, average pooling, fc)."

@@ -320,3 +320,17 @@ public enum TorchvisionWeights {
             url: "https://download.pytorch.org/models/\(first)")
     }
 }
+
+extension ResNetArchitecture {
+    /// Whether ``cnnLearner(_:_:metrics:yRange:pretrained:lossFunc:nOut:ps:concatPool:lr:wd:)`` finds
+    /// pretrained weights for this architecture on this machine.
+    ///
+    /// At torchvision's width (64), torchvision's checkpoint in torch's cache
+    /// (``TorchvisionWeights/checkpoint(for:in:)``); at any other, Khru's own body in
+    /// ``PretrainedBodies/defaultFolder(environment:currentDirectory:)``. A lesson that runs on real data
+    /// when it can passes `pretrained: arch.hasPretrainedWeights` rather than fail without them.
+    public var hasPretrainedWeights: Bool {
+        if width == 64 { return (try? TorchvisionWeights.checkpoint(for: self)) != nil }
+        return (PretrainedBodies.defaultFolder() / PretrainedBodies.fileName(for: self)).exists
+    }
+}
