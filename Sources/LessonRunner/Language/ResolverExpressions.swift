@@ -120,7 +120,7 @@ extension Resolver {
             let typed = elements.enumerated().map { resolve($1, expected: types?[$0]) }
             return Typed(.tuple(typed.map(\.node)), .tuple(typed.map(\.type)))
         case .name(let name, let location):
-            return resolveName(name, at: location)
+            return resolveName(name, at: location, expected: expected)
         case .implicitMember(let name, let location):
             guard let owner = expected?.unwrapped, owner != .any else {
                 if expected == nil {
@@ -285,7 +285,8 @@ extension Resolver {
         return ExpectPart(condition: conditionNode, comparison: comparison)
     }
 
-    mutating func resolveName(_ name: String, at location: SourceLocation) -> Typed {
+    mutating func resolveName(_ name: String, at location: SourceLocation, expected: CellType? = nil) -> Typed
+    {
         if name == "..." {
             return Typed(.literal(UnboundedRangeMarker().cellValue), UnboundedRangeMarker.cellType)
         }
@@ -299,7 +300,31 @@ extension Resolver {
         if let constant = globals.first(where: { $0.kind == .constant }) {
             return Typed(.step(constant, arguments: [], location), constant.resultType)
         }
-        if let function = globals.first(where: { $0.kind == .function }) {
+        let functions = globals.filter { $0.kind == .function }
+        // Passed where a function of fewer parameters is expected (`getItems: getImageFiles`), a library
+        // function whose other parameters have defaults is that function with its defaults, as the
+        // one-parameter overload Khru's library declares for Swift.
+        if case .function(let wanted, _)? = expected?.unwrapped,
+            let function = functions.first(where: { step in
+                step.parameters.count > wanted.count
+                    && step.parameters.dropFirst(wanted.count).allSatisfy { $0.defaultValue != nil }
+                    && zip(wanted, step.parameters).allSatisfy { registry.isAssignable($0, to: $1.type) }
+            }), !functions.contains(where: { $0.parameters.count == wanted.count })
+        {
+            let kept = Array(function.parameters.prefix(wanted.count))
+            let parameters = kept.enumerated().map { (name: "⟨p\($0.offset)⟩", type: $0.element.type) }
+            let filled = function.parameters.dropFirst(wanted.count).map {
+                defaultNode(of: $0, in: function, at: location)
+            }
+            let plan = ClosurePlan(
+                parameters: parameters, body: [],
+                implicitReturn: .step(
+                    function, arguments: parameters.map { .local($0.name) } + filled, location),
+                type: .function(parameters.map(\.type), function.resultType), isShorthand: false,
+                location: location)
+            return Typed(.closure(plan), plan.type)
+        }
+        if let function = functions.first {
             return Typed(
                 .closure(Self.stepClosure(function, at: location)),
                 .function(function.parameters.map(\.type), function.resultType))
