@@ -83,9 +83,32 @@ public struct Tensor: Sendable {
         let columns = rows.first?.count ?? 0
         guard rows.allSatisfy({ $0.count == columns }) else {
             throw TensorError(
-                .shapeMismatch, "Tensor(rows:) needs rows of equal length, not \(rows.map(\.count))")
+                .shapeMismatch, "a matrix needs rows of equal length, not \(rows.map(\.count))")
         }
         self.init(shape: [rows.count, columns], scalars: rows.flatMap { $0 })
+    }
+
+    /// Creates a rank-2 tensor from a nested array literal, as PyTorch's `tensor([[1., 2.], [3., 4.]])`.
+    ///
+    /// - Throws: ``TensorError`` when the rows differ in length.
+    public init<Scalar: BinaryFloatingPoint>(_ rows: [[Scalar]]) throws {
+        try self.init(rows: rows.map { $0.map { Float($0) } })
+    }
+
+    /// Creates a rank-3 tensor from a nested array literal (`Tensor([[[1.0], [2.0]], [[3.0], [4.0]]])`).
+    ///
+    /// - Throws: ``TensorError`` when the nested arrays are ragged.
+    public init<Scalar: BinaryFloatingPoint>(_ planes: [[[Scalar]]]) throws {
+        let rows = planes.first?.count ?? 0
+        let columns = planes.first?.first?.count ?? 0
+        guard planes.allSatisfy({ $0.count == rows && $0.allSatisfy { $0.count == columns } }) else {
+            throw TensorError(
+                .shapeMismatch,
+                "Tensor needs nested arrays of equal lengths, not \(planes.map { $0.map(\.count) })")
+        }
+        self.init(
+            shape: [planes.count, rows, columns],
+            scalars: planes.flatMap { $0.flatMap { $0.map { Float($0) } } })
     }
 
     /// Creates a rank-0 tensor holding `scalar`.

@@ -99,6 +99,13 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                             }
                                                             lesson.at(134, 1); #expect(try epochs == 3)
                                                             lesson.at(135, 1); lesson.show(try epochs)
+                                                            // cell nested-tensor (Tests/Lessons/00-written-as-swift.md:142)
+                                                            try await lesson.cell("nested-tensor") {
+                                                                lesson.at(143, 9); let m = try Tensor([[1.0, 2.0], [3.0, 4.0]])
+                                                                lesson.at(144, 12); let cube = try Tensor([[[1.0], [2.0]], [[3.0], [4.0]]])
+                                                                lesson.at(145, 1); #expect(try m.shape == [2, 2] && cube.shape == [2, 2, 1])
+                                                                lesson.at(146, 1); lesson.show(try (m.sum().item(), cube.shape))
+                                                            }
                                                         }
                                                     }
                                                 }

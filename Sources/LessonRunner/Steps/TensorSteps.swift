@@ -83,6 +83,21 @@ extension Registry {
         bind("Tensor(rows: [[Double]])", doc: "A matrix from rows of numbers.") { (rows: [[Double]]) in
             try Tensor(rows: rows.map { $0.map(Float.init) })
         }
+        bind(
+            "Tensor(_ rows: [[Double]])",
+            doc: "A matrix from a nested literal: Tensor([[1.0, 2.0], [3.0, 4.0]])."
+        ) {
+            (rows: [[Double]]) in
+            try Tensor.validate(shape: [rows.count, rows.first?.count ?? 0])
+            return try Tensor(rows)
+        }
+        bind("Tensor(_ planes: [[[Double]]])", doc: "A rank-3 tensor from a nested literal.") {
+            (planes: [[[Double]]]) in
+            try Tensor.validate(shape: [
+                planes.count, planes.first?.count ?? 0, planes.first?.first?.count ?? 0,
+            ])
+            return try Tensor(planes)
+        }
         bind("static Tensor.randn(_ shape: [Int])", doc: "Standard normal samples (PyTorch's randn).") {
             (shape: [Int]) in
             try Tensor.validate(shape: shape)
