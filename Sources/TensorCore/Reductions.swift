@@ -267,6 +267,12 @@ extension Tensor {
         return result
     }
 
+    /// PyTorch's spelling, `torch.softmax(x, dim=1)`: ``softmax(axis:)``.
+    public func softmax(dim: Int) -> Tensor { softmax(axis: dim) }
+
+    /// PyTorch's spelling, `torch.log_softmax(x, dim=1)`: ``logSoftmax(axis:)``.
+    public func logSoftmax(dim: Int) -> Tensor { logSoftmax(axis: dim) }
+
     /// `x - max - log(sum(exp(x - max)))` along `axis` (numerically stable).
     public func logSoftmax(axis: Int = -1) -> Tensor {
         let axis = normalizedAxis(axis)

@@ -69,6 +69,8 @@ extension Chart: LibraryValue, CellDisplayable {
     }
 }
 
+extension Reduction: LibraryValue {}
+
 extension Registry {
     /// Binds tensors: creation, arithmetic, reductions, indexing and the PyTorch names fastbook uses.
     public mutating func bindTensors() {
@@ -201,6 +203,37 @@ extension Registry {
             "Tensor.softmax(axis: Int = -1)", doc: "exp(x) / sum(exp(x)) along an axis (the last by default)."
         ) {
             (t: Tensor, axis: Int) in t.softmax(axis: try t.checkedAxis(axis))
+        }
+        bind(
+            "Tensor.softmax(dim: Int)", doc: "PyTorch's spelling of softmax(axis:): torch.softmax(x, dim=1)."
+        ) {
+            (t: Tensor, dim: Int) in t.softmax(axis: try t.checkedAxis(dim))
+        }
+        bind("Tensor.logSoftmax(axis: Int = -1)", doc: "log(softmax(x)) along an axis, computed stably.") {
+            (t: Tensor, axis: Int) in t.logSoftmax(axis: try t.checkedAxis(axis))
+        }
+        bind("Tensor.logSoftmax(dim: Int)", doc: "PyTorch's spelling of logSoftmax(axis:).") {
+            (t: Tensor, dim: Int) in t.logSoftmax(axis: try t.checkedAxis(dim))
+        }
+        type(Reduction.self, doc: "How a functional loss combines per-item losses (.mean, .sum, .none).")
+        for reduction in Reduction.allCases {
+            constant(
+                "static Reduction.\(reduction.rawValue): Reduction", doc: "reduction='\(reduction.rawValue)'."
+            ) {
+                reduction
+            }
+        }
+        bind(
+            "nllLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean)",
+            doc: "PyTorch's F.nll_loss: −input[i, target[i]] per row, then reduced."
+        ) { (input: Tensor, target: Tensor, reduction: Reduction) in
+            try nllLoss(input, target, reduction: reduction)
+        }
+        bind(
+            "crossEntropy(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean)",
+            doc: "PyTorch's F.cross_entropy: nllLoss of logSoftmax(dim: 1)."
+        ) { (input: Tensor, target: Tensor, reduction: Reduction) in
+            try crossEntropy(input, target, reduction: reduction)
         }
         bind("Tensor.squeeze()", doc: "The tensor without its axes of length 1.") { (t: Tensor) in t.squeeze()
         }
