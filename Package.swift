@@ -61,6 +61,9 @@ let package = Package(
         .systemLibrary(
             name: "CFreeType", pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
 
         // MARK: - The training library
         .target(name: "_KhruCPU"),
@@ -81,7 +84,7 @@ let package = Package(
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
         .target(
-            name: "Vision", dependencies: ["CPNG", "Checksums", "TensorCore", "Training", "Plotting"],
+            name: "Vision", dependencies: ["CPNG", "CTurboJPEG", "Checksums", "TensorCore", "Training", "Plotting"],
             swiftSettings: optimized),
 
         .target(name: "KhruAll", dependencies: ["Collab", "Plotting", "TensorCore", "Training", "Vision"]),
@@ -157,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "VisionTests",
             dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"],
-            swiftSettings: optimized),
+            exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

@@ -1,0 +1,34 @@
+"""Pillow decoding the same 500x375 JPEGs as `khru-bench jpeg` (its twin): for each kind (baseline 4:2:0,
+progressive, 4:4:4, grey), every file 10 times per repetition with `Image.open(f).convert("RGB")` (convert
+loads the pixels, as fastai's PILImage.create does); seconds per image, minimum of the repetitions.
+The files come from `jpeg_fixtures.py --bench bench/results/jpeg-files` (bench/run makes them)."""
+import os
+
+from PIL import Image, features
+
+from common import best_of, emit, package_root, parse_args
+
+args = parse_args(__doc__)
+folder = os.path.join(package_root(), "bench", "results", "jpeg-files")
+PASSES = 10
+for kind in ("baseline", "progressive", "444", "grey"):
+    files = [os.path.join(folder, f"{kind}-{index}.jpg") for index in range(8)]
+    if not all(os.path.exists(f) for f in files):
+        print(f"jpeg {kind} threads={args.threads} impl=pillow unavailable=no-files-in-{folder}", flush=True)
+        continue
+
+    def decode_all():
+        for _ in range(PASSES):
+            for f in files:
+                with Image.open(f) as image:
+                    image.convert("RGB").load()
+
+    pixels = 0
+    for f in files:  # warm-up
+        with Image.open(f) as image:
+            pixels += image.convert("RGB").width * image.height
+    best, _ = best_of(args.reps, decode_all)
+    images = PASSES * len(files)
+    emit("jpeg", kind, args.threads, seconds=best / images, ms_per_image=best / images * 1e3,
+         megapixels_per_second=pixels * PASSES / best / 1e6,
+         pillow=f"{Image.__version__}/libjpeg-turbo-{features.version('libjpeg_turbo')}")
