@@ -84,7 +84,8 @@ let package = Package(
         .target(
             name: "Collab", dependencies: ["Checksums", "Training", "Plotting"], swiftSettings: optimized),
         .target(
-            name: "Vision", dependencies: ["CPNG", "CTurboJPEG", "Checksums", "TensorCore", "Training", "Plotting"],
+            name: "Vision",
+            dependencies: ["CPNG", "CTurboJPEG", "Checksums", "TensorCore", "Training", "Plotting"],
             swiftSettings: optimized),
 
         .target(name: "KhruAll", dependencies: ["Collab", "Plotting", "TensorCore", "Training", "Vision"]),

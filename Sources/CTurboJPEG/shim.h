@@ -23,7 +23,8 @@ typedef struct {
     int subsampling; /* the file's TJSAMP_* chroma subsampling, -1 when TurboJPEG cannot name it */
     int warning;     /* 1 when libjpeg warned: the pixels were written but the data was damaged */
     unsigned char *pixels; /* malloc'd; free with ctj_free */
-    char message[256];     /* libjpeg's message for an error or the first warning */
+    char message[256];     /* the message for an error, or libjpeg's first warning */
+    int from_libjpeg;      /* 1 when `message` is libjpeg-turbo's, 0 when it is this file's own */
 } ctj_decoded;
 
 /** Frees what ctj_decode allocated. */
@@ -34,8 +35,9 @@ static inline void ctj_free(ctj_decoded *image) {
 
 static inline void ctj_copy_message(ctj_decoded *out, tjhandle handle) {
     const char *text = tjGetErrorStr2(handle);
-    strncpy(out->message, text ? text : "libjpeg-turbo error", sizeof(out->message) - 1);
+    strncpy(out->message, text ? text : "unknown error", sizeof(out->message) - 1);
     out->message[sizeof(out->message) - 1] = 0;
+    out->from_libjpeg = 1;
 }
 
 /**
@@ -45,7 +47,9 @@ static inline void ctj_copy_message(ctj_decoded *out, tjhandle handle) {
  * `max_pixels` pixels, before anything is allocated for it.
  *
  * Returns 1 on success (then `out->warning` tells whether libjpeg warned, with the first warning in
- * `out->message`); 0 with `out->message` set on failure.
+ * `out->message`); 0 with `out->message` set on failure. TurboJPEG 2.1 reports an error that follows
+ * a warning as a warning (tjGetErrorCode looks at the warning flag), with the error's message: a
+ * caller treats `warning` as success only for a message it knows to be harmless.
  */
 static inline int ctj_decode(const unsigned char *data, size_t size, long max_pixels, ctj_decoded *out) {
     memset(out, 0, sizeof(*out));
@@ -68,7 +72,7 @@ static inline int ctj_decode(const unsigned char *data, size_t size, long max_pi
     out->subsampling = subsampling;
     out->colorspace = colorspace;
     if (width <= 0 || height <= 0) {
-        strcpy(out->message, "the image is empty");
+        strcpy(out->message, "the file holds no image (no frame header before its end)");
         tjDestroy(handle);
         return 0;
     }
@@ -88,7 +92,8 @@ static inline int ctj_decode(const unsigned char *data, size_t size, long max_pi
         out->channels = 4;
     }
     size_t count = (size_t)width * (size_t)height * (size_t)out->channels;
-    out->pixels = (unsigned char *)malloc(count);
+    /* Zeroed, so that no byte of the buffer is ever undefined, even when libjpeg stops part-way. */
+    out->pixels = (unsigned char *)calloc(count, 1);
     if (!out->pixels) {
         strcpy(out->message, "out of memory");
         tjDestroy(handle);

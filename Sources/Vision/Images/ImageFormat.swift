@@ -3,14 +3,15 @@
 enum ImageFormat: Sendable, Equatable {
     /// `89 50 4E 47 0D 0A 1A 0A`.
     case png
-    /// `FF D8 FF` (start of image, then the first marker).
+    /// `FF D8`, the start-of-image marker (Pillow also wants the `FF` of the next marker; without it,
+    /// libjpeg's message says more than "not an image" would).
     case jpeg
 
     /// The format `bytes` begin with, or nil.
     init?(signatureOf bytes: [UInt8]) {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             self = .png
-        } else if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
+        } else if bytes.starts(with: [0xFF, 0xD8]) {
             self = .jpeg
         } else {
             return nil

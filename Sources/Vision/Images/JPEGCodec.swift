@@ -27,7 +27,8 @@ enum JPEGCodec {
         }
         defer { ctj_free(&decoded) }
         guard ok != 0, let pixels = decoded.pixels else {
-            throw .badImage(path: name, reason: "libjpeg-turbo: " + message(of: &decoded.message))
+            let text = message(of: &decoded.message)
+            throw .badImage(path: name, reason: decoded.from_libjpeg != 0 ? "libjpeg-turbo: " + text : text)
         }
         let markers = Markers(bytes)
         if decoded.warning != 0 {
@@ -126,9 +127,10 @@ enum JPEGCodec {
     struct Markers {
         /// The EXIF orientation, or XMP's `tiff:Orientation` when EXIF has none; 1 when neither says.
         var orientation = 1
-        /// Whether an end-of-image marker (`FF D9`) follows the first start-of-scan marker. In
-        /// entropy-coded data every `FF` byte is followed by `00` or a restart marker, so a file without
-        /// one there was cut short.
+        /// Whether an end-of-image marker (`FF D9`) follows the first start-of-scan marker.
+        ///
+        /// In entropy-coded data every `FF` byte is followed by `00` or a restart marker, so a file
+        /// without one there was cut short.
         var endsAfterScan = false
 
         init(_ bytes: [UInt8]) {
