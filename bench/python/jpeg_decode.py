@@ -6,7 +6,7 @@ import os
 
 from PIL import Image, features
 
-from common import best_of, emit, package_root, parse_args
+from common import best_of, package_root, parse_args
 
 args = parse_args(__doc__)
 folder = os.path.join(package_root(), "bench", "results", "jpeg-files")
@@ -29,6 +29,7 @@ for kind in ("baseline", "progressive", "444", "grey"):
             pixels += image.convert("RGB").width * image.height
     best, _ = best_of(args.reps, decode_all)
     images = PASSES * len(files)
-    emit("jpeg", kind, args.threads, seconds=best / images, ms_per_image=best / images * 1e3,
-         megapixels_per_second=pixels * PASSES / best / 1e6,
-         pillow=f"{Image.__version__}/libjpeg-turbo-{features.version('libjpeg_turbo')}")
+    # common.emit's line with impl=pillow, which bench/report.py pairs with Khru's.
+    print(f"jpeg {kind} threads={args.threads} impl=pillow seconds={best / images:.6g} "
+          f"ms_per_image={best / images * 1e3:.6g} megapixels_per_second={pixels * PASSES / best / 1e6:.6g} "
+          f"pillow={Image.__version__}/libjpeg-turbo-{features.version('libjpeg_turbo')}", flush=True)

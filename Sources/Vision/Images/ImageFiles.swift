@@ -50,7 +50,8 @@ private func collect(_ folder: Path, recurse: Bool, into found: inout [Path]) {
 /// the file's first bytes, not its name.
 ///
 /// A JPEG comes out upright (its EXIF orientation applied, as Pillow's `ImageOps.exif_transpose`
-/// does), grey or RGB; see ``Image/init(jpegData:name:)``.
+/// does), grey or RGB; see ``Image/init(jpegData:name:)``. fastai's `load_image` leaves a rotated
+/// photo as stored; Khru gives it as a viewer shows it.
 ///
 /// - Throws: ``VisionError/missingFile(path:)`` when there is no such file;
 ///   ``VisionError/badImage(path:reason:)`` when it is empty, truncated, damaged, or neither a PNG nor
