@@ -112,6 +112,60 @@ struct JPEGTests {
         }
     }
 
+    /// Every proper prefix of a baseline and of a progressive file is an error (never a half-grey
+    /// picture): cut anywhere, even just before the last byte of the end marker.
+    @Test(arguments: ["baseline-420.jpg", "progressive-420.jpg", "grey-progressive.jpg", "cmyk.jpg"])
+    func everyTruncationIsAnError(file: String) throws {
+        let bytes = try #require(FileManager.default.contents(atPath: (Self.folder / file).string))
+        var decoded: [Int] = []
+        for length in 0..<bytes.count {
+            do {
+                _ = try Image(data: [UInt8](bytes.prefix(length)), name: file)
+                decoded.append(length)
+            } catch {
+                guard case .badImage(let path, _) = error else {
+                    Issue.record("\(file) cut at \(length): \(error)")
+                    continue
+                }
+                #expect(path == file)
+            }
+        }
+        #expect(decoded.isEmpty, "prefixes that decoded: \(decoded)")
+    }
+
+    /// Random damage (1 to 8 bytes overwritten, seeded) gives a picture or a typed error, never a crash.
+    @Test func randomDamageNeverCrashes() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        var outcomes = (decoded: 0, refused: 0)
+        for file in ["baseline-420.jpg", "progressive-444.jpg", "camera-exif-6.jpg", "cmyk.jpg"] {
+            let original = try #require(FileManager.default.contents(atPath: (Self.folder / file).string))
+            for _ in 0..<250 {
+                var bytes = [UInt8](original)
+                for _ in 0...next(8) { bytes[next(bytes.count)] = UInt8(next(256)) }
+                do {
+                    let image = try Image(data: bytes, name: file)
+                    #expect(image.samples.count == image.width * image.height * image.mode.channels)
+                    outcomes.decoded += 1
+                } catch {
+                    guard case .badImage(file, _) = error else {
+                        Issue.record("\(file): \(error)")
+                        continue
+                    }
+                    outcomes.refused += 1
+                }
+            }
+        }
+        #expect(outcomes.decoded + outcomes.refused == 1000)
+        #expect(outcomes.refused > 0)
+    }
+
     /// The decoder is chosen by the bytes, not the name: a JPEG saved as `.png` loads as a JPEG (and the
     /// fixtures hold a PNG named `.jpg`).
     @Test func formatComesFromTheBytesNotTheName() throws {
