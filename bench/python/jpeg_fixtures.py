@@ -5,7 +5,8 @@
 
 Test fixtures go to Tests/VisionTests/Fixtures/jpeg/:
 - `<name>.jpg`, generated with Pillow: baseline and progressive, 4:2:0, 4:2:2 and 4:4:4, grey, CMYK, odd
-  sizes (17x13, 1x1), every EXIF orientation (1-8, little-endian as Pillow writes it), a camera-like file
+  sizes (17x13, 1x1), every EXIF orientation (1-8, little-endian as Pillow writes it), RGB stored
+  without YCbCr conversion (Adobe transform 0), a camera-like file
   (big-endian EXIF with Make/Model, orientation 6 and an embedded JPEG thumbnail, an ICC profile), XMP
   orientation, restart markers, stray bytes between segments, bytes after the end marker, and a PNG named
   .jpg; and `<name>.png`, Pillow's pixels for it: `ImageOps.exif_transpose(Image.open(f))`, converted
@@ -153,6 +154,7 @@ def good_files():
         "odd-17x13-444": save(odd, quality=85, subsampling=0, progressive=True),
         "single-pixel": save(Image.new("RGB", (1, 1), (200, 30, 90)), quality=95),
         "restart-markers": save(rgb, quality=80, subsampling=2, restart_marker_blocks=3),
+        "rgb-colour-space": save(rgb, quality=85, subsampling=0, keep_rgb=True),  # Adobe transform 0
     }
     picture = marked(23, 15)
     for orientation in range(1, 9):

@@ -33,9 +33,10 @@ enum JPEGCodec {
         let markers = Markers(bytes)
         if decoded.warning != 0 {
             let text = message(of: &decoded.message)
-            let skippedOnly = text.contains("extraneous bytes before marker") && markers.endsAfterScan
+            let complete = Markers.hasEndMarker(bytes, after: markers.scanStart ?? 2)
+            let skippedOnly = text.contains("extraneous bytes before marker") && complete
             if !skippedOnly {
-                let truncated = !markers.endsAfterScan || text == "Premature end of JPEG file"
+                let truncated = !complete || text == "Premature end of JPEG file"
                 throw .badImage(
                     path: name,
                     reason: (truncated ? "the file is truncated" : "the image data is damaged")
@@ -127,17 +128,13 @@ enum JPEGCodec {
     struct Markers {
         /// The EXIF orientation, or XMP's `tiff:Orientation` when EXIF has none; 1 when neither says.
         var orientation = 1
-        /// Whether an end-of-image marker (`FF D9`) follows the first start-of-scan marker.
-        ///
-        /// In entropy-coded data every `FF` byte is followed by `00` or a restart marker, so a file
-        /// without one there was cut short.
-        var endsAfterScan = false
+        /// Where the entropy-coded data of the first scan begins (after its SOS segment), if found.
+        var scanStart: Int?
 
         init(_ bytes: [UInt8]) {
             var exifOrientation: Int?
             var xmp: ArraySlice<UInt8>?
             var index = 2
-            var scanStart: Int?
             var sawExif = false
             // Segments: FF, marker, 2-byte big-endian length (counting itself), payload. Stray bytes
             // between segments are skipped, as libjpeg skips them.
@@ -175,7 +172,6 @@ enum JPEGCodec {
                 index += 2 + length
             }
             if let found = exifOrientation ?? xmp.flatMap(Self.xmpOrientation) { orientation = found }
-            endsAfterScan = Self.hasEndMarker(bytes, after: scanStart ?? 2)
         }
 
         static let exifHeader: [UInt8] = Array("Exif\0\0".utf8)
@@ -238,7 +234,11 @@ enum JPEGCodec {
             return nil
         }
 
-        /// Whether `FF D9` occurs at or after `start`, looked for from the end (where it usually is).
+        /// Whether an end-of-image marker (`FF D9`) occurs at or after `start`, looked for from the end
+        /// (where it usually is).
+        ///
+        /// In entropy-coded data every `FF` byte is followed by `00` or a restart marker, so a file
+        /// without one after its first scan begins was cut short.
         static func hasEndMarker(_ bytes: [UInt8], after start: Int) -> Bool {
             var index = bytes.count - 2
             while index >= start {
