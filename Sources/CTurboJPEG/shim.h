@@ -60,9 +60,12 @@ static inline int ctj_decode(const unsigned char *data, size_t size, long max_pi
         return 0;
     }
     int width = 0, height = 0, subsampling = -1, colorspace = -1;
+    /* TurboJPEG 2.1's header call also fails on a warning, and on chroma sampling it has no TJSAMP_*
+     * name for (libjpeg and Pillow decode such files), after it has read the size and colour space:
+     * with those known, tjDecompress2 is left to decode the file or give its own error. */
     if (tjDecompressHeader3(handle, data, (unsigned long)size, &width, &height, &subsampling,
                             &colorspace) != 0 &&
-        (tjGetErrorCode(handle) != TJERR_WARNING || width <= 0 || height <= 0)) {
+        (width <= 0 || height <= 0 || colorspace < 0)) {
         ctj_copy_message(out, handle);
         tjDestroy(handle);
         return 0;

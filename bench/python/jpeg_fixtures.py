@@ -6,7 +6,8 @@
 Test fixtures go to Tests/VisionTests/Fixtures/jpeg/:
 - `<name>.jpg`, generated with Pillow: baseline and progressive, 4:2:0, 4:2:2 and 4:4:4, grey, CMYK, odd
   sizes (17x13, 1x1), every EXIF orientation (1-8, little-endian as Pillow writes it), RGB stored
-  without YCbCr conversion (Adobe transform 0), a camera-like file
+  without YCbCr conversion (Adobe transform 0), unusual chroma sampling (made with cjpeg, from Debian's
+  libjpeg-turbo-progs, which this script needs), a camera-like file
   (big-endian EXIF with Make/Model, orientation 6 and an embedded JPEG thumbnail, an ICC profile), XMP
   orientation, restart markers, stray bytes between segments, bytes after the end marker, and a PNG named
   .jpg; and `<name>.png`, Pillow's pixels for it: `ImageOps.exif_transpose(Image.open(f))`, converted
@@ -24,8 +25,11 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, features
@@ -122,6 +126,17 @@ def save(image, **options):
     return buffer.getvalue()
 
 
+def cjpeg(image, *arguments):
+    """`image` encoded by libjpeg-turbo's cjpeg (Debian libjpeg-turbo-progs), for what Pillow cannot
+    write: chroma sampling factors other than 4:4:4, 4:2:2 and 4:2:0."""
+    if shutil.which("cjpeg") is None:
+        sys.exit("jpeg_fixtures.py needs cjpeg: apt-get install libjpeg-turbo-progs")
+    with tempfile.TemporaryDirectory() as folder:
+        source = os.path.join(folder, "in.ppm")
+        image.save(source)
+        return subprocess.run(["cjpeg", *arguments, source], check=True, capture_output=True).stdout
+
+
 def pillow_reading(data):
     """What Pillow makes of `data`: (mode, size, decoded picture as written in the fixture) or an error."""
     try:
@@ -155,6 +170,8 @@ def good_files():
         "single-pixel": save(Image.new("RGB", (1, 1), (200, 30, 90)), quality=95),
         "restart-markers": save(rgb, quality=80, subsampling=2, restart_marker_blocks=3),
         "rgb-colour-space": save(rgb, quality=85, subsampling=0, keep_rgb=True),  # Adobe transform 0
+        # Cb at 2x1 and Cr at 1x1 under a 2x2 luma: a layout TurboJPEG 2.1 has no TJSAMP_* name for.
+        "odd-sampling": cjpeg(photo(40, 30, seed=11), "-quality", "85", "-sample", "2x2,2x1,1x1"),
     }
     picture = marked(23, 15)
     for orientation in range(1, 9):
