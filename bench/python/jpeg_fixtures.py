@@ -5,20 +5,20 @@
 
 Test fixtures go to Tests/VisionTests/Fixtures/jpeg/:
 - `<name>.jpg`, generated with Pillow: baseline and progressive, 4:2:0, 4:2:2 and 4:4:4, grey, CMYK, odd
-  sizes (17x13, 1x1), every EXIF orientation (1-8, little-endian as Pillow writes it), RGB stored
-  without YCbCr conversion (Adobe transform 0), unusual chroma sampling (made with cjpeg, from Debian's
-  libjpeg-turbo-progs, which this script needs), a camera-like file
-  (big-endian EXIF with Make/Model, orientation 6 and an embedded JPEG thumbnail, an ICC profile), XMP
-  orientation, restart markers, stray bytes between segments, bytes after the end marker, and a PNG named
-  .jpg; and `<name>.png`, Pillow's pixels for it: `ImageOps.exif_transpose(Image.open(f))`, converted
-  to RGB when Pillow reads CMYK, saved as an 8-bit grey or RGB PNG by Pillow.
+  sizes (17x13, 1x1), every EXIF orientation (1-8, little-endian as Pillow writes it), RGB stored without
+  YCbCr conversion (Adobe transform 0), a camera-like file (big-endian EXIF with Make/Model, orientation 6
+  and an embedded JPEG thumbnail, an ICC profile), XMP orientation, restart markers, stray bytes between
+  segments, bytes after the end marker, and a PNG named .jpg; with cjpeg (Debian's libjpeg-turbo-progs,
+  which this script needs), unusual chroma sampling and arithmetic coding. And `<name>.png`, Pillow's
+  pixels for each: `ImageOps.exif_transpose(Image.open(f))`, converted to RGB when Pillow reads CMYK,
+  saved as an 8-bit grey or RGB PNG by Pillow.
 - `corrupt/<name>.jpg`: damaged variants of one of them (empty, truncated at several points, bad markers,
   huge or zero dimensions, ...).
 - `manifest.json`: every file with its size, mode and how Pillow (and its libjpeg-turbo) read it;
   for corrupt files, Pillow's error (or that Pillow decoded it).
 
-The content is deterministic (numpy's seeded generator, fixed Pillow settings), so a rerun with the same
-Pillow writes the same bytes.
+The content is deterministic (numpy's seeded generator, fixed Pillow and cjpeg settings), so a rerun with
+the same Pillow and cjpeg writes the same bytes.
 """
 import argparse
 import io
@@ -172,6 +172,7 @@ def good_files():
         "rgb-colour-space": save(rgb, quality=85, subsampling=0, keep_rgb=True),  # Adobe transform 0
         # Cb at 2x1 and Cr at 1x1 under a 2x2 luma: a layout TurboJPEG 2.1 has no TJSAMP_* name for.
         "odd-sampling": cjpeg(photo(40, 30, seed=11), "-quality", "85", "-sample", "2x2,2x1,1x1"),
+        "arithmetic": cjpeg(photo(40, 30, seed=12), "-quality", "80", "-arithmetic"),
     }
     picture = marked(23, 15)
     for orientation in range(1, 9):

@@ -62,7 +62,7 @@ enum JPEGCodec {
     /// Pillow reads every CMYK JPEG as Adobe-inverted (`CMYK;I`, "assume adobe conventions"), so ink
     /// is `255 − sample`; its `convert("RGB")` then gives, per channel,
     /// `R = clip(nk − nk·c/255)` with `nk = 255 − k` and the product rounded as Pillow's `MULDIV255`:
-    /// `t = a·b + 128; (t + t >> 8) >> 8`.
+    /// `t = a·b + 128`, then `((t >> 8) + t) >> 8`.
     static func rgb(fromInvertedCMYK source: UnsafeBufferPointer<UInt8>, count: Int) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: count * 3) { output, initialized in
             for pixel in 0..<count {
