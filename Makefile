@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 APT_PACKAGES := libcmark-dev libopenblas-dev libpng-dev libfreetype-dev pkg-config fonts-tlwg-loma-ttf \
-                python3-pip unzip zlib1g-dev
+                libturbojpeg0-dev python3-pip unzip zlib1g-dev
 SWIFT ?= swift
 # Lessons and benchmarks use both cores; unit tests run in parallel, one BLAS thread each.
 THREADS ?= 2

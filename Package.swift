@@ -63,6 +63,9 @@ let package = Package(
         .systemLibrary(
             name: "CFreeType", pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
 
         // MARK: - The training library
         .target(name: "_KhruCPU"),
@@ -85,7 +88,7 @@ let package = Package(
         .target(
             name: "Vision",
             dependencies: [
-                "CPNG", "Checksums", "TensorCore", "Training", "Plotting",
+                "CPNG", "CTurboJPEG", "Checksums", "TensorCore", "Training", "Plotting",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: optimized),
@@ -164,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "VisionTests",
             dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"],
-            swiftSettings: optimized),
+            exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(
             name: "PlottingTests", dependencies: ["Plotting", "_TestSupport"],
             exclude: ["__Snapshots__"]),

@@ -58,11 +58,11 @@ def main(path):
         if line.startswith(("machine:", "isa cap:", "isa:", "openblas:", "pytorch ")):
             print(line.rstrip())
     print()
-    header = ("workload", "case", "thr", "Khru", "PyTorch/fastai", "Khru÷peer", "notes")
+    header = ("workload", "case", "thr", "Khru", "PyTorch/fastai/Pillow", "Khru÷peer", "notes")
     table = [header]
     for (name, case, threads), sides in rows.items():
         khru = sides.get("khru")
-        peer = sides.get("pytorch") or sides.get("fastai")
+        peer = sides.get("pytorch") or sides.get("fastai") or sides.get("pillow")
         ratio = "–"
         if khru and peer and "seconds" in khru and "seconds" in peer:
             ratio = f"{float(khru['seconds']) / float(peer['seconds']):.2f}×"

@@ -2,7 +2,7 @@
 public enum VisionError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file or folder does not exist.
     case missingFile(path: String)
-    /// The file exists but is not a readable image (truncated, not a PNG, …).
+    /// The file exists but is not a readable image (truncated, damaged, not a PNG or JPEG, …).
     case badImage(path: String, reason: String)
     /// The image could not be encoded or written.
     case encodingFailed(path: String, reason: String)

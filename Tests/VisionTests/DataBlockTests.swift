@@ -133,7 +133,7 @@ struct VisionDataBlockTests {
             getY: { $0["labels"].split(separator: " ") }, splitter: ColSplitter("is_valid"))
         #expect(
             throws: VisionError.badImage(
-                path: (path / "train" / "b.png").string, reason: "not a PNG file (bad signature)")
+                path: (path / "train" / "b.png").string, reason: "not a PNG or JPEG file (bad signature)")
         ) {
             _ = try images.datasets(df).train.sample(1)
         }

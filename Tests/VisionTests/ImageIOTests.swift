@@ -62,7 +62,9 @@ struct ImageIOTests {
         }
         let text = folder / "notes.png"
         try Data("not a picture".utf8).write(to: text.url)
-        #expect(throws: VisionError.badImage(path: text.string, reason: "not a PNG file (bad signature)")) {
+        #expect(
+            throws: VisionError.badImage(path: text.string, reason: "not a PNG or JPEG file (bad signature)")
+        ) {
             try loadImage(text)
         }
         #expect(throws: VisionError.missingFile(path: (folder / "nope.png").string)) {

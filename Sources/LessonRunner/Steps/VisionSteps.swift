@@ -158,7 +158,9 @@ extension Registry {
                     .string(try labeller(try attribute(try Path.from(arguments[0]))))
                 })
         }
-        bind("loadImage(_ path: Path)", doc: "Reads a PNG file.") { (path: Path) in try loadImage(path) }
+        bind("loadImage(_ path: Path)", doc: "Reads a PNG or JPEG file.") { (path: Path) in
+            try loadImage(path)
+        }
         property("Image.width: Int", doc: "Width in pixels.") { (image: Image) in image.width }
         property("Image.height: Int", doc: "Height in pixels.") { (image: Image) in image.height }
         bind(

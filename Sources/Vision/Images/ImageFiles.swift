@@ -55,19 +55,59 @@ private func collect(_ folder: Path, recurse: Bool, into found: inout [Path]) {
     }
 }
 
-/// Reads and decodes the PNG image at `path` (fastai `PILImage.create`).
+/// Reads and decodes the PNG or JPEG image at `path` (fastai `PILImage.create`), the format told by
+/// the file's first bytes, not its name.
+///
+/// A JPEG comes out upright (its EXIF orientation applied, as Pillow's `ImageOps.exif_transpose`
+/// does), grey or RGB; see ``Image/init(jpegData:name:)``. fastai's `load_image` leaves a rotated
+/// photo as stored; Khru gives it as a viewer shows it.
 ///
 /// - Throws: ``VisionError/missingFile(path:)`` when there is no such file;
-///   ``VisionError/badImage(path:reason:)`` when it is truncated or not a PNG.
+///   ``VisionError/badImage(path:reason:)`` when it is empty, truncated, damaged, or neither a PNG nor
+///   a JPEG.
 public func loadImage(_ path: Path) throws(VisionError) -> Image {
     guard let data = FileManager.default.contents(atPath: path.string) else {
         throw path.exists
             ? .badImage(path: path.string, reason: "cannot be read") : .missingFile(path: path.string)
     }
-    return try Image(pngData: [UInt8](data), name: path.string)
+    return try Image(data: [UInt8](data), name: path.string)
 }
 
 extension Image {
+    /// Decodes the bytes of a PNG or JPEG file, the format told by its first bytes; `name` is the file
+    /// named in errors.
+    ///
+    /// - Throws: ``VisionError/badImage(path:reason:)`` when the bytes are neither a whole PNG nor a
+    ///   whole JPEG.
+    public init(data bytes: [UInt8], name: String = "<memory>") throws(VisionError) {
+        switch ImageFormat(signatureOf: bytes) {
+        case .png: self = try PNGCodec.decode(bytes, name: name)
+        case .jpeg: self = try JPEGCodec.decode(bytes, name: name)
+        case nil: throw .badImage(path: name, reason: ImageFormat.unsupportedReason(bytes))
+        }
+    }
+
+    /// Decodes JPEG bytes with libjpeg-turbo, giving Pillow's pixels for
+    /// `ImageOps.exif_transpose(Image.open(path))`; `name` is the file named in errors.
+    ///
+    /// Baseline, progressive and arithmetic-coded files with any chroma subsampling decode with
+    /// libjpeg's accurate integer IDCT and smooth upsampling, as Pillow's do. Grey files give
+    /// ``Mode/grey``; colour files give ``Mode/rgb``, CMYK ones converted as Pillow's `convert("RGB")`
+    /// converts them (reading them as Adobe-inverted, as Pillow does). The EXIF orientation (all eight
+    /// values; XMP's `tiff:Orientation` when EXIF has none) is applied.
+    ///
+    /// ```swift
+    /// let photo = try Image(jpegData: bytes, name: "Abyssinian_1.jpg")
+    /// ```
+    ///
+    /// - Throws: ``VisionError/badImage(path:reason:)`` when the file is empty, not a JPEG, truncated,
+    ///   damaged (any libjpeg warning other than stray bytes between segments), larger than Pillow's
+    ///   decompression-bomb limit (178,956,970 pixels), or of a kind libjpeg-turbo 2.1 cannot decode
+    ///   (12-bit, lossless).
+    public init(jpegData bytes: [UInt8], name: String = "<memory>") throws(VisionError) {
+        self = try JPEGCodec.decode(bytes, name: name)
+    }
+
     /// Decodes PNG bytes; `name` is the file named in errors.
     ///
     /// - Throws: ``VisionError/badImage(path:reason:)`` when the bytes are not a whole PNG.

@@ -16,6 +16,8 @@ let usage = """
       collab   one epoch of DotProductBias on 80,000 ratings, batch 64, Adam, wd 0.1
       fastai-collab  collabLearner + fitOneCycle(1, 5e-3, wd: 0.1) on MovieLens 100k (needs `data`)
       runner   parse, check, run and render of a generated 100-cell lesson, in ms
+      jpeg     loadImage + converted(to: .rgb) of 500x375 JPEGs (baseline, progressive, 4:4:4, grey),
+               the files bench/run writes to bench/results/jpeg-files; seconds per image
       info     the instruction set of Khru's kernels (CPU and KHRU_ISA), the convolution kernels, and
                OpenBLAS's configuration, core name (the kernels it picked) and thread count
       data     prepare MovieLens 100k in lessons/data/ml-100k (as `khru data` does)
@@ -33,6 +35,7 @@ case ("mlp", .some(let options)): try benchMLP(options)
 case ("collab", .some(let options)): benchCollab(options)
 case ("fastai-collab", .some(let options)): benchFastaiCollab(options)
 case ("runner", .some(let options)): benchRunner(options)
+case ("jpeg", .some(let options)): try benchJPEG(options)
 case ("data", .some(let options)): prepareData(options)
 case ("info", .some):
     print(instructionSetDescription())
