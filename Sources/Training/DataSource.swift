@@ -59,16 +59,25 @@ public struct DataSource: Sendable, CustomStringConvertible {
 ///
 /// The data root is ``DataSource/dataRoot(environment:currentDirectory:home:)`` unless `root` is given.
 /// The folder is created if needed, then `source.prepare` runs in it (it does nothing when the data is there).
+/// When `prepare` fails, a folder this call created is removed again if it is still empty.
 ///
 /// - Throws: ``TrainingError`` when the folder cannot be created, or the error of `prepare`.
 public func untarData(_ source: DataSource, root: Path? = nil) throws -> Path {
     let folder = (root ?? DataSource.dataRoot()) / source.name
+    let existed = folder.exists
     do {
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
     } catch {
         throw TrainingError("cannot create the data folder \(folder): \(error.localizedDescription)")
     }
-    try source.prepare(folder)
+    do {
+        try source.prepare(folder)
+    } catch {
+        if !existed, (try? FileManager.default.contentsOfDirectory(atPath: folder.string))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: folder.url)
+        }
+        throw error
+    }
     return folder
 }
 
