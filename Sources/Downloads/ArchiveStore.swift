@@ -9,7 +9,7 @@ extension DataSource {
     /// Tests and other modules make their own archives this way without touching the table of
     /// fastai's archives.
     public init(archive: RemoteArchive) {
-        self.init(archive.folderName) { folder in
+        self.init(placingFolder: archive.folderName) { folder in
             try ArchiveStore(root: folder.parent).place(archive, at: folder)
         }
     }
@@ -352,7 +352,7 @@ public struct ArchiveStore: Sendable {
             && FileManager.default.fileExists(atPath: (scratch / entries[0]).string, isDirectory: &isFolder)
             && isFolder.boolValue
         let source = single ? scratch / entries[0] : scratch
-        // rename(2) replaces the empty folder untarData made, in one step.
+        // One rename(2) puts it in place (it also replaces an empty folder an older Khru left).
         if rename(source.string, folder.string) != 0 {
             let code = errno
             if code == ENOTEMPTY || code == EEXIST {

@@ -1,20 +1,19 @@
 import Foundation
 
 /// A download's progress on standard error: a bar redrawn in place on a terminal (bytes, percent,
-/// rate, time left), or a line at every tenth otherwise; plus a short note for a cell's live progress.
+/// rate, time left), or a line at every tenth otherwise (a log, or a lesson's worker whose standard error
+/// its parent forwards line by line).
 ///
 /// Used from the thread that runs the download only.
 final class DownloadProgress {
     private let label: String
     private let style: DownloadSettings.ProgressStyle
-    private let note: (@Sendable (String) -> Void)?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
     private let startBytes: Int
     /// Recent (time, bytes) samples: the rate is measured over the last few seconds.
     private var samples: [(ContinuousClock.Instant, Int)] = []
     private var lastDraw: ContinuousClock.Instant?
-    private var lastNote: ContinuousClock.Instant?
     private var lastTenth = -1
     private var lastLine: ContinuousClock.Instant
     private var current = 0
@@ -28,7 +27,6 @@ final class DownloadProgress {
         case .automatic: style = isatty(2) == 1 ? .automatic : .lines
         case let other: style = other
         }
-        note = settings.note
         started = clock.now
         lastLine = started
         startBytes = onDisk
@@ -51,10 +49,6 @@ final class DownloadProgress {
         if let total { self.total = total }
         samples.append((now, onDisk))
         samples.removeAll { now - $0.0 > .seconds(5) }
-        if let note, lastNote.map({ now - $0 >= .seconds(1) }) ?? true {
-            lastNote = now
-            note("downloading \(label): " + summary(now: now))
-        }
         switch style {
         case .automatic:
             if lastDraw.map({ now - $0 >= .milliseconds(200) }) ?? true {

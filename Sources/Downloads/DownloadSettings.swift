@@ -24,9 +24,6 @@ public struct DownloadSettings: Sendable {
     public var attemptsWithoutProgress = 3
     /// Seconds without a byte before an attempt counts as broken.
     public var idleTimeout: Double = 30
-    /// Receives a short progress note about once a second, on the thread that called `untarData`
-    /// (a cell's live progress).
-    public var note: (@Sendable (String) -> Void)?
 
     /// Settings with `mirror`, or none.
     public init(mirror: URL? = nil, progress: ProgressStyle = .automatic) {

@@ -30,6 +30,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var files: [String: [UInt8]]
     private var cuts: [String: Int] = [:]
+    private var stalls: [String: Int] = [:]
     private var received: [Request] = []
     private var stopped = false
 
@@ -79,6 +80,12 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// bytes of the body, then closes the connection.
     public func cutNextResponse(to path: String, after bytes: Int) { lock.withLock { cuts[path] = bytes } }
 
+    /// The next full answer for `path` sends its headers and `bytes` bytes of the body, then sends
+    /// nothing more for ten seconds (a stalled network) before closing.
+    public func stallNextResponse(to path: String, after bytes: Int) {
+        lock.withLock { stalls[path] = bytes }
+    }
+
     /// Stops listening.
     public func stop() {
         let wasRunning = lock.withLock {
@@ -126,10 +133,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 range = parts[1].trimmingCharacters(in: .whitespaces)
             }
         }
-        let (file, cut): ([UInt8]?, Int?) = lock.withLock {
+        let (file, cut, stall): ([UInt8]?, Int?, Int?) = lock.withLock {
             received.append(Request(path: path, range: range))
-            let cut = cuts.removeValue(forKey: path)
-            return (files[path], cut)
+            return (files[path], cuts.removeValue(forKey: path), stalls.removeValue(forKey: path))
         }
         guard let file, method == "GET" || method == "HEAD" else {
             send(
@@ -161,6 +167,11 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             + extra + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         send(connection, Array(header.utf8))
         guard method == "GET" else { return }
+        if let stall {
+            send(connection, Array(body.prefix(stall)))
+            Thread.sleep(forTimeInterval: 10)
+            return
+        }
         send(connection, cut.map { Array(body.prefix($0)) } ?? body)
     }
 

@@ -187,6 +187,39 @@ import _TestSupport
         #expect(server.requests == [.init(path: "/khru-test-part.tgz", range: "bytes=\(third)-")])
     }
 
+    /// The cell's timeout= stops a stalled download; only the resumable `.part` stays, and the next call
+    /// resumes it.
+    @Test func aDeadlineStopsAStalledDownloadAndTheNextCallResumes() throws {
+        let archive = try TestArchive.make("khru-test-stalled")
+        let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
+        defer { server.stop() }
+        let quarter = archive.bytes.count / 4
+        server.stallNextResponse(to: "/" + archive.fileName, after: quarter)
+        let root = try Self.temporaryFolder("khru-data")
+        defer { try? FileManager.default.removeItem(atPath: root.string) }
+        let source = archive.source(at: server.baseURL)
+        let started = ContinuousClock.now
+        let error = #expect(throws: DownloadError.self) {
+            try ExternalCommand.withDeadline(.now + .milliseconds(800)) {
+                try DownloadSettings.with(Self.quiet) { try untarData(source, root: root) }
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        guard case .interrupted(_, let partial, let received, let reason) = error else {
+            Issue.record("expected an interrupted download, got \(String(describing: error))")
+            return
+        }
+        #expect(partial == (root / "archives" / (archive.fileName + ".part")).string)
+        #expect(received == quarter && reason.contains("deadline"))
+        #expect(Self.leftovers(in: root) == ["archives/khru-test-stalled.tgz.part"])
+
+        let folder = try DownloadSettings.with(Self.quiet) { try untarData(source, root: root) }
+        #expect(Self.tree(folder) == archive.contents)
+        #expect(server.requests.last == .init(path: "/khru-test-stalled.tgz", range: "bytes=\(quarter)-"))
+        #expect(
+            Self.leftovers(in: root, allowed: ["khru-test-stalled", "archives/khru-test-stalled.tgz"]) == [])
+    }
+
     @Test func aChecksumMismatchNamesTheFileAndLeavesNothing() throws {
         let archive = try TestArchive.make("khru-test-corrupt")
         let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])

@@ -114,30 +114,19 @@ extension Registry {
         }
     }
 
-    /// Runs an untarData for a cell: its progress as the cell's live progress, stopped by the cell's
-    /// timeout= (a download, a `tar`), and a timeout reported as the cell's.
+    /// Runs an untarData for a cell: the cell's timeout= stops a download or a `tar`.
+    ///
+    /// A timeout is reported as the cell's. The download draws its own progress on the terminal, as
+    /// training does.
     private static func preparing(
         _ name: String, _ context: StepContext, _ body: () throws -> Path
     ) throws -> Path {
         context.progress("preparing \(name)")
         do {
-            return try ExternalCommand.withDeadline(context.deadlineInstant) {
-                // A bad KHRU_DATA_MIRROR is reported by a download that needs it, not by a stand-in.
-                guard var settings = try? DownloadSettings.current() else { return try body() }
-                let sink = ProgressSink(context)
-                settings.note = { sink.context.progress($0) }
-                return try DownloadSettings.with(settings, body)
-            }
+            return try ExternalCommand.withDeadline(context.deadlineInstant, body)
         } catch {
             try context.checkDeadline()
             throw error
         }
     }
-}
-
-/// The cell's context for download notes, which arrive on the cell's own thread (the one waiting for
-/// the download), never concurrently with it.
-private final class ProgressSink: @unchecked Sendable {
-    let context: StepContext
-    init(_ context: StepContext) { self.context = context }
 }
