@@ -74,8 +74,16 @@ public struct ArchiveStore: Sendable {
         }
         let settings = try DownloadSettings.current()
         removeAbandonedFolders(of: archive)
-        let file = try archiveFile(for: archive, settings: settings)
-        try unpack(file, of: archive, into: folder, settings: settings)
+        do {
+            let file = try archiveFile(for: archive, settings: settings)
+            try unpack(file, of: archive, into: folder, settings: settings)
+        } catch {
+            // An archives folder this failure leaves empty goes too.
+            if (try? FileManager.default.contentsOfDirectory(atPath: archives.string))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: archives.string)
+            }
+            throw error
+        }
     }
 
     /// The checked archive file of `archive` in ``archives``, downloaded when it is missing or wrong.
@@ -172,7 +180,7 @@ public struct ArchiveStore: Sendable {
                     if onDisk == 0 { try? remove(part) }
                     throw .offline(
                         url: url.absoluteString, reason: reason, mirror: settings.mirror?.absoluteString,
-                        standIn: archive.standIn, archive: archive.fileName)
+                        standIn: archive.standIn, origin: archive.url.absoluteString)
                 }
                 failures += 1
             case .status(416) where before > 0:

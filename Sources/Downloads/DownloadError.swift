@@ -4,9 +4,10 @@ import Foundation
 public enum DownloadError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The text is not a URL Khru can download an archive from.
     case badURL(String, reason: String)
-    /// No connection could be made (no route, the name does not resolve, the connection was refused):
-    /// the machine is offline, or the mirror is down. `standIn` names the offline dataset to use.
-    case offline(url: String, reason: String, mirror: String?, standIn: String?, archive: String)
+    /// No connection could be made to `url` (no route, the name does not resolve, the connection was
+    /// refused): the machine is offline, or the mirror is down. `origin` is the archive's own URL (the
+    /// same as `url` without a mirror); `standIn` names the offline dataset to use.
+    case offline(url: String, reason: String, mirror: String?, standIn: String?, origin: String)
     /// The server answered with an HTTP status other than 200 or 206.
     case httpStatus(url: String, status: Int)
     /// The download broke off and retrying did not finish it; `partial` keeps what arrived, and the
@@ -25,12 +26,13 @@ public enum DownloadError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .badURL(let url, let reason):
             return "cannot download '\(url)': \(reason)"
-        case .offline(let url, let reason, let mirror, let standIn, let archive):
+        case .offline(let url, let reason, let mirror, let standIn, let origin):
+            let archive = URL(string: origin)?.lastPathComponent ?? origin
             var text: String
             if let mirror {
                 text =
                     "cannot reach the data mirror \(mirror) (KHRU_DATA_MIRROR) for \(archive): \(reason); "
-                    + "check that the mirror is running, or unset KHRU_DATA_MIRROR to download from \(url)"
+                    + "check that the mirror is running, or unset KHRU_DATA_MIRROR to download from \(origin)"
             } else {
                 text =
                     "offline: cannot download \(url): \(reason). Khru needs the network for this dataset "

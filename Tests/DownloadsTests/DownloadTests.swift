@@ -82,12 +82,13 @@ import _TestSupport
         return result
     }
 
-    /// What is half-written in a data root: `.part` files, hidden unpacking folders, and dataset
-    /// folders other than `allowed`; an empty `archives/` folder is not.
+    /// What is left in a data root besides `allowed`: `.part` files, hidden unpacking folders, dataset
+    /// folders, an `archives/` folder left empty.
     static func leftovers(in root: Path, allowed: Set<String> = []) -> [String] {
         var found: [String] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root.string)) ?? [] {
-            if entry == "archives" {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: (root / entry).string)) ?? []
+            if entry == "archives" && !files.isEmpty {
                 for file in (try? FileManager.default.contentsOfDirectory(atPath: (root / entry).string))
                     ?? []
                 where !allowed.contains("archives/" + file) {
@@ -255,12 +256,12 @@ import _TestSupport
             let error = #expect(throws: DownloadError.self) {
                 try DownloadSettings.with(Self.quiet) { try untarData(archive.source(at: base), root: root) }
             }
-            guard case .offline(let url, _, let mirror, let standIn, let file) = error else {
+            guard case .offline(let url, _, let mirror, let standIn, let origin) = error else {
                 Issue.record("\(base): expected offline, got \(String(describing: error))")
                 continue
             }
             #expect(url == base + archive.fileName)
-            #expect(mirror == nil && standIn == "digits" && file == archive.fileName)
+            #expect(mirror == nil && standIn == "digits" && origin == url)
             let text = String(describing: error!)
             #expect(text.hasPrefix("offline: cannot download \(base)"))
             #expect(text.hasSuffix("Offline, use its stand-in: untarData(.digits)"))
@@ -281,9 +282,14 @@ import _TestSupport
                 try untarData(archive.source(at: "http://archives.invalid/"), root: root)
             }
         }
+        let text = String(describing: error!)
         #expect(
-            String(describing: error!).hasPrefix(
-                "cannot reach the data mirror http://127.0.0.1:\(closed.port)/ (KHRU_DATA_MIRROR)"))
+            text.hasPrefix(
+                "cannot reach the data mirror http://127.0.0.1:\(closed.port)/ (KHRU_DATA_MIRROR) for "
+                    + archive.fileName))
+        #expect(
+            text.contains(
+                "unset KHRU_DATA_MIRROR to download from http://archives.invalid/" + archive.fileName))
         #expect(Self.leftovers(in: root) == [])
     }
 
