@@ -361,16 +361,24 @@ private func reloads(_ event: EventStream.Event, _ report: String) -> Bool {
             at: work.appendingPathComponent("dl"), withIntermediateDirectories: true)
         try Data(lesson.utf8).write(to: work.appendingPathComponent("dl/download.md"))
         let data = work.appendingPathComponent("data")
-        let run = try KhruProcess.run(
-            ["test", "dl/download.md", "--output", "dlout"], in: work,
-            environment: ["KHRU_DATA": data.path, "KHRU_DATA_MIRROR": "http://127.0.0.1:\(served.port)/"])
-        #expect(run.status == 0, "\(run.output)\n\(run.error)")
-        #expect(
-            FileManager.default.fileExists(
-                atPath: data.appendingPathComponent("khru-mirror-test/images/Abyssinian_1.txt").path))
+        let environment = ["KHRU_DATA": data.path, "KHRU_DATA_MIRROR": "http://127.0.0.1:\(served.port)/"]
+        func run() throws -> (status: Int32, output: String, error: String) {
+            try KhruProcess.run(
+                ["run", "dl/download.md", "--output", "dlout"], in: work, environment: environment)
+        }
+        let first = try run()
+        #expect(first.status == 0, "\(first.output)\n\(first.error)")
+        #expect(first.output.contains("1 passed, 0 failed, 0 skipped, 0 from cache"), "\(first.output)")
+        let unpacked = data.appendingPathComponent("khru-mirror-test/images/Abyssinian_1.txt")
+        #expect(FileManager.default.fileExists(atPath: unpacked.path))
         let records = String(
             decoding: try Data(contentsOf: data.appendingPathComponent("downloads.json")), as: UTF8.self)
         #expect(records.contains("\"http://archives.invalid/fast-ai/khru-mirror-test.tgz\""), "\(records)")
+        // The unpacked folder is one of the files the cell read: unchanged, the cell is reused; changed,
+        // it runs again.
+        #expect(try run().output.contains("1 from cache"))
+        try Data("Bengal\n".utf8).write(to: unpacked)
+        #expect(try run().output.contains("0 from cache"))
         #expect(served.interrupt() == 0)
     }
 
