@@ -67,12 +67,14 @@ public struct ArchiveStore: Sendable {
     /// the archive is downloaded (or reused from `archives/`), checked and unpacked.
     ///
     /// - Throws: ``DownloadError``.
-    func place(_ archive: RemoteArchive, at folder: Path) throws(DownloadError) {
+    func place(_ listed: RemoteArchive, at folder: Path) throws(DownloadError) {
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.string), !entries.isEmpty
         {
             return
         }
         let settings = try DownloadSettings.current()
+        var archive = listed
+        if let check = settings.checks[archive.url.absoluteString] { archive.check = check }
         removeAbandonedFolders(of: archive)
         do {
             let file = try archiveFile(for: archive, settings: settings)

@@ -18,6 +18,10 @@ public struct DownloadSettings: Sendable {
 
     /// Every download comes from here, by the archive's file name, when set (`KHRU_DATA_MIRROR`).
     public var mirror: URL?
+    /// Sizes and checksums that replace the table's for these URLs (`KHRU_DATA_CHECKS`, a JSON file in
+    /// fastai's `checks.txt` form: `{"https://…/oxford-iiit-pet.tgz": [size, "md5 of the first MiB"]}`),
+    /// so a test or a rehearsal can stand a small archive in for a real one without editing the table.
+    public var checks: [String: RemoteArchive.Check] = [:]
     /// How progress is shown.
     public var progress: ProgressStyle = .automatic
     /// Consecutive attempts that add no byte before a broken download gives up (it keeps its `.part`).
@@ -46,7 +50,31 @@ public struct DownloadSettings: Sendable {
         if let text = environment["KHRU_DATA_MIRROR"], !text.isEmpty {
             settings.mirror = try mirrorURL(text)
         }
+        if let path = environment["KHRU_DATA_CHECKS"], !path.isEmpty {
+            settings.checks = try readChecks(path)
+        }
         return settings
+    }
+
+    /// The checks in a JSON file of fastai's `checks.txt` form: URL → `[size, md5 of the first MiB]`.
+    ///
+    /// - Throws: ``DownloadError/fileSystem(path:reason:)`` when the file cannot be read or has another form.
+    public static func readChecks(_ path: String) throws(DownloadError) -> [String: RemoteArchive.Check] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .fileSystem(path: path, reason: "cannot read the checks file (KHRU_DATA_CHECKS)")
+        }
+        let form = "not a JSON object of URL → [size, \"md5 of the first MiB\"] (KHRU_DATA_CHECKS)"
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw .fileSystem(path: path, reason: form)
+        }
+        var checks: [String: RemoteArchive.Check] = [:]
+        for (url, value) in object {
+            guard let pair = value as? [Any], pair.count == 2, let size = (pair[0] as? NSNumber)?.intValue,
+                let md5 = pair[1] as? String, md5.count == 32, md5.allSatisfy(\.isHexDigit)
+            else { throw .fileSystem(path: path, reason: form + "; the entry for \(url) is not") }
+            checks[url] = .fastai(size: size, md5OfFirstMiB: md5.lowercased())
+        }
+        return checks
     }
 
     /// `text` as a mirror's base URL (with a final `/`, so file names append under it).

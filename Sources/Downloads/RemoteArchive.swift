@@ -19,7 +19,7 @@ public struct RemoteArchive: Sendable, Hashable, CustomStringConvertible {
     /// Where the archive is published (a mirror serves it under the same file name).
     public let url: URL
     /// How a download is checked.
-    public let check: Check
+    public internal(set) var check: Check
     /// The offline stand-in Khru ships for this dataset (a `DataSource` name such as `digits`), if any.
     public let standIn: String?
 

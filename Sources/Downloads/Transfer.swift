@@ -88,6 +88,10 @@ enum Transfer {
             if state.status == nil, let code, unreachable.contains(code) {
                 return .unreachable(text)
             }
+            // No answer at all before the timeout: a route that drops packets looks like this.
+            if state.status == nil, code == .timedOut {
+                return .unreachable("no answer in \(Int(settings.idleTimeout)) s (\(text))")
+            }
             return .broken(text, received: state.received)
         }
         guard state.status != nil else { return .broken("no answer", received: 0) }

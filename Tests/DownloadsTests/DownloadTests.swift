@@ -147,6 +147,39 @@ import _TestSupport
         #expect(try DownloadSettings.current(environment: [:]).mirror == nil)
     }
 
+    /// `KHRU_DATA_CHECKS` stands a small archive in for a listed one (as a rehearsal of the real Pets
+    /// would), without editing the table: the listed check refuses it, the file's check accepts it.
+    @Test func aChecksFileReplacesTheTablesCheckForItsURLs() throws {
+        let archive = try TestArchive.make("khru-test-checks")
+        let mirror = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
+        defer { mirror.stop() }
+        let work = try Self.temporaryFolder("khru-checks")
+        defer { try? FileManager.default.removeItem(atPath: work.string) }
+        let origin = "https://s3.amazonaws.com/fast-ai-imageclas/"
+        let listed = archive.source(at: origin, md5: String(repeating: "e", count: 32))
+        let checks = work / "checks.json"
+        let entry =
+            "{\"\(origin + archive.fileName)\": [\(archive.bytes.count), \"\(archive.md5OfFirstMiB)\"]}"
+        try Data(entry.utf8).write(to: checks.url)
+        let environment = ["KHRU_DATA_MIRROR": mirror.baseURL, "KHRU_DATA_CHECKS": checks.string]
+
+        var settings = try DownloadSettings.current(environment: ["KHRU_DATA_MIRROR": mirror.baseURL])
+        settings.progress = .silent
+        #expect(throws: DownloadError.self) {
+            try DownloadSettings.with(settings) { try untarData(listed, root: work / "without") }
+        }
+        settings = try DownloadSettings.current(environment: environment)
+        settings.progress = .silent
+        let folder = try DownloadSettings.with(settings) { try untarData(listed, root: work / "with") }
+        #expect(Self.tree(folder) == archive.contents)
+
+        try Data("{\"x\": [1, \"nope\"]}".utf8).write(to: checks.url)
+        let error = #expect(throws: DownloadError.self) {
+            try DownloadSettings.current(environment: environment)
+        }
+        #expect(String(describing: error!).contains("the entry for x is not"))
+    }
+
     @Test func aConnectionCutHalfWayIsResumedWithARangeRequest() throws {
         let archive = try TestArchive.make("khru-test-resumed")
         let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
