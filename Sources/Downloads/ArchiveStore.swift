@@ -75,6 +75,15 @@ public struct ArchiveStore: Sendable {
         let settings = try DownloadSettings.current()
         var archive = listed
         if let check = settings.checks[archive.url.absoluteString] { archive.check = check }
+        let lock = try PlacementLock.acquire(root / ".\(archive.folderName).lock") {
+            DownloadProgress(label: archive.fileName, onDisk: 0, total: nil, settings: settings).log(
+                "\(archive.folderName): waiting for another download of it to finish")
+        }
+        defer { lock.release() }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.string), !entries.isEmpty
+        {
+            return
+        }
         removeAbandonedFolders(of: archive)
         do {
             let file = try archiveFile(for: archive, settings: settings)

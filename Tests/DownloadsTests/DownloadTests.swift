@@ -14,7 +14,8 @@ import _TestSupport
     struct TestArchive {
         var name: String
         var bytes: [UInt8]
-        var contents: [String: [UInt8]]
+        /// Each file's relative path → SHA-256 of its bytes.
+        var contents: [String: String]
         var md5OfFirstMiB: String
         var sha256: String
 
@@ -40,7 +41,8 @@ import _TestSupport
             let md5 = run(["sh", "-c", "head -c 1048576 \"$0\" | md5sum", archive.string]).output
             let sha = run(["sha256sum", archive.string]).output
             return TestArchive(
-                name: name, bytes: [UInt8](try Data(contentsOf: archive.url)), contents: contents,
+                name: name, bytes: [UInt8](try Data(contentsOf: archive.url)),
+                contents: contents.mapValues { SHA256.hex(of: $0) },
                 md5OfFirstMiB: String(md5.prefix(32)), sha256: String(sha.prefix(64)))
         }
 
@@ -66,9 +68,9 @@ import _TestSupport
         ExternalCommand(arguments).run()
     }
 
-    /// Every file under `folder`, relative path → bytes.
-    static func tree(_ folder: Path) -> [String: [UInt8]] {
-        var result: [String: [UInt8]] = [:]
+    /// Every file under `folder`: relative path → SHA-256 of its bytes (short in a failure's message).
+    static func tree(_ folder: Path) -> [String: String] {
+        var result: [String: String] = [:]
         let enumerator = FileManager.default.enumerator(atPath: folder.string)
         while let relative = enumerator?.nextObject() as? String {
             var isFolder: ObjCBool = false
@@ -76,7 +78,9 @@ import _TestSupport
             if FileManager.default.fileExists(atPath: path.string, isDirectory: &isFolder),
                 !isFolder.boolValue
             {
-                result[relative] = FileManager.default.contents(atPath: path.string).map { [UInt8]($0) }
+                result[relative] = FileManager.default.contents(atPath: path.string).map {
+                    SHA256.hex(of: [UInt8]($0))
+                }
             }
         }
         return result
@@ -254,6 +258,35 @@ import _TestSupport
             Self.leftovers(in: root, allowed: ["khru-test-stalled", "archives/khru-test-stalled.tgz"]) == [])
     }
 
+    /// Two calls at once (two cells, a server and a run): one downloads, the other waits and finds the
+    /// folder in place.
+    @Test func twoCallsAtOnceDownloadOnce() throws {
+        let archive = try TestArchive.make("khru-test-twice")
+        let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
+        defer { server.stop() }
+        let root = try Self.temporaryFolder("khru-data")
+        defer { try? FileManager.default.removeItem(atPath: root.string) }
+        let source = archive.source(at: server.baseURL)
+        let results = Results()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                let result = Result {
+                    try DownloadSettings.with(Self.quiet) { try untarData(source, root: root) }
+                }
+                results.append(
+                    result.map(\.string).mapError { Results.Failure(text: String(describing: $0)) })
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(results.all == Array(repeating: .success((root / "khru-test-twice").string), count: 2))
+        #expect(server.requests.count == 1)
+        #expect(Self.tree(root / "khru-test-twice") == archive.contents)
+        #expect(Self.leftovers(in: root, allowed: ["khru-test-twice", "archives/khru-test-twice.tgz"]) == [])
+    }
+
     @Test func aChecksumMismatchNamesTheFileAndLeavesNothing() throws {
         let archive = try TestArchive.make("khru-test-corrupt")
         let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
@@ -428,4 +461,15 @@ import _TestSupport
         ]
         for (source, folder) in expected { #expect(source.name == folder) }
     }
+}
+
+/// Results gathered from threads.
+private final class Results: @unchecked Sendable {
+    struct Failure: Error, Hashable { var text: String }
+    private let lock = NSLock()
+    private var values: [Result<String, Failure>] = []
+
+    func append(_ result: Result<String, Failure>) { lock.withLock { values.append(result) } }
+
+    var all: [Result<String, Failure>] { lock.withLock { values } }
 }
