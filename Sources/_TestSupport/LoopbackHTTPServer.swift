@@ -31,6 +31,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private var files: [String: [UInt8]]
     private var cuts: [String: Int] = [:]
     private var stalls: [String: Int] = [:]
+    private var ignoresRanges = false
     private var received: [Request] = []
     private var stopped = false
 
@@ -86,6 +87,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         lock.withLock { stalls[path] = bytes }
     }
 
+    /// Whether `Range` headers are ignored (every answer a whole `200`), as some plain servers do.
+    public func setIgnoresRanges(_ value: Bool) { lock.withLock { ignoresRanges = value } }
+
     /// Stops listening.
     public func stop() {
         let wasRunning = lock.withLock {
@@ -133,9 +137,11 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 range = parts[1].trimmingCharacters(in: .whitespaces)
             }
         }
-        let (file, cut, stall): ([UInt8]?, Int?, Int?) = lock.withLock {
+        let (file, cut, stall, honoursRange): ([UInt8]?, Int?, Int?, Bool) = lock.withLock {
             received.append(Request(path: path, range: range))
-            return (files[path], cuts.removeValue(forKey: path), stalls.removeValue(forKey: path))
+            return (
+                files[path], cuts.removeValue(forKey: path), stalls.removeValue(forKey: path), !ignoresRanges
+            )
         }
         guard let file, method == "GET" || method == "HEAD" else {
             send(
@@ -146,7 +152,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         var start = 0
         var status = "200 OK"
         var extra = ""
-        if let range, range.hasPrefix("bytes="), let dash = range.firstIndex(of: "-"),
+        if honoursRange, let range, range.hasPrefix("bytes="), let dash = range.firstIndex(of: "-"),
             let first = Int(range[range.index(range.startIndex, offsetBy: 6)..<dash])
         {
             guard first < file.count else {

@@ -206,6 +206,41 @@ import _TestSupport
             Self.leftovers(in: root, allowed: ["khru-test-resumed", "archives/khru-test-resumed.tgz"]) == [])
     }
 
+    /// A server without byte ranges answers a resume with the whole file: the `.part` starts over.
+    @Test func aServerWithoutRangesMakesABrokenDownloadStartOver() throws {
+        let archive = try TestArchive.make("khru-test-norange")
+        let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
+        defer { server.stop() }
+        server.setIgnoresRanges(true)
+        let half = archive.bytes.count / 2
+        server.cutNextResponse(to: "/" + archive.fileName, after: half)
+        let root = try Self.temporaryFolder("khru-data")
+        defer { try? FileManager.default.removeItem(atPath: root.string) }
+        let folder = try DownloadSettings.with(Self.quiet) {
+            try untarData(archive.source(at: server.baseURL), root: root)
+        }
+        #expect(Self.tree(folder) == archive.contents)
+        #expect(server.requests.map(\.range) == [nil, "bytes=\(half)-"])
+    }
+
+    /// A `.part` longer than the file (a URL whose file shrank): the server's 416 drops it, and the
+    /// download starts over.
+    @Test func aPartLongerThanTheFileIsDroppedAfterA416() throws {
+        let archive = try TestArchive.make("khru-test-long-part")
+        let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
+        defer { server.stop() }
+        let root = try Self.temporaryFolder("khru-data")
+        defer { try? FileManager.default.removeItem(atPath: root.string) }
+        try FileManager.default.createDirectory(
+            at: (root / "archives").url, withIntermediateDirectories: true)
+        try Data(archive.bytes + [0, 0]).write(to: (root / "archives" / (archive.fileName + ".part")).url)
+        let folder = try DownloadSettings.with(Self.quiet) {
+            try untarData(server.baseURL + archive.fileName, root: root)
+        }
+        #expect(Self.tree(folder) == archive.contents)
+        #expect(server.requests.map(\.range) == ["bytes=\(archive.bytes.count + 2)-", nil])
+    }
+
     @Test func aPartLeftByAnEarlierRunIsResumed() throws {
         let archive = try TestArchive.make("khru-test-part")
         let server = try LoopbackHTTPServer(files: ["/" + archive.fileName: archive.bytes])
