@@ -100,7 +100,7 @@ public struct ArchiveStore: Sendable {
     /// The checked archive file of `archive` in ``archives``, downloaded when it is missing or wrong.
     ///
     /// - Throws: ``DownloadError``.
-    public func archiveFile(
+    func archiveFile(
         for archive: RemoteArchive, settings: DownloadSettings
     ) throws(DownloadError) -> Path {
         try makeFolder(archives)
