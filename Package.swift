@@ -93,7 +93,13 @@ let package = Package(
             ],
             swiftSettings: optimized),
 
-        .target(name: "KhruAll", dependencies: ["Collab", "Plotting", "TensorCore", "Training", "Vision"]),
+        // fastai's archives and any URL: downloaded (URLSession), checked, resumed, unpacked; a classroom
+        // mirror. Nothing else in the library needs the network.
+        .target(name: "Downloads", dependencies: ["Checksums", "Training"], swiftSettings: optimized),
+
+        .target(
+            name: "KhruAll",
+            dependencies: ["Collab", "Downloads", "Plotting", "TensorCore", "Training", "Vision"]),
 
         // MARK: - Pictures
         .target(
@@ -114,7 +120,7 @@ let package = Package(
             name: "LessonRunner",
             dependencies: [
                 "LessonSource", "Localization", "Reporting", "Plotting", "TensorCore", "Training", "Collab",
-                "Vision",
+                "Vision", "Downloads",
                 .product(name: "SwiftOperators", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
@@ -164,6 +170,7 @@ let package = Package(
         .testTarget(
             name: "VisionModelTests", dependencies: ["Vision", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "DownloadsTests", dependencies: ["Downloads", "Training", "_TestSupport"]),
         .testTarget(
             name: "VisionTests",
             dependencies: ["Vision", "Training", "TensorCore", "Plotting", "_TestSupport"],

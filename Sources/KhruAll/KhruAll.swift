@@ -2,6 +2,7 @@
 // `import KhruAll` gives a Swift program (and the compiled lesson code) tensors, training, plots,
 // vision and collaborative filtering.
 @_exported import Collab
+@_exported import Downloads
 // What cells use from Foundation without an import (`exp`, `log`, `sqrt`, `String(format:)`), so the
 // compiled lesson code reads as the cell does.
 @_exported import Foundation

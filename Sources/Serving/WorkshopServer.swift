@@ -9,17 +9,28 @@ import ServiceLifecycle
 ///
 /// Only `GET` and `HEAD` are answered. A path outside the folder (by `..`, by its percent-encoded
 /// forms, or through a symbolic link), a hidden file (the cache, the lock) or a missing file is a 404.
+///
+/// With a data mirror folder (`khru serve --data`), `/<name>` is also that folder's file `<name>`,
+/// streamed with byte ranges (`Range: bytes=N-`), so `KHRU_DATA_MIRROR=http://host:port/` points other
+/// machines' downloads here and a broken one resumes.
 public struct WorkshopServer: Sendable {
     /// The files served.
     public let files: StaticFiles
+    /// The classroom mirror's archives, if served.
+    public let mirror: StaticFiles?
     /// The events sent to pages.
     public let hub: EventHub
 
-    /// Serves the files under `output` and the events of `hub`.
+    /// Serves the files under `output`, the archives in `mirror` (if given), and the events of `hub`.
     ///
-    /// - Throws: ``StaticFilesError`` when the folder does not exist.
-    public init(output: String, hub: EventHub) throws(StaticFilesError) {
+    /// - Throws: ``StaticFilesError`` when a folder does not exist.
+    public init(output: String, hub: EventHub, mirror: String? = nil) throws(StaticFilesError) {
         files = try StaticFiles(directory: output)
+        if let mirror {
+            self.mirror = try StaticFiles(directory: mirror)
+        } else {
+            self.mirror = nil
+        }
         self.hub = hub
     }
 
@@ -34,7 +45,7 @@ public struct WorkshopServer: Sendable {
         var logger = Logger(label: "khru.serve")
         logger.logLevel = .error
         let app = Application(
-            responder: WorkshopResponder(files: files, hub: hub),
+            responder: WorkshopResponder(files: files, mirror: mirror, hub: hub),
             configuration: .init(address: .hostname(host, port: port), serverName: "khru"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
@@ -66,6 +77,7 @@ private struct EventStreamCloser: Service {
 struct WorkshopResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let files: StaticFiles
+    var mirror: StaticFiles?
     let hub: EventHub
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -74,6 +86,9 @@ struct WorkshopResponder: HTTPResponder {
         }
         let path = request.uri.path
         if path == LiveReload.eventsPath { return events() }
+        if let mirror, path.dropFirst().firstIndex(of: "/") == nil, let file = mirror.file(for: path) {
+            return try await archive(file, request: request, context: context)
+        }
         guard let file = files.file(for: path), let data = FileManager.default.contents(atPath: file) else {
             return Self.text(.notFound, "not found\n")
         }
@@ -89,6 +104,38 @@ struct WorkshopResponder: HTTPResponder {
         let body =
             request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// A mirror's archive, whole (200) or from the byte a `Range: bytes=N-` asks (206), streamed from disk.
+    private func archive(_ file: String, request: Request, context: Context) async throws -> Response {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+        var headers = HTTPFields()
+        headers[.contentType] = "application/octet-stream"
+        headers[.acceptRanges] = "bytes"
+        var first = 0
+        var status = HTTPResponse.Status.ok
+        if let range = request.headers[.range] {
+            guard let start = Self.rangeStart(range), start < size else {
+                headers[.contentRange] = "bytes */\(size)"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            }
+            first = start
+            status = .partialContent
+            headers[.contentRange] = "bytes \(start)-\(size - 1)/\(size)"
+        }
+        headers[.contentLength] = String(size - first)
+        if request.method == .head || size == 0 { return Response(status: status, headers: headers) }
+        let body = try await FileIO().loadFile(path: file, range: first...(size - 1), context: context)
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// `bytes=N-` or `bytes=N-M` → N (a suffix range `bytes=-M` and several ranges are not offered).
+    static func rangeStart(_ header: String) -> Int? {
+        let text = header.trimmingCharacters(in: .whitespaces)
+        guard text.hasPrefix("bytes="), !text.contains(","), let dash = text.firstIndex(of: "-") else {
+            return nil
+        }
+        return Int(text[text.index(text.startIndex, offsetBy: 6)..<dash])
     }
 
     /// The event stream: the current state, then every event until the page leaves or the server stops.

@@ -16,14 +16,28 @@ public struct DataSource: Sendable, CustomStringConvertible {
     ///
     /// It must be idempotent: when the data is already there it returns quickly, changing nothing.
     public let prepare: @Sendable (Path) throws -> Void
+    /// Whether `prepare` puts the whole folder in place itself (a download renames an unpacked
+    /// archive into place), so ``untarData(_:root:)`` creates only the data root.
+    public let placesFolder: Bool
 
     /// Creates a source called `name` (a single folder name) prepared by `prepare`.
     public init(_ name: String, prepare: @escaping @Sendable (Path) throws -> Void) {
+        self.init(name, placesFolder: false, prepare: prepare)
+    }
+
+    /// Creates a source called `name` whose `place` is given the folder's path before the folder
+    /// exists and puts it there whole (by a rename), so no half-made folder is ever seen.
+    public init(placingFolder name: String, place: @escaping @Sendable (Path) throws -> Void) {
+        self.init(name, placesFolder: true, prepare: place)
+    }
+
+    private init(_ name: String, placesFolder: Bool, prepare: @escaping @Sendable (Path) throws -> Void) {
         precondition(
             !name.isEmpty && !name.contains("/") && name != "." && name != "..",
             "a data source name is one folder name, got '\(name)'")
         self.name = name
         self.prepare = prepare
+        self.placesFolder = placesFolder
     }
 
     /// `DataSource(name)`.
@@ -59,16 +73,27 @@ public struct DataSource: Sendable, CustomStringConvertible {
 ///
 /// The data root is ``DataSource/dataRoot(environment:currentDirectory:home:)`` unless `root` is given.
 /// The folder is created if needed, then `source.prepare` runs in it (it does nothing when the data is there).
+/// When `prepare` fails, a folder this call created is removed again if it is still empty. A source that
+/// places its folder itself (``DataSource/placesFolder``) gets only the data root created.
 ///
 /// - Throws: ``TrainingError`` when the folder cannot be created, or the error of `prepare`.
 public func untarData(_ source: DataSource, root: Path? = nil) throws -> Path {
     let folder = (root ?? DataSource.dataRoot()) / source.name
+    let existed = folder.exists
     do {
-        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: (source.placesFolder ? folder.parent : folder).url, withIntermediateDirectories: true)
     } catch {
         throw TrainingError("cannot create the data folder \(folder): \(error.localizedDescription)")
     }
-    try source.prepare(folder)
+    do {
+        try source.prepare(folder)
+    } catch {
+        if !existed, (try? FileManager.default.contentsOfDirectory(atPath: folder.string))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: folder.url)
+        }
+        throw error
+    }
     return folder
 }
 

@@ -300,7 +300,16 @@ extension Khru {
 
     struct DataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "data", abstract: "Prepare the lessons' datasets (idempotent).")
+            commandName: "data", abstract: "Prepare the lessons' datasets (idempotent).",
+            subcommands: [Prepare.self, Mirror.self], defaultSubcommand: Prepare.self)
+    }
+}
+
+extension Khru.DataCommand {
+    struct Prepare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Prepare the lessons' offline datasets (idempotent; downloads none of fastai's archives).")
 
         @Option(help: "The folder datasets are prepared in (default: lessons/data, or $KHRU_DATA).")
         var dataDirectory: String?
@@ -320,6 +329,45 @@ extension Khru {
         }
     }
 
+    struct Mirror: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the downloaded archives into a folder for a classroom mirror.",
+            discussion: """
+                Copies every archive untarData(.pets) and friends downloaded (<data root>/archives/) into \
+                FOLDER; files it already has are kept. Serve FOLDER with `khru serve --data FOLDER --host \
+                0.0.0.0` (or any HTTP server) and set KHRU_DATA_MIRROR=http://<this machine>:8000/ on the \
+                other machines: their downloads then come from it, with the same checksums.
+                """)
+
+        @Argument(help: "The folder to copy the archives into.") var folder: String
+        @Option(help: "The data root holding archives/ (default: lessons/data, or $KHRU_DATA).")
+        var dataDirectory: String?
+
+        func run() throws {
+            let root = DataPreparation.dataRoot(dataDirectory)
+            let files: [(name: String, size: Int, copied: Bool)]
+            do {
+                files = try DataPreparation.mirror(into: folder, root: dataDirectory)
+            } catch {
+                eprint("error: " + String(describing: error))
+                throw ExitCode.failure
+            }
+            if files.isEmpty {
+                eprint(
+                    "\(root)/archives has no archive yet: download some first (a cell's untarData(.pets)), then "
+                        + "run this again")
+                throw ExitCode.failure
+            }
+            for file in files {
+                print("\(file.name): \(file.copied ? "copied" : "already there") (\(file.size) bytes)")
+            }
+            print("serve it with: khru serve --data \(folder) --host 0.0.0.0")
+            print("then on each machine: export KHRU_DATA_MIRROR=http://<this machine's address>:8000/")
+        }
+    }
+}
+
+extension Khru {
     struct ExportSwift: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-swift",

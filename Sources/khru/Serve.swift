@@ -26,6 +26,13 @@ extension Khru {
         var host = "127.0.0.1"
         @Option(help: "The folder reports are written under and served from.") var output = "output"
         @Option(
+            help: ArgumentHelp(
+                "A classroom data mirror to serve at the root too (made by `khru data mirror`).",
+                discussion:
+                    "Other machines then download from it with KHRU_DATA_MIRROR=http://<host>:<port>/.",
+                valueName: "folder"))
+        var data: String?
+        @Option(
             help: "The most the cache under <output>/.cache keeps, in MiB (least recently used go first).")
         var cacheLimit = RunCache.defaultSizeLimit >> 20
         @OptionGroup var limits: RunLimits
@@ -33,6 +40,13 @@ extension Khru {
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
             _ = try LessonPaths(paths: paths).files()
+            var isFolder: ObjCBool = false
+            if let data,
+                !(FileManager.default.fileExists(atPath: data, isDirectory: &isFolder) && isFolder.boolValue)
+            {
+                throw ValidationError(
+                    "--data \(data): no such folder (make it with `khru data mirror \(data)`)")
+            }
         }
 
         /// Why the server could not listen, in a user's words: a busy port names the next one to try.
@@ -65,7 +79,7 @@ extension Khru {
                         + "open these reports; use --host 127.0.0.1 to keep them to this machine")
             }
             let hub = EventHub()
-            let server = try WorkshopServer(output: output, hub: hub)
+            let server = try WorkshopServer(output: output, hub: hub, mirror: data)
             let workshop = Workshop(
                 paths: paths, output: output, cacheLimit: cacheLimit << 20, hub: hub,
                 worker: limits.inProcess ? nil : LessonWorker(), defaultTimeout: limits.timeout,
@@ -78,6 +92,9 @@ extension Khru {
                 try await server.run(host: host, port: port) { url in
                     lock.record(url: url)
                     print("serving \(url) (Ctrl-C stops)")
+                    if let data = self.data {
+                        print("serving the data mirror \(data) at \(url) (KHRU_DATA_MIRROR=\(url))")
+                    }
                     fflush(nil)
                     Thread.detachNewThread { workshop.run() }
                 }

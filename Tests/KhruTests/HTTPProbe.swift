@@ -49,10 +49,12 @@ enum HTTPProbe {
     }
 
     /// `GET rawPath` (sent as it is), read to the end (the request asks the server to close).
-    static func get(port: Int, _ rawPath: String) throws -> Answer {
+    static func get(port: Int, _ rawPath: String, headers: [String] = []) throws -> Answer {
         let socket = try connect(port: port)
         defer { close(socket) }
-        send(socket, "GET \(rawPath) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        send(
+            socket, "GET \(rawPath) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(extra)Connection: close\r\n\r\n")
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

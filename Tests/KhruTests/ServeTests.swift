@@ -57,7 +57,11 @@ private final class Served {
     private let ownsRoot: Bool
 
     /// Serves a fresh folder, or `root` as another server left it; `environment` is added to khru's.
-    init(root existing: URL? = nil, environment: [String: String] = [:]) throws {
+    ///
+    /// `mirror` files are written to `<root>/mirror` and served with `--data mirror`.
+    init(
+        root existing: URL? = nil, environment: [String: String] = [:], mirror: [String: [UInt8]] = [:]
+    ) throws {
         let lines = LineCollector()
         self.lines = lines
         ownsRoot = existing == nil
@@ -76,8 +80,16 @@ private final class Served {
             try Data(workshopLesson().utf8).write(
                 to: root.appendingPathComponent("lessons/en/01-workshop.md"))
         }
+        for (name, bytes) in mirror {
+            let file = root.appendingPathComponent("mirror/" + name)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: file)
+        }
         let started = try KhruProcess.start(
-            ["serve", "lessons", "--port", "0", "--output", "out"], in: root,
+            ["serve", "lessons", "--port", "0", "--output", "out"]
+                + (mirror.isEmpty ? [] : ["--data", "mirror"]),
+            in: root,
             environment: environment.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 })
         process = started.0
         output = started.1
@@ -300,6 +312,74 @@ private func reloads(_ event: EventStream.Event, _ report: String) -> Bool {
         #expect(answer.status == 404, "\(path): \(answer.headers)")
         #expect(!answer.body.contains("root:"))
         _ = served.interrupt()
+    }
+
+    /// `khru serve --data`: a mirror's files at the root, with byte ranges; a cell's `untarData(url)` with
+    /// `KHRU_DATA_MIRROR` pointing here downloads, checks and unpacks through it.
+    @Test func aDataMirrorIsServedWithByteRangesAndFeedsACellsDownload() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "khru-mirror-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try FileManager.default.createDirectory(
+            at: work.appendingPathComponent("khru-mirror-test/images"), withIntermediateDirectories: true)
+        try Data("Abyssinian\n".utf8).write(
+            to: work.appendingPathComponent("khru-mirror-test/images/Abyssinian_1.txt"))
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = [
+            "tar", "-czf", work.appendingPathComponent("khru-mirror-test.tgz").path, "-C", work.path,
+            "khru-mirror-test",
+        ]
+        try tar.run()
+        tar.waitUntilExit()
+        let archive = [UInt8](try Data(contentsOf: work.appendingPathComponent("khru-mirror-test.tgz")))
+        let text = Array(String(repeating: "0123456789", count: 50).utf8)
+        let served = try Served(mirror: ["khru-mirror-test.tgz": archive, "digits.tar": text])
+
+        let whole = try HTTPProbe.get(port: served.port, "/digits.tar")
+        #expect(whole.status == 200 && whole.body == String(decoding: text, as: UTF8.self))
+        #expect(whole.headers.lowercased().contains("accept-ranges: bytes"))
+        let rest = try HTTPProbe.get(port: served.port, "/digits.tar", headers: ["Range: bytes=100-"])
+        #expect(rest.status == 206 && rest.body == String(decoding: text.dropFirst(100), as: UTF8.self))
+        #expect(rest.headers.lowercased().contains("content-range: bytes 100-499/500"), "\(rest.headers)")
+        #expect(
+            try HTTPProbe.get(port: served.port, "/digits.tar", headers: ["Range: bytes=500-"]).status == 416)
+        #expect(try HTTPProbe.get(port: served.port, "/mirror/../digits.tar").status == 404)
+        #expect(try HTTPProbe.get(port: served.port, "/").status == 200)
+
+        let lesson = """
+            # Download
+
+            ```swift {#get}
+            let path = untarData("http://archives.invalid/fast-ai/khru-mirror-test.tgz")
+            #expect((path / "images" / "Abyssinian_1.txt").exists)
+            path.name
+            ```
+
+            """
+        try FileManager.default.createDirectory(
+            at: work.appendingPathComponent("dl"), withIntermediateDirectories: true)
+        try Data(lesson.utf8).write(to: work.appendingPathComponent("dl/download.md"))
+        let data = work.appendingPathComponent("data")
+        let environment = ["KHRU_DATA": data.path, "KHRU_DATA_MIRROR": "http://127.0.0.1:\(served.port)/"]
+        func run() throws -> (status: Int32, output: String, error: String) {
+            try KhruProcess.run(
+                ["run", "dl/download.md", "--output", "dlout"], in: work, environment: environment)
+        }
+        let first = try run()
+        #expect(first.status == 0, "\(first.output)\n\(first.error)")
+        #expect(first.output.contains("1 passed, 0 failed, 0 skipped, 0 from cache"), "\(first.output)")
+        let unpacked = data.appendingPathComponent("khru-mirror-test/images/Abyssinian_1.txt")
+        #expect(FileManager.default.fileExists(atPath: unpacked.path))
+        let records = String(
+            decoding: try Data(contentsOf: data.appendingPathComponent("downloads.json")), as: UTF8.self)
+        #expect(records.contains("\"http://archives.invalid/fast-ai/khru-mirror-test.tgz\""), "\(records)")
+        // The unpacked folder is one of the files the cell read: unchanged, the cell is reused; changed,
+        // it runs again.
+        #expect(try run().output.contains("1 from cache"))
+        try Data("Bengal\n".utf8).write(to: unpacked)
+        #expect(try run().output.contains("0 from cache"))
+        #expect(served.interrupt() == 0)
     }
 
     @Test func aSecondServerOnTheSameFolderSaysWhereItIsServed() throws {

@@ -12,7 +12,7 @@ import Training
 
     static func audit() throws -> BindingAudit {
         try BindingAudit(
-            sourceFolders: ["TensorCore", "Training", "Collab", "Plotting", "Vision"].map {
+            sourceFolders: ["TensorCore", "Training", "Collab", "Plotting", "Vision", "Downloads"].map {
                 root.appendingPathComponent("Sources/\($0)").path
             })
     }

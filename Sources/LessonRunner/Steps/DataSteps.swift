@@ -1,4 +1,5 @@
 import Collab
+import Downloads
 import Reporting
 import Training
 
@@ -21,7 +22,7 @@ extension Registry {
     /// Binds data access: paths, datasets prepared by `khru data`, and CSV frames.
     public mutating func bindData() {
         type(Path.self, doc: "A file-system path; `path / \"name\"` goes one level down (pathlib's Path).")
-        type(DataSource.self, doc: "A dataset untarData can prepare (.ml100k).")
+        type(DataSource.self, doc: "A dataset untarData can prepare (.ml100k) or download (.pets).")
         type(TextEncoding.self, doc: "A text encoding for readCSV: .utf8 or .latin1.")
         type(DataFrame.self, doc: "A table of typed columns read from CSV (a small pandas DataFrame).")
 
@@ -44,18 +45,39 @@ extension Registry {
         constant("static DataSource.ml100k: DataSource", doc: "MovieLens 100k: u.data, u.item.") {
             DataSource.ml100k
         }
+        // fastai's archives, downloaded on first use (offline, each names its stand-in).
+        constant("static DataSource.pets: DataSource", doc: "Oxford-IIIT Pet from fastai (offline: .digits).")
+        {
+            DataSource.pets
+        }
+        constant(
+            "static DataSource.pascal2007: DataSource",
+            doc: "PASCAL VOC 2007 from fastai (offline: .multiLabel)."
+        ) { DataSource.pascal2007 }
+        constant(
+            "static DataSource.biwiHeadPose: DataSource",
+            doc: "Biwi head pose from fastai (offline: .headPose)."
+        ) { DataSource.biwiHeadPose }
+        constant(
+            "static DataSource.imagenette: DataSource",
+            doc: "Imagenette from fastai (offline: .fashionMNIST)."
+        ) { DataSource.imagenette }
+        constant("static DataSource.mnist: DataSource", doc: "MNIST as PNGs from fastai (offline: .digits).")
+        {
+            DataSource.mnist
+        }
         bind(
             "untarData(_ source: DataSource)",
-            doc: "The folder of a dataset, prepared on first use (fastai's untar_data)."
+            doc: "The folder of a dataset, prepared or downloaded on first use (fastai's untar_data)."
         ) { (context: StepContext, source: DataSource) -> Path in
-            context.progress("preparing \(source.name)")
-            // The cell's timeout= stops a download or an unpacking the preparation runs.
-            do {
-                return try ExternalCommand.withDeadline(context.deadlineInstant) { try untarData(source) }
-            } catch {
-                try context.checkDeadline()
-                throw error
-            }
+            try Self.preparing(source.name, context) { try untarData(source) }
+        }
+        bind(
+            "untarData(_ url: String)",
+            doc: "The folder of the archive at a URL, downloaded and unpacked on first use; its checksum is "
+                + "recorded then and checked after."
+        ) { (context: StepContext, url: String) -> Path in
+            try Self.preparing(url, context) { try untarData(url) }
         }
 
         constant("static TextEncoding.utf8: TextEncoding", doc: "UTF-8 (the default).") { TextEncoding.utf8 }
@@ -89,6 +111,22 @@ extension Registry {
         property("DataFrame.count: Int", doc: "The number of rows.") { (frame: DataFrame) in frame.count }
         property("DataFrame.columns: [String]", doc: "The column names.") { (frame: DataFrame) in
             frame.columns
+        }
+    }
+
+    /// Runs an untarData for a cell: the cell's timeout= stops a download or a `tar`.
+    ///
+    /// A timeout is reported as the cell's. The download draws its own progress on the terminal, as
+    /// training does.
+    private static func preparing(
+        _ name: String, _ context: StepContext, _ body: () throws -> Path
+    ) throws -> Path {
+        context.progress("preparing \(name)")
+        do {
+            return try ExternalCommand.withDeadline(context.deadlineInstant, body)
+        } catch {
+            try context.checkDeadline()
+            throw error
         }
     }
 }
