@@ -194,7 +194,7 @@ private struct PageBuilder {
         for cellID in cells {
             switch report.cells[cellID]?.status {
             case .notDone?: return .notDone
-            case .skipped(let reason)? where reason.contains("not done yet"): return .notDone
+            case .skipped(let reason)? where ReportWords.isWaitingForExercise(reason): return .notDone
             case .failed?, .unexpectedlyPassed?, .skipped?: standing = .failing
             case nil: if cellID == id { return nil }
             default: break

@@ -136,5 +136,26 @@ struct ReportStrings: Sendable {
 /// The words a report writes around a lesson's own content, in every language.
 public enum ReportWords {
     /// Every phrase of the report's table of words.
-    public static var allPhrases: [Phrase] { ReportStrings.allPhrases }
+    public static var allPhrases: [Phrase] { ReportStrings.allPhrases + [waitsForExercise] }
+
+    /// Why a cell is skipped when it needs a name an exercise has not written yet: "needs 'NAME', which
+    /// exercise 'ID' has not done yet" (the two `%@` are the name and the exercise).
+    public static let waitsForExercise = Phrase(
+        "needs '%@', which exercise '%@' has not done yet", th: "ต้องใช้ '%@' ซึ่งแบบฝึกหัด '%@' ยังไม่ได้ทำ")
+
+    /// ``waitsForExercise`` in `language` for `name` and `exercise`.
+    public static func waitsForExercise(_ name: String, _ exercise: String, in language: Language) -> String {
+        let parts = waitsForExercise.text(in: language).components(separatedBy: "%@")
+        guard parts.count == 3 else { return waitsForExercise.text(in: language) }
+        return parts[0] + name + parts[1] + exercise + parts[2]
+    }
+
+    /// Whether `reason` is ``waitsForExercise`` in any language.
+    public static func isWaitingForExercise(_ reason: String) -> Bool {
+        Language.allCases.contains { language in
+            let parts = waitsForExercise.text(in: language).components(separatedBy: "%@")
+            return parts.count == 3 && reason.hasPrefix(parts[0]) && reason.contains(parts[1])
+                && reason.hasSuffix(parts[2])
+        }
+    }
 }

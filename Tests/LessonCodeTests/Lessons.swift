@@ -89,68 +89,90 @@ func lesson_00_welcome_compiled() async throws {
 
 // lessons/en/01-lr-finder-and-transfer-learning.md
 func lesson_01_lr_finder_and_transfer_learning(_ lesson: CompiledLesson) async throws {
-    // cell data (lessons/en/01-lr-finder-and-transfer-learning.md:20)
-    try await lesson.cell("data") {
-        lesson.at(21, 12); let path = try untarData(.digits)
-        lesson.at(22, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
-            try getImageFiles(folder).filter { try $0.parent.parent.name == "valid" || Int($0.stem)! % 4 == 0 }
+    // cell (params) (lessons/en/01-lr-finder-and-transfer-learning.md:5)
+    try await lesson.cell("(params)") {
+        lesson.at(5, 1); struct LessonParameters {
+            let data: String
+            let size: Int
         }
-        lesson.at(25, 14); let digits = try DataBlock(
-            blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: someDigits, getY: parentLabel,
-            splitter: GrandparentSplitter(), itemTfms: [Resize(64)])
-        lesson.at(28, 18); let dls = try digits.dataloaders(path)
-        lesson.at(29, 5); lesson.show(try dls.showBatch(maxN: 9))
-        // cell data-check (lessons/en/01-lr-finder-and-transfer-learning.md:32)
-        try await lesson.cell("data-check") {
-            lesson.at(33, 20); let dsets = try digits.datasets(path)
-            lesson.at(34, 1); #expect(try dsets.train.count == 1_000)
-            lesson.at(35, 1); #expect(try dsets.valid.count == 1_000)
-            // cell lr-find (lessons/en/01-lr-finder-and-transfer-learning.md:56)
-            try await lesson.cell("lr-find") {
-                lesson.at(57, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
-                lesson.at(58, 25); let suggestions = try learn.lrFind(suggestFuncs: [.minimum, .steep])
-                lesson.at(59, 24); let (lrMin, lrSteep) = try (suggestions.minimum!, suggestions.steep!)
-                lesson.at(60, 1); lesson.show(try (lrMin, lrSteep))
-                // cell lr-find-check (lessons/en/01-lr-finder-and-transfer-learning.md:63)
-                try await lesson.cell("lr-find-check") {
-                    lesson.at(64, 1); #expect(try lrMin > 1e-5 && lrMin < 1)
-                    lesson.at(65, 1); #expect(try lrSteep > 1e-6 && lrSteep < 1)
-                    // cell frozen (lessons/en/01-lr-finder-and-transfer-learning.md:93)
-                    try await lesson.cell("frozen") {
-                        lesson.at(94, 7); lesson.show(try learn.fitOneCycle(3, lrMax: 3e-3))
-                        // cell frozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:97)
-                        try await lesson.cell("frozen-check") {
-                            lesson.at(98, 43); let frozenError = try learn.recorder.values[2][2]
-                            lesson.at(99, 1); #expect(try frozenError < 0.5)
-                            // cell unfreeze (lessons/en/01-lr-finder-and-transfer-learning.md:104)
-                            try await lesson.cell("unfreeze") {
-                                lesson.at(105, 7); try learn.unfreeze()
-                                lesson.at(106, 7); lesson.show(try learn.lrFind())
-                                // cell group-lrs (lessons/en/01-lr-finder-and-transfer-learning.md:119)
-                                try await lesson.cell("group-lrs") {
-                                    lesson.at(120, 1); lesson.show(try (learn.paramGroups.count, (1e-6...1e-4).rates(groups: learn.paramGroups.count)))
-                                    // cell unfrozen (lessons/en/01-lr-finder-and-transfer-learning.md:126)
-                                    try await lesson.cell("unfrozen") {
-                                        lesson.at(127, 7); lesson.show(try learn.fitOneCycle(12, lrMax: 1e-6...1e-4))
-                                        // cell unfrozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:130)
-                                        try await lesson.cell("unfrozen-check") {
-                                            lesson.at(131, 46); let unfrozenError = try learn.recorder.values[11][2]
-                                            // The margin is well below the smallest gap measured over lesson seeds (lessons/README.md).
-                                            lesson.at(133, 1); #expect(try unfrozenError < frozenError - 0.02)
-                                            // cell plot-sched (lessons/en/01-lr-finder-and-transfer-learning.md:144)
-                                            try await lesson.cell("plot-sched") {
-                                                lesson.at(145, 16); lesson.show(try learn.recorder.plotSched())
-                                                // cell fine-tune (lessons/en/01-lr-finder-and-transfer-learning.md:155)
-                                                try await lesson.cell("fine-tune") {
-                                                    lesson.at(156, 18); let pretrained = try cnnLearner(dls, resnet18, metrics: errorRate)
-                                                    lesson.at(157, 12); try pretrained.fineTune(4, baseLR: 3e-3)
-                                                    lesson.at(158, 15); let scratch = try cnnLearner(dls, resnet18, metrics: errorRate, pretrained: false)
-                                                    lesson.at(159, 9); try scratch.fineTune(4, baseLR: 3e-3)
-                                                    lesson.at(160, 1); lesson.show(try (pretrained.recorder.values[3][2], scratch.recorder.values[3][2]))
-                                                    // cell fine-tune-check (lessons/en/01-lr-finder-and-transfer-learning.md:163)
-                                                    try await lesson.cell("fine-tune-check") {
-                                                        // As above: half the smallest gap measured over lesson seeds (lessons/README.md).
-                                                        lesson.at(165, 1); #expect(try pretrained.recorder.values[3][2] < scratch.recorder.values[3][2] - 0.06)
+        lesson.at(9, 14); let params = try LessonParameters(data: "digits", size: 64)
+        // cell data (lessons/en/01-lr-finder-and-transfer-learning.md:30)
+        try await lesson.cell("data") {
+            lesson.at(31, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
+                try getImageFiles(folder).filter { try $0.parent.parent.name == "valid" || Int($0.stem)! % 4 == 0 }
+            }
+            lesson.at(34, 14); let digits = try DataBlock(
+                blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: someDigits, getY: parentLabel,
+                splitter: GrandparentSplitter(), itemTfms: [Resize(params.size)])
+            lesson.at(37, 12); let pets = try DataBlock(
+                blocks: [ImageBlock(), CategoryBlock()], getItems: getImageFiles,
+                getY: usingAttr(RegexLabeller(#"(.+)_\d+.jpg$"#), \.name), splitter: RandomSplitter(seed: 42),
+                itemTfms: [Resize(params.size)])
+            lesson.at(41, 12); let path = try params.data == "pets" ? untarData(.pets) / "images" : untarData(.digits)
+            lesson.at(42, 11); let dls = try params.data == "pets" ? pets.dataloaders(path) : digits.dataloaders(path)
+            lesson.at(43, 5); lesson.show(try dls.showBatch(maxN: 9))
+            // cell data-check (lessons/en/01-lr-finder-and-transfer-learning.md:46)
+            try await lesson.cell("data-check") {
+                lesson.at(47, 1); if try params.data == "digits" {
+                    let dsets = try digits.datasets(path)
+                    #expect(try dsets.train.count == 1_000)
+                    #expect(try dsets.valid.count == 1_000)
+                }
+                // cell lr-find (lessons/en/01-lr-finder-and-transfer-learning.md:72)
+                try await lesson.cell("lr-find") {
+                    lesson.at(73, 12); let arch = try params.data == "pets" ? resnet34(width: 64) : resnet34
+                    lesson.at(74, 13); let learn = try cnnLearner(dls, arch, metrics: errorRate, pretrained: arch.hasPretrainedWeights)
+                    lesson.at(75, 25); let suggestions = try learn.lrFind(suggestFuncs: [.minimum, .steep])
+                    lesson.at(76, 24); let (lrMin, lrSteep) = try (suggestions.minimum!, suggestions.steep!)
+                    lesson.at(77, 1); lesson.show(try (lrMin, lrSteep))
+                    // cell lr-find-check (lessons/en/01-lr-finder-and-transfer-learning.md:80)
+                    try await lesson.cell("lr-find-check") {
+                        lesson.at(81, 1); #expect(try lrMin > 1e-5 && lrMin < 1)
+                        lesson.at(82, 1); #expect(try lrSteep > 1e-6 && lrSteep < 1)
+                        // cell frozen (lessons/en/01-lr-finder-and-transfer-learning.md:110)
+                        try await lesson.cell("frozen") {
+                            lesson.at(111, 7); lesson.show(try learn.fitOneCycle(3, lrMax: 3e-3))
+                            // cell frozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:114)
+                            try await lesson.cell("frozen-check") {
+                                lesson.at(115, 43); let frozenError = try learn.recorder.values[2][2]
+                                lesson.at(116, 1); if try params.data == "digits" {
+                                    #expect(try frozenError < 0.5)
+                                }
+                                // cell unfreeze (lessons/en/01-lr-finder-and-transfer-learning.md:123)
+                                try await lesson.cell("unfreeze") {
+                                    lesson.at(124, 7); try learn.unfreeze()
+                                    lesson.at(125, 7); lesson.show(try learn.lrFind())
+                                    // cell group-lrs (lessons/en/01-lr-finder-and-transfer-learning.md:138)
+                                    try await lesson.cell("group-lrs") {
+                                        lesson.at(139, 1); lesson.show(try (learn.paramGroups.count, (1e-6...1e-4).rates(groups: learn.paramGroups.count)))
+                                        // cell unfrozen (lessons/en/01-lr-finder-and-transfer-learning.md:145)
+                                        try await lesson.cell("unfrozen") {
+                                            lesson.at(146, 7); lesson.show(try learn.fitOneCycle(12, lrMax: 1e-6...1e-4))
+                                            // cell unfrozen-check (lessons/en/01-lr-finder-and-transfer-learning.md:149)
+                                            try await lesson.cell("unfrozen-check") {
+                                                lesson.at(150, 46); let unfrozenError = try learn.recorder.values[11][2]
+                                                // The margin is well below the smallest gap measured over lesson seeds (lessons/README.md).
+                                                lesson.at(152, 1); if try params.data == "digits" {
+                                                    #expect(try unfrozenError < frozenError - 0.02)
+                                                }
+                                                // cell plot-sched (lessons/en/01-lr-finder-and-transfer-learning.md:165)
+                                                try await lesson.cell("plot-sched") {
+                                                    lesson.at(166, 16); lesson.show(try learn.recorder.plotSched())
+                                                    // cell fine-tune (lessons/en/01-lr-finder-and-transfer-learning.md:176)
+                                                    try await lesson.cell("fine-tune") {
+                                                        lesson.at(177, 14); let arch18 = try params.data == "pets" ? resnet18(width: 64) : resnet18
+                                                        lesson.at(178, 18); let pretrained = try cnnLearner(dls, arch18, metrics: errorRate, pretrained: arch18.hasPretrainedWeights)
+                                                        lesson.at(179, 12); try pretrained.fineTune(4, baseLR: 3e-3)
+                                                        lesson.at(180, 15); let scratch = try cnnLearner(dls, arch18, metrics: errorRate, pretrained: false)
+                                                        lesson.at(181, 9); try scratch.fineTune(4, baseLR: 3e-3)
+                                                        lesson.at(182, 1); lesson.show(try (pretrained.recorder.values[3][2], scratch.recorder.values[3][2]))
+                                                        // cell fine-tune-check (lessons/en/01-lr-finder-and-transfer-learning.md:185)
+                                                        try await lesson.cell("fine-tune-check") {
+                                                            // As above: half the smallest gap measured over lesson seeds (lessons/README.md).
+                                                            lesson.at(187, 1); if try params.data == "digits" {
+                                                                #expect(try pretrained.recorder.values[3][2] < scratch.recorder.values[3][2] - 0.06)
+                                                            }
+                                                        }
                                                     }
                                                 }
                                             }

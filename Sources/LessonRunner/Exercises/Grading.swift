@@ -120,7 +120,7 @@ public enum Grading {
                 let total = ran ? checks.count : Self.expectCount(cell.code)
                 let passed = ran ? checks.filter { $0 }.count : 0
                 if result?.status == .notDone { notDone = true }
-                if case .skipped(let reason)? = result?.status, reason.contains("has not done yet") {
+                if case .skipped(let reason)? = result?.status, ReportWords.isWaitingForExercise(reason) {
                     notDone = true
                 }
                 let cellPassed = result?.status == .passed && passed == total

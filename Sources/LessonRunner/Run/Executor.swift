@@ -115,7 +115,7 @@ public struct LessonExecutor {
             {
                 let reason =
                     notDone.contains(source)
-                    ? "needs '\(missing)', which exercise '\(source)' has not done yet"
+                    ? ReportWords.waitsForExercise(missing, source, in: lesson.language.words)
                     : "needs '\(missing)', which cell '\(source)' did not define"
                 record(CellReport(cellID: cell.id, status: .skipped(reason: reason)))
                 for name in plan.declaredNames { unavailable[name] = source }
