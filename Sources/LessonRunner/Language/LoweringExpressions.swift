@@ -360,7 +360,9 @@ extension Lowering {
     // MARK: - Outside the language
 
     func unsupported(_ node: Syntax, what: String? = nil) -> LoweringError {
-        let hint = "cells hold bindings, assignments, calls, closures, functions, if, guard and for"
+        let hint =
+            "cells hold bindings, assignments, calls, closures, functions, if, guard, for, while, struct "
+            + "and final class"
         let message: String
         switch node.kind {
         case .repeatStmt: message = "'repeat' loops are not part of the cell language; use 'while'"
@@ -368,8 +370,15 @@ extension Lowering {
         case .switchExpr: message = "'switch' is not part of the cell language; \(hint)"
         case .doStmt:
             message = "'do' blocks are not part of the cell language; write 'try' before a throwing call"
-        case .structDecl, .classDecl, .enumDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
-            message = "type declarations are not part of the cell language; they belong in the library"
+        case .enumDecl:
+            message = "'enum' is not part of the cell language yet; cells declare 'struct' and 'final class'"
+        case .structDecl, .classDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
+            message =
+                "this type declaration is not part of the cell language; cells declare 'struct' and 'final class'"
+        case .regexLiteralExpr:
+            message =
+                "regex literals (#/…/#) are not part of the cell language; write the pattern as a raw string, "
+                + "as RegexLabeller takes it: #\"(.+)_\\d+.jpg$\"#"
         case .importDecl:
             message = "'import' is not part of the cell language; the runner provides the library"
         case .optionalChainingExpr: message = "optional chaining ('?.') is not part of the cell language"

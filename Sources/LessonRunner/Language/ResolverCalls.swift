@@ -270,8 +270,10 @@ extension Resolver {
             report(labelFailure.message, at: labelFailure.location)
             resolveAlone(arguments)
         }
-        return candidates.count == 1
-            ? Typed(.unavailable(callee, location), candidates[0].resultType) : Self.unknown
+        // A failed call still has the type every candidate returns, so later uses of its value are checked.
+        let results = candidates.map(\.resultType)
+        guard let result = results.first, results.allSatisfy({ $0 == result }) else { return Self.unknown }
+        return Typed(.unavailable(callee, location), result)
     }
 
     mutating func argument(

@@ -17,6 +17,19 @@ public enum LessonChecks {
                 _ = resolver.resolve(cell)
             }
             diagnostics += resolver.diagnostics
+            // An include= cell shows a file (or one declaration) of the package: both must be there.
+            let packageRoot = PackageRoot.find(from: (lesson.path as NSString).deletingLastPathComponent)
+            for cell in lesson.cells {
+                guard let include = cell.attributes.include else { continue }
+                do {
+                    _ = try IncludedCode.read(
+                        path: include, symbol: cell.attributes.symbol, packageRoot: packageRoot)
+                } catch let problem as Diagnostic {
+                    diagnostics.append(Diagnostic(.error, problem.message, at: cell.location))
+                } catch {
+                    diagnostics.append(Diagnostic(.error, "\(error)", at: cell.location))
+                }
+            }
         }
         diagnostics += comparePairs(lessons)
         return diagnostics.sorted { $0.location < $1.location }

@@ -1,0 +1,65 @@
+import LessonSource
+import Testing
+
+@testable import LessonRunner
+
+private func check(_ markdown: String) -> [String] {
+    LessonChecks.check(
+        [LessonParser.parse(markdown, path: "lessons/en/01-check.md").0], registry: .standard()
+    )
+    .map(\.description)
+}
+
+/// The three defects of `khru check` found by writing fastbook's chapters as cells (#26).
+@Suite struct CheckDefectTests {
+    @Test func aFailedCallKeepsTheTypeItsOverloadsShareSoLaterMistakesAreFound() {
+        let problems = check(
+            """
+            # T
+
+            ```swift {#a}
+            let block = DataBlock(blocks: [ImageBlock(), CategoryBlock()], getY: parentLabel, bogus: 1)
+            let dls = block.dataloaders(Path("x"))
+            dls.showBatch(nrows: 1)
+            ```
+            """)
+        #expect(
+            problems.contains { $0.hasSuffix("error: 'DataBlock' has no argument 'bogus'") }, "\(problems)")
+        #expect(
+            problems.contains {
+                $0.hasPrefix("lessons/en/01-check.md:6:15: error: 'showBatch' has no argument 'nrows'")
+            },
+            "\(problems)")
+    }
+
+    @Test func anIncludeOfAFileOrSymbolThatIsNotThereIsAnError() {
+        let problems = check(
+            """
+            # T
+
+            ```swift {#a include="Sources/Nope.swift"}
+            ```
+
+            ```swift {#b include="Sources/Training/Path.swift" symbol="Nope"}
+            ```
+
+            ```swift {#c include="Sources/Training/Path.swift" symbol="Path"}
+            ```
+            """)
+        #expect(
+            problems == [
+                "lessons/en/01-check.md:3:1: error: include=\"Sources/Nope.swift\": no such file in the package",
+                "lessons/en/01-check.md:6:1: error: include=\"Sources/Training/Path.swift\": no declaration named "
+                    + "'Nope' in the file",
+            ])
+    }
+
+    @Test func aRegexLiteralIsNamedAndTheListOfConstructsIsWhole() {
+        let regex = check("# T\n\n```swift {#a}\nlet r = #/(.+)_\\d+/#\n```\n")
+        #expect(
+            regex.first?.contains("regex literals (#/…/#) are not part of the cell language") == true,
+            "\(regex)")
+        let other = check("# T\n\n```swift {#a}\nlet x = 1\nswitch x { default: break }\n```\n")
+        #expect(other.first?.hasSuffix("guard, for, while, struct and final class") == true, "\(other)")
+    }
+}
