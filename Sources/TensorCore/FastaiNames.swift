@@ -168,6 +168,13 @@ extension Tensor {
     public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor { concat(tensors, axis: dim) }
 }
 
+/// Joins tensors along `dim`, as PyTorch's free `torch.cat([a, b], dim=1)` (``Tensor/cat(_:dim:)``).
+///
+/// - Throws: ``TensorError`` when the shapes differ on another axis or `dim` is not an axis of them.
+public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
+    Tensor.concat(tensors, axis: try Tensor.checkedConcatAxis(tensors.map(\.shape), dim))
+}
+
 extension Variable {
     /// Joins variables along `dim` (PyTorch's `torch.cat`; the same as ``concat(_:axis:)``).
     ///

@@ -53,6 +53,15 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
     public var wd: Double?
     /// Metrics shown per epoch.
     public var metrics: [Metric]
+
+    /// What ``toFP16()`` says: training stays in Float32 here.
+    public static let toFP16Note =
+        "toFP16: Khru trains in Float32 on the CPU, where half precision is no faster; the learner is unchanged"
+
+    /// fastai's `to_fp16()` (mixed-precision training on a GPU): on Khru's CPU training the learner stays in
+    /// Float32, so this returns it unchanged (``toFP16Note`` says why), and fastbook's code runs as written.
+    @discardableResult
+    public func toFP16() -> Self { self }
     /// Extra callbacks run in every fit.
     public var cbs: [any Callback]
     /// Whether norm-layer parameters train in frozen groups (fastai `train_bn`).

@@ -105,6 +105,17 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                 lesson.at(144, 12); let cube = try Tensor([[[1.0], [2.0]], [[3.0], [4.0]]])
                                                                 lesson.at(145, 1); #expect(try m.shape == [2, 2] && cube.shape == [2, 2, 1])
                                                                 lesson.at(146, 1); lesson.show(try (m.sum().item(), cube.shape))
+                                                                // cell pytorch-spellings (Tests/Lessons/00-written-as-swift.md:154)
+                                                                try await lesson.cell("pytorch-spellings") {
+                                                                    lesson.at(155, 12); let acts = try Tensor([[0.6, -1.2], [2.0, 0.5], [-0.3, 0.1]])
+                                                                    lesson.at(156, 12); let targ = try Tensor([0.0, 1.0, 1.0])
+                                                                    lesson.at(157, 19); let smActs = try acts.softmax(dim: 1)
+                                                                    lesson.at(158, 15); let perItem = try nllLoss(smActs, targ, reduction: .none)
+                                                                    lesson.at(159, 14); let joined = try cat([acts, acts], dim: 1)
+                                                                    lesson.at(160, 14); let linear = try Linear(2, 3)
+                                                                    lesson.at(161, 1); #expect(try joined.shape == [3, 4] && linear.weight.shape == [3, 2])
+                                                                    lesson.at(162, 1); lesson.show(try (perItem, crossEntropy(acts, targ), linear.bias == nil))
+                                                                }
                                                             }
                                                         }
                                                     }

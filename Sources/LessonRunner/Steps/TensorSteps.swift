@@ -360,6 +360,12 @@ extension Registry {
             (t: Tensor) in
             t.float()
         }
+        bind(
+            "cat(_ tensors: [Tensor], dim: Int = 0)",
+            doc: "Joins tensors along dim (PyTorch's free torch.cat)."
+        ) {
+            (tensors: [Tensor], dim: Int) in try cat(tensors, dim: dim)
+        }
         // torch.cat is PyTorch's name for concat, so cells take both spellings.
         for (name, label) in [("concat", "axis"), ("cat", "dim")] {
             bind(

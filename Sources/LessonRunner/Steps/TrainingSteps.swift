@@ -111,6 +111,9 @@ extension Registry {
             doc: "Multi-label accuracy over every (item, class) at a threshold."
         ) { (thresh: Double, sigmoid: Bool) in Training.accuracyMulti(thresh: thresh, sigmoid: sigmoid) }
 
+        property("Linear.weight: Parameter", doc: "The [out, in] weight matrix.") { (l: Linear) in l.weight }
+        property("Linear.bias: Parameter?", doc: "The [out] bias (nil without one).") { (l: Linear) in l.bias
+        }
         bind("Linear(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true)", doc: "A linear layer.") {
             (inputs: Int, outputs: Int, bias: Bool) in
             guard inputs > 0, outputs > 0 else { throw StepError("Linear needs positive sizes") }
@@ -177,6 +180,17 @@ extension Registry {
         property(
             "Learner.lr: Double", doc: "The default learning rate.",
             get: { (l: AnyLearner) in l.lr }, set: { (l: inout AnyLearner, lr: Double) in l.lr = lr })
+        property(
+            "Learner.metrics: [Metric]", doc: "The metrics shown per epoch (learn.metrics = [accuracy]).",
+            get: { (l: AnyLearner) in l.metrics },
+            set: { (l: inout AnyLearner, metrics: [Metric]) in l.metrics = metrics })
+        bind(
+            "Learner.toFP16()",
+            doc: "fastai's mixed precision: Khru trains in Float32 on the CPU, so the learner is unchanged."
+        ) { (context: StepContext, l: AnyLearner) in
+            context.emit(.text(AnyLearner.toFP16Note))
+            return l.toFP16()
+        }
 
         let fitDoc =
             "One-cycle training: lr warms up to lrMax, then anneals; momentum cycles 0.95 → 0.85 → 0.95."

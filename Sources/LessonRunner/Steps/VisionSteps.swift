@@ -162,6 +162,10 @@ extension Registry {
             try loadImage(path)
         }
         property("Image.width: Int", doc: "Width in pixels.") { (image: Image) in image.width }
+        property("Image.shape: [Int]", doc: "[height, width], as fastai's PILImage.shape.") {
+            (image: Image) in
+            image.shape
+        }
         property("Image.height: Int", doc: "Height in pixels.") { (image: Image) in image.height }
         bind(
             "genfromtxt(_ path: Path, skipHeader: Int = 0, skipFooter: Int = 0)",

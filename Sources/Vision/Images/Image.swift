@@ -42,6 +42,8 @@ public struct Image: Sendable, Hashable, CustomStringConvertible {
     public let width: Int
     /// Height in pixels.
     public let height: Int
+    /// `[height, width]`, as fastai's `PILImage.shape` (a PIL size turned to rows × columns).
+    public var shape: [Int] { [height, width] }
     /// The samples of a pixel.
     public let mode: Mode
     /// 8 or 16 bits per sample.
