@@ -115,6 +115,14 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                     lesson.at(160, 14); let linear = try Linear(2, 3)
                                                                     lesson.at(161, 1); #expect(try joined.shape == [3, 4] && linear.weight.shape == [3, 2])
                                                                     lesson.at(162, 1); lesson.show(try (perItem, crossEntropy(acts, targ), linear.bias == nil))
+                                                                    // cell grid-layout (Tests/Lessons/00-written-as-swift.md:167)
+                                                                    try await lesson.cell("grid-layout") {
+                                                                        lesson.at(168, 14); let digits = try DataBlock(
+                                                                            blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: getImageFiles, getY: parentLabel,
+                                                                            splitter: GrandparentSplitter(), itemTfms: [Resize(32)])
+                                                                        lesson.at(171, 18); let dls = try digits.dataloaders(untarData(.digits))
+                                                                        lesson.at(172, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
+                                                                    }
                                                                 }
                                                             }
                                                         }

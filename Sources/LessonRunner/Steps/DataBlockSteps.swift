@@ -352,11 +352,18 @@ extension Registry {
             (subset: DatasetSubset, index: Int, size: Double) in try subset.showItem(index, size: size)
         }
         bind(
-            "DataLoaders.showBatch(maxN: Int = 9, cellSize: Double = 128)", doc: "A training batch as a grid."
+            "DataLoaders.showBatch(maxN: Int = 9, nrows: Int? = nil, ncols: Int? = nil, "
+                + "figsize: (Double, Double)? = nil, dpi: Double = 100, cellSize: Double = 128)",
+            doc: "A training batch as a grid laid out as fastai's (nrows, ncols, figsize in inches)."
         ) {
-            (dls: DataLoaders, maxN: Int, cellSize: Double) in
-            guard maxN > 0 else { throw StepError("maxN must be positive") }
-            return try dls.showBatch(maxN: maxN, cellSize: cellSize)
+            (
+                dls: DataLoaders, maxN: Int, nrows: Int?, ncols: Int?, figsize: CellTuple<Double, Double>?,
+                dpi: Double,
+                cellSize: Double
+            ) in
+            try dls.showBatch(
+                maxN: maxN, nrows: nrows, ncols: ncols, figsize: figsize.map(\.elements), dpi: dpi,
+                cellSize: cellSize)
         }
         property("DataLoaders.c: Int", doc: "The number of outputs the model needs.") { (d: DataLoaders) in
             d.c

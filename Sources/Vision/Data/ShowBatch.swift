@@ -7,15 +7,33 @@ extension DataLoaders {
     /// A grid of the first training batch, as the model sees it after augmentation (fastai `show_batch`).
     ///
     /// Images are un-normalized for display; each is titled with its decoded label (several labels
-    /// joined by `;`); points are drawn as red dots where they fall on the transformed image. The
-    /// grid has `Int(√n)` rows, as fastai's.
+    /// joined by `;`); points are drawn as red dots where they fall on the transformed image. By default
+    /// the grid has `Int(√n)` rows, as fastai's; it takes fastai's layout arguments as fastbook writes
+    /// them (`showBatch(nrows: 1, ncols: 3)`, `figsize: (8, 8)`): see ``GridLayout``.
     ///
     /// - Parameters:
     ///   - maxN: The most images shown.
-    ///   - cellSize: The side of each picture, in CSS pixels.
+    ///   - nrows: Rows of the grid.
+    ///   - ncols: Columns of the grid (with `nrows`, at most `nrows·ncols` images).
+    ///   - figsize: The grid's size in inches, as matplotlib's (72 CSS pixels per inch at `dpi` 100).
+    ///   - dpi: Scales `figsize`.
+    ///   - cellSize: The side of each picture, in CSS pixels, without `figsize`.
     /// - Returns: The grid's PNG.
-    /// - Throws: What loading the batch throws; ``VisionError/invalidInput(_:)`` when the data has no images.
-    public func showBatch(maxN: Int = 9, cellSize: Double = 128) throws -> Chart {
+    /// - Throws: What loading the batch throws; ``VisionError/invalidInput(_:)`` when the data has no images
+    ///   or the layout is not one.
+    public func showBatch(
+        maxN: Int = 9, nrows: Int? = nil, ncols: Int? = nil, figsize: (Double, Double)? = nil,
+        dpi: Double = 100,
+        cellSize: Double = 128
+    ) throws -> Chart {
+        try showBatch(
+            layout: GridLayout(
+                maxN: maxN, nrows: nrows, ncols: ncols, figsize: figsize, dpi: dpi, cellSize: cellSize))
+    }
+
+    private func showBatch(layout: GridLayout) throws -> Chart {
+        let maxN = layout.count
+        let cellSize = layout.cellSize
         let batch = try train.oneBatch()
         var tensors = batch.xs + batch.ys
         if let normalize = train.batchTfms.lazy.compactMap({ $0 as? Normalize }).first,
@@ -27,7 +45,80 @@ extension DataLoaders {
         let count = min(maxN, batch.count)
         return try showSamples(
             (0..<count).map { item in try tensors.map { try $0[item] } }, dataset: train.dataset,
-            range: scaled ? 0...1 : 0...255, cellSize: cellSize)
+            range: scaled ? 0...1 : 0...255, cellSize: cellSize, columns: layout.columns)
+    }
+}
+
+/// fastai's grid arguments (`nrows`, `ncols`, `figsize`, `dpi` of `show_batch` and friends) as a Khru
+/// grid: how many pictures, in how many columns, each how large.
+///
+/// As fastai's `get_grid`: with both `nrows` and `ncols` the grid shows at most `nrows·ncols` pictures;
+/// with one of them the other follows from the count. `figsize` is matplotlib's, in inches, at 72 CSS
+/// pixels per inch for matplotlib's default `dpi` of 100 (`dpi` scales it): the grid fits in it.
+public struct GridLayout: Sendable, Hashable {
+    /// CSS pixels per inch of `figsize` at `dpi` 100.
+    public static let pixelsPerInch = 72.0
+
+    /// How many pictures the grid shows.
+    public let count: Int
+    /// Its columns (`nil`: fastai's default shape for the count).
+    public let columns: Int?
+    /// The side of each picture, in CSS pixels.
+    public let cellSize: Double
+
+    /// The layout of `maxN` pictures of side `cellSize` in fastai's default shape.
+    public init(maxN: Int, cellSize: Double) {
+        count = maxN
+        columns = nil
+        self.cellSize = cellSize
+    }
+
+    /// The layout fastai's arguments describe.
+    ///
+    /// - Throws: ``VisionError/invalidInput(_:)`` for `nrows` or `ncols` below 1, or a `figsize` or
+    ///   `dpi` that is not a positive, finite number.
+    public init(
+        maxN: Int, nrows: Int? = nil, ncols: Int? = nil, figsize: (Double, Double)? = nil, dpi: Double = 100,
+        cellSize: Double = 128
+    ) throws(VisionError) {
+        guard maxN >= 1 else { throw .invalidInput("maxN must be at least 1, not \(maxN)") }
+        for (name, value) in [("nrows", nrows), ("ncols", ncols)] {
+            if let value, value < 1 || value > 1_000 {
+                throw .invalidInput("\(name) must be from 1 to 1000, not \(value)")
+            }
+        }
+        guard dpi.isFinite, dpi > 0, dpi <= 10_000 else {
+            throw .invalidInput("dpi must be a positive number, not \(dpi)")
+        }
+        var count = maxN
+        if let nrows, let ncols { count = min(maxN, nrows * ncols) }
+        let columns = ncols ?? nrows.map { (count + $0 - 1) / $0 }
+        self.count = count
+        self.columns = columns
+        guard let (width, height) = figsize else {
+            self.cellSize = cellSize
+            return
+        }
+        guard width.isFinite, height.isFinite, width > 0, height > 0, width <= 1_000, height <= 1_000 else {
+            throw .invalidInput("figsize must be two positive numbers of inches, not (\(width), \(height))")
+        }
+        let shape = gridShape(count: count)
+        let columnCount = Double(columns ?? shape.columns)
+        let rowCount = Double(nrows ?? (count + Int(columnCount) - 1) / Int(columnCount))
+        let scale = Self.pixelsPerInch * dpi / 100
+        // Each picture has a 12-pixel gap around it (titles add a little more).
+        let side = min(width * scale / columnCount, height * scale / rowCount) - 12
+        self.cellSize = max(side, 16)
+    }
+
+    public static func == (lhs: GridLayout, rhs: GridLayout) -> Bool {
+        (lhs.count, lhs.columns, lhs.cellSize) == (rhs.count, rhs.columns, rhs.cellSize)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        hasher.combine(columns)
+        hasher.combine(cellSize)
     }
 }
 
@@ -47,13 +138,14 @@ extension Dataset {
 
 /// Draws samples (one tensor per block, without the batch axis) in a grid with titles and points.
 func showSamples(
-    _ samples: [[Tensor]], dataset: any Dataset, range: ClosedRange<Float>, cellSize: Double
+    _ samples: [[Tensor]], dataset: any Dataset, range: ClosedRange<Float>, cellSize: Double,
+    columns: Int? = nil
 ) throws -> Chart {
     let kinds = dataset.kinds
     guard let imageIndex = kinds.firstIndex(of: .image) else {
         throw VisionError.invalidInput("showBatch needs an image block")
     }
-    try checkGridSize(count: samples.count, cellSize: cellSize)
+    try checkGridSize(count: samples.count, cellSize: cellSize, columns: columns)
     let blocks = (dataset as? DatasetSubset)?.blocks
     var images: [PlotImage] = []
     var titles: [String] = []
@@ -82,7 +174,8 @@ func showSamples(
     }
     if points.allSatisfy(\.isEmpty) {
         return try imageGrid(
-            images, titles: titles.contains { !$0.isEmpty } ? titles : [], cellSize: cellSize)
+            images, titles: titles.contains { !$0.isEmpty } ? titles : [], columns: columns,
+            cellSize: cellSize)
     }
     // The legend names the points in each lesson language.
     let legend = ChartText(.pointsLegend)
@@ -91,7 +184,7 @@ func showSamples(
             sets.map { PointSet(name: legend.text(in: language), points: $0.points, color: $0.color) }
         }
         return try imageGridWithPoints(
-            images, pointSets: named, titles: titles.contains { !$0.isEmpty } ? titles : [],
+            images, pointSets: named, titles: titles.contains { !$0.isEmpty } ? titles : [], columns: columns,
             cellSize: cellSize)
     }
 }
@@ -101,12 +194,14 @@ func showSamples(
 /// (`showBatch(cellSize: 1e9)` would ask for exabytes).
 ///
 /// - Throws: ``VisionError/invalidInput(_:)`` naming the side or the canvas's size and the budget.
-func checkGridSize(count: Int, cellSize: Double) throws {
+func checkGridSize(count: Int, cellSize: Double, columns: Int? = nil) throws {
     guard cellSize.isFinite, cellSize > 0 else {
         throw VisionError.invalidInput("cellSize must be a positive number of pixels, not \(cellSize)")
     }
-    let rows = max(Int(Double(max(count, 1)).squareRoot()), 1)
-    let columns = (max(count, 1) + rows - 1) / rows
+    let columns =
+        columns ?? (max(count, 1) + max(Int(Double(max(count, 1)).squareRoot()), 1) - 1)
+        / max(Int(Double(max(count, 1)).squareRoot()), 1)
+    let rows = (max(count, 1) + columns - 1) / columns
     // Square pictures with a 12-pixel gap (titles add to this), at 2 device pixels per CSS pixel.
     let width = (Double(columns) * (cellSize + 12) + 12) * 2
     let height = (Double(rows) * (cellSize + 12) + 12) * 2
