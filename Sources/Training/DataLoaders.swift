@@ -214,6 +214,17 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     public func oneBatch() throws -> Batch {
         try makeBatch(0, order: order(epoch: epochsStarted), epoch: epochsStarted)
     }
+
+    /// ``oneBatch()`` as `(x, y)`: its first input and first target, as fastai's `dl.one_batch()` unpacks.
+    ///
+    /// - Throws: What loading the batch throws; ``TrainingError`` for data without inputs or targets.
+    public func oneBatchPair() throws -> (Tensor, Tensor) {
+        let batch = try oneBatch()
+        guard let x = batch.xs.first, let y = batch.ys.first else {
+            throw TrainingError("oneBatch: the data has no input or no target")
+        }
+        return (x, y)
+    }
 }
 
 /// State shared by a batch iterator and its producer thread.
@@ -356,4 +367,13 @@ public struct DataLoaders: Sendable {
 
     /// The loaders by index: 0 training, 1 validation (fastai `dls[i]`).
     public subscript(index: Int) -> DataLoader { index == 0 ? train : valid }
+
+    /// The first training batch as `(x, y)`: its first input and first target (fastai `dls.one_batch()`).
+    ///
+    /// - Throws: What loading the batch throws; ``TrainingError`` for data without inputs or targets.
+    public func oneBatch() throws -> (Tensor, Tensor) { try train.oneBatchPair() }
 }
+
+/// fastai's `to_cpu`: Khru's tensors live on the CPU, so `value` comes back as it is, and fastbook's
+/// `x, y = to_cpu(dls.train.one_batch())` runs as written.
+public func toCPU<T>(_ value: T) -> T { value }

@@ -485,6 +485,24 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
         return (lossFunc.activation(preds), targets)
     }
 
+    /// Activated predictions and targets over the batches `dl` holds, in order (fastai `get_preds(dl=…)`,
+    /// as fastbook calls it on one batch: `learn.getPreds(dl: [(x, y)])`).
+    ///
+    /// - Throws: ``TrainingError`` when `dl` is empty or a batch's output does not fit the loss.
+    public func getPreds(dl: [(Tensor, Tensor)]) throws -> (preds: Tensor, targets: Tensor) {
+        guard !dl.isEmpty else { throw TrainingError("getPreds(dl:) needs at least one batch") }
+        model.train(false)
+        var preds: [Tensor] = []
+        try withNoGrad {
+            for (x, y) in dl {
+                let output = try forward([x])
+                try checkOutput(output.shape, target: y)
+                preds.append(output.value)
+            }
+        }
+        return (lossFunc.activation(Tensor.concat(preds)), Tensor.concat(dl.map(\.1)))
+    }
+
     /// Activated predictions, targets and each item's loss over a dataset, in order (fastai
     /// `get_preds(ds_idx, with_loss=True)`): the loss of item `i` is ``lossFunc`` of its raw output
     /// against its target alone (fastai's `reduction='none'`, averaged over the item's elements).

@@ -122,6 +122,14 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                             splitter: GrandparentSplitter(), itemTfms: [Resize(32)])
                                                                         lesson.at(171, 18); let dls = try digits.dataloaders(untarData(.digits))
                                                                         lesson.at(172, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
+                                                                        // cell one-batch (Tests/Lessons/00-written-as-swift.md:177)
+                                                                        try await lesson.cell("one-batch") {
+                                                                            lesson.at(178, 14); let (x, y) = try toCPU(dls.oneBatch())
+                                                                            lesson.at(179, 13); let learn = try cnnLearner(dls, resnet18, pretrained: false)
+                                                                            lesson.at(180, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                                            lesson.at(181, 1); #expect(try preds.shape == [x.shape[0], 10])
+                                                                            lesson.at(182, 1); lesson.show(try (x.shape, y.shape, dls.train.bs))
+                                                                        }
                                                                     }
                                                                 }
                                                             }

@@ -33,6 +33,13 @@ extension Registry {
             try accuracyMulti(inp, targ, thresh: thresh, sigmoid: sigmoid)
         }
         bind(
+            "Learner.getPreds(dl: [(Tensor, Tensor)])",
+            doc: "Activated predictions and targets of the given batches (learn.getPreds(dl: [(x, y)]))."
+        ) { (learner: AnyLearner, dl: [CellTuple<Tensor, Tensor>]) -> CellTuple<Tensor, Tensor> in
+            let (preds, targets) = try learner.getPreds(dl: dl.map(\.elements))
+            return CellTuple(preds, targets)
+        }
+        bind(
             "Learner.getPreds(dsIdx: Int = 1)",
             doc: "Activated predictions and targets of the validation set (dsIdx 0: training)."
         ) { (context: StepContext, learner: AnyLearner, dsIdx: Int) -> CellTuple<Tensor, Tensor> in

@@ -11,6 +11,7 @@ extension AnyLearner: LibraryValue {
 }
 extension Recorder: LibraryValue {}
 extension DataLoaders: LibraryValue {}
+extension DataLoader: LibraryValue {}
 extension Metric: LibraryValue {}
 extension MSELossFlat: LibraryValue {}
 extension L1LossFlat: LibraryValue {}
@@ -68,6 +69,25 @@ extension Registry {
         type(AnyLearner.self, doc: "A model, its data, loss and optimizer: fastai's Learner.")
         type(Recorder.self, doc: "What training recorded: losses, learning rates, per-epoch values.")
         type(DataLoaders.self, doc: "Training and validation mini-batches.")
+        type(DataLoader.self, doc: "Mini-batches of one dataset (dls.train, dls.valid).")
+        property("DataLoaders.train: DataLoader", doc: "The training batches.") { (d: DataLoaders) in d.train
+        }
+        property("DataLoaders.valid: DataLoader", doc: "The validation batches.") { (d: DataLoaders) in
+            d.valid
+        }
+        property("DataLoader.bs: Int", doc: "The batch size.") { (d: DataLoader) in d.bs }
+        property("DataLoader.count: Int", doc: "The number of batches.") { (d: DataLoader) in d.count }
+        bind("DataLoaders.oneBatch()", doc: "The first training batch as (x, y) (fastai's one_batch).") {
+            (d: DataLoaders) -> CellTuple<Tensor, Tensor> in
+            let (x, y) = try d.oneBatch()
+            return CellTuple(x, y)
+        }
+        bind("toCPU(_ value: Tensor)", doc: "fastai's to_cpu: Khru's tensors are on the CPU already.") {
+            (t: Tensor) in toCPU(t)
+        }
+        bind("toCPU(_ value: (Tensor, Tensor))", doc: "fastai's to_cpu of a batch: unchanged here.") {
+            (batch: CellTuple<Tensor, Tensor>) in batch
+        }
         type(Metric.self, doc: "A metric shown per epoch (accuracy, errorRate, rmse, …).")
         type(SuggestedLRs.self, doc: "The learning rates lrFind suggests.")
         for (swiftType, doc) in [
