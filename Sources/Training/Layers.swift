@@ -452,6 +452,12 @@ public func sigmoidRange(_ x: Variable, _ low: Double, _ high: Double) -> Variab
     sigmoidRange(x, Float(low), Float(high))
 }
 
+/// `σ(x)·(high − low) + low` for a range written as one (`sigmoidRange(x, yRange)` with
+/// `yRange = 0...5.5`), as fastbook's collab and regression models pass their `y_range`.
+public func sigmoidRange(_ x: Variable, _ range: ClosedRange<Double>) -> Variable {
+    sigmoidRange(x, range.lowerBound, range.upperBound)
+}
+
 /// A layer applying ``sigmoidRange(_:_:_:)`` (fastai `SigmoidRange`).
 public final class SigmoidRange: Layer, @unchecked Sendable {
     /// The lower bound.

@@ -26,6 +26,8 @@ enum Builtin: Hashable {
     /// `todo()`: the student edition's placeholder for an exercise's solution; of the type its place
     /// expects, and running it ends the cell as "not done yet".
     case todo
+    /// `Array(sequence)`: the elements of a range, an array or a dictionary (Python's `list(range(6))`).
+    case arrayOf
 }
 
 /// What `todo()` throws: the cell reached a part of an exercise the student has not written yet.
@@ -182,6 +184,8 @@ enum BuiltinOperations {
             }
         case .todo:
             throw NotDoneYet()
+        case .arrayOf:
+            return .array(try elements(of: arguments[0]))
         case .typeOf(let type):
             return CellMetatype(type: type == .any ? arguments[0].cellType : type).cellValue
         case .zip:

@@ -11,6 +11,16 @@ extension Resolver {
             if let rewritten = implicitSelf(name, at: nameLocation) {
                 return call(rewritten, arguments, at: location, expected: expected)
             }
+            if name == "Array", arguments.count == 1, arguments[0].label == nil {
+                // `Array(0..<6)`, as Python's `list(range(6))`.
+                let typed = resolve(arguments[0].value, expected: nil)
+                guard let element = Self.elementType(typed.type) else {
+                    report(
+                        "Array(_:) needs a range, an array or a dictionary, not \(typed.type)", at: location)
+                    return Self.unknown
+                }
+                return Typed(.builtin(.arrayOf, arguments: [typed.node], location), .array(element))
+            }
             if case .global(let info)? = lookup(name), info.isType {
                 if isUnavailable(read(name, .global(info), at: nameLocation).node) {
                     resolveAlone(arguments)

@@ -401,6 +401,25 @@ extension Registry {
             return Tensor.normal(shape, mean: mean, std: std)
         }
         bind(
+            "sigmoidRange(_ x: Variable, _ range: ClosedRange<Double>)",
+            doc: "sigmoid(x) squashed into a range (sigmoidRange(x, yRange))."
+        ) { (x: Variable, range: ClosedRange<Double>) in sigmoidRange(x, range) }
+        bind(
+            "Tensor.subscript(_ rows: [Int], _ columns: [Int])",
+            doc: "Elements (rows[i], columns[i]): t[idx, targ]."
+        ) {
+            (t: Tensor, rows: [Int], columns: [Int]) in try t[rows, columns]
+        }
+        bind(
+            "Tensor.subscript(_ rows: [Int], _ columns: Tensor)",
+            doc: "Elements (rows[i], columns[i]): t[idx, targ]."
+        ) {
+            (t: Tensor, rows: [Int], columns: Tensor) in try t[rows, columns]
+        }
+        bind("Tensor.subscript(_ rows: Tensor, _ columns: Tensor)", doc: "Elements (rows[i], columns[i]).") {
+            (t: Tensor, rows: Tensor, columns: Tensor) in try t[rows, columns]
+        }
+        bind(
             "sigmoidRange(_ x: Variable, _ low: Double, _ high: Double)",
             doc: "sigmoid(x)·(high − low) + low (fastai's sigmoid_range)."
         ) { (x: Variable, low: Double, high: Double) in sigmoidRange(x, low, high) }
