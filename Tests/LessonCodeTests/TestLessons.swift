@@ -122,20 +122,20 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                         lesson.at(171, 16); let squashed = try sigmoidRange(Variable(acts), 0...5.5)
                                                                         lesson.at(172, 1); #expect(try abs(-picked.sum().item() / 3 - nllLoss(smActs, targ).item()) < 1e-6)
                                                                         lesson.at(173, 1); lesson.show(try (picked, squashed.value.max().item() < 5.5))
-                                                                        // cell grid-layout (Tests/Lessons/00-written-as-swift.md:178)
+                                                                        // cell grid-layout (Tests/Lessons/00-written-as-swift.md:179)
                                                                         try await lesson.cell("grid-layout") {
-                                                                            lesson.at(179, 14); let digits = try DataBlock(
+                                                                            lesson.at(180, 14); let digits = try DataBlock(
                                                                                 blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: getImageFiles, getY: parentLabel,
-                                                                                splitter: GrandparentSplitter(), itemTfms: [Resize(32)])
-                                                                            lesson.at(182, 18); let dls = try digits.dataloaders(untarData(.digits))
-                                                                            lesson.at(183, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
-                                                                            // cell one-batch (Tests/Lessons/00-written-as-swift.md:188)
+                                                                                splitter: GrandparentSplitter(), itemTfms: [Resize(40)], batchTfms: augTransforms(size: 32, minScale: 0.75))
+                                                                            lesson.at(183, 18); let dls = try digits.dataloaders(untarData(.digits))
+                                                                            lesson.at(184, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
+                                                                            // cell one-batch (Tests/Lessons/00-written-as-swift.md:189)
                                                                             try await lesson.cell("one-batch") {
-                                                                                lesson.at(189, 14); let (x, y) = try toCPU(dls.oneBatch())
-                                                                                lesson.at(190, 13); let learn = try cnnLearner(dls, resnet18, pretrained: false)
-                                                                                lesson.at(191, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
-                                                                                lesson.at(192, 1); #expect(try preds.shape == [x.shape[0], 10])
-                                                                                lesson.at(193, 1); lesson.show(try (x.shape, y.shape, dls.train.bs))
+                                                                                lesson.at(190, 14); let (x, y) = try toCPU(dls.oneBatch())
+                                                                                lesson.at(191, 13); let learn = try cnnLearner(dls, resnet18, pretrained: false)
+                                                                                lesson.at(192, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                                                lesson.at(193, 1); #expect(try preds.shape == [x.shape[0], 10])
+                                                                                lesson.at(194, 1); lesson.show(try (x.shape, y.shape, dls.train.bs))
                                                                             }
                                                                         }
                                                                     }

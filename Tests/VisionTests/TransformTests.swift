@@ -114,6 +114,33 @@ struct TransformGeometryTests {
         }
     }
 
+    @Test func minScaleCropsASquareOfAtLeastThatAreaAndMovesPointsWithIt() throws {
+        let crop = RandomResizedCropGPU(size: ImageSize(height: 16, width: 16), minScale: 0.5)
+        // A quarter of the area of a 40×30 image is a square of side √300 ≈ 17.3 pixels.
+        let quarter = crop.map(area: 0.25, u: 0, v: 0, input: ImageSize(height: 30, width: 40))
+        let side = (0.25 * 30 * 40).squareRoot()
+        #expect(abs(quarter.m[0] - side / 40) < 1e-12 && abs(quarter.m[4] - side / 30) < 1e-12)
+        #expect(abs(quarter.m[2] - (side / 40 - 1)) < 1e-12, "u = 0 puts the crop at the left edge")
+        for seed: UInt64 in 1...8 {
+            let single = try sample(x: 20.5, y: 14.5)
+            var batch = [Tensor.stack([single[0]]), Tensor.stack([single[1]])]
+            try crop(&batch, kinds: kinds, generator: Generator(seed: seed), isTraining: true)
+            #expect(batch[0].shape == [1, 1, 16, 16])
+            try expectAgreement(batch)
+        }
+        // Validation: the largest centred square, resized.
+        let single = try sample(x: 20.5, y: 14.5)
+        var batch = [Tensor.stack([single[0]]), Tensor.stack([single[1]])]
+        try crop(&batch, kinds: kinds, generator: Generator(seed: 1), isTraining: false)
+        #expect(batch[0].shape == [1, 1, 16, 16])
+        try expectAgreement(batch)
+        // fastbook's augTransforms(size: 224, minScale: 0.75): the affine part keeps the size, the crop sets it.
+        let transforms = augTransforms(size: 16, minScale: 0.75)
+        #expect((transforms.first as? AffineAugment)?.size == nil)
+        #expect((transforms.last as? RandomResizedCropGPU)?.minScale == 0.75)
+        #expect(augTransforms(size: 16).contains { $0 is RandomResizedCropGPU } == false)
+    }
+
     @Test func flipMirrorsExactly() throws {
         let single = try sample(x: 5.5, y: 7.5)
         var batch = [Tensor.stack([single[0]]), Tensor.stack([single[1]])]

@@ -196,33 +196,38 @@ extension Registry {
         }
         bind(
             "augTransforms(size: Int? = nil, mult: Double = 1, doFlip: Bool = true, maxRotate: Double = 10, "
-                + "maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2)",
+                + "maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2, minScale: Double = 1)",
             doc: "fastai's standard augmentations: flips, rotation, zoom, warp, lighting (and a resize)."
         ) {
             (
                 size: Int?, mult: Double, doFlip: Bool, maxRotate: Double, maxZoom: Double,
-                maxLighting: Double,
-                maxWarp: Double
+                maxLighting: Double, maxWarp: Double, minScale: Double
             ) -> [Existential<BatchTransformTag>] in
-            augTransforms(
+            guard minScale > 0, minScale <= 1 else {
+                throw StepError("minScale must be in (0, 1], not \(minScale)")
+            }
+            return augTransforms(
                 size: size, mult: mult, doFlip: doFlip, maxRotate: maxRotate, maxZoom: maxZoom,
-                maxLighting: maxLighting, maxWarp: maxWarp
+                maxLighting: maxLighting, maxWarp: maxWarp, minScale: minScale
             ).map { Existential(value: $0) }
         }
         bind(
             "augTransforms(size: (Int, Int), mult: Double = 1, doFlip: Bool = true, maxRotate: Double = 10, "
-                + "maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2)",
+                + "maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2, minScale: Double = 1)",
             doc: "The standard augmentations, resizing to (height, width)."
         ) {
             (
                 size: CellTuple<Int, Int>, mult: Double, doFlip: Bool, maxRotate: Double, maxZoom: Double,
-                maxLighting: Double, maxWarp: Double
+                maxLighting: Double, maxWarp: Double, minScale: Double
             ) -> [Existential<BatchTransformTag>] in
             let (height, width) = size.elements
             guard height > 0, width > 0 else { throw StepError("augTransforms needs a positive size") }
+            guard minScale > 0, minScale <= 1 else {
+                throw StepError("minScale must be in (0, 1], not \(minScale)")
+            }
             return augTransforms(
                 size: (height, width), mult: mult, doFlip: doFlip, maxRotate: maxRotate, maxZoom: maxZoom,
-                maxLighting: maxLighting, maxWarp: maxWarp
+                maxLighting: maxLighting, maxWarp: maxWarp, minScale: minScale
             ).map { Existential(value: $0) }
         }
         for (name, stats) in [

@@ -30,12 +30,12 @@ import Training
 public func augTransforms(
     size: Int? = nil, mult: Double = 1, doFlip: Bool = true, flipVert: Bool = false, maxRotate: Double = 10,
     minZoom: Double = 1, maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2,
-    pAffine: Double = 0.75, pLighting: Double = 0.75, padMode: PadMode = .reflection
+    pAffine: Double = 0.75, pLighting: Double = 0.75, padMode: PadMode = .reflection, minScale: Double = 1
 ) -> [any BatchTransform] {
     augTransforms(
         size: size.map { ImageSize(height: $0, width: $0) }, mult: mult, doFlip: doFlip, flipVert: flipVert,
         maxRotate: maxRotate, minZoom: minZoom, maxZoom: maxZoom, maxLighting: maxLighting, maxWarp: maxWarp,
-        pAffine: pAffine, pLighting: pLighting, padMode: padMode)
+        pAffine: pAffine, pLighting: pLighting, padMode: padMode, minScale: minScale)
 }
 
 /// fastai's data augmentation with a `(height, width)` output size (fastai `aug_transforms(size=(h, w))`).
@@ -44,29 +44,106 @@ public func augTransforms(
 public func augTransforms(
     size: (Int, Int), mult: Double = 1, doFlip: Bool = true, flipVert: Bool = false, maxRotate: Double = 10,
     minZoom: Double = 1, maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2,
-    pAffine: Double = 0.75, pLighting: Double = 0.75, padMode: PadMode = .reflection
+    pAffine: Double = 0.75, pLighting: Double = 0.75, padMode: PadMode = .reflection, minScale: Double = 1
 ) -> [any BatchTransform] {
     augTransforms(
         size: ImageSize(height: size.0, width: size.1), mult: mult, doFlip: doFlip, flipVert: flipVert,
         maxRotate: maxRotate, minZoom: minZoom, maxZoom: maxZoom, maxLighting: maxLighting, maxWarp: maxWarp,
-        pAffine: pAffine, pLighting: pLighting, padMode: padMode)
+        pAffine: pAffine, pLighting: pLighting, padMode: padMode, minScale: minScale)
 }
 
 /// The shared body of both `augTransforms`.
+///
+/// With `minScale` below 1 (fastai's `min_scale`, fastbook's `aug_transforms(size=224, min_scale=0.75)`), the
+/// affine part keeps the input's size and a ``RandomResizedCropGPU`` then crops a random square holding
+/// `minScale…1` of the image's area and resizes it to `size`, as fastai's `RandomResizedCropGPU`.
 public func augTransforms(
     size: ImageSize?, mult: Double = 1, doFlip: Bool = true, flipVert: Bool = false, maxRotate: Double = 10,
     minZoom: Double = 1, maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2,
-    pAffine: Double = 0.75, pLighting: Double = 0.75, padMode: PadMode = .reflection
+    pAffine: Double = 0.75, pLighting: Double = 0.75, padMode: PadMode = .reflection, minScale: Double = 1
 ) -> [any BatchTransform] {
+    let crops = minScale < 1
     var transforms: [any BatchTransform] = [
         AffineAugment(
-            size: size, doFlip: doFlip, flipVert: flipVert, maxRotate: maxRotate * mult, minZoom: minZoom,
-            maxZoom: maxZoom, maxWarp: maxWarp * mult, pAffine: pAffine, padMode: padMode)
+            size: crops ? nil : size, doFlip: doFlip, flipVert: flipVert, maxRotate: maxRotate * mult,
+            minZoom: minZoom, maxZoom: maxZoom, maxWarp: maxWarp * mult, pAffine: pAffine, padMode: padMode)
     ]
     if maxLighting * mult > 0 {
         transforms.append(LightingAugment(maxLighting: maxLighting * mult, pLighting: pLighting))
     }
+    if crops {
+        transforms.append(RandomResizedCropGPU(size: size, minScale: max(minScale, 0.01), padMode: padMode))
+    }
     return transforms
+}
+
+/// A random square crop holding `minScale…1` of each image's area, resized to `size` (fastai's
+/// `RandomResizedCropGPU(size, min_scale, ratio=(1, 1))`, which `aug_transforms(min_scale:)` adds; a batch
+/// transform, where ``RandomResizedCrop`` is the item one).
+///
+/// Training: per image, an area fraction `a ~ U(minScale, 1)`, a square of side `√(a·H·W)` (at most the
+/// shorter side) at a uniformly random place. Validation: the largest centred square. Points move with
+/// the crop.
+public struct RandomResizedCropGPU: BatchTransform, CustomStringConvertible {
+    /// The output size (nil: the input's).
+    public let size: ImageSize?
+    /// The smallest share of the image's area a crop keeps.
+    public let minScale: Double
+    /// How pixels outside the image are filled (a crop never reaches them).
+    public let padMode: PadMode
+
+    /// A crop of at least `minScale` of the area, resized to `size`.
+    public init(size: ImageSize?, minScale: Double, padMode: PadMode = .reflection) {
+        self.size = size
+        self.minScale = minScale
+        self.padMode = padMode
+    }
+
+    /// After the affine augmentations (fastai lists it after them).
+    public var order: Int { 31 }
+    /// Validation batches get the centred crop.
+    public var appliesToValidation: Bool { true }
+
+    /// `RandomResizedCrop -- {…}`.
+    public var description: String {
+        "RandomResizedCropGPU -- {'size': \(size.map(\.description) ?? "None"), 'min_scale': \(minScale)}"
+    }
+
+    /// The output→input map of a square crop of `area` (a share of the image) centred at `(u, v)` in 0…1.
+    func map(area: Double, u: Double, v: Double, input: ImageSize) -> Homography {
+        let (height, width) = (Double(input.height), Double(input.width))
+        let side = min((area * height * width).squareRoot(), min(height, width))
+        let (sx, sy) = (side / width, side / height)
+        return .affine(sx, 0, (1 - sx) * (2 * u - 1), 0, sy, (1 - sy) * (2 * v - 1))
+    }
+
+    /// Validation: the largest centred square.
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator
+    ) throws {
+        try self(&batch, kinds: kinds, generator: generator, isTraining: false)
+    }
+
+    /// Draws one crop per image (training), or takes the centred square (validation), and resamples.
+    ///
+    /// - Throws: ``VisionError/invalidInput(_:)`` when the batch has no `[N, C, H, W]` images.
+    public func callAsFunction(
+        _ batch: inout [Tensor], kinds: [BlockKind], generator: TensorCore.Generator, isTraining: Bool
+    ) throws {
+        guard let index = kinds.firstIndex(of: .image), batch[index].rank == 4 else {
+            throw VisionError.invalidInput("augTransforms(minScale:) needs a batch of images [N, C, H, W]")
+        }
+        let input = try imageSize(batch, kinds: kinds, transform: "augTransforms(minScale:)")
+        let target = try (size ?? input).checked("augTransforms(minScale:)")
+        let maps = (0..<batch[index].shape[0]).map { _ in
+            isTraining
+                ? map(
+                    area: minScale + (1 - minScale) * generator.nextDouble(), u: generator.nextDouble(),
+                    v: generator.nextDouble(), input: input)
+                : map(area: 1, u: 0.5, v: 0.5, input: input)
+        }
+        transformSample(&batch, kinds: kinds, maps: maps, size: target, padMode: padMode)
+    }
 }
 
 /// Flip, warp, rotation and zoom composed into one map per image and applied in one resampling
