@@ -26,7 +26,10 @@ import Training
 ///   - pAffine: Probability of each of warp, rotate and zoom, per image.
 ///   - pLighting: Probability of each of brightness and contrast, per image.
 ///   - padMode: How pixels from outside the image are filled.
-/// - Returns: `[AffineAugment, LightingAugment]` (the lighting one only when `maxLighting · mult > 0`).
+///   - minScale: Below 1, a random square crop of `minScale…1` of the area resized to `size`
+///     (``RandomResizedCropGPU``), as fastai's `min_scale`.
+/// - Returns: `[AffineAugment, LightingAugment]` (the lighting one only when `maxLighting · mult > 0`),
+///   then ``RandomResizedCropGPU`` when `minScale < 1`.
 public func augTransforms(
     size: Int? = nil, mult: Double = 1, doFlip: Bool = true, flipVert: Bool = false, maxRotate: Double = 10,
     minZoom: Double = 1, maxZoom: Double = 1.1, maxLighting: Double = 0.2, maxWarp: Double = 0.2,
