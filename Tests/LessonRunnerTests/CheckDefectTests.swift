@@ -20,14 +20,14 @@ private func check(_ markdown: String) -> [String] {
             ```swift {#a}
             let block = DataBlock(blocks: [ImageBlock(), CategoryBlock()], getY: parentLabel, bogus: 1)
             let dls = block.dataloaders(Path("x"))
-            dls.showBatch(nrows: 1)
+            dls.showBatch(rows: 1)
             ```
             """)
         #expect(
             problems.contains { $0.hasSuffix("error: 'DataBlock' has no argument 'bogus'") }, "\(problems)")
         #expect(
             problems.contains {
-                $0.hasPrefix("lessons/en/01-check.md:6:15: error: 'showBatch' has no argument 'nrows'")
+                $0.hasPrefix("lessons/en/01-check.md:6:15: error: 'showBatch' has no argument 'rows'")
             },
             "\(problems)")
     }
@@ -61,5 +61,15 @@ private func check(_ markdown: String) -> [String] {
             "\(regex)")
         let other = check("# T\n\n```swift {#a}\nlet x = 1\nswitch x { default: break }\n```\n")
         #expect(other.first?.hasSuffix("guard, for, while, struct and final class") == true, "\(other)")
+    }
+
+    @Test func aStatementOutsideTheLanguageIsReportedOnceNotAtEveryUse() {
+        let problems = check(
+            "# T\n\n```swift {#a}\nlet t = (lr: 0.1, epochs: 3)\nlet doubled = t.lr * 2\nt.epochs\n```\n\n"
+                + "```swift {#b}\ndoubled + 1\n```\n")
+        #expect(
+            problems == [
+                "lessons/en/01-check.md:4:10: error: labeled tuples are not part of the cell language; drop the label"
+            ])
     }
 }

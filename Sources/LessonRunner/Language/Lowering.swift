@@ -13,6 +13,9 @@ struct LoweredCell {
     var diagnostics: [LessonSource.Diagnostic]
     /// Every name a `let`/`var` of the cell declares (also those of statements that did not lower).
     var declaredNames: [String]
+    /// The names of the statements that did not lower: their problem is reported once, and later uses
+    /// of the names are not reported again.
+    var failedNames: [String] = []
 }
 
 /// A construct outside the cell language, or a malformed literal.
@@ -92,14 +95,20 @@ struct Lowering {
                 LessonSource.Diagnostic(.error, diagnostic.message, at: lowering.locate(diagnostic.position)))
         }
         for item in tree.statements {
-            result.declaredNames += Self.declaredNames(item)
-            if item.hasError { continue }
+            let names = Self.declaredNames(item)
+            result.declaredNames += names
+            if item.hasError {
+                result.failedNames += names
+                continue
+            }
             do {
                 result.statements += try lowering.statements(item)
             } catch let error as LoweringError {
+                result.failedNames += names
                 result.diagnostics.append(
                     LessonSource.Diagnostic(.error, error.message, at: lowering.location(error.node)))
             } catch {
+                result.failedNames += names
                 result.diagnostics.append(
                     LessonSource.Diagnostic(.error, "\(error)", at: lowering.location(item)))
             }

@@ -105,6 +105,14 @@ struct Resolver {
         loopDepth = 0
         let before = diagnostics.count
         diagnostics += lowered.diagnostics
+        // A statement that did not lower has been reported: its names are unavailable, not unknown, so
+        // the cell's later uses of them add no second error.
+        for name in lowered.failedNames {
+            var info = NameInfo(type: .any, isMutable: true)
+            info.cellID = cell.id
+            info.unavailableBecause = cell.id
+            globals[name] = info
+        }
         var declaredHere: Set<String> = []
         let statements = lowered.statements.compactMap {
             resolve($0, topLevel: true, declaredHere: &declaredHere)
