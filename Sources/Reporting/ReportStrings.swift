@@ -136,7 +136,26 @@ struct ReportStrings: Sendable {
 /// The words a report writes around a lesson's own content, in every language.
 public enum ReportWords {
     /// Every phrase of the report's table of words.
-    public static var allPhrases: [Phrase] { ReportStrings.allPhrases + [waitsForExercise] }
+    public static var allPhrases: [Phrase] {
+        ReportStrings.allPhrases + [waitsForExercise, needsUndefined, notRerunAfter]
+    }
+
+    /// Why a cell is skipped when an earlier cell failed to define a name it needs.
+    public static let needsUndefined = Phrase(
+        "needs '%@', which cell '%@' did not define", th: "ต้องใช้ '%@' ซึ่ง cell '%@' ไม่ได้สร้างไว้")
+
+    /// Why a cell after `--cell ID` is skipped without `--downstream`.
+    public static let notRerunAfter = Phrase(
+        "not rerun after '%@' (khru run --cell %@ --downstream)",
+        th: "ไม่ได้รันใหม่หลัง '%@' (khru run --cell %@ --downstream)")
+
+    /// `phrase` in `language` with each `%@` replaced by the next of `values`.
+    public static func fill(_ phrase: Phrase, _ values: String..., in language: Language) -> String {
+        var parts = phrase.text(in: language).components(separatedBy: "%@")
+        var out = parts.removeFirst()
+        for (value, part) in zip(values, parts) { out += value + part }
+        return out
+    }
 
     /// Why a cell is skipped when it needs a name an exercise has not written yet: "needs 'NAME', which
     /// exercise 'ID' has not done yet" (the two `%@` are the name and the exercise).
@@ -145,9 +164,7 @@ public enum ReportWords {
 
     /// ``waitsForExercise`` in `language` for `name` and `exercise`.
     public static func waitsForExercise(_ name: String, _ exercise: String, in language: Language) -> String {
-        let parts = waitsForExercise.text(in: language).components(separatedBy: "%@")
-        guard parts.count == 3 else { return waitsForExercise.text(in: language) }
-        return parts[0] + name + parts[1] + exercise + parts[2]
+        fill(waitsForExercise, name, exercise, in: language)
     }
 
     /// Whether `reason` is ``waitsForExercise`` in any language.

@@ -212,6 +212,9 @@ private func errors(_ report: LessonReport, _ id: String = "c") -> [String] {
         #expect(report.cells["b"]?.status == .skipped(reason: "needs 'c', which cell 'a' did not define"))
         #expect(report.cells["d"]?.status == .passed)
         #expect(report.cells.count == 3)
+        // A Thai lesson gives the reason in Thai.
+        let thai = run(text, path: "lessons/th/01-sample.md")
+        #expect(thai.cells["b"]?.status == .skipped(reason: "ต้องใช้ 'c' ซึ่ง cell 'a' ไม่ได้สร้างไว้"))
     }
 
     @Test func errorCellThatPassesIsReported() {

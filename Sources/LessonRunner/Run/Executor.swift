@@ -116,7 +116,7 @@ public struct LessonExecutor {
                 let reason =
                     notDone.contains(source)
                     ? ReportWords.waitsForExercise(missing, source, in: lesson.language.words)
-                    : "needs '\(missing)', which cell '\(source)' did not define"
+                    : ReportWords.fill(ReportWords.needsUndefined, missing, source, in: lesson.language.words)
                 record(CellReport(cellID: cell.id, status: .skipped(reason: reason)))
                 for name in plan.declaredNames { unavailable[name] = source }
                 continue
@@ -136,7 +136,8 @@ public struct LessonExecutor {
                     CellReport(
                         cellID: cell.id,
                         status: .skipped(
-                            reason: "not rerun after '\(target)' (khru run --cell \(target) --downstream)")))
+                            reason: ReportWords.fill(
+                                ReportWords.notRerunAfter, target, target, in: lesson.language.words))))
                 continue
             }
             if let lessonCache,
