@@ -217,13 +217,17 @@ public func plotConfusionMatrix(
 ///   - losses: Per-item losses.
 ///   - probabilities: The predicted class's probability per item.
 ///   - rows: Rows of the grid; by default fastai's `Int(√n)`.
+///   - columns: Columns of the grid (wins over `rows`).
+///   - cellSize: The side of each picture, in CSS pixels.
 ///   - suptitle: Text above the grid.
 ///   - style: Fonts, sizes and pixel density.
 /// - Returns: The grid's PNG.
 /// - Throws: ``PlottingError/invalidData(_:)`` when the counts differ.
 public func plotTopLosses(
     images: [PlotImage], predicted: [String], actual: [String], losses: [Double], probabilities: [Double],
-    rows: Int? = nil, suptitle: ChartText? = .term(.topLossesTitle), style: ChartStyle = .standard
+    rows: Int? = nil, columns: Int? = nil, cellSize: Double = 128,
+    suptitle: ChartText? = .term(.topLossesTitle),
+    style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     let n = images.count
     guard predicted.count == n, actual.count == n, losses.count == n, probabilities.count == n else {
@@ -234,8 +238,8 @@ public func plotTopLosses(
     }
     return try Chart.drawnPerLanguage([suptitle]) { (language) throws(PlottingError) in
         try imageGrid(
-            images, titles: titles, rows: rows, cellSize: 128, suptitle: suptitle?.text(in: language),
-            style: style)
+            images, titles: titles, rows: columns == nil ? rows : nil, columns: columns, cellSize: cellSize,
+            suptitle: suptitle?.text(in: language), style: style)
     }
 }
 
@@ -265,12 +269,14 @@ public func showBatch(
 ///   - targets: The true labels.
 ///   - predictions: The predicted labels.
 ///   - maxN: At most this many items are shown.
+///   - columns: Columns of the grid (default: fastai's shape).
+///   - cellSize: The side of each picture, in CSS pixels.
 ///   - style: Fonts, sizes and pixel density.
 /// - Returns: The grid's PNG.
 /// - Throws: ``PlottingError/invalidData(_:)`` when the counts differ.
 public func showResults(
-    images: [PlotImage], targets: [String], predictions: [String], maxN: Int = 9,
-    style: ChartStyle = .standard
+    images: [PlotImage], targets: [String], predictions: [String], maxN: Int = 9, columns: Int? = nil,
+    cellSize: Double = 112, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard targets.count == images.count, predictions.count == images.count else {
         throw .invalidData("showResults needs one target and one prediction per image")
@@ -279,7 +285,8 @@ public func showResults(
     let titles = (0..<n).map { "\(targets[$0])\n\(predictions[$0])" }
     let colors = (0..<n).map { targets[$0] == predictions[$0] ? Color.green : Color.red }
     return try imageGrid(
-        Array(images.prefix(n)), titles: titles, titleColors: colors, cellSize: 112, style: style)
+        Array(images.prefix(n)), titles: titles, titleColors: colors, columns: columns, cellSize: cellSize,
+        style: style)
 }
 
 /// Key-point results (such as a head's centre): each image with its target and predicted points, and a
@@ -292,13 +299,15 @@ public func showResults(
 ///   - targetName: Legend entry of the targets.
 ///   - predictionName: Legend entry of the predictions.
 ///   - maxN: At most this many items are shown.
+///   - columns: Columns of the grid (default: fastai's shape).
+///   - cellSize: The side of each picture, in CSS pixels.
 ///   - style: Fonts, sizes and pixel density.
 /// - Returns: The grid's PNG.
 /// - Throws: ``PlottingError/invalidData(_:)`` when the counts differ.
 public func showResultsPoints(
     images: [PlotImage], targets: [[Point]], predictions: [[Point]],
     targetName: ChartText = .term(.pointsTarget), predictionName: ChartText = .term(.pointsPrediction),
-    maxN: Int = 6, style: ChartStyle = .standard
+    maxN: Int = 6, columns: Int? = nil, cellSize: Double = 160, style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
     guard targets.count == images.count, predictions.count == images.count else {
         throw .invalidData("showResultsPoints needs targets and predictions for every image")
@@ -315,6 +324,7 @@ public func showResultsPoints(
                     color: Color(hex: 0xD62728), marker: .cross),
             ]
         }
-        return try imageGridWithPoints(Array(images.prefix(n)), pointSets: sets, cellSize: 160, style: style)
+        return try imageGridWithPoints(
+            Array(images.prefix(n)), pointSets: sets, columns: columns, cellSize: cellSize, style: style)
     }
 }

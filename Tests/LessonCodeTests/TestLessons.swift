@@ -136,6 +136,15 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                 lesson.at(192, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
                                                                                 lesson.at(193, 1); #expect(try preds.shape == [x.shape[0], 10])
                                                                                 lesson.at(194, 1); lesson.show(try (x.shape, y.shape, dls.train.bs))
+                                                                                // cell results-layout (Tests/Lessons/00-written-as-swift.md:199)
+                                                                                try await lesson.cell("results-layout") {
+                                                                                    lesson.at(200, 7); lesson.show(try learn.showResults(maxN: 4, nrows: 1))
+                                                                                    // cell top-losses-layout (Tests/Lessons/00-written-as-swift.md:203)
+                                                                                    try await lesson.cell("top-losses-layout") {
+                                                                                        lesson.at(204, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
+                                                                                        lesson.at(205, 8); lesson.show(try interp.plotTopLosses(3, nrows: 1))
+                                                                                    }
+                                                                                }
                                                                             }
                                                                         }
                                                                     }

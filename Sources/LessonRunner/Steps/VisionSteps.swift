@@ -81,19 +81,32 @@ extension Registry {
             try interp.plotConfusionMatrix(normalize: normalize)
         }
         bind(
-            "ClassificationInterpretation.plotTopLosses(_ k: Int, largest: Bool = true)",
+            "ClassificationInterpretation.plotTopLosses(_ k: Int, largest: Bool = true, nrows: Int? = nil, "
+                + "ncols: Int? = nil, figsize: (Double, Double)? = nil, dpi: Double = 100)",
             doc: "The k items with the largest losses: prediction, actual, loss, probability."
-        ) { (interp: ClassificationInterpretation, k: Int, largest: Bool) in
+        ) {
+            (
+                interp: ClassificationInterpretation, k: Int, largest: Bool, nrows: Int?, ncols: Int?,
+                figsize: CellTuple<Double, Double>?, dpi: Double
+            ) in
             guard k > 0 else { throw StepError("plotTopLosses needs k > 0") }
-            return try interp.plotTopLosses(k, largest: largest)
+            return try interp.plotTopLosses(
+                k, largest: largest, nrows: nrows, ncols: ncols, figsize: figsize.map(\.elements), dpi: dpi)
         }
         bind(
-            "Learner.showResults(dsIdx: Int = 1, maxN: Int = 9)",
+            "Learner.showResults(dsIdx: Int = 1, maxN: Int = 9, nrows: Int? = nil, ncols: Int? = nil, "
+                + "figsize: (Double, Double)? = nil, dpi: Double = 100)",
             doc: "Validation images with their predictions (and targets) drawn over them."
-        ) { (context: StepContext, learn: AnyLearner, dsIdx: Int, maxN: Int) in
+        ) {
+            (
+                context: StepContext, learn: AnyLearner, dsIdx: Int, maxN: Int, nrows: Int?, ncols: Int?,
+                figsize: CellTuple<Double, Double>?, dpi: Double
+            ) in
             guard maxN > 0 else { throw StepError("maxN must be positive") }
             context.progress("predicting")
-            return try learn.showResults(dsIdx: dsIdx, maxN: maxN)
+            return try learn.showResults(
+                dsIdx: dsIdx, maxN: maxN, nrows: nrows, ncols: ncols, figsize: figsize.map(\.elements),
+                dpi: dpi)
         }
     }
 

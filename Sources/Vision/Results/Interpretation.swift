@@ -135,10 +135,20 @@ public struct ClassificationInterpretation: Sendable {
     /// The `k` items with the largest losses (fastai `plot_top_losses`), each titled
     /// `predicted/actual / loss / probability of the predicted class`.
     ///
-    /// - Throws: ``VisionError/invalidInput(_:)`` when `k < 1` or the items are not images; what loading
-    ///   an item throws.
-    public func plotTopLosses(_ k: Int, largest: Bool = true) throws -> Chart {
+    /// `nrows`, `ncols`, `figsize` and `dpi` lay the grid out as fastai's
+    /// (`interp.plotTopLosses(5, nrows: 1)`; see ``GridLayout``).
+    ///
+    /// - Throws: ``VisionError/invalidInput(_:)`` when `k < 1`, the items are not images or the layout is
+    ///   not one; what loading an item throws.
+    public func plotTopLosses(
+        _ k: Int, largest: Bool = true, nrows: Int? = nil, ncols: Int? = nil,
+        figsize: (Double, Double)? = nil,
+        dpi: Double = 100
+    ) throws -> Chart {
         guard k >= 1 else { throw VisionError.invalidInput("plotTopLosses needs k ≥ 1, got \(k)") }
+        let layout = try GridLayout(
+            maxN: k, nrows: nrows, ncols: ncols, figsize: figsize, dpi: dpi, cellSize: 128)
+        let k = layout.count
         let (values, idxs) = topLosses(k, largest: largest)
         let dataset = learn.dls[dsIdx].dataset
         guard let imageIndex = dataset.kinds.firstIndex(of: .image) else {
@@ -159,7 +169,8 @@ public struct ClassificationInterpretation: Sendable {
             probability.append(Double(probabilities[index * classes + guess]))
         }
         return try Plotting.plotTopLosses(
-            images: images, predicted: predicted, actual: actual, losses: values, probabilities: probability)
+            images: images, predicted: predicted, actual: actual, losses: values, probabilities: probability,
+            columns: layout.columns, cellSize: layout.cellSize)
     }
 }
 

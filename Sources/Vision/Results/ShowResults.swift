@@ -25,10 +25,21 @@ extension AnyLearner {
     ///   image.
     /// - Regression: the numbers as titles.
     ///
-    /// - Throws: ``VisionError/invalidInput(_:)`` when the inputs are not images or `maxN < 1`; what
-    ///   loading or plotting throws.
-    public func showResults(dsIdx: Int = 1, maxN: Int = 9) throws -> Chart {
+    /// `nrows`, `ncols`, `figsize` and `dpi` lay the grid out as fastai's (see ``GridLayout``).
+    ///
+    /// - Throws: ``VisionError/invalidInput(_:)`` when the inputs are not images, `maxN < 1` or the layout
+    ///   is not one; what loading or plotting throws.
+    public func showResults(
+        dsIdx: Int = 1, maxN: Int = 9, nrows: Int? = nil, ncols: Int? = nil, figsize: (Double, Double)? = nil,
+        dpi: Double = 100
+    ) throws -> Chart {
         guard maxN >= 1 else { throw VisionError.invalidInput("showResults needs maxN ≥ 1, got \(maxN)") }
+        let (kinds, target) = (dls[dsIdx].dataset.kinds, dls[dsIdx].dataset.nInp)
+        let pointTargets = kinds.count > target && kinds[target] == .point
+        let layout = try GridLayout(
+            maxN: maxN, nrows: nrows, ncols: ncols, figsize: figsize, dpi: dpi,
+            cellSize: pointTargets ? 160 : 112)
+        let maxN = layout.count
         let loader = dls[dsIdx]
         let dataset = loader.dataset
         guard let imageIndex = dataset.kinds.prefix(dataset.nInp).firstIndex(of: .image) else {
@@ -78,11 +89,14 @@ extension AnyLearner {
             }
             return try Plotting.showResultsPoints(
                 images: images, targets: samples.map { pixels($0[targetIndex].scalars) },
-                predictions: predictions.map { pixels($0.scalars) }, maxN: maxN)
+                predictions: predictions.map { pixels($0.scalars) }, maxN: maxN, columns: layout.columns,
+                cellSize: layout.cellSize)
         }
         let targets = samples.map { describeTarget($0[targetIndex], kind: kind) }
         let guesses = predictions.map { describeTarget($0, kind: kind) }
-        return try Plotting.showResults(images: images, targets: targets, predictions: guesses, maxN: maxN)
+        return try Plotting.showResults(
+            images: images, targets: targets, predictions: guesses, maxN: maxN, columns: layout.columns,
+            cellSize: layout.cellSize)
     }
 
     /// A target or decoded prediction in words: a class name, labels joined by `;`, or numbers.
