@@ -183,14 +183,20 @@ public func plotMetricThreshold(
 ///   - xLabel: The x-axis title ('Predicted').
 ///   - yLabel: The y-axis title ('Actual').
 ///   - digits: Decimals when normalized (fastai's `norm_dec = 2`).
+///   - side: The chart's width and height in CSS pixels (default: grows with the number of classes).
 ///   - style: Fonts, sizes and pixel density.
-/// - Returns: The chart; its size grows with the number of classes.
-/// - Throws: ``PlottingError/invalidData(_:)`` when the matrix is not square over `classes`.
+/// - Returns: The chart.
+/// - Throws: ``PlottingError/invalidData(_:)`` when the matrix is not square over `classes` or `side` is
+///   not from 120 to 4000 pixels.
 public func plotConfusionMatrix(
     _ matrix: [[Int]], classes: [String], normalize: Bool = false,
     title: ChartText? = .term(.confusionMatrixTitle), xLabel: ChartText = .term(.confusionMatrixPredicted),
-    yLabel: ChartText = .term(.confusionMatrixActual), digits: Int = 2, style: ChartStyle = .standard
+    yLabel: ChartText = .term(.confusionMatrixActual), digits: Int = 2, side: Int? = nil,
+    style: ChartStyle = .standard
 ) throws(PlottingError) -> Chart {
+    if let side, !(120...4000).contains(side) {
+        throw .invalidData("a confusion matrix is 120 to 4000 pixels across, not \(side)")
+    }
     guard matrix.count == classes.count, matrix.allSatisfy({ $0.count == classes.count }) else {
         throw .invalidData("confusion matrix must be \(classes.count)×\(classes.count)")
     }
@@ -198,7 +204,7 @@ public func plotConfusionMatrix(
         let total = Double(row.reduce(0, +))
         return row.map { normalize ? (total > 0 ? Double($0) / total : 0) : Double($0) }
     }
-    let side = min(max(120 + 44 * classes.count, 360), 900)
+    let side = side ?? min(max(120 + 44 * classes.count, 360), 900)
     return try Chart.drawnPerLanguage([title, xLabel, yLabel]) { (language) throws(PlottingError) in
         try heatmap(
             values, xTicks: classes, yTicks: classes, title: title?.text(in: language),

@@ -143,6 +143,10 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                     try await lesson.cell("top-losses-layout") {
                                                                                         lesson.at(204, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
                                                                                         lesson.at(205, 8); lesson.show(try interp.plotTopLosses(3, nrows: 1))
+                                                                                        // cell confusion-figsize (Tests/Lessons/00-written-as-swift.md:208)
+                                                                                        try await lesson.cell("confusion-figsize") {
+                                                                                            lesson.at(209, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (5, 5), dpi: 60))
+                                                                                        }
                                                                                     }
                                                                                 }
                                                                             }

@@ -75,10 +75,15 @@ extension Registry {
             doc: "The (actual, predicted) pairs mixed up most often, at least minVal times."
         ) { (interp: ClassificationInterpretation, minVal: Int) in interp.mostConfused(minVal: minVal) }
         bind(
-            "ClassificationInterpretation.plotConfusionMatrix(normalize: Bool = false)",
-            doc: "The confusion matrix as a heat map."
-        ) { (interp: ClassificationInterpretation, normalize: Bool) in
-            try interp.plotConfusionMatrix(normalize: normalize)
+            "ClassificationInterpretation.plotConfusionMatrix(normalize: Bool = false, "
+                + "figsize: (Double, Double)? = nil, dpi: Double = 100)",
+            doc: "The confusion matrix as a heat map (figsize in inches, as fastai's)."
+        ) {
+            (
+                interp: ClassificationInterpretation, normalize: Bool, figsize: CellTuple<Double, Double>?,
+                dpi: Double
+            ) in
+            try interp.plotConfusionMatrix(normalize: normalize, figsize: figsize.map(\.elements), dpi: dpi)
         }
         bind(
             "ClassificationInterpretation.plotTopLosses(_ k: Int, largest: Bool = true, nrows: Int? = nil, "

@@ -124,12 +124,32 @@ public struct ClassificationInterpretation: Sendable {
     /// The confusion matrix as a chart (fastai `plot_confusion_matrix`): actual classes down, predicted
     /// across; with `normalize`, each row divided by its total.
     ///
-    /// - Throws: ``Plotting/PlottingError`` when the font cannot be loaded.
+    /// `figsize` is matplotlib's, in inches (fastbook's `figsize: (12, 12)`), at 72 CSS pixels per inch for
+    /// `dpi` 100 (``GridLayout/pixelsPerInch``); the chart is square, its side the smaller of the two.
+    ///
+    /// - Throws: ``VisionError/invalidInput(_:)`` for a `figsize` or `dpi` that is not positive, or a chart
+    ///   of more than 4000 pixels; ``Plotting/PlottingError`` when the font cannot be loaded.
     public func plotConfusionMatrix(
-        normalize: Bool = false, title: ChartText? = .term(.confusionMatrixTitle), normDec: Int = 2
+        normalize: Bool = false, title: ChartText? = .term(.confusionMatrixTitle), normDec: Int = 2,
+        figsize: (Double, Double)? = nil, dpi: Double = 100
     ) throws -> Chart {
-        try Plotting.plotConfusionMatrix(
-            confusionMatrix(), classes: vocab, normalize: normalize, title: title, digits: normDec)
+        var side: Int?
+        if let (width, height) = figsize {
+            guard width.isFinite, height.isFinite, width > 0, height > 0, dpi.isFinite, dpi > 0 else {
+                throw VisionError.invalidInput(
+                    "figsize must be two positive numbers of inches and dpi positive, not (\(width), \(height)) at \(dpi)"
+                )
+            }
+            let pixels = min(width, height) * GridLayout.pixelsPerInch * dpi / 100
+            guard pixels <= 4000 else {
+                throw VisionError.invalidInput(
+                    "figsize (\(width), \(height)) at dpi \(dpi) is wider than 4000 pixels")
+            }
+            side = max(Int(pixels.rounded()), 120)
+        }
+        return try Plotting.plotConfusionMatrix(
+            confusionMatrix(), classes: vocab, normalize: normalize, title: title, digits: normDec, side: side
+        )
     }
 
     /// The `k` items with the largest losses (fastai `plot_top_losses`), each titled
