@@ -123,12 +123,13 @@ public enum LessonParser {
             blocks[heading.index] = .heading(
                 Heading(level: heading.level, text: heading.text, anchor: anchor, location: heading.location))
         }
+        let lesson = Lesson(path: path, frontMatter: front.frontMatter, blocks: blocks)
+        diagnostics += lesson.exerciseProblems()
         let sorted = diagnostics.enumerated().sorted { lhs, rhs in
             (lhs.element.location.line, lhs.element.location.column, lhs.offset)
                 < (rhs.element.location.line, rhs.element.location.column, rhs.offset)
         }
-        let lesson = Lesson(path: path, frontMatter: front.frontMatter, blocks: blocks)
-        return (lesson, sorted.map(\.element) + lesson.exerciseProblems())
+        return (lesson, sorted.map(\.element))
     }
 
     /// The first line of `code` (0-based, with its 1-based column) that opens a tagged Swift cell
