@@ -33,6 +33,8 @@ public final class Workshop: @unchecked Sendable {
     public let worker: LessonWorker?
     /// The time limit of a cell without its own or its lesson's.
     public let defaultTimeout: Double?
+    /// `-p name=value`: the parameters' values for the lessons that declare them (``LessonSource/Lesson/settingParameters(_:)``).
+    public let parameters: [String: String]
     private let hub: EventHub
     private let log: @Sendable (String) -> Void
     private let control = Mutex(Control())
@@ -58,12 +60,15 @@ public final class Workshop: @unchecked Sendable {
     ///   - interval: How often the files are polled.
     ///   - worker: Runs each build in a worker process; `nil` runs it in this process.
     ///   - defaultTimeout: The time limit of a cell without its own or its lesson's.
+    ///   - parameters: `-p name=value` for the lessons that declare `name`.
     ///   - log: Receives the lines for the terminal.
     public init(
         paths: [String], output: String, cacheLimit: Int = RunCache.defaultSizeLimit, hub: EventHub,
         interval: Duration = .milliseconds(250), worker: LessonWorker? = nil,
-        defaultTimeout: Double? = LessonExecutor.standardTimeout, log: @escaping @Sendable (String) -> Void
+        defaultTimeout: Double? = LessonExecutor.standardTimeout, parameters: [String: String] = [:],
+        log: @escaping @Sendable (String) -> Void
     ) {
+        self.parameters = parameters
         self.worker = worker
         self.defaultTimeout = defaultTimeout
         self.paths = paths
@@ -155,7 +160,7 @@ public final class Workshop: @unchecked Sendable {
     private func build(_ path: String) {
         let clock = ContinuousClock()
         let start = clock.now
-        let (lesson, diagnostics) = Self.parse(path)
+        let (lesson, diagnostics) = Self.parse(path, parameters: parameters)
         let report = reportPath(path, lesson)
         building = (path, report)
         hub.publish(.status(building: true, lesson: path, report: report))
@@ -292,9 +297,24 @@ public final class Workshop: @unchecked Sendable {
         }
     }
 
-    /// Parses a lesson: the lesson (`nil` when it has errors) and its diagnostics.
-    static func parse(_ path: String) -> (Lesson?, [Diagnostic]) {
-        LessonParser.parseCollectingErrors(fileAt: path)
+    /// Parses a lesson with the `-p` values it declares: the lesson (`nil` when it has errors) and its
+    /// diagnostics (a value that no longer fits an edited lesson's parameter is one of them).
+    static func parse(_ path: String, parameters: [String: String]) -> (Lesson?, [Diagnostic]) {
+        let (parsed, diagnostics) = LessonParser.parseCollectingErrors(fileAt: path)
+        guard let parsed, !parameters.isEmpty else { return (parsed, diagnostics) }
+        let declared = Set(parsed.frontMatter.params.map(\.name))
+        do {
+            return (
+                try parsed.settingParameters(parameters.filter { declared.contains($0.key) }), diagnostics
+            )
+        } catch {
+            return (
+                nil,
+                diagnostics + [
+                    Diagnostic(.error, error.message, at: SourceLocation(file: path, line: 1, column: 1))
+                ]
+            )
+        }
     }
 }
 

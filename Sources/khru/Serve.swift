@@ -35,11 +35,12 @@ extension Khru {
         @Option(
             help: "The most the cache under <output>/.cache keeps, in MiB (least recently used go first).")
         var cacheLimit = RunCache.defaultSizeLimit >> 20
+        @OptionGroup var parameters: ParameterArguments
         @OptionGroup var limits: RunLimits
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
-            _ = try LessonPaths(paths: paths).files()
+            try parameters.validate(against: try LessonPaths(paths: paths).files())
             var isFolder: ObjCBool = false
             if let data,
                 !(FileManager.default.fileExists(atPath: data, isDirectory: &isFolder) && isFolder.boolValue)
@@ -83,6 +84,7 @@ extension Khru {
             let workshop = Workshop(
                 paths: paths, output: output, cacheLimit: cacheLimit << 20, hub: hub,
                 worker: limits.inProcess ? nil : LessonWorker(), defaultTimeout: limits.timeout,
+                parameters: try parameters.overrides(),
                 log: { line in
                     print(line)
                     fflush(nil)

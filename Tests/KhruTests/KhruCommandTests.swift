@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs the built `khru` binary; standard output only.
 private func khru(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
     let result = try KhruProcess.run(arguments, in: directory)
@@ -223,5 +227,28 @@ private func lessonFolder(_ markdown: String) throws -> URL {
             #expect(
                 !FileManager.default.fileExists(atPath: root.appendingPathComponent("out/index.html").path))
         }
+    }
+
+    @Test func serveTakesDashPForTheLessonsThatDeclareIt() throws {
+        let root = try lessonFolder(Self.lesson)
+        let lines = LineCollector()
+        let started = try KhruProcess.start(
+            ["serve", "lessons", "--port", "0", "--output", "out", "-p", "epochs=5"], in: root,
+            environment: ["OPENBLAS_NUM_THREADS": "1"])
+        defer {
+            kill(started.0.processIdentifier, SIGINT)
+            started.0.waitUntilExit()
+        }
+        lines.drain(started.1, started.2)
+        let serving = try #require(
+            lines.wait(timeout: .seconds(60)) { $0.hasPrefix("serving http://127.0.0.1:") }, "\(lines.text)")
+        let port = try #require(serving.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        #expect(lines.wait(timeout: .seconds(60)) { $0.hasPrefix("ready:") } != nil, "\(lines.text)")
+        let page = try HTTPProbe.get(port: port, "/en/01-t.html").body
+        #expect(page.contains("<code>epochs = 5</code>"))
+        #expect(page.contains("digits × 5"))
+        let wrong = try KhruProcess.run(["serve", "lessons", "--port", "0", "-p", "epochs=x"], in: root)
+        #expect(wrong.status == 64)
+        #expect(wrong.error.contains("parameter 'epochs' of lessons/en/01-t.md is Int (default 3), not 'x'"))
     }
 }
