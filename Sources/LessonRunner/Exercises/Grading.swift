@@ -234,29 +234,28 @@ public struct Grade: Hashable, Sendable, Codable {
         return ((try? encoder.encode(output)) ?? Data()) + Data("\n".utf8)
     }
 
-    /// One JUnit test case per exercise (its points and check counts; never a hidden check's code).
+    /// One JUnit test case per exercise (its points and check counts; never a hidden check's code), written
+    /// by ``JUnitReport`` as `khru test --junit` writes its cases.
     public func junit(name: String) -> String {
-        let failures = exercises.filter { $0.status != .passing }.count
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites tests=\"\(exercises.count)\" failures=\"\(failures)\">\n"
-        out +=
-            "  <testsuite name=\"\(HTMLText.escape(name))\" tests=\"\(exercises.count)\" failures=\"\(failures)\">\n"
-        for exercise in exercises {
+        let start = SourceLocation(file: submission, line: 1, column: 1)
+        let cases = exercises.map { exercise in
             let summary =
                 "\(Self.number(exercise.points))/\(Self.number(exercise.outOf)) points; public checks "
                 + "\(exercise.publicPassed)/\(exercise.publicTotal), hidden checks "
                 + "\(exercise.hiddenPassed)/\(exercise.hiddenTotal)"
-            out +=
-                "    <testcase classname=\"\(HTMLText.escape(name))\" name=\"exercise \(HTMLText.escape(exercise.id))\">"
-            switch exercise.status {
-            case .passing: out += "<system-out>\(HTMLText.escape(summary))</system-out>"
-            case .failing: out += "<failure message=\"failing: \(HTMLText.escape(summary))\"/>"
-            case .notDone: out += "<failure message=\"not done yet: \(HTMLText.escape(summary))\"/>"
-            }
-            out += "</testcase>\n"
+            let failure =
+                switch exercise.status {
+                case .passing: [String]()
+                case .failing: ["\(submission): exercise '\(exercise.id)' is failing: \(summary)"]
+                case .notDone: ["\(submission): exercise '\(exercise.id)' is not done yet: \(summary)"]
+                }
+            return TestCase(
+                name: "exercise \(exercise.id)", location: start, seconds: 0, passed: failure.isEmpty,
+                failures: failure)
         }
-        out += "  </testsuite>\n</testsuites>\n"
-        return out
+        var tally = TestTally()
+        tally.add(TestSuite(path: name, cases: cases))
+        return JUnitReport.xml(for: tally)
     }
 
     /// The grade as a table for the top of a report, in the report's language, with the notes on cells

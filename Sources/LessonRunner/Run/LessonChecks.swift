@@ -170,6 +170,9 @@ public struct TestTally: Hashable, Sendable {
         suites.append(TestSuite(path: report.lesson.path, cases: cases))
     }
 
+    /// Adds a suite of cases made elsewhere (a grade's exercises).
+    mutating func add(_ suite: TestSuite) { suites.append(suite) }
+
     /// Adds the check of a lesson's student edition (``StudentEdition``): one case, failed with the
     /// problems `khru check` finds in it (every `todo()` must have a type).
     public mutating func add(studentEditionOf lesson: Lesson, problems: [Diagnostic]) {

@@ -110,16 +110,6 @@ public struct GridLayout: Sendable, Hashable {
         let side = min(width * scale / columnCount, height * scale / rowCount) - 12
         self.cellSize = max(side, 16)
     }
-
-    public static func == (lhs: GridLayout, rhs: GridLayout) -> Bool {
-        (lhs.count, lhs.columns, lhs.cellSize) == (rhs.count, rhs.columns, rhs.cellSize)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(count)
-        hasher.combine(columns)
-        hasher.combine(cellSize)
-    }
 }
 
 extension Dataset {
@@ -198,9 +188,7 @@ func checkGridSize(count: Int, cellSize: Double, columns: Int? = nil) throws {
     guard cellSize.isFinite, cellSize > 0 else {
         throw VisionError.invalidInput("cellSize must be a positive number of pixels, not \(cellSize)")
     }
-    let columns =
-        columns ?? (max(count, 1) + max(Int(Double(max(count, 1)).squareRoot()), 1) - 1)
-        / max(Int(Double(max(count, 1)).squareRoot()), 1)
+    let columns = columns ?? gridShape(count: max(count, 1)).columns
     let rows = (max(count, 1) + columns - 1) / columns
     // Square pictures with a 12-pixel gap (titles add to this), at 2 device pixels per CSS pixel.
     let width = (Double(columns) * (cellSize + 12) + 12) * 2
