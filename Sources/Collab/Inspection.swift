@@ -177,7 +177,7 @@ public func itemFactorMap(
 public func plotItemFactors(
     _ factors: Tensor, titles: some Collection<String>, ratings: DataFrame, itemName: String, count: Int = 50,
     pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1, title: String? = nil,
-    xLabel: String? = nil, yLabel: String? = nil, width: Int = 720, height: Int = 560
+    xLabel: String? = nil, yLabel: String? = nil, width: Int = 820, height: Int = 680
 ) throws -> Chart {
     let map = try itemFactorMap(
         factors, titles: titles, ratings: ratings, itemName: itemName, count: count, pcaCount: pcaCount,
@@ -202,7 +202,7 @@ public func topItems(
 public func plotItemFactors(
     _ factors: Parameter, titles: some Collection<String>, ratings: DataFrame, itemName: String,
     count: Int = 50, pcaCount: Int = 1000, xComponent: Int = 0, yComponent: Int = 1, title: String? = nil,
-    xLabel: String? = nil, yLabel: String? = nil, width: Int = 720, height: Int = 560
+    xLabel: String? = nil, yLabel: String? = nil, width: Int = 820, height: Int = 680
 ) throws -> Chart {
     try plotItemFactors(
         factors.value, titles: titles, ratings: ratings, itemName: itemName, count: count, pcaCount: pcaCount,

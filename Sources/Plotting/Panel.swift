@@ -524,35 +524,140 @@ struct Panel {
         _ requests: [(Point, Double, String, Color)], occupied: [Rect], plot: Rect, canvas: inout Canvas,
         font: Font, style: ChartStyle
     ) {
-        var taken: [Rect] = []
         let size = style.tickSize * 0.9
-        for (point, radius, text, color) in requests {
+        let boxes = requests.map { point, radius, text, _ in
             let metrics = font.measure(text, size: size, scale: style.scale)
-            let w = metrics.width
-            let h = metrics.capHeight * 1.9
-            let gap = radius + 2
-            let options = [
-                Rect(x: point.x + gap, y: point.y - h / 2, width: w, height: h),
-                Rect(x: point.x - gap - w, y: point.y - h / 2, width: w, height: h),
-                Rect(x: point.x - w / 2, y: point.y - gap - h, width: w, height: h),
-                Rect(x: point.x - w / 2, y: point.y + gap, width: w, height: h),
-                Rect(x: point.x + gap * 0.7, y: point.y - gap * 0.7 - h, width: w, height: h),
-                Rect(x: point.x + gap * 0.7, y: point.y + gap * 0.7, width: w, height: h),
-                Rect(x: point.x - gap * 0.7 - w, y: point.y - gap * 0.7 - h, width: w, height: h),
-                Rect(x: point.x - gap * 0.7 - w, y: point.y + gap * 0.7, width: w, height: h),
-            ]
-            let own = Rect(x: point.x - radius, y: point.y - radius, width: 2 * radius, height: 2 * radius)
-            for option in options where plot.contains(option) {
-                let clash =
-                    taken.contains { $0.intersects(option) }
-                    || occupied.contains { $0 != own && $0.intersects(option) }
-                guard !clash else { continue }
-                taken.append(option)
-                canvas.drawText(
-                    text, at: Point(x: option.x, y: option.y + h / 2), font: font, size: size, color: color,
-                    horizontal: .leading, vertical: .center)
-                break
+            // Three pixels of air at each end keep neighbouring labels from reading as one.
+            return LabelPlacement.Request(
+                point: point, radius: radius, width: metrics.width + 6, height: metrics.capHeight * 1.9)
+        }
+        let placed = LabelPlacement.place(boxes, occupied: occupied, within: plot)
+        for ((_, _, text, color), (box, placement)) in zip(requests, zip(boxes, placed)) {
+            guard let placement else { continue }
+            if placement.needsLeader {
+                canvas.strokeLine(
+                    from: box.point, to: placement.leaderEnd(from: box.point), color: Color.axis.opacity(0.6),
+                    lineWidth: 0.75)
             }
+            canvas.drawText(
+                text, at: Point(x: placement.rect.x + 3, y: placement.rect.y + placement.rect.height / 2),
+                font: font,
+                size: size, color: color, horizontal: .leading, vertical: .center)
+        }
+    }
+}
+
+/// Where the labels of a scatter's points go.
+///
+/// Each label goes beside its point if there is room, else further out on rings around it with a leader
+/// line, never over another label or point and always inside the plot area. Labels are placed in the order given, so earlier points win the nearest places.
+enum LabelPlacement {
+    /// A label to place: its point, the point's marker radius and the label's size, in CSS pixels.
+    struct Request {
+        var point: Point
+        var radius: Double
+        var width: Double
+        var height: Double
+    }
+
+    /// A placed label.
+    struct Placement: Equatable {
+        /// The label's box.
+        var rect: Rect
+        /// Whether the label sits away from its point, so a line should join them.
+        var needsLeader: Bool
+
+        /// The point of the label's box nearest `point`, where a leader line ends.
+        func leaderEnd(from point: Point) -> Point {
+            Point(x: min(max(point.x, rect.x), rect.maxX), y: min(max(point.y, rect.y), rect.maxY))
+        }
+    }
+
+    /// How many rings of candidate places beyond the label's own neighbourhood are tried.
+    static let rings = 20
+
+    /// Places every label it can; `nil` where no candidate place is free.
+    ///
+    /// Passes: first every label beside its point, then the ones left on the rings further out, so a
+    /// crowded corner takes leader lines without pushing its neighbours' labels away from their points.
+    static func place(_ requests: [Request], occupied: [Rect], within plot: Rect) -> [Placement?] {
+        var taken: [Rect] = []
+        var leaders: [(Point, Point)] = []
+        var result = [Placement?](repeating: nil, count: requests.count)
+        // Pass 0 beside the point; pass 1 on the rings, the leader clear of every label and point; pass 2
+        // lets the leader pass over other points (never over a label).
+        for pass in 0..<3 {
+            let nearOnly = pass == 0
+            for (index, request) in requests.enumerated() where result[index] == nil {
+                let own = Rect(
+                    x: request.point.x - request.radius, y: request.point.y - request.radius,
+                    width: 2 * request.radius, height: 2 * request.radius)
+                for (rect, leader) in candidates(for: request) where leader != nearOnly && plot.contains(rect)
+                {
+                    let free =
+                        !taken.contains { $0.intersects(rect) }
+                        && !occupied.contains { $0 != own && $0.intersects(rect.insetBy(1)) }
+                        && !leaders.contains { segment($0.0, $0.1, crosses: rect) }
+                    guard free else { continue }
+                    let placement = Placement(rect: rect, needsLeader: leader)
+                    let end = placement.leaderEnd(from: request.point)
+                    if leader {
+                        let blocked =
+                            taken.contains { segment(request.point, end, crosses: $0) }
+                            || (pass < 2
+                                && occupied.contains { $0 != own && segment(request.point, end, crosses: $0) })
+                        guard !blocked else { continue }
+                        leaders.append((request.point, end))
+                    }
+                    taken.append(rect)
+                    result[index] = placement
+                    break
+                }
+            }
+        }
+        return result
+    }
+
+    /// The candidate boxes for one label, nearest first: the eight places touching the point, then
+    /// twenty-four directions on each ring further out (those want a leader line).
+    static func candidates(for request: Request) -> [(Rect, Bool)] {
+        let (p, w, h) = (request.point, request.width, request.height)
+        let gap = request.radius - 1  // plus the label box's own 3 px of air
+        var result: [(Rect, Bool)] = [
+            (Rect(x: p.x + gap, y: p.y - h / 2, width: w, height: h), false),
+            (Rect(x: p.x - gap - w, y: p.y - h / 2, width: w, height: h), false),
+            (Rect(x: p.x - w / 2, y: p.y - gap - h, width: w, height: h), false),
+            (Rect(x: p.x - w / 2, y: p.y + gap, width: w, height: h), false),
+            (Rect(x: p.x + gap * 0.7, y: p.y - gap * 0.7 - h, width: w, height: h), false),
+            (Rect(x: p.x + gap * 0.7, y: p.y + gap * 0.7, width: w, height: h), false),
+            (Rect(x: p.x - gap * 0.7 - w, y: p.y - gap * 0.7 - h, width: w, height: h), false),
+            (Rect(x: p.x - gap * 0.7 - w, y: p.y + gap * 0.7, width: w, height: h), false),
+        ]
+        for ring in 1...rings {
+            let distance = gap + Double(ring) * h * 1.1
+            for step in 0..<24 {
+                let angle = Double(step) * .pi / 12
+                let (dx, dy) = (cos(angle), sin(angle))
+                // The box's nearest edge sits `distance` from the point in that direction.
+                let y = p.y + dy * distance - h / 2 + dy * h / 2
+                // The leader meets the box at its near end first, then its middle, then its far end.
+                let near = dx >= 0 ? p.x + dx * distance : p.x + dx * distance - w
+                let far = dx >= 0 ? p.x + dx * distance - w : p.x + dx * distance
+                for x in [near, p.x + dx * distance - w / 2, far] {
+                    result.append((Rect(x: x, y: y, width: w, height: h), true))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Whether the segment from `a` to `b` passes through `rect` (sampled finely enough for labels).
+    static func segment(_ a: Point, _ b: Point, crosses rect: Rect) -> Bool {
+        let length = hypot(b.x - a.x, b.y - a.y)
+        let steps = max(Int(length / 2), 1)
+        return (0...steps).contains { step in
+            let t = Double(step) / Double(steps)
+            return rect.insetBy(-0.5).contains(Point(x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t))
         }
     }
 }

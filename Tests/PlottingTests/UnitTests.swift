@@ -283,3 +283,66 @@ import _TestSupport
         }
     }
 }
+
+@Suite struct LabelPlacementTests {
+    /// Fifty labelled points, crowded as lesson 05's film map is: a seeded cloud denser in the middle.
+    static func crowdedRequests() -> [LabelPlacement.Request] {
+        var state: UInt64 = 2026
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        return (0..<50).map { index in
+            let spread = index < 25 ? 0.5 : 1.0
+            let x = 410 + (next() - 0.5) * 700 * spread
+            let y = 340 + (next() - 0.5) * 560 * spread
+            return LabelPlacement.Request(
+                point: Point(x: x, y: y), radius: 2.5, width: 60 + next() * 140, height: 13)
+        }
+    }
+
+    @Test func crowdedLabelsAreAllPlacedWithoutOverlapInsideThePlot() {
+        let plot = Rect(x: 60, y: 20, width: 740, height: 620)
+        let requests = Self.crowdedRequests()
+        let dots = requests.map {
+            Rect(
+                x: $0.point.x - $0.radius, y: $0.point.y - $0.radius, width: 2 * $0.radius,
+                height: 2 * $0.radius)
+        }
+        let placed = LabelPlacement.place(requests, occupied: dots, within: plot)
+        let rects = placed.compactMap { $0?.rect }
+        #expect(rects.count == requests.count)
+        for (index, placement) in placed.enumerated() {
+            guard let rect = placement?.rect else { continue }
+            #expect(plot.contains(rect))
+            #expect(rects.filter { $0.intersects(rect) }.count == 1)
+            #expect(!dots.enumerated().contains { $0.offset != index && $0.element.intersects(rect) })
+        }
+        // A leader never runs through a label.
+        for (index, placement) in placed.enumerated() {
+            guard let placement, placement.needsLeader else { continue }
+            let start = requests[index].point
+            let end = placement.leaderEnd(from: start)
+            #expect(
+                !rects.contains { $0 != placement.rect && LabelPlacement.segment(start, end, crosses: $0) })
+        }
+        // Most labels sit beside their points; leaders are for the crowded middle only.
+        #expect(placed.filter { $0?.needsLeader == false }.count >= 35)
+    }
+
+    @Test func aLabelWithNoRoomIsLeftOutRatherThanDrawnOverAnother() {
+        let plot = Rect(x: 0, y: 0, width: 100, height: 30)
+        let requests = [
+            LabelPlacement.Request(point: Point(x: 50, y: 15), radius: 2, width: 90, height: 12),
+            LabelPlacement.Request(point: Point(x: 52, y: 15), radius: 2, width: 90, height: 12),
+            LabelPlacement.Request(point: Point(x: 48, y: 14), radius: 2, width: 90, height: 12),
+        ]
+        let placed = LabelPlacement.place(requests, occupied: [], within: plot)
+        let rects = placed.compactMap { $0?.rect }
+        #expect(placed[0] != nil)
+        #expect(rects.count < 3)
+        for (index, rect) in rects.enumerated() {
+            #expect(!rects[(index + 1)...].contains { $0.intersects(rect) })
+        }
+    }
+}
