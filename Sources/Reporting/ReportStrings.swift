@@ -137,8 +137,64 @@ struct ReportStrings: Sendable {
 public enum ReportWords {
     /// Every phrase of the report's table of words.
     public static var allPhrases: [Phrase] {
-        ReportStrings.allPhrases + [waitsForExercise, needsUndefined, notRerunAfter]
+        ReportStrings.allPhrases + [waitsForExercise, needsUndefined, notRerunAfter] + processPhrases
     }
+
+    /// What the runner says when a cell's process dies or a cell runs out of time.
+    public static var processPhrases: [Phrase] {
+        [
+            processKilled, processCrashed, processExited, processStopped, processEndedIn, processEnded,
+            processCannotStart, cellTimedOut, limitOfLesson, limitOfRun,
+        ]
+    }
+
+    /// A worker killed by SIGKILL (`%@`: the signal's name, then where and the runtime's message, if known).
+    public static let processKilled = Phrase(
+        "the lesson's process was killed (%@) while this cell ran, most likely by the system's out-of-memory "
+            + "killer: the cell needs more memory than the machine has%@",
+        th: "โปรเซสของบทเรียนถูกหยุด (%@) ระหว่างที่ cell นี้รัน น่าจะโดยตัวจัดการหน่วยความจำเต็ม "
+            + "(out-of-memory killer) ของระบบ: cell นี้ใช้หน่วยความจำมากกว่าที่เครื่องมี%@")
+
+    /// A worker that crashed (`%@`: the signal and its description in parentheses, if known, then where and
+    /// the runtime's message).
+    public static let processCrashed = Phrase(
+        "the lesson's process crashed in this cell%@", th: "โปรเซสของบทเรียนล่มใน cell นี้%@")
+
+    /// A worker that exited early (`%@`: the status, then where and the runtime's message).
+    public static let processExited = Phrase(
+        "the lesson's process exited with status %@ while this cell ran%@",
+        th: "โปรเซสของบทเรียนจบด้วยสถานะ %@ ระหว่างที่ cell นี้รัน%@")
+
+    /// A worker stopped at a cell's time limit (`%@`: the seconds and the limit's explanation).
+    public static let processStopped = Phrase(
+        "cell timed out after %@ s (%@); it did not stop where the runner checks the time, so the lesson's "
+            + "process was stopped",
+        th: "cell ใช้เวลาเกิน %@ วินาที (%@) และไม่หยุดตรงจุดที่ตัวรันตรวจเวลา จึงต้องหยุดโปรเซสของบทเรียน")
+
+    /// Why a cell after a dead worker's cell is skipped (`%@`: that cell).
+    public static let processEndedIn = Phrase(
+        "the lesson's process ended in cell '%@'; this cell never ran",
+        th: "โปรเซสของบทเรียนจบลงใน cell '%@' cell นี้จึงไม่ได้รัน")
+
+    /// Why a cell is skipped when the worker died outside any cell.
+    public static let processEnded = Phrase(
+        "the lesson's process ended; this cell never ran", th: "โปรเซสของบทเรียนจบลง cell นี้จึงไม่ได้รัน")
+
+    /// The worker could not be started (`%@`: the system's reason).
+    public static let processCannotStart = Phrase(
+        "cannot start the lesson's process: %@", th: "เริ่มโปรเซสของบทเรียนไม่ได้: %@")
+
+    /// A cell that ran past its limit (`%@`: the seconds and the limit's explanation).
+    public static let cellTimedOut = Phrase(
+        "cell timed out after %@ s (%@)", th: "cell ใช้เวลาเกิน %@ วินาที (%@)")
+
+    /// A limit set by the lesson's front matter (`%@`: the seconds).
+    public static let limitOfLesson = Phrase("the lesson's timeout: %@", th: "timeout ของบทเรียน: %@")
+
+    /// The run's default limit (`%@`: the seconds).
+    public static let limitOfRun = Phrase(
+        "the run's limit %@ s; set timeout= on the cell, timeout: in the front matter or --timeout",
+        th: "ขีดจำกัดของการรัน %@ วินาที ตั้งได้ด้วย timeout= ที่ cell, timeout: ใน front matter หรือ --timeout")
 
     /// Why a cell is skipped when an earlier cell failed to define a name it needs.
     public static let needsUndefined = Phrase(

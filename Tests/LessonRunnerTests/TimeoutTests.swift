@@ -66,8 +66,17 @@ import Testing
         ```
         """
 
-    private func run(_ text: String, defaultTimeout: Double?) -> (LessonReport, [LessonEvent]) {
-        let (lesson, diagnostics) = LessonParser.parse(text, path: "lessons/en/01-limits.md")
+    @Test func aThaiLessonSaysItsTimeoutInThai() {
+        let text = Self.text.replacingOccurrences(of: "timeout: 30", with: "timeout: 0.3\nlang: th")
+        let (report, _) = run(text, defaultTimeout: 600, path: "lessons/th/01-limits.md")
+        #expect(message(report, "spin") == "cell ใช้เวลาเกิน 0.3 วินาที (timeout ของบทเรียน: 0.3)")
+        #expect(message(report, "own") == "cell ใช้เวลาเกิน 0.3 วินาที (timeout=0.3)")
+    }
+
+    private func run(
+        _ text: String, defaultTimeout: Double?, path: String = "lessons/en/01-limits.md"
+    ) -> (LessonReport, [LessonEvent]) {
+        let (lesson, diagnostics) = LessonParser.parse(text, path: path)
         #expect(diagnostics.isEmpty)
         var executor = LessonExecutor(registry: .standard())
         executor.defaultTimeout = defaultTimeout

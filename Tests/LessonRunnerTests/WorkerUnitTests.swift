@@ -63,6 +63,25 @@ import Testing
             ExitStatus(raw: 3 << 8).explanation(runtimeMessage: nil)
                 == "the lesson's process exited with status 3 while this cell ran")
     }
+
+    @Test func aThaiLessonsCrashReportIsInThai() {
+        #expect(
+            ExitStatus(raw: SIGKILL).explanation(runtimeMessage: nil, in: .th).hasPrefix(
+                "โปรเซสของบทเรียนถูกหยุด (SIGKILL) ระหว่างที่ cell นี้รัน"))
+        let text = "---\nlang: th\n---\n# ล่ม\n\n```swift {#boom}\n1\n```\n\n```swift {#after}\n2\n```\n"
+        let (lesson, _) = LessonParser.parse(text, path: "lessons/th/01-crash.md")
+        let crash = LessonWorker.Crash(
+            cellID: "boom",
+            message: ExitStatus(raw: SIGSEGV).explanation(runtimeMessage: "Fatal error: boom", in: .th))
+        let report = LessonWorker.crashReport(lesson, reports: [:], crash: crash)
+        let error = report.cells["boom"]?.outputs.compactMap {
+            if case .error(let d) = $0 { d.message } else { nil }
+        }
+        #expect(error == ["โปรเซสของบทเรียนล่มใน cell นี้ (SIGSEGV, segmentation fault): Fatal error: boom"])
+        #expect(
+            report.cells["after"]?.status
+                == .skipped(reason: "โปรเซสของบทเรียนจบลงใน cell 'boom' cell นี้จึงไม่ได้รัน"))
+    }
 }
 
 /// A value or printed text longer than a report can show is cut, with a note, inside the cell's time.

@@ -645,7 +645,7 @@ final class Interpreter {
         } catch let error as TensorError {
             throw CellFailure(error.message, at: location)
         } catch let error as CellTimeout {
-            throw CellFailure(error.description, at: location)
+            throw CellFailure(error.message(in: context.language), at: location)
         } catch let error as ConversionError {
             throw CellFailure("'\(name)': \(error)", at: location)
         } catch {
@@ -658,7 +658,7 @@ final class Interpreter {
         do {
             try context.checkDeadline()
         } catch let timeout as CellTimeout {
-            throw CellFailure(timeout.description, at: location)
+            throw CellFailure(timeout.message(in: context.language), at: location)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LessonSource
+import Localization
 import Reporting
 import TensorCore
 
@@ -20,6 +21,8 @@ public final class StepContext {
     /// The folder for files the lesson's cells write, such as `learn.save` (`<output>/files/<lesson>` in
     /// a run that keeps reports, else a temporary folder).
     public let filesDirectory: String
+    /// The language of the lesson's own words (Khru's messages in the report are written in it).
+    public let language: Language
     /// What the cell has produced so far.
     public private(set) var outputs: [CellOutput] = []
     /// Receives the position of each statement and library call the cell reaches, before it runs (a
@@ -35,9 +38,10 @@ public final class StepContext {
     public init(
         cellID: String, seed: CellSeed, lessonDirectory: String, packageRoot: String? = nil,
         filesDirectory: String? = nil, timeout: Double? = nil, limit: TimeLimit? = nil,
-        progress: ((RunProgress) -> Void)? = nil
+        language: Language = .en, progress: ((RunProgress) -> Void)? = nil
     ) {
         self.cellID = cellID
+        self.language = language
         self.seed = seed
         self.lessonDirectory = lessonDirectory
         self.packageRoot = packageRoot
@@ -113,8 +117,13 @@ public struct CellTimeout: Error, Hashable, Sendable, CustomStringConvertible {
     /// Who set it.
     public var origin: TimeLimit.Origin = .cell
 
-    public var description: String {
-        "cell timed out after \(Value.format(seconds)) s (\(TimeLimit(seconds: seconds, origin: origin).explanation))"
+    public var description: String { message(in: .en) }
+
+    /// The error in `language`.
+    public func message(in language: Language) -> String {
+        ReportWords.fill(
+            ReportWords.cellTimedOut, Value.format(seconds),
+            TimeLimit(seconds: seconds, origin: origin).explanation(in: language), in: language)
     }
 }
 

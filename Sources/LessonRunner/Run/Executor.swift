@@ -216,7 +216,7 @@ public struct LessonExecutor {
         let context = StepContext(
             cellID: cell.id, seed: seed, lessonDirectory: (lesson.path as NSString).deletingLastPathComponent,
             packageRoot: packageRoot, filesDirectory: filesDirectory(for: lesson),
-            limit: replaying ? nil : timeLimit(of: cell, in: lesson),
+            limit: replaying ? nil : timeLimit(of: cell, in: lesson), language: lesson.language.words,
             progress: replaying ? nil : progress)
         context.reached = reached
         interpreter.context = context

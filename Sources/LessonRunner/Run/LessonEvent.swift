@@ -1,4 +1,5 @@
 import LessonSource
+import Localization
 import Reporting
 
 /// What a lesson run publishes as it goes, in order: the problems the check found, live progress
@@ -73,14 +74,15 @@ public struct TimeLimit: Hashable, Sendable {
     }
 
     /// How the limit is written in the error: `timeout=60`, the lesson's `timeout: 60`, or the default.
-    public var explanation: String {
+    public var explanation: String { explanation(in: .en) }
+
+    /// ``explanation`` in `language`.
+    public func explanation(in language: Language) -> String {
         let shown = Value.format(seconds)
         switch origin {
         case .cell: return "timeout=\(shown)"
-        case .lesson: return "the lesson's timeout: \(shown)"
-        case .run:
-            return
-                "the run's limit \(shown) s; set timeout= on the cell, timeout: in the front matter or --timeout"
+        case .lesson: return ReportWords.fill(ReportWords.limitOfLesson, shown, in: language)
+        case .run: return ReportWords.fill(ReportWords.limitOfRun, shown, in: language)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LessonSource
+import Localization
 import Reporting
 import Synchronization
 import TensorCore
@@ -162,7 +163,10 @@ public struct LessonWorker: Sendable {
                 executable: executable, arguments: arguments, environment: environment,
                 request: try JSONEncoder().encode(request))
         } catch {
-            let crash = Crash(cellID: nil, message: "cannot start the lesson's process: \(error)")
+            let crash = Crash(
+                cellID: nil,
+                message: ReportWords.fill(
+                    ReportWords.processCannotStart, "\(error)", in: lesson.language.words))
             return Outcome(report: Self.crashReport(lesson, reports: [:], crash: crash), crash: crash)
         }
         let errorTail = ErrorTail(descriptor: child.errorDescriptor, forward: standardError)
@@ -217,17 +221,21 @@ public struct LessonWorker: Sendable {
             }?.id
         let location = reachedCell?.id == cellID ? reachedAt : nil
         let message: String
+        let language = lesson.language.words
         if let timedOut = state.timedOut {
-            message =
-                "cell timed out after \(Value.format(timedOut.seconds)) s (\(timedOut.explanation)); it did "
-                + "not stop where the runner checks the time, so the lesson's process was stopped"
+            message = ReportWords.fill(
+                ReportWords.processStopped, Value.format(timedOut.seconds),
+                timedOut.explanation(in: language),
+                in: language)
         } else if state.stuckAfterCrash {
             // Killed by the watchdog, not the system: the crash came first.
-            message =
-                "the lesson's process crashed in this cell"
-                + ExitStatus.details(runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite)
+            message = ReportWords.fill(
+                ReportWords.processCrashed,
+                ExitStatus.details(runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite),
+                in: language)
         } else {
-            message = status.explanation(runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite)
+            message = status.explanation(
+                runtimeMessage: errorTail.runtimeMessage, site: errorTail.crashSite, in: language)
         }
         let crash = Crash(
             cellID: cellID, message: message, signal: state.timedOut == nil ? status.signal : nil,
@@ -305,9 +313,10 @@ public struct LessonWorker: Sendable {
     static func crashReport(_ lesson: Lesson, reports: [String: CellReport], crash: Crash) -> LessonReport {
         var cells = reports
         let packageRoot = PackageRoot.find(from: (lesson.path as NSString).deletingLastPathComponent)
+        let language = lesson.language.words
         let crashed =
-            crash.cellID.map { "the lesson's process ended in cell '\($0)'; this cell never ran" }
-            ?? "the lesson's process ended; this cell never ran"
+            crash.cellID.map { ReportWords.fill(ReportWords.processEndedIn, $0, in: language) }
+            ?? ReportWords.processEnded.text(in: language)
         let failing =
             crash.cellID ?? lesson.cells.first { $0.attributes.runs && $0.attributes.include == nil }?.id
         for cell in lesson.cells where cell.id == failing {

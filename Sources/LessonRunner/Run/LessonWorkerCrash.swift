@@ -1,5 +1,6 @@
 import Foundation
 import LessonSource
+import Localization
 import Reporting
 import Synchronization
 import TensorCore
@@ -21,20 +22,18 @@ struct ExitStatus: Hashable, Sendable {
         (site.map { " in \($0)" } ?? "") + (runtimeMessage.map { ": \($0)" } ?? "")
     }
 
-    /// What happened, with where and the runtime's message when they are known.
-    func explanation(runtimeMessage: String?, site: String? = nil) -> String {
+    /// What happened, with where and the runtime's message when they are known, in `language`.
+    func explanation(runtimeMessage: String?, site: String? = nil, in language: Language = .en) -> String {
         let said = Self.details(runtimeMessage: runtimeMessage, site: site)
         if let signal {
             let name = Self.signalNames[signal].map { "SIG\($0)" } ?? "signal \(signal)"
-            let what = String(cString: strsignal(signal))
             if signal == SIGKILL {
-                return "the lesson's process was killed (\(name)) while this cell ran, most likely by the "
-                    + "system's out-of-memory killer: the cell needs more memory than the machine has"
-                    + said
+                return ReportWords.fill(ReportWords.processKilled, name, said, in: language)
             }
-            return "the lesson's process crashed in this cell (\(name), \(what.lowercased()))\(said)"
+            let what = String(cString: strsignal(signal)).lowercased()
+            return ReportWords.fill(ReportWords.processCrashed, " (\(name), \(what))" + said, in: language)
         }
-        return "the lesson's process exited with status \(exitCode ?? -1) while this cell ran\(said)"
+        return ReportWords.fill(ReportWords.processExited, "\(exitCode ?? -1)", said, in: language)
     }
 
     static let signalNames: [Int32: String] = [
