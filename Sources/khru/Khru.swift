@@ -293,7 +293,9 @@ extension Khru {
                     : try StepsReference.text(registry, named: name)
                 print(text, terminator: "")
             } catch let unknown as StepsReference.UnknownName {
-                throw ValidationError(unknown.description)
+                // Not a usage mistake: the name is well formed, the library has no such member.
+                eprint("error: \(unknown.description)")
+                throw ExitCode(64)
             }
         }
     }

@@ -11,20 +11,30 @@ struct MemoryBudgetArguments: ParsableArguments {
             valueName: "size"))
     var memoryBudget: String?
 
-    /// Sets the budget from the flag or the environment; a usage error when either is not a size.
+    /// A size that is not one is a usage mistake, found before anything runs.
+    func validate() throws { _ = try bytes() }
+
+    /// Sets the budget from the flag or the environment, when either gives one.
     func apply() throws {
+        if let bytes = try bytes() { MemoryBudget.bytes = bytes }
+    }
+
+    /// The budget the flag or the environment gives, or a usage error when either is not a size.
+    private func bytes() throws -> Int? {
         if let memoryBudget {
             guard let bytes = MemoryBudget.parse(memoryBudget) else {
                 throw ValidationError(
                     "--memory-budget must be a size such as 512M or 2G, not '\(memoryBudget)'")
             }
-            MemoryBudget.bytes = bytes
-        } else if let text = ProcessInfo.processInfo.environment[MemoryBudget.environmentVariable] {
+            return bytes
+        }
+        if let text = ProcessInfo.processInfo.environment[MemoryBudget.environmentVariable] {
             guard let bytes = MemoryBudget.parse(text) else {
                 throw ValidationError(
                     "\(MemoryBudget.environmentVariable) must be a size such as 512M or 2G, not '\(text)'")
             }
-            MemoryBudget.bytes = bytes
+            return bytes
         }
+        return nil
     }
 }

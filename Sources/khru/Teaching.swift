@@ -85,9 +85,13 @@ extension Khru {
         @Option(help: "The folder grades are written under.") var output = "grades"
         @OptionGroup var limits: RunLimits
 
+        /// A key or submission that is not there is a usage mistake, found before anything is graded.
         func validate() throws {
             guard FileManager.default.fileExists(atPath: key) else {
                 throw ValidationError("--key \(key): no such file")
+            }
+            for path in paths where !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("\(path): no such file or folder")
             }
         }
 
@@ -101,7 +105,8 @@ extension Khru {
             for path in paths {
                 var isFolder: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-                    throw ValidationError("\(path): no such file or folder")
+                    eprint("error: \(path): no such file or folder")
+                    throw ExitCode(64)
                 }
                 guard isFolder.boolValue else {
                     submissions.append((slug(ofPath: path), path))

@@ -132,6 +132,26 @@ private func lessonFolder(_ markdown: String) throws -> URL {
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out/index.html").path))
     }
 
+    @Test func usageFollowsOnlyAUsageMistakeAndIsTheCommandsOwn() throws {
+        let root = try lessonFolder("# T\n\n```swift {#a}\n1 + 1\n```\n")
+        // Usage mistakes: the command's own usage, never the tool's generic block.
+        for arguments in [
+            ["run", "lessons/en/01-t.md", "--memory-budget", "lots"],
+            ["grade", "nowhere", "--key", "lessons/en/01-t.md", "--output", "out"],
+            ["test", "lessons/en/01-t.md", "-p", "novalue"],
+        ] {
+            let result = try KhruProcess.run(arguments, in: root)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.error.contains("Usage: khru \(arguments[0]) "), "\(arguments): \(result.error)")
+            #expect(!result.error.contains("khru <subcommand>"), "\(arguments): \(result.error)")
+        }
+        // A well-formed request the library cannot answer is an error, not a usage mistake.
+        let unknown = try KhruProcess.run(["steps", "Lerner"], in: root)
+        #expect(unknown.status == 64)
+        #expect(unknown.error.contains("error: no type or step is named 'Lerner'; did you mean 'Learner'?"))
+        #expect(!unknown.error.contains("Usage:"), "\(unknown.error)")
+    }
+
     @Test func stepsFiltersByTypeOrNameAndWritesJSON() throws {
         let learner = try khru(["steps", "Learner"])
         #expect(learner.status == 0)

@@ -23,50 +23,50 @@ func lesson_00_welcome(_ lesson: CompiledLesson) async throws {
                 // cell plot (lessons/en/00-welcome.md:54)
                 try await lesson.cell("plot") {
                     lesson.at(55, 1); lesson.show(try plotFunction({ try sigmoid($0) }, min: -4, max: 4, title: "sigmoid"))
-                    // cell small-function (lessons/en/00-welcome.md:64)
+                    // cell small-function (lessons/en/00-welcome.md:69)
                     try await lesson.cell("small-function") {
-                        lesson.at(65, 1); @Sendable func clamp(_ x: Double, low: Double = 0, high: Double = 1) throws -> Double {
+                        lesson.at(70, 1); @Sendable func clamp(_ x: Double, low: Double = 0, high: Double = 1) throws -> Double {
                             if try x < low { return try low }
                             if try x > high { return try high }
                             return try x
                         }
-                        lesson.at(70, 14); let scores = try [-0.5, 0.25, 0.75, 1.5]
-                        lesson.at(71, 25); var clamped: [Double] = try []
-                        lesson.at(72, 1); for score in try scores {
+                        lesson.at(75, 14); let scores = try [-0.5, 0.25, 0.75, 1.5]
+                        lesson.at(76, 25); var clamped: [Double] = try []
+                        lesson.at(77, 1); for score in try scores {
                             try clamped.append(clamp(score))
                         }
-                        lesson.at(75, 1); lesson.show(try clamped)
-                        // cell closures (lessons/en/00-welcome.md:82)
+                        lesson.at(80, 1); lesson.show(try clamped)
+                        // cell closures (lessons/en/00-welcome.md:87)
                         try await lesson.cell("closures") {
-                            lesson.at(83, 14); let labels = try ["cat dog", "dog", "bird cat dog"]
-                            lesson.at(84, 21); let counts = try labels.map { text in
+                            lesson.at(88, 14); let labels = try ["cat dog", "dog", "bird cat dog"]
+                            lesson.at(89, 21); let counts = try labels.map { text in
                                 let words = try text.split(separator: " ")
                                 return try words.count
                             }
-                            lesson.at(88, 12); let most = try labels.sorted(by: { try $0.count > $1.count }).first!
-                            lesson.at(89, 1); #expect(try counts == [2, 1, 3])
-                            lesson.at(90, 1); lesson.show(try (counts, most))
-                            // cell hidden-check (lessons/en/00-welcome.md:104)
+                            lesson.at(93, 12); let most = try labels.sorted(by: { try $0.count > $1.count }).first!
+                            lesson.at(94, 1); #expect(try counts == [2, 1, 3])
+                            lesson.at(95, 1); lesson.show(try (counts, most))
+                            // cell hidden-check (lessons/en/00-welcome.md:109)
                             try await lesson.cell("hidden-check") {
-                                lesson.at(105, 1); #expect(try sigmoid(0) == 0.5)
-                                lesson.at(106, 1); lesson.show(try sigmoid(0))
+                                lesson.at(110, 1); #expect(try sigmoid(0) == 0.5)
+                                lesson.at(111, 1); lesson.show(try sigmoid(0))
                                 // cell too-big: .norun, not compiled
                                 // cell shape-mistake: .error, not compiled
-                                // cell random (lessons/en/00-welcome.md:126)
+                                // cell random (lessons/en/00-welcome.md:131)
                                 try await lesson.cell("random") {
-                                    lesson.at(127, 8); lesson.show(try Tensor.randn([2, 3]))
-                                    // cell average (lessons/en/00-welcome.md:136)
+                                    lesson.at(132, 8); lesson.show(try Tensor.randn([2, 3]))
+                                    // cell average (lessons/en/00-welcome.md:141)
                                     try await lesson.cell("average") {
-                                        lesson.at(137, 14); let losses = try [0.9, 0.6, 0.45, 0.4]
+                                        lesson.at(142, 14); let losses = try [0.9, 0.6, 0.45, 0.4]
                                         // BEGIN SOLUTION
-                                        lesson.at(139, 35); let average = try losses.reduce(0, +) / Double(losses.count)
+                                        lesson.at(144, 35); let average = try losses.reduce(0, +) / Double(losses.count)
                                         // END SOLUTION
-                                        // cell average-check (lessons/en/00-welcome.md:154)
+                                        // cell average-check (lessons/en/00-welcome.md:159)
                                         try await lesson.cell("average-check") {
-                                            lesson.at(155, 1); #expect(try average > 0.4 && average < 0.9)
-                                            // cell average-hidden (lessons/en/00-welcome.md:158)
+                                            lesson.at(160, 1); #expect(try average > 0.4 && average < 0.9)
+                                            // cell average-hidden (lessons/en/00-welcome.md:163)
                                             try await lesson.cell("average-hidden") {
-                                                lesson.at(159, 1); #expect(try abs(average - 0.5875) < 1e-9)
+                                                lesson.at(164, 1); #expect(try abs(average - 0.5875) < 1e-9)
                                             }
                                         }
                                     }
