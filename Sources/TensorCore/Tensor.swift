@@ -111,6 +111,23 @@ public struct Tensor: Sendable {
             scalars: planes.flatMap { $0.flatMap { $0.map { Float($0) } } })
     }
 
+    /// PyTorch's `tensor([c1, c2])` of tensors: one-element tensors (`ctr[0] * cal[0][0]`) become the
+    /// elements of a vector; tensors of one larger shape are stacked along a new first axis.
+    ///
+    /// - Throws: ``TensorError`` for no tensors or tensors of different shapes.
+    public init(_ elements: [Tensor]) throws {
+        guard let first = elements.first else {
+            throw TensorError(.empty, "Tensor([…]) of tensors needs at least one tensor")
+        }
+        if elements.allSatisfy({ $0.count == 1 }) {
+            self.init(elements.map { $0.storage.pointer[0] })
+            return
+        }
+        _ = try Tensor.checkedStackAxis(elements.map(\.shape), 0)
+        try Tensor.validate(shape: [elements.count] + first.shape)
+        self = Tensor.stack(elements)
+    }
+
     /// Creates a rank-0 tensor holding `scalar`.
     public init(_ scalar: Float) {
         self.init(shape: [], storage: TensorStorage(count: 1, repeating: scalar))

@@ -642,6 +642,20 @@ extension Variable {
         sum(axis: try value.checkedReductionAxis(axis, keepDims: keepDims), keepDims: keepDims)
     }
 
+    /// PyTorch's spelling, `x.sum(dim=1, keepdim=True)`: ``checkedSum(axis:keepDims:)``.
+    ///
+    /// - Throws: ``TensorError`` for an axis the variable does not have.
+    public func sum(dim: Int, keepdim: Bool = false) throws -> Variable {
+        try checkedSum(axis: dim, keepDims: keepdim)
+    }
+
+    /// PyTorch's spelling, `x.mean(dim=1, keepdim=True)`: ``mean(axis:keepDims:)``, checked.
+    ///
+    /// - Throws: ``TensorError`` for an axis the variable does not have.
+    public func mean(dim: Int, keepdim: Bool = false) throws -> Variable {
+        mean(axis: try value.checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
+    }
+
     /// The rows at the ids `indices` holds (PyTorch's `weight[ids]`), checked.
     ///
     /// Every id must be a whole number in `0..<shape[0]`; the result has shape

@@ -141,6 +141,25 @@ extension DataBlock where Source == DataFrame, Item == DataFrame.Row {
             splitterName: "a splitter function", itemTfms: itemTfms, batchTfms: batchTfms, nInp: nInp)
     }
 
+    /// Creates a block over a ``DataFrame`` split by a function of the frame that returns the training and
+    /// the validation indices as a pair, as the seed's `splitter(df)` returns `train, valid`.
+    public init(
+        blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],
+        getX: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        getY: (@Sendable (DataFrame.Row) throws -> any Sendable)? = nil,
+        splitter: @escaping @Sendable (DataFrame) throws -> ([Int], [Int]),
+        itemTfms: [any ItemTransform] = [],
+        batchTfms: [any BatchTransform] = [], nInp: Int? = nil
+    ) {
+        self.init(
+            blocks: blocks, getX: getX, getY: getY,
+            splitter: { (frame: DataFrame) throws -> Split in
+                let (train, valid) = try splitter(frame)
+                return Split(train: train, valid: valid)
+            },
+            itemTfms: itemTfms, batchTfms: batchTfms, nInp: nInp)
+    }
+
     /// Creates a block over a ``DataFrame`` whose rows are split by a function of all rows.
     public init(
         blocks: [any TransformBlock] = [IdentityBlock(), IdentityBlock()],

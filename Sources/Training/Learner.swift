@@ -248,6 +248,24 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
         try fit(nEpoch, lr: peaks, wd: wd, cbs: [scheduler] + extra)
     }
 
+    /// ``fitOneCycle(_:lrMax:div:divFinal:pctStart:wd:moms:cbs:)`` with the peak learning rate second and
+    /// unlabelled, as fastai's `fit_one_cycle(3, 3e-3)` is usually written.
+    public func fitOneCycle(
+        _ nEpoch: Int, _ lrMax: any LearningRates, div: Double = 25, pctStart: Double = 0.25,
+        wd: Double? = nil,
+        cbs extra: [any Callback] = []
+    ) throws {
+        try fitOneCycle(nEpoch, lrMax: lrMax, div: div, pctStart: pctStart, wd: wd, cbs: extra)
+    }
+
+    /// ``fineTune(_:baseLR:freezeEpochs:lrMult:pctStart:div:wd:moms:cbs:)`` with the base learning rate
+    /// second and unlabelled, as fastai's `fine_tune(3, lr)` is usually written.
+    public func fineTune(
+        _ epochs: Int, _ baseLR: Double, freezeEpochs: Int = 1, cbs extra: [any Callback] = []
+    ) throws {
+        try fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs, cbs: extra)
+    }
+
     /// Transfer learning (fastai `fine_tune`): `freezeEpochs` of one-cycle on the last group
     /// (`lrMax: ...baseLR`, `pctStart` 0.99, div 25), then `baseLR /= 2`, unfreeze and `epochs`
     /// of one-cycle with `lrMax: baseLR/lrMult...baseLR`, `pctStart`, `div`.

@@ -57,6 +57,18 @@ extension ClosedRange: LearningRates where Bound == Double {
     public func rates(groups: Int) throws -> [Double] { evenMults(lowerBound, upperBound, groups) }
 }
 
+/// fastai's `slice(a, b)` as a learning-rate argument: `a...b`, spread over the parameter groups by
+/// ``evenMults(_:_:_:)`` (`learn.fitOneCycle(12, lrMax: slice(1e-6, 1e-4))`).
+///
+/// - Throws: ``TrainingError`` unless `0 < a ≤ b`, both finite.
+public func slice(_ a: Double, _ b: Double) throws -> ClosedRange<Double> {
+    guard a.isFinite, b.isFinite, a > 0, a <= b else {
+        throw TrainingError(
+            "slice(a, b) spreads learning rates from a to b: it needs 0 < a ≤ b, not \(a) and \(b)")
+    }
+    return a...b
+}
+
 extension PartialRangeThrough: LearningRates where Bound == Double {
     /// fastai's `slice(b)`: `b/10` for every group but the last, which gets `b`.
     public func rates(groups: Int) throws -> [Double] {

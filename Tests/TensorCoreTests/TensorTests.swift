@@ -20,6 +20,30 @@ private func doubles(_ tensor: Tensor) -> [Double] { tensor.scalars.map(Double.i
         #expect(Tensor.oneHot([2, 0], classCount: 3).scalars == [0, 0, 1, 1, 0, 0])
     }
 
+    /// PyTorch's `tensor([c1, c2])` of one-element tensors is a vector; equal tensors stack; `sum(dim:)`
+    /// and `mean(dim:)` are `sum(axis:)` and `mean(axis:)` under PyTorch's names.
+    @Test func tensorsOfTensorsAndPyTorchsReductionNames() throws {
+        let ctr = Tensor([3, 4, 5] as [Float])
+        let c1 = try ctr[0] * 2
+        let c2 = try ctr[1] * 2 + 1
+        let vector = try Tensor([c1, c2])
+        #expect(vector.shape == [2] && vector.scalars == [6, 9])
+        let stacked = try Tensor([ctr, ctr * 2])
+        #expect(stacked.shape == [2, 3] && stacked.scalars == [3, 4, 5, 6, 8, 10])
+        #expect(throws: TensorError.self) { try Tensor([ctr, Tensor([1, 2] as [Float])]) }
+        #expect(throws: TensorError.self) { try Tensor([Tensor]()) }
+        let m = try Tensor(rows: [[1, 2, 3], [4, 5, 6]])
+        #expect(try m.sum(dim: 1, keepdim: true) == m.sum(axis: 1, keepDims: true))
+        #expect(try m.sum(dim: 1).scalars == [6, 15])
+        #expect(try m.mean(dim: 0).scalars == [2.5, 3.5, 4.5])
+        #expect(throws: TensorError.self) { try m.sum(dim: 2) }
+        let v = Parameter(m).variable
+        let total = try v.sum(dim: 1, keepdim: true)
+        #expect(total.shape == [2, 1] && total.value.scalars == [6, 15])
+        #expect(try v.mean(dim: -1).value.scalars == [2, 5])
+        #expect(throws: TensorError.self) { try v.mean(dim: 5) }
+    }
+
     @Test func copyOnWrite() throws {
         var a = Tensor([1, 2, 3])
         var b = a

@@ -119,6 +119,16 @@ func writeNumberFiles(_ frame: DataFrame, under path: Path, oddName: String? = n
         #expect(fnames(byIndex.valid) == ["000026.jpg", "000005.jpg"] && byIndex.train.count == 8)
         #expect(random.train.count == 7 && random.valid.count == 3)
         #expect(Set(fnames(random.train) + fnames(random.valid)).count == 10)
+        // The seed's splitter(df) returns `train, valid` as a pair; the same split as a `Split`.
+        let byPair = try DataBlock(
+            blocks: [CategoryBlock()],
+            splitter: { (frame: DataFrame) in
+                let valid = frame.allRows.filter { $0["is_valid"] == "True" }.map(\.index)
+                return (frame.allRows.map(\.index).filter { !valid.contains($0) }, valid)
+            }
+        ).datasets(df)
+        #expect(
+            fnames(byPair.valid) == fnames(byColumn.valid) && fnames(byPair.train) == fnames(byColumn.train))
         // Without getX/getY the single block reads the whole row; splitter indices are checked.
         #expect(throws: TrainingError.self) {
             try DataBlock(

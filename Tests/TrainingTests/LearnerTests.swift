@@ -181,6 +181,29 @@ final class GroupLRLog: Callback, @unchecked Sendable {
         #expect(model.weight.value != before)
     }
 
+    /// `fitOneCycle(3, 3e-3)`, `fineTune(3, lr)` and `slice(a, b)` as fastai writes them: the same schedule as
+    /// the labelled forms, read off the learning rates each batch used.
+    @Test func positionalLearningRatesAndSliceAreTheLabelledForms() throws {
+        func rates(_ train: (AnyLearner, GroupLRLog) throws -> Void) throws -> [[Double]] {
+            let (model, splitter) = threeGroupModel()
+            let learn = try Learner(blobLoaders(), model, splitter: splitter)
+            learn.showProgress = false
+            let log = GroupLRLog()
+            try train(learn, log)
+            return log.lrs
+        }
+        let labelled = try rates { try $0.fitOneCycle(1, lrMax: 1e-6...1e-4, cbs: [$1]) }
+        let positional = try rates { try $0.fitOneCycle(1, try slice(1e-6, 1e-4), cbs: [$1]) }
+        #expect(!labelled.isEmpty && positional == labelled)
+        // slice spreads over the three groups as evenMults: 1e-6, 1e-5, 1e-4 at the peak.
+        expectClose(labelled.max { $0[2] < $1[2] } ?? [], [1e-6, 1e-5, 1e-4], relative: 1e-9)
+        let tuned = try rates { try $0.fineTune(1, baseLR: 1e-2, cbs: [$1]) }
+        #expect(try rates { try $0.fineTune(1, 1e-2, cbs: [$1]) } == tuned)
+        #expect(throws: TrainingError.self) { try slice(1e-4, 1e-6) }
+        #expect(throws: TrainingError.self) { try slice(0, 1e-3) }
+        #expect(throws: TrainingError.self) { try slice(.nan, 1e-3) }
+    }
+
     func trainMLP() throws -> (AnyLearner, [[Double]]) {
         let model = Random.withSeed(11) { Sequential(Linear(20, 64), ReLU(), Linear(64, 10)) }
         let dls = try Random.withSeed(10) { try blobLoaders() }

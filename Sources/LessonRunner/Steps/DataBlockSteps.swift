@@ -53,7 +53,7 @@ struct CellDataBlock: LibraryValue {
 
     enum Splitting {
         case splitter(any Splitter)
-        /// `(DataFrame) -> Split`: the seed's `splitter(df)`.
+        /// `(DataFrame) -> Split` or `(DataFrame) -> ([Int], [Int])`: the seed's `splitter(df)`.
         case frameFunction(CellFunctionValue)
     }
 
@@ -92,7 +92,15 @@ struct CellDataBlock: LibraryValue {
         let split: Split
         switch splitting {
         case .splitter(let splitter): split = try splitter.split(raw)
-        case .frameFunction(let function): split = try Split.from(function.call([source]))
+        case .frameFunction(let function):
+            // A `Split`, or the seed's pair `(train, valid)`.
+            let result = try function.call([source])
+            if case .tuple = result {
+                let (train, valid) = try CellTuple<[Int], [Int]>.from(result).elements
+                split = Split(train: train, valid: valid)
+            } else {
+                split = try Split.from(result)
+            }
         }
         let prepared = try zip(items, raw).map { item, raw in
             Item(
@@ -306,6 +314,21 @@ extension Registry {
                 blocks, getX?.function, getY?.function, .frameFunction(splitter.function), itemTfms,
                 batchTfms,
                 nInp)
+        }
+        bind(
+            "DataBlock(" + dataBlockArguments + "splitter: (DataFrame) -> ([Int], [Int]), "
+                + transformArguments
+                + ")",
+            doc: dataBlockDoc + " The splitter returns the training and validation indices as a pair."
+        ) {
+            (
+                blocks: Blocks, getX: Getter?, getY: Getter?,
+                splitter: CellFunction<DataFrame, CellTuple<[Int], [Int]>>, itemTfms: ItemTfms,
+                batchTfms: BatchTfms, nInp: Int?
+            ) in
+            try block(
+                blocks, getX?.function, getY?.function, .frameFunction(splitter.function), itemTfms,
+                batchTfms, nInp)
         }
         bind(
             "DataBlock(blocks: [TransformBlock] = [IdentityBlock(), IdentityBlock()], getItems: (Path) -> [Path], "

@@ -93,6 +93,10 @@ extension Registry {
             try Tensor.validate(shape: [rows.count, rows.first?.count ?? 0])
             return try Tensor(rows)
         }
+        bind(
+            "Tensor(_ elements: [Tensor])",
+            doc: "A vector of one-element tensors (PyTorch's tensor([c1, c2])), or equal tensors stacked."
+        ) { (elements: [Tensor]) in try Tensor(elements) }
         bind("Tensor(_ planes: [[[Double]]])", doc: "A rank-3 tensor from a nested literal.") {
             (planes: [[[Double]]]) in
             try Tensor.validate(shape: [
@@ -169,6 +173,15 @@ extension Registry {
         bind("Tensor.mean(axis: Int, keepDims: Bool = false)", doc: "Means along one axis.") {
             (t: Tensor, axis: Int, keepDims: Bool) in
             t.mean(axis: try t.checkedReductionAxis(axis, keepDims: keepDims), keepDims: keepDims)
+        }
+        bind("Tensor.sum(dim: Int, keepdim: Bool = false)", doc: "Sums along one axis (PyTorch's spelling).")
+        {
+            (t: Tensor, dim: Int, keepdim: Bool) in try t.sum(dim: dim, keepdim: keepdim)
+        }
+        bind(
+            "Tensor.mean(dim: Int, keepdim: Bool = false)", doc: "Means along one axis (PyTorch's spelling)."
+        ) {
+            (t: Tensor, dim: Int, keepdim: Bool) in try t.mean(dim: dim, keepdim: keepdim)
         }
         bind("Tensor.item()", doc: "The value of a one-element tensor as a number (PyTorch's item()).") {
             (t: Tensor) in try t.item()
@@ -325,6 +338,17 @@ extension Registry {
         bind("Variable.mean()", doc: "The mean of all elements.") { (v: Variable) in v.mean() }
         bind("Variable.sum(axis: Int, keepDims: Bool = false)", doc: "Sums along one axis (PyTorch's dim).") {
             (v: Variable, axis: Int, keepDims: Bool) in try v.checkedSum(axis: axis, keepDims: keepDims)
+        }
+        bind(
+            "Variable.sum(dim: Int, keepdim: Bool = false)", doc: "Sums along one axis (PyTorch's spelling)."
+        ) {
+            (v: Variable, dim: Int, keepdim: Bool) in try v.sum(dim: dim, keepdim: keepdim)
+        }
+        bind(
+            "Variable.mean(dim: Int, keepdim: Bool = false)",
+            doc: "Means along one axis (PyTorch's spelling)."
+        ) {
+            (v: Variable, dim: Int, keepdim: Bool) in try v.mean(dim: dim, keepdim: keepdim)
         }
         bind(
             "Variable.subscript(_ all: UnboundedRange, _ column: Int)",

@@ -242,6 +242,21 @@ extension Registry {
             }
         }
         bind(
+            "Learner.fitOneCycle(_ nEpoch: Int, _ lrMax: Double, div: Double = 25, pctStart: Double = 0.25, "
+                + "wd: Double? = nil)",
+            doc: fitDoc + " The peak lr second and unlabelled, as fastai's fit_one_cycle(3, 3e-3)."
+        ) {
+            (context: StepContext, l: AnyLearner, n: Int, lr: Double, div: Double, pct: Double, wd: Double?)
+            in
+            try Self.training(l, epochs: n, context) {
+                try l.fitOneCycle(n, lrMax: lr, div: div, pctStart: pct, wd: wd, cbs: $0)
+            }
+        }
+        bind(
+            "slice(_ a: Double, _ b: Double)",
+            doc: "fastai's slice(a, b) of learning rates: a...b, spread over the parameter groups."
+        ) { (a: Double, b: Double) in try slice(a, b) }
+        bind(
             "Learner.fit(_ nEpoch: Int, lr: Double? = nil, wd: Double? = nil)", doc: "Training at a fixed lr."
         ) {
             (context: StepContext, l: AnyLearner, n: Int, lr: Double?, wd: Double?) in
@@ -252,6 +267,14 @@ extension Registry {
         bind(
             "Learner.fineTune(_ epochs: Int, baseLR: Double = 2e-3, freezeEpochs: Int = 1)",
             doc: "Transfer learning: train the head frozen, then everything with discriminative lrs."
+        ) { (context: StepContext, l: AnyLearner, epochs: Int, baseLR: Double, freezeEpochs: Int) in
+            try Self.training(l, epochs: epochs + freezeEpochs, context) {
+                try l.fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs, cbs: $0)
+            }
+        }
+        bind(
+            "Learner.fineTune(_ epochs: Int, _ baseLR: Double, freezeEpochs: Int = 1)",
+            doc: "fineTune with the base lr second and unlabelled, as fastai's fine_tune(3, lr)."
         ) { (context: StepContext, l: AnyLearner, epochs: Int, baseLR: Double, freezeEpochs: Int) in
             try Self.training(l, epochs: epochs + freezeEpochs, context) {
                 try l.fineTune(epochs, baseLR: baseLR, freezeEpochs: freezeEpochs, cbs: $0)

@@ -366,6 +366,26 @@ extension Registry {
             learner.metrics = metrics
             return learner
         }
+        bind(
+            "cnnLearner(_ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., "
+                + "yRange: (Double, Double), pretrained: Bool = true, weights: Path? = nil, "
+                + "lossFunc: LossFunction? = nil, nOut: Int? = nil, ps: Double = 0.5, lr: Double = 1e-3, "
+                + "wd: Double? = nil)",
+            doc:
+                "A learner for a CNN whose targets lie in yRange, given as a pair (fastai's y_range=(-1, 1))."
+        ) {
+            (
+                dls: DataLoaders, arch: ResNetArchitecture, metrics: [Metric],
+                yRange: CellTuple<Double, Double>,
+                pretrained: Bool, weights: Path?, loss: AnyLoss?, nOut: Int?, ps: Double, lr: Double,
+                wd: Double?
+            ) in
+            let learner = try cnnLearner(
+                dls, arch, yRange: yRange.elements, pretrained: pretrained, weights: weights,
+                lossFunc: loss?.loss, nOut: nOut, ps: ps, lr: lr, wd: wd)
+            learner.metrics = metrics
+            return learner
+        }
         bindInterpretation()
         for (name, function) in [
             ("valley", SuggestionFunction.valley), ("minimum", .minimum), ("steep", .steep),

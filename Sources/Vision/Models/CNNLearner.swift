@@ -90,6 +90,25 @@ public func cnnLearner(
         concatPool: concatPool, lr: lr, wd: wd, pretrainedBody: fromFile)
 }
 
+/// ``cnnLearner(_:_:metrics:yRange:pretrained:weights:lossFunc:nOut:ps:concatPool:lr:wd:)`` with the target
+/// range as a pair, as fastai writes it: `cnnLearner(dls, resnet18, yRange: (-1, 1))`.
+///
+/// - Throws: ``TrainingError`` unless `low < high`, both finite; else as the range form.
+public func cnnLearner(
+    _ dls: DataLoaders, _ arch: ResNetArchitecture, metrics: Metric..., yRange: (Double, Double),
+    pretrained: Bool = true, weights: Path? = nil, lossFunc: (any LossFunction)? = nil, nOut: Int? = nil,
+    ps: Double = 0.5, concatPool: Bool = true, lr: Double = 1e-3, wd: Double? = nil
+) throws -> Learner<Sequential> {
+    guard yRange.0.isFinite, yRange.1.isFinite, yRange.0 < yRange.1 else {
+        throw TrainingError("yRange (low, high) needs low < high, not (\(yRange.0), \(yRange.1))")
+    }
+    let learner = try cnnLearner(
+        dls, arch, yRange: yRange.0...yRange.1, pretrained: pretrained, weights: weights, lossFunc: lossFunc,
+        nOut: nOut, ps: ps, concatPool: concatPool, lr: lr, wd: wd)
+    learner.metrics = metrics
+    return learner
+}
+
 /// Loads a weight file into a ResNet body; ImageNet's statistics (``ilsvrcStats``) for a 3-channel
 /// stem (fastai's `_add_norm` adds none otherwise).
 func loadTorchvisionBody(_ body: Sequential, from path: Path) throws -> ImageStats? {
