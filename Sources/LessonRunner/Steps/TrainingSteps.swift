@@ -246,8 +246,10 @@ extension Registry {
                 + "wd: Double? = nil)",
             doc: fitDoc + " The peak lr second and unlabelled, as fastai's fit_one_cycle(3, 3e-3)."
         ) {
-            (context: StepContext, l: AnyLearner, n: Int, lr: Double, div: Double, pct: Double, wd: Double?)
-            in
+            (
+                context: StepContext, l: AnyLearner, n: Int, lr: Double, div: Double, pct: Double,
+                wd: Double?
+            ) in
             try Self.training(l, epochs: n, context) {
                 try l.fitOneCycle(n, lrMax: lr, div: div, pctStart: pct, wd: wd, cbs: $0)
             }
