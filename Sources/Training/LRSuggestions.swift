@@ -1,7 +1,7 @@
 import Foundation
 
 /// A point on the learning-rate finder's curve: a learning rate and the smoothed loss there.
-public struct LRPoint: Sendable, Equatable {
+public struct LRPoint: Sendable, Equatable, Codable {
     /// The learning rate.
     public let lr: Double
     /// The smoothed loss.
@@ -53,9 +53,9 @@ public struct SuggestionFunction: Sendable {
 }
 
 /// The suggestions of `lrFind`, by rule name, with the curve they were computed from.
-public struct SuggestedLRs: Sendable, CustomStringConvertible {
+public struct SuggestedLRs: Sendable, CustomStringConvertible, Codable {
     /// One suggestion: the rule's name, the suggested lr and the point to mark on the plot.
-    public struct Suggestion: Sendable, Equatable {
+    public struct Suggestion: Sendable, Equatable, Codable {
         /// The rule's name.
         public let name: String
         /// The suggested learning rate.

@@ -27,7 +27,8 @@ struct CellEntry: Codable {
 }
 
 /// What one call that a replay must not run again left behind: a training call (`fit`, `fitOneCycle`,
-/// `fineTune`) or a call whose result comes from the clock (`ResNetArchitecture.profile`).
+/// `fineTune`), a call whose result comes from the clock (`ResNetArchitecture.profile`), or both
+/// (`lrFind`: it trains, puts the model back and returns the curve it measured).
 ///
 /// For training: the learner's weights and optimizer moments (a checkpoint blob), the rest of its state
 /// (a ``Training/LearnerState`` blob) and the cell's random stream position; without blobs, replay runs

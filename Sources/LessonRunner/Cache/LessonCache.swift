@@ -88,24 +88,28 @@ final class LessonCache {
         for (cell, plan, entry) in pending {
             var queue = entry.effects[...]
             let hook: StepHook = { [store] step, values, call in
-                if let codec = MeasuredSteps.codec(for: step) {
-                    guard let effect = queue.popFirst(), effect.step == Self.name(step),
-                        let bytes = effect.result.flatMap(store.blob),
+                // A measured result is returned as stored; a training call's learner is put back as the
+                // call left it; lrFind is both (it trains, puts the model back, and returns its curve).
+                let codec = MeasuredSteps.codec(for: step)
+                let learner = Self.isTraining(step) ? Self.learner(values.first) : nil
+                guard codec != nil || learner != nil else { return try call() }
+                guard let effect = queue.popFirst(), effect.step == Self.name(step) else { return try call() }
+                var result = Value.void
+                if let codec {
+                    guard let bytes = effect.result.flatMap(store.blob),
                         let payload = try? codec.decode(Data(bytes))
                     else { return try call() }
-                    return .object(LibraryObject(type: step.resultType, payload: payload))
+                    result = .object(LibraryObject(type: step.resultType, payload: payload))
                 }
-                guard Self.isTraining(step), let learner = Self.learner(values.first) else {
-                    return try call()
+                if let learner {
+                    guard let weights = effect.weights.flatMap(store.blob),
+                        let state = effect.state.flatMap(store.blob)
+                    else { return try call() }
+                    try learner.restore(from: try Checkpoint.decode(weights))
+                    try learner.restore(try RunCache.decoder.decode(LearnerState.self, from: Data(state)))
+                    Random.current.restore(position: effect.randomPosition)
                 }
-                guard let effect = queue.popFirst(), effect.step == Self.name(step),
-                    let weights = effect.weights.flatMap(store.blob),
-                    let state = effect.state.flatMap(store.blob)
-                else { return try call() }
-                try learner.restore(from: try Checkpoint.decode(weights))
-                try learner.restore(try RunCache.decoder.decode(LearnerState.self, from: Data(state)))
-                Random.current.restore(position: effect.randomPosition)
-                return .void
+                return result
             }
             guard replay(cell, plan, hook) else { return false }
         }
@@ -122,23 +126,20 @@ final class LessonCache {
             for value in values { self.noteFiles(in: value) }
             let result = try call()
             self.noteFiles(in: result)
-            if let codec = MeasuredSteps.codec(for: step) {
-                var effect = StepEffect(step: Self.name(step), randomPosition: Random.current.position)
-                if case .object(let object) = result, let bytes = try? codec.encode(object.payload) {
-                    effect.result = self.store.storeBlob(Array(bytes))
-                }
-                self.effects.append(effect)
+            let codec = MeasuredSteps.codec(for: step)
+            let learner = Self.isTraining(step) ? Self.learner(values.first) : nil
+            guard codec != nil || learner != nil else { return result }
+            var effect = StepEffect(step: Self.name(step), randomPosition: Random.current.position)
+            if let codec, case .object(let object) = result, let bytes = try? codec.encode(object.payload) {
+                effect.result = self.store.storeBlob(Array(bytes))
             }
-            if Self.isTraining(step), let learner = Self.learner(values.first) {
-                var effect = StepEffect(step: Self.name(step), randomPosition: Random.current.position)
-                if learner.cbs.isEmpty, let data = try? learner.checkpointData(),
-                    let state = try? RunCache.encoder.encode(learner.state)
-                {
-                    effect.weights = self.store.storeBlob(Checkpoint.encode(data))
-                    effect.state = self.store.storeBlob(Array(state))
-                }
-                self.effects.append(effect)
+            if let learner, learner.cbs.isEmpty, let data = try? learner.checkpointData(),
+                let state = try? RunCache.encoder.encode(learner.state)
+            {
+                effect.weights = self.store.storeBlob(Checkpoint.encode(data))
+                effect.state = self.store.storeBlob(Array(state))
             }
+            self.effects.append(effect)
             return result
         }
     }
@@ -175,7 +176,7 @@ final class LessonCache {
     private func note(_ path: String) { files.insert(path) }
 
     private static func isTraining(_ step: Step) -> Bool {
-        step.owner == "Learner" && ["fit", "fitOneCycle", "fineTune"].contains(step.name)
+        step.owner == "Learner" && ["fit", "fitOneCycle", "fineTune", "lrFind"].contains(step.name)
     }
 
     private static func name(_ step: Step) -> String { "\(step.owner ?? "").\(step.name)" }
@@ -205,7 +206,9 @@ enum MeasuredSteps {
     }
 
     /// By `Owner.name`.
-    static let codecs: [String: Codec] = ["ResNetArchitecture.profile": Codec(ModelProfile.self)]
+    static let codecs: [String: Codec] = [
+        "ResNetArchitecture.profile": Codec(ModelProfile.self), "Learner.lrFind": Codec(SuggestedLRs.self),
+    ]
 
     /// How to store `step`'s result, if the step measures.
     static func codec(for step: Step) -> Codec? { codecs["\(step.owner ?? "").\(step.name)"] }
