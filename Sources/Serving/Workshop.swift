@@ -38,7 +38,16 @@ public final class Workshop: @unchecked Sendable {
     private let hub: EventHub
     private let log: @Sendable (String) -> Void
     private let control = Mutex(Control())
-    private lazy var registry = Registry.standard()
+    /// Runs and writes each build (in a worker when there is one); its reports are written after the
+    /// build is published, with the index.
+    private lazy var lessonRun: LessonRun = {
+        let run = LessonRun(
+            request: WorkerRequest(
+                lessonPath: "", output: output, cacheLimit: cacheLimit, defaultTimeout: defaultTimeout),
+            parameters: parameters, worker: worker, writesReport: false)
+        run.standardError = { [log] in log($0) }
+        return run
+    }()
     private var watched: [String: WatchedLesson] = [:]
     private var reportPaths: [String: String] = [:]
     /// The last report built of each lesson, for re-rendering a prose edit without running anything.
@@ -160,7 +169,7 @@ public final class Workshop: @unchecked Sendable {
     private func build(_ path: String) {
         let clock = ContinuousClock()
         let start = clock.now
-        let (lesson, diagnostics) = Self.parse(path, parameters: parameters)
+        let (lesson, diagnostics) = LessonRun.parse(path, parameters: parameters)
         let report = reportPath(path, lesson)
         building = (path, report)
         hub.publish(.status(building: true, lesson: path, report: report))
@@ -201,48 +210,42 @@ public final class Workshop: @unchecked Sendable {
         finish(result, path: path, report: report, started: start, clock: clock)
     }
 
-    /// Runs `lesson` through the cache, in a worker when there is one; `nil` when the cache cannot be
-    /// opened.
+    /// Runs `lesson` through the cache, in a worker when there is one; `nil` when it did not run (the
+    /// cache cannot be opened, or the server is stopping).
     private func run(
         _ lesson: Lesson, path: String, report: String, diagnostics: [Diagnostic]
     ) -> LessonReport? {
-        let request = WorkerRequest(
-            lessonPath: path, output: output, cacheLimit: cacheLimit, defaultTimeout: defaultTimeout)
-        let publishProblems = { [hub] (problems: [Diagnostic]) in
-            hub.publish(
-                .problems(
-                    report: report, lesson: path,
-                    messages: (diagnostics + problems).filter { $0.severity == .error }.map(\.description),
-                    blocking: false))
-        }
-        guard let worker else {
-            let result = LessonWorker.run(
-                lesson, request: request, registry: registry, progress: { [weak self] in self?.relay($0) },
-                diagnostics: publishProblems, log: { [log] in log($0) })
-            if result == nil {
+        let outcome = lessonRun.run(lesson, path: path) { [hub, log, weak self] event in
+            switch event {
+            case .parsed: break
+            case .problems(let problems):
                 hub.publish(
                     .problems(
-                        report: report, lesson: path, messages: ["cannot open the cache under \(output)"],
-                        blocking: true))
+                        report: report, lesson: path,
+                        messages: (diagnostics + problems).filter { $0.severity == .error }.map(
+                            \.description),
+                        blocking: false))
+            case .progress(let progress): self?.relay(progress)
+            case .log(let line): log(line)
+            case .crashed(let crash):
+                if crash.wasInterrupted {
+                    // Ctrl-C reaches the worker too: the server is stopping, the report on disk stays.
+                    log("\(path): interrupted; the report is left as it was")
+                    return
+                }
+                let message = crash.diagnostic?.description ?? crash.message
+                log(message)
+                if let id = crash.cellID {
+                    self?.relay(.cellFinished(cellID: id, passed: false, seconds: 0))
+                }
+                hub.publish(.problems(report: report, lesson: path, messages: [message], blocking: false))
             }
-            return result
         }
-        let outcome = worker.run(
-            lesson, request: request, progress: { [weak self] in self?.relay($0) },
-            diagnostics: publishProblems,
-            standardError: { [log] in log($0) })
-        if let crash = outcome.crash, crash.wasInterrupted {
-            // Ctrl-C reaches the worker too: the server is stopping, the report on disk stays as it was.
-            log("\(path): interrupted; the report is left as it was")
-            return nil
-        }
-        if let crash = outcome.crash {
-            let message = crash.diagnostic?.description ?? crash.message
-            log(message)
-            if let id = crash.cellID {
-                relay(.cellFinished(cellID: id, passed: false, seconds: 0))
-            }
-            hub.publish(.problems(report: report, lesson: path, messages: [message], blocking: false))
+        if outcome.report == nil, outcome.crash == nil {
+            hub.publish(
+                .problems(
+                    report: report, lesson: path, messages: ["cannot open the cache under \(output)"],
+                    blocking: true))
         }
         return outcome.report
     }
@@ -256,8 +259,8 @@ public final class Workshop: @unchecked Sendable {
         let cached = result.cells.values.filter { $0.telemetry?.cached == true }.count
         let ran = result.cells.values.filter { $0.telemetry != nil && $0.telemetry?.cached != true }.count
         do {
-            let written = try ReportWriter.write(result, under: output)
-            try ReportWriter.writeIndex(ReportWriter.indexEntries(under: output), under: output)
+            let written = try lessonRun.write(result)
+            try lessonRun.writeIndex()
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             hub.publish(
@@ -297,25 +300,6 @@ public final class Workshop: @unchecked Sendable {
         }
     }
 
-    /// Parses a lesson with the `-p` values it declares: the lesson (`nil` when it has errors) and its
-    /// diagnostics (a value that no longer fits an edited lesson's parameter is one of them).
-    static func parse(_ path: String, parameters: [String: String]) -> (Lesson?, [Diagnostic]) {
-        let (parsed, diagnostics) = LessonParser.parseCollectingErrors(fileAt: path)
-        guard let parsed, !parameters.isEmpty else { return (parsed, diagnostics) }
-        let declared = Set(parsed.frontMatter.params.map(\.name))
-        do {
-            return (
-                try parsed.settingParameters(parameters.filter { declared.contains($0.key) }), diagnostics
-            )
-        } catch {
-            return (
-                nil,
-                diagnostics + [
-                    Diagnostic(.error, error.message, at: SourceLocation(file: path, line: 1, column: 1))
-                ]
-            )
-        }
-    }
 }
 
 /// A lesson file and the files its `include=` cells show, with what they were when last built.

@@ -119,30 +119,25 @@ extension Khru {
             // Opened and let go: a folder that cannot hold the cache fails before any lesson runs;
             // each lesson's worker takes the cache's lock while it runs.
             _ = try cacheArguments.open(under: output)
+            let run = limits.lessonRun(
+                WorkerRequest(
+                    lessonPath: "", output: output, force: cacheArguments.force,
+                    cacheLimit: cacheArguments.cacheLimit << 20, cell: cell, downstream: downstream,
+                    defaultTimeout: limits.timeout),
+                parameters: try parameters.overrides())
             var failed = false
             for (index, path) in try lessons.files().enumerated() {
                 eprint("[\(index + 1)] \(path)")
-                let (read, diagnostics) = parseLesson(path)
-                for diagnostic in diagnostics { eprint(diagnostic.description) }
-                guard let parsed = read else {
-                    failed = true
-                    continue
-                }
-                let lesson = try parameters.apply(to: parsed)
-                if let cell { try checkCellID(cell, in: lesson) }
-                let request = WorkerRequest(
-                    lessonPath: path, output: output, force: cacheArguments.force,
-                    cacheLimit: cacheArguments.cacheLimit << 20, cell: cell, downstream: downstream,
-                    defaultTimeout: limits.timeout)
                 // Every problem the check finds is printed before the first cell runs.
-                guard let report = limits.run(lesson, request) else {
+                let outcome = run.run(path, events: RunLimits.printing)
+                guard let report = outcome.report else {
                     failed = true
                     continue
                 }
                 let counts = StatusCounts(report)
                 let cached = report.cells.values.filter { $0.telemetry?.cached == true }.count
                 do {
-                    let written = try ReportWriter.write(report, under: output)
+                    guard let written = outcome.written else { throw StepError(outcome.writeError ?? "") }
                     if let cell, let result = report.cells[cell] {
                         try printOutputs(
                             of: result,
@@ -159,8 +154,7 @@ extension Khru {
                 // Cells skipped only because an exercise is not done yet are no failure of the run.
                 failed = failed || counts.failed > 0 || (counts.skipped > 0 && counts.notDone == 0)
             }
-            let index = try ReportWriter.writeIndex(ReportWriter.indexEntries(under: output), under: output)
-            print("index: \(index)")
+            print("index: \(try run.writeIndex())")
             if failed { throw ExitCode.failure }
         }
     }
@@ -200,19 +194,28 @@ extension Khru {
             var files = try lessons.files()
             if let shard { files = LessonFiles.shard(files, index: shard.index, of: shard.count) }
             _ = try cacheArguments.open(under: output)
+            let run = limits.lessonRun(
+                WorkerRequest(
+                    lessonPath: "", output: output, force: cacheArguments.force,
+                    cacheLimit: cacheArguments.cacheLimit << 20, defaultTimeout: limits.timeout),
+                parameters: try parameters.overrides(), writesReport: false)
             var tally = TestTally()
             for (index, path) in files.enumerated() {
                 eprint("[\(index + 1)] \(path)")
-                let (read, diagnostics) = parseLesson(path)
-                guard let parsed = read else {
-                    tally.add(unreadable: path, diagnostics: diagnostics)
+                // A lesson that does not parse is tallied with the parser's problems, not printed as it goes.
+                var parsed: [Diagnostic] = []
+                let outcome = run.run(path) { event in
+                    if case .parsed(let problems) = event {
+                        parsed = problems
+                    } else {
+                        RunLimits.printing(event)
+                    }
+                }
+                guard let lesson = outcome.lesson else {
+                    tally.add(unreadable: path, diagnostics: parsed)
                     continue
                 }
-                let lesson = try parameters.apply(to: parsed)
-                let request = WorkerRequest(
-                    lessonPath: path, output: output, force: cacheArguments.force,
-                    cacheLimit: cacheArguments.cacheLimit << 20, defaultTimeout: limits.timeout)
-                guard let report = limits.run(lesson, request) else {
+                guard let report = outcome.report else {
                     tally.add(unreadable: path, diagnostics: [])
                     continue
                 }

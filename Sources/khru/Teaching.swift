@@ -128,6 +128,9 @@ extension Khru {
                         && isFolder.boolValue
                 }
             _ = try RunCache(outputDirectory: output, sizeLimit: RunCache.defaultSizeLimit) { eprint($0) }
+            let run = limits.lessonRun(
+                WorkerRequest(lessonPath: "", output: output, defaultTimeout: limits.timeout),
+                writesReport: false)
             var rows: [(name: String, grade: LessonRunner.Grade?)] = []
             var failed = false
             let clock = ContinuousClock()
@@ -143,9 +146,8 @@ extension Khru {
                     continue
                 }
                 let (merged, notes) = Grading.merge(student: student, key: keyLesson)
-                let request = WorkerRequest(
-                    lessonPath: submission.path, output: output, defaultTimeout: limits.timeout)
-                guard let report = limits.run(merged, request) else {
+                guard let report = run.run(merged, path: submission.path, events: RunLimits.printing).report
+                else {
                     rows.append((submission.name, nil))
                     failed = true
                     continue

@@ -36,22 +36,25 @@ struct RunLimits: ParsableArguments {
         }
     }
 
-    /// Runs `lesson` in a worker (or here, with `--in-process`); progress and the check's problems
-    /// are printed on standard error, and so is what kills a worker.
-    func run(_ lesson: Lesson, _ request: WorkerRequest) -> LessonReport? {
-        let progress: (RunProgress) -> Void = { if $0.isForTerminal { eprint("  \($0)") } }
-        let diagnostics: ([Diagnostic]) -> Void = { problems in
+    /// A run of lessons with `request`, in workers (or here, with `--in-process`).
+    func lessonRun(
+        _ request: WorkerRequest, parameters: [String: String] = [:], writesReport: Bool = true
+    ) -> LessonRun {
+        LessonRun(
+            request: request, parameters: parameters, worker: inProcess ? nil : LessonWorker(),
+            writesReport: writesReport)
+    }
+
+    /// How the commands show a run on the terminal: problems, progress for the terminal, the cache's notes
+    /// and what killed a worker, on standard error.
+    static func printing(_ event: LessonRun.Event) {
+        switch event {
+        case .parsed(let problems), .problems(let problems):
             for problem in problems { eprint(problem.description) }
+        case .progress(let progress):
+            if progress.isForTerminal { eprint("  \(progress)") }
+        case .log(let line): eprint(line)
+        case .crashed(let crash): eprint(crash.diagnostic?.description ?? "error: \(crash.message)")
         }
-        if inProcess {
-            return LessonWorker.run(
-                lesson, request: request, registry: .standard(), progress: progress, diagnostics: diagnostics,
-                log: eprint)
-        }
-        let outcome = LessonWorker().run(
-            lesson, request: request, progress: progress, diagnostics: diagnostics,
-            standardError: { eprint($0) })
-        if let crash = outcome.crash { eprint(crash.diagnostic?.description ?? "error: \(crash.message)") }
-        return outcome.report
     }
 }
