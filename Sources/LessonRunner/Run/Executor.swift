@@ -1,5 +1,6 @@
 import Foundation
 import LessonSource
+import Localization
 import Reporting
 import TensorCore
 
@@ -85,7 +86,6 @@ public struct LessonExecutor {
         // Cells that reached a `todo()` (a student edition's exercise not written yet).
         var notDone: Set<String> = []
         let lessonCache = cache.map { LessonCache(options: $0, lesson: lesson) }
-        let rerunsAfterTarget = cache?.downstream ?? false
         var targetPassed = false
         let interpreter = Interpreter(
             registry: lessonRegistry,
@@ -102,44 +102,36 @@ public struct LessonExecutor {
             }
         }
         for cell in lesson.cells {
-            if let include = cell.attributes.include {
-                record(Self.includeReport(cell, path: include, packageRoot: packageRoot))
+            let key: String?
+            switch action(
+                for: cell, plan: plans[cell.id], unavailable: unavailable, notDone: notDone,
+                cache: lessonCache,
+                targetPassed: targetPassed, language: lesson.language.words)
+            {
+            case .include(let path):
+                record(Self.includeReport(cell, path: path, packageRoot: packageRoot))
                 continue
-            }
-            guard cell.attributes.runs, let plan = plans[cell.id] else {
+            case .show:
                 record(CellReport(cellID: cell.id, status: .shown))
                 continue
-            }
-            if let missing = plan.inputs.first(where: { unavailable[$0] != nil }),
-                let source = unavailable[missing]
-            {
-                let reason =
-                    notDone.contains(source)
-                    ? ReportWords.waitsForExercise(missing, source, in: lesson.language.words)
-                    : ReportWords.fill(ReportWords.needsUndefined, missing, source, in: lesson.language.words)
+            case .skip(let reason, let source):
                 record(CellReport(cellID: cell.id, status: .skipped(reason: reason)))
-                for name in plan.declaredNames { unavailable[name] = source }
+                for name in plans[cell.id]?.declaredNames ?? [] { unavailable[name] = source }
                 continue
-            }
-            let key = lessonCache?.key(for: cell)
-            if let key, let lessonCache, let entry = lessonCache.entry(for: cell, key: key),
-                cell.id != cache?.cell, !(rerunsAfterTarget && targetPassed)
-            {
+            case .reuse(let entry):
+                guard let lessonCache, let plan = plans[cell.id] else { continue }
                 record(lessonCache.reuse(entry, cell: cell, plan: plan))
                 for name in plan.declaredNames {
                     unavailable[name] = entry.definedNames.contains(name) ? nil : cell.id
                 }
                 continue
-            }
-            if targetPassed && !rerunsAfterTarget, let target = cache?.cell {
-                record(
-                    CellReport(
-                        cellID: cell.id,
-                        status: .skipped(
-                            reason: ReportWords.fill(
-                                ReportWords.notRerunAfter, target, target, in: lesson.language.words))))
+            case .notRerun(let reason):
+                record(CellReport(cellID: cell.id, status: .skipped(reason: reason)))
                 continue
+            case .run(let cellKey):
+                key = cellKey
             }
+            guard let plan = plans[cell.id] else { continue }
             if let lessonCache,
                 !lessonCache.replayPending({ replay($0, $1, $2, interpreter, lesson, packageRoot) })
             {
@@ -202,6 +194,54 @@ public struct LessonExecutor {
         // emptying the interpreter's namespace means it keeps no other value alive (no cycle).
         interpreter.namespace = Namespace()
         return Run(report: report, namespace: namespace)
+    }
+
+    /// What the executor does with one cell, decided before any of it runs.
+    enum CellAction {
+        /// Show the file an `include=` cell names.
+        case include(path: String)
+        /// Show the code only (`.norun`, a cell without a plan).
+        case show
+        /// Skip it: it needs a name that cell `source` did not define.
+        case skip(reason: String, source: String)
+        /// Take its stored result (the cell is replayed if a later cell runs).
+        case reuse(CellEntry)
+        /// Leave it: it comes after `--cell`'s cell and the run is not `--downstream`.
+        case notRerun(reason: String)
+        /// Run it, storing its result under `key` when the run keeps a cache.
+        case run(key: String?)
+    }
+
+    /// The action for `cell`: from its attributes, the names earlier cells left undefined, the cache
+    /// (and `--cell`/`--downstream`).
+    func action(
+        for cell: Cell, plan: CellPlan?, unavailable: [String: String], notDone: Set<String>,
+        cache lessonCache: LessonCache?, targetPassed: Bool, language: Language
+    ) -> CellAction {
+        if let include = cell.attributes.include { return .include(path: include) }
+        guard cell.attributes.runs, let plan else { return .show }
+        if let missing = plan.inputs.first(where: { unavailable[$0] != nil }),
+            let source = unavailable[missing]
+        {
+            let reason =
+                notDone.contains(source)
+                ? ReportWords.waitsForExercise(missing, source, in: language)
+                : ReportWords.fill(ReportWords.needsUndefined, missing, source, in: language)
+            return .skip(reason: reason, source: source)
+        }
+        let downstream = cache?.downstream ?? false
+        let key = lessonCache?.key(for: cell)
+        if let key, let lessonCache, let entry = lessonCache.entry(for: cell, key: key),
+            cell.id != cache?.cell,
+            !(downstream && targetPassed)
+        {
+            return .reuse(entry)
+        }
+        if targetPassed && !downstream, let target = cache?.cell {
+            return .notRerun(
+                reason: ReportWords.fill(ReportWords.notRerunAfter, target, target, in: language))
+        }
+        return .run(key: key)
     }
 
     /// Runs `cell`'s plan under the cell's seed; returns its outputs (the shown value last, then the
