@@ -3,14 +3,25 @@ import Foundation
 // MARK: - Broadcasting kernels
 
 /// The broadcast shape of two shapes (NumPy rules: align from the right; extents equal or 1).
+///
+/// Traps when they do not broadcast; cells reach ``Tensor/checkedBroadcastShape(_:_:verb:)`` instead.
 public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+    guard let shape = broadcastShapeIfAny(a, b) else {
+        preconditionFailure("shapes \(a) and \(b) do not broadcast")
+    }
+    return shape
+}
+
+/// The broadcast shape of two shapes, or `nil` when an extent pair is neither equal nor has a 1.
+func broadcastShapeIfAny(_ a: [Int], _ b: [Int]) -> [Int]? {
     let rank = Swift.max(a.count, b.count)
-    var result = [Int](repeating: 1, count: rank)
-    for axis in 0..<rank {
-        let x = axis - (rank - a.count) >= 0 ? a[axis - (rank - a.count)] : 1
-        let y = axis - (rank - b.count) >= 0 ? b[axis - (rank - b.count)] : 1
-        precondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
-        result[axis] = x == 1 ? y : x
+    let left = [Int](repeating: 1, count: rank - a.count) + a
+    let right = [Int](repeating: 1, count: rank - b.count) + b
+    var result: [Int] = []
+    result.reserveCapacity(rank)
+    for (x, y) in Swift.zip(left, right) {
+        guard x == y || x == 1 || y == 1 else { return nil }
+        result.append(x == 1 ? y : x)  // not max: 1 and 0 broadcast to 0, as in NumPy
     }
     return result
 }

@@ -37,16 +37,11 @@ public struct TensorError: Error, Hashable, Sendable, CustomStringConvertible {
 extension Tensor {
     /// The shape `a` and `b` broadcast to, or an error naming both (`verb`: "add", "multiply", …).
     public static func checkedBroadcastShape(_ a: [Int], _ b: [Int], verb: String) throws -> [Int] {
-        let rank = Swift.max(a.count, b.count)
-        let left = [Int](repeating: 1, count: rank - a.count) + a
-        let right = [Int](repeating: 1, count: rank - b.count) + b
-        return try Swift.zip(left, right).map { x, y in
-            guard x == y || x == 1 || y == 1 else {
-                throw TensorError(
-                    .shapeMismatch, "cannot \(verb) tensors of shapes \(a) and \(b): they do not broadcast")
-            }
-            return x == 1 ? y : x  // not max: 1 and 0 broadcast to 0, as in NumPy
+        guard let shape = broadcastShapeIfAny(a, b) else {
+            throw TensorError(
+                .shapeMismatch, "cannot \(verb) tensors of shapes \(a) and \(b): they do not broadcast")
         }
+        return shape
     }
 
     /// Checks that a tensor of `shape` can be made: no negative extent, within the ``MemoryBudget``,
