@@ -146,6 +146,34 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                         // cell confusion-figsize (Tests/Lessons/00-written-as-swift.md:208)
                                                                                         try await lesson.cell("confusion-figsize") {
                                                                                             lesson.at(209, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (5, 5), dpi: 60))
+                                                                                            // cell lr-find-pair (Tests/Lessons/00-written-as-swift.md:215)
+                                                                                            try await lesson.cell("lr-find-pair") {
+                                                                                                lesson.at(216, 30); let (lrMin, lrSteep) = try learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep])
+                                                                                                lesson.at(217, 1); #expect(try lrMin > 0 && lrSteep > 0)
+                                                                                                lesson.at(218, 1); lesson.show(try (lrMin, lrSteep))
+                                                                                                // cell cell-functions-in-types (Tests/Lessons/00-written-as-swift.md:226)
+                                                                                                try await lesson.cell("cell-functions-in-types") {
+                                                                                                    lesson.at(227, 1); @Sendable func sigmoidRange(_ x: Variable, _ lo: Float, _ hi: Float) -> Variable {
+                                                                                                        x.sigmoid() * (hi - lo) + lo
+                                                                                                    }
+                                                                                                    lesson.at(230, 1); @Sendable func createParams(_ size: [Int]) -> Parameter {
+                                                                                                        Parameter(Tensor.normal(size, mean: 0, std: 0.01))
+                                                                                                    }
+                                                                                                    lesson.at(233, 1); final class Squashed: Module {
+                                                                                                        let weights: Parameter
+                                                                                                        init(_ n: Int) {
+                                                                                                            weights = createParams([n])
+                                                                                                        }
+                                                                                                        func callAsFunction(_ x: Variable) -> Variable {
+                                                                                                            sigmoidRange(x * weights, 0, 5.5)
+                                                                                                        }
+                                                                                                    }
+                                                                                                    lesson.at(242, 16); let squashed = try Squashed(4)
+                                                                                                    lesson.at(243, 11); let out = try squashed(Variable(Tensor.ones([2, 4])))
+                                                                                                    lesson.at(244, 1); #expect(try out.shape == [2, 4])
+                                                                                                    lesson.at(245, 1); lesson.show(try (squashed.parameters.count, out.shape))
+                                                                                                }
+                                                                                            }
                                                                                         }
                                                                                     }
                                                                                 }

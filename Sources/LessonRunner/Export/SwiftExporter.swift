@@ -61,6 +61,7 @@ public enum SwiftExporter {
         let name = functionName(for: lesson)
         var lines = ["// \(lesson.path)", "func \(name)(_ lesson: CompiledLesson) async throws {"]
         var depth = 0
+        let usedByTypes = namesUsedByTypes(in: lesson)
         for cell in lesson.resolvedCells {
             let reason =
                 cell.attributes.include != nil
@@ -74,7 +75,7 @@ public enum SwiftExporter {
             lines.append("\(indent)// cell \(cell.id) (\(cell.location.file):\(cell.location.line))")
             lines.append("\(indent)try await lesson.cell(\"\(cell.id)\") {")
             depth += 1
-            for line in compiledForm(cell.code, cell: cell).split(
+            for line in compiledForm(cell.code, cell: cell, functionsUsedByTypes: usedByTypes).split(
                 separator: "\n", omittingEmptySubsequences: false)
             {
                 lines.append(line.isEmpty ? "" : indent + "    " + line)
@@ -110,7 +111,13 @@ public enum SwiftExporter {
     /// its `if`/`for`/`while`/`guard` blocks (closures and functions are copied as written), a position
     /// marker before each top-level statement when `cell` is given, and `lesson.show(…)` around the last
     /// statement when that is a plain expression whose value the cell displays.
-    static func compiledForm(_ code: String, cell: Cell? = nil) -> String {
+    ///
+    /// A cell's function that a cell's type calls (`functionsUsedByTypes`) is copied as written, as the
+    /// type's own members are: Swift lets a local type call a local function that captures nothing, but
+    /// a type's members are not marked `throws`, so the function must not be either.
+    static func compiledForm(
+        _ code: String, cell: Cell? = nil, functionsUsedByTypes: Set<String> = []
+    ) -> String {
         let parsed = Parser.parse(source: code)
         let tree =
             Lowering.operators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
@@ -176,6 +183,7 @@ public enum SwiftExporter {
             if !function.attributes.contains(where: { $0.trimmedDescription == "@Sendable" }) {
                 insertions.append((offset(function), "@Sendable "))
             }
+            if functionsUsedByTypes.contains(function.name.text) { return }
             if function.signature.effectSpecifiers?.throwsClause == nil {
                 insertions.append(
                     (function.signature.parameterClause.endPositionBeforeTrailingTrivia.utf8Offset, " throws")
@@ -229,6 +237,23 @@ public enum SwiftExporter {
             bytes.insert(contentsOf: Array(insertion.element.text.utf8), at: insertion.element.offset)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The names that the bodies of the types a lesson's cells declare refer to: the cells' functions
+    /// among them are copied without `throws` (see ``compiledForm(_:cell:functionsUsedByTypes:)``).
+    static func namesUsedByTypes(in lesson: Lesson) -> Set<String> {
+        var names: Set<String> = []
+        for cell in lesson.resolvedCells where cell.attributes.runs && cell.attributes.include == nil {
+            for item in Parser.parse(source: cell.code).statements {
+                guard case .decl(let declaration) = item.item else { continue }
+                let members =
+                    declaration.as(StructDeclSyntax.self)?.memberBlock
+                    ?? declaration.as(ClassDeclSyntax.self)?.memberBlock
+                guard let members else { continue }
+                names.formUnion(ReferenceFinder(members).names)
+            }
+        }
+        return names
     }
 
     /// Where the interpreter locates a failure of a statement's outermost call: the operator of a binary
@@ -291,5 +316,26 @@ private final class ClosureFinder: SyntaxVisitor {
     override func visit(_ node: ClosureExprSyntax) -> SyntaxVisitorContinueKind {
         closures.append(node)
         return .visitChildren
+    }
+}
+
+/// Every name a piece of code refers to (`f` in `f(x)`, not member names after a dot).
+private final class ReferenceFinder: SyntaxVisitor {
+    private(set) var names: Set<String> = []
+
+    init(_ tree: some SyntaxProtocol) {
+        super.init(viewMode: .sourceAccurate)
+        walk(tree)
+    }
+
+    override func visit(_ node: DeclReferenceExprSyntax) -> SyntaxVisitorContinueKind {
+        names.insert(node.baseName.text)
+        return .visitChildren
+    }
+
+    override func visit(_ node: MemberAccessExprSyntax) -> SyntaxVisitorContinueKind {
+        // `x.sigmoid()` names a member, not a function of the cells: only the base is a reference.
+        if let base = node.base { walk(base) }
+        return .skipChildren
     }
 }

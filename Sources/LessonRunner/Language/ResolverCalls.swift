@@ -240,6 +240,16 @@ extension Resolver {
         _ candidates: [Step], receiver: Node?, _ arguments: [Argument], callee: String,
         at location: SourceLocation
     ) -> Typed {
+        var candidates = candidates
+        if let count = destructuring {
+            destructuring = nil
+            // Swift prefers the overload whose result the pattern can destructure.
+            func fits(_ step: Step) -> Bool {
+                if case .tuple(let elements) = step.resultType { return elements.count == count }
+                return false
+            }
+            candidates = candidates.filter(fits) + candidates.filter { !fits($0) }
+        }
         var labelFailure: MatchFailure?
         var typeFailures: [LessonSource.Diagnostic]?
         for step in candidates {

@@ -15,7 +15,13 @@ extension Resolver {
     ) -> PlanStatement? {
         switch statement {
         case .binding(let pattern, let isMutable, let declared, let value, let location):
+            // `let (a, b) = call(…)` prefers the overload returning a pair, as Swift's type checker does
+            // (the library's `lrFind` has @_disfavoredOverload tuple forms).
+            if case .tuple(let patterns, _) = pattern, declared == nil, case .call = value {
+                destructuring = patterns.count
+            }
             let typed = resolve(value, expected: declared)
+            destructuring = nil
             if let declared, !registry.isAssignable(typed.type, to: declared) {
                 report("cannot convert \(typed.type) to \(declared)", at: value.start)
             }
@@ -241,10 +247,20 @@ extension Resolver {
         let storage = declare(
             declaration.name, NameInfo(type: type, isMutable: false, signature: signature),
             at: declaration.location, declaredHere: &declaredHere)
+        let outerCaptures = capturedGlobals
+        let isTopLevel = storage == .global
+        if isTopLevel { capturedGlobals = [] }
         var plan = closurePlan(
             declaration.parameters.map { ($0.name, $0.type) }, declaration.body, declaredResult: result,
             isClosure: false, isShorthand: false, at: declaration.location)
         plan.plan.signature = signature
+        if isTopLevel, var info = globals[declaration.name] {
+            // Whether the function reads the cells' names decides whether a type may call it.
+            info.captures = capturedGlobals?.first { $0 != declaration.name }
+            info.plan = plan.plan
+            globals[declaration.name] = info
+        }
+        capturedGlobals = outerCaptures
         if result != .void, !Self.leaves(declaration.body) && !Self.isSingleExpression(declaration.body) {
             report("missing return in a function expected to return '\(result)'", at: declaration.location)
         }

@@ -1,0 +1,176 @@
+import Foundation
+import LessonSource
+import Reporting
+import Testing
+import Training
+import _TestSupport
+
+@testable import LessonRunner
+
+private func lessonText(_ cells: [(id: String, code: String)]) -> String {
+    "# T\n\n" + cells.map { "```swift {#\($0.id)}\n\($0.code)\n```\n" }.joined(separator: "\n")
+}
+
+private func runLesson(_ text: String, registry: Registry = .toys()) -> LessonReport {
+    LessonExecutor(registry: registry).run(SampleLesson.lesson(text)).report
+}
+
+private func checkLesson(_ text: String, registry: Registry = .toys()) -> [String] {
+    LessonChecks.check([SampleLesson.lesson(text)], registry: registry).map(\.description)
+}
+
+private func values(_ report: LessonReport, _ id: String) -> [String] {
+    (report.cells[id]?.outputs ?? []).compactMap { output in
+        switch output {
+        case .value(let text): text
+        case .error(let diagnostic): "error: \(diagnostic.message)"
+        default: nil
+        }
+    }
+}
+
+/// `let (lrMin, lrSteep) = learn.lrFind(suggestFuncs: [.minimum, .steep])`, as the seed writes it.
+@Suite struct DestructuredLRFindTests {
+    private func learnerCell() throws -> String {
+        let folder = try ratingsFolder(rows: 120, users: 8, items: 6)
+        return """
+            let ratings = DataFrame.readCSV(Path("\(folder.path)/r.csv"))
+            let dls = CollabDataLoaders.fromDF(ratings, bs: 8)
+            let learn = Learner(dls, DotProductBias(dls.classes["user"].count, dls.classes["item"].count, 3), lossFunc: MSELossFlat())
+            """
+    }
+
+    @Test func aPairOfNamesTakesTheSuggestionsInTheOrderAsked() throws {
+        let text = lessonText([
+            ("learn", try learnerCell()),
+            (
+                "find",
+                """
+                let (lrMin, lrSteep) = learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep])
+                let all = learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep])
+                #expect(lrMin == all.minimum! && lrSteep == all.steep!)
+                (lrMin, lrSteep)
+                """
+            ),
+            (
+                "three",
+                "let (a, b, c) = learn.lrFind(numIt: 12, suggestFuncs: [.valley, .minimum, .steep])\n[a, b, c].count"
+            ),
+            ("plain", "learn.lrFind(numIt: 12)"),
+        ])
+        #expect(checkLesson(text, registry: .standard()) == [])
+        let report = runLesson(text, registry: .standard())
+        for id in ["learn", "find", "three", "plain"] {
+            #expect(report.cells[id]?.status == .passed, "\(id): \(report.cells[id]?.outputs ?? [])")
+        }
+        let shown = try #require(values(report, "find").last)
+        // Two positive learning rates, minimum/10 first.
+        let numbers = shown.dropFirst().dropLast().split(separator: ",").compactMap {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        #expect(numbers.count == 2 && numbers.allSatisfy { $0 > 0 }, "\(shown)")
+        #expect(values(report, "three").last == "3")
+        #expect(values(report, "plain").last?.hasPrefix("SuggestedLRs(valley=") == true)
+    }
+
+    @Test func unpackingIntoAnotherCountThanTheRulesIsALocatedErrorBeforeTraining() throws {
+        let text = lessonText([
+            ("learn", try learnerCell()),
+            (
+                "find",
+                "let (lrMin, lrSteep) = learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep, .valley])"
+            ),
+        ])
+        let report = runLesson(text, registry: .standard())
+        #expect(report.cells["find"]?.status == .failed)
+        #expect(
+            values(report, "find").contains(
+                "error: 'lrFind' failed: lrFind(suggestFuncs:) names 3 rules (minimum, steep, valley) but its result is unpacked "
+                    + "into 2 names; name one rule per name"), "\(values(report, "find"))")
+    }
+
+    @Test func withoutAPatternTheCallStaysSuggestedLRs() {
+        let text = lessonText([
+            (
+                "a",
+                "func f(_ learn: Learner) -> SuggestedLRs { learn.lrFind(suggestFuncs: [.minimum, .steep]) }"
+            )
+        ])
+        #expect(checkLesson(text, registry: .standard()) == [])
+        let wrong = lessonText([
+            (
+                "a",
+                "func f(_ learn: Learner) -> Double { let (a, b, c, d) = learn.lrFind(suggestFuncs: [.minimum]); return a }"
+            )
+        ])
+        #expect(
+            checkLesson(wrong, registry: .standard()).first?.contains("cannot destructure") == true,
+            "\(checkLesson(wrong, registry: .standard()))")
+    }
+}
+
+/// A cell's function that reads none of the cells' names may be called from a cell's type (#26 item 7).
+@Suite struct CellFunctionsInTypesTests {
+    @Test func aTypeCallsACellFunctionThatCapturesNothing() {
+        let text = lessonText([
+            (
+                "funcs",
+                """
+                func scaled(_ x: Double, by k: Double = 2) -> Double { x * k }
+                func twice(_ x: Double) -> Double { scaled(scaled(x), by: 1) }
+                """
+            ),
+            (
+                "type",
+                """
+                struct Box {
+                    let v: Double
+                    init(_ v: Double) { self.v = twice(v) }
+                    var big: Double { scaled(v, by: 10) }
+                }
+                let b = Box(3)
+                (b.v, b.big)
+                """
+            ),
+        ])
+        #expect(checkLesson(text) == [])
+        let report = runLesson(text)
+        #expect(values(report, "type") == ["(6.0, 60.0)"])
+    }
+
+    @Test func theTypeKeepsTheFunctionAsItWasWhenTheTypeWasDeclared() {
+        let text = lessonText([
+            ("f", "func unit() -> Int { 1 }"),
+            ("type", "struct Counter {\n    func step() -> Int { unit() }\n}"),
+            ("again", "func unit() -> Int { 100 }\n(Counter().step(), unit())"),
+        ])
+        #expect(values(runLesson(text), "again") == ["(1, 100)"])
+    }
+
+    @Test func aFunctionThatReadsTheCellsNamesIsAnErrorNamingTheName() {
+        let text = lessonText([
+            (
+                "funcs",
+                "let yRange = 0.0...5.5\nfunc top() -> Double { yRange.upperBound }\nfunc twice() -> Double { top() * 2 }"
+            ),
+            ("type", "struct P {\n    func f() -> Double { twice() }\n}"),
+        ])
+        #expect(
+            checkLesson(text) == [
+                "lessons/en/01-sample.md:11:26: error: 'twice' reads the cells' 'top', so a member of 'P' cannot call "
+                    + "it (a type does not capture the cells' names in Swift): pass 'top' to 'twice' as a parameter"
+            ])
+        let direct = lessonText([
+            ("funcs", "let yRange = 0.0...5.5\nfunc top() -> Double { yRange.upperBound }"),
+            ("type", "struct P {\n    func f() -> Double { top() }\n}"),
+        ])
+        #expect(checkLesson(direct).first?.hasSuffix("pass 'yRange' to 'top' as a parameter") == true)
+    }
+
+    @Test func theCompiledTwinCopiesSuchAFunctionWithoutThrows() {
+        let code = "func unit() -> Int { 1 }\nfunc other() -> Int { 2 }"
+        let compiled = SwiftExporter.compiledForm(code, functionsUsedByTypes: ["unit"])
+        #expect(
+            compiled == "@Sendable func unit() -> Int { 1 }\n@Sendable func other() throws -> Int { try 2 }")
+    }
+}
