@@ -172,6 +172,25 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                     lesson.at(243, 11); let out = try squashed(Variable(Tensor.ones([2, 4])))
                                                                                                     lesson.at(244, 1); #expect(try out.shape == [2, 4])
                                                                                                     lesson.at(245, 1); lesson.show(try (squashed.parameters.count, out.shape))
+                                                                                                    // cell labelled-tuples (Tests/Lessons/00-written-as-swift.md:250)
+                                                                                                    try await lesson.cell("labelled-tuples") {
+                                                                                                        lesson.at(251, 13); let hyper = try (lr: 1e-3, epochs: 3)
+                                                                                                        lesson.at(252, 1); @Sendable func bounds(_ xs: [Double]) throws -> (min: Double, max: Double) {
+                                                                                                            var lo = try xs[0]
+                                                                                                            var hi = try xs[0]
+                                                                                                            for x in try xs {
+                                                                                                                if try x < lo { lo = try x }
+                                                                                                                if try x > hi { hi = try x }
+                                                                                                            }
+                                                                                                            return try (lo, hi)
+                                                                                                        }
+                                                                                                        lesson.at(261, 13); let range = try bounds([3, 1, 2])
+                                                                                                        lesson.at(262, 16); let (lo, hi) = try range
+                                                                                                        lesson.at(263, 34); let named: (a: Int, b: String) = try (1, "x")
+                                                                                                        lesson.at(264, 1); #expect(try hyper.lr == 0.001 && hyper.0 == 0.001 && hyper.epochs == 3)
+                                                                                                        lesson.at(265, 1); #expect(try range.min == 1 && lo == 1 && hi == 3)
+                                                                                                        lesson.at(266, 1); lesson.show(try (hyper, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
+                                                                                                    }
                                                                                                 }
                                                                                             }
                                                                                         }

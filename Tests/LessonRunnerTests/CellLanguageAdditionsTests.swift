@@ -174,3 +174,50 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
             compiled == "@Sendable func unit() -> Int { 1 }\n@Sendable func other() throws -> Int { try 2 }")
     }
 }
+
+/// `(lr: 1e-3, epochs: 3)`: labels read, shown and converted as Swift does.
+@Suite struct LabeledTupleTests {
+    @Test func labelsAreReadShownAndTakenFromTheDeclaredType() {
+        let text = lessonText([
+            (
+                "t",
+                """
+                let t = (lr: 1e-3, epochs: 3)
+                func bounds(_ xs: [Int]) -> (min: Int, max: Int) { (xs.min()!, xs.max()!) }
+                let b = bounds([3, 1, 2])
+                let (lo, hi) = b
+                let u: (a: Double, b: String) = (1, "x")
+                let plain: (Int, Int) = b
+                #expect(t == (0.001, 3) && b == (min: 1, max: 3))
+                (t, t.lr, t.1, b.max, lo, hi, u, plain, type(of: b))
+                """
+            )
+        ])
+        #expect(checkLesson(text) == [])
+        #expect(
+            values(runLesson(text), "t") == [
+                "((lr: 0.001, epochs: 3), 0.001, 3, 3, 1, 3, (a: 1.0, b: \"x\"), (1, 3), (min: Int, max: Int))"
+            ])
+    }
+
+    @Test func aMissingLabelAndMismatchedLabelsAreErrors() {
+        let text = lessonText([
+            ("a", "let t = (lr: 1e-3, epochs: 3)\nt.epoch"),
+            ("b", "let u: (a: Int, b: Int) = (c: 1, d: 2)"),
+            ("c", "let v = (x: 1, x: 2)"),
+        ])
+        #expect(
+            checkLesson(text) == [
+                "lessons/en/01-sample.md:5:3: error: value of tuple type '(lr: Double, epochs: Int)' has no member "
+                    + "'epoch'; did you mean 'epochs'?",
+                "lessons/en/01-sample.md:9:27: error: cannot convert (c: Int, d: Int) to (a: Int, b: Int)",
+                "lessons/en/01-sample.md:13:9: error: cannot create a tuple with a duplicate element label 'x'",
+            ])
+    }
+
+    @Test func theCompiledTwinShowsALabeledTupleAsTheInterpreterDoes() {
+        let tuple: (lr: Double, epochs: Int) = (1e-3, 3)
+        #expect(Value(displaying: tuple).displayText == "(lr: 0.001, epochs: 3)")
+        #expect(Value(displaying: (1, "a")).displayText == "(1, \"a\")")
+    }
+}

@@ -165,8 +165,15 @@ extension Value {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .tuple:
+            // An unlabeled element's label is `.0`, `.1`…; a labeled one's is its label.
             self =
-                mirror.children.isEmpty ? .void : .tuple(mirror.children.map { Value(displaying: $0.value) })
+                mirror.children.isEmpty
+                ? .void
+                : .tuple(
+                    mirror.children.map { Value(displaying: $0.value) },
+                    labels: mirror.children.map { child in
+                        child.label.flatMap { $0.hasPrefix(".") ? nil : $0 }
+                    })
         case .optional:
             self = mirror.children.first.map { Value(displaying: $0.value) } ?? .none
         case .collection:

@@ -14,6 +14,8 @@ indirect enum Expr {
     /// `["a": 1]`, `[:]`.
     case dictionary([(key: Expr, value: Expr)], SourceLocation)
     case tuple([Expr], SourceLocation)
+    /// `(lr: 1e-3, epochs: 3)`: a tuple with at least one label.
+    case labeledTuple([String?], [Expr], SourceLocation)
     /// A name: a binding, a closure parameter (`$0`, `r`), a function, a constant or a type.
     case name(String, SourceLocation)
     /// `.resnet34`, `.mean(…)`: a static member of the type the context expects.
@@ -41,7 +43,8 @@ indirect enum Expr {
     var location: SourceLocation {
         switch self {
         case .int(_, let l), .double(_, let l), .string(_, let l), .bool(_, let l), .nilLiteral(let l),
-            .array(_, let l), .dictionary(_, let l), .tuple(_, let l), .name(_, let l),
+            .array(_, let l), .dictionary(_, let l), .tuple(_, let l), .labeledTuple(_, _, let l),
+            .name(_, let l),
             .implicitMember(_, let l),
             .member(_, _, let l),
             .call(_, _, let l), .subscriptCall(_, _, let l), .closure(_, _, let l), .binary(_, _, _, let l),
@@ -210,7 +213,8 @@ extension Statement {
             case .int, .double, .bool, .nilLiteral, .name, .implicitMember, .closure: break
             case .string(let parts, _):
                 for case .interpolation(let inner) in parts { expression(inner) }
-            case .array(let elements, _), .tuple(let elements, _): elements.forEach(expression)
+            case .array(let elements, _), .tuple(let elements, _), .labeledTuple(_, let elements, _):
+                elements.forEach(expression)
             case .dictionary(let pairs, _):
                 for (key, value) in pairs {
                     expression(key)

@@ -60,10 +60,11 @@ extension Lowering {
             if tuple.elements.count == 1, let only = tuple.elements.first, only.label == nil {
                 return try expression(only.expression)
             }
-            if let labeled = tuple.elements.first(where: { $0.label != nil }) {
-                throw LoweringError(
-                    message: "labeled tuples are not part of the cell language; drop the label",
-                    node: Syntax(labeled))
+            if tuple.elements.contains(where: { $0.label != nil }) {
+                return .labeledTuple(
+                    tuple.elements.map { $0.label?.text },
+                    try tuple.elements.map { try expression($0.expression) },
+                    location(tuple))
             }
             return .tuple(try tuple.elements.map { try expression($0.expression) }, location(tuple))
         }

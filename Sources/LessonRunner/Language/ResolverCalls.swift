@@ -245,7 +245,7 @@ extension Resolver {
             destructuring = nil
             // Swift prefers the overload whose result the pattern can destructure.
             func fits(_ step: Step) -> Bool {
-                if case .tuple(let elements) = step.resultType { return elements.count == count }
+                if let elements = step.resultType.tupleElements { return elements.count == count }
                 return false
             }
             candidates = candidates.filter(fits) + candidates.filter { !fits($0) }

@@ -114,11 +114,27 @@ extension Resolver {
                 .dictionary(key, value))
         case .tuple(let elements, _):
             var types: [CellType]?
-            if case .tuple(let expectedTypes)? = expected?.unwrapped, expectedTypes.count == elements.count {
+            if let expectedTypes = expected?.unwrapped.tupleElements, expectedTypes.count == elements.count {
                 types = expectedTypes
             }
             let typed = elements.enumerated().map { resolve($1, expected: types?[$0]) }
+            // `(lo, hi)` where `(min: Double, max: Double)` is expected takes its labels, as in Swift.
+            if case .labeledTuple(let labels, _)? = expected?.unwrapped, labels.count == elements.count {
+                return Typed(
+                    .labeledTuple(labels, typed.map(\.node)), .tuple(typed.map(\.type), labels: labels))
+            }
             return Typed(.tuple(typed.map(\.node)), .tuple(typed.map(\.type)))
+        case .labeledTuple(let labels, let elements, let location):
+            var types: [CellType]?
+            if let expectedTypes = expected?.unwrapped.tupleElements, expectedTypes.count == elements.count {
+                types = expectedTypes
+            }
+            var seen: Set<String> = []
+            for label in labels.compactMap({ $0 }) where !seen.insert(label).inserted {
+                report("cannot create a tuple with a duplicate element label '\(label)'", at: location)
+            }
+            let typed = elements.enumerated().map { resolve($1, expected: types?[$0]) }
+            return Typed(.labeledTuple(labels, typed.map(\.node)), .tuple(typed.map(\.type), labels: labels))
         case .name(let name, let location):
             return resolveName(name, at: location, expected: expected)
         case .implicitMember(let name, let location):
@@ -148,7 +164,7 @@ extension Resolver {
             // `zip(a, b).map { "\($0) → \($1)" }`: a closure of two parameters where one pair is passed
             // takes the pair apart, as Swift allows.
             if case .function(let types, let result)? = expected?.unwrapped, types.count == 1,
-                case .tuple(let elements) = types[0], elements.count > 1, parameters.count == elements.count
+                let elements = types[0].tupleElements, elements.count > 1, parameters.count == elements.count
             {
                 for index in parameterTypes.indices where parameters[index].type == nil {
                     parameterTypes[index] = elements[index]
@@ -365,9 +381,18 @@ extension Resolver {
     mutating func member(
         _ receiver: Typed, _ name: String, at location: SourceLocation, template: Expr
     ) -> Typed {
-        if case .tuple(let elements) = receiver.type, let index = Int(name) {
+        if let elements = receiver.type.tupleElements, let index = Int(name) {
             guard elements.indices.contains(index) else {
                 report(Message.noTupleElement(index), at: location)
+                return Self.unknown
+            }
+            return Typed(.tupleElement(receiver.node, index, location), elements[index])
+        }
+        if case .labeledTuple(let labels, let elements) = receiver.type {
+            guard let index = labels.firstIndex(of: name) else {
+                report(
+                    "value of tuple type '\(receiver.type)' has no member '\(name)'"
+                        + didYouMean(name, among: labels.compactMap { $0 }), at: location)
                 return Self.unknown
             }
             return Typed(.tupleElement(receiver.node, index, location), elements[index])

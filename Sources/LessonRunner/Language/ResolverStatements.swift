@@ -194,14 +194,14 @@ extension Resolver {
         case .tuple(let patterns, let location):
             var types = [CellType](repeating: .any, count: patterns.count)
             switch type {
-            case .tuple(let elements) where elements.count == patterns.count: types = elements
+            case _ where type.tupleElements?.count == patterns.count: types = type.tupleElements ?? types
             case .any: break
             default:
                 report(
                     Message.cannotDestructure(type, into: patterns.count), at: location)
             }
             var declaredTypes: [CellType]?
-            if case .tuple(let elements)? = declared, elements.count == patterns.count {
+            if let elements = declared?.tupleElements, elements.count == patterns.count {
                 declaredTypes = elements
             }
             return .tuple(
