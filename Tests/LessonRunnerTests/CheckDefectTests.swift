@@ -67,6 +67,7 @@ private func check(_ markdown: String) -> [String] {
         let problems = check(
             "# T\n\n```swift {#a}\nlet t = [0.1, 3] as [Double]\nlet doubled = t[0] * 2\nt.count\n```\n\n"
                 + "```swift {#b}\ndoubled + 1\n```\n")
-        #expect(problems == ["lessons/en/01-check.md:4:9: error: 'as' casts are not part of the cell language"])
+        #expect(
+            problems == ["lessons/en/01-check.md:4:9: error: 'as' casts are not part of the cell language"])
     }
 }
