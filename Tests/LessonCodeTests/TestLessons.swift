@@ -125,7 +125,7 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                         // cell grid-layout (Tests/Lessons/00-written-as-swift.md:179)
                                                                         try await lesson.cell("grid-layout") {
                                                                             lesson.at(180, 14); let digits = try DataBlock(
-                                                                                blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: getImageFiles, getY: parentLabel,
+                                                                                blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: { try getImageFiles($0) }, getY: parentLabel,
                                                                                 splitter: GrandparentSplitter(), itemTfms: [Resize(40)], batchTfms: augTransforms(size: 32, minScale: 0.75))
                                                                             lesson.at(183, 18); let dls = try digits.dataloaders(untarData(.digits))
                                                                             lesson.at(184, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
@@ -190,6 +190,18 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                         lesson.at(264, 1); #expect(try hyper.lr == 0.001 && hyper.0 == 0.001 && hyper.epochs == 3)
                                                                                                         lesson.at(265, 1); #expect(try range.min == 1 && lo == 1 && hi == 3)
                                                                                                         lesson.at(266, 1); lesson.show(try (hyper, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
+                                                                                                        // cell defaulted-function-values (Tests/Lessons/00-written-as-swift.md:274)
+                                                                                                        try await lesson.cell("defaulted-function-values") {
+                                                                                                            lesson.at(275, 1); @Sendable func tag(_ word: String, suffix: String = "!", times: Int = 1) throws -> String {
+                                                                                                                var text = try word
+                                                                                                                for _ in try 0..<times { text += try suffix }
+                                                                                                                return try text
+                                                                                                            }
+                                                                                                            lesson.at(280, 29); let tagged = try ["cat", "dog"].map({ try tag($0) })
+                                                                                                            lesson.at(281, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
+                                                                                                            lesson.at(282, 1); #expect(try tagged == ["cat!", "dog!"])
+                                                                                                            lesson.at(283, 1); lesson.show(try (tagged, files.map { try $0.count }))
+                                                                                                        }
                                                                                                     }
                                                                                                 }
                                                                                             }

@@ -221,3 +221,47 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
         #expect(Value(displaying: (1, "a")).displayText == "(1, \"a\")")
     }
 }
+
+/// A function whose extra parameters all have defaults, passed where fewer are expected
+/// (`getItems: getImageFiles`), in cells and in the compiled twin.
+@Suite struct DefaultedFunctionValueTests {
+    private let code = """
+        func tag(_ word: String, suffix: String = "!", times: Int = 2) -> String {
+            var text = word
+            for _ in 0..<times { text += suffix }
+            return text
+        }
+        func scale(x: Double, by k: Double = 10) -> Double { x * k }
+        let tagged = ["a", "b"].map(tag)
+        let scaled = [1.0, 2.0].map(scale)
+        let files = [Path("images")].map(getImageFiles)
+        """
+
+    @Test func aCellFunctionRunsWithItsDefaults() {
+        let text = lessonText([
+            ("f", code.replacingOccurrences(of: "let files", with: "// let files") + "\n(tagged, scaled)")
+        ])
+        #expect(checkLesson(text) == [])
+        #expect(values(runLesson(text), "f") == ["([\"a!!\", \"b!!\"], [10.0, 20.0])"])
+    }
+
+    @Test func aParameterWithoutADefaultStillDoesNotFit() {
+        let text = lessonText([
+            ("f", "func pair(_ a: String, _ b: String) -> String { a + b }\nlet x = [\"a\"].map(pair)")
+        ])
+        #expect(checkLesson(text).count == 1)
+    }
+
+    @Test func theCompiledTwinWritesTheClosureSwiftNeeds() {
+        let lesson = SampleLesson.lesson(lessonText([("f", code)]))
+        let source = SwiftExporter.source(
+            for: [lesson], imports: [], command: "test", registry: nil, resolving: .standard())
+        #expect(source.contains("let tagged = try [\"a\", \"b\"].map({ try tag($0) })"), "\(source)")
+        #expect(source.contains("let scaled = try [1.0, 2.0].map({ try scale(x: $0) })"), "\(source)")
+        // getImageFiles has no one-parameter overload in the library: the closure is what compiles.
+        #expect(source.contains(".map({ try getImageFiles($0) })"), "\(source)")
+        // Without a registry to resolve against, the code is copied as written.
+        let copied = SwiftExporter.source(for: [lesson], imports: [], command: "test")
+        #expect(copied.contains("].map(tag)"))
+    }
+}

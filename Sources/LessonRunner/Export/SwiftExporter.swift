@@ -22,9 +22,13 @@ public enum SwiftExporter {
     ///   - command: The command that regenerates the file, quoted in its header.
     ///   - registry: When set, a Swift expression for the registry (`.standard()`): each lesson also gets
     ///     a `@Test` that runs it compiled and compares its displayed values with the interpreter's.
+    ///   - resolving: The registry the lessons are resolved against, to find where a function is passed
+    ///     as a value of fewer parameters than it has (`getItems: getImageFiles`): Swift needs the
+    ///     closure written out there (`{ try getImageFiles($0) }`).
     /// - Returns: The Swift source, byte-identical for the same lessons.
     public static func source(
-        for lessons: [Lesson], imports: [String], command: String, registry: String? = nil
+        for lessons: [Lesson], imports: [String], command: String, registry: String? = nil,
+        resolving: Registry? = nil
     ) -> String {
         var seen: Set<String> = []
         let ordered = lessons.sorted { a, b in
@@ -35,7 +39,7 @@ public enum SwiftExporter {
         for lesson in ordered {
             let slug = LessonExecutor.slug(of: lesson)
             guard seen.insert(slug).inserted else { continue }
-            functions.append((slug, function(for: lesson, registry: registry)))
+            functions.append((slug, function(for: lesson, registry: registry, resolving: resolving)))
         }
         var text = """
             // swift-format-ignore-file
@@ -57,11 +61,23 @@ public enum SwiftExporter {
         "lesson_" + String(LessonExecutor.slug(of: lesson).map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
-    private static func function(for lesson: Lesson, registry: String?) -> String {
+    /// Where each lesson passes a function as a value of fewer parameters (see ``source(for:imports:command:registry:resolving:)``),
+    /// with the labels of the parameters it keeps.
+    static func adaptedFunctions(
+        in lesson: Lesson, registry: Registry
+    ) -> [LessonSource.SourceLocation: [String?]] {
+        var resolver = Resolver(registry: registry)
+        resolver.noteDeclarations(in: lesson.resolvedCells)
+        for cell in lesson.resolvedCells where cell.attributes.include == nil { _ = resolver.resolve(cell) }
+        return resolver.adaptedFunctions
+    }
+
+    private static func function(for lesson: Lesson, registry: String?, resolving: Registry?) -> String {
         let name = functionName(for: lesson)
         var lines = ["// \(lesson.path)", "func \(name)(_ lesson: CompiledLesson) async throws {"]
         var depth = 0
         let usedByTypes = namesUsedByTypes(in: lesson)
+        let adapted = resolving.map { adaptedFunctions(in: lesson, registry: $0) } ?? [:]
         for cell in lesson.resolvedCells {
             let reason =
                 cell.attributes.include != nil
@@ -75,7 +91,9 @@ public enum SwiftExporter {
             lines.append("\(indent)// cell \(cell.id) (\(cell.location.file):\(cell.location.line))")
             lines.append("\(indent)try await lesson.cell(\"\(cell.id)\") {")
             depth += 1
-            for line in compiledForm(cell.code, cell: cell, functionsUsedByTypes: usedByTypes).split(
+            for line in compiledForm(
+                cell.code, cell: cell, functionsUsedByTypes: usedByTypes, adaptedFunctions: adapted
+            ).split(
                 separator: "\n", omittingEmptySubsequences: false)
             {
                 lines.append(line.isEmpty ? "" : indent + "    " + line)
@@ -115,8 +133,13 @@ public enum SwiftExporter {
     /// A cell's function that a cell's type calls (`functionsUsedByTypes`) is copied as written, as the
     /// type's own members are: Swift lets a local type call a local function that captures nothing, but
     /// a type's members are not marked `throws`, so the function must not be either.
+    ///
+    /// A function passed where a function of fewer parameters is expected (`adaptedFunctions`, by its
+    /// lesson position, with the labels of the parameters it keeps) becomes the closure Swift needs:
+    /// `getItems: getImageFiles` is `getItems: { try getImageFiles($0) }`.
     static func compiledForm(
-        _ code: String, cell: Cell? = nil, functionsUsedByTypes: Set<String> = []
+        _ code: String, cell: Cell? = nil, functionsUsedByTypes: Set<String> = [],
+        adaptedFunctions: [LessonSource.SourceLocation: [String?]] = [:]
     ) -> String {
         let parsed = Parser.parse(source: code)
         let tree =
@@ -228,6 +251,24 @@ public enum SwiftExporter {
             }
         }
         visit(tree.statements, topLevel: true)
+        if let cell, !adaptedFunctions.isEmpty {
+            for reference in ReferenceFinder(tree).references {
+                let position = converter.location(for: reference.positionAfterSkippingLeadingTrivia)
+                guard
+                    let labels = adaptedFunctions[
+                        cell.location(ofLine: position.line, column: position.column)]
+                else { continue }
+                let arguments = labels.enumerated().map { index, label in
+                    (label.map { "\($0): " } ?? "") + "$\(index)"
+                }
+                insertions.append((offset(reference), "{ try "))
+                insertions.append(
+                    (
+                        reference.endPositionBeforeTrailingTrivia.utf8Offset,
+                        "(\(arguments.joined(separator: ", "))) }"
+                    ))
+            }
+        }
         // Closures' statements are tried too: the closure then throws, as a cell's closure may.
         for closure in ClosureFinder(tree).closures { visit(closure.statements, topLevel: false) }
         var bytes = Array(code.utf8)
@@ -322,6 +363,7 @@ private final class ClosureFinder: SyntaxVisitor {
 /// Every name a piece of code refers to (`f` in `f(x)`, not member names after a dot).
 private final class ReferenceFinder: SyntaxVisitor {
     private(set) var names: Set<String> = []
+    private(set) var references: [DeclReferenceExprSyntax] = []
 
     init(_ tree: some SyntaxProtocol) {
         super.init(viewMode: .sourceAccurate)
@@ -330,6 +372,7 @@ private final class ReferenceFinder: SyntaxVisitor {
 
     override func visit(_ node: DeclReferenceExprSyntax) -> SyntaxVisitorContinueKind {
         names.insert(node.baseName.text)
+        references.append(node)
         return .visitChildren
     }
 

@@ -55,6 +55,10 @@ struct Resolver {
     var scopes: [[String: NameInfo]] = []
     var functions: [FunctionContext] = []
     var loopDepth = 0
+    /// Where a function was passed as a value of fewer parameters than it has, its others defaulted
+    /// (`getItems: getImageFiles`): the labels of the parameters it keeps, so the compiled twin can write
+    /// the closure Swift needs (`{ try getImageFiles($0) }`).
+    var adaptedFunctions: [SourceLocation: [String?]] = [:]
     /// The cells' names a top-level function's body reads, while it is resolved (see
     /// ``NameInfo/captures``).
     var capturedGlobals: [String]?

@@ -311,15 +311,27 @@ extension Resolver {
             report("type '\(name)' is not a value; call an initializer: \(name)(…)", at: location)
             return Self.unknown
         }
-        if let found = lookup(name) { return read(name, found, at: location) }
+        if let found = lookup(name) {
+            let value = read(name, found, at: location)
+            switch found {
+            case .local(let info), .global(let info):
+                if let signature = info.signature,
+                    let adapted = adaptedCellFunction(
+                        value, signature, name, expected: expected, at: location)
+                {
+                    return adapted
+                }
+            }
+            return value
+        }
         let globals = registry.globals(name)
         if let constant = globals.first(where: { $0.kind == .constant }) {
             return Typed(.step(constant, arguments: [], location), constant.resultType)
         }
         let functions = globals.filter { $0.kind == .function }
         // Passed where a function of fewer parameters is expected (`getItems: getImageFiles`), a library
-        // function whose other parameters have defaults is that function with its defaults, as the
-        // one-parameter overload Khru's library declares for Swift.
+        // function whose other parameters have defaults is that function with its defaults (the compiled
+        // twin writes the closure Swift needs, see `adaptedFunctions`).
         if case .function(let wanted, _)? = expected?.unwrapped,
             let function = functions.first(where: { step in
                 step.parameters.count > wanted.count
@@ -328,6 +340,7 @@ extension Resolver {
             }), !functions.contains(where: { $0.parameters.count == wanted.count })
         {
             let kept = Array(function.parameters.prefix(wanted.count))
+            noteAdaptation(at: location, labels: kept.map(\.label))
             let parameters = kept.enumerated().map { (name: "⟨p\($0.offset)⟩", type: $0.element.type) }
             let filled = function.parameters.dropFirst(wanted.count).map {
                 defaultNode(of: $0, in: function, at: location)
@@ -351,6 +364,35 @@ extension Resolver {
         }
         report(notFoundMessage(name), at: location)
         return Self.unknown
+    }
+
+    /// A cell's function passed where a function of fewer parameters is expected, its other parameters
+    /// all defaulted: a closure calling it with those defaults (Swift needs the closure written out; the
+    /// compiled twin writes it, see ``adaptedFunctions``).
+    mutating func adaptedCellFunction(
+        _ function: Typed, _ signature: FunctionSignature, _ name: String, expected: CellType?,
+        at location: SourceLocation
+    ) -> Typed? {
+        guard case .function(let wanted, _)? = expected?.unwrapped,
+            case .function(_, let result) = function.type,
+            signature.parameters.count > wanted.count,
+            signature.parameters.dropFirst(wanted.count).allSatisfy({ $0.defaultText != nil }),
+            zip(wanted, signature.parameters).allSatisfy({ registry.isAssignable($0, to: $1.type) })
+        else { return nil }
+        let kept = Array(signature.parameters.prefix(wanted.count))
+        noteAdaptation(at: location, labels: kept.map(\.label))
+        let parameters = kept.enumerated().map { (name: "⟨p\($0.offset)⟩", type: $0.element.type) }
+        let filled = signature.defaults.dropFirst(wanted.count).map { $0 ?? .literal(.none) }
+        let plan = ClosurePlan(
+            parameters: parameters, body: [],
+            implicitReturn: .callFunction(
+                function.node, parameters.map { .local($0.name) } + filled, name: name, location),
+            type: .function(parameters.map(\.type), result), isShorthand: false, location: location)
+        return Typed(.closure(plan), plan.type)
+    }
+
+    mutating func noteAdaptation(at location: SourceLocation, labels: [String?]) {
+        adaptedFunctions[location] = labels
     }
 
     /// A library function passed as a value (`getItems: getImageFiles`): a closure calling the step.
