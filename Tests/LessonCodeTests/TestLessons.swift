@@ -201,6 +201,19 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                             lesson.at(281, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
                                                                                                             lesson.at(282, 1); #expect(try tagged == ["cat!", "dog!"])
                                                                                                             lesson.at(283, 1); lesson.show(try (tagged, files.map { try $0.count }))
+                                                                                                            // cell parameters-only-module (Tests/Lessons/00-written-as-swift.md:290)
+                                                                                                            try await lesson.cell("parameters-only-module") {
+                                                                                                                lesson.at(291, 1); class Holder: Module {
+                                                                                                                    let a = Parameter(Tensor.ones([3]))
+                                                                                                                    let b = Linear(2, 1)
+
+                                                                                                                    func callAsFunction(_ x: Variable) -> Variable { x }
+                                                                                                                    func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' to call it") }
+                                                                                                                }
+                                                                                                                lesson.at(295, 14); let holder = try Holder()
+                                                                                                                lesson.at(296, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
+                                                                                                                // cell parameters-only-call: .error, not compiled
+                                                                                                            }
                                                                                                         }
                                                                                                     }
                                                                                                 }

@@ -265,3 +265,65 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
         #expect(copied.contains("].map(tag)"))
     }
 }
+
+/// fastbook's `class T(Module)` that only holds parameters (#26's `module.parameters()` item).
+@Suite struct ParametersOnlyModuleTests {
+    private let holder = """
+        class Holder: Module {
+            let a = Parameter(Tensor.ones([3]))
+            let b = Linear(2, 1)
+        }
+        """
+
+    @Test func itsParametersAreFoundAndCallingItIsALocatedError() {
+        let text = lessonText([
+            ("a", holder + "\nlet h = Holder()\n(h.parameters.count, h.parameters.map { $0.value.shape })"),
+            ("b", "h(Variable(Tensor.ones([3])))"),
+        ])
+        #expect(
+            checkLesson(text, registry: .standard()) == [
+                "lessons/en/01-sample.md:13:1: error: 'Holder' has no forward: declare 'func callAsFunction(_ x: "
+                    + "Variable) -> Variable' to call it"
+            ])
+        #expect(values(runLesson(text, registry: .standard()), "a") == ["(3, [[3], [1, 2], [1]])"])
+    }
+
+    @Test func trainingItFailsWithTheSameWords() throws {
+        let folder = try ratingsFolder(rows: 40, users: 4, items: 4)
+        let text = lessonText([
+            (
+                "a",
+                holder + """
+
+                    let dls = CollabDataLoaders.fromDF(DataFrame.readCSV(Path("\(folder.path)/r.csv")), bs: 8)
+                    let learn = Learner(dls, Holder(), lossFunc: MSELossFlat())
+                    learn.fit(1, lr: 1e-2)
+                    """
+            )
+        ])
+        let report = runLesson(text, registry: .standard())
+        #expect(report.cells["a"]?.status == .failed)
+        #expect(
+            values(report, "a").contains { $0.contains(Message.noForward("Holder")) },
+            "\(values(report, "a"))")
+    }
+
+    @Test func aCallAsFunctionOfAnotherSignatureStillDoesNotConform() {
+        let text = lessonText([
+            ("a", "final class Odd: Module {\n    func callAsFunction(_ x: Int) -> Int { x }\n}")
+        ])
+        #expect(
+            checkLesson(text, registry: .standard()).first?.contains("does not conform to protocol 'Module'")
+                == true)
+    }
+
+    @Test func theCompiledTwinGivesItAThrowingForward() {
+        let compiled = SwiftExporter.compiledForm(holder)
+        #expect(compiled.contains("    func callAsFunction(_ x: Variable) -> Variable { x }\n"))
+        #expect(
+            compiled.contains(
+                "    func forward(_ x: Variable) throws -> Variable { throw TrainingError(\""
+                    + Message.noForward("Holder") + "\") }\n}"))
+        #expect(SwiftExporter.compiledForm("struct P {\n    let a = 1\n}") == "struct P {\n    let a = 1\n}")
+    }
+}

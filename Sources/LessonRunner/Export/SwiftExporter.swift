@@ -164,6 +164,11 @@ public enum SwiftExporter {
                 }
                 switch item.item {
                 case .decl(let declaration):
+                    if let classDecl = declaration.as(ClassDeclSyntax.self),
+                        let members = Self.forwardlessModuleMembers(classDecl)
+                    {
+                        insertions.append((offset(classDecl.memberBlock.rightBrace), members))
+                    }
                     for binding in declaration.as(VariableDeclSyntax.self)?.bindings ?? [] {
                         if let value = binding.initializer?.value { addTry(value) }
                     }
@@ -278,6 +283,21 @@ public enum SwiftExporter {
             bytes.insert(contentsOf: Array(insertion.element.text.utf8), at: insertion.element.offset)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The members a cell's `Module` without a forward pass (fastbook's `class T(Module)` holding
+    /// parameters) needs to be a Swift `Layer`: a `callAsFunction` the checker never lets a cell call, and
+    /// a `forward` that throws what the interpreter throws when such a model is trained.
+    static func forwardlessModuleMembers(_ declaration: ClassDeclSyntax) -> String? {
+        let adopted = declaration.inheritanceClause?.inheritedTypes.map(\.type.trimmedDescription) ?? []
+        guard adopted.contains("Module") || adopted.contains("Layer") else { return nil }
+        let declaresForward = declaration.memberBlock.members.contains {
+            $0.decl.as(FunctionDeclSyntax.self)?.name.text == "callAsFunction"
+        }
+        guard !declaresForward else { return nil }
+        let message = Message.noForward(declaration.name.text)
+        return "\n    func callAsFunction(_ x: Variable) -> Variable { x }\n"
+            + "    func forward(_ x: Variable) throws -> Variable { throw TrainingError(\"\(message)\") }\n"
     }
 
     /// The names that the bodies of the types a lesson's cells declare refer to: the cells' functions

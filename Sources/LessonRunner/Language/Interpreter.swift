@@ -590,7 +590,8 @@ final class Interpreter {
         // Strong: the layer may run after its lesson (the executor then empties the namespace, so the
         // interpreter holds nothing that holds the layer).
         layer.body = { [self] layer, x in
-            guard let forward = type.forward?.plan else {
+            guard let member = type.forward else { throw StepError(Message.noForward(type.name)) }
+            guard let forward = member.plan else {
                 throw StepError("the lesson that declared '\(type.name)' has ended")
             }
             let receiver = Value.object(LibraryObject(type: type.cellType, payload: layer))

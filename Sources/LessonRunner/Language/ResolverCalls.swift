@@ -188,6 +188,15 @@ extension Resolver {
             let callables = registry.members(of: value.type, named: "callAsFunction").filter {
                 $0.kind == .method
             }
+            let name = value.type.ownerName
+            // A cell's Module without a forward pass: Layer's callAsFunction would run the missing forward.
+            if registry.isDeclaredType(name), registry.types[name]?.supertypes.contains("Layer") == true,
+                !callables.contains(where: { $0.owner == name })
+            {
+                report(Message.noForward(name), at: location)
+                resolveAlone(arguments)
+                return Self.unknown
+            }
             guard !callables.isEmpty else {
                 report("cannot call a value of type \(value.type)", at: location)
                 resolveAlone(arguments)
