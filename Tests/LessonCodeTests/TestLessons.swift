@@ -213,6 +213,22 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                                 lesson.at(295, 14); let holder = try Holder()
                                                                                                                 lesson.at(296, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
                                                                                                                 // cell parameters-only-call: .error, not compiled
+                                                                                                                // cell enums (Tests/Lessons/00-written-as-swift.md:307)
+                                                                                                                try await lesson.cell("enums") {
+                                                                                                                    lesson.at(308, 1); enum Split: String, CaseIterable {
+                                                                                                                        case train, valid
+                                                                                                                    }
+                                                                                                                    lesson.at(311, 1); enum Level: Int {
+                                                                                                                        case low = 1, mid, high = 10
+                                                                                                                    }
+                                                                                                                    lesson.at(314, 1); enum Mode { case fast, slow }
+                                                                                                                    lesson.at(315, 19); let split = try Split.train
+                                                                                                                    lesson.at(316, 19); let mode: Mode = try .slow
+                                                                                                                    lesson.at(317, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
+                                                                                                                    lesson.at(318, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
+                                                                                                                    lesson.at(319, 17); let described = try "\(split) \(mode)"
+                                                                                                                    lesson.at(320, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                }
                                                                                                             }
                                                                                                         }
                                                                                                     }

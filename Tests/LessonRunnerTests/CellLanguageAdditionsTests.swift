@@ -327,3 +327,98 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
         #expect(SwiftExporter.compiledForm("struct P {\n    let a = 1\n}") == "struct P {\n    let a = 1\n}")
     }
 }
+
+/// After a failed declaration, later uses of its type add no second error (#29).
+@Suite struct FailedDeclarationTests {
+    @Test func membersOfAFailedTypeAreUnavailableNotMissing() {
+        let text = lessonText([
+            ("declare", "struct Counter {\n    var count = 0\n    mutating func tick() { count += 1 }\n}"),
+            (
+                "use",
+                "func first(_ x: Counter) -> Counter { x }\nlet k = { (x: Counter) in x.count }\nfirst(Counter()).count"
+            ),
+        ])
+        let problems = checkLesson(text)
+        #expect(
+            problems.count == 1 && problems[0].contains("'mutating' is not part of the cell language"),
+            "\(problems)")
+        let report = runLesson(text)
+        guard case .skipped(let reason)? = report.cells["use"]?.status else {
+            Issue.record("use: \(String(describing: report.cells["use"]?.status))")
+            return
+        }
+        #expect(reason.contains("needs 'Counter'"), "\(reason)")
+    }
+
+    @Test func aTypeThatResolvedKeepsItsMemberErrors() {
+        let text = lessonText([
+            ("declare", "struct Counter {\n    var count = 0\n}"),
+            ("use", "Counter().cont"),
+        ])
+        #expect(checkLesson(text).first?.contains("has no member 'cont'; did you mean 'count'?") == true)
+    }
+}
+
+/// `enum` declarations in cells (#26, #29).
+@Suite struct EnumDeclarationTests {
+    @Test func casesRawValuesAllCasesAndEquality() {
+        let text = lessonText([
+            (
+                "e",
+                """
+                enum Split: String, CaseIterable {
+                    case train, valid = "validation"
+                }
+                enum Level: Int { case low = 1, mid, high = 10 }
+                enum Mode { case fast, slow }
+                let mode: Mode = .slow
+                #expect(Split.train == .train && Split.train != .valid && mode == .slow)
+                #expect(Split(rawValue: "validation") == .valid && Split(rawValue: "valid") == nil)
+                print(Split.valid, "\\(mode)")
+                (Split.allCases, Split.valid.rawValue, Level.mid.rawValue, Level(rawValue: 10), mode, type(of: mode))
+                """
+            )
+        ])
+        #expect(checkLesson(text) == [])
+        let report = runLesson(text)
+        #expect(report.cells["e"]?.status == .passed, "\(report.cells["e"]?.outputs ?? [])")
+        let printed = (report.cells["e"]?.outputs ?? []).compactMap { output -> String? in
+            if case .text(let text) = output { return text }
+            return nil
+        }
+        #expect(printed.joined().hasPrefix("valid slow"), "\(printed)")
+        #expect(
+            values(report, "e") == [
+                "([Split.train, Split.valid], \"validation\", 2, Level.high, Mode.slow, Mode)"
+            ])
+    }
+
+    @Test func whatAnEnumInACellCannotHoldIsNamed() {
+        let text = lessonText([
+            ("a", "enum Shape { case circle(Double) }"),
+            ("b", "enum Mode { case fast\n    func speed() -> Int { 1 }\n}"),
+            ("c", "enum Mode: Double { case fast }"),
+            ("d", "enum Mode { case fast = 1 }"),
+            ("e", "enum Mode: String { case a = \"x\", b = \"x\" }"),
+            ("f", "enum Mode { case fast }\nMode.slow"),
+        ])
+        #expect(
+            checkLesson(text) == [
+                "lessons/en/01-sample.md:4:25: error: enum cases with associated values are not part of the cell language",
+                "lessons/en/01-sample.md:9:5: error: an enum in a cell lists its cases ('case train, valid'); its methods, "
+                    + "properties and nested types are not part of the cell language",
+                "lessons/en/01-sample.md:14:12: error: 'Mode' cannot adopt 'Double': an enum in a cell may have a String "
+                    + "or Int raw type and adopt CaseIterable, Equatable, Hashable",
+                "lessons/en/01-sample.md:18:25: error: enum case cannot have a raw value if the enum does not have a raw type",
+                "lessons/en/01-sample.md:22:35: error: raw value for enum case 'b' is not unique: 'a' has it too",
+                "lessons/en/01-sample.md:27:6: error: type 'Mode' has no member 'slow'",
+            ])
+    }
+
+    @Test func theCompiledTwinShowsACaseAsTheInterpreterDoes() {
+        enum Split: String { case train }
+        #expect(Value(displaying: Split.train).displayText == "Split.train")
+        #expect(Value(displaying: [Split.train]).displayText == "[Split.train]")
+        #expect(Value(displaying: Split.train).plainText == "train")
+    }
+}

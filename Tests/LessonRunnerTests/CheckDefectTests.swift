@@ -60,7 +60,7 @@ private func check(_ markdown: String) -> [String] {
             regex.first?.contains("regex literals (#/…/#) are not part of the cell language") == true,
             "\(regex)")
         let other = check("# T\n\n```swift {#a}\nlet x = 1\nswitch x { default: break }\n```\n")
-        #expect(other.first?.hasSuffix("guard, for, while, struct and final class") == true, "\(other)")
+        #expect(other.first?.hasSuffix("guard, for, while, struct, final class and enum") == true, "\(other)")
     }
 
     @Test func aStatementOutsideTheLanguageIsReportedOnceNotAtEveryUse() {

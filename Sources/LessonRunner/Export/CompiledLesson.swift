@@ -178,6 +178,14 @@ extension Value {
             self = mirror.children.first.map { Value(displaying: $0.value) } ?? .none
         case .collection:
             self = .array(mirror.children.map { Value(displaying: $0.value) })
+        case .enum where String(reflecting: type(of: value)).contains("(unknown context"):
+            // A case of an enum a cell declared shows as the interpreter shows it: `Split.train`.
+            self = .object(
+                LibraryObject(
+                    type: .named(String(describing: type(of: value))),
+                    payload: DeclaredEnumValue(
+                        typeName: String(describing: type(of: value)), caseName: String(describing: value),
+                        rawValue: nil)))
         case .struct where String(reflecting: type(of: value)).contains("(unknown context"):
             // A struct a cell declared (a local type in the compiled twin) shows as the interpreter shows
             // it: `Point(x: 1.0, label: "a")`.

@@ -162,6 +162,24 @@ struct TypeDeclaration {
     var location: SourceLocation
 }
 
+/// `enum Name: String, CaseIterable { case a, b = "B" }`: cases without associated values, with raw
+/// values when the enum declares a `String` or `Int` raw type.
+struct EnumDeclaration {
+    struct Case {
+        var name: String
+        /// The raw value the case writes (`= "B"`), if any.
+        var rawValue: Expr?
+        var location: SourceLocation
+    }
+
+    var name: String
+    /// The protocols and raw type it adopts, with where each is written.
+    var conformances: [(name: String, location: SourceLocation)]
+    var cases: [Case]
+    /// The type name's position.
+    var location: SourceLocation
+}
+
 /// A statement of a cell.
 indirect enum Statement {
     /// `let`/`var pattern[: Type] = value`.
@@ -176,6 +194,8 @@ indirect enum Statement {
     case function(FunctionDeclaration)
     /// A `struct` or `final class` declaration.
     case typeDeclaration(TypeDeclaration)
+    /// An `enum` declaration.
+    case enumDeclaration(EnumDeclaration)
     /// `if conditions { … } else { … }` (`else if` is an `else` holding one `if`).
     case ifElse([Condition], then: [Statement], otherwise: [Statement]?, SourceLocation)
     /// `guard conditions else { … }`; the `else` block must leave the function (or cell).
@@ -198,6 +218,7 @@ indirect enum Statement {
             l
         case .function(let declaration): declaration.location
         case .typeDeclaration(let declaration): declaration.location
+        case .enumDeclaration(let declaration): declaration.location
         case .expression(let expr, _): expr.start
         }
     }
@@ -259,6 +280,8 @@ extension Statement {
                 statements(function.body)
             }
             for property in declaration.computed { statements(property.body) }
+        case .enumDeclaration(let declaration):
+            for enumCase in declaration.cases { enumCase.rawValue.map(expression) }
         case .ifElse(let list, let then, let otherwise, _):
             conditions(list)
             statements(then)

@@ -267,6 +267,18 @@ struct Resolver {
         return Message.notInScope(name) + didYouMean(name, among: allNames)
     }
 
+    /// A member of a type whose declaring cell failed (`struct Counter` with a `mutating` method): that
+    /// cell reported the cause once, so the member is unavailable, and the cell using it is skipped as
+    /// needing the type, rather than told the type has no such member.
+    mutating func memberOfFailedType(_ type: CellType, at location: SourceLocation) -> Typed? {
+        guard case .named(let name) = type.unwrapped, let info = globals[name],
+            info.unavailableBecause != nil,
+            !registry.isDeclaredType(name)
+        else { return nil }
+        inputs.insert(name)
+        return Typed(.unavailable(name, location), .any)
+    }
+
     func noMemberMessage(_ name: String, _ type: CellType) -> String {
         var members = registry.memberNames(of: type)
         if Self.isSequence(type) { members += CollectionMethod.allCases.map(\.swiftName) }

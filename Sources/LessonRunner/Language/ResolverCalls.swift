@@ -110,6 +110,10 @@ extension Resolver {
                             .step(property, arguments: [receiver.node], memberLocation), property.resultType),
                         arguments, name: name, at: memberLocation, calleeStart: memberLocation)
                 }
+                if let failed = memberOfFailedType(receiver.type, at: memberLocation) {
+                    resolveAlone(arguments)
+                    return failed
+                }
                 report(noMemberMessage(name, receiver.type), at: memberLocation)
                 resolveAlone(arguments)
                 return Self.unknown
@@ -198,6 +202,10 @@ extension Resolver {
                 return Self.unknown
             }
             guard !callables.isEmpty else {
+                if let failed = memberOfFailedType(value.type, at: location) {
+                    resolveAlone(arguments)
+                    return failed
+                }
                 report("cannot call a value of type \(value.type)", at: location)
                 resolveAlone(arguments)
                 return Self.unknown

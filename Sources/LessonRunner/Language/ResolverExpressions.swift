@@ -466,6 +466,8 @@ extension Resolver {
             || (CollectionMethod(swiftName: name, arguments: []) != nil && Self.isSequence(receiver.type))
         {
             report("'\(name)' is a method; call it: \(name)(…)", at: location)
+        } else if let failed = memberOfFailedType(receiver.type, at: location) {
+            return failed
         } else {
             report(noMemberMessage(name, receiver.type), at: location)
         }

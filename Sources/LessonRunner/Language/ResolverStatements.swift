@@ -60,6 +60,8 @@ extension Resolver {
             return function(declaration, declaredHere: &declaredHere)
         case .typeDeclaration(let declaration):
             return typeDeclaration(declaration, declaredHere: &declaredHere)
+        case .enumDeclaration(let declaration):
+            return enumDeclaration(declaration, declaredHere: &declaredHere)
         case .ifElse(let conditions, let then, let otherwise, _):
             scopes.append([:])
             let planConditions = self.conditions(conditions)
@@ -383,7 +385,9 @@ extension Resolver {
                     $0.kind == .property
                 })
             else {
-                report(noMemberMessage(name, receiver.type), at: location)
+                if memberOfFailedType(receiver.type, at: location) == nil {
+                    report(noMemberMessage(name, receiver.type), at: location)
+                }
                 return nil
             }
             if !property.isSettable {

@@ -199,6 +199,10 @@ extension Value {
         case .none: return "nil"
         case .void: return "()"
         case .object(let object):
+            if let enumCase = object.payload as? DeclaredEnumValue {
+                // As Swift shows a case: `Split.train` as a value, `train` when printed.
+                return quoted ? "\(enumCase.typeName).\(enumCase.caseName)" : enumCase.caseName
+            }
             if let convertible = object.payload as? any CellTextConvertible { return convertible.cellText }
             if let convertible = object.payload as? any CustomStringConvertible {
                 return convertible.description
