@@ -189,45 +189,48 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                         lesson.at(263, 34); let named: (a: Int, b: String) = try (1, "x")
                                                                                                         lesson.at(264, 1); #expect(try hyper.lr == 0.001 && hyper.0 == 0.001 && hyper.epochs == 3)
                                                                                                         lesson.at(265, 1); #expect(try range.min == 1 && lo == 1 && hi == 3)
-                                                                                                        lesson.at(266, 1); lesson.show(try (hyper, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
-                                                                                                        // cell defaulted-function-values (Tests/Lessons/00-written-as-swift.md:274)
+                                                                                                        lesson.at(266, 16); var schedule = try hyper
+                                                                                                        lesson.at(267, 15); schedule.lr = try 0.01
+                                                                                                        lesson.at(268, 15); schedule.1 += try 2
+                                                                                                        lesson.at(269, 1); lesson.show(try (hyper, schedule, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
+                                                                                                        // cell defaulted-function-values (Tests/Lessons/00-written-as-swift.md:277)
                                                                                                         try await lesson.cell("defaulted-function-values") {
-                                                                                                            lesson.at(275, 1); @Sendable func tag(_ word: String, suffix: String = "!", times: Int = 1) throws -> String {
+                                                                                                            lesson.at(278, 1); @Sendable func tag(_ word: String, suffix: String = "!", times: Int = 1) throws -> String {
                                                                                                                 var text = try word
                                                                                                                 for _ in try 0..<times { text += try suffix }
                                                                                                                 return try text
                                                                                                             }
-                                                                                                            lesson.at(280, 29); let tagged = try ["cat", "dog"].map({ try tag($0) })
-                                                                                                            lesson.at(281, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
-                                                                                                            lesson.at(282, 1); #expect(try tagged == ["cat!", "dog!"])
-                                                                                                            lesson.at(283, 1); lesson.show(try (tagged, files.map { try $0.count }))
-                                                                                                            // cell parameters-only-module (Tests/Lessons/00-written-as-swift.md:290)
+                                                                                                            lesson.at(283, 29); let tagged = try ["cat", "dog"].map({ try tag($0) })
+                                                                                                            lesson.at(284, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
+                                                                                                            lesson.at(285, 1); #expect(try tagged == ["cat!", "dog!"])
+                                                                                                            lesson.at(286, 1); lesson.show(try (tagged, files.map { try $0.count }))
+                                                                                                            // cell parameters-only-module (Tests/Lessons/00-written-as-swift.md:293)
                                                                                                             try await lesson.cell("parameters-only-module") {
-                                                                                                                lesson.at(291, 1); class Holder: Module {
+                                                                                                                lesson.at(294, 1); class Holder: Module {
                                                                                                                     let a = Parameter(Tensor.ones([3]))
                                                                                                                     let b = Linear(2, 1)
 
                                                                                                                     func callAsFunction(_ x: Variable) -> Variable { x }
                                                                                                                     func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' to call it") }
                                                                                                                 }
-                                                                                                                lesson.at(295, 14); let holder = try Holder()
-                                                                                                                lesson.at(296, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
+                                                                                                                lesson.at(298, 14); let holder = try Holder()
+                                                                                                                lesson.at(299, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
                                                                                                                 // cell parameters-only-call: .error, not compiled
-                                                                                                                // cell enums (Tests/Lessons/00-written-as-swift.md:307)
+                                                                                                                // cell enums (Tests/Lessons/00-written-as-swift.md:310)
                                                                                                                 try await lesson.cell("enums") {
-                                                                                                                    lesson.at(308, 1); enum Split: String, CaseIterable {
+                                                                                                                    lesson.at(311, 1); enum Split: String, CaseIterable {
                                                                                                                         case train, valid
                                                                                                                     }
-                                                                                                                    lesson.at(311, 1); enum Level: Int {
+                                                                                                                    lesson.at(314, 1); enum Level: Int {
                                                                                                                         case low = 1, mid, high = 10
                                                                                                                     }
-                                                                                                                    lesson.at(314, 1); enum Mode { case fast, slow }
-                                                                                                                    lesson.at(315, 19); let split = try Split.train
-                                                                                                                    lesson.at(316, 19); let mode: Mode = try .slow
-                                                                                                                    lesson.at(317, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
-                                                                                                                    lesson.at(318, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
-                                                                                                                    lesson.at(319, 17); let described = try "\(split) \(mode)"
-                                                                                                                    lesson.at(320, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                    lesson.at(317, 1); enum Mode { case fast, slow }
+                                                                                                                    lesson.at(318, 19); let split = try Split.train
+                                                                                                                    lesson.at(319, 19); let mode: Mode = try .slow
+                                                                                                                    lesson.at(320, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
+                                                                                                                    lesson.at(321, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
+                                                                                                                    lesson.at(322, 17); let described = try "\(split) \(mode)"
+                                                                                                                    lesson.at(323, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
                                                                                                                 }
                                                                                                             }
                                                                                                         }

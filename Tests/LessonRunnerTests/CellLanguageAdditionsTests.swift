@@ -200,6 +200,21 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
             ])
     }
 
+    @Test func aVarTuplesElementsAreAssignable() {
+        let text = lessonText([
+            ("a", "var t = (lr: 1e-3, epochs: 3)\nt.lr = 0.01\nt.1 += 2\nt"),
+            ("b", "let v = (lr: 1e-3, epochs: 3)\nv.lr = 2"),
+            ("c", "var w = (lr: 1e-3, epochs: 3)\nw.epoch = 2"),
+        ])
+        #expect(
+            checkLesson(text) == [
+                "lessons/en/01-sample.md:12:1: error: cannot assign to value: 'v' is a 'let' constant",
+                "lessons/en/01-sample.md:17:3: error: value of tuple type '(lr: Double, epochs: Int)' has no member "
+                    + "'epoch'",
+            ])
+        #expect(values(runLesson(text), "a") == ["(lr: 0.01, epochs: 5)"])
+    }
+
     @Test func aMissingLabelAndMismatchedLabelsAreErrors() {
         let text = lessonText([
             ("a", "let t = (lr: 1e-3, epochs: 3)\nt.epoch"),

@@ -266,6 +266,17 @@ final class Interpreter {
                 try assign(base, .dictionary(dictionary), frame)
                 return
             }
+            if var elements = container.tupleElements, case .int(let index) = try evaluate(indexNode, frame),
+                elements.indices.contains(index)
+            {
+                elements[index] = value
+                var rebuilt = Value.tuple(elements)
+                if case .labeledTuple(let labels, _) = container {
+                    rebuilt = .tuple(elements, labels: labels)
+                }
+                try assign(base, rebuilt, frame)
+                return
+            }
             guard case .array(var elements) = container,
                 case .int(let index) = try evaluate(indexNode, frame)
             else {

@@ -375,6 +375,23 @@ extension Resolver {
             }
             return (.variable(name, storage, location), info.type, current)
         case .member(let base, let name, let location):
+            if let elements = peekType(base)?.tupleElements {
+                // `t.lr = 0.01`, `t.0 = 1` on a `var` tuple: the tuple is rebuilt and assigned back.
+                var labels: [String?] = []
+                if case .labeledTuple(let names, _)? = peekType(base) { labels = names }
+                guard let index = Int(name) ?? labels.firstIndex(of: name), elements.indices.contains(index)
+                else {
+                    report(
+                        "value of tuple type '\(peekType(base) ?? .any)' has no member '\(name)'",
+                        at: location)
+                    return nil
+                }
+                guard let (baseTarget, _, current) = assignable(base) else { return nil }
+                return (
+                    .element(base: baseTarget, array: current.node, index: .literal(.int(index)), location),
+                    elements[index], Typed(.tupleElement(current.node, index, location), elements[index])
+                )
+            }
             let receiver = resolve(base, expected: nil)
             if receiver.type == .any {
                 report("cannot assign to '\(name)' of a value whose type is not known here", at: location)
