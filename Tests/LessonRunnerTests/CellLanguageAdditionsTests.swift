@@ -89,6 +89,20 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
                     + "into 2 names; name one rule per name"), "\(values(report, "find"))")
     }
 
+    @Test func theSeedsPythonFormSaysWhatToAdd() {
+        let text = lessonText([
+            (
+                "a",
+                "func f(_ learn: Learner) -> Double {\n    let (lrMin, lrSteep) = learn.lrFind()\n    return lrMin\n}"
+            )
+        ])
+        #expect(
+            checkLesson(text, registry: .standard()) == [
+                "lessons/en/01-sample.md:5:9: error: cannot destructure a value of type SuggestedLRs into 2 names; "
+                    + "'lrFind' gives 2 values when given 'suggestFuncs:' with one entry per name"
+            ])
+    }
+
     @Test func withoutAPatternTheCallStaysSuggestedLRs() {
         let text = lessonText([
             (

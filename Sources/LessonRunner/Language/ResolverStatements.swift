@@ -25,9 +25,16 @@ extension Resolver {
             if let declared, !registry.isAssignable(typed.type, to: declared) {
                 report("cannot convert \(typed.type) to \(declared)", at: value.start)
             }
+            var type = declared ?? typed.type
+            if case .tuple(let patterns, let patternLocation) = pattern, declared == nil,
+                let hint = unpackingHint(value, typed.type, count: patterns.count)
+            {
+                report(
+                    Message.cannotDestructure(typed.type, into: patterns.count) + hint, at: patternLocation)
+                type = .any
+            }
             let planPattern = bind(
-                pattern, declared ?? typed.type, declared: declared, isMutable: isMutable,
-                declaredHere: &declaredHere)
+                pattern, type, declared: declared, isMutable: isMutable, declaredHere: &declaredHere)
             return .bind(planPattern, typed.node, isMutable: isMutable, location)
         case .declaration(let name, let isMutable, let declared, let location):
             // Swift's definite initialization, simplified: reading the name before any assignment to it
@@ -142,6 +149,33 @@ extension Resolver {
             }
             return .loopControl(isBreak: isBreak)
         }
+    }
+
+    /// How to call a function so that its result unpacks into `count` names, when the call returned
+    /// something else but the function has a form that returns a tuple of that many values
+    /// (`let (lrMin, lrSteep) = learn.lrFind()`: its pair form needs `suggestFuncs:`).
+    func unpackingHint(_ value: Expr, _ type: CellType, count: Int) -> String? {
+        guard type.tupleElements == nil, type != .any, case .call(let callee, let arguments, _) = value else {
+            return nil
+        }
+        let name: String
+        switch callee {
+        case .member(_, let member, _): name = member
+        case .name(let function, _): name = function
+        default: return nil
+        }
+        guard
+            let form = registry.allSteps.first(where: {
+                $0.name == name && $0.resultType.tupleElements?.count == count && $0.declared == nil
+            })
+        else { return nil }
+        let given = Set(arguments.compactMap(\.label))
+        let missing = form.parameters.filter {
+            $0.defaultText == nil && $0.label.map { !given.contains($0) } ?? false
+        }
+        guard !missing.isEmpty else { return nil }
+        let labels = missing.compactMap(\.label).map { "'\($0):'" }.joined(separator: ", ")
+        return "; '\(name)' gives \(count) values when given \(labels) with one entry per name"
     }
 
     /// Whether a block always leaves by `return`, `break` or `continue`.
