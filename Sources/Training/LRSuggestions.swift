@@ -89,6 +89,38 @@ public struct SuggestedLRs: Sendable, CustomStringConvertible, Codable {
     /// The `steep` suggestion, if asked for.
     public var steep: Double? { self["steep"] }
 
+    /// The suggested learning rates in the order of the rules asked for, when there are `count` of them
+    /// (fastai's `SuggestedLRs` is a named tuple that Python destructures: `lr_min, lr_steep = …`).
+    ///
+    /// - Throws: ``TrainingError`` when the finder recorded too few points to suggest anything, or when
+    ///   it was asked for a different number of rules.
+    public func values(count: Int) throws -> [Double] {
+        guard !suggestions.isEmpty else {
+            throw TrainingError(
+                "lrFind recorded too few points to suggest a learning rate (\(lrs.count) batches); "
+                    + "give it more batches with numIt")
+        }
+        guard suggestions.count == count else {
+            throw TrainingError(
+                "lrFind made \(suggestions.count) suggestion\(suggestions.count == 1 ? "" : "s") "
+                    + "(\(suggestions.map(\.name).joined(separator: ", "))) but its result is unpacked into \(count)"
+            )
+        }
+        return suggestions.map(\.lr)
+    }
+
+    /// Throws unless `funcs` names `count` rules, so a destructured `lrFind` fails before it trains.
+    ///
+    /// - Throws: ``TrainingError`` naming the rules and the count.
+    public static func checkCount(_ funcs: [SuggestionFunction], _ count: Int) throws {
+        guard funcs.count == count else {
+            throw TrainingError(
+                "lrFind(suggestFuncs:) names \(funcs.count) rule\(funcs.count == 1 ? "" : "s") "
+                    + "(\(funcs.map(\.name).joined(separator: ", "))) but its result is unpacked into \(count) names; "
+                    + "name one rule per name")
+        }
+    }
+
     /// `SuggestedLRs(valley=0.000398)`, as fastai prints it.
     public var description: String {
         let parts = suggestions.map { "\($0.name)=\(formatGeneral($0.lr))" }

@@ -321,6 +321,44 @@ public class AnyLearner: ModelTraining, @unchecked Sendable {
         return suggestLRs(lrs: recorder.lrs, losses: recorder.losses, numIt: numIt, funcs: suggestFuncs)
     }
 
+    /// `lrFind` destructured into two suggestions, as fastai code writes it:
+    /// `let (lrMin, lrSteep) = try learn.lrFind(suggestFuncs: [.minimum, .steep])`.
+    ///
+    /// The suggestions come in the order of `suggestFuncs`. Swift picks this overload only where the
+    /// result is destructured into two names; elsewhere `lrFind` returns ``SuggestedLRs``.
+    ///
+    /// - Throws: when `suggestFuncs` does not name two rules, or the run recorded too few points to
+    ///   suggest anything (besides `lrFind`'s own errors).
+    @_disfavoredOverload
+    public func lrFind(
+        startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, stopDiv: Bool = true,
+        suggestFuncs: [SuggestionFunction], cbs extra: [any Callback] = []
+    ) throws -> (Double, Double) {
+        try SuggestedLRs.checkCount(suggestFuncs, 2)
+        let found: SuggestedLRs = try lrFind(
+            startLR: startLR, endLR: endLR, numIt: numIt, stopDiv: stopDiv, suggestFuncs: suggestFuncs,
+            cbs: extra)
+        let lrs = try found.values(count: 2)
+        return (lrs[0], lrs[1])
+    }
+
+    /// `lrFind` destructured into three suggestions, in the order of `suggestFuncs`:
+    /// `let (lrValley, lrMin, lrSteep) = try learn.lrFind(suggestFuncs: [.valley, .minimum, .steep])`.
+    ///
+    /// - Throws: when `suggestFuncs` does not name three rules, or too few points were recorded.
+    @_disfavoredOverload
+    public func lrFind(
+        startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, stopDiv: Bool = true,
+        suggestFuncs: [SuggestionFunction], cbs extra: [any Callback] = []
+    ) throws -> (Double, Double, Double) {
+        try SuggestedLRs.checkCount(suggestFuncs, 3)
+        let found: SuggestedLRs = try lrFind(
+            startLR: startLR, endLR: endLR, numIt: numIt, stopDiv: stopDiv, suggestFuncs: suggestFuncs,
+            cbs: extra)
+        let lrs = try found.values(count: 3)
+        return (lrs[0], lrs[1], lrs[2])
+    }
+
     private func dispatch(_ event: TrainingEvent, _ callbacks: [any Callback]) -> CallbackDecision {
         for callback in callbacks {
             let decision = callback.handle(event, self)

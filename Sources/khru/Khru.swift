@@ -401,7 +401,8 @@ extension Khru {
                 + imports.flatMap { ["--import", $0] })
                 .joined(separator: " ")
             let text = SwiftExporter.source(
-                for: parsed, imports: imports, command: command, registry: ".standard()")
+                for: parsed, imports: imports, command: command, registry: ".standard()",
+                resolving: .standard())
             if check {
                 let existing = try? String(contentsOfFile: output, encoding: .utf8)
                 if existing != text {

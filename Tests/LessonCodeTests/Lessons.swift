@@ -105,7 +105,7 @@ func lesson_01_lr_finder_and_transfer_learning(_ lesson: CompiledLesson) async t
                 blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: someDigits, getY: parentLabel,
                 splitter: GrandparentSplitter(), itemTfms: [Resize(params.size)])
             lesson.at(37, 12); let pets = try DataBlock(
-                blocks: [ImageBlock(), CategoryBlock()], getItems: getImageFiles,
+                blocks: [ImageBlock(), CategoryBlock()], getItems: { try getImageFiles($0) },
                 getY: usingAttr(RegexLabeller(#"(.+)_\d+.jpg$"#), \.name), splitter: RandomSplitter(seed: 42),
                 itemTfms: [Resize(params.size)])
             lesson.at(41, 12); let path = try params.data == "pets" ? untarData(.pets) / "images" : untarData(.digits)

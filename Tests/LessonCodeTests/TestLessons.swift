@@ -125,7 +125,7 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                         // cell grid-layout (Tests/Lessons/00-written-as-swift.md:179)
                                                                         try await lesson.cell("grid-layout") {
                                                                             lesson.at(180, 14); let digits = try DataBlock(
-                                                                                blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: getImageFiles, getY: parentLabel,
+                                                                                blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: { try getImageFiles($0) }, getY: parentLabel,
                                                                                 splitter: GrandparentSplitter(), itemTfms: [Resize(40)], batchTfms: augTransforms(size: 32, minScale: 0.75))
                                                                             lesson.at(183, 18); let dls = try digits.dataloaders(untarData(.digits))
                                                                             lesson.at(184, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
@@ -146,6 +146,97 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                         // cell confusion-figsize (Tests/Lessons/00-written-as-swift.md:208)
                                                                                         try await lesson.cell("confusion-figsize") {
                                                                                             lesson.at(209, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (5, 5), dpi: 60))
+                                                                                            // cell lr-find-pair (Tests/Lessons/00-written-as-swift.md:215)
+                                                                                            try await lesson.cell("lr-find-pair") {
+                                                                                                lesson.at(216, 30); let (lrMin, lrSteep) = try learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep])
+                                                                                                lesson.at(217, 1); #expect(try lrMin > 0 && lrSteep > 0)
+                                                                                                lesson.at(218, 1); lesson.show(try (lrMin, lrSteep))
+                                                                                                // cell cell-functions-in-types (Tests/Lessons/00-written-as-swift.md:226)
+                                                                                                try await lesson.cell("cell-functions-in-types") {
+                                                                                                    lesson.at(227, 1); @Sendable func sigmoidRange(_ x: Variable, _ lo: Float, _ hi: Float) -> Variable {
+                                                                                                        x.sigmoid() * (hi - lo) + lo
+                                                                                                    }
+                                                                                                    lesson.at(230, 1); @Sendable func createParams(_ size: [Int]) -> Parameter {
+                                                                                                        Parameter(Tensor.normal(size, mean: 0, std: 0.01))
+                                                                                                    }
+                                                                                                    lesson.at(233, 1); final class Squashed: Module {
+                                                                                                        let weights: Parameter
+                                                                                                        init(_ n: Int) {
+                                                                                                            weights = createParams([n])
+                                                                                                        }
+                                                                                                        func callAsFunction(_ x: Variable) -> Variable {
+                                                                                                            sigmoidRange(x * weights, 0, 5.5)
+                                                                                                        }
+                                                                                                    }
+                                                                                                    lesson.at(242, 16); let squashed = try Squashed(4)
+                                                                                                    lesson.at(243, 11); let out = try squashed(Variable(Tensor.ones([2, 4])))
+                                                                                                    lesson.at(244, 1); #expect(try out.shape == [2, 4])
+                                                                                                    lesson.at(245, 1); lesson.show(try (squashed.parameters.count, out.shape))
+                                                                                                    // cell labelled-tuples (Tests/Lessons/00-written-as-swift.md:250)
+                                                                                                    try await lesson.cell("labelled-tuples") {
+                                                                                                        lesson.at(251, 13); let hyper = try (lr: 1e-3, epochs: 3)
+                                                                                                        lesson.at(252, 1); @Sendable func bounds(_ xs: [Double]) throws -> (min: Double, max: Double) {
+                                                                                                            var lo = try xs[0]
+                                                                                                            var hi = try xs[0]
+                                                                                                            for x in try xs {
+                                                                                                                if try x < lo { lo = try x }
+                                                                                                                if try x > hi { hi = try x }
+                                                                                                            }
+                                                                                                            return try (lo, hi)
+                                                                                                        }
+                                                                                                        lesson.at(261, 13); let range = try bounds([3, 1, 2])
+                                                                                                        lesson.at(262, 16); let (lo, hi) = try range
+                                                                                                        lesson.at(263, 34); let named: (a: Int, b: String) = try (1, "x")
+                                                                                                        lesson.at(264, 1); #expect(try hyper.lr == 0.001 && hyper.0 == 0.001 && hyper.epochs == 3)
+                                                                                                        lesson.at(265, 1); #expect(try range.min == 1 && lo == 1 && hi == 3)
+                                                                                                        lesson.at(266, 16); var schedule = try hyper
+                                                                                                        lesson.at(267, 15); schedule.lr = try 0.01
+                                                                                                        lesson.at(268, 15); schedule.1 += try 2
+                                                                                                        lesson.at(269, 1); lesson.show(try (hyper, schedule, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
+                                                                                                        // cell defaulted-function-values (Tests/Lessons/00-written-as-swift.md:277)
+                                                                                                        try await lesson.cell("defaulted-function-values") {
+                                                                                                            lesson.at(278, 1); @Sendable func tag(_ word: String, suffix: String = "!", times: Int = 1) throws -> String {
+                                                                                                                var text = try word
+                                                                                                                for _ in try 0..<times { text += try suffix }
+                                                                                                                return try text
+                                                                                                            }
+                                                                                                            lesson.at(283, 29); let tagged = try ["cat", "dog"].map({ try tag($0) })
+                                                                                                            lesson.at(284, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
+                                                                                                            lesson.at(285, 1); #expect(try tagged == ["cat!", "dog!"])
+                                                                                                            lesson.at(286, 1); lesson.show(try (tagged, files.map { try $0.count }))
+                                                                                                            // cell parameters-only-module (Tests/Lessons/00-written-as-swift.md:293)
+                                                                                                            try await lesson.cell("parameters-only-module") {
+                                                                                                                lesson.at(294, 1); class Holder: Module {
+                                                                                                                    let a = Parameter(Tensor.ones([3]))
+                                                                                                                    let b = Linear(2, 1)
+
+                                                                                                                    func callAsFunction(_ x: Variable) -> Variable { x }
+                                                                                                                    func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' to call it") }
+                                                                                                                }
+                                                                                                                lesson.at(298, 14); let holder = try Holder()
+                                                                                                                lesson.at(299, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
+                                                                                                                // cell parameters-only-call: .error, not compiled
+                                                                                                                // cell enums (Tests/Lessons/00-written-as-swift.md:310)
+                                                                                                                try await lesson.cell("enums") {
+                                                                                                                    lesson.at(311, 1); enum Split: String, CaseIterable {
+                                                                                                                        case train, valid
+                                                                                                                    }
+                                                                                                                    lesson.at(314, 1); enum Level: Int {
+                                                                                                                        case low = 1, mid, high = 10
+                                                                                                                    }
+                                                                                                                    lesson.at(317, 1); enum Mode { case fast, slow }
+                                                                                                                    lesson.at(318, 19); let split = try Split.train
+                                                                                                                    lesson.at(319, 19); let mode: Mode = try .slow
+                                                                                                                    lesson.at(320, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
+                                                                                                                    lesson.at(321, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
+                                                                                                                    lesson.at(322, 17); let described = try "\(split) \(mode)"
+                                                                                                                    lesson.at(323, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                }
+                                                                                                            }
+                                                                                                        }
+                                                                                                    }
+                                                                                                }
+                                                                                            }
                                                                                         }
                                                                                     }
                                                                                 }

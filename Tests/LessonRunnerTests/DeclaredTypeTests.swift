@@ -312,7 +312,7 @@ private let cellModel = """
 
             ```swift {#a}
             final class NoForward: Module {
-                let w = Embedding(3, 2)
+                func callAsFunction(_ x: Int) -> Int { x }
             }
             ```
 

@@ -167,7 +167,7 @@ final class LessonCache {
             let resolved =
                 string.hasPrefix("/") ? string : (lessonDirectory as NSString).appendingPathComponent(string)
             if FileManager.default.fileExists(atPath: resolved) { note(resolved) }
-        case .array(let values), .tuple(let values):
+        case .array(let values), .tuple(let values), .labeledTuple(_, let values):
             for element in values.prefix(64) { noteFiles(in: element) }
         default: break
         }

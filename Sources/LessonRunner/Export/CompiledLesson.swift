@@ -165,12 +165,27 @@ extension Value {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .tuple:
+            // An unlabeled element's label is `.0`, `.1`…; a labeled one's is its label.
             self =
-                mirror.children.isEmpty ? .void : .tuple(mirror.children.map { Value(displaying: $0.value) })
+                mirror.children.isEmpty
+                ? .void
+                : .tuple(
+                    mirror.children.map { Value(displaying: $0.value) },
+                    labels: mirror.children.map { child in
+                        child.label.flatMap { $0.hasPrefix(".") ? nil : $0 }
+                    })
         case .optional:
             self = mirror.children.first.map { Value(displaying: $0.value) } ?? .none
         case .collection:
             self = .array(mirror.children.map { Value(displaying: $0.value) })
+        case .enum where String(reflecting: type(of: value)).contains("(unknown context"):
+            // A case of an enum a cell declared shows as the interpreter shows it: `Split.train`.
+            self = .object(
+                LibraryObject(
+                    type: .named(String(describing: type(of: value))),
+                    payload: DeclaredEnumValue(
+                        typeName: String(describing: type(of: value)), caseName: String(describing: value),
+                        rawValue: nil)))
         case .struct where String(reflecting: type(of: value)).contains("(unknown context"):
             // A struct a cell declared (a local type in the compiled twin) shows as the interpreter shows
             // it: `Point(x: 1.0, label: "a")`.

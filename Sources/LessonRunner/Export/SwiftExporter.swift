@@ -22,9 +22,13 @@ public enum SwiftExporter {
     ///   - command: The command that regenerates the file, quoted in its header.
     ///   - registry: When set, a Swift expression for the registry (`.standard()`): each lesson also gets
     ///     a `@Test` that runs it compiled and compares its displayed values with the interpreter's.
+    ///   - resolving: The registry the lessons are resolved against, to find where a function is passed
+    ///     as a value of fewer parameters than it has (`getItems: getImageFiles`): Swift needs the
+    ///     closure written out there (`{ try getImageFiles($0) }`).
     /// - Returns: The Swift source, byte-identical for the same lessons.
     public static func source(
-        for lessons: [Lesson], imports: [String], command: String, registry: String? = nil
+        for lessons: [Lesson], imports: [String], command: String, registry: String? = nil,
+        resolving: Registry? = nil
     ) -> String {
         var seen: Set<String> = []
         let ordered = lessons.sorted { a, b in
@@ -35,7 +39,7 @@ public enum SwiftExporter {
         for lesson in ordered {
             let slug = LessonExecutor.slug(of: lesson)
             guard seen.insert(slug).inserted else { continue }
-            functions.append((slug, function(for: lesson, registry: registry)))
+            functions.append((slug, function(for: lesson, registry: registry, resolving: resolving)))
         }
         var text = """
             // swift-format-ignore-file
@@ -57,10 +61,23 @@ public enum SwiftExporter {
         "lesson_" + String(LessonExecutor.slug(of: lesson).map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
-    private static func function(for lesson: Lesson, registry: String?) -> String {
+    /// Where each lesson passes a function as a value of fewer parameters (see ``source(for:imports:command:registry:resolving:)``),
+    /// with the labels of the parameters it keeps.
+    static func adaptedFunctions(
+        in lesson: Lesson, registry: Registry
+    ) -> [LessonSource.SourceLocation: [String?]] {
+        var resolver = Resolver(registry: registry)
+        resolver.noteDeclarations(in: lesson.resolvedCells)
+        for cell in lesson.resolvedCells where cell.attributes.include == nil { _ = resolver.resolve(cell) }
+        return resolver.adaptedFunctions
+    }
+
+    private static func function(for lesson: Lesson, registry: String?, resolving: Registry?) -> String {
         let name = functionName(for: lesson)
         var lines = ["// \(lesson.path)", "func \(name)(_ lesson: CompiledLesson) async throws {"]
         var depth = 0
+        let usedByTypes = namesUsedByTypes(in: lesson)
+        let adapted = resolving.map { adaptedFunctions(in: lesson, registry: $0) } ?? [:]
         for cell in lesson.resolvedCells {
             let reason =
                 cell.attributes.include != nil
@@ -74,7 +91,9 @@ public enum SwiftExporter {
             lines.append("\(indent)// cell \(cell.id) (\(cell.location.file):\(cell.location.line))")
             lines.append("\(indent)try await lesson.cell(\"\(cell.id)\") {")
             depth += 1
-            for line in compiledForm(cell.code, cell: cell).split(
+            for line in compiledForm(
+                cell.code, cell: cell, functionsUsedByTypes: usedByTypes, adaptedFunctions: adapted
+            ).split(
                 separator: "\n", omittingEmptySubsequences: false)
             {
                 lines.append(line.isEmpty ? "" : indent + "    " + line)
@@ -110,7 +129,18 @@ public enum SwiftExporter {
     /// its `if`/`for`/`while`/`guard` blocks (closures and functions are copied as written), a position
     /// marker before each top-level statement when `cell` is given, and `lesson.show(…)` around the last
     /// statement when that is a plain expression whose value the cell displays.
-    static func compiledForm(_ code: String, cell: Cell? = nil) -> String {
+    ///
+    /// A cell's function that a cell's type calls (`functionsUsedByTypes`) is copied as written, as the
+    /// type's own members are: Swift lets a local type call a local function that captures nothing, but
+    /// a type's members are not marked `throws`, so the function must not be either.
+    ///
+    /// A function passed where a function of fewer parameters is expected (`adaptedFunctions`, by its
+    /// lesson position, with the labels of the parameters it keeps) becomes the closure Swift needs:
+    /// `getItems: getImageFiles` is `getItems: { try getImageFiles($0) }`.
+    static func compiledForm(
+        _ code: String, cell: Cell? = nil, functionsUsedByTypes: Set<String> = [],
+        adaptedFunctions: [LessonSource.SourceLocation: [String?]] = [:]
+    ) -> String {
         let parsed = Parser.parse(source: code)
         let tree =
             Lowering.operators.foldAll(parsed) { _ in }.as(SourceFileSyntax.self) ?? parsed
@@ -134,6 +164,11 @@ public enum SwiftExporter {
                 }
                 switch item.item {
                 case .decl(let declaration):
+                    if let classDecl = declaration.as(ClassDeclSyntax.self),
+                        let members = Self.forwardlessModuleMembers(classDecl)
+                    {
+                        insertions.append((offset(classDecl.memberBlock.rightBrace), members))
+                    }
                     for binding in declaration.as(VariableDeclSyntax.self)?.bindings ?? [] {
                         if let value = binding.initializer?.value { addTry(value) }
                     }
@@ -176,6 +211,7 @@ public enum SwiftExporter {
             if !function.attributes.contains(where: { $0.trimmedDescription == "@Sendable" }) {
                 insertions.append((offset(function), "@Sendable "))
             }
+            if functionsUsedByTypes.contains(function.name.text) { return }
             if function.signature.effectSpecifiers?.throwsClause == nil {
                 insertions.append(
                     (function.signature.parameterClause.endPositionBeforeTrailingTrivia.utf8Offset, " throws")
@@ -220,6 +256,24 @@ public enum SwiftExporter {
             }
         }
         visit(tree.statements, topLevel: true)
+        if let cell, !adaptedFunctions.isEmpty {
+            for reference in ReferenceFinder(tree).references {
+                let position = converter.location(for: reference.positionAfterSkippingLeadingTrivia)
+                guard
+                    let labels = adaptedFunctions[
+                        cell.location(ofLine: position.line, column: position.column)]
+                else { continue }
+                let arguments = labels.enumerated().map { index, label in
+                    (label.map { "\($0): " } ?? "") + "$\(index)"
+                }
+                insertions.append((offset(reference), "{ try "))
+                insertions.append(
+                    (
+                        reference.endPositionBeforeTrailingTrivia.utf8Offset,
+                        "(\(arguments.joined(separator: ", "))) }"
+                    ))
+            }
+        }
         // Closures' statements are tried too: the closure then throws, as a cell's closure may.
         for closure in ClosureFinder(tree).closures { visit(closure.statements, topLevel: false) }
         var bytes = Array(code.utf8)
@@ -229,6 +283,38 @@ public enum SwiftExporter {
             bytes.insert(contentsOf: Array(insertion.element.text.utf8), at: insertion.element.offset)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The members a cell's `Module` without a forward pass (fastbook's `class T(Module)` holding
+    /// parameters) needs to be a Swift `Layer`: a `callAsFunction` the checker never lets a cell call, and
+    /// a `forward` that throws what the interpreter throws when such a model is trained.
+    static func forwardlessModuleMembers(_ declaration: ClassDeclSyntax) -> String? {
+        let adopted = declaration.inheritanceClause?.inheritedTypes.map(\.type.trimmedDescription) ?? []
+        guard adopted.contains("Module") || adopted.contains("Layer") else { return nil }
+        let declaresForward = declaration.memberBlock.members.contains {
+            $0.decl.as(FunctionDeclSyntax.self)?.name.text == "callAsFunction"
+        }
+        guard !declaresForward else { return nil }
+        let message = Message.noForward(declaration.name.text)
+        return "\n    func callAsFunction(_ x: Variable) -> Variable { x }\n"
+            + "    func forward(_ x: Variable) throws -> Variable { throw TrainingError(\"\(message)\") }\n"
+    }
+
+    /// The names that the bodies of the types a lesson's cells declare refer to: the cells' functions
+    /// among them are copied without `throws` (see ``compiledForm(_:cell:functionsUsedByTypes:)``).
+    static func namesUsedByTypes(in lesson: Lesson) -> Set<String> {
+        var names: Set<String> = []
+        for cell in lesson.resolvedCells where cell.attributes.runs && cell.attributes.include == nil {
+            for item in Parser.parse(source: cell.code).statements {
+                guard case .decl(let declaration) = item.item else { continue }
+                let members =
+                    declaration.as(StructDeclSyntax.self)?.memberBlock
+                    ?? declaration.as(ClassDeclSyntax.self)?.memberBlock
+                guard let members else { continue }
+                names.formUnion(ReferenceFinder(members).names)
+            }
+        }
+        return names
     }
 
     /// Where the interpreter locates a failure of a statement's outermost call: the operator of a binary
@@ -291,5 +377,28 @@ private final class ClosureFinder: SyntaxVisitor {
     override func visit(_ node: ClosureExprSyntax) -> SyntaxVisitorContinueKind {
         closures.append(node)
         return .visitChildren
+    }
+}
+
+/// Every name a piece of code refers to (`f` in `f(x)`, not member names after a dot).
+private final class ReferenceFinder: SyntaxVisitor {
+    private(set) var names: Set<String> = []
+    private(set) var references: [DeclReferenceExprSyntax] = []
+
+    init(_ tree: some SyntaxProtocol) {
+        super.init(viewMode: .sourceAccurate)
+        walk(tree)
+    }
+
+    override func visit(_ node: DeclReferenceExprSyntax) -> SyntaxVisitorContinueKind {
+        names.insert(node.baseName.text)
+        references.append(node)
+        return .visitChildren
+    }
+
+    override func visit(_ node: MemberAccessExprSyntax) -> SyntaxVisitorContinueKind {
+        // `x.sigmoid()` names a member, not a function of the cells: only the base is a reference.
+        if let base = node.base { walk(base) }
+        return .skipChildren
     }
 }

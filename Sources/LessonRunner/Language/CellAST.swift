@@ -14,6 +14,8 @@ indirect enum Expr {
     /// `["a": 1]`, `[:]`.
     case dictionary([(key: Expr, value: Expr)], SourceLocation)
     case tuple([Expr], SourceLocation)
+    /// `(lr: 1e-3, epochs: 3)`: a tuple with at least one label.
+    case labeledTuple([String?], [Expr], SourceLocation)
     /// A name: a binding, a closure parameter (`$0`, `r`), a function, a constant or a type.
     case name(String, SourceLocation)
     /// `.resnet34`, `.mean(…)`: a static member of the type the context expects.
@@ -41,7 +43,8 @@ indirect enum Expr {
     var location: SourceLocation {
         switch self {
         case .int(_, let l), .double(_, let l), .string(_, let l), .bool(_, let l), .nilLiteral(let l),
-            .array(_, let l), .dictionary(_, let l), .tuple(_, let l), .name(_, let l),
+            .array(_, let l), .dictionary(_, let l), .tuple(_, let l), .labeledTuple(_, _, let l),
+            .name(_, let l),
             .implicitMember(_, let l),
             .member(_, _, let l),
             .call(_, _, let l), .subscriptCall(_, _, let l), .closure(_, _, let l), .binary(_, _, _, let l),
@@ -159,6 +162,24 @@ struct TypeDeclaration {
     var location: SourceLocation
 }
 
+/// `enum Name: String, CaseIterable { case a, b = "B" }`: cases without associated values, with raw
+/// values when the enum declares a `String` or `Int` raw type.
+struct EnumDeclaration {
+    struct Case {
+        var name: String
+        /// The raw value the case writes (`= "B"`), if any.
+        var rawValue: Expr?
+        var location: SourceLocation
+    }
+
+    var name: String
+    /// The protocols and raw type it adopts, with where each is written.
+    var conformances: [(name: String, location: SourceLocation)]
+    var cases: [Case]
+    /// The type name's position.
+    var location: SourceLocation
+}
+
 /// A statement of a cell.
 indirect enum Statement {
     /// `let`/`var pattern[: Type] = value`.
@@ -173,6 +194,8 @@ indirect enum Statement {
     case function(FunctionDeclaration)
     /// A `struct` or `final class` declaration.
     case typeDeclaration(TypeDeclaration)
+    /// An `enum` declaration.
+    case enumDeclaration(EnumDeclaration)
     /// `if conditions { … } else { … }` (`else if` is an `else` holding one `if`).
     case ifElse([Condition], then: [Statement], otherwise: [Statement]?, SourceLocation)
     /// `guard conditions else { … }`; the `else` block must leave the function (or cell).
@@ -195,6 +218,7 @@ indirect enum Statement {
             l
         case .function(let declaration): declaration.location
         case .typeDeclaration(let declaration): declaration.location
+        case .enumDeclaration(let declaration): declaration.location
         case .expression(let expr, _): expr.start
         }
     }
@@ -210,7 +234,8 @@ extension Statement {
             case .int, .double, .bool, .nilLiteral, .name, .implicitMember, .closure: break
             case .string(let parts, _):
                 for case .interpolation(let inner) in parts { expression(inner) }
-            case .array(let elements, _), .tuple(let elements, _): elements.forEach(expression)
+            case .array(let elements, _), .tuple(let elements, _), .labeledTuple(_, let elements, _):
+                elements.forEach(expression)
             case .dictionary(let pairs, _):
                 for (key, value) in pairs {
                     expression(key)
@@ -255,6 +280,8 @@ extension Statement {
                 statements(function.body)
             }
             for property in declaration.computed { statements(property.body) }
+        case .enumDeclaration(let declaration):
+            for enumCase in declaration.cases { enumCase.rawValue.map(expression) }
         case .ifElse(let list, let then, let otherwise, _):
             conditions(list)
             statements(then)

@@ -223,7 +223,7 @@ final class Interpreter {
                     value: value, type: declared ?? value.cellType, signature: signature)
             }
         case .tuple(let patterns, let location):
-            guard case .tuple(let values) = value, values.count == patterns.count else {
+            guard let values = value.tupleElements, values.count == patterns.count else {
                 throw CellFailure(
                     Message.cannotDestructure(value.cellType, into: patterns.count),
                     at: location)
@@ -266,6 +266,17 @@ final class Interpreter {
                 try assign(base, .dictionary(dictionary), frame)
                 return
             }
+            if var elements = container.tupleElements, case .int(let index) = try evaluate(indexNode, frame),
+                elements.indices.contains(index)
+            {
+                elements[index] = value
+                var rebuilt = Value.tuple(elements)
+                if case .labeledTuple(let labels, _) = container {
+                    rebuilt = .tuple(elements, labels: labels)
+                }
+                try assign(base, rebuilt, frame)
+                return
+            }
             guard case .array(var elements) = container,
                 case .int(let index) = try evaluate(indexNode, frame)
             else {
@@ -303,6 +314,8 @@ final class Interpreter {
             }
             return .dictionary(dictionary)
         case .tuple(let elements): return .tuple(try elements.map { try evaluate($0, frame) })
+        case .labeledTuple(let labels, let elements):
+            return .tuple(try elements.map { try evaluate($0, frame) }, labels: labels)
         case .local(let name):
             guard let slot = frame?.holder(of: name)?.slots[name] else {
                 throw StepError("'\(name)' has no value here")
@@ -329,7 +342,7 @@ final class Interpreter {
         case .closure(let plan):
             return .function(makeClosure(plan, frame))
         case .tupleElement(let base, let index, let location):
-            guard case .tuple(let elements) = try evaluate(base, frame), elements.indices.contains(index)
+            guard let elements = try evaluate(base, frame).tupleElements, elements.indices.contains(index)
             else {
                 throw CellFailure(Message.noTupleElement(index), at: location)
             }
@@ -472,6 +485,15 @@ final class Interpreter {
         case (.array(let elements), .array(let element)): .array(elements.map { coerce($0, to: element) })
         case (.range(let lower, let upper, let closed), .range(let bound, _)):
             .range(lower: coerce(lower, to: bound), upper: coerce(upper, to: bound), closed: closed)
+        // A tuple takes the labels of the type it is bound to, as Swift converts `(1, 2)` to
+        // `(min: Int, max: Int)`.
+        case (.tuple(let elements), .tuple(let types)) where elements.count == types.count,
+            (.labeledTuple(_, let elements), .tuple(let types)) where elements.count == types.count:
+            .tuple(zip(elements, types).map { coerce($0, to: $1) })
+        case (.tuple(let elements), .labeledTuple(let labels, let types)) where elements.count == types.count,
+            (.labeledTuple(_, let elements), .labeledTuple(let labels, let types))
+        where elements.count == types.count:
+            .labeledTuple(labels: labels, elements: zip(elements, types).map { coerce($0, to: $1) })
         default: value
         }
     }
@@ -483,7 +505,7 @@ final class Interpreter {
             [weak self] arguments in
             guard let self else { throw StepError("the lesson has ended") }
             var arguments = arguments
-            if plan.splatsTuple, arguments.count == 1, case .tuple(let elements) = arguments[0] {
+            if plan.splatsTuple, arguments.count == 1, let elements = arguments[0].tupleElements {
                 arguments = elements
             }
             guard arguments.count >= plan.parameters.count else {
@@ -509,8 +531,15 @@ final class Interpreter {
             }
             self.callDepth += 1
             defer { self.callDepth -= 1 }
-            if let implicit = plan.implicitReturn { return try self.evaluate(implicit, frame) }
-            if case .returned(let value) = try self.execute(plan.body, frame) { return value }
+            // The result takes the declared type's labels (`-> (min: Double, max: Double)`).
+            var declaredResult = CellType.any
+            if case .function(_, let result) = plan.type { declaredResult = result }
+            if let implicit = plan.implicitReturn {
+                return Self.coerce(try self.evaluate(implicit, frame), to: declaredResult)
+            }
+            if case .returned(let value) = try self.execute(plan.body, frame) {
+                return Self.coerce(value, to: declaredResult)
+            }
             if case .function(_, let result) = plan.type, result != .void, result != .any {
                 throw CellFailure("the function ended without returning a \(result)", at: plan.location)
             }
@@ -572,7 +601,8 @@ final class Interpreter {
         // Strong: the layer may run after its lesson (the executor then empties the namespace, so the
         // interpreter holds nothing that holds the layer).
         layer.body = { [self] layer, x in
-            guard let forward = type.forward?.plan else {
+            guard let member = type.forward else { throw StepError(Message.noForward(type.name)) }
+            guard let forward = member.plan else {
                 throw StepError("the lesson that declared '\(type.name)' has ended")
             }
             let receiver = Value.object(LibraryObject(type: type.cellType, payload: layer))

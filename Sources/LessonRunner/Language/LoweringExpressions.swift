@@ -60,10 +60,11 @@ extension Lowering {
             if tuple.elements.count == 1, let only = tuple.elements.first, only.label == nil {
                 return try expression(only.expression)
             }
-            if let labeled = tuple.elements.first(where: { $0.label != nil }) {
-                throw LoweringError(
-                    message: "labeled tuples are not part of the cell language; drop the label",
-                    node: Syntax(labeled))
+            if tuple.elements.contains(where: { $0.label != nil }) {
+                return .labeledTuple(
+                    tuple.elements.map { $0.label?.text },
+                    try tuple.elements.map { try expression($0.expression) },
+                    location(tuple))
             }
             return .tuple(try tuple.elements.map { try expression($0.expression) }, location(tuple))
         }
@@ -361,8 +362,8 @@ extension Lowering {
 
     func unsupported(_ node: Syntax, what: String? = nil) -> LoweringError {
         let hint =
-            "cells hold bindings, assignments, calls, closures, functions, if, guard, for, while, struct "
-            + "and final class"
+            "cells hold bindings, assignments, calls, closures, functions, if, guard, for, while, struct, "
+            + "final class and enum"
         let message: String
         switch node.kind {
         case .repeatStmt: message = "'repeat' loops are not part of the cell language; use 'while'"
@@ -370,8 +371,6 @@ extension Lowering {
         case .switchExpr: message = "'switch' is not part of the cell language; \(hint)"
         case .doStmt:
             message = "'do' blocks are not part of the cell language; write 'try' before a throwing call"
-        case .enumDecl:
-            message = "'enum' is not part of the cell language yet; cells declare 'struct' and 'final class'"
         case .structDecl, .classDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
             message =
                 "this type declaration is not part of the cell language; cells declare 'struct' and 'final class'"

@@ -16,6 +16,9 @@ extension Lowering {
                 return [.function(try self.function(function))]
             }
             if let type = try typeDeclaration(decl) { return [.typeDeclaration(type)] }
+            if let enumeration = decl.as(EnumDeclSyntax.self) {
+                return [.enumDeclaration(try self.enumeration(enumeration))]
+            }
             throw unsupported(Syntax(decl))
         case .stmt(let statement):
             return [try self.statement(statement)]

@@ -47,6 +47,42 @@ extension Lowering {
         return declaration
     }
 
+    /// Lowers `enum Name: String, CaseIterable { case a, b = "B" }`: cases without associated values;
+    /// methods, properties and nested types in an enum are rejected where they are written.
+    func enumeration(_ syntax: EnumDeclSyntax) throws -> EnumDeclaration {
+        try rejectAttributesAndModifiers(syntax.attributes, syntax.modifiers)
+        try rejectGenerics(syntax.genericParameterClause, syntax.genericWhereClause)
+        var declaration = EnumDeclaration(
+            name: syntax.name.text,
+            conformances: (syntax.inheritanceClause?.inheritedTypes ?? []).map {
+                ($0.type.trimmedDescription, location($0.type))
+            },
+            cases: [], location: location(syntax.name))
+        for member in syntax.memberBlock.members {
+            guard let caseDecl = member.decl.as(EnumCaseDeclSyntax.self) else {
+                throw LoweringError(
+                    message:
+                        "an enum in a cell lists its cases ('case train, valid'); its methods, properties "
+                        + "and nested types are not part of the cell language",
+                    node: Syntax(member.decl))
+            }
+            try rejectAttributesAndModifiers(caseDecl.attributes, caseDecl.modifiers)
+            for element in caseDecl.elements {
+                if let parameters = element.parameterClause {
+                    throw LoweringError(
+                        message: "enum cases with associated values are not part of the cell language",
+                        node: Syntax(parameters))
+                }
+                declaration.cases.append(
+                    EnumDeclaration.Case(
+                        name: element.name.text,
+                        rawValue: try element.rawValue.map { try expression($0.value) },
+                        location: location(element.name)))
+            }
+        }
+        return declaration
+    }
+
     private func rejectGenerics(
         _ parameters: GenericParameterClauseSyntax?, _ whereClause: GenericWhereClauseSyntax?
     ) throws {

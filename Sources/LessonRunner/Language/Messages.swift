@@ -5,6 +5,12 @@ enum Message {
         "cannot destructure a value of type \(type) into \(count) names"
     }
 
+    /// A `Module` a cell declares without a forward pass (fastbook's `class T(Module)` that only holds
+    /// parameters), called or trained; the compiled twin's `forward(_:)` throws the same words.
+    static func noForward(_ type: String) -> String {
+        "'\(type)' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' to call it"
+    }
+
     static func notInScope(_ name: String) -> String { "cannot find '\(name)' in scope" }
 
     static func noTupleElement(_ index: Int) -> String { "tuple has no element .\(index)" }

@@ -32,6 +32,8 @@ indirect enum Node {
     /// A dictionary literal's keys and values, in order.
     case dictionary([(key: Node, value: Node)])
     case tuple([Node])
+    /// `(lr: 1e-3, epochs: 3)`.
+    case labeledTuple([String?], [Node])
     /// A name of a frame (parameters, locals).
     case local(String)
     /// A name of the lesson's namespace.

@@ -19,6 +19,13 @@ struct NameInfo {
     var unavailableBecause: String?
     /// The name is a type a cell declared (its members are in the registry).
     var isType = false
+    /// For a cell's top-level `func`: the first name of the cells it reads (`nil` when it reads none, so
+    /// a type's members may call it, as Swift lets a local type call a local function that captures
+    /// nothing).
+    var captures: String?
+    /// For a cell's top-level `func` that captures nothing: its plan, which a type's members call as
+    /// the function was when the type was declared.
+    var plan: ClosurePlan?
 }
 
 /// Lowered step defaults, shared by every resolver of a run (each default is lowered once).
@@ -48,6 +55,16 @@ struct Resolver {
     var scopes: [[String: NameInfo]] = []
     var functions: [FunctionContext] = []
     var loopDepth = 0
+    /// Where a function was passed as a value of fewer parameters than it has, its others defaulted
+    /// (`getItems: getImageFiles`): the labels of the parameters it keeps, so the compiled twin can write
+    /// the closure Swift needs (`{ try getImageFiles($0) }`).
+    var adaptedFunctions: [SourceLocation: [String?]] = [:]
+    /// The cells' names a top-level function's body reads, while it is resolved (see
+    /// ``NameInfo/captures``).
+    var capturedGlobals: [String]?
+    /// Set while resolving the value of `let (a, b, …) = call(…)`: the number of names, so the call's
+    /// overload returning a tuple of that many values is preferred.
+    var destructuring: Int?
     var cellID = ""
     var inputs: Set<String> = []
     /// Names declared without a value (`let n: Int`) and not yet assigned: "constant" or "variable".
@@ -185,7 +202,29 @@ struct Resolver {
         case .local(let info): return Typed(.local(name), info.type)
         case .global(let info):
             if info.cellID != cellID || info.unavailableBecause != nil { inputs.insert(name) }
+            if !info.isType && (info.signature == nil || info.captures != nil) {
+                capturedGlobals?.append(name)
+            }
             if let context = typeContexts.last, !info.isType {
+                // A function whose cell failed has been reported there.
+                if info.signature != nil, info.unavailableBecause != nil {
+                    return Typed(.unavailable(name, location), info.type)
+                }
+                if info.signature != nil, info.captures == nil, info.unavailableBecause == nil,
+                    let plan = info.plan
+                {
+                    // A function of the cells that reads none of their names: Swift lets a local type
+                    // call it, so a member may, as it was when the type was declared.
+                    return Typed(.closure(plan), info.type)
+                }
+                if info.signature != nil, let captured = info.captures {
+                    report(
+                        "'\(name)' reads the cells' '\(captured)', so a member of '\(context.type.name)' cannot "
+                            + "call it (a type does not capture the cells' names in Swift): pass '\(captured)' "
+                            + "to '\(name)' as a parameter",
+                        at: location)
+                    return Typed(.unavailable(name, location), info.type)
+                }
                 report(
                     "'\(name)' belongs to the lesson's cells; a member of '\(context.type.name)' cannot use it "
                         + "(a type does not capture the cells' names in Swift): pass it as a parameter",
@@ -226,6 +265,18 @@ struct Resolver {
             return Message.notInScope(name) + "; it is declared later, in cell '\(cell)'"
         }
         return Message.notInScope(name) + didYouMean(name, among: allNames)
+    }
+
+    /// A member of a type whose declaring cell failed (`struct Counter` with a `mutating` method): that
+    /// cell reported the cause once, so the member is unavailable, and the cell using it is skipped as
+    /// needing the type, rather than told the type has no such member.
+    mutating func memberOfFailedType(_ type: CellType, at location: SourceLocation) -> Typed? {
+        guard case .named(let name) = type.unwrapped, let info = globals[name],
+            info.unavailableBecause != nil,
+            !registry.isDeclaredType(name)
+        else { return nil }
+        inputs.insert(name)
+        return Typed(.unavailable(name, location), .any)
     }
 
     func noMemberMessage(_ name: String, _ type: CellType) -> String {

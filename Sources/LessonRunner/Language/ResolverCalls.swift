@@ -110,6 +110,10 @@ extension Resolver {
                             .step(property, arguments: [receiver.node], memberLocation), property.resultType),
                         arguments, name: name, at: memberLocation, calleeStart: memberLocation)
                 }
+                if let failed = memberOfFailedType(receiver.type, at: memberLocation) {
+                    resolveAlone(arguments)
+                    return failed
+                }
                 report(noMemberMessage(name, receiver.type), at: memberLocation)
                 resolveAlone(arguments)
                 return Self.unknown
@@ -188,7 +192,20 @@ extension Resolver {
             let callables = registry.members(of: value.type, named: "callAsFunction").filter {
                 $0.kind == .method
             }
+            let name = value.type.ownerName
+            // A cell's Module without a forward pass: Layer's callAsFunction would run the missing forward.
+            if registry.isDeclaredType(name), registry.types[name]?.supertypes.contains("Layer") == true,
+                !callables.contains(where: { $0.owner == name })
+            {
+                report(Message.noForward(name), at: location)
+                resolveAlone(arguments)
+                return Self.unknown
+            }
             guard !callables.isEmpty else {
+                if let failed = memberOfFailedType(value.type, at: location) {
+                    resolveAlone(arguments)
+                    return failed
+                }
                 report("cannot call a value of type \(value.type)", at: location)
                 resolveAlone(arguments)
                 return Self.unknown
@@ -240,6 +257,16 @@ extension Resolver {
         _ candidates: [Step], receiver: Node?, _ arguments: [Argument], callee: String,
         at location: SourceLocation
     ) -> Typed {
+        var candidates = candidates
+        if let count = destructuring {
+            destructuring = nil
+            // Swift prefers the overload whose result the pattern can destructure.
+            func fits(_ step: Step) -> Bool {
+                if let elements = step.resultType.tupleElements { return elements.count == count }
+                return false
+            }
+            candidates = candidates.filter(fits) + candidates.filter { !fits($0) }
+        }
         var labelFailure: MatchFailure?
         var typeFailures: [LessonSource.Diagnostic]?
         for step in candidates {

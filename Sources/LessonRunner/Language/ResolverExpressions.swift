@@ -114,11 +114,27 @@ extension Resolver {
                 .dictionary(key, value))
         case .tuple(let elements, _):
             var types: [CellType]?
-            if case .tuple(let expectedTypes)? = expected?.unwrapped, expectedTypes.count == elements.count {
+            if let expectedTypes = expected?.unwrapped.tupleElements, expectedTypes.count == elements.count {
                 types = expectedTypes
             }
             let typed = elements.enumerated().map { resolve($1, expected: types?[$0]) }
+            // `(lo, hi)` where `(min: Double, max: Double)` is expected takes its labels, as in Swift.
+            if case .labeledTuple(let labels, _)? = expected?.unwrapped, labels.count == elements.count {
+                return Typed(
+                    .labeledTuple(labels, typed.map(\.node)), .tuple(typed.map(\.type), labels: labels))
+            }
             return Typed(.tuple(typed.map(\.node)), .tuple(typed.map(\.type)))
+        case .labeledTuple(let labels, let elements, let location):
+            var types: [CellType]?
+            if let expectedTypes = expected?.unwrapped.tupleElements, expectedTypes.count == elements.count {
+                types = expectedTypes
+            }
+            var seen: Set<String> = []
+            for label in labels.compactMap({ $0 }) where !seen.insert(label).inserted {
+                report("cannot create a tuple with a duplicate element label '\(label)'", at: location)
+            }
+            let typed = elements.enumerated().map { resolve($1, expected: types?[$0]) }
+            return Typed(.labeledTuple(labels, typed.map(\.node)), .tuple(typed.map(\.type), labels: labels))
         case .name(let name, let location):
             return resolveName(name, at: location, expected: expected)
         case .implicitMember(let name, let location):
@@ -148,7 +164,7 @@ extension Resolver {
             // `zip(a, b).map { "\($0) → \($1)" }`: a closure of two parameters where one pair is passed
             // takes the pair apart, as Swift allows.
             if case .function(let types, let result)? = expected?.unwrapped, types.count == 1,
-                case .tuple(let elements) = types[0], elements.count > 1, parameters.count == elements.count
+                let elements = types[0].tupleElements, elements.count > 1, parameters.count == elements.count
             {
                 for index in parameterTypes.indices where parameters[index].type == nil {
                     parameterTypes[index] = elements[index]
@@ -295,15 +311,27 @@ extension Resolver {
             report("type '\(name)' is not a value; call an initializer: \(name)(…)", at: location)
             return Self.unknown
         }
-        if let found = lookup(name) { return read(name, found, at: location) }
+        if let found = lookup(name) {
+            let value = read(name, found, at: location)
+            switch found {
+            case .local(let info), .global(let info):
+                if let signature = info.signature,
+                    let adapted = adaptedCellFunction(
+                        value, signature, name, expected: expected, at: location)
+                {
+                    return adapted
+                }
+            }
+            return value
+        }
         let globals = registry.globals(name)
         if let constant = globals.first(where: { $0.kind == .constant }) {
             return Typed(.step(constant, arguments: [], location), constant.resultType)
         }
         let functions = globals.filter { $0.kind == .function }
         // Passed where a function of fewer parameters is expected (`getItems: getImageFiles`), a library
-        // function whose other parameters have defaults is that function with its defaults, as the
-        // one-parameter overload Khru's library declares for Swift.
+        // function whose other parameters have defaults is that function with its defaults (the compiled
+        // twin writes the closure Swift needs, see `adaptedFunctions`).
         if case .function(let wanted, _)? = expected?.unwrapped,
             let function = functions.first(where: { step in
                 step.parameters.count > wanted.count
@@ -312,6 +340,7 @@ extension Resolver {
             }), !functions.contains(where: { $0.parameters.count == wanted.count })
         {
             let kept = Array(function.parameters.prefix(wanted.count))
+            noteAdaptation(at: location, labels: kept.map(\.label))
             let parameters = kept.enumerated().map { (name: "⟨p\($0.offset)⟩", type: $0.element.type) }
             let filled = function.parameters.dropFirst(wanted.count).map {
                 defaultNode(of: $0, in: function, at: location)
@@ -335,6 +364,35 @@ extension Resolver {
         }
         report(notFoundMessage(name), at: location)
         return Self.unknown
+    }
+
+    /// A cell's function passed where a function of fewer parameters is expected, its other parameters
+    /// all defaulted: a closure calling it with those defaults (Swift needs the closure written out; the
+    /// compiled twin writes it, see ``adaptedFunctions``).
+    mutating func adaptedCellFunction(
+        _ function: Typed, _ signature: FunctionSignature, _ name: String, expected: CellType?,
+        at location: SourceLocation
+    ) -> Typed? {
+        guard case .function(let wanted, _)? = expected?.unwrapped,
+            case .function(_, let result) = function.type,
+            signature.parameters.count > wanted.count,
+            signature.parameters.dropFirst(wanted.count).allSatisfy({ $0.defaultText != nil }),
+            zip(wanted, signature.parameters).allSatisfy({ registry.isAssignable($0, to: $1.type) })
+        else { return nil }
+        let kept = Array(signature.parameters.prefix(wanted.count))
+        noteAdaptation(at: location, labels: kept.map(\.label))
+        let parameters = kept.enumerated().map { (name: "⟨p\($0.offset)⟩", type: $0.element.type) }
+        let filled = signature.defaults.dropFirst(wanted.count).map { $0 ?? .literal(.none) }
+        let plan = ClosurePlan(
+            parameters: parameters, body: [],
+            implicitReturn: .callFunction(
+                function.node, parameters.map { .local($0.name) } + filled, name: name, location),
+            type: .function(parameters.map(\.type), result), isShorthand: false, location: location)
+        return Typed(.closure(plan), plan.type)
+    }
+
+    mutating func noteAdaptation(at location: SourceLocation, labels: [String?]) {
+        adaptedFunctions[location] = labels
     }
 
     /// A library function passed as a value (`getItems: getImageFiles`): a closure calling the step.
@@ -365,9 +423,18 @@ extension Resolver {
     mutating func member(
         _ receiver: Typed, _ name: String, at location: SourceLocation, template: Expr
     ) -> Typed {
-        if case .tuple(let elements) = receiver.type, let index = Int(name) {
+        if let elements = receiver.type.tupleElements, let index = Int(name) {
             guard elements.indices.contains(index) else {
                 report(Message.noTupleElement(index), at: location)
+                return Self.unknown
+            }
+            return Typed(.tupleElement(receiver.node, index, location), elements[index])
+        }
+        if case .labeledTuple(let labels, let elements) = receiver.type {
+            guard let index = labels.firstIndex(of: name) else {
+                report(
+                    "value of tuple type '\(receiver.type)' has no member '\(name)'"
+                        + didYouMean(name, among: labels.compactMap { $0 }), at: location)
                 return Self.unknown
             }
             return Typed(.tupleElement(receiver.node, index, location), elements[index])
@@ -399,6 +466,8 @@ extension Resolver {
             || (CollectionMethod(swiftName: name, arguments: []) != nil && Self.isSequence(receiver.type))
         {
             report("'\(name)' is a method; call it: \(name)(…)", at: location)
+        } else if let failed = memberOfFailedType(receiver.type, at: location) {
+            return failed
         } else {
             report(noMemberMessage(name, receiver.type), at: location)
         }

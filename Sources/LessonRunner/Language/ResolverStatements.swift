@@ -15,13 +15,26 @@ extension Resolver {
     ) -> PlanStatement? {
         switch statement {
         case .binding(let pattern, let isMutable, let declared, let value, let location):
+            // `let (a, b) = call(…)` prefers the overload returning a pair, as Swift's type checker does
+            // (the library's `lrFind` has @_disfavoredOverload tuple forms).
+            if case .tuple(let patterns, _) = pattern, declared == nil, case .call = value {
+                destructuring = patterns.count
+            }
             let typed = resolve(value, expected: declared)
+            destructuring = nil
             if let declared, !registry.isAssignable(typed.type, to: declared) {
                 report("cannot convert \(typed.type) to \(declared)", at: value.start)
             }
+            var type = declared ?? typed.type
+            if case .tuple(let patterns, let patternLocation) = pattern, declared == nil,
+                let hint = unpackingHint(value, typed.type, count: patterns.count)
+            {
+                report(
+                    Message.cannotDestructure(typed.type, into: patterns.count) + hint, at: patternLocation)
+                type = .any
+            }
             let planPattern = bind(
-                pattern, declared ?? typed.type, declared: declared, isMutable: isMutable,
-                declaredHere: &declaredHere)
+                pattern, type, declared: declared, isMutable: isMutable, declaredHere: &declaredHere)
             return .bind(planPattern, typed.node, isMutable: isMutable, location)
         case .declaration(let name, let isMutable, let declared, let location):
             // Swift's definite initialization, simplified: reading the name before any assignment to it
@@ -54,6 +67,8 @@ extension Resolver {
             return function(declaration, declaredHere: &declaredHere)
         case .typeDeclaration(let declaration):
             return typeDeclaration(declaration, declaredHere: &declaredHere)
+        case .enumDeclaration(let declaration):
+            return enumDeclaration(declaration, declaredHere: &declaredHere)
         case .ifElse(let conditions, let then, let otherwise, _):
             scopes.append([:])
             let planConditions = self.conditions(conditions)
@@ -136,6 +151,33 @@ extension Resolver {
         }
     }
 
+    /// How to call a function so that its result unpacks into `count` names, when the call returned
+    /// something else but the function has a form that returns a tuple of that many values
+    /// (`let (lrMin, lrSteep) = learn.lrFind()`: its pair form needs `suggestFuncs:`).
+    func unpackingHint(_ value: Expr, _ type: CellType, count: Int) -> String? {
+        guard type.tupleElements == nil, type != .any, case .call(let callee, let arguments, _) = value else {
+            return nil
+        }
+        let name: String
+        switch callee {
+        case .member(_, let member, _): name = member
+        case .name(let function, _): name = function
+        default: return nil
+        }
+        guard
+            let form = registry.allSteps.first(where: {
+                $0.name == name && $0.resultType.tupleElements?.count == count && $0.declared == nil
+            })
+        else { return nil }
+        let given = Set(arguments.compactMap(\.label))
+        let missing = form.parameters.filter {
+            $0.defaultText == nil && $0.label.map { !given.contains($0) } ?? false
+        }
+        guard !missing.isEmpty else { return nil }
+        let labels = missing.compactMap(\.label).map { "'\($0):'" }.joined(separator: ", ")
+        return "; '\(name)' gives \(count) values when given \(labels) with one entry per name"
+    }
+
     /// Whether a block always leaves by `return`, `break` or `continue`.
     static func leaves(_ statements: [Statement]) -> Bool {
         guard let last = statements.last else { return false }
@@ -188,14 +230,14 @@ extension Resolver {
         case .tuple(let patterns, let location):
             var types = [CellType](repeating: .any, count: patterns.count)
             switch type {
-            case .tuple(let elements) where elements.count == patterns.count: types = elements
+            case _ where type.tupleElements?.count == patterns.count: types = type.tupleElements ?? types
             case .any: break
             default:
                 report(
                     Message.cannotDestructure(type, into: patterns.count), at: location)
             }
             var declaredTypes: [CellType]?
-            if case .tuple(let elements)? = declared, elements.count == patterns.count {
+            if let elements = declared?.tupleElements, elements.count == patterns.count {
                 declaredTypes = elements
             }
             return .tuple(
@@ -241,10 +283,20 @@ extension Resolver {
         let storage = declare(
             declaration.name, NameInfo(type: type, isMutable: false, signature: signature),
             at: declaration.location, declaredHere: &declaredHere)
+        let outerCaptures = capturedGlobals
+        let isTopLevel = storage == .global
+        if isTopLevel { capturedGlobals = [] }
         var plan = closurePlan(
             declaration.parameters.map { ($0.name, $0.type) }, declaration.body, declaredResult: result,
             isClosure: false, isShorthand: false, at: declaration.location)
         plan.plan.signature = signature
+        if isTopLevel, var info = globals[declaration.name] {
+            // Whether the function reads the cells' names decides whether a type may call it.
+            info.captures = capturedGlobals?.first { $0 != declaration.name }
+            info.plan = plan.plan
+            globals[declaration.name] = info
+        }
+        capturedGlobals = outerCaptures
         if result != .void, !Self.leaves(declaration.body) && !Self.isSingleExpression(declaration.body) {
             report("missing return in a function expected to return '\(result)'", at: declaration.location)
         }
@@ -357,6 +409,23 @@ extension Resolver {
             }
             return (.variable(name, storage, location), info.type, current)
         case .member(let base, let name, let location):
+            if let elements = peekType(base)?.tupleElements {
+                // `t.lr = 0.01`, `t.0 = 1` on a `var` tuple: the tuple is rebuilt and assigned back.
+                var labels: [String?] = []
+                if case .labeledTuple(let names, _)? = peekType(base) { labels = names }
+                guard let index = Int(name) ?? labels.firstIndex(of: name), elements.indices.contains(index)
+                else {
+                    report(
+                        "value of tuple type '\(peekType(base) ?? .any)' has no member '\(name)'",
+                        at: location)
+                    return nil
+                }
+                guard let (baseTarget, _, current) = assignable(base) else { return nil }
+                return (
+                    .element(base: baseTarget, array: current.node, index: .literal(.int(index)), location),
+                    elements[index], Typed(.tupleElement(current.node, index, location), elements[index])
+                )
+            }
             let receiver = resolve(base, expected: nil)
             if receiver.type == .any {
                 report("cannot assign to '\(name)' of a value whose type is not known here", at: location)
@@ -367,7 +436,9 @@ extension Resolver {
                     $0.kind == .property
                 })
             else {
-                report(noMemberMessage(name, receiver.type), at: location)
+                if memberOfFailedType(receiver.type, at: location) == nil {
+                    report(noMemberMessage(name, receiver.type), at: location)
+                }
                 return nil
             }
             if !property.isSettable {

@@ -120,7 +120,11 @@ extension Resolver {
                 type.forward = member
             }
         }
-        if isLayer && type.forward == nil {
+        // A Module without any `callAsFunction` holds parameters only (fastbook's `class T(Module)`):
+        // `T().parameters` works, calling it is an error. One with another signature does not conform.
+        if isLayer && type.forward == nil
+            && declaration.methods.contains(where: { $0.name == "callAsFunction" })
+        {
             report(
                 "type '\(name)' does not conform to protocol 'Module': add "
                     + "'func callAsFunction(_ x: Variable) -> Variable', its forward pass",

@@ -390,7 +390,11 @@ public struct Registry {
         case (.optional(let inner), .optional(let wrapped)): return isAssignable(inner, to: wrapped)
         case (_, .optional(let wrapped)): return isAssignable(source, to: wrapped)
         case (.array(let a), .array(let b)): return isAssignable(a, to: b)
-        case (.tuple(let a), .tuple(let b)):
+        case (.labeledTuple(let la, let a), .labeledTuple(let lb, let b)):
+            // Swift converts between labeled tuples only when their labels agree.
+            return la == lb && a.count == b.count && zip(a, b).allSatisfy { isAssignable($0, to: $1) }
+        case (.tuple(let a), .tuple(let b)), (.labeledTuple(_, let a), .tuple(let b)),
+            (.tuple(let a), .labeledTuple(_, let b)):
             return a.count == b.count && zip(a, b).allSatisfy { isAssignable($0, to: $1) }
         case (.range(let a, let ac), .range(let b, let bc)): return ac == bc && isAssignable(a, to: b)
         case (.function(let ap, let ar), .function(let bp, let br)):
@@ -410,7 +414,9 @@ public struct Registry {
         case (_, .optional(let wrapped)): return conforms(value, to: wrapped)
         case (.array(let elements), .array(let element)):
             return elements.allSatisfy { conforms($0, to: element) }
-        case (.tuple(let elements), .tuple(let types)):
+        case (.tuple(let elements), .tuple(let types)), (.labeledTuple(_, let elements), .tuple(let types)),
+            (.tuple(let elements), .labeledTuple(_, let types)),
+            (.labeledTuple(_, let elements), .labeledTuple(_, let types)):
             return elements.count == types.count && zip(elements, types).allSatisfy { conforms($0, to: $1) }
         case (.range(let lower, let upper, let closed), .range(let bound, let wantClosed)):
             return closed == wantClosed && conforms(lower, to: bound) && conforms(upper, to: bound)

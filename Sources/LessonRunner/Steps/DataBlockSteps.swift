@@ -128,7 +128,8 @@ extension Value {
             if case .some(let strings) = try? values.map({ try String.from($0) }) { return strings }
             if case .some(let numbers) = try? values.map({ try Double.from($0) }) { return numbers }
             return try values.map { try $0.librarySendable() }
-        case .tuple(let values): return try values.map { try $0.librarySendable() }
+        case .tuple(let values), .labeledTuple(_, let values):
+            return try values.map { try $0.librarySendable() }
         case .object(let object):
             // What the blocks read (`Sendable` is a marker protocol, which a cast cannot name).
             switch object.payload {

@@ -92,6 +92,8 @@ public struct CellMetatype: LibraryValue, CustomStringConvertible, Hashable, Sen
         case .array(let element): "Array<\(swiftName(element))>"
         case .optional(let wrapped): "Optional<\(swiftName(wrapped))>"
         case .tuple(let elements): "(\(elements.map(swiftName).joined(separator: ", ")))"
+        case .labeledTuple(let labels, let elements):
+            "(\(zip(labels, elements).map { ($0.map { "\($0): " } ?? "") + swiftName($1) }.joined(separator: ", ")))"
         default: type.description
         }
     }

@@ -62,6 +62,26 @@ struct AnyLoss: CellValue {
 }
 
 extension Registry {
+    /// Runs the finder with the cell's deadline and shows its chart, as every form of `lrFind` does.
+    fileprivate static func lrFind(
+        _ l: AnyLearner, _ start: Double, _ end: Double, _ numIt: Int, _ suggestFuncs: [SuggestionFunction],
+        _ context: StepContext
+    ) throws -> SuggestedLRs {
+        guard !suggestFuncs.isEmpty else {
+            throw StepError("lrFind needs at least one suggestion function")
+        }
+        // The cell's timeout= stops the search between batches, as it stops a fit.
+        let suggestions = try l.lrFind(
+            startLR: start, endLR: end, numIt: numIt, suggestFuncs: suggestFuncs,
+            cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
+        try context.checkDeadline()
+        let chart = try suggestions.plot()
+        context.emit(.image(chart.pngImage(alt: KhruPhrases.lrFindCaption)))
+        return suggestions
+    }
+}
+
+extension Registry {
     /// Binds the training loop: `Learner`, its fits and finders, the recorder, losses, metrics, layers.
     public mutating func bindTraining() {
         type("Layer", doc: "A model or a part of one: parameters and a forward function.")
@@ -292,17 +312,35 @@ extension Registry {
                 context: StepContext, l: AnyLearner, start: Double, end: Double, numIt: Int,
                 suggestFuncs: [SuggestionFunction]
             ) in
-            guard !suggestFuncs.isEmpty else {
-                throw StepError("lrFind needs at least one suggestion function")
-            }
-            // The cell's timeout= stops the search between batches, as it stops a fit.
-            let suggestions = try l.lrFind(
-                startLR: start, endLR: end, numIt: numIt, suggestFuncs: suggestFuncs,
-                cbs: context.deadlineInstant.map { [DeadlineCallback(deadline: $0)] } ?? [])
-            try context.checkDeadline()
-            let chart = try suggestions.plot()
-            context.emit(.image(chart.pngImage(alt: KhruPhrases.lrFindCaption)))
-            return suggestions
+            try Self.lrFind(l, start, end, numIt, suggestFuncs, context)
+        }
+        // Chosen only where the call is destructured into as many names (`let (lrMin, lrSteep) = …`), as
+        // Swift chooses the library's @_disfavoredOverload tuple forms.
+        bind(
+            "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, "
+                + "suggestFuncs: [SuggestionFunction]) -> (Double, Double)",
+            doc: "lrFind's two suggestions in the order asked: let (lrMin, lrSteep) = learn.lrFind(…)."
+        ) {
+            (
+                context: StepContext, l: AnyLearner, start: Double, end: Double, numIt: Int,
+                suggestFuncs: [SuggestionFunction]
+            ) -> CellTuple<Double, Double> in
+            try SuggestedLRs.checkCount(suggestFuncs, 2)
+            let lrs = try Self.lrFind(l, start, end, numIt, suggestFuncs, context).values(count: 2)
+            return CellTuple(lrs[0], lrs[1])
+        }
+        bind(
+            "Learner.lrFind(startLR: Double = 1e-7, endLR: Double = 10, numIt: Int = 100, "
+                + "suggestFuncs: [SuggestionFunction]) -> (Double, Double, Double)",
+            doc: "lrFind's three suggestions in the order asked: let (a, b, c) = learn.lrFind(…)."
+        ) {
+            (
+                context: StepContext, l: AnyLearner, start: Double, end: Double, numIt: Int,
+                suggestFuncs: [SuggestionFunction]
+            ) -> CellTuple<Double, Double, Double> in
+            try SuggestedLRs.checkCount(suggestFuncs, 3)
+            let lrs = try Self.lrFind(l, start, end, numIt, suggestFuncs, context).values(count: 3)
+            return CellTuple(lrs[0], lrs[1], lrs[2])
         }
         bind("Learner.validate()", doc: "[valid_loss, metrics…] on the validation set.") { (l: AnyLearner) in
             try l.validate()

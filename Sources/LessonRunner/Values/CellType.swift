@@ -14,6 +14,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
     case optional(CellType)
     /// `(A, B, …)`.
     case tuple([CellType])
+    /// `(lr: Double, epochs: Int)`: a tuple with at least one label (`nil` where an element has none).
+    case labeledTuple(labels: [String?], elements: [CellType])
     /// `[Key: Value]`.
     case dictionary(CellType, CellType)
     /// `(A, B) -> R`.
@@ -43,6 +45,8 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
         case .optional(let wrapped):
             if case .function = wrapped { "(\(wrapped))?" } else { "\(wrapped)?" }
         case .tuple(let elements): "(\(elements.map(\.description).joined(separator: ", ")))"
+        case .labeledTuple(let labels, let elements):
+            "(\(zip(labels, elements).map { ($0.map { "\($0): " } ?? "") + $1.description }.joined(separator: ", ")))"
         case .dictionary(let key, let value): "[\(key): \(value)]"
         case .function(let parameters, let result):
             "(\(parameters.map(\.description).joined(separator: ", "))) -> \(result)"
@@ -59,13 +63,28 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
         case .named(let name): name
         case .array: "Array"
         case .optional: "Optional"
-        case .tuple: "Tuple"
+        case .tuple, .labeledTuple: "Tuple"
         case .dictionary: "Dictionary"
         case .function: "Function"
         case .range(_, let closed): closed ? "ClosedRange" : "Range"
         case .any: "Any"
         case .void: "Void"
         }
+    }
+
+    /// A tuple's element types, labeled or not; `nil` for other types.
+    public var tupleElements: [CellType]? {
+        switch self {
+        case .tuple(let elements), .labeledTuple(_, let elements): elements
+        default: nil
+        }
+    }
+
+    /// A tuple type with `labels`, or the plain tuple when no element has one (as Swift treats
+    /// `(Double, Int)` and `(_: Double, _: Int)` alike).
+    public static func tuple(_ elements: [CellType], labels: [String?]) -> CellType {
+        labels.contains { $0 != nil } && labels.count == elements.count
+            ? .labeledTuple(labels: labels, elements: elements) : .tuple(elements)
     }
 
     /// Whether the type is numeric (`Int`, `Double`, `Float`).
@@ -92,7 +111,12 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
             } else if elements.count == 1, let only = elements.first {
                 self = only
             } else {
-                self = .tuple(elements)
+                // `(min: Double, max: Double)`; `_` is no label.
+                let labels = tuple.elements.map { element -> String? in
+                    guard let name = element.firstName, name.text != "_" else { return nil }
+                    return name.text
+                }
+                self = .tuple(elements, labels: labels)
             }
         } else if let function = syntax.as(FunctionTypeSyntax.self) {
             self = .function(

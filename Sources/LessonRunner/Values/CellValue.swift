@@ -281,7 +281,7 @@ public struct CellTuple<each T: CellValue>: CellValue {
 
     /// A tuple with as many convertible elements.
     public static func from(_ value: Value) throws -> Self {
-        guard case .tuple(let values) = value else {
+        guard let values = value.tupleElements else {
             throw ConversionError(expected: cellType, actual: value.cellType)
         }
         var iterator = values.makeIterator()

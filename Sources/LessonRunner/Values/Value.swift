@@ -19,6 +19,8 @@ public indirect enum Value {
     case array([Value])
     /// A tuple `(a, b)`.
     case tuple([Value])
+    /// A tuple with labels `(lr: 0.001, epochs: 3)` (`nil` where an element has none).
+    case labeledTuple(labels: [String?], elements: [Value])
     /// A dictionary `["a": 1]`.
     case dictionary(CellDictionary)
     /// A range `a...b` (closed) or `a..<b` (half-open); `1e-6...1e-4` is fastai's `slice(1e-6, 1e-4)`.
@@ -43,6 +45,8 @@ public indirect enum Value {
         case .array(let elements):
             .array(Self.commonType(elements.map(\.cellType)))
         case .tuple(let elements): .tuple(elements.map(\.cellType))
+        case .labeledTuple(let labels, let elements):
+            .labeledTuple(labels: labels, elements: elements.map(\.cellType))
         case .dictionary(let dictionary):
             .dictionary(
                 Self.commonType(dictionary.entries.map(\.key.cellType)),
@@ -62,6 +66,20 @@ public indirect enum Value {
         if types.allSatisfy({ $0 == first }) { return first }
         if types.allSatisfy(\.isNumeric) { return types.contains(.double) ? .double : .float }
         return .any
+    }
+
+    /// A tuple's elements, labeled or not; `nil` for other values.
+    public var tupleElements: [Value]? {
+        switch self {
+        case .tuple(let elements), .labeledTuple(_, let elements): elements
+        default: nil
+        }
+    }
+
+    /// A tuple value with `labels`, or the plain tuple when no element has one.
+    public static func tuple(_ elements: [Value], labels: [String?]) -> Value {
+        labels.contains { $0 != nil } && labels.count == elements.count
+            ? .labeledTuple(labels: labels, elements: elements) : .tuple(elements)
     }
 
     /// Whether the value is `nil`.
@@ -163,6 +181,10 @@ extension Value {
             if elements.count > limit { parts.append("… (\(elements.count) items)") }
             return "[\(parts.joined(separator: ", "))]"
         case .tuple(let elements): return "(\(elements.map(\.displayText).joined(separator: ", ")))"
+        case .labeledTuple(let labels, let elements):
+            // As Swift prints one: `(lr: 0.001, epochs: 3)`.
+            let parts = zip(labels, elements).map { ($0.map { "\($0): " } ?? "") + $1.displayText }
+            return "(\(parts.joined(separator: ", ")))"
         case .dictionary(let dictionary):
             guard dictionary.count > 0 else { return "[:]" }
             let limit = 20
@@ -177,6 +199,10 @@ extension Value {
         case .none: return "nil"
         case .void: return "()"
         case .object(let object):
+            if let enumCase = object.payload as? DeclaredEnumValue {
+                // As Swift shows a case: `Split.train` as a value, `train` when printed.
+                return quoted ? "\(enumCase.typeName).\(enumCase.caseName)" : enumCase.caseName
+            }
             if let convertible = object.payload as? any CellTextConvertible { return convertible.cellText }
             if let convertible = object.payload as? any CustomStringConvertible {
                 return convertible.description
@@ -199,7 +225,9 @@ extension Value {
         case (.int(let a), .int(let b)): return a == b
         case (.none, .none): return true
         case (.none, _), (_, .none): return false
-        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)):
+        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)),
+            (.labeledTuple(_, let a), .labeledTuple(_, let b)), (.tuple(let a), .labeledTuple(_, let b)),
+            (.labeledTuple(_, let a), .tuple(let b)):
             guard a.count == b.count else { return false }
             for (x, y) in zip(a, b) {
                 guard let equal = x.isEqual(to: y) else { return nil }

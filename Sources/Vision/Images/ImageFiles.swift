@@ -34,15 +34,6 @@ public func getImageFiles(
     return found.sorted()
 }
 
-/// The image files under `path` and all its sub-folders, sorted: ``getImageFiles(_:recurse:folders:)``
-/// with its defaults, as a function of one path, so a `DataBlock` takes it as it is
-/// (`getItems: getImageFiles`, fastai's `get_items=get_image_files`).
-///
-/// - Throws: As ``getImageFiles(_:recurse:folders:)``.
-public func getImageFiles(_ path: Path) throws(VisionError) -> [Path] {
-    try getImageFiles(path, recurse: true, folders: nil)
-}
-
 private func collect(_ folder: Path, recurse: Bool, into found: inout [Path]) {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.string) else { return }
     for name in names {
