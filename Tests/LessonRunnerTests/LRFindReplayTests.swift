@@ -9,7 +9,7 @@ import Testing
 /// and its curve is returned as stored, without running a single batch again.
 @Suite struct LRFindReplayTests {
     /// A lesson whose model is declared in a cell, so every forward pass reaches the cell's own code.
-    static func text(folder: String) -> String {
+    static func text(folder: String, find: String) -> String {
         """
         # lrFind from the cache
 
@@ -35,16 +35,20 @@ import Testing
 
         ```swift {#find}
         let learn = Learner(dls, Dot(dls.classes["user"].count, dls.classes["movie"].count), lossFunc: MSELossFlat())
-        let found = learn.lrFind(numIt: 30)
+        \(find)
         ```
 
         ```swift {#after}
-        found.valley!
+        found
         ```
         """
     }
 
-    @Test func aCachedLRFindIsNotRunAgainWhenALaterCellReruns() throws {
+    @Test(arguments: [
+        "let found = learn.lrFind(numIt: 30).valley!",
+        "let (found, steep) = learn.lrFind(numIt: 30, suggestFuncs: [.minimum, .steep])",
+    ])
+    func aCachedLRFindIsNotRunAgainWhenALaterCellReruns(find: String) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "khru-lrfind-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -52,7 +56,7 @@ import Testing
         let csv = (0..<300).map { "\($0 % 20),\(($0 * 7) % 30),\(1 + ($0 * 13) % 5)" }.joined(separator: "\n")
         try Data(csv.utf8).write(to: folder.appendingPathComponent("ratings.csv"))
         let path = folder.appendingPathComponent("01-find.md").path
-        let (lesson, diagnostics) = LessonParser.parse(Self.text(folder: folder.path), path: path)
+        let (lesson, diagnostics) = LessonParser.parse(Self.text(folder: folder.path, find: find), path: path)
         #expect(diagnostics.isEmpty)
         let forwardLines = Set(17...18)  // the body of callAsFunction
 
