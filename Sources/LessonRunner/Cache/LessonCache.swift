@@ -97,9 +97,9 @@ final class LessonCache {
                 var result = Value.void
                 if let codec {
                     guard let bytes = effect.result.flatMap(store.blob),
-                        let payload = try? codec.decode(Data(bytes))
+                        let stored = try? codec.decode(Data(bytes), step)
                     else { return try call() }
-                    result = .object(LibraryObject(type: step.resultType, payload: payload))
+                    result = stored
                 }
                 if let learner {
                     guard let weights = effect.weights.flatMap(store.blob),
@@ -130,7 +130,7 @@ final class LessonCache {
             let learner = Self.isTraining(step) ? Self.learner(values.first) : nil
             guard codec != nil || learner != nil else { return result }
             var effect = StepEffect(step: Self.name(step), randomPosition: Random.current.position)
-            if let codec, case .object(let object) = result, let bytes = try? codec.encode(object.payload) {
+            if let codec, let bytes = try? codec.encode(result) {
                 effect.result = self.store.storeBlob(Array(bytes))
             }
             if let learner, learner.cbs.isEmpty, let data = try? learner.checkpointData(),
@@ -191,17 +191,46 @@ final class LessonCache {
 /// replayed with the stored result, never measured again (a table of timings and the checks on it would
 /// otherwise disagree).
 enum MeasuredSteps {
-    /// Encodes and decodes one step's result.
+    /// Encodes a step's result value and decodes it back.
     struct Codec: Sendable {
-        let encode: @Sendable (Any) throws -> Data
-        let decode: @Sendable (Data) throws -> Any
+        let encode: @Sendable (Value) throws -> Data
+        let decode: @Sendable (Data, Step) throws -> Value
 
+        /// A library value of type `T` (shown by the cell as that type).
         init<T: Codable>(_: T.Type) {
             encode = { value in
-                guard let value = value as? T else { throw StepError("not a \(T.self)") }
-                return try RunCache.encoder.encode(value)
+                guard case .object(let object) = value, let payload = object.payload as? T else {
+                    throw StepError("not a \(T.self)")
+                }
+                return try RunCache.encoder.encode(payload)
             }
-            decode = { try RunCache.decoder.decode(T.self, from: $0) }
+            decode = { data, step in
+                .object(
+                    LibraryObject(
+                        type: step.resultType, payload: try RunCache.decoder.decode(T.self, from: data)))
+            }
+        }
+
+        /// A tuple of numbers (`let (lrMin, lrSteep) = learn.lrFind(…)`).
+        static let numbers = Codec(
+            encode: { value in
+                guard case .tuple(let elements) = value else { throw StepError("not a tuple") }
+                return try RunCache.encoder.encode(
+                    try elements.map { element -> Double in
+                        guard case .double(let number) = element else { throw StepError("not a number") }
+                        return number
+                    })
+            },
+            decode: { data, _ in
+                .tuple(try RunCache.decoder.decode([Double].self, from: data).map(Value.double))
+            })
+
+        private init(
+            encode: @escaping @Sendable (Value) throws -> Data,
+            decode: @escaping @Sendable (Data, Step) throws -> Value
+        ) {
+            self.encode = encode
+            self.decode = decode
         }
     }
 
@@ -210,8 +239,13 @@ enum MeasuredSteps {
         "ResNetArchitecture.profile": Codec(ModelProfile.self), "Learner.lrFind": Codec(SuggestedLRs.self),
     ]
 
-    /// How to store `step`'s result, if the step measures.
-    static func codec(for step: Step) -> Codec? { codecs["\(step.owner ?? "").\(step.name)"] }
+    /// How to store `step`'s result, if the step measures: a tuple of numbers as such (lrFind's
+    /// destructured forms), else by the step's name.
+    static func codec(for step: Step) -> Codec? {
+        guard let codec = codecs["\(step.owner ?? "").\(step.name)"] else { return nil }
+        if case .tuple(let types) = step.resultType, types.allSatisfy({ $0 == .double }) { return .numbers }
+        return codec
+    }
 }
 
 /// Wraps a step call: the step, its argument values, and the call.
