@@ -211,26 +211,39 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                                     let b = Linear(2, 1)
 
                                                                                                                     func callAsFunction(_ x: Variable) -> Variable { x }
-                                                                                                                    func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' to call it") }
+                                                                                                                    func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' (or fastai's 'func forward(_ x: Variable) -> Variable') to call it") }
                                                                                                                 }
                                                                                                                 lesson.at(298, 14); let holder = try Holder()
                                                                                                                 lesson.at(299, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
                                                                                                                 // cell parameters-only-call: .error, not compiled
-                                                                                                                // cell enums (Tests/Lessons/00-written-as-swift.md:310)
-                                                                                                                try await lesson.cell("enums") {
-                                                                                                                    lesson.at(311, 1); enum Split: String, CaseIterable {
-                                                                                                                        case train, valid
+                                                                                                                // cell forward-module (Tests/Lessons/00-written-as-swift.md:313)
+                                                                                                                try await lesson.cell("forward-module") {
+                                                                                                                    lesson.at(314, 1); final class TinyNet: Module {
+                                                                                                                        let linear = Linear(2, 1)
+                                                                                                                        func forward(_ x: Variable) -> Variable { linear(x).sigmoid() }
+
+                                                                                                                        func callAsFunction(_ x: Variable) -> Variable { forward(x) }
                                                                                                                     }
-                                                                                                                    lesson.at(314, 1); enum Level: Int {
-                                                                                                                        case low = 1, mid, high = 10
+                                                                                                                    lesson.at(318, 12); let tiny = try TinyNet()
+                                                                                                                    lesson.at(319, 15); let tinyOut = try tiny(Variable(Tensor([[1.0, 2.0], [3.0, 4.0]])))
+                                                                                                                    lesson.at(320, 1); #expect(try tinyOut.shape == [2, 1])
+                                                                                                                    lesson.at(321, 1); lesson.show(try (tinyOut.shape, tiny.parameters.count))
+                                                                                                                    // cell enums (Tests/Lessons/00-written-as-swift.md:326)
+                                                                                                                    try await lesson.cell("enums") {
+                                                                                                                        lesson.at(327, 1); enum Split: String, CaseIterable {
+                                                                                                                            case train, valid
+                                                                                                                        }
+                                                                                                                        lesson.at(330, 1); enum Level: Int {
+                                                                                                                            case low = 1, mid, high = 10
+                                                                                                                        }
+                                                                                                                        lesson.at(333, 1); enum Mode { case fast, slow }
+                                                                                                                        lesson.at(334, 19); let split = try Split.train
+                                                                                                                        lesson.at(335, 19); let mode: Mode = try .slow
+                                                                                                                        lesson.at(336, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
+                                                                                                                        lesson.at(337, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
+                                                                                                                        lesson.at(338, 17); let described = try "\(split) \(mode)"
+                                                                                                                        lesson.at(339, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
                                                                                                                     }
-                                                                                                                    lesson.at(317, 1); enum Mode { case fast, slow }
-                                                                                                                    lesson.at(318, 19); let split = try Split.train
-                                                                                                                    lesson.at(319, 19); let mode: Mode = try .slow
-                                                                                                                    lesson.at(320, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
-                                                                                                                    lesson.at(321, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
-                                                                                                                    lesson.at(322, 17); let described = try "\(split) \(mode)"
-                                                                                                                    lesson.at(323, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
                                                                                                                 }
                                                                                                             }
                                                                                                         }

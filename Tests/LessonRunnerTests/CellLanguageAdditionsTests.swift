@@ -312,7 +312,7 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
         #expect(
             checkLesson(text, registry: .standard()) == [
                 "lessons/en/01-sample.md:13:1: error: 'Holder' has no forward: declare 'func callAsFunction(_ x: "
-                    + "Variable) -> Variable' to call it"
+                    + "Variable) -> Variable' (or fastai's 'func forward(_ x: Variable) -> Variable') to call it"
             ])
         #expect(values(runLesson(text, registry: .standard()), "a") == ["(3, [[3], [1, 2], [1]])"])
     }

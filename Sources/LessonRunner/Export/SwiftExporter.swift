@@ -291,10 +291,14 @@ public enum SwiftExporter {
     static func forwardlessModuleMembers(_ declaration: ClassDeclSyntax) -> String? {
         let adopted = declaration.inheritanceClause?.inheritedTypes.map(\.type.trimmedDescription) ?? []
         guard adopted.contains("Module") || adopted.contains("Layer") else { return nil }
-        let declaresForward = declaration.memberBlock.members.contains {
-            $0.decl.as(FunctionDeclSyntax.self)?.name.text == "callAsFunction"
+        let methods = declaration.memberBlock.members.compactMap {
+            $0.decl.as(FunctionDeclSyntax.self)?.name.text
         }
-        guard !declaresForward else { return nil }
+        guard !methods.contains("callAsFunction") else { return nil }
+        // fastai's spelling of the forward pass: the model is called through it.
+        if methods.contains("forward") {
+            return "\n    func callAsFunction(_ x: Variable) -> Variable { forward(x) }\n"
+        }
         let message = Message.noForward(declaration.name.text)
         return "\n    func callAsFunction(_ x: Variable) -> Variable { x }\n"
             + "    func forward(_ x: Variable) throws -> Variable { throw TrainingError(\"\(message)\") }\n"

@@ -8,7 +8,8 @@ enum Message {
     /// A `Module` a cell declares without a forward pass (fastbook's `class T(Module)` that only holds
     /// parameters), called or trained; the compiled twin's `forward(_:)` throws the same words.
     static func noForward(_ type: String) -> String {
-        "'\(type)' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' to call it"
+        "'\(type)' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' (or fastai's "
+            + "'func forward(_ x: Variable) -> Variable') to call it"
     }
 
     static func notInScope(_ name: String) -> String { "cannot find '\(name)' in scope" }

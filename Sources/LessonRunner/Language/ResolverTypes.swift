@@ -114,11 +114,19 @@ extension Resolver {
                     .method, type, method.name, parameters: parameters, result: method.result ?? .void,
                     member: member, at: method.location))
             bodies.append((method, member))
-            if method.name == "callAsFunction", parameters.count == 1, parameters[0].label == nil,
-                parameters[0].type == .named("Variable"), method.result == .named("Variable")
-            {
-                type.forward = member
-            }
+            if Self.isForwardPass(method, named: "callAsFunction") { type.forward = member }
+        }
+        // fastai's spelling of the forward pass, `func forward(_ x: Variable) -> Variable`, when the class has
+        // no `callAsFunction`: calling the model runs it (the compiled twin adds the `callAsFunction`).
+        if isLayer && type.forward == nil
+            && !declaration.methods.contains(where: { $0.name == "callAsFunction" }),
+            let (method, member) = bodies.first(where: { Self.isForwardPass($0.0, named: "forward") })
+        {
+            type.forward = member
+            registry.addDeclared(
+                declaredStep(
+                    .method, type, "callAsFunction", parameters: stepParameters(method, in: type),
+                    result: .named("Variable"), member: member, at: method.location))
         }
         // A Module without any `callAsFunction` holds parameters only (fastbook's `class T(Module)`):
         // `T().parameters` works, calling it is an error. One with another signature does not conform.
@@ -344,5 +352,13 @@ extension Resolver {
         case nil: return registry.isType(name) ? name : nil
         default: return nil
         }
+    }
+}
+
+extension Resolver {
+    /// Whether `method` is a layer's forward pass named `name`: one unlabelled `Variable` in, a `Variable` out.
+    static func isForwardPass(_ method: FunctionDeclaration, named name: String) -> Bool {
+        method.name == name && method.parameters.count == 1 && method.parameters[0].label == nil
+            && method.parameters[0].type == .named("Variable") && method.result == .named("Variable")
     }
 }
