@@ -22,6 +22,8 @@ extension Registry {
         registry.bindPlots()
         registry.bindTraining()
         registry.bindData()
+        registry.bindPandas()
+        registry.bindFastbookSpellings()
         registry.bindCollab()
         registry.bindDataBlock()
         registry.bindVision()

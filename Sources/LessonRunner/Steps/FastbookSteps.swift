@@ -1,0 +1,33 @@
+import TensorCore
+import Training
+
+extension Registry {
+    /// Binds PyTorch's and fastai's spellings that fastbook's chapters 5 and 6 use and the other step
+    /// files do not: `torch.where` with three arguments and with one, `t.normal_(mean, std)`,
+    /// `dls.train.oneBatch()`, `dls.lossFunc` and `learn.lossFunc`.
+    public mutating func bindFastbookSpellings() {
+        bind(
+            "static Tensor.where(_ condition: Tensor, _ input: Tensor, _ other: Tensor)",
+            doc: "input where condition is non-zero, else other (torch.where(condition, input, other))."
+        ) { (condition: Tensor, input: Tensor, other: Tensor) in try Tensor.where(condition, input, other) }
+        bind(
+            "static Tensor.where(_ condition: Tensor)",
+            doc: "The indices of the non-zero elements, one tensor per axis (torch.where(condition))."
+        ) { (condition: Tensor) in Tensor.where(condition) }
+        bind(
+            "Tensor.normal(mean: Float = 0, std: Float = 1)",
+            doc: "Normal samples in this tensor's shape (PyTorch's t.normal_(mean, std))."
+        ) { (t: Tensor, mean: Double, std: Double) in t.normal(mean: Float(mean), std: Float(std)) }
+        bind("DataLoader.oneBatch()", doc: "The first batch of a fresh epoch as (x, y) (one_batch).") {
+            (d: DataLoader) -> CellTuple<Tensor, Tensor> in
+            let (x, y) = try d.oneBatchPair()
+            return CellTuple(x, y)
+        }
+        property("DataLoaders.lossFunc: LossFunction?", doc: "The loss the target's block implies.") {
+            (d: DataLoaders) in d.lossFunc.map(AnyLoss.init)
+        }
+        property("Learner.lossFunc: LossFunction", doc: "The loss the learner trains with.") {
+            (l: AnyLearner) in AnyLoss(loss: l.lossFunc)
+        }
+    }
+}
