@@ -263,7 +263,7 @@ extension DataFrame {
                     throw TrainingError(
                         "the mask '\(mask.name)' has \(flags.count) values, the index \(labels.count)")
                 }
-                return Index(labels: zip(labels, flags).filter(\.1).map(\.0))
+                return DataFrame.Index(labels: zip(labels, flags).filter(\.1).map(\.0))
             }
         }
 

@@ -17,7 +17,7 @@ extension Registry {
         bind(
             "Tensor.normal(mean: Float = 0, std: Float = 1)",
             doc: "Normal samples in this tensor's shape (PyTorch's t.normal_(mean, std))."
-        ) { (t: Tensor, mean: Double, std: Double) in t.normal(mean: Float(mean), std: Float(std)) }
+        ) { (t: Tensor, mean: Float, std: Float) in t.normal(mean: mean, std: std) }
         bind("DataLoader.oneBatch()", doc: "The first batch of a fresh epoch as (x, y) (one_batch).") {
             (d: DataLoader) -> CellTuple<Tensor, Tensor> in
             let (x, y) = try d.oneBatchPair()
@@ -28,6 +28,16 @@ extension Registry {
         }
         property("Learner.lossFunc: LossFunction", doc: "The loss the learner trains with.") {
             (l: AnyLearner) in AnyLoss(loss: l.lossFunc)
+        }
+            bind(
+            "LossFunction.callAsFunction(_ pred: Tensor, _ target: Tensor)",
+            doc: "The loss of activations against targets, outside training (loss_func(acts, targ))."
+        ) { (loss: AnyLoss, pred: Tensor, target: Tensor) in try loss.loss(pred, target) }
+        property("DatasetSubset.vocab: CategoryMap?", doc: "The target's vocabulary (dsets.train.vocab).") {
+            (d: DatasetSubset) in d.vocab
+        }
+        bind("CategoryMap.subscript(_ indices: Tensor)", doc: "The labels at a tensor of indices (vocab[idxs]).") {
+            (v: CategoryMap, indices: Tensor) in try v[indices]
         }
     }
 }

@@ -73,7 +73,7 @@ extension Registry {
         type(DataFrame.PositionalIndexer.self, doc: "Rows and columns by position (pandas' iloc).")
 
         bind(
-            "DataFrame(_ columns: KeyValuePairs<String, [Any]>)",
+            "DataFrame(_ columns: [String: [Any]])",
             doc: "A frame of named columns in the order written: DataFrame([\"a\": [1, 2], \"b\": [3, 4]])."
         ) { (columns: OrderedColumns) in try DataFrame(columnValues: columns.columns) }
         bind(
@@ -104,12 +104,6 @@ extension Registry {
             doc: "The column at a position, every row (df.iloc[:, 0])."
         ) { (iloc: DataFrame.PositionalIndexer, _: UnboundedRangeMarker, column: Int) in try iloc[..., column] }
 
-        bind("DataFrame.Column(_ values: [Int], name: String = \"\")", doc: "An int64 column.") {
-            (values: [Int], name: String) in DataFrame.Column(values, name: name)
-        }
-        bind("DataFrame.Column(_ tensor: Tensor, name: String = \"\")", doc: "A float64 column of a tensor.") {
-            (tensor: Tensor, name: String) in DataFrame.Column(tensor, name: name)
-        }
         property("DataFrame.Column.name: String", doc: "The column's name.") { (c: DataFrame.Column) in c.name }
         property("DataFrame.Column.count: Int", doc: "The number of values.") { (c: DataFrame.Column) in c.count }
         bind("DataFrame.Column.subscript(_ index: Int)", doc: "The value at a position.") {
@@ -152,7 +146,7 @@ extension Registry {
         ]
         for (symbol, compare) in comparisons {
             bind(
-                "\(symbol)(_ lhs: DataFrame.Column, _ rhs: DataFrame.Value)",
+                "\(symbol)(_ lhs: DataFrame.Column, _ rhs: Any)",
                 doc: "A Bool column: each row \(symbol) the value."
             ) { (lhs: DataFrame.Column, rhs: DataFrame.Value) in try compare(lhs, rhs) }
         }
