@@ -28,3 +28,11 @@ extension CategoryMap {
         }
     }
 }
+
+extension Layer {
+    /// The layer applied to a tensor, as PyTorch calls a model on a batch (`learn.model(x)`): its forward
+    /// pass on `x`, returned as a tensor.
+    ///
+    /// - Throws: what the layer's ``forward(_:)`` throws (a model written in a lesson can fail).
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(Variable(x)).value }
+}

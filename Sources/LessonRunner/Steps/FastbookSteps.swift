@@ -30,6 +30,10 @@ extension Registry {
             (l: AnyLearner) in AnyLoss(loss: l.lossFunc)
         }
             bind(
+            "Layer.callAsFunction(_ x: Tensor)",
+            doc: "The layer's forward pass on a tensor, as a tensor (PyTorch's model(x))."
+        ) { (layer: AnyLayer, x: Tensor) in try layer.layer.forward(Variable(x)).value }
+        bind(
             "LossFunction.callAsFunction(_ pred: Tensor, _ target: Tensor)",
             doc: "The loss of activations against targets, outside training (loss_func(acts, targ))."
         ) { (loss: AnyLoss, pred: Tensor, target: Tensor) in try loss.loss(pred, target) }
