@@ -29,10 +29,14 @@ extension CategoryMap {
     }
 }
 
-extension Layer {
-    /// The layer applied to a tensor, as PyTorch calls a model on a batch (`learn.model(x)`): its forward
-    /// pass on `x`, returned as a tensor.
-    ///
-    /// - Throws: what the layer's ``forward(_:)`` throws (a model written in a lesson can fail).
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(Variable(x)).value }
+/// fastai's `to_cpu` of a batch from `DataLoader.oneBatch()`, as fastbook destructures it:
+/// `let (x, y) = toCPU(dls.train.oneBatch())` (Khru's tensors are on the CPU already).
+///
+/// - Throws: ``TrainingError`` when the batch does not have exactly one input and one target.
+public func toCPU(_ batch: Batch) throws -> (Tensor, Tensor) {
+    guard batch.xs.count == 1, batch.ys.count == 1 else {
+        throw TrainingError(
+            "toCPU gives (x, y) for one input and one target; this batch has \(batch.xs.count) and \(batch.ys.count)")
+    }
+    return (batch.xs[0], batch.ys[0])
 }

@@ -177,6 +177,467 @@ func lesson_00_written_as_swift_compiled() async throws {
     #expect(lesson.compareWithInterpreter() == [])
 }
 
+// Tests/Lessons/05-fastbook-pets.md
+func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
+    // cell path (Tests/Lessons/05-fastbook-pets.md:28)
+    try await lesson.cell("path") {
+        lesson.at(29, 12); let path = try untarData(.digitPets)
+        // cell ls (Tests/Lessons/05-fastbook-pets.md:32)
+        try await lesson.cell("ls") {
+            lesson.at(33, 6); lesson.show(try path.ls())
+            // cell images-ls (Tests/Lessons/05-fastbook-pets.md:36)
+            try await lesson.cell("images-ls") {
+                lesson.at(37, 19); lesson.show(try (path / "images").ls())
+                // cell fname (Tests/Lessons/05-fastbook-pets.md:40)
+                try await lesson.cell("fname") {
+                    lesson.at(41, 35); let fname = try (path / "images").ls()[0]
+                    // cell findall (Tests/Lessons/05-fastbook-pets.md:44)
+                    try await lesson.cell("findall") {
+                        lesson.at(45, 17); let breed = try Regex(#"(.+)_\d+.png$"#)
+                        lesson.at(46, 31); lesson.show(try fname.name.matches(of: breed).map { try $0[1].substring })
+                        // cell dls (Tests/Lessons/05-fastbook-pets.md:49)
+                        try await lesson.cell("dls") {
+                            lesson.at(50, 12); let pets = try DataBlock(
+                                blocks: [ImageBlock(), CategoryBlock()],
+                                getItems: getImageFiles,
+                                getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
+                                splitter: RandomSplitter(seed: 42),
+                                itemTfms: [Resize(40)],
+                                batchTfms: augTransforms(size: 32, minScale: 0.75))
+                            lesson.at(57, 16); let dls = try pets.dataloaders(path / "images")
+                            // cell show-batch (Tests/Lessons/05-fastbook-pets.md:60)
+                            try await lesson.cell("show-batch") {
+                                lesson.at(61, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                // cell summary (Tests/Lessons/05-fastbook-pets.md:64)
+                                try await lesson.cell("summary") {
+                                    lesson.at(65, 13); let pets1 = try DataBlock(
+                                        blocks: [ImageBlock(), CategoryBlock()],
+                                        getItems: getImageFiles,
+                                        getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
+                                        splitter: RandomSplitter(seed: 42))
+                                    lesson.at(70, 7); lesson.show(try pets1.summary(path / "images"))
+                                    // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:73)
+                                    try await lesson.cell("fine-tune") {
+                                        lesson.at(74, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                        lesson.at(75, 7); lesson.show(try learn.fineTune(1))
+                                        // cell one-batch (Tests/Lessons/05-fastbook-pets.md:78)
+                                        try await lesson.cell("one-batch") {
+                                            lesson.at(79, 18); let (x, y) = try dls.oneBatch()
+                                            // cell y (Tests/Lessons/05-fastbook-pets.md:82)
+                                            try await lesson.cell("y") {
+                                                lesson.at(83, 1); lesson.show(try y)
+                                                // cell preds (Tests/Lessons/05-fastbook-pets.md:86)
+                                                try await lesson.cell("preds") {
+                                                    lesson.at(87, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                    lesson.at(88, 6); lesson.show(try preds[0])
+                                                    // cell preds-sum (Tests/Lessons/05-fastbook-pets.md:91)
+                                                    try await lesson.cell("preds-sum") {
+                                                        lesson.at(92, 1); lesson.show(try (preds[0].count, preds[0].sum()))
+                                                        // cell sigmoid-plot (Tests/Lessons/05-fastbook-pets.md:95)
+                                                        try await lesson.cell("sigmoid-plot") {
+                                                            lesson.at(96, 1); lesson.show(try plotFunction(sigmoid, min: -4, max: 4))
+                                                            // cell acts (Tests/Lessons/05-fastbook-pets.md:99)
+                                                            try await lesson.cell("acts") {
+                                                                lesson.at(100, 33); let acts = try Tensor.randn([6, 2]) * 2
+                                                                lesson.at(101, 1); lesson.show(try acts)
+                                                                // cell acts-sigmoid (Tests/Lessons/05-fastbook-pets.md:104)
+                                                                try await lesson.cell("acts-sigmoid") {
+                                                                    lesson.at(105, 6); lesson.show(try acts.sigmoid())
+                                                                    // cell acts-difference (Tests/Lessons/05-fastbook-pets.md:108)
+                                                                    try await lesson.cell("acts-difference") {
+                                                                        lesson.at(109, 31); lesson.show(try (acts[..., 0] - acts[..., 1]).sigmoid())
+                                                                        // cell softmax (Tests/Lessons/05-fastbook-pets.md:112)
+                                                                        try await lesson.cell("softmax") {
+                                                                            lesson.at(113, 19); let smActs = try acts.softmax(dim: 1)
+                                                                            lesson.at(114, 1); lesson.show(try smActs)
+                                                                            // cell targ (Tests/Lessons/05-fastbook-pets.md:117)
+                                                                            try await lesson.cell("targ") {
+                                                                                lesson.at(118, 12); let targ = try Tensor([0, 1, 0, 1, 1, 0])
+                                                                                // cell sm-acts (Tests/Lessons/05-fastbook-pets.md:121)
+                                                                                try await lesson.cell("sm-acts") {
+                                                                                    lesson.at(122, 1); lesson.show(try smActs)
+                                                                                    // cell pick (Tests/Lessons/05-fastbook-pets.md:125)
+                                                                                    try await lesson.cell("pick") {
+                                                                                        lesson.at(126, 11); let idx = try Array(0..<6)
+                                                                                        lesson.at(127, 7); lesson.show(try smActs[idx, targ])
+                                                                                        // cell neg-pick (Tests/Lessons/05-fastbook-pets.md:130)
+                                                                                        try await lesson.cell("neg-pick") {
+                                                                                            lesson.at(131, 1); lesson.show(try -smActs[idx, targ])
+                                                                                            // cell nll-loss (Tests/Lessons/05-fastbook-pets.md:134)
+                                                                                            try await lesson.cell("nll-loss") {
+                                                                                                lesson.at(135, 1); lesson.show(try nllLoss(smActs, targ, reduction: .none))
+                                                                                                // cell log-plot (Tests/Lessons/05-fastbook-pets.md:138)
+                                                                                                try await lesson.cell("log-plot") {
+                                                                                                    lesson.at(139, 1); lesson.show(try plotFunction(log, min: 0, max: 4))
+                                                                                                    // cell loss-func (Tests/Lessons/05-fastbook-pets.md:142)
+                                                                                                    try await lesson.cell("loss-func") {
+                                                                                                        lesson.at(143, 16); let lossFunc = try CrossEntropyLossFlat()
+                                                                                                        // cell loss-func-call (Tests/Lessons/05-fastbook-pets.md:146)
+                                                                                                        try await lesson.cell("loss-func-call") {
+                                                                                                            lesson.at(147, 1); lesson.show(try lossFunc(acts, targ))
+                                                                                                            // cell cross-entropy (Tests/Lessons/05-fastbook-pets.md:150)
+                                                                                                            try await lesson.cell("cross-entropy") {
+                                                                                                                lesson.at(151, 1); lesson.show(try crossEntropy(acts, targ))
+                                                                                                                // cell cross-entropy-none (Tests/Lessons/05-fastbook-pets.md:154)
+                                                                                                                try await lesson.cell("cross-entropy-none") {
+                                                                                                                    lesson.at(155, 1); lesson.show(try CrossEntropyLossFlat(reduction: .none)(acts, targ))
+                                                                                                                    // cell confusion (Tests/Lessons/05-fastbook-pets.md:158)
+                                                                                                                    try await lesson.cell("confusion") {
+                                                                                                                        lesson.at(159, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
+                                                                                                                        lesson.at(160, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (12, 12), dpi: 60))
+                                                                                                                        // cell most-confused (Tests/Lessons/05-fastbook-pets.md:163)
+                                                                                                                        try await lesson.cell("most-confused") {
+                                                                                                                            lesson.at(164, 8); lesson.show(try interp.mostConfused(minVal: 5))
+                                                                                                                            // cell high-lr (Tests/Lessons/05-fastbook-pets.md:167)
+                                                                                                                            try await lesson.cell("high-lr") {
+                                                                                                                                lesson.at(168, 17); let learnHigh = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                lesson.at(169, 11); lesson.show(try learnHigh.fineTune(1, baseLR: 0.1))
+                                                                                                                                // cell fine-tune-lr (Tests/Lessons/05-fastbook-pets.md:172)
+                                                                                                                                try await lesson.cell("fine-tune-lr") {
+                                                                                                                                    lesson.at(173, 18); let learnTuned = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                    lesson.at(174, 12); lesson.show(try learnTuned.fineTune(1, baseLR: 3e-3))
+                                                                                                                                    // cell fit-frozen (Tests/Lessons/05-fastbook-pets.md:177)
+                                                                                                                                    try await lesson.cell("fit-frozen") {
+                                                                                                                                        lesson.at(178, 21); let learnUnfrozen = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                        lesson.at(179, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 3e-3))
+                                                                                                                                        // cell unfreeze (Tests/Lessons/05-fastbook-pets.md:182)
+                                                                                                                                        try await lesson.cell("unfreeze") {
+                                                                                                                                            lesson.at(183, 15); lesson.show(try learnUnfrozen.unfreeze())
+                                                                                                                                            // cell lr-find-unfrozen (Tests/Lessons/05-fastbook-pets.md:186)
+                                                                                                                                            try await lesson.cell("lr-find-unfrozen") {
+                                                                                                                                                lesson.at(187, 15); lesson.show(try learnUnfrozen.lrFind())
+                                                                                                                                                // cell fit-unfrozen (Tests/Lessons/05-fastbook-pets.md:190)
+                                                                                                                                                try await lesson.cell("fit-unfrozen") {
+                                                                                                                                                    lesson.at(191, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 1e-5))
+                                                                                                                                                    // cell discriminative (Tests/Lessons/05-fastbook-pets.md:194)
+                                                                                                                                                    try await lesson.cell("discriminative") {
+                                                                                                                                                        lesson.at(195, 19); let learnSliced = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                                        lesson.at(196, 13); try learnSliced.fitOneCycle(1, lrMax: 3e-3)
+                                                                                                                                                        lesson.at(197, 13); try learnSliced.unfreeze()
+                                                                                                                                                        lesson.at(198, 13); lesson.show(try learnSliced.fitOneCycle(2, lrMax: 1e-6...1e-4))
+                                                                                                                                                        // cell plot-loss (Tests/Lessons/05-fastbook-pets.md:201)
+                                                                                                                                                        try await lesson.cell("plot-loss") {
+                                                                                                                                                            lesson.at(202, 22); lesson.show(try learnSliced.recorder.plotLoss())
+                                                                                                                                                            // cell fp16 (Tests/Lessons/05-fastbook-pets.md:205)
+                                                                                                                                                            try await lesson.cell("fp16") {
+                                                                                                                                                                lesson.at(206, 63); let learnDeep = try cnnLearner(dls, resnet50, metrics: errorRate).toFP16()
+                                                                                                                                                                lesson.at(207, 11); lesson.show(try learnDeep.fineTune(1, freezeEpochs: 1))
+                                                                                                                                                            }
+                                                                                                                                                        }
+                                                                                                                                                    }
+                                                                                                                                                }
+                                                                                                                                            }
+                                                                                                                                        }
+                                                                                                                                    }
+                                                                                                                                }
+                                                                                                                            }
+                                                                                                                        }
+                                                                                                                    }
+                                                                                                                }
+                                                                                                            }
+                                                                                                        }
+                                                                                                    }
+                                                                                                }
+                                                                                            }
+                                                                                        }
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_05_fastbook_pets_compiled() async throws {
+    let lesson = try CompiledLesson(path: "Tests/Lessons/05-fastbook-pets.md", registry: .standard())
+    try await lesson_05_fastbook_pets(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
+// Tests/Lessons/06-fastbook-multicat.md
+func lesson_06_fastbook_multicat(_ lesson: CompiledLesson) async throws {
+    // cell path (Tests/Lessons/06-fastbook-multicat.md:25)
+    try await lesson.cell("path") {
+        lesson.at(26, 12); let path = try untarData(.multiLabel)
+        // cell df (Tests/Lessons/06-fastbook-multicat.md:29)
+        try await lesson.cell("df") {
+            lesson.at(30, 20); let df = try DataFrame.readCSV(path / "train.csv")
+            lesson.at(31, 4); lesson.show(try df.head())
+            // cell first-column (Tests/Lessons/06-fastbook-multicat.md:34)
+            try await lesson.cell("first-column") {
+                lesson.at(35, 8); lesson.show(try df.iloc[..., 0])
+                // cell first-row (Tests/Lessons/06-fastbook-multicat.md:38)
+                try await lesson.cell("first-row") {
+                    lesson.at(39, 8); lesson.show(try df.iloc[0, ...])
+                    // cell fname-column (Tests/Lessons/06-fastbook-multicat.md:42)
+                    try await lesson.cell("fname-column") {
+                        lesson.at(43, 3); lesson.show(try df["fname"])
+                        // cell tmp-df (Tests/Lessons/06-fastbook-multicat.md:46)
+                        try await lesson.cell("tmp-df") {
+                            lesson.at(47, 13); var tmpDF = try DataFrame(["a": [1, 2], "b": [3, 4]])
+                            lesson.at(48, 1); lesson.show(try tmpDF)
+                            // cell empty-dblock (Tests/Lessons/06-fastbook-multicat.md:51)
+                            try await lesson.cell("empty-dblock") {
+                                lesson.at(52, 15); let dblock0 = try DataBlock()
+                                // cell empty-dsets (Tests/Lessons/06-fastbook-multicat.md:55)
+                                try await lesson.cell("empty-dsets") {
+                                    lesson.at(56, 22); let dsets0 = try dblock0.datasets(df)
+                                    // cell empty-counts (Tests/Lessons/06-fastbook-multicat.md:59)
+                                    try await lesson.cell("empty-counts") {
+                                        lesson.at(60, 1); lesson.show(try (dsets0.train.count, dsets0.valid.count))
+                                        // cell empty-item (Tests/Lessons/06-fastbook-multicat.md:63)
+                                        try await lesson.cell("empty-item") {
+                                            lesson.at(64, 26); let (x, y) = try dsets0.train[0]
+                                            lesson.at(65, 1); lesson.show(try (x, y))
+                                            // cell getters-closures (Tests/Lessons/06-fastbook-multicat.md:68)
+                                            try await lesson.cell("getters-closures") {
+                                                lesson.at(69, 15); let dblock1 = try DataBlock(getX: { try $0["fname"] }, getY: { try $0["labels"] })
+                                                lesson.at(70, 22); let dsets1 = try dblock1.datasets(df)
+                                                lesson.at(71, 13); lesson.show(try dsets1.train[0])
+                                                // cell getters-functions (Tests/Lessons/06-fastbook-multicat.md:74)
+                                                try await lesson.cell("getters-functions") {
+                                                    lesson.at(75, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> String { try r["fname"] }
+                                                    lesson.at(76, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> String { try r["labels"] }
+                                                    lesson.at(77, 15); let dblock2 = try DataBlock(getX: getX, getY: getY)
+                                                    lesson.at(78, 22); let dsets2 = try dblock2.datasets(df)
+                                                    lesson.at(79, 13); lesson.show(try dsets2.train[0])
+                                                    // cell getters-paths (Tests/Lessons/06-fastbook-multicat.md:82)
+                                                    try await lesson.cell("getters-paths") {
+                                                        lesson.at(83, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
+                                                        lesson.at(84, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                                                        lesson.at(85, 15); let dblock3 = try DataBlock(getX: getX, getY: getY)
+                                                        lesson.at(86, 22); let dsets3 = try dblock3.datasets(df)
+                                                        lesson.at(87, 13); lesson.show(try dsets3.train[0])
+                                                        // cell blocks (Tests/Lessons/06-fastbook-multicat.md:90)
+                                                        try await lesson.cell("blocks") {
+                                                            lesson.at(91, 15); let dblock4 = try DataBlock(blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY)
+                                                            lesson.at(92, 22); let dsets4 = try dblock4.datasets(df)
+                                                            lesson.at(93, 13); lesson.show(try dsets4.train[0])
+                                                            // cell splitter (Tests/Lessons/06-fastbook-multicat.md:96)
+                                                            try await lesson.cell("splitter") {
+                                                                lesson.at(97, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
+                                                                    let train = try df.index[~df["is_valid"]].tolist()
+                                                                    let valid = try df.index[df["is_valid"]].tolist()
+                                                                    return try Split(train: train, valid: valid)
+                                                                }
+                                                                lesson.at(102, 15); let dblock5 = try DataBlock(
+                                                                    blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter)
+                                                                lesson.at(104, 22); let dsets5 = try dblock5.datasets(df)
+                                                                lesson.at(105, 13); lesson.show(try dsets5.train[0])
+                                                                // cell dls (Tests/Lessons/06-fastbook-multicat.md:108)
+                                                                try await lesson.cell("dls") {
+                                                                    lesson.at(109, 14); let dblock = try DataBlock(
+                                                                        blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter,
+                                                                        itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
+                                                                    lesson.at(112, 18); let dls = try dblock.dataloaders(df)
+                                                                    // cell show-batch (Tests/Lessons/06-fastbook-multicat.md:115)
+                                                                    try await lesson.cell("show-batch") {
+                                                                        lesson.at(116, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                                                        // cell learner (Tests/Lessons/06-fastbook-multicat.md:119)
+                                                                        try await lesson.cell("learner") {
+                                                                            lesson.at(120, 13); let learn = try cnnLearner(dls, resnet18)
+                                                                            // cell activations (Tests/Lessons/06-fastbook-multicat.md:123)
+                                                                            try await lesson.cell("activations") {
+                                                                                lesson.at(124, 16); let (xb, yb) = try toCPU(dls.train.oneBatch())
+                                                                                lesson.at(125, 20); let activs = try learn.model(xb)
+                                                                                lesson.at(126, 8); lesson.show(try activs.shape)
+                                                                                // cell activation-row (Tests/Lessons/06-fastbook-multicat.md:129)
+                                                                                try await lesson.cell("activation-row") {
+                                                                                    lesson.at(130, 7); lesson.show(try activs[0])
+                                                                                    // cell bce (Tests/Lessons/06-fastbook-multicat.md:133)
+                                                                                    try await lesson.cell("bce") {
+                                                                                        lesson.at(134, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                                                            let inputs = try inputs.sigmoid()
+                                                                                            return try -Tensor.where(targets .== 1, inputs, 1 - inputs).log().mean()
+                                                                                        }
+                                                                                        // cell bce-loss (Tests/Lessons/06-fastbook-multicat.md:140)
+                                                                                        try await lesson.cell("bce-loss") {
+                                                                                            lesson.at(141, 16); let lossFunc = try BCEWithLogitsLossFlat()
+                                                                                            lesson.at(142, 12); let loss = try lossFunc(activs, yb)
+                                                                                            lesson.at(143, 1); lesson.show(try loss)
+                                                                                            // cell say-hello (Tests/Lessons/06-fastbook-multicat.md:146)
+                                                                                            try await lesson.cell("say-hello") {
+                                                                                                lesson.at(147, 1); @Sendable func sayHello(_ name: String, sayWhat: String = "Hello") throws -> String { try "\(sayWhat) \(name)." }
+                                                                                                lesson.at(148, 1); lesson.show(try (sayHello("Jeremy"), sayHello("Jeremy", sayWhat: "Ahoy!")))
+                                                                                                // cell partial (Tests/Lessons/06-fastbook-multicat.md:151)
+                                                                                                try await lesson.cell("partial") {
+                                                                                                    lesson.at(152, 9); let f = try { try sayHello($0, sayWhat: "Bonjour") }
+                                                                                                    lesson.at(153, 1); lesson.show(try (f("Jeremy"), f("Sylvain")))
+                                                                                                    // cell fine-tune (Tests/Lessons/06-fastbook-multicat.md:156)
+                                                                                                    try await lesson.cell("fine-tune") {
+                                                                                                        lesson.at(157, 18); let learnMulti = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                                                                        lesson.at(158, 12); lesson.show(try learnMulti.fineTune(1, baseLR: 3e-3, freezeEpochs: 1))
+                                                                                                        // cell validate-low (Tests/Lessons/06-fastbook-multicat.md:161)
+                                                                                                        try await lesson.cell("validate-low") {
+                                                                                                            lesson.at(162, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.1)]
+                                                                                                            lesson.at(163, 12); lesson.show(try learnMulti.validate())
+                                                                                                            // cell validate-high (Tests/Lessons/06-fastbook-multicat.md:166)
+                                                                                                            try await lesson.cell("validate-high") {
+                                                                                                                lesson.at(167, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.99)]
+                                                                                                                lesson.at(168, 12); lesson.show(try learnMulti.validate())
+                                                                                                                // cell get-preds (Tests/Lessons/06-fastbook-multicat.md:171)
+                                                                                                                try await lesson.cell("get-preds") {
+                                                                                                                    lesson.at(172, 33); let (preds, targs) = try learnMulti.getPreds()
+                                                                                                                    // cell accuracy-at (Tests/Lessons/06-fastbook-multicat.md:175)
+                                                                                                                    try await lesson.cell("accuracy-at") {
+                                                                                                                        lesson.at(176, 1); lesson.show(try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false))
+                                                                                                                        // cell threshold-curve (Tests/Lessons/06-fastbook-multicat.md:179)
+                                                                                                                        try await lesson.cell("threshold-curve") {
+                                                                                                                            lesson.at(180, 67); let xs = try Tensor.linspace(from: 0.05, to: 0.95, count: 29).scalars.map { try Double($0) }
+                                                                                                                            lesson.at(181, 15); let accs = try xs.map { try accuracyMulti(preds, targs, thresh: $0, sigmoid: false) }
+                                                                                                                            lesson.at(182, 1); lesson.show(try plotMetricThreshold(thresholds: xs, values: accs))
+                                                                                                                            // cell biwi-path (Tests/Lessons/06-fastbook-multicat.md:185)
+                                                                                                                            try await lesson.cell("biwi-path") {
+                                                                                                                                lesson.at(186, 16); let biwiPath = try untarData(.headPose)
+                                                                                                                                // cell biwi-ls (Tests/Lessons/06-fastbook-multicat.md:189)
+                                                                                                                                try await lesson.cell("biwi-ls") {
+                                                                                                                                    lesson.at(190, 15); lesson.show(try biwiPath.ls().sorted())
+                                                                                                                                    // cell subject-ls (Tests/Lessons/06-fastbook-multicat.md:193)
+                                                                                                                                    try await lesson.cell("subject-ls") {
+                                                                                                                                        lesson.at(194, 24); lesson.show(try (biwiPath / "01").ls().sorted())
+                                                                                                                                        // cell img2pose (Tests/Lessons/06-fastbook-multicat.md:197)
+                                                                                                                                        try await lesson.cell("img2pose") {
+                                                                                                                                            lesson.at(198, 16); let imgFiles = try getImageFiles(biwiPath)
+                                                                                                                                            lesson.at(199, 1); @Sendable func img2pose(_ x: Path) throws -> Path { try Path("\(x.string.dropLast(7))pose.txt") }
+                                                                                                                                            lesson.at(200, 1); lesson.show(try img2pose(imgFiles[0]))
+                                                                                                                                            // cell image-shape (Tests/Lessons/06-fastbook-multicat.md:203)
+                                                                                                                                            try await lesson.cell("image-shape") {
+                                                                                                                                                lesson.at(204, 19); let im = try PILImage.create(imgFiles[0])
+                                                                                                                                                lesson.at(205, 4); lesson.show(try im.shape)
+                                                                                                                                                // cell thumb (Tests/Lessons/06-fastbook-multicat.md:208)
+                                                                                                                                                try await lesson.cell("thumb") {
+                                                                                                                                                    lesson.at(209, 4); lesson.show(try im.toThumb(160))
+                                                                                                                                                    // cell get-ctr (Tests/Lessons/06-fastbook-multicat.md:212)
+                                                                                                                                                    try await lesson.cell("get-ctr") {
+                                                                                                                                                        lesson.at(213, 11); let cal = try genfromtxt(biwiPath / "01" / "rgb.cal", skipFooter: 6)
+                                                                                                                                                        lesson.at(214, 1); @Sendable func getCtr(_ f: Path) throws -> Tensor {
+                                                                                                                                                            let ctr = try genfromtxt(img2pose(f), skipHeader: 3)
+                                                                                                                                                            let c1 = try ctr[0] * cal[0][0] / ctr[2] + cal[0][2]
+                                                                                                                                                            let c2 = try ctr[1] * cal[1][1] / ctr[2] + cal[1][2]
+                                                                                                                                                            return try Tensor([c1.item(), c2.item()])
+                                                                                                                                                        }
+                                                                                                                                                        // cell get-ctr-first (Tests/Lessons/06-fastbook-multicat.md:222)
+                                                                                                                                                        try await lesson.cell("get-ctr-first") {
+                                                                                                                                                            lesson.at(223, 1); lesson.show(try getCtr(imgFiles[0]))
+                                                                                                                                                            // cell biwi (Tests/Lessons/06-fastbook-multicat.md:226)
+                                                                                                                                                            try await lesson.cell("biwi") {
+                                                                                                                                                                lesson.at(227, 12); let biwi = try DataBlock(
+                                                                                                                                                                    blocks: [ImageBlock(), PointBlock()],
+                                                                                                                                                                    getItems: getImageFiles,
+                                                                                                                                                                    getY: getCtr,
+                                                                                                                                                                    splitter: FuncSplitter { try $0.parent.name == "13" },
+                                                                                                                                                                    batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)])
+                                                                                                                                                                // cell biwi-dls (Tests/Lessons/06-fastbook-multicat.md:235)
+                                                                                                                                                                try await lesson.cell("biwi-dls") {
+                                                                                                                                                                    lesson.at(236, 20); let biwiDls = try biwi.dataloaders(biwiPath)
+                                                                                                                                                                    lesson.at(237, 9); lesson.show(try biwiDls.showBatch(maxN: 9, figsize: (8, 6)))
+                                                                                                                                                                    // cell biwi-batch (Tests/Lessons/06-fastbook-multicat.md:240)
+                                                                                                                                                                    try await lesson.cell("biwi-batch") {
+                                                                                                                                                                        lesson.at(241, 32); let (xbPose, ybPose) = try biwiDls.oneBatch()
+                                                                                                                                                                        lesson.at(242, 1); lesson.show(try (xbPose.shape, ybPose.shape))
+                                                                                                                                                                        // cell biwi-target (Tests/Lessons/06-fastbook-multicat.md:245)
+                                                                                                                                                                        try await lesson.cell("biwi-target") {
+                                                                                                                                                                            lesson.at(246, 7); lesson.show(try ybPose[0])
+                                                                                                                                                                            // cell biwi-learner (Tests/Lessons/06-fastbook-multicat.md:249)
+                                                                                                                                                                            try await lesson.cell("biwi-learner") {
+                                                                                                                                                                                lesson.at(250, 17); let learnPose = try cnnLearner(biwiDls, resnet18, yRange: -1...1)
+                                                                                                                                                                                // cell sigmoid-range (Tests/Lessons/06-fastbook-multicat.md:253)
+                                                                                                                                                                                try await lesson.cell("sigmoid-range") {
+                                                                                                                                                                                    lesson.at(254, 1); @Sendable func sigmoidRange(_ x: Tensor, _ lo: Float, _ hi: Float) throws -> Tensor { try x.sigmoid() * (hi - lo) + lo }
+                                                                                                                                                                                    // cell sigmoid-range-plot (Tests/Lessons/06-fastbook-multicat.md:257)
+                                                                                                                                                                                    try await lesson.cell("sigmoid-range-plot") {
+                                                                                                                                                                                        lesson.at(258, 1); lesson.show(try plotFunction({ try sigmoidRange(Tensor([$0]), -1, 1).item() }, min: -4, max: 4))
+                                                                                                                                                                                        // cell biwi-loss (Tests/Lessons/06-fastbook-multicat.md:261)
+                                                                                                                                                                                        try await lesson.cell("biwi-loss") {
+                                                                                                                                                                                            lesson.at(262, 9); lesson.show(try biwiDls.lossFunc)
+                                                                                                                                                                                            // cell biwi-lr-find (Tests/Lessons/06-fastbook-multicat.md:265)
+                                                                                                                                                                                            try await lesson.cell("biwi-lr-find") {
+                                                                                                                                                                                                lesson.at(266, 11); lesson.show(try learnPose.lrFind())
+                                                                                                                                                                                                // cell biwi-fine-tune (Tests/Lessons/06-fastbook-multicat.md:269)
+                                                                                                                                                                                                try await lesson.cell("biwi-fine-tune") {
+                                                                                                                                                                                                    lesson.at(270, 10); let lr = try 1e-2
+                                                                                                                                                                                                    lesson.at(271, 11); lesson.show(try learnPose.fineTune(1, baseLR: lr))
+                                                                                                                                                                                                    // cell rmse (Tests/Lessons/06-fastbook-multicat.md:274)
+                                                                                                                                                                                                    try await lesson.cell("rmse") {
+                                                                                                                                                                                                        lesson.at(275, 1); lesson.show(try sqrt(0.0001))
+                                                                                                                                                                                                        // cell biwi-results (Tests/Lessons/06-fastbook-multicat.md:278)
+                                                                                                                                                                                                        try await lesson.cell("biwi-results") {
+                                                                                                                                                                                                            lesson.at(279, 11); lesson.show(try learnPose.showResults(dsIdx: 1, nrows: 3, figsize: (6, 8)))
+                                                                                                                                                                                                        }
+                                                                                                                                                                                                    }
+                                                                                                                                                                                                }
+                                                                                                                                                                                            }
+                                                                                                                                                                                        }
+                                                                                                                                                                                    }
+                                                                                                                                                                                }
+                                                                                                                                                                            }
+                                                                                                                                                                        }
+                                                                                                                                                                    }
+                                                                                                                                                                }
+                                                                                                                                                            }
+                                                                                                                                                        }
+                                                                                                                                                    }
+                                                                                                                                                }
+                                                                                                                                            }
+                                                                                                                                        }
+                                                                                                                                    }
+                                                                                                                                }
+                                                                                                                            }
+                                                                                                                        }
+                                                                                                                    }
+                                                                                                                }
+                                                                                                            }
+                                                                                                        }
+                                                                                                    }
+                                                                                                }
+                                                                                            }
+                                                                                        }
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_06_fastbook_multicat_compiled() async throws {
+    let lesson = try CompiledLesson(path: "Tests/Lessons/06-fastbook-multicat.md", registry: .standard())
+    try await lesson_06_fastbook_multicat(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
 // Tests/Lessons/08-fastbook-collab.md
 func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
     // cell ratings (Tests/Lessons/08-fastbook-collab.md:24)

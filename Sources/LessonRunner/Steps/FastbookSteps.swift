@@ -31,8 +31,8 @@ extension Registry {
         }
             bind(
             "Layer.callAsFunction(_ x: Tensor)",
-            doc: "The layer's forward pass on a tensor, as a tensor (PyTorch's model(x))."
-        ) { (layer: AnyLayer, x: Tensor) in try layer.layer.forward(Variable(x)).value }
+            doc: "The layer's forward pass on a constant tensor (PyTorch's model(x))."
+        ) { (layer: AnyLayer, x: Tensor) in try layer.layer.forward(Variable(x)) }
         bind(
             "LossFunction.callAsFunction(_ pred: Tensor, _ target: Tensor)",
             doc: "The loss of activations against targets, outside training (loss_func(acts, targ))."
