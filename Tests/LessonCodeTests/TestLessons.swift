@@ -179,149 +179,172 @@ func lesson_00_written_as_swift_compiled() async throws {
 
 // Tests/Lessons/05-fastbook-pets.md
 func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
-    // cell path (Tests/Lessons/05-fastbook-pets.md:28)
+    // cell path (Tests/Lessons/05-fastbook-pets.md:30)
     try await lesson.cell("path") {
-        lesson.at(29, 12); let path = try untarData(.digitPets)
-        // cell ls (Tests/Lessons/05-fastbook-pets.md:32)
+        lesson.at(31, 12); let path = try untarData(.digitPets)
+        // cell ls (Tests/Lessons/05-fastbook-pets.md:34)
         try await lesson.cell("ls") {
-            lesson.at(33, 6); lesson.show(try path.ls())
-            // cell images-ls (Tests/Lessons/05-fastbook-pets.md:36)
+            lesson.at(35, 6); lesson.show(try path.ls())
+            // cell images-ls (Tests/Lessons/05-fastbook-pets.md:38)
             try await lesson.cell("images-ls") {
-                lesson.at(37, 19); lesson.show(try (path / "images").ls())
-                // cell fname (Tests/Lessons/05-fastbook-pets.md:40)
+                lesson.at(39, 19); lesson.show(try (path / "images").ls())
+                // cell fname (Tests/Lessons/05-fastbook-pets.md:42)
                 try await lesson.cell("fname") {
-                    lesson.at(41, 35); let fname = try (path / "images").ls()[0]
-                    // cell findall (Tests/Lessons/05-fastbook-pets.md:44)
+                    lesson.at(43, 35); let fname = try (path / "images").ls()[0]
+                    // cell findall (Tests/Lessons/05-fastbook-pets.md:46)
                     try await lesson.cell("findall") {
-                        lesson.at(45, 17); let breed = try Regex(#"(.+)_\d+.png$"#)
-                        lesson.at(46, 31); lesson.show(try fname.name.matches(of: breed).map { try $0[1].substring })
-                        // cell dls (Tests/Lessons/05-fastbook-pets.md:49)
+                        lesson.at(47, 17); let breed = try Regex(#"(.+)_\d+.png$"#)
+                        lesson.at(48, 31); lesson.show(try fname.name.matches(of: breed).map { try $0[1].substring })
+                        // cell dls (Tests/Lessons/05-fastbook-pets.md:51)
                         try await lesson.cell("dls") {
-                            lesson.at(50, 12); let pets = try DataBlock(
+                            lesson.at(52, 12); let pets = try DataBlock(
                                 blocks: [ImageBlock(), CategoryBlock()],
                                 getItems: getImageFiles,
                                 getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                 splitter: RandomSplitter(seed: 42),
                                 itemTfms: [Resize(40)],
                                 batchTfms: augTransforms(size: 32, minScale: 0.75))
-                            lesson.at(57, 16); let dls = try pets.dataloaders(path / "images")
-                            // cell show-batch (Tests/Lessons/05-fastbook-pets.md:60)
+                            lesson.at(59, 16); let dls = try pets.dataloaders(path / "images")
+                            // cell show-batch (Tests/Lessons/05-fastbook-pets.md:62)
                             try await lesson.cell("show-batch") {
-                                lesson.at(61, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
-                                // cell summary (Tests/Lessons/05-fastbook-pets.md:64)
+                                lesson.at(63, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                // cell summary (Tests/Lessons/05-fastbook-pets.md:66)
                                 try await lesson.cell("summary") {
-                                    lesson.at(65, 13); let pets1 = try DataBlock(
+                                    lesson.at(67, 13); let pets1 = try DataBlock(
                                         blocks: [ImageBlock(), CategoryBlock()],
                                         getItems: getImageFiles,
                                         getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                         splitter: RandomSplitter(seed: 42))
-                                    lesson.at(70, 7); lesson.show(try pets1.summary(path / "images"))
-                                    // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:73)
+                                    lesson.at(72, 7); lesson.show(try pets1.summary(path / "images"))
+                                    // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:75)
                                     try await lesson.cell("fine-tune") {
-                                        lesson.at(74, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                        lesson.at(75, 7); lesson.show(try learn.fineTune(1))
-                                        // cell one-batch (Tests/Lessons/05-fastbook-pets.md:78)
+                                        lesson.at(76, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                        lesson.at(77, 7); lesson.show(try learn.fineTune(1))
+                                        // cell one-batch (Tests/Lessons/05-fastbook-pets.md:80)
                                         try await lesson.cell("one-batch") {
-                                            lesson.at(79, 18); let (x, y) = try dls.oneBatch()
-                                            // cell y (Tests/Lessons/05-fastbook-pets.md:82)
+                                            lesson.at(81, 18); let (x, y) = try dls.oneBatch()
+                                            // cell y (Tests/Lessons/05-fastbook-pets.md:84)
                                             try await lesson.cell("y") {
-                                                lesson.at(83, 1); lesson.show(try y)
-                                                // cell preds (Tests/Lessons/05-fastbook-pets.md:86)
+                                                lesson.at(85, 1); lesson.show(try y)
+                                                // cell preds (Tests/Lessons/05-fastbook-pets.md:88)
                                                 try await lesson.cell("preds") {
-                                                    lesson.at(87, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
-                                                    lesson.at(88, 6); lesson.show(try preds[0])
-                                                    // cell preds-sum (Tests/Lessons/05-fastbook-pets.md:91)
+                                                    lesson.at(89, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                    lesson.at(90, 6); lesson.show(try preds[0])
+                                                    // cell preds-sum (Tests/Lessons/05-fastbook-pets.md:93)
                                                     try await lesson.cell("preds-sum") {
-                                                        lesson.at(92, 1); lesson.show(try (preds[0].count, preds[0].sum()))
-                                                        // cell sigmoid-plot (Tests/Lessons/05-fastbook-pets.md:95)
+                                                        lesson.at(94, 1); lesson.show(try (preds[0].count, preds[0].sum()))
+                                                        // cell sigmoid-plot (Tests/Lessons/05-fastbook-pets.md:97)
                                                         try await lesson.cell("sigmoid-plot") {
-                                                            lesson.at(96, 1); lesson.show(try plotFunction(sigmoid, min: -4, max: 4))
-                                                            // cell acts (Tests/Lessons/05-fastbook-pets.md:99)
+                                                            lesson.at(98, 1); lesson.show(try plotFunction(sigmoid, min: -4, max: 4))
+                                                            // cell acts (Tests/Lessons/05-fastbook-pets.md:101)
                                                             try await lesson.cell("acts") {
-                                                                lesson.at(100, 33); let acts = try Tensor.randn([6, 2]) * 2
-                                                                lesson.at(101, 1); lesson.show(try acts)
-                                                                // cell acts-sigmoid (Tests/Lessons/05-fastbook-pets.md:104)
+                                                                lesson.at(102, 33); let acts = try Tensor.randn([6, 2]) * 2
+                                                                lesson.at(103, 1); lesson.show(try acts)
+                                                                // cell acts-sigmoid (Tests/Lessons/05-fastbook-pets.md:106)
                                                                 try await lesson.cell("acts-sigmoid") {
-                                                                    lesson.at(105, 6); lesson.show(try acts.sigmoid())
-                                                                    // cell acts-difference (Tests/Lessons/05-fastbook-pets.md:108)
+                                                                    lesson.at(107, 6); lesson.show(try acts.sigmoid())
+                                                                    // cell acts-difference (Tests/Lessons/05-fastbook-pets.md:110)
                                                                     try await lesson.cell("acts-difference") {
-                                                                        lesson.at(109, 31); lesson.show(try (acts[..., 0] - acts[..., 1]).sigmoid())
-                                                                        // cell softmax (Tests/Lessons/05-fastbook-pets.md:112)
+                                                                        lesson.at(111, 31); lesson.show(try (acts[..., 0] - acts[..., 1]).sigmoid())
+                                                                        // cell softmax (Tests/Lessons/05-fastbook-pets.md:114)
                                                                         try await lesson.cell("softmax") {
-                                                                            lesson.at(113, 19); let smActs = try acts.softmax(dim: 1)
-                                                                            lesson.at(114, 1); lesson.show(try smActs)
-                                                                            // cell targ (Tests/Lessons/05-fastbook-pets.md:117)
+                                                                            lesson.at(115, 19); let smActs = try acts.softmax(dim: 1)
+                                                                            lesson.at(116, 1); lesson.show(try smActs)
+                                                                            // cell targ (Tests/Lessons/05-fastbook-pets.md:119)
                                                                             try await lesson.cell("targ") {
-                                                                                lesson.at(118, 12); let targ = try Tensor([0, 1, 0, 1, 1, 0])
-                                                                                // cell sm-acts (Tests/Lessons/05-fastbook-pets.md:121)
+                                                                                lesson.at(120, 12); let targ = try Tensor([0, 1, 0, 1, 1, 0])
+                                                                                // cell sm-acts (Tests/Lessons/05-fastbook-pets.md:123)
                                                                                 try await lesson.cell("sm-acts") {
-                                                                                    lesson.at(122, 1); lesson.show(try smActs)
-                                                                                    // cell pick (Tests/Lessons/05-fastbook-pets.md:125)
+                                                                                    lesson.at(124, 1); lesson.show(try smActs)
+                                                                                    // cell pick (Tests/Lessons/05-fastbook-pets.md:127)
                                                                                     try await lesson.cell("pick") {
-                                                                                        lesson.at(126, 11); let idx = try Array(0..<6)
-                                                                                        lesson.at(127, 7); lesson.show(try smActs[idx, targ])
-                                                                                        // cell neg-pick (Tests/Lessons/05-fastbook-pets.md:130)
+                                                                                        lesson.at(128, 11); let idx = try Array(0..<6)
+                                                                                        lesson.at(129, 7); lesson.show(try smActs[idx, targ])
+                                                                                        // cell neg-pick (Tests/Lessons/05-fastbook-pets.md:132)
                                                                                         try await lesson.cell("neg-pick") {
-                                                                                            lesson.at(131, 1); lesson.show(try -smActs[idx, targ])
-                                                                                            // cell nll-loss (Tests/Lessons/05-fastbook-pets.md:134)
+                                                                                            lesson.at(133, 1); lesson.show(try -smActs[idx, targ])
+                                                                                            // cell nll-loss (Tests/Lessons/05-fastbook-pets.md:136)
                                                                                             try await lesson.cell("nll-loss") {
-                                                                                                lesson.at(135, 1); lesson.show(try nllLoss(smActs, targ, reduction: .none))
-                                                                                                // cell log-plot (Tests/Lessons/05-fastbook-pets.md:138)
+                                                                                                lesson.at(137, 1); lesson.show(try nllLoss(smActs, targ, reduction: .none))
+                                                                                                // cell log-plot (Tests/Lessons/05-fastbook-pets.md:140)
                                                                                                 try await lesson.cell("log-plot") {
-                                                                                                    lesson.at(139, 1); lesson.show(try plotFunction(log, min: 0, max: 4))
-                                                                                                    // cell loss-func (Tests/Lessons/05-fastbook-pets.md:142)
+                                                                                                    lesson.at(141, 1); lesson.show(try plotFunction(log, min: 0, max: 4))
+                                                                                                    // cell loss-func (Tests/Lessons/05-fastbook-pets.md:144)
                                                                                                     try await lesson.cell("loss-func") {
-                                                                                                        lesson.at(143, 16); let lossFunc = try CrossEntropyLossFlat()
-                                                                                                        // cell loss-func-call (Tests/Lessons/05-fastbook-pets.md:146)
+                                                                                                        lesson.at(145, 16); let lossFunc = try CrossEntropyLossFlat()
+                                                                                                        // cell loss-func-call (Tests/Lessons/05-fastbook-pets.md:148)
                                                                                                         try await lesson.cell("loss-func-call") {
-                                                                                                            lesson.at(147, 1); lesson.show(try lossFunc(acts, targ))
-                                                                                                            // cell cross-entropy (Tests/Lessons/05-fastbook-pets.md:150)
+                                                                                                            lesson.at(149, 1); lesson.show(try lossFunc(acts, targ))
+                                                                                                            // cell cross-entropy (Tests/Lessons/05-fastbook-pets.md:152)
                                                                                                             try await lesson.cell("cross-entropy") {
-                                                                                                                lesson.at(151, 1); lesson.show(try crossEntropy(acts, targ))
-                                                                                                                // cell cross-entropy-none (Tests/Lessons/05-fastbook-pets.md:154)
+                                                                                                                lesson.at(153, 1); lesson.show(try crossEntropy(acts, targ))
+                                                                                                                // cell cross-entropy-none (Tests/Lessons/05-fastbook-pets.md:156)
                                                                                                                 try await lesson.cell("cross-entropy-none") {
-                                                                                                                    lesson.at(155, 1); lesson.show(try CrossEntropyLossFlat(reduction: .none)(acts, targ))
-                                                                                                                    // cell confusion (Tests/Lessons/05-fastbook-pets.md:158)
+                                                                                                                    lesson.at(157, 1); lesson.show(try CrossEntropyLossFlat(reduction: .none)(acts, targ))
+                                                                                                                    // cell confusion (Tests/Lessons/05-fastbook-pets.md:160)
                                                                                                                     try await lesson.cell("confusion") {
-                                                                                                                        lesson.at(159, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
-                                                                                                                        lesson.at(160, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (12, 12), dpi: 60))
-                                                                                                                        // cell most-confused (Tests/Lessons/05-fastbook-pets.md:163)
+                                                                                                                        lesson.at(161, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
+                                                                                                                        lesson.at(162, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (12, 12), dpi: 60))
+                                                                                                                        // cell most-confused (Tests/Lessons/05-fastbook-pets.md:165)
                                                                                                                         try await lesson.cell("most-confused") {
-                                                                                                                            lesson.at(164, 8); lesson.show(try interp.mostConfused(minVal: 5))
-                                                                                                                            // cell high-lr (Tests/Lessons/05-fastbook-pets.md:167)
+                                                                                                                            lesson.at(166, 8); lesson.show(try interp.mostConfused(minVal: 5))
+                                                                                                                            // cell high-lr (Tests/Lessons/05-fastbook-pets.md:169)
                                                                                                                             try await lesson.cell("high-lr") {
-                                                                                                                                lesson.at(168, 17); let learnHigh = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                lesson.at(169, 11); lesson.show(try learnHigh.fineTune(1, baseLR: 0.1))
-                                                                                                                                // cell fine-tune-lr (Tests/Lessons/05-fastbook-pets.md:172)
+                                                                                                                                lesson.at(170, 17); let learnHigh = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                lesson.at(171, 11); lesson.show(try learnHigh.fineTune(1, baseLR: 0.1))
+                                                                                                                                // cell fine-tune-lr (Tests/Lessons/05-fastbook-pets.md:174)
                                                                                                                                 try await lesson.cell("fine-tune-lr") {
-                                                                                                                                    lesson.at(173, 18); let learnTuned = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                    lesson.at(174, 12); lesson.show(try learnTuned.fineTune(1, baseLR: 3e-3))
-                                                                                                                                    // cell fit-frozen (Tests/Lessons/05-fastbook-pets.md:177)
+                                                                                                                                    lesson.at(175, 18); let learnTuned = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                    lesson.at(176, 12); lesson.show(try learnTuned.fineTune(1, baseLR: 3e-3))
+                                                                                                                                    // cell fit-frozen (Tests/Lessons/05-fastbook-pets.md:179)
                                                                                                                                     try await lesson.cell("fit-frozen") {
-                                                                                                                                        lesson.at(178, 21); let learnUnfrozen = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                        lesson.at(179, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 3e-3))
-                                                                                                                                        // cell unfreeze (Tests/Lessons/05-fastbook-pets.md:182)
+                                                                                                                                        lesson.at(180, 21); let learnUnfrozen = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                        lesson.at(181, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 3e-3))
+                                                                                                                                        // cell unfreeze (Tests/Lessons/05-fastbook-pets.md:184)
                                                                                                                                         try await lesson.cell("unfreeze") {
-                                                                                                                                            lesson.at(183, 15); lesson.show(try learnUnfrozen.unfreeze())
-                                                                                                                                            // cell lr-find-unfrozen (Tests/Lessons/05-fastbook-pets.md:186)
+                                                                                                                                            lesson.at(185, 15); lesson.show(try learnUnfrozen.unfreeze())
+                                                                                                                                            // cell lr-find-unfrozen (Tests/Lessons/05-fastbook-pets.md:188)
                                                                                                                                             try await lesson.cell("lr-find-unfrozen") {
-                                                                                                                                                lesson.at(187, 15); lesson.show(try learnUnfrozen.lrFind())
-                                                                                                                                                // cell fit-unfrozen (Tests/Lessons/05-fastbook-pets.md:190)
+                                                                                                                                                lesson.at(189, 15); lesson.show(try learnUnfrozen.lrFind())
+                                                                                                                                                // cell fit-unfrozen (Tests/Lessons/05-fastbook-pets.md:192)
                                                                                                                                                 try await lesson.cell("fit-unfrozen") {
-                                                                                                                                                    lesson.at(191, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 1e-5))
-                                                                                                                                                    // cell discriminative (Tests/Lessons/05-fastbook-pets.md:194)
+                                                                                                                                                    lesson.at(193, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 1e-5))
+                                                                                                                                                    // cell discriminative (Tests/Lessons/05-fastbook-pets.md:196)
                                                                                                                                                     try await lesson.cell("discriminative") {
-                                                                                                                                                        lesson.at(195, 19); let learnSliced = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                                        lesson.at(196, 13); try learnSliced.fitOneCycle(1, lrMax: 3e-3)
-                                                                                                                                                        lesson.at(197, 13); try learnSliced.unfreeze()
-                                                                                                                                                        lesson.at(198, 13); lesson.show(try learnSliced.fitOneCycle(2, lrMax: 1e-6...1e-4))
-                                                                                                                                                        // cell plot-loss (Tests/Lessons/05-fastbook-pets.md:201)
+                                                                                                                                                        lesson.at(197, 19); let learnSliced = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                                        lesson.at(198, 13); try learnSliced.fitOneCycle(1, lrMax: 3e-3)
+                                                                                                                                                        lesson.at(199, 13); try learnSliced.unfreeze()
+                                                                                                                                                        lesson.at(200, 13); lesson.show(try learnSliced.fitOneCycle(2, lrMax: 1e-6...1e-4))
+                                                                                                                                                        // cell plot-loss (Tests/Lessons/05-fastbook-pets.md:203)
                                                                                                                                                         try await lesson.cell("plot-loss") {
-                                                                                                                                                            lesson.at(202, 22); lesson.show(try learnSliced.recorder.plotLoss())
-                                                                                                                                                            // cell fp16 (Tests/Lessons/05-fastbook-pets.md:205)
+                                                                                                                                                            lesson.at(204, 22); lesson.show(try learnSliced.recorder.plotLoss())
+                                                                                                                                                            // cell fp16 (Tests/Lessons/05-fastbook-pets.md:207)
                                                                                                                                                             try await lesson.cell("fp16") {
-                                                                                                                                                                lesson.at(206, 63); let learnDeep = try cnnLearner(dls, resnet50, metrics: errorRate).toFP16()
-                                                                                                                                                                lesson.at(207, 11); lesson.show(try learnDeep.fineTune(1, freezeEpochs: 1))
+                                                                                                                                                                lesson.at(208, 63); let learnDeep = try cnnLearner(dls, resnet50, metrics: errorRate).toFP16()
+                                                                                                                                                                lesson.at(209, 11); lesson.show(try learnDeep.fineTune(1, freezeEpochs: 1))
+                                                                                                                                                                // cell checks (Tests/Lessons/05-fastbook-pets.md:212)
+                                                                                                                                                                try await lesson.cell("checks") {
+                                                                                                                                                                    // The stand-in's first file is eight_1.png (names sort as text), so the book's regex takes "eight".
+                                                                                                                                                                    lesson.at(214, 1); #expect(try fname.name == "eight_1.png")
+                                                                                                                                                                    lesson.at(215, 1); #expect(try fname.name.matches(of: breed).map { try $0[1].substring } == ["eight"])
+                                                                                                                                                                    lesson.at(216, 1); #expect(try dls.vocab.count == 10)
+                                                                                                                                                                    // RandomSplitter(seed: 42) keeps 20 % of the 1,000 pictures for validation.
+                                                                                                                                                                    lesson.at(218, 20); let dsets1 = try pets1.datasets(path / "images")
+                                                                                                                                                                    lesson.at(219, 1); #expect(try dsets1.train.count == 800 && dsets1.valid.count == 200)
+                                                                                                                                                                    // A softmax row sums to 1; with two classes it is the sigmoid of the difference of the activations.
+                                                                                                                                                                    lesson.at(221, 1); #expect(try abs(preds[0].sum().item() - 1) < 1e-5)
+                                                                                                                                                                    lesson.at(222, 1); #expect(try ((acts[..., 0] - acts[..., 1]).sigmoid() - smActs[..., 0]).abs().max().item() < 1e-6)
+                                                                                                                                                                    // nll_loss of probabilities picks −p[target]; cross-entropy is the mean of −log softmax[target].
+                                                                                                                                                                    lesson.at(224, 1); #expect(try (nllLoss(smActs, targ, reduction: .none) + smActs[idx, targ]).abs().max().item() < 1e-7)
+                                                                                                                                                                    lesson.at(225, 14); let byHand = try -smActs[idx, targ].log().mean().item()
+                                                                                                                                                                    lesson.at(226, 1); #expect(try abs(crossEntropy(acts, targ).item() - byHand) < 1e-5)
+                                                                                                                                                                    lesson.at(227, 1); #expect(try abs(lossFunc(acts, targ).item() - byHand) < 1e-5)
+                                                                                                                                                                    lesson.at(228, 1); #expect(try abs(CrossEntropyLossFlat(reduction: .none)(acts, targ).mean().item() - byHand) < 1e-5)
+                                                                                                                                                                    lesson.at(229, 63); let finalErrors = try [learn, learnTuned, learnSliced, learnDeep].map { try $0.recorder.values.last![2] }
+                                                                                                                                                                    // One epoch on 800 small digits: every model is better than chance (9 in 10 wrong), no more.
+                                                                                                                                                                    lesson.at(231, 1); #expect(try finalErrors.allSatisfy { try $0 < 0.9 })
+                                                                                                                                                                    lesson.at(232, 1); lesson.show(try finalErrors)
+                                                                                                                                                                }
                                                                                                                                                             }
                                                                                                                                                         }
                                                                                                                                                     }
@@ -579,6 +602,26 @@ func lesson_06_fastbook_multicat(_ lesson: CompiledLesson) async throws {
                                                                                                                                                                                                         // cell biwi-results (Tests/Lessons/06-fastbook-multicat.md:278)
                                                                                                                                                                                                         try await lesson.cell("biwi-results") {
                                                                                                                                                                                                             lesson.at(279, 11); lesson.show(try learnPose.showResults(dsIdx: 1, nrows: 3, figsize: (6, 8)))
+                                                                                                                                                                                                            // cell checks (Tests/Lessons/06-fastbook-multicat.md:282)
+                                                                                                                                                                                                            try await lesson.cell("checks") {
+                                                                                                                                                                                                                lesson.at(283, 1); #expect(try df.count == 4_000 && df.columns == ["fname", "labels", "is_valid"])
+                                                                                                                                                                                                                lesson.at(284, 1); #expect(try df.iloc[..., 0].name == "fname" && df.iloc[0, ...]["fname"] == df.iloc[0]["fname"])
+                                                                                                                                                                                                                lesson.at(285, 1); #expect(try tmpDF.columns == ["a", "b"] && (tmpDF["a"] + tmpDF["b"]).tolist() == [4, 6])
+                                                                                                                                                                                                                // RandomSplitter's 20 % of 4,000 rows; the splitter's is_valid column marks every fifth canvas.
+                                                                                                                                                                                                                lesson.at(287, 1); #expect(try dsets0.train.count == 3_200 && dsets0.valid.count == 800)
+                                                                                                                                                                                                                lesson.at(288, 1); #expect(try dsets5.train.count == 3_200 && dsets5.valid.count == 800)
+                                                                                                                                                                                                                lesson.at(289, 1); #expect(try df.index[df["is_valid"]].tolist().allSatisfy { try $0 % 5 == 0 })
+                                                                                                                                                                                                                lesson.at(290, 1); #expect(try activs.shape == [64, 6])
+                                                                                                                                                                                                                lesson.at(291, 1); #expect(try f("Jeremy") == "Bonjour Jeremy.")
+                                                                                                                                                                                                                lesson.at(292, 14); let atNine = try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false)
+                                                                                                                                                                                                                lesson.at(293, 1); #expect(try atNine > 0 && atNine < 1)
+                                                                                                                                                                                                                lesson.at(294, 1); #expect(try imgFiles.count == 960 && im.shape == [72, 96])
+                                                                                                                                                                                                                // PIL's thumbnail leaves a picture that fits in 160×160 as it is.
+                                                                                                                                                                                                                lesson.at(296, 1); #expect(try im.toThumb(160).shape == [72, 96])
+                                                                                                                                                                                                                lesson.at(297, 1); #expect(try xbPose.shape == [64, 3, 48, 64] && ybPose.shape == [64, 1, 2])
+                                                                                                                                                                                                                lesson.at(298, 1); #expect(try abs(sqrt(0.0001) - 0.01) < 1e-12)
+                                                                                                                                                                                                                lesson.at(299, 1); lesson.show(try (atNine, learnPose.recorder.values.last!))
+                                                                                                                                                                                                            }
                                                                                                                                                                                                         }
                                                                                                                                                                                                     }
                                                                                                                                                                                                 }

@@ -23,12 +23,12 @@ extension Registry {
         registry.bindTraining()
         registry.bindData()
         registry.bindPandas()
-        registry.bindFastbookSpellings()
         registry.bindRegex()
         registry.bindCollab()
         registry.bindDataBlock()
         registry.bindVision()
         registry.bindPredictionTools()
+        registry.bindFastbookSpellings()
         registry.bindCrashForTestingIfAsked()
         return registry
     }

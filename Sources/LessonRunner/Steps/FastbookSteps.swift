@@ -33,6 +33,13 @@ extension Registry {
             "Layer.callAsFunction(_ x: Tensor)",
             doc: "The layer's forward pass on a constant tensor (PyTorch's model(x))."
         ) { (layer: AnyLayer, x: Tensor) in try layer.layer.forward(Variable(x)) }
+        bind("Variable.subscript(_ index: Int)", doc: "Row index along the first axis (activs[0]).") {
+            (v: Variable, index: Int) -> Variable in
+            guard v.rank > 0, (0..<v.shape[0]).contains(index) else {
+                throw StepError("row \(index) is out of range for a Variable of shape \(v.shape)")
+            }
+            return v[index]
+        }
         bind(
             "LossFunction.callAsFunction(_ pred: Tensor, _ target: Tensor)",
             doc: "The loss of activations against targets, outside training (loss_func(acts, targ))."
