@@ -94,7 +94,8 @@ extension DataFrame.Column {
         case .bool(let flags): return Self(name: operand.name, data: .bool(flags.map { !$0 }))
         case .int(let numbers): return Self(name: operand.name, data: .int(numbers.map { ~$0 }))
         default:
-            throw TrainingError("bad operand type for unary ~: column '\(operand.name)' is \(operand.data.dtype)")
+            throw TrainingError(
+                "bad operand type for unary ~: column '\(operand.name)' is \(operand.data.dtype)")
         }
     }
 
@@ -105,7 +106,8 @@ extension DataFrame.Column {
     static func combine(_ lhs: Self, _ rhs: Self, _ op: String) throws -> Self {
         guard lhs.count == rhs.count else {
             throw TrainingError(
-                "cannot combine column '\(lhs.name)' (\(lhs.count) values) with '\(rhs.name)' (\(rhs.count) values)")
+                "cannot combine column '\(lhs.name)' (\(lhs.count) values) with '\(rhs.name)' (\(rhs.count) values)"
+            )
         }
         let name = lhs.name == rhs.name ? lhs.name : ""
         switch (lhs.data, rhs.data) {
@@ -172,19 +174,27 @@ extension DataFrame.Column {
     /// `value` added to every row.
     ///
     /// - Throws: ``TrainingError`` when the column is text.
-    public static func + (lhs: Self, rhs: Double) throws -> Self { try combine(lhs, lhs.broadcast(.double(rhs)), "+") }
+    public static func + (lhs: Self, rhs: Double) throws -> Self {
+        try combine(lhs, lhs.broadcast(.double(rhs)), "+")
+    }
     /// `value` subtracted from every row.
     ///
     /// - Throws: ``TrainingError`` when the column is text.
-    public static func - (lhs: Self, rhs: Double) throws -> Self { try combine(lhs, lhs.broadcast(.double(rhs)), "-") }
+    public static func - (lhs: Self, rhs: Double) throws -> Self {
+        try combine(lhs, lhs.broadcast(.double(rhs)), "-")
+    }
     /// Every row times `value`.
     ///
     /// - Throws: ``TrainingError`` when the column is text.
-    public static func * (lhs: Self, rhs: Double) throws -> Self { try combine(lhs, lhs.broadcast(.double(rhs)), "*") }
+    public static func * (lhs: Self, rhs: Double) throws -> Self {
+        try combine(lhs, lhs.broadcast(.double(rhs)), "*")
+    }
     /// Every row divided by `value`.
     ///
     /// - Throws: ``TrainingError`` when the column is text.
-    public static func / (lhs: Self, rhs: Double) throws -> Self { try combine(lhs, lhs.broadcast(.double(rhs)), "/") }
+    public static func / (lhs: Self, rhs: Double) throws -> Self {
+        try combine(lhs, lhs.broadcast(.double(rhs)), "/")
+    }
 
     // MARK: Comparisons (masks)
 
@@ -198,7 +208,8 @@ extension DataFrame.Column {
                 result = Array(repeating: op == "!=", count: column.count)
             } else {
                 throw TrainingError(
-                    "'\(op)' not supported between column '\(column.name)' (\(column.data.dtype)) and \(value)")
+                    "'\(op)' not supported between column '\(column.name)' (\(column.data.dtype)) and \(value)"
+                )
             }
         default:
             result = column.doubles.map { compare($0, value.double, op) }
@@ -273,7 +284,9 @@ extension DataFrame {
         /// `RangeIndex(start=0, stop=4000, step=1)` for consecutive labels from 0, else
         /// `Index([0, 2, 5, …], dtype='int64')` (at most 10 labels), as pandas prints them.
         public var description: String {
-            if labels == Array(0..<labels.count) { return "RangeIndex(start=0, stop=\(labels.count), step=1)" }
+            if labels == Array(0..<labels.count) {
+                return "RangeIndex(start=0, stop=\(labels.count), step=1)"
+            }
             let shown = labels.prefix(10).map(String.init).joined(separator: ", ")
             return "Index([\(shown)\(labels.count > 10 ? ", ..." : "")], dtype='int64')"
         }
@@ -311,7 +324,8 @@ extension DataFrame {
                 let position = column < 0 ? frame.columns.count + column : column
                 guard frame.columns.indices.contains(position) else {
                     throw TrainingError(
-                        "iloc: column \(column) is out of range: the frame has \(frame.columns.count) columns")
+                        "iloc: column \(column) is out of range: the frame has \(frame.columns.count) columns"
+                    )
                 }
                 return Column(name: frame.columns[position], data: frame.data[position])
             }
@@ -348,7 +362,9 @@ extension DataFrame {
         let width = tensor.shape[1]
         try self.init(
             columns.enumerated().map { column in
-                let values = stride(from: column.offset, to: scalars.count, by: width).map { Double(scalars[$0]) }
+                let values = stride(from: column.offset, to: scalars.count, by: width).map {
+                    Double(scalars[$0])
+                }
                 return (name: column.element, data: .double(values))
             })
     }
@@ -366,7 +382,8 @@ extension DataFrame {
         get throws {
             let flags = try mask.mask()
             guard flags.count == count else {
-                throw TrainingError("the mask '\(mask.name)' has \(flags.count) values, the frame \(count) rows")
+                throw TrainingError(
+                    "the mask '\(mask.name)' has \(flags.count) values, the frame \(count) rows")
             }
             return taking(flags.indices.filter { flags[$0] })
         }

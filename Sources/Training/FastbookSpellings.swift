@@ -21,7 +21,8 @@ extension CategoryMap {
             try indices.scalars.map { scalar in
                 let index = Int(exactly: scalar) ?? -1
                 guard items.indices.contains(index) else {
-                    throw TrainingError("index \(scalar) is out of range for a vocabulary of \(items.count) labels")
+                    throw TrainingError(
+                        "index \(scalar) is out of range for a vocabulary of \(items.count) labels")
                 }
                 return items[index]
             }
@@ -36,7 +37,8 @@ extension CategoryMap {
 public func toCPU(_ batch: Batch) throws -> (Tensor, Tensor) {
     guard batch.xs.count == 1, batch.ys.count == 1 else {
         throw TrainingError(
-            "toCPU gives (x, y) for one input and one target; this batch has \(batch.xs.count) and \(batch.ys.count)")
+            "toCPU gives (x, y) for one input and one target; this batch has \(batch.xs.count) and \(batch.ys.count)"
+        )
     }
     return (batch.xs[0], batch.ys[0])
 }

@@ -96,10 +96,15 @@ import Testing
 
     @Test func aFrameFromAMatrix() throws {
         // pd.DataFrame(torch.tensor([[0.25, 0.75], [0.5, 0.5], [1, 0]]), columns=["3", "7"])
-        let frame = try DataFrame(Tensor(shape: [3, 2], scalars: [0.25, 0.75, 0.5, 0.5, 1, 0]), columns: ["3", "7"])
+        let frame = try DataFrame(
+            Tensor(shape: [3, 2], scalars: [0.25, 0.75, 0.5, 0.5, 1, 0]), columns: ["3", "7"])
         #expect(frame.columns == ["3", "7"])
         #expect(frame["3"].doubles == [0.25, 0.5, 1] && frame["7"].doubles == [0.75, 0.5, 0])
-        #expect(throws: TrainingError.self) { try DataFrame(Tensor(shape: [3, 2], scalars: Array(repeating: 0, count: 6)), columns: ["a"]) }
-        #expect(throws: TrainingError.self) { try DataFrame(Tensor(shape: [2], scalars: [1, 2]), columns: ["a"]) }
+        #expect(throws: TrainingError.self) {
+            try DataFrame(Tensor(shape: [3, 2], scalars: Array(repeating: 0, count: 6)), columns: ["a"])
+        }
+        #expect(throws: TrainingError.self) {
+            try DataFrame(Tensor(shape: [2], scalars: [1, 2]), columns: ["a"])
+        }
     }
 }

@@ -29,7 +29,7 @@ extension Registry {
         property("Learner.lossFunc: LossFunction", doc: "The loss the learner trains with.") {
             (l: AnyLearner) in AnyLoss(loss: l.lossFunc)
         }
-            bind(
+        bind(
             "Layer.callAsFunction(_ x: Tensor)",
             doc: "The layer's forward pass on a constant tensor (PyTorch's model(x))."
         ) { (layer: AnyLayer, x: Tensor) in try layer.layer.forward(Variable(x)) }
@@ -47,7 +47,10 @@ extension Registry {
         property("DatasetSubset.vocab: CategoryMap?", doc: "The target's vocabulary (dsets.train.vocab).") {
             (d: DatasetSubset) in d.vocab
         }
-        bind("CategoryMap.subscript(_ indices: Tensor)", doc: "The labels at a tensor of indices (vocab[idxs]).") {
+        bind(
+            "CategoryMap.subscript(_ indices: Tensor)",
+            doc: "The labels at a tensor of indices (vocab[idxs])."
+        ) {
             (v: CategoryMap, indices: Tensor) in try v[indices]
         }
     }

@@ -92,7 +92,8 @@ extension Registry {
         property("DataFrame.iloc: DataFrame.PositionalIndexer", doc: "Rows and columns by position.") {
             (f: DataFrame) in f.iloc
         }
-        bind("DataFrame.PositionalIndexer.subscript(_ row: Int)", doc: "The row at a position (df.iloc[0]).") {
+        bind("DataFrame.PositionalIndexer.subscript(_ row: Int)", doc: "The row at a position (df.iloc[0]).")
+        {
             (iloc: DataFrame.PositionalIndexer, row: Int) in try iloc[row]
         }
         bind(
@@ -102,14 +103,19 @@ extension Registry {
         bind(
             "DataFrame.PositionalIndexer.subscript(_ rows: UnboundedRange, _ column: Int)",
             doc: "The column at a position, every row (df.iloc[:, 0])."
-        ) { (iloc: DataFrame.PositionalIndexer, _: UnboundedRangeMarker, column: Int) in try iloc[..., column] }
+        ) { (iloc: DataFrame.PositionalIndexer, _: UnboundedRangeMarker, column: Int) in try iloc[..., column]
+        }
 
-        property("DataFrame.Column.name: String", doc: "The column's name.") { (c: DataFrame.Column) in c.name }
-        property("DataFrame.Column.count: Int", doc: "The number of values.") { (c: DataFrame.Column) in c.count }
+        property("DataFrame.Column.name: String", doc: "The column's name.") { (c: DataFrame.Column) in c.name
+        }
+        property("DataFrame.Column.count: Int", doc: "The number of values.") { (c: DataFrame.Column) in
+            c.count
+        }
         bind("DataFrame.Column.subscript(_ index: Int)", doc: "The value at a position.") {
             (column: DataFrame.Column, index: Int) -> DataFrame.Value in
             guard column.indices.contains(index) else {
-                throw StepError("index \(index) is out of range: column '\(column.name)' has \(column.count) values")
+                throw StepError(
+                    "index \(index) is out of range: column '\(column.name)' has \(column.count) values")
             }
             return column[index]
         }
@@ -135,7 +141,10 @@ extension Registry {
                 "\(symbol)(_ lhs: DataFrame.Column, _ rhs: DataFrame.Column)",
                 doc: "The \(verb) of two columns, row by row."
             ) { (lhs: DataFrame.Column, rhs: DataFrame.Column) in try columns(lhs, rhs) }
-            bind("\(symbol)(_ lhs: DataFrame.Column, _ rhs: Double)", doc: "The \(verb) of a column and a number.") {
+            bind(
+                "\(symbol)(_ lhs: DataFrame.Column, _ rhs: Double)",
+                doc: "The \(verb) of a column and a number."
+            ) {
                 (lhs: DataFrame.Column, rhs: Double) in try withNumber(lhs, rhs)
             }
         }
@@ -157,6 +166,7 @@ extension Registry {
         bind("DataFrame.Index.tolist()", doc: "The labels as a list (Index.tolist()).") {
             (index: DataFrame.Index) in index.tolist()
         }
-        property("DataFrame.Index.count: Int", doc: "The number of labels.") { (i: DataFrame.Index) in i.count }
+        property("DataFrame.Index.count: Int", doc: "The number of labels.") { (i: DataFrame.Index) in i.count
+        }
     }
 }

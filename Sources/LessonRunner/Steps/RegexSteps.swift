@@ -53,7 +53,9 @@ extension Registry {
         type("Regex", doc: "A regular expression (Swift's Regex<AnyRegexOutput>).")
         type("Regex.Match", doc: "One match of a Regex; match[1] is its first group.")
         type("AnyRegexOutput.Element", doc: "One capture of a match.")
-        bind("Regex(_ pattern: String)", doc: "A regular expression from its text (throws when it is not one).") {
+        bind(
+            "Regex(_ pattern: String)", doc: "A regular expression from its text (throws when it is not one)."
+        ) {
             (pattern: String) -> CellRegex in
             do {
                 return CellRegex(regex: try Regex(pattern))
@@ -61,7 +63,9 @@ extension Registry {
                 throw StepError("'\(pattern)' is not a regular expression: \(error)")
             }
         }
-        bind("String.matches(of regex: Regex)", doc: "Every match of regex in the text, in order (re.findall).") {
+        bind(
+            "String.matches(of regex: Regex)", doc: "Every match of regex in the text, in order (re.findall)."
+        ) {
             (text: String, regex: CellRegex) in text.matches(of: regex.regex).map(CellRegexMatch.init)
         }
         bind("String.firstMatch(of regex: Regex)", doc: "The first match of regex in the text, or nil.") {
@@ -70,7 +74,8 @@ extension Registry {
         bind("Regex.Match.subscript(_ index: Int)", doc: "Capture index of the match (0: the whole match).") {
             (match: CellRegexMatch, index: Int) -> CellRegexCapture in
             guard (0..<match.match.output.count).contains(index) else {
-                throw StepError("the match has no group \(index): it has \(match.match.output.count - 1) groups")
+                throw StepError(
+                    "the match has no group \(index): it has \(match.match.output.count - 1) groups")
             }
             return CellRegexCapture(capture: match.match.output[index])
         }

@@ -190,9 +190,9 @@ extension Registry {
             (path: Path) in try PILImage.create(path)
         }
         bind(
-            "Image.toThumb(_ height: Int, _ width: Int? = nil)",
+            "Image.toThumb(_ height: Int, width: Int? = nil)",
             doc: "A copy that fits in height × width, aspect kept (fastai's to_thumb, PIL's thumbnail)."
-        ) { (image: Image, height: Int, width: Int?) in try image.toThumb(height, width) }
+        ) { (image: Image, height: Int, width: Int?) in try image.toThumb(height, width: width) }
         bind(
             "genfromtxt(_ path: Path, skipHeader: Int = 0, skipFooter: Int = 0)",
             doc: "Numbers of a text file."

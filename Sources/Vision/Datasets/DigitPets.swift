@@ -3,10 +3,12 @@ import Foundation
 import Training
 
 extension DataSource {
-    /// The offline stand-in for Oxford-IIIT Pet (`untarData(.pets)`) with the pets' file naming: 1,000 of
-    /// OpenCV's handwritten digits (100 of each) in one folder, `images/<label>_<n>.png` (`seven_42.png`,
-    /// `n` = 1…100 per label), so fastbook's `RegexLabeller(#"(.+)_\d+.png$"#)` labels them from their
-    /// names. Made from the prepared ``digits`` (prepared first when missing); no split folders, as in Pets.
+    /// The offline stand-in for Oxford-IIIT Pet (`untarData(.pets)`) with the pets' file naming.
+    ///
+    /// 1,000 of OpenCV's handwritten digits (100 of each) in one folder, `images/<label>_<n>.png`
+    /// (`seven_42.png`, `n` = 1…100 per label), so fastbook's `RegexLabeller(#"(.+)_\d+.png$"#)` labels
+    /// them from their names. Made from the prepared ``digits`` (prepared first when missing); no split
+    /// folders, as in Pets.
     public static let digitPets = DataSource("digit-pets") { folder in
         try DigitPets.prepare(in: folder, digits: folder.parent / DataSource.digits.name)
     }
@@ -16,7 +18,9 @@ extension DataSource {
 public enum DigitPets {
     static let version = "digit-pets 1"
     /// The labels, in digit order: the English name of each digit.
-    public static let labels = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    public static let labels = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ]
     /// Pictures per label.
     public static let perLabel = 100
 
@@ -36,7 +40,8 @@ public enum DigitPets {
                 for row in 5 * digit..<5 * digit + 5 {
                     for column in stride(from: 0, to: 100, by: 5) {
                         number += 1
-                        let source = digits / "train" / String(digit)
+                        let source =
+                            digits / "train" / String(digit)
                             / String(format: "%04d.png", row * 100 + column)
                         let bytes = try Preparation.readBytes(source)
                         let name = "images/\(label)_\(number).png"

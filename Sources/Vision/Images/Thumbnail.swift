@@ -24,11 +24,11 @@ extension Image {
     }
 
     /// A copy that fits in `height × (width ?? height)`, the aspect ratio kept (fastai's
-    /// `PILImage.to_thumb(h, w)`, PIL's `thumbnail`): an image that fits already is returned as it is;
+    /// `PILImage.to_thumb(h, w)`, `w` as `width:`, PIL's `thumbnail`): an image that fits already is returned as it is;
     /// a larger one is resampled bilinearly.
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` when a bound is not positive.
-    public func toThumb(_ height: Int, _ width: Int? = nil) throws(VisionError) -> Image {
+    public func toThumb(_ height: Int, width: Int? = nil) throws(VisionError) -> Image {
         let bound = (width: width ?? height, height: height)
         guard bound.width > 0, bound.height > 0 else {
             throw .invalidInput("toThumb needs a positive size, not \(bound.height)×\(bound.width)")
@@ -38,7 +38,8 @@ extension Image {
         let map = Homography.crop(
             x: 0, y: 0, width: Double(self.width), height: Double(self.height), inputWidth: self.width,
             inputHeight: self.height)
-        let resized = resample(tensor(), height: target.height, width: target.width, maps: [map], padMode: .border)
+        let resized = resample(
+            tensor(), height: target.height, width: target.width, maps: [map], padMode: .border)
         return try Image(tensor: resized)
     }
 }
