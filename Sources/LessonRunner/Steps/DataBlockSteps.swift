@@ -331,7 +331,8 @@ extension Registry {
             doc: "How source becomes a batch, step by step (fastai's dblock.summary)."
         ) { (context: StepContext, block: CellDataBlock, source: Value, bs: Int) in
             context.progress("reading items")
-            context.print(try block.libraryBlock(source).summary((), bs: bs))
+            // The text as the library returns it, so the compiled lesson shows the same value.
+            return try block.libraryBlock(source).summary((), bs: bs)
         }
         bind("DataBlock.datasets(_ source: Any)", doc: "The training and validation datasets of source.") {
             (context: StepContext, block: CellDataBlock, source: Value) in
