@@ -215,7 +215,7 @@ func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
                                         getItems: getImageFiles,
                                         getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                         splitter: RandomSplitter(seed: 42))
-                                    lesson.at(72, 7); lesson.show(try pets1.summary(path / "images"))
+                                    lesson.at(72, 1); try print(pets1.summary(path / "images"))
                                     // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:75)
                                     try await lesson.cell("fine-tune") {
                                         lesson.at(76, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)

@@ -5,12 +5,14 @@ import Testing
 
 @testable import LessonRunner
 
-/// pandas' everyday DataFrame, Swift's Regex from text and PyTorch's `torch.where`, as fastbook's chapters 5
-/// and 6 write them in cells (#26). Expected values are pandas' and PyTorch's for the same inputs.
+/// pandas' everyday DataFrame, Swift's Regex and PyTorch's `torch.where` in cells (#26).
+///
+/// As fastbook's chapters 5 and 6 write them; expected values are pandas' and PyTorch's for the same inputs.
 @Suite struct PandasCellTests {
     static func run(_ code: String) -> (status: CellStatus?, outputs: [CellOutput]) {
         let text = "# T\n\n```swift {#c}\n\(code)\n```\n"
-        let report = LessonExecutor(registry: .standard()).run(LessonParser.parse(text, path: "t.md").0).report
+        let report = LessonExecutor(registry: .standard()).run(LessonParser.parse(text, path: "t.md").0)
+            .report
         return (report.cells["c"]?.status, report.cells["c"]?.outputs ?? [])
     }
 
