@@ -35,4 +35,12 @@ import Testing
         #expect(x == Self.acts && y == Self.targ)
         #expect(throws: TrainingError.self) { try toCPU(Batch(xs: [Self.acts, Self.acts], ys: [Self.targ])) }
     }
+
+    @Test func eachLoaderKnowsTheLoss() {
+        let data = TensorDataset(x: Tensor.zeros([8, 2]), y: Tensor.zeros([8, 1]))
+        let dls = DataLoaders(train: data, valid: data, bs: 4, lossFunc: MSELossFlat())
+        #expect(dls.train.lossFunc is MSELossFlat && dls.valid.lossFunc is MSELossFlat)
+        #expect(dls.addingBatchTfms([]).train.lossFunc is MSELossFlat)
+        #expect(DataLoaders(train: data, valid: data).train.lossFunc == nil)
+    }
 }

@@ -26,6 +26,11 @@ extension Registry {
         property("DataLoaders.lossFunc: LossFunction?", doc: "The loss the target's block implies.") {
             (d: DataLoaders) in d.lossFunc.map(AnyLoss.init)
         }
+        property(
+            "DataLoader.lossFunc: LossFunction?", doc: "The loss the target implies (dls.train.lossFunc)."
+        ) {
+            (d: DataLoader) in d.lossFunc.map(AnyLoss.init)
+        }
         property("Learner.lossFunc: LossFunction", doc: "The loss the learner trains with.") {
             (l: AnyLearner) in AnyLoss(loss: l.lossFunc)
         }
