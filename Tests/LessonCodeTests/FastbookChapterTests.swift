@@ -46,8 +46,8 @@ import Testing
     @Test(
         .enabled(if: CompiledLesson.dataIsPrepared),
         arguments: [
-            ("Tests/Lessons/05-fastbook-pets.md", 51, 33),
-            ("Tests/Lessons/06-fastbook-multicat.md", 64, 39),
+            ("Tests/Lessons/05-fastbook-pets.md", 52, 34),
+            ("Tests/Lessons/06-fastbook-multicat.md", 65, 40),
         ])
     func chapters5And6RunEveryCell(path: String, passedChecks: Int, shownCells: Int) async throws {
         let (lesson, problems) = try LessonParser.parse(fileAt: path)

@@ -77,4 +77,21 @@ import Testing
         #expect(status == .passed, "\(outputs)")
         #expect(Self.value(outputs) == "([0.75, 0.5, 0.75], [1.0, 2.0], [3])", "\(outputs)")
     }
+
+    @Test func assigningAColumnThroughTheSubscript() {
+        // tmp_df['c'] = tmp_df['a'] + tmp_df['b'] → c = [4, 6]; a new column of the wrong length is an error.
+        let (status, outputs) = Self.run(
+            """
+            var tmp = DataFrame(["a": [1, 2], "b": [3, 4]])
+            tmp["c"] = tmp["a"] + tmp["b"]
+            tmp["a"] = DataFrame.Column([10, 20])
+            (tmp.columns, tmp["c"].tolist(), tmp["a"].tolist())
+            """)
+        #expect(status == .passed, "\(outputs)")
+        #expect(Self.value(outputs) == #"(["a", "b", "c"], [4, 6], [10, 20])"#, "\(outputs)")
+        let short = Self.run("var tmp = DataFrame([\"a\": [1, 2]])\ntmp[\"c\"] = DataFrame.Column([1, 2, 3])")
+        #expect(short.status == .failed && "\(short.outputs)".contains("the frame has 2 rows"))
+        let constant = Self.run("let tmp = DataFrame([\"a\": [1, 2]])\ntmp[\"c\"] = tmp[\"a\"]")
+        #expect(constant.status == .failed && "\(constant.outputs)".contains("'let' constant"))
+    }
 }

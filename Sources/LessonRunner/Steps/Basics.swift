@@ -9,7 +9,7 @@ extension Registry {
         "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
         "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)", "PartialRangeUpTo(_:)",
         "PartialRangeFrom(_:)", "CategoryMap.firstIndex(of:)", "Dictionary.subscript(_:)", "Double.rounded()",
-        "String(format:_:)",
+        "String(format:_:)", "DataFrame.subscriptSet(_:_:)",
     ]).union(Self.regexSelectors)
 
     /// The registry every lesson runs with: the basics plus the library's bindings.

@@ -83,6 +83,14 @@ extension Registry {
         bind("DataFrame.subscript(_ name: String)", doc: "The column called name (df[\"fname\"]).") {
             (frame: DataFrame, name: String) in try frame.column(name)
         }
+        bind(
+            "DataFrame.subscriptSet(_ name: String, _ column: DataFrame.Column)",
+            doc: "The setter of df[name] = column: the frame with the column replaced or added last."
+        ) { (frame: DataFrame, name: String, column: DataFrame.Column) in
+            var changed = frame
+            try changed.setColumn(name, column)
+            return changed
+        }
         bind("DataFrame.subscript(_ mask: DataFrame.Column)", doc: "The rows where mask is true.") {
             (frame: DataFrame, mask: DataFrame.Column) in try frame[mask]
         }
@@ -106,6 +114,13 @@ extension Registry {
         ) { (iloc: DataFrame.PositionalIndexer, _: UnboundedRangeMarker, column: Int) in try iloc[..., column]
         }
 
+        bind("DataFrame.Column.init(_ values: [Int], name: String = \"\")", doc: "An int64 column.") {
+            (values: [Int], name: String) in DataFrame.Column(values, name: name)
+        }
+        bind(
+            "DataFrame.Column.init(_ tensor: Tensor, name: String = \"\")",
+            doc: "A float64 column of a tensor's elements."
+        ) { (tensor: Tensor, name: String) in DataFrame.Column(tensor, name: name) }
         property("DataFrame.Column.name: String", doc: "The column's name.") { (c: DataFrame.Column) in c.name
         }
         property("DataFrame.Column.count: Int", doc: "The number of values.") { (c: DataFrame.Column) in
