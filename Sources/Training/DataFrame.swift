@@ -178,9 +178,12 @@ public struct DataFrame: Sendable, CustomStringConvertible {
     }
 
     /// The column names, in order.
-    public private(set) var columns: [String]
-    private var data: [ColumnData]
-    private var columnIndex: [String: Int]
+    public internal(set) var columns: [String]
+    var data: [ColumnData]
+    var columnIndex: [String: Int]
+    /// The index labels (pandas' `df.index`) when they are not `0..<count`: rows taken or filtered keep
+    /// their labels, as in pandas.
+    var labels: [Int]?
 
     /// Creates a frame from named columns of equal length.
     ///
@@ -206,14 +209,24 @@ public struct DataFrame: Sendable, CustomStringConvertible {
     /// The number of rows.
     public var count: Int { data.first?.count ?? 0 }
 
-    /// The column called `name`.
+    /// The column called `name`; setting it replaces the column or adds it last (pandas' `df["c"] = …`).
     ///
-    /// - Precondition: the column exists; use ``column(_:)`` to get an error instead.
+    /// - Precondition: the column exists, and a new column has one value per row; use ``column(_:)``
+    ///   and ``setColumn(_:_:)`` to get an error instead.
     public subscript(name: String) -> Column {
-        guard let column = try? column(name) else {
-            preconditionFailure("no column '\(name)' in \(columns)")
+        get {
+            guard let column = try? column(name) else {
+                preconditionFailure("no column '\(name)' in \(columns)")
+            }
+            return column
         }
-        return column
+        set {
+            do {
+                try setColumn(name, newValue)
+            } catch {
+                preconditionFailure("\(error)")
+            }
+        }
     }
 
     /// The column called `name`, or an error listing the columns there are.
@@ -260,6 +273,7 @@ public struct DataFrame: Sendable, CustomStringConvertible {
     public func taking(_ indices: [Int]) -> DataFrame {
         var copy = self
         copy.data = data.map { $0.taking(indices) }
+        copy.labels = indices.map { labels?[$0] ?? $0 }
         return copy
     }
 
@@ -316,7 +330,7 @@ public struct DataFrame: Sendable, CustomStringConvertible {
     public var description: String {
         let shownRows = count > 20 ? Array(0..<10) + Array((count - 10)..<count) : Array(0..<count)
         let header = [""] + columns
-        var lines = shownRows.map { row in [String(row)] + data.map { $0[row].description } }
+        var lines = shownRows.map { row in [String(labels?[row] ?? row)] + data.map { $0[row].description } }
         if count > 20 { lines.insert(Array(repeating: "...", count: header.count), at: 10) }
         let widths = header.indices.map { column in
             ([header[column]] + lines.map { $0[column] }).map(\.count).max() ?? 0

@@ -116,6 +116,8 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     public let isTraining: Bool
     /// The seed of the shuffling and augmentation streams.
     public let seed: UInt64
+    /// The loss the target calls for (fastai's `dls.train.loss_func`), as its ``DataLoaders`` has it.
+    public let lossFunc: (any LossFunction)?
     /// How many batches to prepare ahead on the background thread (0: none, prepare inline).
     public var prefetch = 2
     private let lock = NSLock()
@@ -124,9 +126,11 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     /// Creates a loader.
     public init(
         _ dataset: any Dataset, bs: Int = 64, shuffle: Bool = false, dropLast: Bool = false,
-        batchTfms: [any BatchTransform] = [], isTraining: Bool = false, seed: UInt64? = nil
+        batchTfms: [any BatchTransform] = [], isTraining: Bool = false, seed: UInt64? = nil,
+        lossFunc: (any LossFunction)? = nil
     ) {
         precondition(bs > 0, "batch size must be positive, got \(bs)")
+        self.lossFunc = lossFunc
         self.dataset = dataset
         self.bs = bs
         self.shuffle = shuffle
@@ -204,7 +208,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     public func addingBatchTfms(_ tfms: [any BatchTransform]) -> DataLoader {
         let loader = DataLoader(
             dataset, bs: bs, shuffle: shuffle, dropLast: dropLast, batchTfms: batchTfms + tfms,
-            isTraining: isTraining, seed: seed)
+            isTraining: isTraining, seed: seed, lossFunc: lossFunc)
         loader.prefetch = prefetch
         loader.epochsStarted = epochsStarted
         return loader
@@ -339,8 +343,9 @@ public struct DataLoaders: Sendable {
         self.lossFunc = lossFunc
         let seed = seed ?? Random.current.nextUInt64()
         self.train = DataLoader(
-            train, bs: bs, shuffle: true, dropLast: true, batchTfms: batchTfms, isTraining: true, seed: seed)
-        self.valid = DataLoader(valid, bs: valBs ?? bs, batchTfms: batchTfms, seed: seed)
+            train, bs: bs, shuffle: true, dropLast: true, batchTfms: batchTfms, isTraining: true, seed: seed,
+            lossFunc: lossFunc)
+        self.valid = DataLoader(valid, bs: valBs ?? bs, batchTfms: batchTfms, seed: seed, lossFunc: lossFunc)
         self.vocab = vocab
         self.c = c ?? vocab?.count ?? 1
     }

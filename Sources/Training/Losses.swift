@@ -104,10 +104,16 @@ private func movingAxisToEnd(_ x: Tensor, _ axis: Int) -> Tensor {
 public struct CrossEntropyLossFlat: LossFunction {
     /// The class axis of predictions.
     public let axis: Int
-    /// Creates the loss with the class axis `axis` (default last).
-    public init(axis: Int = -1) { self.axis = axis }
+    /// How the items' losses combine: their mean (the default, what training needs), their sum, or
+    /// one loss per item (`.none`, fastbook's `nn.CrossEntropyLoss(reduction='none')`).
+    public let reduction: Reduction
+    /// Creates the loss with the class axis `axis` (default last) and `reduction` (default the mean).
+    public init(axis: Int = -1, reduction: Reduction = .mean) {
+        self.axis = axis
+        self.reduction = reduction
+    }
 
-    /// `mean(−log_softmax(pred)[target])` over every flattened item.
+    /// `−log_softmax(pred)[target]` over every flattened item, reduced by ``reduction``.
     public func callAsFunction(_ pred: Variable, _ target: Tensor) -> Variable {
         let moved = movingAxisToEnd(pred, axis)
         let classes = moved.shape[moved.rank - 1]
@@ -116,7 +122,12 @@ public struct CrossEntropyLossFlat: LossFunction {
         precondition(
             indices.count == flat.shape[0],
             "CrossEntropyLossFlat: \(flat.shape[0]) predictions, \(indices.count) targets")
-        return -(flat.logSoftmax(axis: -1).pickingColumns(indices).mean())
+        let picked = flat.logSoftmax(axis: -1).pickingColumns(indices)
+        switch reduction {
+        case .mean: return -(picked.mean())
+        case .sum: return -(picked.sum())
+        case .none: return -picked
+        }
     }
 
     /// `[n, C]` for targets `[n]` (the targets' shape with the class axis inserted), with at least

@@ -39,6 +39,44 @@ import Testing
         #expect(compiled.shownCellCount == 32, "cells that showed a value: \(compiled.shownCellCount)")
     }
 
+    /// fastbook's chapters 5 and 6 (`Tests/Lessons/05-fastbook-pets.md`, `06-fastbook-multicat.md`), every
+    /// cell the book computes on Khru's stand-in data: each runs interpreted and its checks hold; with
+    /// `KHRU_COMPILED_LONG=1` the compiled Swift runs too and shows the same values (their cells allow
+    /// minutes of training, so `make test` runs the compiled twin only on request, as for the vision lessons).
+    @Test(
+        .enabled(if: CompiledLesson.dataIsPrepared),
+        arguments: [
+            ("Tests/Lessons/05-fastbook-pets.md", 52, 34),
+            ("Tests/Lessons/06-fastbook-multicat.md", 65, 40),
+        ])
+    func chapters5And6RunEveryCell(path: String, passedChecks: Int, shownCells: Int) async throws {
+        let (lesson, problems) = try LessonParser.parse(fileAt: path)
+        #expect(problems.isEmpty)
+        #expect(LessonChecks.check([lesson], registry: .standard()).map(\.description) == [])
+        let report = LessonExecutor(registry: .standard()).run(lesson).report
+        for cell in lesson.cells {
+            #expect(
+                report.cells[cell.id]?.status == .passed,
+                "cell \(cell.id): \(report.cells[cell.id]?.outputs ?? [])")
+        }
+        let checks = report.cells.values.flatMap(\.outputs).compactMap { output -> Check? in
+            if case .check(let check) = output { return check }
+            return nil
+        }
+        #expect(checks.count == passedChecks - lesson.cells.count)
+        #expect(checks.allSatisfy { $0.passed })
+        guard CompiledLesson.runsLongLessons else { return }
+        let compiled = try CompiledLesson(path: path, registry: .standard())
+        if path.contains("05-") {
+            try await lesson_05_fastbook_pets(compiled)
+        } else {
+            try await lesson_06_fastbook_multicat(compiled)
+        }
+        #expect(compiled.compare(with: report) == [])
+        #expect(
+            compiled.shownCellCount == shownCells, "cells that showed a value: \(compiled.shownCellCount)")
+    }
+
     /// The generated Swift is what `make lesson-code` writes for the lessons under Tests/Lessons now, so
     /// the compiled run above is of these cells (CI checks Lessons.swift for lessons/en the same way).
     @Test func theCompiledTestLessonsAreCurrent() throws {

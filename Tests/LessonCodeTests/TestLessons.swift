@@ -281,6 +281,523 @@ func lesson_00_written_as_swift_compiled() async throws {
     #expect(lesson.compareWithInterpreter() == [])
 }
 
+// Tests/Lessons/05-fastbook-pets.md
+func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
+    // cell path (Tests/Lessons/05-fastbook-pets.md:35)
+    try await lesson.cell("path") {
+        lesson.at(36, 12); let path = try untarData(.digitPets)
+        // cell ls (Tests/Lessons/05-fastbook-pets.md:39)
+        try await lesson.cell("ls") {
+            lesson.at(40, 6); lesson.show(try path.ls())
+            // cell images-ls (Tests/Lessons/05-fastbook-pets.md:43)
+            try await lesson.cell("images-ls") {
+                lesson.at(44, 19); lesson.show(try (path / "images").ls())
+                // cell fname (Tests/Lessons/05-fastbook-pets.md:47)
+                try await lesson.cell("fname") {
+                    lesson.at(48, 35); let fname = try (path / "images").ls()[0]
+                    // cell findall (Tests/Lessons/05-fastbook-pets.md:51)
+                    try await lesson.cell("findall") {
+                        lesson.at(52, 17); let breed = try Regex(#"(.+)_\d+.png$"#)
+                        lesson.at(53, 31); lesson.show(try fname.name.matches(of: breed).map { try $0[1].substring })
+                        // cell dls (Tests/Lessons/05-fastbook-pets.md:56)
+                        try await lesson.cell("dls") {
+                            lesson.at(57, 12); let pets = try DataBlock(
+                                blocks: [ImageBlock(), CategoryBlock()],
+                                getItems: getImageFiles,
+                                getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
+                                splitter: RandomSplitter(seed: 42),
+                                itemTfms: [Resize(40)],
+                                batchTfms: augTransforms(size: 32, minScale: 0.75))
+                            lesson.at(64, 16); let dls = try pets.dataloaders(path / "images")
+                            // cell show-batch (Tests/Lessons/05-fastbook-pets.md:67)
+                            try await lesson.cell("show-batch") {
+                                lesson.at(68, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                // cell summary (Tests/Lessons/05-fastbook-pets.md:71)
+                                try await lesson.cell("summary") {
+                                    lesson.at(72, 13); let pets1 = try DataBlock(
+                                        blocks: [ImageBlock(), CategoryBlock()],
+                                        getItems: getImageFiles,
+                                        getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
+                                        splitter: RandomSplitter(seed: 42))
+                                    lesson.at(77, 1); try print(pets1.summary(path / "images"))
+                                    // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:80)
+                                    try await lesson.cell("fine-tune") {
+                                        lesson.at(81, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                        lesson.at(82, 7); lesson.show(try learn.fineTune(1))
+                                        // cell one-batch (Tests/Lessons/05-fastbook-pets.md:85)
+                                        try await lesson.cell("one-batch") {
+                                            lesson.at(86, 18); let (x, y) = try dls.oneBatch()
+                                            // cell y (Tests/Lessons/05-fastbook-pets.md:89)
+                                            try await lesson.cell("y") {
+                                                lesson.at(90, 1); lesson.show(try y)
+                                                // cell preds (Tests/Lessons/05-fastbook-pets.md:93)
+                                                try await lesson.cell("preds") {
+                                                    lesson.at(94, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                    lesson.at(95, 6); lesson.show(try preds[0])
+                                                    // cell preds-sum (Tests/Lessons/05-fastbook-pets.md:98)
+                                                    try await lesson.cell("preds-sum") {
+                                                        lesson.at(99, 1); lesson.show(try (preds[0].count, preds[0].sum()))
+                                                        // cell sigmoid-plot (Tests/Lessons/05-fastbook-pets.md:102)
+                                                        try await lesson.cell("sigmoid-plot") {
+                                                            lesson.at(103, 1); lesson.show(try plotFunction(sigmoid, min: -4, max: 4))
+                                                            // cell acts (Tests/Lessons/05-fastbook-pets.md:106)
+                                                            try await lesson.cell("acts") {
+                                                                lesson.at(107, 33); let acts = try Tensor.randn([6, 2]) * 2
+                                                                lesson.at(108, 1); lesson.show(try acts)
+                                                                // cell acts-sigmoid (Tests/Lessons/05-fastbook-pets.md:111)
+                                                                try await lesson.cell("acts-sigmoid") {
+                                                                    lesson.at(112, 6); lesson.show(try acts.sigmoid())
+                                                                    // cell acts-difference (Tests/Lessons/05-fastbook-pets.md:115)
+                                                                    try await lesson.cell("acts-difference") {
+                                                                        lesson.at(116, 31); lesson.show(try (acts[..., 0] - acts[..., 1]).sigmoid())
+                                                                        // cell softmax (Tests/Lessons/05-fastbook-pets.md:119)
+                                                                        try await lesson.cell("softmax") {
+                                                                            lesson.at(120, 19); let smActs = try acts.softmax(dim: 1)
+                                                                            lesson.at(121, 1); lesson.show(try smActs)
+                                                                            // cell targ (Tests/Lessons/05-fastbook-pets.md:124)
+                                                                            try await lesson.cell("targ") {
+                                                                                lesson.at(125, 12); let targ = try Tensor([0, 1, 0, 1, 1, 0])
+                                                                                // cell sm-acts (Tests/Lessons/05-fastbook-pets.md:128)
+                                                                                try await lesson.cell("sm-acts") {
+                                                                                    lesson.at(129, 1); lesson.show(try smActs)
+                                                                                    // cell pick (Tests/Lessons/05-fastbook-pets.md:132)
+                                                                                    try await lesson.cell("pick") {
+                                                                                        lesson.at(133, 11); let idx = try Array(0..<6)
+                                                                                        lesson.at(134, 7); lesson.show(try smActs[idx, targ])
+                                                                                        // cell loss-table (Tests/Lessons/05-fastbook-pets.md:139)
+                                                                                        try await lesson.cell("loss-table") {
+                                                                                            lesson.at(140, 10); var df = try DataFrame(smActs, columns: ["3", "7"])
+                                                                                            lesson.at(141, 24); df["targ"] = try DataFrame.Column(targ)
+                                                                                            lesson.at(142, 23); df["idx"] = try DataFrame.Column(idx)
+                                                                                            lesson.at(143, 24); df["loss"] = try DataFrame.Column(smActs[idx, targ])
+                                                                                            lesson.at(144, 1); lesson.show(try df)
+                                                                                            // cell neg-pick (Tests/Lessons/05-fastbook-pets.md:147)
+                                                                                            try await lesson.cell("neg-pick") {
+                                                                                                lesson.at(148, 1); lesson.show(try -smActs[idx, targ])
+                                                                                                // cell nll-loss (Tests/Lessons/05-fastbook-pets.md:151)
+                                                                                                try await lesson.cell("nll-loss") {
+                                                                                                    lesson.at(152, 1); lesson.show(try nllLoss(smActs, targ, reduction: .none))
+                                                                                                    // cell log-plot (Tests/Lessons/05-fastbook-pets.md:155)
+                                                                                                    try await lesson.cell("log-plot") {
+                                                                                                        lesson.at(156, 1); lesson.show(try plotFunction(log, min: 0, max: 4))
+                                                                                                        // cell loss-func (Tests/Lessons/05-fastbook-pets.md:159)
+                                                                                                        try await lesson.cell("loss-func") {
+                                                                                                            lesson.at(160, 16); let lossFunc = try CrossEntropyLossFlat()
+                                                                                                            // cell loss-func-call (Tests/Lessons/05-fastbook-pets.md:163)
+                                                                                                            try await lesson.cell("loss-func-call") {
+                                                                                                                lesson.at(164, 1); lesson.show(try lossFunc(acts, targ))
+                                                                                                                // cell cross-entropy (Tests/Lessons/05-fastbook-pets.md:167)
+                                                                                                                try await lesson.cell("cross-entropy") {
+                                                                                                                    lesson.at(168, 1); lesson.show(try crossEntropy(acts, targ))
+                                                                                                                    // cell cross-entropy-none (Tests/Lessons/05-fastbook-pets.md:171)
+                                                                                                                    try await lesson.cell("cross-entropy-none") {
+                                                                                                                        lesson.at(172, 1); lesson.show(try CrossEntropyLossFlat(reduction: .none)(acts, targ))
+                                                                                                                        // cell confusion (Tests/Lessons/05-fastbook-pets.md:175)
+                                                                                                                        try await lesson.cell("confusion") {
+                                                                                                                            lesson.at(176, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
+                                                                                                                            lesson.at(177, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (12, 12), dpi: 60))
+                                                                                                                            // cell most-confused (Tests/Lessons/05-fastbook-pets.md:180)
+                                                                                                                            try await lesson.cell("most-confused") {
+                                                                                                                                lesson.at(181, 8); lesson.show(try interp.mostConfused(minVal: 5))
+                                                                                                                                // cell high-lr (Tests/Lessons/05-fastbook-pets.md:184)
+                                                                                                                                try await lesson.cell("high-lr") {
+                                                                                                                                    lesson.at(185, 17); let learnHigh = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                    lesson.at(186, 11); lesson.show(try learnHigh.fineTune(1, baseLR: 0.1))
+                                                                                                                                    // cell fine-tune-lr (Tests/Lessons/05-fastbook-pets.md:189)
+                                                                                                                                    try await lesson.cell("fine-tune-lr") {
+                                                                                                                                        lesson.at(190, 18); let learnTuned = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                        lesson.at(191, 12); lesson.show(try learnTuned.fineTune(1, baseLR: 3e-3))
+                                                                                                                                        // cell fit-frozen (Tests/Lessons/05-fastbook-pets.md:194)
+                                                                                                                                        try await lesson.cell("fit-frozen") {
+                                                                                                                                            lesson.at(195, 21); let learnUnfrozen = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                            lesson.at(196, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 3e-3))
+                                                                                                                                            // cell unfreeze (Tests/Lessons/05-fastbook-pets.md:199)
+                                                                                                                                            try await lesson.cell("unfreeze") {
+                                                                                                                                                lesson.at(200, 15); lesson.show(try learnUnfrozen.unfreeze())
+                                                                                                                                                // cell lr-find-unfrozen (Tests/Lessons/05-fastbook-pets.md:203)
+                                                                                                                                                try await lesson.cell("lr-find-unfrozen") {
+                                                                                                                                                    lesson.at(204, 15); lesson.show(try learnUnfrozen.lrFind())
+                                                                                                                                                    // cell fit-unfrozen (Tests/Lessons/05-fastbook-pets.md:207)
+                                                                                                                                                    try await lesson.cell("fit-unfrozen") {
+                                                                                                                                                        lesson.at(208, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 1e-5))
+                                                                                                                                                        // cell discriminative (Tests/Lessons/05-fastbook-pets.md:211)
+                                                                                                                                                        try await lesson.cell("discriminative") {
+                                                                                                                                                            lesson.at(212, 19); let learnSliced = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                                            lesson.at(213, 13); try learnSliced.fitOneCycle(1, lrMax: 3e-3)
+                                                                                                                                                            lesson.at(214, 13); try learnSliced.unfreeze()
+                                                                                                                                                            lesson.at(215, 13); lesson.show(try learnSliced.fitOneCycle(2, lrMax: 1e-6...1e-4))
+                                                                                                                                                            // cell plot-loss (Tests/Lessons/05-fastbook-pets.md:218)
+                                                                                                                                                            try await lesson.cell("plot-loss") {
+                                                                                                                                                                lesson.at(219, 22); lesson.show(try learnSliced.recorder.plotLoss())
+                                                                                                                                                                // cell fp16 (Tests/Lessons/05-fastbook-pets.md:222)
+                                                                                                                                                                try await lesson.cell("fp16") {
+                                                                                                                                                                    lesson.at(223, 63); let learnDeep = try cnnLearner(dls, resnet50, metrics: errorRate).toFP16()
+                                                                                                                                                                    lesson.at(224, 11); lesson.show(try learnDeep.fineTune(1, freezeEpochs: 1))
+                                                                                                                                                                    // cell checks (Tests/Lessons/05-fastbook-pets.md:227)
+                                                                                                                                                                    try await lesson.cell("checks") {
+                                                                                                                                                                        // The stand-in's first file is eight_1.png (names sort as text), so the book's regex takes "eight".
+                                                                                                                                                                        lesson.at(229, 1); #expect(try fname.name == "eight_1.png")
+                                                                                                                                                                        lesson.at(230, 1); #expect(try fname.name.matches(of: breed).map { try $0[1].substring } == ["eight"])
+                                                                                                                                                                        lesson.at(231, 1); #expect(try preds[0].count == 10)
+                                                                                                                                                                        // RandomSplitter(seed: 42) keeps 20 % of the 1,000 pictures for validation.
+                                                                                                                                                                        lesson.at(233, 20); let dsets1 = try pets1.datasets(path / "images")
+                                                                                                                                                                        lesson.at(234, 1); #expect(try dsets1.train.count == 800 && dsets1.valid.count == 200)
+                                                                                                                                                                        // A softmax row sums to 1; with two classes it is the sigmoid of the difference of the activations.
+                                                                                                                                                                        lesson.at(236, 1); #expect(try abs(preds[0].sum().item() - 1) < 1e-5)
+                                                                                                                                                                        lesson.at(237, 1); #expect(try ((acts[..., 0] - acts[..., 1]).sigmoid() - smActs[..., 0]).abs().max().item() < 1e-6)
+                                                                                                                                                                        // nll_loss of probabilities picks −p[target]; cross-entropy is the mean of −log softmax[target].
+                                                                                                                                                                        lesson.at(239, 1); #expect(try (nllLoss(smActs, targ, reduction: .none) + smActs[idx, targ]).abs().max().item() < 1e-7)
+                                                                                                                                                                        lesson.at(240, 14); let byHand = try -smActs[idx, targ].log().mean().item()
+                                                                                                                                                                        lesson.at(241, 1); #expect(try abs(crossEntropy(acts, targ).item() - byHand) < 1e-5)
+                                                                                                                                                                        lesson.at(242, 1); #expect(try abs(lossFunc(acts, targ).item() - byHand) < 1e-5)
+                                                                                                                                                                        lesson.at(243, 1); #expect(try abs(CrossEntropyLossFlat(reduction: .none)(acts, targ).mean().item() - byHand) < 1e-5)
+                                                                                                                                                                        lesson.at(244, 63); let finalErrors = try [learn, learnTuned, learnSliced, learnDeep].map { try $0.recorder.values.last![2] }
+                                                                                                                                                                        // One epoch on 800 small digits: every model is better than chance (9 in 10 wrong), no more.
+                                                                                                                                                                        lesson.at(246, 1); #expect(try finalErrors.allSatisfy { try $0 < 0.9 })
+                                                                                                                                                                        lesson.at(247, 1); lesson.show(try finalErrors)
+                                                                                                                                                                    }
+                                                                                                                                                                }
+                                                                                                                                                            }
+                                                                                                                                                        }
+                                                                                                                                                    }
+                                                                                                                                                }
+                                                                                                                                            }
+                                                                                                                                        }
+                                                                                                                                    }
+                                                                                                                                }
+                                                                                                                            }
+                                                                                                                        }
+                                                                                                                    }
+                                                                                                                }
+                                                                                                            }
+                                                                                                        }
+                                                                                                    }
+                                                                                                }
+                                                                                            }
+                                                                                        }
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_05_fastbook_pets_compiled() async throws {
+    let lesson = try CompiledLesson(path: "Tests/Lessons/05-fastbook-pets.md", registry: .standard())
+    try await lesson_05_fastbook_pets(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
+// Tests/Lessons/06-fastbook-multicat.md
+func lesson_06_fastbook_multicat(_ lesson: CompiledLesson) async throws {
+    // cell path (Tests/Lessons/06-fastbook-multicat.md:33)
+    try await lesson.cell("path") {
+        lesson.at(34, 12); let path = try untarData(.multiLabel)
+        // cell df (Tests/Lessons/06-fastbook-multicat.md:37)
+        try await lesson.cell("df") {
+            lesson.at(38, 20); let df = try DataFrame.readCSV(path / "train.csv")
+            lesson.at(39, 4); lesson.show(try df.head())
+            // cell first-column (Tests/Lessons/06-fastbook-multicat.md:42)
+            try await lesson.cell("first-column") {
+                lesson.at(43, 8); lesson.show(try df.iloc[..., 0])
+                // cell first-row (Tests/Lessons/06-fastbook-multicat.md:46)
+                try await lesson.cell("first-row") {
+                    lesson.at(47, 8); lesson.show(try df.iloc[0, ...])
+                    // cell fname-column (Tests/Lessons/06-fastbook-multicat.md:50)
+                    try await lesson.cell("fname-column") {
+                        lesson.at(51, 3); lesson.show(try df["fname"])
+                        // cell tmp-df (Tests/Lessons/06-fastbook-multicat.md:54)
+                        try await lesson.cell("tmp-df") {
+                            lesson.at(55, 13); var tmpDF = try DataFrame(["a": [1, 2], "b": [3, 4]])
+                            lesson.at(56, 1); lesson.show(try tmpDF)
+                            // cell tmp-df-sum (Tests/Lessons/06-fastbook-multicat.md:59)
+                            try await lesson.cell("tmp-df-sum") {
+                                lesson.at(60, 25); tmpDF["c"] = try tmpDF["a"] + tmpDF["b"]
+                                lesson.at(61, 1); lesson.show(try tmpDF)
+                                // cell empty-dblock (Tests/Lessons/06-fastbook-multicat.md:64)
+                                try await lesson.cell("empty-dblock") {
+                                    lesson.at(65, 15); let dblock0 = try DataBlock()
+                                    // cell empty-dsets (Tests/Lessons/06-fastbook-multicat.md:68)
+                                    try await lesson.cell("empty-dsets") {
+                                        lesson.at(69, 22); let dsets0 = try dblock0.datasets(df)
+                                        // cell empty-counts (Tests/Lessons/06-fastbook-multicat.md:72)
+                                        try await lesson.cell("empty-counts") {
+                                            lesson.at(73, 1); lesson.show(try (dsets0.train.count, dsets0.valid.count))
+                                            // cell empty-item (Tests/Lessons/06-fastbook-multicat.md:76)
+                                            try await lesson.cell("empty-item") {
+                                                lesson.at(77, 26); let (x, y) = try dsets0.train[0]
+                                                lesson.at(78, 1); lesson.show(try (x, y))
+                                                // cell getters-closures (Tests/Lessons/06-fastbook-multicat.md:81)
+                                                try await lesson.cell("getters-closures") {
+                                                    lesson.at(82, 15); let dblock1 = try DataBlock(getX: { try $0["fname"] }, getY: { try $0["labels"] })
+                                                    lesson.at(83, 22); let dsets1 = try dblock1.datasets(df)
+                                                    lesson.at(84, 13); lesson.show(try dsets1.train[0])
+                                                    // cell getters-functions (Tests/Lessons/06-fastbook-multicat.md:87)
+                                                    try await lesson.cell("getters-functions") {
+                                                        lesson.at(88, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> String { try r["fname"] }
+                                                        lesson.at(89, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> String { try r["labels"] }
+                                                        lesson.at(90, 15); let dblock2 = try DataBlock(getX: getX, getY: getY)
+                                                        lesson.at(91, 22); let dsets2 = try dblock2.datasets(df)
+                                                        lesson.at(92, 13); lesson.show(try dsets2.train[0])
+                                                        // cell getters-paths (Tests/Lessons/06-fastbook-multicat.md:95)
+                                                        try await lesson.cell("getters-paths") {
+                                                            lesson.at(96, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
+                                                            lesson.at(97, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                                                            lesson.at(98, 15); let dblock3 = try DataBlock(getX: getX, getY: getY)
+                                                            lesson.at(99, 22); let dsets3 = try dblock3.datasets(df)
+                                                            lesson.at(100, 13); lesson.show(try dsets3.train[0])
+                                                            // cell blocks (Tests/Lessons/06-fastbook-multicat.md:103)
+                                                            try await lesson.cell("blocks") {
+                                                                lesson.at(104, 15); let dblock4 = try DataBlock(blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY)
+                                                                lesson.at(105, 22); let dsets4 = try dblock4.datasets(df)
+                                                                lesson.at(106, 13); lesson.show(try dsets4.train[0])
+                                                                // cell splitter (Tests/Lessons/06-fastbook-multicat.md:109)
+                                                                try await lesson.cell("splitter") {
+                                                                    lesson.at(110, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
+                                                                        let train = try df.index[~df["is_valid"]].tolist()
+                                                                        let valid = try df.index[df["is_valid"]].tolist()
+                                                                        return try Split(train: train, valid: valid)
+                                                                    }
+                                                                    lesson.at(115, 15); let dblock5 = try DataBlock(
+                                                                        blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter)
+                                                                    lesson.at(117, 22); let dsets5 = try dblock5.datasets(df)
+                                                                    lesson.at(118, 13); lesson.show(try dsets5.train[0])
+                                                                    // cell dls (Tests/Lessons/06-fastbook-multicat.md:121)
+                                                                    try await lesson.cell("dls") {
+                                                                        lesson.at(122, 14); let dblock = try DataBlock(
+                                                                            blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter,
+                                                                            itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
+                                                                        lesson.at(125, 18); let dls = try dblock.dataloaders(df)
+                                                                        // cell show-batch (Tests/Lessons/06-fastbook-multicat.md:128)
+                                                                        try await lesson.cell("show-batch") {
+                                                                            lesson.at(129, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                                                            // cell learner (Tests/Lessons/06-fastbook-multicat.md:132)
+                                                                            try await lesson.cell("learner") {
+                                                                                lesson.at(133, 13); let learn = try cnnLearner(dls, resnet18)
+                                                                                // cell activations (Tests/Lessons/06-fastbook-multicat.md:136)
+                                                                                try await lesson.cell("activations") {
+                                                                                    lesson.at(137, 16); let (xb, yb) = try toCPU(dls.train.oneBatch())
+                                                                                    lesson.at(138, 20); let activs = try learn.model(xb)
+                                                                                    lesson.at(139, 8); lesson.show(try activs.shape)
+                                                                                    // cell activation-row (Tests/Lessons/06-fastbook-multicat.md:142)
+                                                                                    try await lesson.cell("activation-row") {
+                                                                                        lesson.at(143, 7); lesson.show(try activs[0])
+                                                                                        // cell bce (Tests/Lessons/06-fastbook-multicat.md:146)
+                                                                                        try await lesson.cell("bce") {
+                                                                                            lesson.at(147, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                                                                let inputs = try inputs.sigmoid()
+                                                                                                return try -Tensor.where(targets .== 1, inputs, 1 - inputs).log().mean()
+                                                                                            }
+                                                                                            // cell bce-loss (Tests/Lessons/06-fastbook-multicat.md:153)
+                                                                                            try await lesson.cell("bce-loss") {
+                                                                                                lesson.at(154, 16); let lossFunc = try BCEWithLogitsLossFlat()
+                                                                                                lesson.at(155, 12); let loss = try lossFunc(activs, yb)
+                                                                                                lesson.at(156, 1); lesson.show(try loss)
+                                                                                                // cell say-hello (Tests/Lessons/06-fastbook-multicat.md:159)
+                                                                                                try await lesson.cell("say-hello") {
+                                                                                                    lesson.at(160, 1); @Sendable func sayHello(_ name: String, sayWhat: String = "Hello") throws -> String { try "\(sayWhat) \(name)." }
+                                                                                                    lesson.at(161, 1); lesson.show(try (sayHello("Jeremy"), sayHello("Jeremy", sayWhat: "Ahoy!")))
+                                                                                                    // cell partial (Tests/Lessons/06-fastbook-multicat.md:164)
+                                                                                                    try await lesson.cell("partial") {
+                                                                                                        lesson.at(165, 9); let f = try { try sayHello($0, sayWhat: "Bonjour") }
+                                                                                                        lesson.at(166, 1); lesson.show(try (f("Jeremy"), f("Sylvain")))
+                                                                                                        // cell fine-tune (Tests/Lessons/06-fastbook-multicat.md:169)
+                                                                                                        try await lesson.cell("fine-tune") {
+                                                                                                            lesson.at(170, 18); let learnMulti = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                                                                            lesson.at(171, 12); lesson.show(try learnMulti.fineTune(1, baseLR: 3e-3, freezeEpochs: 1))
+                                                                                                            // cell validate-low (Tests/Lessons/06-fastbook-multicat.md:174)
+                                                                                                            try await lesson.cell("validate-low") {
+                                                                                                                lesson.at(175, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.1)]
+                                                                                                                lesson.at(176, 12); lesson.show(try learnMulti.validate())
+                                                                                                                // cell validate-high (Tests/Lessons/06-fastbook-multicat.md:179)
+                                                                                                                try await lesson.cell("validate-high") {
+                                                                                                                    lesson.at(180, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.99)]
+                                                                                                                    lesson.at(181, 12); lesson.show(try learnMulti.validate())
+                                                                                                                    // cell get-preds (Tests/Lessons/06-fastbook-multicat.md:184)
+                                                                                                                    try await lesson.cell("get-preds") {
+                                                                                                                        lesson.at(185, 33); let (preds, targs) = try learnMulti.getPreds()
+                                                                                                                        // cell accuracy-at (Tests/Lessons/06-fastbook-multicat.md:188)
+                                                                                                                        try await lesson.cell("accuracy-at") {
+                                                                                                                            lesson.at(189, 1); lesson.show(try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false))
+                                                                                                                            // cell threshold-curve (Tests/Lessons/06-fastbook-multicat.md:192)
+                                                                                                                            try await lesson.cell("threshold-curve") {
+                                                                                                                                lesson.at(193, 67); let xs = try Tensor.linspace(from: 0.05, to: 0.95, count: 29).scalars.map { try Double($0) }
+                                                                                                                                lesson.at(194, 15); let accs = try xs.map { try accuracyMulti(preds, targs, thresh: $0, sigmoid: false) }
+                                                                                                                                lesson.at(195, 1); lesson.show(try plotMetricThreshold(thresholds: xs, values: accs))
+                                                                                                                                // cell biwi-path (Tests/Lessons/06-fastbook-multicat.md:198)
+                                                                                                                                try await lesson.cell("biwi-path") {
+                                                                                                                                    lesson.at(199, 16); let biwiPath = try untarData(.headPose)
+                                                                                                                                    // cell biwi-ls (Tests/Lessons/06-fastbook-multicat.md:202)
+                                                                                                                                    try await lesson.cell("biwi-ls") {
+                                                                                                                                        lesson.at(203, 15); lesson.show(try biwiPath.ls().sorted())
+                                                                                                                                        // cell subject-ls (Tests/Lessons/06-fastbook-multicat.md:206)
+                                                                                                                                        try await lesson.cell("subject-ls") {
+                                                                                                                                            lesson.at(207, 24); lesson.show(try (biwiPath / "01").ls().sorted())
+                                                                                                                                            // cell img2pose (Tests/Lessons/06-fastbook-multicat.md:210)
+                                                                                                                                            try await lesson.cell("img2pose") {
+                                                                                                                                                lesson.at(211, 16); let imgFiles = try getImageFiles(biwiPath)
+                                                                                                                                                lesson.at(212, 1); @Sendable func img2pose(_ x: Path) throws -> Path { try Path("\(x.string.dropLast(7))pose.txt") }
+                                                                                                                                                lesson.at(213, 1); lesson.show(try img2pose(imgFiles[0]))
+                                                                                                                                                // cell image-shape (Tests/Lessons/06-fastbook-multicat.md:216)
+                                                                                                                                                try await lesson.cell("image-shape") {
+                                                                                                                                                    lesson.at(217, 19); let im = try PILImage.create(imgFiles[0])
+                                                                                                                                                    lesson.at(218, 4); lesson.show(try im.shape)
+                                                                                                                                                    // cell thumb (Tests/Lessons/06-fastbook-multicat.md:221)
+                                                                                                                                                    try await lesson.cell("thumb") {
+                                                                                                                                                        lesson.at(222, 4); lesson.show(try im.toThumb(160))
+                                                                                                                                                        // cell get-ctr (Tests/Lessons/06-fastbook-multicat.md:225)
+                                                                                                                                                        try await lesson.cell("get-ctr") {
+                                                                                                                                                            lesson.at(226, 11); let cal = try genfromtxt(biwiPath / "01" / "rgb.cal", skipFooter: 6)
+                                                                                                                                                            lesson.at(227, 1); @Sendable func getCtr(_ f: Path) throws -> Tensor {
+                                                                                                                                                                let ctr = try genfromtxt(img2pose(f), skipHeader: 3)
+                                                                                                                                                                let c1 = try ctr[0] * cal[0][0] / ctr[2] + cal[0][2]
+                                                                                                                                                                let c2 = try ctr[1] * cal[1][1] / ctr[2] + cal[1][2]
+                                                                                                                                                                return try Tensor([c1.item(), c2.item()])
+                                                                                                                                                            }
+                                                                                                                                                            // cell get-ctr-first (Tests/Lessons/06-fastbook-multicat.md:235)
+                                                                                                                                                            try await lesson.cell("get-ctr-first") {
+                                                                                                                                                                lesson.at(236, 1); lesson.show(try getCtr(imgFiles[0]))
+                                                                                                                                                                // cell biwi (Tests/Lessons/06-fastbook-multicat.md:239)
+                                                                                                                                                                try await lesson.cell("biwi") {
+                                                                                                                                                                    lesson.at(240, 12); let biwi = try DataBlock(
+                                                                                                                                                                        blocks: [ImageBlock(), PointBlock()],
+                                                                                                                                                                        getItems: getImageFiles,
+                                                                                                                                                                        getY: getCtr,
+                                                                                                                                                                        splitter: FuncSplitter { try $0.parent.name == "13" },
+                                                                                                                                                                        batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)])
+                                                                                                                                                                    // cell biwi-dls (Tests/Lessons/06-fastbook-multicat.md:248)
+                                                                                                                                                                    try await lesson.cell("biwi-dls") {
+                                                                                                                                                                        lesson.at(249, 20); let biwiDls = try biwi.dataloaders(biwiPath)
+                                                                                                                                                                        lesson.at(250, 9); lesson.show(try biwiDls.showBatch(maxN: 9, figsize: (8, 6)))
+                                                                                                                                                                        // cell biwi-batch (Tests/Lessons/06-fastbook-multicat.md:253)
+                                                                                                                                                                        try await lesson.cell("biwi-batch") {
+                                                                                                                                                                            lesson.at(254, 32); let (xbPose, ybPose) = try biwiDls.oneBatch()
+                                                                                                                                                                            lesson.at(255, 1); lesson.show(try (xbPose.shape, ybPose.shape))
+                                                                                                                                                                            // cell biwi-target (Tests/Lessons/06-fastbook-multicat.md:258)
+                                                                                                                                                                            try await lesson.cell("biwi-target") {
+                                                                                                                                                                                lesson.at(259, 7); lesson.show(try ybPose[0])
+                                                                                                                                                                                // cell biwi-learner (Tests/Lessons/06-fastbook-multicat.md:262)
+                                                                                                                                                                                try await lesson.cell("biwi-learner") {
+                                                                                                                                                                                    lesson.at(263, 17); let learnPose = try cnnLearner(biwiDls, resnet18, yRange: -1...1)
+                                                                                                                                                                                    // cell sigmoid-range (Tests/Lessons/06-fastbook-multicat.md:266)
+                                                                                                                                                                                    try await lesson.cell("sigmoid-range") {
+                                                                                                                                                                                        lesson.at(267, 1); @Sendable func sigmoidRange(_ x: Tensor, _ lo: Float, _ hi: Float) throws -> Tensor { try x.sigmoid() * (hi - lo) + lo }
+                                                                                                                                                                                        // cell sigmoid-range-plot (Tests/Lessons/06-fastbook-multicat.md:270)
+                                                                                                                                                                                        try await lesson.cell("sigmoid-range-plot") {
+                                                                                                                                                                                            lesson.at(271, 1); lesson.show(try plotFunction({ try sigmoidRange(Tensor([$0]), -1, 1).item() }, min: -4, max: 4))
+                                                                                                                                                                                            // cell biwi-loss (Tests/Lessons/06-fastbook-multicat.md:274)
+                                                                                                                                                                                            try await lesson.cell("biwi-loss") {
+                                                                                                                                                                                                lesson.at(275, 9); lesson.show(try biwiDls.lossFunc)
+                                                                                                                                                                                                // cell biwi-lr-find (Tests/Lessons/06-fastbook-multicat.md:278)
+                                                                                                                                                                                                try await lesson.cell("biwi-lr-find") {
+                                                                                                                                                                                                    lesson.at(279, 11); lesson.show(try learnPose.lrFind())
+                                                                                                                                                                                                    // cell biwi-fine-tune (Tests/Lessons/06-fastbook-multicat.md:282)
+                                                                                                                                                                                                    try await lesson.cell("biwi-fine-tune") {
+                                                                                                                                                                                                        lesson.at(283, 10); let lr = try 1e-2
+                                                                                                                                                                                                        lesson.at(284, 11); lesson.show(try learnPose.fineTune(1, baseLR: lr))
+                                                                                                                                                                                                        // cell rmse (Tests/Lessons/06-fastbook-multicat.md:287)
+                                                                                                                                                                                                        try await lesson.cell("rmse") {
+                                                                                                                                                                                                            lesson.at(288, 1); lesson.show(try sqrt(0.0001))
+                                                                                                                                                                                                            // cell biwi-results (Tests/Lessons/06-fastbook-multicat.md:291)
+                                                                                                                                                                                                            try await lesson.cell("biwi-results") {
+                                                                                                                                                                                                                lesson.at(292, 11); lesson.show(try learnPose.showResults(dsIdx: 1, nrows: 3, figsize: (6, 8)))
+                                                                                                                                                                                                                // cell checks (Tests/Lessons/06-fastbook-multicat.md:295)
+                                                                                                                                                                                                                try await lesson.cell("checks") {
+                                                                                                                                                                                                                    lesson.at(296, 1); #expect(try df.count == 4_000 && df.columns == ["fname", "labels", "is_valid"])
+                                                                                                                                                                                                                    lesson.at(297, 1); #expect(try df.iloc[..., 0].name == "fname" && df.iloc[0, ...]["fname"] == df.iloc[0]["fname"])
+                                                                                                                                                                                                                    lesson.at(298, 1); #expect(try tmpDF.columns == ["a", "b", "c"] && tmpDF["c"].tolist() == [4, 6])
+                                                                                                                                                                                                                    // RandomSplitter's 20 % of 4,000 rows; the splitter's is_valid column marks every fifth canvas.
+                                                                                                                                                                                                                    lesson.at(300, 1); #expect(try dsets0.train.count == 3_200 && dsets0.valid.count == 800)
+                                                                                                                                                                                                                    lesson.at(301, 1); #expect(try dsets5.train.count == 3_200 && dsets5.valid.count == 800)
+                                                                                                                                                                                                                    lesson.at(302, 1); #expect(try df.index[df["is_valid"]].tolist().allSatisfy { try $0 % 5 == 0 })
+                                                                                                                                                                                                                    lesson.at(303, 1); #expect(try activs.shape == [64, 6])
+                                                                                                                                                                                                                    lesson.at(304, 1); #expect(try f("Jeremy") == "Bonjour Jeremy.")
+                                                                                                                                                                                                                    lesson.at(305, 14); let atNine = try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false)
+                                                                                                                                                                                                                    lesson.at(306, 1); #expect(try atNine > 0 && atNine < 1)
+                                                                                                                                                                                                                    lesson.at(307, 1); #expect(try imgFiles.count == 960 && im.shape == [72, 96])
+                                                                                                                                                                                                                    // PIL's thumbnail leaves a picture that fits in 160×160 as it is.
+                                                                                                                                                                                                                    lesson.at(309, 1); #expect(try im.toThumb(160).shape == [72, 96])
+                                                                                                                                                                                                                    lesson.at(310, 1); #expect(try xbPose.shape == [64, 3, 48, 64] && ybPose.shape == [64, 1, 2])
+                                                                                                                                                                                                                    lesson.at(311, 1); #expect(try abs(sqrt(0.0001) - 0.01) < 1e-12)
+                                                                                                                                                                                                                    lesson.at(312, 1); lesson.show(try (atNine, learnPose.recorder.values.last!))
+                                                                                                                                                                                                                }
+                                                                                                                                                                                                            }
+                                                                                                                                                                                                        }
+                                                                                                                                                                                                    }
+                                                                                                                                                                                                }
+                                                                                                                                                                                            }
+                                                                                                                                                                                        }
+                                                                                                                                                                                    }
+                                                                                                                                                                                }
+                                                                                                                                                                            }
+                                                                                                                                                                        }
+                                                                                                                                                                    }
+                                                                                                                                                                }
+                                                                                                                                                            }
+                                                                                                                                                        }
+                                                                                                                                                    }
+                                                                                                                                                }
+                                                                                                                                            }
+                                                                                                                                        }
+                                                                                                                                    }
+                                                                                                                                }
+                                                                                                                            }
+                                                                                                                        }
+                                                                                                                    }
+                                                                                                                }
+                                                                                                            }
+                                                                                                        }
+                                                                                                    }
+                                                                                                }
+                                                                                            }
+                                                                                        }
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_06_fastbook_multicat_compiled() async throws {
+    let lesson = try CompiledLesson(path: "Tests/Lessons/06-fastbook-multicat.md", registry: .standard())
+    try await lesson_06_fastbook_multicat(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
 // Tests/Lessons/08-fastbook-collab.md
 func lesson_08_fastbook_collab(_ lesson: CompiledLesson) async throws {
     // cell ratings (Tests/Lessons/08-fastbook-collab.md:24)

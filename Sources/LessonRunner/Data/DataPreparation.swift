@@ -9,7 +9,9 @@ import Vision
 /// archives (`.pets`, …) are not listed: `khru data` (and so `make run` and CI) never downloads them.
 public enum DataPreparation {
     /// The lessons' datasets, in the order they are prepared.
-    public static let all: [DataSource] = [.ml100k, .fashionMNIST, .digits, .multiLabel, .headPose]
+    public static let all: [DataSource] = [
+        .ml100k, .fashionMNIST, .digits, .digitPets, .multiLabel, .headPose,
+    ]
 
     /// Prepares `source` under `root` and returns the folder it lives in.
     ///

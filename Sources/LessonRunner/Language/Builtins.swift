@@ -370,9 +370,19 @@ enum BuiltinOperations {
         switch (lhs, rhs) {
         case (.int(let a), .int(let b)): return a < b ? -1 : (a == b ? 0 : 1)
         case (.string(let a), .string(let b)): return a < b ? -1 : (a == b ? 0 : 1)
+        case (.object(let a), .object(let b)):
+            // Library values that are Comparable in Swift (`Path`) sort as Swift sorts them.
+            guard let left = a.payload as? any Comparable else { return nil }
+            return order(left, b.payload)
         default:
             guard let a = lhs.doubleValue, let b = rhs.doubleValue, !a.isNaN, !b.isNaN else { return nil }
             return a < b ? -1 : (a == b ? 0 : 1)
         }
+    }
+
+    /// -1, 0 or 1 as `lhs` is before, equal to or after `rhs`; nil when `rhs` is another type.
+    private static func order<T: Comparable>(_ lhs: T, _ rhs: Any) -> Int? {
+        guard let rhs = rhs as? T else { return nil }
+        return lhs < rhs ? -1 : (lhs == rhs ? 0 : 1)
     }
 }

@@ -254,6 +254,13 @@ final class Interpreter {
             }
             if case .object(let object) = receiver, object.isReference { return }
             if let base { try assign(base, receiver, frame) }
+        case .librarySubscript(let base, let receiverNode, let keyNode, let setter, let location):
+            let receiver = try evaluate(receiverNode, frame)
+            let key = try evaluate(keyNode, frame)
+            let changed = try callStep(at: location, name: setter.name) {
+                try setter.invoke([receiver, key, value], context)
+            }
+            try assign(base, changed, frame)
         case .element(let base, let arrayNode, let indexNode, let location):
             let container = try evaluate(arrayNode, frame)
             if case .dictionary(var dictionary) = container {

@@ -147,6 +147,9 @@ indirect enum Target {
     case property(base: Target?, receiver: Node, setter: Step, SourceLocation)
     /// `array[index] = value`.
     case element(base: Target, array: Node, index: Node, SourceLocation)
+    /// `frame[key] = value` through a library value's subscript setter (a `subscriptSet` step that
+    /// returns the changed receiver, which is written back to `base`).
+    case librarySubscript(base: Target, receiver: Node, key: Node, setter: Step, SourceLocation)
 }
 
 /// One condition of an `if`, `guard` or `while`.

@@ -143,6 +143,11 @@ extension Resolver {
             name == "init"
             ? registry.initializers(of: typeName)
             : registry.statics(of: typeName, named: name).filter { $0.kind == .staticMethod }
+        // `DataFrame.Column(…)`: a nested type's initializer.
+        let nested = registry.initializers(of: "\(typeName).\(name)")
+        if candidates.isEmpty, !nested.isEmpty {
+            return overload(nested, receiver: nil, arguments, callee: name, at: location)
+        }
         guard !candidates.isEmpty else {
             report(
                 "type '\(typeName)' has no member '\(name)'"

@@ -478,6 +478,19 @@ extension Resolver {
                     .element(base: baseTarget, array: array.node, index: key, location), current.type, current
                 )
             }
+            // `df["c"] = column`: a library value whose subscript has a setter (`subscriptSet`).
+            if case .named = array.type, arguments.count == 1, arguments[0].label == nil,
+                let setter = registry.members(of: array.type, named: "subscriptSet").first,
+                setter.parameters.count == 2, let (baseTarget, _, _) = assignable(base)
+            {
+                let key = resolve(arguments[0].value, expected: setter.parameters[0].type)
+                let current = resolve(target, expected: nil)
+                return (
+                    .librarySubscript(
+                        base: baseTarget, receiver: array.node, key: key.node, setter: setter, location),
+                    setter.parameters[1].type, current
+                )
+            }
             guard case .array(let element) = array.type, arguments.count == 1, arguments[0].label == nil,
                 let (baseTarget, _, _) = assignable(base)
             else {

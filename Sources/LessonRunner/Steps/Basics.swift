@@ -4,13 +4,13 @@ extension Registry {
     /// Bindings with no declaration in the library's sources (``BindingAudit`` skips them): Swift's
     /// standard library, and conveniences of the cell language (numbers where the library takes
     /// `Float`s, wrappers that emit a step's outputs into the report).
-    public static let cellLanguageConveniences: Set<String> = [
+    public static let cellLanguageConveniences: Set<String> = Set([
         "print(_:)", "Double(_:)", "Float(_:)", "Int(_:)", "String(_:)", "min(_:_:)", "max(_:_:)", "abs(_:)",
         "exp(_:)", "log(_:)", "sqrt(_:)", "String.split(separator:)", "String.hasPrefix(_:)",
         "String.hasSuffix(_:)", "String.dropLast(_:)", "String.dropFirst(_:)", "PartialRangeUpTo(_:)",
         "PartialRangeFrom(_:)", "CategoryMap.firstIndex(of:)", "Dictionary.subscript(_:)", "Double.rounded()",
-        "String(format:_:)",
-    ]
+        "String(format:_:)", "DataFrame.subscriptSet(_:_:)",
+    ]).union(Self.regexSelectors)
 
     /// The registry every lesson runs with: the basics plus the library's bindings.
     ///
@@ -22,10 +22,13 @@ extension Registry {
         registry.bindPlots()
         registry.bindTraining()
         registry.bindData()
+        registry.bindPandas()
+        registry.bindRegex()
         registry.bindCollab()
         registry.bindDataBlock()
         registry.bindVision()
         registry.bindPredictionTools()
+        registry.bindFastbookSpellings()
         registry.bindCrashForTestingIfAsked()
         return registry
     }

@@ -74,7 +74,10 @@ struct CellDataBlock: LibraryValue {
         var description: String { String(describing: item) }
     }
 
-    func datasets(_ source: Value) throws -> Datasets {
+    func datasets(_ source: Value) throws -> Datasets { try libraryBlock(source).datasets(()) }
+
+    /// The library's block over `source`'s items, with the cell's getters and splitter already applied.
+    func libraryBlock(_ source: Value) throws -> DataBlock<Void, Item> {
         let items: [Value]
         if let getItems {
             guard case .array(let found) = try getItems.call([source]) else {
@@ -111,7 +114,7 @@ struct CellDataBlock: LibraryValue {
             blocks: blocks, getItems: { _ in prepared },
             getX: { $0.x ?? $0.item }, getY: { $0.y ?? $0.item },
             splitter: { _ in split }, itemTfms: itemTfms, batchTfms: batchTfms, nInp: nInp)
-        return try block.datasets(())
+        return block
     }
 }
 
@@ -346,6 +349,14 @@ extension Registry {
                 blocks, getItems: getItems.function, getX?.function, getY?.function,
                 .splitter(splitter.value),
                 itemTfms, batchTfms, nInp)
+        }
+        bind(
+            "DataBlock.summary(_ source: Any, bs: Int = 4)",
+            doc: "How source becomes a batch, step by step (fastai's dblock.summary)."
+        ) { (context: StepContext, block: CellDataBlock, source: Value, bs: Int) in
+            context.progress("reading items")
+            // The text as the library returns it, so the compiled lesson shows the same value.
+            return try block.libraryBlock(source).summary((), bs: bs)
         }
         bind("DataBlock.datasets(_ source: Any)", doc: "The training and validation datasets of source.") {
             (context: StepContext, block: CellDataBlock, source: Value) in

@@ -13,7 +13,7 @@ extension DataFrame: LibraryValue, CellDisplayable {
         .table(
             Table(
                 kind: "frame", columns: [""] + columns,
-                rows: rows.enumerated().map { [String($0.offset)] + $0.element },
+                rows: zip(index, rows).map { [String($0)] + $1 },
                 shape: TableShape(rows: count, columns: columns.count)))
     }
 }

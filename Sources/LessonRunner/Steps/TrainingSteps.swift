@@ -134,9 +134,10 @@ extension Registry {
         bind("L1LossFlat()", doc: "Mean absolute error over flattened predictions and targets.") {
             L1LossFlat()
         }
-        bind("CrossEntropyLossFlat()", doc: "Cross-entropy loss for single-label classification.") {
-            CrossEntropyLossFlat()
-        }
+        bind(
+            "CrossEntropyLossFlat(reduction: Reduction = .mean)",
+            doc: "Cross-entropy loss for single-label classification (reduction: .none gives one per item)."
+        ) { (reduction: Reduction) in CrossEntropyLossFlat(reduction: reduction) }
         bind("BCEWithLogitsLossFlat(thresh: Double = 0.5)", doc: "Binary cross-entropy for multi-label.") {
             (thresh: Double) in BCEWithLogitsLossFlat(thresh: Float(thresh))
         }

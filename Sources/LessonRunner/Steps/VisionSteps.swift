@@ -138,7 +138,7 @@ extension Registry {
         }
         for (name, source) in [
             ("digits", DataSource.digits), ("fashionMNIST", .fashionMNIST), ("multiLabel", .multiLabel),
-            ("headPose", .headPose),
+            ("headPose", .headPose), ("digitPets", .digitPets),
         ] {
             constant("static DataSource.\(name): DataSource", doc: "The \(source.name) images (khru data).") {
                 source
@@ -185,6 +185,14 @@ extension Registry {
             image.shape
         }
         property("Image.height: Int", doc: "Height in pixels.") { (image: Image) in image.height }
+        type("PILImage", doc: "fastai's PILImage: PILImage.create(path) opens a picture.")
+        bind("static PILImage.create(_ path: Path)", doc: "Reads a PNG or JPEG file (PILImage.create).") {
+            (path: Path) in try PILImage.create(path)
+        }
+        bind(
+            "Image.toThumb(_ height: Int, width: Int? = nil)",
+            doc: "A copy that fits in height × width, aspect kept (fastai's to_thumb, PIL's thumbnail)."
+        ) { (image: Image, height: Int, width: Int?) in try image.toThumb(height, width: width) }
         bind(
             "genfromtxt(_ path: Path, skipHeader: Int = 0, skipFooter: Int = 0)",
             doc: "Numbers of a text file."
