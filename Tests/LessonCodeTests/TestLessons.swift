@@ -231,6 +231,33 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                                     lesson.at(321, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
                                                                                                                     lesson.at(322, 17); let described = try "\(split) \(mode)"
                                                                                                                     lesson.at(323, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                    // cell switch (Tests/Lessons/00-written-as-swift.md:328)
+                                                                                                                    try await lesson.cell("switch") {
+                                                                                                                        lesson.at(329, 1); @Sendable func describe(_ split: Split) throws -> String {
+                                                                                                                            switch try split {
+                                                                                                                            case .train: return try "fit on it"
+                                                                                                                            case .valid: return try "measure on it"
+                                                                                                                            }
+                                                                                                                        }
+                                                                                                                        lesson.at(335, 1); @Sendable func bucket(_ x: Int) throws -> String {
+                                                                                                                            switch try x {
+                                                                                                                            case 0: return try "none"
+                                                                                                                            case 1...3: return try "few"
+                                                                                                                            default: return try "many"
+                                                                                                                            }
+                                                                                                                        }
+                                                                                                                        lesson.at(342, 22); var seen: [String] = try []
+                                                                                                                        lesson.at(343, 1); for each in try Split.allCases {
+                                                                                                                            switch try each {
+                                                                                                                            case .train:
+                                                                                                                                try seen.append("t")
+                                                                                                                            default:
+                                                                                                                                break
+                                                                                                                            }
+                                                                                                                            try seen.append("after")
+                                                                                                                        }
+                                                                                                                        lesson.at(352, 1); lesson.show(try (Split.allCases.map(describe), [0, 2, 9].map(bucket), seen))
+                                                                                                                    }
                                                                                                                 }
                                                                                                             }
                                                                                                         }
