@@ -483,7 +483,7 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
                     }
                     log.append(-1)
                 }
-                ([Mode.fast, Mode.slow, Mode.off].map(speed), ["dog", "bee", "zebra"].map(kind), log)
+                ([Mode.fast, .slow, .off].map(speed), ["dog", "bee", "zebra"].map(kind), log)
                 """
             )
         ])
