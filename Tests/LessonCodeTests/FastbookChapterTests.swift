@@ -86,7 +86,8 @@ import Testing
         let command =
             "khru export-swift Tests/Lessons --output Tests/LessonCodeTests/TestLessons.swift --import KhruAll"
         let expected = SwiftExporter.source(
-            for: lessons, imports: ["KhruAll"], command: command, registry: ".standard()")
+            for: lessons, imports: ["KhruAll"], command: command, registry: ".standard()",
+            resolving: .standard())
         let written = try String(contentsOfFile: "Tests/LessonCodeTests/TestLessons.swift", encoding: .utf8)
         #expect(written == expected, "regenerate with: make lesson-code")
     }

@@ -243,6 +243,33 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                                         lesson.at(337, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
                                                                                                                         lesson.at(338, 17); let described = try "\(split) \(mode)"
                                                                                                                         lesson.at(339, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                        // cell switch (Tests/Lessons/00-written-as-swift.md:344)
+                                                                                                                        try await lesson.cell("switch") {
+                                                                                                                            lesson.at(345, 1); @Sendable func describe(_ split: Split) throws -> String {
+                                                                                                                                switch try split {
+                                                                                                                                case .train: return try "fit on it"
+                                                                                                                                case .valid: return try "measure on it"
+                                                                                                                                }
+                                                                                                                            }
+                                                                                                                            lesson.at(351, 1); @Sendable func bucket(_ x: Int) throws -> String {
+                                                                                                                                switch try x {
+                                                                                                                                case 0: return try "none"
+                                                                                                                                case 1...3: return try "few"
+                                                                                                                                default: return try "many"
+                                                                                                                                }
+                                                                                                                            }
+                                                                                                                            lesson.at(358, 22); var seen: [String] = try []
+                                                                                                                            lesson.at(359, 1); for each in try Split.allCases {
+                                                                                                                                switch try each {
+                                                                                                                                case .train:
+                                                                                                                                    try seen.append("t")
+                                                                                                                                default:
+                                                                                                                                    break
+                                                                                                                                }
+                                                                                                                                try seen.append("after")
+                                                                                                                            }
+                                                                                                                            lesson.at(368, 1); lesson.show(try (Split.allCases.map(describe), [0, 2, 9].map(bucket), seen))
+                                                                                                                        }
                                                                                                                     }
                                                                                                                 }
                                                                                                             }
@@ -303,7 +330,7 @@ func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
                         try await lesson.cell("dls") {
                             lesson.at(57, 12); let pets = try DataBlock(
                                 blocks: [ImageBlock(), CategoryBlock()],
-                                getItems: getImageFiles,
+                                getItems: { try getImageFiles($0) },
                                 getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                 splitter: RandomSplitter(seed: 42),
                                 itemTfms: [Resize(40)],
@@ -316,7 +343,7 @@ func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
                                 try await lesson.cell("summary") {
                                     lesson.at(72, 13); let pets1 = try DataBlock(
                                         blocks: [ImageBlock(), CategoryBlock()],
-                                        getItems: getImageFiles,
+                                        getItems: { try getImageFiles($0) },
                                         getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                         splitter: RandomSplitter(seed: 42))
                                     lesson.at(77, 1); try print(pets1.summary(path / "images"))
@@ -678,7 +705,7 @@ func lesson_06_fastbook_multicat(_ lesson: CompiledLesson) async throws {
                                                                                                                                                                 try await lesson.cell("biwi") {
                                                                                                                                                                     lesson.at(240, 12); let biwi = try DataBlock(
                                                                                                                                                                         blocks: [ImageBlock(), PointBlock()],
-                                                                                                                                                                        getItems: getImageFiles,
+                                                                                                                                                                        getItems: { try getImageFiles($0) },
                                                                                                                                                                         getY: getCtr,
                                                                                                                                                                         splitter: FuncSplitter { try $0.parent.name == "13" },
                                                                                                                                                                         batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)])

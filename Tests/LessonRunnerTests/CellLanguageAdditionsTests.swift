@@ -451,3 +451,76 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
         #expect(Value(displaying: Split.train).plainText == "train")
     }
 }
+
+/// `switch` over enums, numbers and strings, with Swift's exhaustiveness and `break` (#26).
+@Suite struct SwitchTests {
+    @Test func casesValuesRangesDefaultAndBreak() {
+        let text = lessonText([
+            (
+                "s",
+                """
+                enum Mode { case fast, slow, off }
+                func speed(_ m: Mode) -> Int {
+                    switch m {
+                    case .fast: return 10
+                    case .slow, .off: return 1
+                    }
+                }
+                func kind(_ word: String) -> String {
+                    switch word {
+                    case "cat", "dog": return "pet"
+                    case "a"..<"c": return "early"
+                    default: return "other"
+                    }
+                }
+                var log: [Int] = []
+                for i in 0..<6 {
+                    switch i {
+                    case 0: continue
+                    case 4: break
+                    case 2...3: log.append(i * 10)
+                    default: log.append(i)
+                    }
+                    log.append(-1)
+                }
+                ([Mode.fast, .slow, .off].map(speed), ["dog", "bee", "zebra"].map(kind), log)
+                """
+            )
+        ])
+        #expect(checkLesson(text) == [])
+        #expect(
+            values(runLesson(text), "s") == [
+                "([10, 1, 1], [\"pet\", \"early\", \"other\"], [1, -1, 20, -1, 30, -1, -1, 5, -1])"
+            ])
+    }
+
+    @Test func aSwitchMustBeExhaustiveAndMatchValuesOnly() {
+        let text = lessonText([
+            (
+                "a",
+                "enum Mode { case fast, slow, off }\nlet m = Mode.fast\nswitch m {\ncase .fast: print(1)\n}"
+            ),
+            ("b", "switch 3 {\ncase 1: print(1)\n}"),
+            ("c", "switch 3 {\ncase let x: print(x)\n}"),
+            ("d", "switch 3 {\ncase \"a\": print(1)\ndefault: print(2)\n}"),
+            ("e", "let y = switch 3 { default: 1 }"),
+        ])
+        #expect(
+            checkLesson(text) == [
+                "lessons/en/01-sample.md:6:1: error: switch must be exhaustive; add a case for .slow, .off or a "
+                    + "default",
+                "lessons/en/01-sample.md:12:1: error: switch must be exhaustive; add a default: case",
+                "lessons/en/01-sample.md:19:6: error: a switch case in a cell matches values ('case .train, "
+                    + ".valid:'); binding patterns are not part of the cell language",
+                "lessons/en/01-sample.md:25:6: error: expression pattern of type 'String' cannot match values of "
+                    + "type 'Int'",
+                "lessons/en/01-sample.md:31:9: error: 'switch' as a value is not part of the cell language; use it "
+                    + "as a statement",
+            ])
+    }
+
+    @Test func theCompiledTwinTriesTheSubjectAndTheCaseBodies() {
+        let compiled = SwiftExporter.compiledForm("switch f(x) {\ncase 1: g()\ndefault: break\n}")
+        #expect(compiled == "switch try f(x) {\ncase 1: try g()\ndefault: break\n}")
+    }
+}

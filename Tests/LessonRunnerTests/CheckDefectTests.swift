@@ -59,8 +59,10 @@ private func check(_ markdown: String) -> [String] {
         #expect(
             regex.first?.contains("regex literals (#/…/#) are not part of the cell language") == true,
             "\(regex)")
-        let other = check("# T\n\n```swift {#a}\nlet x = 1\nswitch x { default: break }\n```\n")
-        #expect(other.first?.hasSuffix("guard, for, while, struct, final class and enum") == true, "\(other)")
+        let other = check("# T\n\n```swift {#a}\nlet x = 1\ndefer { print(x) }\n```\n")
+        #expect(
+            other.first?.hasSuffix("guard, for, while, switch, struct, final class and enum") == true,
+            "\(other)")
     }
 
     @Test func aStatementOutsideTheLanguageIsReportedOnceNotAtEveryUse() {

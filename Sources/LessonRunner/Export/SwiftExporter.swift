@@ -180,6 +180,10 @@ public enum SwiftExporter {
                         visit(ifExpression)
                         continue
                     }
+                    if let switchExpression = expression.as(SwitchExprSyntax.self) {
+                        visit(switchExpression)
+                        continue
+                    }
                     if let macro = expression.as(MacroExpansionExprSyntax.self) {
                         if let condition = macro.arguments.first?.expression { addTry(condition) }
                         continue
@@ -226,6 +230,10 @@ public enum SwiftExporter {
                 let ifExpression = expression.expression.as(IfExprSyntax.self)
             {
                 visit(ifExpression)
+            } else if let expression = statement.as(ExpressionStmtSyntax.self),
+                let switchExpression = expression.expression.as(SwitchExprSyntax.self)
+            {
+                visit(switchExpression)
             } else if let forStatement = statement.as(ForStmtSyntax.self) {
                 addTry(forStatement.sequence)
                 visit(forStatement.body.statements, topLevel: false)
@@ -235,6 +243,12 @@ public enum SwiftExporter {
             } else if let guardStatement = statement.as(GuardStmtSyntax.self) {
                 conditions(guardStatement.conditions)
                 visit(guardStatement.body.statements, topLevel: false)
+            }
+        }
+        func visit(_ switchExpression: SwitchExprSyntax) {
+            addTry(switchExpression.subject)
+            for case .switchCase(let switchCase) in switchExpression.cases {
+                visit(switchCase.statements, topLevel: false)
             }
         }
         func visit(_ ifExpression: IfExprSyntax) {

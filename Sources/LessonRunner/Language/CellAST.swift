@@ -180,6 +180,14 @@ struct EnumDeclaration {
     var location: SourceLocation
 }
 
+/// One `case …:` (or `default:`) of a `switch`.
+struct SwitchCase {
+    /// The values it matches (`case .train, .valid:`); empty for `default`.
+    var patterns: [Expr]
+    var body: [Statement]
+    var location: SourceLocation
+}
+
 /// A statement of a cell.
 indirect enum Statement {
     /// `let`/`var pattern[: Type] = value`.
@@ -204,6 +212,8 @@ indirect enum Statement {
     case forIn(Pattern, sequence: Expr, body: [Statement], SourceLocation)
     /// `while condition { … }`.
     case whileLoop(Expr, body: [Statement], SourceLocation)
+    /// `switch subject { case a, b: … default: … }` matching values (no bindings).
+    case switchOn(Expr, [SwitchCase], SourceLocation)
     /// `return value`.
     case returnValue(Expr?, SourceLocation)
     /// `break` / `continue`.
@@ -213,7 +223,8 @@ indirect enum Statement {
         switch self {
         case .binding(_, _, _, _, let l), .declaration(_, _, _, let l), .assignment(_, _, _, let l),
             .ifElse(_, _, _, let l),
-            .guardElse(_, _, let l), .forIn(_, _, _, let l), .whileLoop(_, _, let l), .returnValue(_, let l),
+            .guardElse(_, _, let l), .forIn(_, _, _, let l), .whileLoop(_, _, let l), .switchOn(_, _, let l),
+            .returnValue(_, let l),
             .loopControl(_, let l):
             l
         case .function(let declaration): declaration.location
@@ -295,6 +306,12 @@ extension Statement {
         case .whileLoop(let condition, let body, _):
             expression(condition)
             statements(body)
+        case .switchOn(let subject, let cases, _):
+            expression(subject)
+            for switchCase in cases {
+                switchCase.patterns.forEach(expression)
+                statements(switchCase.body)
+            }
         case .returnValue(let value, _): value.map(expression)
         case .loopControl: break
         }

@@ -152,6 +152,20 @@ final class Interpreter {
             let scope = Frame(parent: frame)
             if try holds(conditions, scope) { return try execute(then, Frame(parent: scope)) }
             if let otherwise { return try execute(otherwise, Frame(parent: frame)) }
+        case .switchOn(let subjectNode, let cases, let location):
+            let subject = try evaluate(subjectNode, frame)
+            for (values, body) in cases {
+                var matches = values.isEmpty
+                for node in values where !matches {
+                    matches = Self.matches(subject, try evaluate(node, frame))
+                }
+                guard matches else { continue }
+                try checkDeadline(at: location)
+                switch try execute(body, Frame(parent: frame)) {
+                case .broke: return .normal
+                case let flow: return flow
+                }
+            }
         case .guardElse(let conditions, let otherwise):
             guard let frame else { return .normal }
             if try !holds(conditions, frame) { return try execute(otherwise, Frame(parent: frame)) }
@@ -480,6 +494,21 @@ final class Interpreter {
             plan.resolved[key] = node
         }
         return try evaluate(node, scope)
+    }
+
+    /// Whether a `switch` case's value matches the subject: equal, or a range that holds it (Swift's `~=`).
+    static func matches(_ subject: Value, _ pattern: Value) -> Bool {
+        if case .range(let lower, let upper, let closed) = pattern, let x = subject.doubleValue,
+            let low = lower.doubleValue, let high = upper.doubleValue
+        {
+            return low <= x && (closed ? x <= high : x < high)
+        }
+        if case .range(let lower, let upper, let closed) = pattern, case .string(let x) = subject,
+            case .string(let low) = lower, case .string(let high) = upper
+        {
+            return low <= x && (closed ? x <= high : x < high)
+        }
+        return subject.isEqual(to: pattern) == true
     }
 
     /// Converts a number to the `Double` or `Float` a declaration wants, as Swift's literals do.

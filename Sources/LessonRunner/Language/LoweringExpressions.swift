@@ -362,18 +362,19 @@ extension Lowering {
 
     func unsupported(_ node: Syntax, what: String? = nil) -> LoweringError {
         let hint =
-            "cells hold bindings, assignments, calls, closures, functions, if, guard, for, while, struct, "
-            + "final class and enum"
+            "cells hold bindings, assignments, calls, closures, functions, if, guard, for, while, switch, "
+            + "struct, final class and enum"
         let message: String
         switch node.kind {
         case .repeatStmt: message = "'repeat' loops are not part of the cell language; use 'while'"
         case .ifExpr: message = "'if' as a value is not part of the cell language; use the ternary a ? b : c"
-        case .switchExpr: message = "'switch' is not part of the cell language; \(hint)"
+        case .switchExpr:
+            message = "'switch' as a value is not part of the cell language; use it as a statement"
         case .doStmt:
             message = "'do' blocks are not part of the cell language; write 'try' before a throwing call"
         case .structDecl, .classDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
             message =
-                "this type declaration is not part of the cell language; cells declare 'struct' and 'final class'"
+                "this type declaration is not part of the cell language; cells declare 'struct', 'final class' and 'enum'"
         case .regexLiteralExpr:
             message =
                 "regex literals (#/…/#) are not part of the cell language; write the pattern as a raw string, "

@@ -24,6 +24,9 @@ extension Lowering {
             return [try self.statement(statement)]
         case .expr(let expression):
             if let ifExpression = expression.as(IfExprSyntax.self) { return [try ifStatement(ifExpression)] }
+            if let switchExpression = expression.as(SwitchExprSyntax.self) {
+                return [try switchStatement(switchExpression)]
+            }
             return [try statement(expression)]
         }
     }
@@ -36,6 +39,9 @@ extension Lowering {
         if let expression = syntax.as(ExpressionStmtSyntax.self) {
             if let ifExpression = expression.expression.as(IfExprSyntax.self) {
                 return try ifStatement(ifExpression)
+            }
+            if let switchExpression = expression.expression.as(SwitchExprSyntax.self) {
+                return try switchStatement(switchExpression)
             }
             throw unsupported(Syntax(expression.expression))
         }
@@ -81,6 +87,64 @@ extension Lowering {
             return .loopControl(isBreak: syntax.is(BreakStmtSyntax.self), location(syntax))
         }
         throw unsupported(Syntax(syntax))
+    }
+
+    /// `switch value { case a, b: … default: … }`: cases match values by `==` (or a range by containment);
+    /// `let` bindings and `where` in a case are rejected where they are written.
+    func switchStatement(_ syntax: SwitchExprSyntax) throws -> Statement {
+        var cases: [SwitchCase] = []
+        var sawDefault = false
+        for element in syntax.cases {
+            guard case .switchCase(let switchCase) = element else {
+                throw LoweringError(
+                    message: "'#if' in a switch is not part of the cell language", node: Syntax(element))
+            }
+            if sawDefault {
+                throw LoweringError(
+                    message: "additional 'case' blocks cannot appear after the 'default' block of a 'switch'",
+                    node: Syntax(switchCase.label))
+            }
+            var patterns: [Expr] = []
+            switch switchCase.label {
+            case .default: sawDefault = true
+            case .case(let label):
+                for item in label.caseItems {
+                    if let clause = item.whereClause {
+                        throw LoweringError(
+                            message: "'where' in a switch case is not part of the cell language; use 'if' in "
+                                + "its body",
+                            node: Syntax(clause))
+                    }
+                    guard let pattern = item.pattern.as(ExpressionPatternSyntax.self) else {
+                        throw LoweringError(
+                            message:
+                                "a switch case in a cell matches values ('case .train, .valid:'); binding "
+                                + "patterns are not part of the cell language",
+                            node: Syntax(item.pattern))
+                    }
+                    patterns.append(try expression(pattern.expression))
+                }
+            }
+            if let fallthroughStatement = switchCase.statements.first(where: {
+                $0.item.as(FallThroughStmtSyntax.self) != nil
+            }) {
+                throw LoweringError(
+                    message: "'fallthrough' is not part of the cell language; list the values in one case",
+                    node: Syntax(fallthroughStatement))
+            }
+            guard !switchCase.statements.isEmpty else {
+                throw LoweringError(
+                    message:
+                        "'\(sawDefault ? "default" : "case")' label in a 'switch' must have at least one "
+                        + "executable statement",
+                    node: Syntax(switchCase.label))
+            }
+            cases.append(
+                SwitchCase(
+                    patterns: patterns, body: try block(switchCase.statements), location: location(switchCase)
+                ))
+        }
+        return .switchOn(try expression(syntax.subject), cases, location(syntax))
     }
 
     func ifStatement(_ syntax: IfExprSyntax) throws -> Statement {

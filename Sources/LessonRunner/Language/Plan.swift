@@ -167,13 +167,16 @@ indirect enum PlanStatement {
     case guardElse([PlanCondition], otherwise: [PlanStatement])
     case forIn(PlanPattern, sequence: Node, body: [PlanStatement], SourceLocation)
     case whileLoop(Node, body: [PlanStatement], SourceLocation)
+    /// `switch`: the subject runs once; the first case one of whose values equals it (or whose range
+    /// holds it) runs; an empty list of values is `default`.
+    case switchOn(Node, [(values: [Node], body: [PlanStatement])], SourceLocation)
     case returnValue(Node?)
     case loopControl(isBreak: Bool)
 
     var location: SourceLocation? {
         switch self {
         case .bind(_, _, _, let l), .assign(_, _, let l), .expression(_, _, let l), .forIn(_, _, _, let l),
-            .whileLoop(_, _, let l):
+            .whileLoop(_, _, let l), .switchOn(_, _, let l):
             l
         default: nil
         }

@@ -55,6 +55,8 @@ struct Resolver {
     var scopes: [[String: NameInfo]] = []
     var functions: [FunctionContext] = []
     var loopDepth = 0
+    /// How many `switch` bodies enclose the statement (a `break` there leaves the switch).
+    var switchDepth = 0
     /// Where a function was passed as a value of fewer parameters than it has, its others defaulted
     /// (`getItems: getImageFiles`): the labels of the parameters it keeps, so the compiled twin can write
     /// the closure Swift needs (`{ try getImageFiles($0) }`).
@@ -120,6 +122,7 @@ struct Resolver {
         scopes = []
         functions = []
         loopDepth = 0
+        switchDepth = 0
         let before = diagnostics.count
         diagnostics += lowered.diagnostics
         // A statement that did not lower has been reported: its names are unavailable, not unknown, so

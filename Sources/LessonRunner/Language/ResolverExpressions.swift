@@ -79,7 +79,24 @@ extension Resolver {
         case .array(let elements, _):
             var elementType: CellType?
             if case .array(let type)? = expected?.unwrapped { elementType = type }
-            let typed = elements.map { resolve($0, expected: elementType) }
+            var early = [Typed?](repeating: nil, count: elements.count)
+            func isImplicit(_ element: Expr) -> Bool {
+                switch element {
+                case .implicitMember, .call(.implicitMember, _, _): true
+                default: false
+                }
+            }
+            if elementType == nil, elements.contains(where: isImplicit) {
+                // `[Mode.fast, .slow]`: an implicit member takes the type of the other elements, as in Swift.
+                for (index, element) in elements.enumerated() where !isImplicit(element) {
+                    early[index] = resolve(element, expected: nil)
+                }
+                let known = early.compactMap { $0?.type }
+                if let first = known.first, first != .any, known.allSatisfy({ $0 == first }) {
+                    elementType = first
+                }
+            }
+            let typed = elements.enumerated().map { early[$0] ?? resolve($1, expected: elementType) }
             if let elementType, typed.allSatisfy({ registry.isAssignable($0.type, to: elementType) }) {
                 return Typed(.array(typed.map(\.node)), .array(elementType))
             }

@@ -119,6 +119,8 @@ extension Resolver {
             let bodyPlan = block(body)
             loopDepth -= 1
             return .whileLoop(typed.node, body: bodyPlan, location)
+        case .switchOn(let subject, let cases, let location):
+            return switchStatement(subject, cases, at: location)
         case .returnValue(let value, let location):
             guard var context = functions.last else {
                 report("'return' belongs inside a function or closure", at: location)
@@ -143,7 +145,7 @@ extension Resolver {
             }
             return .returnValue(typed?.node)
         case .loopControl(let isBreak, let location):
-            if loopDepth == 0 {
+            if loopDepth == 0 && !(isBreak && switchDepth > 0) {
                 report("'\(isBreak ? "break" : "continue")' belongs inside a loop", at: location)
                 return nil
             }
@@ -178,14 +180,81 @@ extension Resolver {
         return "; '\(name)' gives \(count) values when given \(labels) with one entry per name"
     }
 
+    /// Resolves a `switch`: each value is resolved where the subject's type is expected (so `.train`
+    /// names a case), and the switch must be exhaustive as Swift requires: a `default`, every case of an
+    /// enum, or both Bools.
+    mutating func switchStatement(
+        _ subject: Expr, _ cases: [SwitchCase], at location: SourceLocation
+    ) -> PlanStatement {
+        let typed = resolve(subject, expected: nil)
+        var planCases: [(values: [Node], body: [PlanStatement])] = []
+        var covered: Set<String> = []
+        for switchCase in cases {
+            var values: [Node] = []
+            for pattern in switchCase.patterns {
+                let value = resolve(pattern, expected: typed.type == .any ? nil : typed.type)
+                var fits = registry.isAssignable(value.type, to: typed.type)
+                if case .range(let bound, _) = value.type, registry.isAssignable(typed.type, to: bound) {
+                    fits = true
+                }
+                if !fits {
+                    report(
+                        "expression pattern of type '\(value.type)' cannot match values of type '\(typed.type)'",
+                        at: pattern.start)
+                }
+                switch pattern {
+                case .implicitMember(let name, _), .member(_, let name, _): covered.insert(name)
+                case .bool(let value, _): covered.insert(String(value))
+                default: break
+                }
+                values.append(value.node)
+            }
+            switchDepth += 1
+            planCases.append((values, block(switchCase.body)))
+            switchDepth -= 1
+        }
+        if !cases.contains(where: { $0.patterns.isEmpty }) && typed.type != .any {
+            var missing: [String]?
+            if typed.type == .bool {
+                missing = ["true", "false"].filter { !covered.contains($0) }
+            } else if case .named(let name) = typed.type, registry.isDeclaredType(name) {
+                let caseNames = registry.allSteps.filter {
+                    $0.owner == name && $0.kind == .staticProperty && $0.resultType == typed.type
+                }.map(\.name)
+                if !caseNames.isEmpty {
+                    missing = caseNames.filter { !covered.contains($0) }.map { "." + $0 }
+                }
+            }
+            if let missing, !missing.isEmpty {
+                report(
+                    "switch must be exhaustive; add a case for \(missing.joined(separator: ", ")) or a default",
+                    at: location)
+            } else if missing == nil {
+                report("switch must be exhaustive; add a default: case", at: location)
+            }
+        }
+        return .switchOn(typed.node, planCases, location)
+    }
+
     /// Whether a block always leaves by `return`, `break` or `continue`.
     static func leaves(_ statements: [Statement]) -> Bool {
         guard let last = statements.last else { return false }
         switch last {
         case .returnValue, .loopControl: return true
+        case .switchOn(_, let cases, _):
+            // The checker makes a switch exhaustive, so it leaves when every case does (a `break` in a
+            // case leaves only the switch).
+            return !cases.isEmpty && cases.allSatisfy { leavesSwitchCase($0.body) }
         case .ifElse(_, let then, let otherwise?, _): return leaves(then) && leaves(otherwise)
         default: return false
         }
+    }
+
+    /// Whether a switch case's body leaves the enclosing function or loop (a `break` that ends it leaves
+    /// only the switch).
+    static func leavesSwitchCase(_ body: [Statement]) -> Bool {
+        if case .loopControl(isBreak: true, _)? = body.last { return false }
+        return leaves(body)
     }
 
     mutating func conditions(_ list: [Condition]) -> [PlanCondition] {
@@ -322,8 +391,9 @@ extension Resolver {
         scopes.append([:])
         functions.append(
             FunctionContext(declaredResult: declaredResult, inferredResult: nil, isClosure: isClosure))
-        let savedLoops = loopDepth
+        let savedLoops = (loopDepth, switchDepth)
         loopDepth = 0
+        switchDepth = 0
         var statements: [PlanStatement] = []
         var implicitReturn: Node?
         var resultType = declaredResult ?? .any
@@ -349,7 +419,7 @@ extension Resolver {
                 resultType = functions.last?.inferredResult ?? .void
             }
         }
-        loopDepth = savedLoops
+        (loopDepth, switchDepth) = savedLoops
         functions.removeLast()
         scopes.removeLast(2)
         let plan = ClosurePlan(
