@@ -267,19 +267,13 @@ extension Tensor {
         return result
     }
 
-    /// PyTorch's spelling, `x.sum(dim=1, keepdim=True)`: ``sum(axis:keepDims:)``, checked.
-    ///
-    /// - Throws: ``TensorError`` for an axis the tensor does not have.
-    public func sum(dim: Int, keepdim: Bool = false) throws -> Tensor {
-        sum(axis: try checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
-    }
+    /// PyTorch's spelling, `x.sum(dim=1, keepdim=True)`: ``sum(axis:keepDims:)`` (cells get the checked
+    /// form, ``checkedReductionAxis(_:keepDims:)``).
+    public func sum(dim: Int, keepdim: Bool = false) -> Tensor { sum(axis: dim, keepDims: keepdim) }
 
-    /// PyTorch's spelling, `x.mean(dim=1, keepdim=True)`: ``mean(axis:keepDims:)``, checked.
-    ///
-    /// - Throws: ``TensorError`` for an axis the tensor does not have.
-    public func mean(dim: Int, keepdim: Bool = false) throws -> Tensor {
-        mean(axis: try checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
-    }
+    /// PyTorch's spelling, `x.mean(dim=1, keepdim=True)`: ``mean(axis:keepDims:)`` (cells get the checked
+    /// form).
+    public func mean(dim: Int, keepdim: Bool = false) -> Tensor { mean(axis: dim, keepDims: keepdim) }
 
     /// PyTorch's spelling, `torch.softmax(x, dim=1)`: ``softmax(axis:)``.
     public func softmax(dim: Int) -> Tensor { softmax(axis: dim) }

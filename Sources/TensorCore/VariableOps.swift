@@ -642,19 +642,19 @@ extension Variable {
         sum(axis: try value.checkedReductionAxis(axis, keepDims: keepDims), keepDims: keepDims)
     }
 
-    /// PyTorch's spelling, `x.sum(dim=1, keepdim=True)`: ``checkedSum(axis:keepDims:)``.
-    ///
-    /// - Throws: ``TensorError`` for an axis the variable does not have.
-    public func sum(dim: Int, keepdim: Bool = false) throws -> Variable {
-        try checkedSum(axis: dim, keepDims: keepdim)
-    }
+    /// PyTorch's spelling, `x.sum(dim=1, keepdim=True)`: ``sum(axis:keepDims:)`` (cells get
+    /// ``checkedSum(axis:keepDims:)``).
+    public func sum(dim: Int, keepdim: Bool = false) -> Variable { sum(axis: dim, keepDims: keepdim) }
 
-    /// PyTorch's spelling, `x.mean(dim=1, keepdim=True)`: ``mean(axis:keepDims:)``, checked.
-    ///
-    /// - Throws: ``TensorError`` for an axis the variable does not have.
-    public func mean(dim: Int, keepdim: Bool = false) throws -> Variable {
-        mean(axis: try value.checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
-    }
+    /// PyTorch's spelling, `x.mean(dim=1, keepdim=True)`: ``mean(axis:keepDims:)`` (cells get the checked
+    /// form).
+    public func mean(dim: Int, keepdim: Bool = false) -> Variable { mean(axis: dim, keepDims: keepdim) }
+
+    /// PyTorch's in-place `res += other`: `lhs = lhs + rhs`, recorded for the gradient as the sum is.
+    public static func += (lhs: inout Variable, rhs: Variable) { lhs = lhs + rhs }
+
+    /// `lhs = lhs - rhs`, as ``+=(_:_:)``.
+    public static func -= (lhs: inout Variable, rhs: Variable) { lhs = lhs - rhs }
 
     /// The rows at the ids `indices` holds (PyTorch's `weight[ids]`), checked.
     ///

@@ -40,14 +40,16 @@ import Testing
     }
 
     /// fastbook's chapters 5 and 6 (`Tests/Lessons/05-fastbook-pets.md`, `06-fastbook-multicat.md`), every
-    /// cell the book computes on Khru's stand-in data: each runs interpreted and its checks hold; with
+    /// cell the book computes on Khru's stand-in data, and the seed's nineteen code blocks
+    /// (`07-seed-code-blocks.md`): each runs interpreted and its checks hold; with
     /// `KHRU_COMPILED_LONG=1` the compiled Swift runs too and shows the same values (their cells allow
     /// minutes of training, so `make test` runs the compiled twin only on request, as for the vision lessons).
     @Test(
         .enabled(if: CompiledLesson.dataIsPrepared),
         arguments: [
-            ("Tests/Lessons/05-fastbook-pets.md", 52, 34),
-            ("Tests/Lessons/06-fastbook-multicat.md", 65, 40),
+            ("Tests/Lessons/05-fastbook-pets.md", 54, 34),
+            ("Tests/Lessons/06-fastbook-multicat.md", 67, 42),
+            ("Tests/Lessons/07-seed-code-blocks.md", 33, 0),
         ])
     func chapters5And6RunEveryCell(path: String, passedChecks: Int, shownCells: Int) async throws {
         let (lesson, problems) = try LessonParser.parse(fileAt: path)
@@ -69,8 +71,10 @@ import Testing
         let compiled = try CompiledLesson(path: path, registry: .standard())
         if path.contains("05-") {
             try await lesson_05_fastbook_pets(compiled)
-        } else {
+        } else if path.contains("06-") {
             try await lesson_06_fastbook_multicat(compiled)
+        } else {
+            try await lesson_07_seed_code_blocks(compiled)
         }
         #expect(compiled.compare(with: report) == [])
         #expect(

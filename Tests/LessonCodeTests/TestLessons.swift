@@ -228,47 +228,55 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                                                                                     lesson.at(319, 15); let tinyOut = try tiny(Variable(Tensor([[1.0, 2.0], [3.0, 4.0]])))
                                                                                                                     lesson.at(320, 1); #expect(try tinyOut.shape == [2, 1])
                                                                                                                     lesson.at(321, 1); lesson.show(try (tinyOut.shape, tiny.parameters.count))
-                                                                                                                    // cell enums (Tests/Lessons/00-written-as-swift.md:326)
-                                                                                                                    try await lesson.cell("enums") {
-                                                                                                                        lesson.at(327, 1); enum Split: String, CaseIterable {
-                                                                                                                            case train, valid
-                                                                                                                        }
-                                                                                                                        lesson.at(330, 1); enum Level: Int {
-                                                                                                                            case low = 1, mid, high = 10
-                                                                                                                        }
-                                                                                                                        lesson.at(333, 1); enum Mode { case fast, slow }
-                                                                                                                        lesson.at(334, 19); let split = try Split.train
-                                                                                                                        lesson.at(335, 19); let mode: Mode = try .slow
-                                                                                                                        lesson.at(336, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
-                                                                                                                        lesson.at(337, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
-                                                                                                                        lesson.at(338, 17); let described = try "\(split) \(mode)"
-                                                                                                                        lesson.at(339, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
-                                                                                                                        // cell switch (Tests/Lessons/00-written-as-swift.md:344)
-                                                                                                                        try await lesson.cell("switch") {
-                                                                                                                            lesson.at(345, 1); @Sendable func describe(_ split: Split) throws -> String {
-                                                                                                                                switch try split {
-                                                                                                                                case .train: return try "fit on it"
-                                                                                                                                case .valid: return try "measure on it"
-                                                                                                                                }
+                                                                                                                    // cell casts (Tests/Lessons/00-written-as-swift.md:328)
+                                                                                                                    try await lesson.cell("casts") {
+                                                                                                                        lesson.at(329, 21); let anything: Any = try Tensor([1.0, 2.0])
+                                                                                                                        lesson.at(330, 16); let asTensor = try anything as! Tensor
+                                                                                                                        lesson.at(331, 15); let notText = try anything as? String
+                                                                                                                        lesson.at(332, 1); #expect(try notText == nil)
+                                                                                                                        lesson.at(333, 1); lesson.show(try (asTensor.shape, notText == nil, 3 as Double))
+                                                                                                                        // cell enums (Tests/Lessons/00-written-as-swift.md:338)
+                                                                                                                        try await lesson.cell("enums") {
+                                                                                                                            lesson.at(339, 1); enum Split: String, CaseIterable {
+                                                                                                                                case train, valid
                                                                                                                             }
-                                                                                                                            lesson.at(351, 1); @Sendable func bucket(_ x: Int) throws -> String {
-                                                                                                                                switch try x {
-                                                                                                                                case 0: return try "none"
-                                                                                                                                case 1...3: return try "few"
-                                                                                                                                default: return try "many"
-                                                                                                                                }
+                                                                                                                            lesson.at(342, 1); enum Level: Int {
+                                                                                                                                case low = 1, mid, high = 10
                                                                                                                             }
-                                                                                                                            lesson.at(358, 22); var seen: [String] = try []
-                                                                                                                            lesson.at(359, 1); for each in try Split.allCases {
-                                                                                                                                switch try each {
-                                                                                                                                case .train:
-                                                                                                                                    try seen.append("t")
-                                                                                                                                default:
-                                                                                                                                    break
+                                                                                                                            lesson.at(345, 1); enum Mode { case fast, slow }
+                                                                                                                            lesson.at(346, 19); let split = try Split.train
+                                                                                                                            lesson.at(347, 19); let mode: Mode = try .slow
+                                                                                                                            lesson.at(348, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
+                                                                                                                            lesson.at(349, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
+                                                                                                                            lesson.at(350, 17); let described = try "\(split) \(mode)"
+                                                                                                                            lesson.at(351, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                            // cell switch (Tests/Lessons/00-written-as-swift.md:356)
+                                                                                                                            try await lesson.cell("switch") {
+                                                                                                                                lesson.at(357, 1); @Sendable func describe(_ split: Split) throws -> String {
+                                                                                                                                    switch try split {
+                                                                                                                                    case .train: return try "fit on it"
+                                                                                                                                    case .valid: return try "measure on it"
+                                                                                                                                    }
                                                                                                                                 }
-                                                                                                                                try seen.append("after")
+                                                                                                                                lesson.at(363, 1); @Sendable func bucket(_ x: Int) throws -> String {
+                                                                                                                                    switch try x {
+                                                                                                                                    case 0: return try "none"
+                                                                                                                                    case 1...3: return try "few"
+                                                                                                                                    default: return try "many"
+                                                                                                                                    }
+                                                                                                                                }
+                                                                                                                                lesson.at(370, 22); var seen: [String] = try []
+                                                                                                                                lesson.at(371, 1); for each in try Split.allCases {
+                                                                                                                                    switch try each {
+                                                                                                                                    case .train:
+                                                                                                                                        try seen.append("t")
+                                                                                                                                    default:
+                                                                                                                                        break
+                                                                                                                                    }
+                                                                                                                                    try seen.append("after")
+                                                                                                                                }
+                                                                                                                                lesson.at(380, 1); lesson.show(try (Split.allCases.map(describe), [0, 2, 9].map(bucket), seen))
                                                                                                                             }
-                                                                                                                            lesson.at(368, 1); lesson.show(try (Split.allCases.map(describe), [0, 2, 9].map(bucket), seen))
                                                                                                                         }
                                                                                                                     }
                                                                                                                 }
@@ -310,178 +318,187 @@ func lesson_00_written_as_swift_compiled() async throws {
 
 // Tests/Lessons/05-fastbook-pets.md
 func lesson_05_fastbook_pets(_ lesson: CompiledLesson) async throws {
-    // cell path (Tests/Lessons/05-fastbook-pets.md:35)
+    // cell path (Tests/Lessons/05-fastbook-pets.md:34)
     try await lesson.cell("path") {
-        lesson.at(36, 12); let path = try untarData(.digitPets)
-        // cell ls (Tests/Lessons/05-fastbook-pets.md:39)
+        lesson.at(35, 12); let path = try untarData(.digitPets)
+        // cell ls (Tests/Lessons/05-fastbook-pets.md:38)
         try await lesson.cell("ls") {
-            lesson.at(40, 6); lesson.show(try path.ls())
-            // cell images-ls (Tests/Lessons/05-fastbook-pets.md:43)
+            lesson.at(39, 6); lesson.show(try path.ls())
+            // cell images-ls (Tests/Lessons/05-fastbook-pets.md:42)
             try await lesson.cell("images-ls") {
-                lesson.at(44, 19); lesson.show(try (path / "images").ls())
-                // cell fname (Tests/Lessons/05-fastbook-pets.md:47)
+                lesson.at(43, 19); lesson.show(try (path / "images").ls())
+                // cell fname (Tests/Lessons/05-fastbook-pets.md:46)
                 try await lesson.cell("fname") {
-                    lesson.at(48, 35); let fname = try (path / "images").ls()[0]
-                    // cell findall (Tests/Lessons/05-fastbook-pets.md:51)
+                    lesson.at(47, 35); let fname = try (path / "images").ls()[0]
+                    // cell findall (Tests/Lessons/05-fastbook-pets.md:50)
                     try await lesson.cell("findall") {
-                        lesson.at(52, 17); let breed = try Regex(#"(.+)_\d+.png$"#)
-                        lesson.at(53, 31); lesson.show(try fname.name.matches(of: breed).map { try $0[1].substring })
-                        // cell dls (Tests/Lessons/05-fastbook-pets.md:56)
+                        lesson.at(51, 17); let breed = try Regex(#"(.+)_\d+.png$"#)
+                        lesson.at(52, 31); lesson.show(try fname.name.matches(of: breed).map { try $0[1].substring })
+                        // cell dls (Tests/Lessons/05-fastbook-pets.md:55)
                         try await lesson.cell("dls") {
-                            lesson.at(57, 12); let pets = try DataBlock(
+                            lesson.at(56, 12); let pets = try DataBlock(
                                 blocks: [ImageBlock(), CategoryBlock()],
                                 getItems: { try getImageFiles($0) },
                                 getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                 splitter: RandomSplitter(seed: 42),
                                 itemTfms: [Resize(40)],
                                 batchTfms: augTransforms(size: 32, minScale: 0.75))
-                            lesson.at(64, 16); let dls = try pets.dataloaders(path / "images")
-                            // cell show-batch (Tests/Lessons/05-fastbook-pets.md:67)
+                            lesson.at(63, 16); let dls = try pets.dataloaders(path / "images")
+                            // cell show-batch (Tests/Lessons/05-fastbook-pets.md:66)
                             try await lesson.cell("show-batch") {
-                                lesson.at(68, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
-                                // cell summary (Tests/Lessons/05-fastbook-pets.md:71)
+                                lesson.at(67, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                // cell summary (Tests/Lessons/05-fastbook-pets.md:70)
                                 try await lesson.cell("summary") {
-                                    lesson.at(72, 13); let pets1 = try DataBlock(
+                                    lesson.at(71, 13); let pets1 = try DataBlock(
                                         blocks: [ImageBlock(), CategoryBlock()],
                                         getItems: { try getImageFiles($0) },
                                         getY: usingAttr(RegexLabeller(#"(.+)_\d+.png$"#), \.name),
                                         splitter: RandomSplitter(seed: 42))
-                                    lesson.at(77, 1); try print(pets1.summary(path / "images"))
-                                    // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:80)
+                                    lesson.at(76, 1); try print(pets1.summary(path / "images"))
+                                    // cell fine-tune (Tests/Lessons/05-fastbook-pets.md:79)
                                     try await lesson.cell("fine-tune") {
-                                        lesson.at(81, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                        lesson.at(82, 7); lesson.show(try learn.fineTune(1))
-                                        // cell one-batch (Tests/Lessons/05-fastbook-pets.md:85)
+                                        lesson.at(80, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                        lesson.at(81, 7); lesson.show(try learn.fineTune(1))
+                                        // cell one-batch (Tests/Lessons/05-fastbook-pets.md:84)
                                         try await lesson.cell("one-batch") {
-                                            lesson.at(86, 18); let (x, y) = try dls.oneBatch()
-                                            // cell y (Tests/Lessons/05-fastbook-pets.md:89)
+                                            lesson.at(85, 18); let (x, y) = try dls.oneBatch()
+                                            // cell y (Tests/Lessons/05-fastbook-pets.md:88)
                                             try await lesson.cell("y") {
-                                                lesson.at(90, 1); lesson.show(try y)
-                                                // cell preds (Tests/Lessons/05-fastbook-pets.md:93)
+                                                lesson.at(89, 1); lesson.show(try y)
+                                                // cell preds (Tests/Lessons/05-fastbook-pets.md:92)
                                                 try await lesson.cell("preds") {
-                                                    lesson.at(94, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
-                                                    lesson.at(95, 6); lesson.show(try preds[0])
-                                                    // cell preds-sum (Tests/Lessons/05-fastbook-pets.md:98)
+                                                    lesson.at(93, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                    lesson.at(94, 6); lesson.show(try preds[0])
+                                                    // cell preds-sum (Tests/Lessons/05-fastbook-pets.md:97)
                                                     try await lesson.cell("preds-sum") {
-                                                        lesson.at(99, 1); lesson.show(try (preds[0].count, preds[0].sum()))
-                                                        // cell sigmoid-plot (Tests/Lessons/05-fastbook-pets.md:102)
+                                                        lesson.at(98, 1); lesson.show(try (preds[0].count, preds[0].sum()))
+                                                        // cell sigmoid-plot (Tests/Lessons/05-fastbook-pets.md:101)
                                                         try await lesson.cell("sigmoid-plot") {
-                                                            lesson.at(103, 1); lesson.show(try plotFunction(sigmoid, min: -4, max: 4))
-                                                            // cell acts (Tests/Lessons/05-fastbook-pets.md:106)
+                                                            lesson.at(102, 1); lesson.show(try plotFunction(sigmoid, min: -4, max: 4))
+                                                            // cell acts (Tests/Lessons/05-fastbook-pets.md:105)
                                                             try await lesson.cell("acts") {
-                                                                lesson.at(107, 33); let acts = try Tensor.randn([6, 2]) * 2
-                                                                lesson.at(108, 1); lesson.show(try acts)
-                                                                // cell acts-sigmoid (Tests/Lessons/05-fastbook-pets.md:111)
+                                                                lesson.at(106, 33); let acts = try Tensor.randn([6, 2]) * 2
+                                                                lesson.at(107, 1); lesson.show(try acts)
+                                                                // cell acts-sigmoid (Tests/Lessons/05-fastbook-pets.md:110)
                                                                 try await lesson.cell("acts-sigmoid") {
-                                                                    lesson.at(112, 6); lesson.show(try acts.sigmoid())
-                                                                    // cell acts-difference (Tests/Lessons/05-fastbook-pets.md:115)
+                                                                    lesson.at(111, 6); lesson.show(try acts.sigmoid())
+                                                                    // cell acts-difference (Tests/Lessons/05-fastbook-pets.md:114)
                                                                     try await lesson.cell("acts-difference") {
-                                                                        lesson.at(116, 31); lesson.show(try (acts[..., 0] - acts[..., 1]).sigmoid())
-                                                                        // cell softmax (Tests/Lessons/05-fastbook-pets.md:119)
+                                                                        lesson.at(115, 31); lesson.show(try (acts[..., 0] - acts[..., 1]).sigmoid())
+                                                                        // cell softmax (Tests/Lessons/05-fastbook-pets.md:118)
                                                                         try await lesson.cell("softmax") {
-                                                                            lesson.at(120, 19); let smActs = try acts.softmax(dim: 1)
-                                                                            lesson.at(121, 1); lesson.show(try smActs)
-                                                                            // cell targ (Tests/Lessons/05-fastbook-pets.md:124)
+                                                                            lesson.at(119, 19); let smActs = try acts.softmax(dim: 1)
+                                                                            lesson.at(120, 1); lesson.show(try smActs)
+                                                                            // cell targ (Tests/Lessons/05-fastbook-pets.md:123)
                                                                             try await lesson.cell("targ") {
-                                                                                lesson.at(125, 12); let targ = try Tensor([0, 1, 0, 1, 1, 0])
-                                                                                // cell sm-acts (Tests/Lessons/05-fastbook-pets.md:128)
+                                                                                lesson.at(124, 12); let targ = try Tensor([0, 1, 0, 1, 1, 0])
+                                                                                // cell sm-acts (Tests/Lessons/05-fastbook-pets.md:127)
                                                                                 try await lesson.cell("sm-acts") {
-                                                                                    lesson.at(129, 1); lesson.show(try smActs)
-                                                                                    // cell pick (Tests/Lessons/05-fastbook-pets.md:132)
+                                                                                    lesson.at(128, 1); lesson.show(try smActs)
+                                                                                    // cell pick (Tests/Lessons/05-fastbook-pets.md:131)
                                                                                     try await lesson.cell("pick") {
-                                                                                        lesson.at(133, 11); let idx = try Array(0..<6)
-                                                                                        lesson.at(134, 7); lesson.show(try smActs[idx, targ])
-                                                                                        // cell loss-table (Tests/Lessons/05-fastbook-pets.md:139)
+                                                                                        lesson.at(132, 11); let idx = try Array(0..<6)
+                                                                                        lesson.at(133, 7); lesson.show(try smActs[idx, targ])
+                                                                                        // cell loss-table (Tests/Lessons/05-fastbook-pets.md:138)
                                                                                         try await lesson.cell("loss-table") {
-                                                                                            lesson.at(140, 10); var df = try DataFrame(smActs, columns: ["3", "7"])
-                                                                                            lesson.at(141, 24); df["targ"] = try DataFrame.Column(targ)
-                                                                                            lesson.at(142, 23); df["idx"] = try DataFrame.Column(idx)
-                                                                                            lesson.at(143, 24); df["loss"] = try DataFrame.Column(smActs[idx, targ])
-                                                                                            lesson.at(144, 1); lesson.show(try df)
-                                                                                            // cell neg-pick (Tests/Lessons/05-fastbook-pets.md:147)
+                                                                                            lesson.at(139, 10); var df = try DataFrame(smActs, columns: ["3", "7"])
+                                                                                            lesson.at(140, 24); df["targ"] = try DataFrame.Column(targ)
+                                                                                            lesson.at(141, 23); df["idx"] = try DataFrame.Column(idx)
+                                                                                            lesson.at(142, 24); df["loss"] = try DataFrame.Column(smActs[idx, targ])
+                                                                                            lesson.at(143, 1); lesson.show(try df)
+                                                                                            // cell neg-pick (Tests/Lessons/05-fastbook-pets.md:146)
                                                                                             try await lesson.cell("neg-pick") {
-                                                                                                lesson.at(148, 1); lesson.show(try -smActs[idx, targ])
-                                                                                                // cell nll-loss (Tests/Lessons/05-fastbook-pets.md:151)
+                                                                                                lesson.at(147, 1); lesson.show(try -smActs[idx, targ])
+                                                                                                // cell nll-loss (Tests/Lessons/05-fastbook-pets.md:150)
                                                                                                 try await lesson.cell("nll-loss") {
-                                                                                                    lesson.at(152, 1); lesson.show(try nllLoss(smActs, targ, reduction: .none))
-                                                                                                    // cell log-plot (Tests/Lessons/05-fastbook-pets.md:155)
+                                                                                                    lesson.at(151, 1); lesson.show(try nllLoss(smActs, targ, reduction: .none))
+                                                                                                    // cell log-plot (Tests/Lessons/05-fastbook-pets.md:154)
                                                                                                     try await lesson.cell("log-plot") {
-                                                                                                        lesson.at(156, 1); lesson.show(try plotFunction(log, min: 0, max: 4))
-                                                                                                        // cell loss-func (Tests/Lessons/05-fastbook-pets.md:159)
+                                                                                                        lesson.at(155, 1); lesson.show(try plotFunction(log, min: 0, max: 4))
+                                                                                                        // cell loss-func (Tests/Lessons/05-fastbook-pets.md:158)
                                                                                                         try await lesson.cell("loss-func") {
-                                                                                                            lesson.at(160, 16); let lossFunc = try CrossEntropyLossFlat()
-                                                                                                            // cell loss-func-call (Tests/Lessons/05-fastbook-pets.md:163)
+                                                                                                            lesson.at(159, 16); let lossFunc = try CrossEntropyLossFlat()
+                                                                                                            // cell loss-func-call (Tests/Lessons/05-fastbook-pets.md:162)
                                                                                                             try await lesson.cell("loss-func-call") {
-                                                                                                                lesson.at(164, 1); lesson.show(try lossFunc(acts, targ))
-                                                                                                                // cell cross-entropy (Tests/Lessons/05-fastbook-pets.md:167)
+                                                                                                                lesson.at(163, 1); lesson.show(try lossFunc(acts, targ))
+                                                                                                                // cell cross-entropy (Tests/Lessons/05-fastbook-pets.md:166)
                                                                                                                 try await lesson.cell("cross-entropy") {
-                                                                                                                    lesson.at(168, 1); lesson.show(try crossEntropy(acts, targ))
-                                                                                                                    // cell cross-entropy-none (Tests/Lessons/05-fastbook-pets.md:171)
+                                                                                                                    lesson.at(167, 1); lesson.show(try crossEntropy(acts, targ))
+                                                                                                                    // cell cross-entropy-none (Tests/Lessons/05-fastbook-pets.md:170)
                                                                                                                     try await lesson.cell("cross-entropy-none") {
-                                                                                                                        lesson.at(172, 1); lesson.show(try CrossEntropyLossFlat(reduction: .none)(acts, targ))
-                                                                                                                        // cell confusion (Tests/Lessons/05-fastbook-pets.md:175)
+                                                                                                                        lesson.at(171, 1); lesson.show(try CrossEntropyLossFlat(reduction: .none)(acts, targ))
+                                                                                                                        // cell confusion (Tests/Lessons/05-fastbook-pets.md:174)
                                                                                                                         try await lesson.cell("confusion") {
-                                                                                                                            lesson.at(176, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
-                                                                                                                            lesson.at(177, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (12, 12), dpi: 60))
-                                                                                                                            // cell most-confused (Tests/Lessons/05-fastbook-pets.md:180)
+                                                                                                                            lesson.at(175, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
+                                                                                                                            lesson.at(176, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (12, 12), dpi: 60))
+                                                                                                                            // cell most-confused (Tests/Lessons/05-fastbook-pets.md:179)
                                                                                                                             try await lesson.cell("most-confused") {
-                                                                                                                                lesson.at(181, 8); lesson.show(try interp.mostConfused(minVal: 5))
-                                                                                                                                // cell high-lr (Tests/Lessons/05-fastbook-pets.md:184)
+                                                                                                                                lesson.at(180, 8); lesson.show(try interp.mostConfused(minVal: 5))
+                                                                                                                                // cell high-lr (Tests/Lessons/05-fastbook-pets.md:183)
                                                                                                                                 try await lesson.cell("high-lr") {
-                                                                                                                                    lesson.at(185, 17); let learnHigh = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                    lesson.at(186, 11); lesson.show(try learnHigh.fineTune(1, baseLR: 0.1))
-                                                                                                                                    // cell fine-tune-lr (Tests/Lessons/05-fastbook-pets.md:189)
-                                                                                                                                    try await lesson.cell("fine-tune-lr") {
-                                                                                                                                        lesson.at(190, 18); let learnTuned = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                        lesson.at(191, 12); lesson.show(try learnTuned.fineTune(1, baseLR: 3e-3))
-                                                                                                                                        // cell fit-frozen (Tests/Lessons/05-fastbook-pets.md:194)
-                                                                                                                                        try await lesson.cell("fit-frozen") {
-                                                                                                                                            lesson.at(195, 21); let learnUnfrozen = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                            lesson.at(196, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 3e-3))
-                                                                                                                                            // cell unfreeze (Tests/Lessons/05-fastbook-pets.md:199)
-                                                                                                                                            try await lesson.cell("unfreeze") {
-                                                                                                                                                lesson.at(200, 15); lesson.show(try learnUnfrozen.unfreeze())
-                                                                                                                                                // cell lr-find-unfrozen (Tests/Lessons/05-fastbook-pets.md:203)
-                                                                                                                                                try await lesson.cell("lr-find-unfrozen") {
-                                                                                                                                                    lesson.at(204, 15); lesson.show(try learnUnfrozen.lrFind())
-                                                                                                                                                    // cell fit-unfrozen (Tests/Lessons/05-fastbook-pets.md:207)
-                                                                                                                                                    try await lesson.cell("fit-unfrozen") {
-                                                                                                                                                        lesson.at(208, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 1e-5))
-                                                                                                                                                        // cell discriminative (Tests/Lessons/05-fastbook-pets.md:211)
-                                                                                                                                                        try await lesson.cell("discriminative") {
-                                                                                                                                                            lesson.at(212, 19); let learnSliced = try cnnLearner(dls, resnet34, metrics: errorRate)
-                                                                                                                                                            lesson.at(213, 13); try learnSliced.fitOneCycle(1, lrMax: 3e-3)
-                                                                                                                                                            lesson.at(214, 13); try learnSliced.unfreeze()
-                                                                                                                                                            lesson.at(215, 13); lesson.show(try learnSliced.fitOneCycle(2, lrMax: 1e-6...1e-4))
-                                                                                                                                                            // cell plot-loss (Tests/Lessons/05-fastbook-pets.md:218)
-                                                                                                                                                            try await lesson.cell("plot-loss") {
-                                                                                                                                                                lesson.at(219, 22); lesson.show(try learnSliced.recorder.plotLoss())
-                                                                                                                                                                // cell fp16 (Tests/Lessons/05-fastbook-pets.md:222)
-                                                                                                                                                                try await lesson.cell("fp16") {
-                                                                                                                                                                    lesson.at(223, 63); let learnDeep = try cnnLearner(dls, resnet50, metrics: errorRate).toFP16()
-                                                                                                                                                                    lesson.at(224, 11); lesson.show(try learnDeep.fineTune(1, freezeEpochs: 1))
-                                                                                                                                                                    // cell checks (Tests/Lessons/05-fastbook-pets.md:227)
-                                                                                                                                                                    try await lesson.cell("checks") {
-                                                                                                                                                                        // The stand-in's first file is eight_1.png (names sort as text), so the book's regex takes "eight".
-                                                                                                                                                                        lesson.at(229, 1); #expect(try fname.name == "eight_1.png")
-                                                                                                                                                                        lesson.at(230, 1); #expect(try fname.name.matches(of: breed).map { try $0[1].substring } == ["eight"])
-                                                                                                                                                                        lesson.at(231, 1); #expect(try preds[0].count == 10)
-                                                                                                                                                                        // RandomSplitter(seed: 42) keeps 20 % of the 1,000 pictures for validation.
-                                                                                                                                                                        lesson.at(233, 20); let dsets1 = try pets1.datasets(path / "images")
-                                                                                                                                                                        lesson.at(234, 1); #expect(try dsets1.train.count == 800 && dsets1.valid.count == 200)
-                                                                                                                                                                        // A softmax row sums to 1; with two classes it is the sigmoid of the difference of the activations.
-                                                                                                                                                                        lesson.at(236, 1); #expect(try abs(preds[0].sum().item() - 1) < 1e-5)
-                                                                                                                                                                        lesson.at(237, 1); #expect(try ((acts[..., 0] - acts[..., 1]).sigmoid() - smActs[..., 0]).abs().max().item() < 1e-6)
-                                                                                                                                                                        // nll_loss of probabilities picks −p[target]; cross-entropy is the mean of −log softmax[target].
-                                                                                                                                                                        lesson.at(239, 1); #expect(try (nllLoss(smActs, targ, reduction: .none) + smActs[idx, targ]).abs().max().item() < 1e-7)
-                                                                                                                                                                        lesson.at(240, 14); let byHand = try -smActs[idx, targ].log().mean().item()
-                                                                                                                                                                        lesson.at(241, 1); #expect(try abs(crossEntropy(acts, targ).item() - byHand) < 1e-5)
-                                                                                                                                                                        lesson.at(242, 1); #expect(try abs(lossFunc(acts, targ).item() - byHand) < 1e-5)
-                                                                                                                                                                        lesson.at(243, 1); #expect(try abs(CrossEntropyLossFlat(reduction: .none)(acts, targ).mean().item() - byHand) < 1e-5)
-                                                                                                                                                                        lesson.at(244, 63); let finalErrors = try [learn, learnTuned, learnSliced, learnDeep].map { try $0.recorder.values.last![2] }
-                                                                                                                                                                        // One epoch on 800 small digits: every model is better than chance (9 in 10 wrong), no more.
-                                                                                                                                                                        lesson.at(246, 1); #expect(try finalErrors.allSatisfy { try $0 < 0.9 })
-                                                                                                                                                                        lesson.at(247, 1); lesson.show(try finalErrors)
+                                                                                                                                    lesson.at(184, 17); let learnHigh = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                    lesson.at(185, 11); lesson.show(try learnHigh.fineTune(1, baseLR: 0.1))
+                                                                                                                                    // cell lr-find (Tests/Lessons/05-fastbook-pets.md:188)
+                                                                                                                                    try await lesson.cell("lr-find") {
+                                                                                                                                        lesson.at(189, 17); let learnFind = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                        lesson.at(190, 34); let (lrMin, lrSteep) = try learnFind.lrFind(suggestFuncs: [.minimum, .steep])
+                                                                                                                                        // cell lr-find-print (Tests/Lessons/05-fastbook-pets.md:193)
+                                                                                                                                        try await lesson.cell("lr-find-print") {
+                                                                                                                                            lesson.at(194, 1); try print("Minimum/10: \(String(format: "%.2e", lrMin)), steepest point: \(String(format: "%.2e", lrSteep))")
+                                                                                                                                            // cell fine-tune-lr (Tests/Lessons/05-fastbook-pets.md:197)
+                                                                                                                                            try await lesson.cell("fine-tune-lr") {
+                                                                                                                                                lesson.at(198, 18); let learnTuned = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                                lesson.at(199, 12); lesson.show(try learnTuned.fineTune(1, baseLR: 3e-3))
+                                                                                                                                                // cell fit-frozen (Tests/Lessons/05-fastbook-pets.md:202)
+                                                                                                                                                try await lesson.cell("fit-frozen") {
+                                                                                                                                                    lesson.at(203, 21); let learnUnfrozen = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                                    lesson.at(204, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 3e-3))
+                                                                                                                                                    // cell unfreeze (Tests/Lessons/05-fastbook-pets.md:207)
+                                                                                                                                                    try await lesson.cell("unfreeze") {
+                                                                                                                                                        lesson.at(208, 15); lesson.show(try learnUnfrozen.unfreeze())
+                                                                                                                                                        // cell lr-find-unfrozen (Tests/Lessons/05-fastbook-pets.md:211)
+                                                                                                                                                        try await lesson.cell("lr-find-unfrozen") {
+                                                                                                                                                            lesson.at(212, 15); lesson.show(try learnUnfrozen.lrFind())
+                                                                                                                                                            // cell fit-unfrozen (Tests/Lessons/05-fastbook-pets.md:215)
+                                                                                                                                                            try await lesson.cell("fit-unfrozen") {
+                                                                                                                                                                lesson.at(216, 15); lesson.show(try learnUnfrozen.fitOneCycle(1, lrMax: 1e-5))
+                                                                                                                                                                // cell discriminative (Tests/Lessons/05-fastbook-pets.md:219)
+                                                                                                                                                                try await lesson.cell("discriminative") {
+                                                                                                                                                                    lesson.at(220, 19); let learnSliced = try cnnLearner(dls, resnet34, metrics: errorRate)
+                                                                                                                                                                    lesson.at(221, 13); try learnSliced.fitOneCycle(1, lrMax: 3e-3)
+                                                                                                                                                                    lesson.at(222, 13); try learnSliced.unfreeze()
+                                                                                                                                                                    lesson.at(223, 13); lesson.show(try learnSliced.fitOneCycle(2, lrMax: 1e-6...1e-4))
+                                                                                                                                                                    // cell plot-loss (Tests/Lessons/05-fastbook-pets.md:226)
+                                                                                                                                                                    try await lesson.cell("plot-loss") {
+                                                                                                                                                                        lesson.at(227, 22); lesson.show(try learnSliced.recorder.plotLoss())
+                                                                                                                                                                        // cell fp16 (Tests/Lessons/05-fastbook-pets.md:230)
+                                                                                                                                                                        try await lesson.cell("fp16") {
+                                                                                                                                                                            lesson.at(231, 63); let learnDeep = try cnnLearner(dls, resnet50, metrics: errorRate).toFP16()
+                                                                                                                                                                            lesson.at(232, 11); lesson.show(try learnDeep.fineTune(1, freezeEpochs: 1))
+                                                                                                                                                                            // cell checks (Tests/Lessons/05-fastbook-pets.md:235)
+                                                                                                                                                                            try await lesson.cell("checks") {
+                                                                                                                                                                                // The stand-in's first file is eight_1.png (names sort as text), so the book's regex takes "eight".
+                                                                                                                                                                                lesson.at(237, 1); #expect(try fname.name == "eight_1.png")
+                                                                                                                                                                                lesson.at(238, 1); #expect(try fname.name.matches(of: breed).map { try $0[1].substring } == ["eight"])
+                                                                                                                                                                                lesson.at(239, 1); #expect(try preds[0].count == 10)
+                                                                                                                                                                                // RandomSplitter(seed: 42) keeps 20 % of the 1,000 pictures for validation.
+                                                                                                                                                                                lesson.at(241, 20); let dsets1 = try pets1.datasets(path / "images")
+                                                                                                                                                                                lesson.at(242, 1); #expect(try dsets1.train.count == 800 && dsets1.valid.count == 200)
+                                                                                                                                                                                // A softmax row sums to 1; with two classes it is the sigmoid of the difference of the activations.
+                                                                                                                                                                                lesson.at(244, 1); #expect(try abs(preds[0].sum().item() - 1) < 1e-5)
+                                                                                                                                                                                lesson.at(245, 1); #expect(try ((acts[..., 0] - acts[..., 1]).sigmoid() - smActs[..., 0]).abs().max().item() < 1e-6)
+                                                                                                                                                                                // nll_loss of probabilities picks −p[target]; cross-entropy is the mean of −log softmax[target].
+                                                                                                                                                                                lesson.at(247, 1); #expect(try (nllLoss(smActs, targ, reduction: .none) + smActs[idx, targ]).abs().max().item() < 1e-7)
+                                                                                                                                                                                lesson.at(248, 14); let byHand = try -smActs[idx, targ].log().mean().item()
+                                                                                                                                                                                lesson.at(249, 1); #expect(try abs(crossEntropy(acts, targ).item() - byHand) < 1e-5)
+                                                                                                                                                                                lesson.at(250, 1); #expect(try abs(lossFunc(acts, targ).item() - byHand) < 1e-5)
+                                                                                                                                                                                lesson.at(251, 1); #expect(try abs(CrossEntropyLossFlat(reduction: .none)(acts, targ).mean().item() - byHand) < 1e-5)
+                                                                                                                                                                                lesson.at(252, 63); let finalErrors = try [learn, learnTuned, learnSliced, learnDeep].map { try $0.recorder.values.last![2] }
+                                                                                                                                                                                // One epoch on 800 small digits: every model is better than chance (9 in 10 wrong), no more.
+                                                                                                                                                                                lesson.at(254, 1); #expect(try finalErrors.allSatisfy { try $0 < 0.9 })
+                                                                                                                                                                                lesson.at(255, 1); lesson.show(try finalErrors)
+                                                                                                                                                                            }
+                                                                                                                                                                        }
                                                                                                                                                                     }
                                                                                                                                                                 }
                                                                                                                                                             }
@@ -534,236 +551,245 @@ func lesson_05_fastbook_pets_compiled() async throws {
 
 // Tests/Lessons/06-fastbook-multicat.md
 func lesson_06_fastbook_multicat(_ lesson: CompiledLesson) async throws {
-    // cell path (Tests/Lessons/06-fastbook-multicat.md:33)
+    // cell path (Tests/Lessons/06-fastbook-multicat.md:32)
     try await lesson.cell("path") {
-        lesson.at(34, 12); let path = try untarData(.multiLabel)
-        // cell df (Tests/Lessons/06-fastbook-multicat.md:37)
+        lesson.at(33, 12); let path = try untarData(.multiLabel)
+        // cell df (Tests/Lessons/06-fastbook-multicat.md:36)
         try await lesson.cell("df") {
-            lesson.at(38, 20); let df = try DataFrame.readCSV(path / "train.csv")
-            lesson.at(39, 4); lesson.show(try df.head())
-            // cell first-column (Tests/Lessons/06-fastbook-multicat.md:42)
+            lesson.at(37, 20); let df = try DataFrame.readCSV(path / "train.csv")
+            lesson.at(38, 4); lesson.show(try df.head())
+            // cell first-column (Tests/Lessons/06-fastbook-multicat.md:41)
             try await lesson.cell("first-column") {
-                lesson.at(43, 8); lesson.show(try df.iloc[..., 0])
-                // cell first-row (Tests/Lessons/06-fastbook-multicat.md:46)
+                lesson.at(42, 8); lesson.show(try df.iloc[..., 0])
+                // cell first-row (Tests/Lessons/06-fastbook-multicat.md:45)
                 try await lesson.cell("first-row") {
-                    lesson.at(47, 8); lesson.show(try df.iloc[0, ...])
-                    // cell fname-column (Tests/Lessons/06-fastbook-multicat.md:50)
+                    lesson.at(46, 8); lesson.show(try df.iloc[0, ...])
+                    // cell fname-column (Tests/Lessons/06-fastbook-multicat.md:49)
                     try await lesson.cell("fname-column") {
-                        lesson.at(51, 3); lesson.show(try df["fname"])
-                        // cell tmp-df (Tests/Lessons/06-fastbook-multicat.md:54)
+                        lesson.at(50, 3); lesson.show(try df["fname"])
+                        // cell tmp-df (Tests/Lessons/06-fastbook-multicat.md:53)
                         try await lesson.cell("tmp-df") {
-                            lesson.at(55, 13); var tmpDF = try DataFrame(["a": [1, 2], "b": [3, 4]])
-                            lesson.at(56, 1); lesson.show(try tmpDF)
-                            // cell tmp-df-sum (Tests/Lessons/06-fastbook-multicat.md:59)
+                            lesson.at(54, 13); var tmpDF = try DataFrame(["a": [1, 2], "b": [3, 4]])
+                            lesson.at(55, 1); lesson.show(try tmpDF)
+                            // cell tmp-df-sum (Tests/Lessons/06-fastbook-multicat.md:58)
                             try await lesson.cell("tmp-df-sum") {
-                                lesson.at(60, 25); tmpDF["c"] = try tmpDF["a"] + tmpDF["b"]
-                                lesson.at(61, 1); lesson.show(try tmpDF)
-                                // cell empty-dblock (Tests/Lessons/06-fastbook-multicat.md:64)
+                                lesson.at(59, 25); tmpDF["c"] = try tmpDF["a"] + tmpDF["b"]
+                                lesson.at(60, 1); lesson.show(try tmpDF)
+                                // cell empty-dblock (Tests/Lessons/06-fastbook-multicat.md:63)
                                 try await lesson.cell("empty-dblock") {
-                                    lesson.at(65, 15); let dblock0 = try DataBlock()
-                                    // cell empty-dsets (Tests/Lessons/06-fastbook-multicat.md:68)
+                                    lesson.at(64, 15); let dblock0 = try DataBlock()
+                                    // cell empty-dsets (Tests/Lessons/06-fastbook-multicat.md:67)
                                     try await lesson.cell("empty-dsets") {
-                                        lesson.at(69, 22); let dsets0 = try dblock0.datasets(df)
-                                        // cell empty-counts (Tests/Lessons/06-fastbook-multicat.md:72)
+                                        lesson.at(68, 22); let dsets0 = try dblock0.datasets(df)
+                                        // cell empty-counts (Tests/Lessons/06-fastbook-multicat.md:71)
                                         try await lesson.cell("empty-counts") {
-                                            lesson.at(73, 1); lesson.show(try (dsets0.train.count, dsets0.valid.count))
-                                            // cell empty-item (Tests/Lessons/06-fastbook-multicat.md:76)
+                                            lesson.at(72, 1); lesson.show(try (dsets0.train.count, dsets0.valid.count))
+                                            // cell empty-item (Tests/Lessons/06-fastbook-multicat.md:75)
                                             try await lesson.cell("empty-item") {
-                                                lesson.at(77, 26); let (x, y) = try dsets0.train[0]
-                                                lesson.at(78, 1); lesson.show(try (x, y))
-                                                // cell getters-closures (Tests/Lessons/06-fastbook-multicat.md:81)
-                                                try await lesson.cell("getters-closures") {
-                                                    lesson.at(82, 15); let dblock1 = try DataBlock(getX: { try $0["fname"] }, getY: { try $0["labels"] })
-                                                    lesson.at(83, 22); let dsets1 = try dblock1.datasets(df)
-                                                    lesson.at(84, 13); lesson.show(try dsets1.train[0])
-                                                    // cell getters-functions (Tests/Lessons/06-fastbook-multicat.md:87)
-                                                    try await lesson.cell("getters-functions") {
-                                                        lesson.at(88, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> String { try r["fname"] }
-                                                        lesson.at(89, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> String { try r["labels"] }
-                                                        lesson.at(90, 15); let dblock2 = try DataBlock(getX: getX, getY: getY)
-                                                        lesson.at(91, 22); let dsets2 = try dblock2.datasets(df)
-                                                        lesson.at(92, 13); lesson.show(try dsets2.train[0])
-                                                        // cell getters-paths (Tests/Lessons/06-fastbook-multicat.md:95)
-                                                        try await lesson.cell("getters-paths") {
-                                                            lesson.at(96, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
-                                                            lesson.at(97, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
-                                                            lesson.at(98, 15); let dblock3 = try DataBlock(getX: getX, getY: getY)
-                                                            lesson.at(99, 22); let dsets3 = try dblock3.datasets(df)
-                                                            lesson.at(100, 13); lesson.show(try dsets3.train[0])
-                                                            // cell blocks (Tests/Lessons/06-fastbook-multicat.md:103)
-                                                            try await lesson.cell("blocks") {
-                                                                lesson.at(104, 15); let dblock4 = try DataBlock(blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY)
-                                                                lesson.at(105, 22); let dsets4 = try dblock4.datasets(df)
-                                                                lesson.at(106, 13); lesson.show(try dsets4.train[0])
-                                                                // cell splitter (Tests/Lessons/06-fastbook-multicat.md:109)
-                                                                try await lesson.cell("splitter") {
-                                                                    lesson.at(110, 1); @Sendable func splitter(_ df: DataFrame) throws -> Split {
-                                                                        let train = try df.index[~df["is_valid"]].tolist()
-                                                                        let valid = try df.index[df["is_valid"]].tolist()
-                                                                        return try Split(train: train, valid: valid)
-                                                                    }
-                                                                    lesson.at(115, 15); let dblock5 = try DataBlock(
-                                                                        blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter)
-                                                                    lesson.at(117, 22); let dsets5 = try dblock5.datasets(df)
-                                                                    lesson.at(118, 13); lesson.show(try dsets5.train[0])
-                                                                    // cell dls (Tests/Lessons/06-fastbook-multicat.md:121)
-                                                                    try await lesson.cell("dls") {
-                                                                        lesson.at(122, 14); let dblock = try DataBlock(
-                                                                            blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter,
-                                                                            itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
-                                                                        lesson.at(125, 18); let dls = try dblock.dataloaders(df)
-                                                                        // cell show-batch (Tests/Lessons/06-fastbook-multicat.md:128)
-                                                                        try await lesson.cell("show-batch") {
-                                                                            lesson.at(129, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
-                                                                            // cell learner (Tests/Lessons/06-fastbook-multicat.md:132)
-                                                                            try await lesson.cell("learner") {
-                                                                                lesson.at(133, 13); let learn = try cnnLearner(dls, resnet18)
-                                                                                // cell activations (Tests/Lessons/06-fastbook-multicat.md:136)
-                                                                                try await lesson.cell("activations") {
-                                                                                    lesson.at(137, 16); let (xb, yb) = try toCPU(dls.train.oneBatch())
-                                                                                    lesson.at(138, 20); let activs = try learn.model(xb)
-                                                                                    lesson.at(139, 8); lesson.show(try activs.shape)
-                                                                                    // cell activation-row (Tests/Lessons/06-fastbook-multicat.md:142)
-                                                                                    try await lesson.cell("activation-row") {
-                                                                                        lesson.at(143, 7); lesson.show(try activs[0])
-                                                                                        // cell bce (Tests/Lessons/06-fastbook-multicat.md:146)
-                                                                                        try await lesson.cell("bce") {
-                                                                                            lesson.at(147, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
-                                                                                                let inputs = try inputs.sigmoid()
-                                                                                                return try -Tensor.where(targets .== 1, inputs, 1 - inputs).log().mean()
-                                                                                            }
-                                                                                            // cell bce-loss (Tests/Lessons/06-fastbook-multicat.md:153)
-                                                                                            try await lesson.cell("bce-loss") {
-                                                                                                lesson.at(154, 16); let lossFunc = try BCEWithLogitsLossFlat()
-                                                                                                lesson.at(155, 12); let loss = try lossFunc(activs, yb)
-                                                                                                lesson.at(156, 1); lesson.show(try loss)
-                                                                                                // cell say-hello (Tests/Lessons/06-fastbook-multicat.md:159)
-                                                                                                try await lesson.cell("say-hello") {
-                                                                                                    lesson.at(160, 1); @Sendable func sayHello(_ name: String, sayWhat: String = "Hello") throws -> String { try "\(sayWhat) \(name)." }
-                                                                                                    lesson.at(161, 1); lesson.show(try (sayHello("Jeremy"), sayHello("Jeremy", sayWhat: "Ahoy!")))
-                                                                                                    // cell partial (Tests/Lessons/06-fastbook-multicat.md:164)
-                                                                                                    try await lesson.cell("partial") {
-                                                                                                        lesson.at(165, 9); let f = try { try sayHello($0, sayWhat: "Bonjour") }
-                                                                                                        lesson.at(166, 1); lesson.show(try (f("Jeremy"), f("Sylvain")))
-                                                                                                        // cell fine-tune (Tests/Lessons/06-fastbook-multicat.md:169)
-                                                                                                        try await lesson.cell("fine-tune") {
-                                                                                                            lesson.at(170, 18); let learnMulti = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
-                                                                                                            lesson.at(171, 12); lesson.show(try learnMulti.fineTune(1, baseLR: 3e-3, freezeEpochs: 1))
-                                                                                                            // cell validate-low (Tests/Lessons/06-fastbook-multicat.md:174)
-                                                                                                            try await lesson.cell("validate-low") {
-                                                                                                                lesson.at(175, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.1)]
-                                                                                                                lesson.at(176, 12); lesson.show(try learnMulti.validate())
-                                                                                                                // cell validate-high (Tests/Lessons/06-fastbook-multicat.md:179)
-                                                                                                                try await lesson.cell("validate-high") {
-                                                                                                                    lesson.at(180, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.99)]
-                                                                                                                    lesson.at(181, 12); lesson.show(try learnMulti.validate())
-                                                                                                                    // cell get-preds (Tests/Lessons/06-fastbook-multicat.md:184)
-                                                                                                                    try await lesson.cell("get-preds") {
-                                                                                                                        lesson.at(185, 33); let (preds, targs) = try learnMulti.getPreds()
-                                                                                                                        // cell accuracy-at (Tests/Lessons/06-fastbook-multicat.md:188)
-                                                                                                                        try await lesson.cell("accuracy-at") {
-                                                                                                                            lesson.at(189, 1); lesson.show(try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false))
-                                                                                                                            // cell threshold-curve (Tests/Lessons/06-fastbook-multicat.md:192)
-                                                                                                                            try await lesson.cell("threshold-curve") {
-                                                                                                                                lesson.at(193, 67); let xs = try Tensor.linspace(from: 0.05, to: 0.95, count: 29).scalars.map { try Double($0) }
-                                                                                                                                lesson.at(194, 15); let accs = try xs.map { try accuracyMulti(preds, targs, thresh: $0, sigmoid: false) }
-                                                                                                                                lesson.at(195, 1); lesson.show(try plotMetricThreshold(thresholds: xs, values: accs))
-                                                                                                                                // cell biwi-path (Tests/Lessons/06-fastbook-multicat.md:198)
-                                                                                                                                try await lesson.cell("biwi-path") {
-                                                                                                                                    lesson.at(199, 16); let biwiPath = try untarData(.headPose)
-                                                                                                                                    // cell biwi-ls (Tests/Lessons/06-fastbook-multicat.md:202)
-                                                                                                                                    try await lesson.cell("biwi-ls") {
-                                                                                                                                        lesson.at(203, 15); lesson.show(try biwiPath.ls().sorted())
-                                                                                                                                        // cell subject-ls (Tests/Lessons/06-fastbook-multicat.md:206)
-                                                                                                                                        try await lesson.cell("subject-ls") {
-                                                                                                                                            lesson.at(207, 24); lesson.show(try (biwiPath / "01").ls().sorted())
-                                                                                                                                            // cell img2pose (Tests/Lessons/06-fastbook-multicat.md:210)
-                                                                                                                                            try await lesson.cell("img2pose") {
-                                                                                                                                                lesson.at(211, 16); let imgFiles = try getImageFiles(biwiPath)
-                                                                                                                                                lesson.at(212, 1); @Sendable func img2pose(_ x: Path) throws -> Path { try Path("\(x.string.dropLast(7))pose.txt") }
-                                                                                                                                                lesson.at(213, 1); lesson.show(try img2pose(imgFiles[0]))
-                                                                                                                                                // cell image-shape (Tests/Lessons/06-fastbook-multicat.md:216)
-                                                                                                                                                try await lesson.cell("image-shape") {
-                                                                                                                                                    lesson.at(217, 19); let im = try PILImage.create(imgFiles[0])
-                                                                                                                                                    lesson.at(218, 4); lesson.show(try im.shape)
-                                                                                                                                                    // cell thumb (Tests/Lessons/06-fastbook-multicat.md:221)
-                                                                                                                                                    try await lesson.cell("thumb") {
-                                                                                                                                                        lesson.at(222, 4); lesson.show(try im.toThumb(160))
-                                                                                                                                                        // cell get-ctr (Tests/Lessons/06-fastbook-multicat.md:225)
-                                                                                                                                                        try await lesson.cell("get-ctr") {
-                                                                                                                                                            lesson.at(226, 11); let cal = try genfromtxt(biwiPath / "01" / "rgb.cal", skipFooter: 6)
-                                                                                                                                                            lesson.at(227, 1); @Sendable func getCtr(_ f: Path) throws -> Tensor {
-                                                                                                                                                                let ctr = try genfromtxt(img2pose(f), skipHeader: 3)
-                                                                                                                                                                let c1 = try ctr[0] * cal[0][0] / ctr[2] + cal[0][2]
-                                                                                                                                                                let c2 = try ctr[1] * cal[1][1] / ctr[2] + cal[1][2]
-                                                                                                                                                                return try Tensor([c1.item(), c2.item()])
-                                                                                                                                                            }
-                                                                                                                                                            // cell get-ctr-first (Tests/Lessons/06-fastbook-multicat.md:235)
-                                                                                                                                                            try await lesson.cell("get-ctr-first") {
-                                                                                                                                                                lesson.at(236, 1); lesson.show(try getCtr(imgFiles[0]))
-                                                                                                                                                                // cell biwi (Tests/Lessons/06-fastbook-multicat.md:239)
-                                                                                                                                                                try await lesson.cell("biwi") {
-                                                                                                                                                                    lesson.at(240, 12); let biwi = try DataBlock(
-                                                                                                                                                                        blocks: [ImageBlock(), PointBlock()],
-                                                                                                                                                                        getItems: { try getImageFiles($0) },
-                                                                                                                                                                        getY: getCtr,
-                                                                                                                                                                        splitter: FuncSplitter { try $0.parent.name == "13" },
-                                                                                                                                                                        batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)])
-                                                                                                                                                                    // cell biwi-dls (Tests/Lessons/06-fastbook-multicat.md:248)
-                                                                                                                                                                    try await lesson.cell("biwi-dls") {
-                                                                                                                                                                        lesson.at(249, 20); let biwiDls = try biwi.dataloaders(biwiPath)
-                                                                                                                                                                        lesson.at(250, 9); lesson.show(try biwiDls.showBatch(maxN: 9, figsize: (8, 6)))
-                                                                                                                                                                        // cell biwi-batch (Tests/Lessons/06-fastbook-multicat.md:253)
-                                                                                                                                                                        try await lesson.cell("biwi-batch") {
-                                                                                                                                                                            lesson.at(254, 32); let (xbPose, ybPose) = try biwiDls.oneBatch()
-                                                                                                                                                                            lesson.at(255, 1); lesson.show(try (xbPose.shape, ybPose.shape))
-                                                                                                                                                                            // cell biwi-target (Tests/Lessons/06-fastbook-multicat.md:258)
-                                                                                                                                                                            try await lesson.cell("biwi-target") {
-                                                                                                                                                                                lesson.at(259, 7); lesson.show(try ybPose[0])
-                                                                                                                                                                                // cell biwi-learner (Tests/Lessons/06-fastbook-multicat.md:262)
-                                                                                                                                                                                try await lesson.cell("biwi-learner") {
-                                                                                                                                                                                    lesson.at(263, 17); let learnPose = try cnnLearner(biwiDls, resnet18, yRange: -1...1)
-                                                                                                                                                                                    // cell sigmoid-range (Tests/Lessons/06-fastbook-multicat.md:266)
-                                                                                                                                                                                    try await lesson.cell("sigmoid-range") {
-                                                                                                                                                                                        lesson.at(267, 1); @Sendable func sigmoidRange(_ x: Tensor, _ lo: Float, _ hi: Float) throws -> Tensor { try x.sigmoid() * (hi - lo) + lo }
-                                                                                                                                                                                        // cell sigmoid-range-plot (Tests/Lessons/06-fastbook-multicat.md:270)
-                                                                                                                                                                                        try await lesson.cell("sigmoid-range-plot") {
-                                                                                                                                                                                            lesson.at(271, 1); lesson.show(try plotFunction({ try sigmoidRange(Tensor([$0]), -1, 1).item() }, min: -4, max: 4))
-                                                                                                                                                                                            // cell biwi-loss (Tests/Lessons/06-fastbook-multicat.md:274)
-                                                                                                                                                                                            try await lesson.cell("biwi-loss") {
-                                                                                                                                                                                                lesson.at(275, 9); lesson.show(try biwiDls.lossFunc)
-                                                                                                                                                                                                // cell biwi-lr-find (Tests/Lessons/06-fastbook-multicat.md:278)
-                                                                                                                                                                                                try await lesson.cell("biwi-lr-find") {
-                                                                                                                                                                                                    lesson.at(279, 11); lesson.show(try learnPose.lrFind())
-                                                                                                                                                                                                    // cell biwi-fine-tune (Tests/Lessons/06-fastbook-multicat.md:282)
-                                                                                                                                                                                                    try await lesson.cell("biwi-fine-tune") {
-                                                                                                                                                                                                        lesson.at(283, 10); let lr = try 1e-2
-                                                                                                                                                                                                        lesson.at(284, 11); lesson.show(try learnPose.fineTune(1, baseLR: lr))
-                                                                                                                                                                                                        // cell rmse (Tests/Lessons/06-fastbook-multicat.md:287)
-                                                                                                                                                                                                        try await lesson.cell("rmse") {
-                                                                                                                                                                                                            lesson.at(288, 1); lesson.show(try sqrt(0.0001))
-                                                                                                                                                                                                            // cell biwi-results (Tests/Lessons/06-fastbook-multicat.md:291)
-                                                                                                                                                                                                            try await lesson.cell("biwi-results") {
-                                                                                                                                                                                                                lesson.at(292, 11); lesson.show(try learnPose.showResults(dsIdx: 1, nrows: 3, figsize: (6, 8)))
-                                                                                                                                                                                                                // cell checks (Tests/Lessons/06-fastbook-multicat.md:295)
-                                                                                                                                                                                                                try await lesson.cell("checks") {
-                                                                                                                                                                                                                    lesson.at(296, 1); #expect(try df.count == 4_000 && df.columns == ["fname", "labels", "is_valid"])
-                                                                                                                                                                                                                    lesson.at(297, 1); #expect(try df.iloc[..., 0].name == "fname" && df.iloc[0, ...]["fname"] == df.iloc[0]["fname"])
-                                                                                                                                                                                                                    lesson.at(298, 1); #expect(try tmpDF.columns == ["a", "b", "c"] && tmpDF["c"].tolist() == [4, 6])
-                                                                                                                                                                                                                    // RandomSplitter's 20 % of 4,000 rows; the splitter's is_valid column marks every fifth canvas.
-                                                                                                                                                                                                                    lesson.at(300, 1); #expect(try dsets0.train.count == 3_200 && dsets0.valid.count == 800)
-                                                                                                                                                                                                                    lesson.at(301, 1); #expect(try dsets5.train.count == 3_200 && dsets5.valid.count == 800)
-                                                                                                                                                                                                                    lesson.at(302, 1); #expect(try df.index[df["is_valid"]].tolist().allSatisfy { try $0 % 5 == 0 })
-                                                                                                                                                                                                                    lesson.at(303, 1); #expect(try activs.shape == [64, 6])
-                                                                                                                                                                                                                    lesson.at(304, 1); #expect(try f("Jeremy") == "Bonjour Jeremy.")
-                                                                                                                                                                                                                    lesson.at(305, 14); let atNine = try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false)
-                                                                                                                                                                                                                    lesson.at(306, 1); #expect(try atNine > 0 && atNine < 1)
-                                                                                                                                                                                                                    lesson.at(307, 1); #expect(try imgFiles.count == 960 && im.shape == [72, 96])
-                                                                                                                                                                                                                    // PIL's thumbnail leaves a picture that fits in 160×160 as it is.
-                                                                                                                                                                                                                    lesson.at(309, 1); #expect(try im.toThumb(160).shape == [72, 96])
-                                                                                                                                                                                                                    lesson.at(310, 1); #expect(try xbPose.shape == [64, 3, 48, 64] && ybPose.shape == [64, 1, 2])
-                                                                                                                                                                                                                    lesson.at(311, 1); #expect(try abs(sqrt(0.0001) - 0.01) < 1e-12)
-                                                                                                                                                                                                                    lesson.at(312, 1); lesson.show(try (atNine, learnPose.recorder.values.last!))
+                                                lesson.at(76, 26); let (x, y) = try dsets0.train[0]
+                                                lesson.at(77, 1); lesson.show(try (x, y))
+                                                // cell row-fname (Tests/Lessons/06-fastbook-multicat.md:80)
+                                                try await lesson.cell("row-fname") {
+                                                    lesson.at(81, 22); lesson.show(try (x as! DataFrame.Row)["fname"])
+                                                    // cell getters-closures (Tests/Lessons/06-fastbook-multicat.md:84)
+                                                    try await lesson.cell("getters-closures") {
+                                                        lesson.at(85, 15); let dblock1 = try DataBlock(getX: { try $0["fname"] }, getY: { try $0["labels"] })
+                                                        lesson.at(86, 22); let dsets1 = try dblock1.datasets(df)
+                                                        lesson.at(87, 13); lesson.show(try dsets1.train[0])
+                                                        // cell getters-functions (Tests/Lessons/06-fastbook-multicat.md:90)
+                                                        try await lesson.cell("getters-functions") {
+                                                            lesson.at(91, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> String { try r["fname"] }
+                                                            lesson.at(92, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> String { try r["labels"] }
+                                                            lesson.at(93, 15); let dblock2 = try DataBlock(getX: getX, getY: getY)
+                                                            lesson.at(94, 22); let dsets2 = try dblock2.datasets(df)
+                                                            lesson.at(95, 13); lesson.show(try dsets2.train[0])
+                                                            // cell getters-paths (Tests/Lessons/06-fastbook-multicat.md:98)
+                                                            try await lesson.cell("getters-paths") {
+                                                                lesson.at(99, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try path / "train" / r["fname"] }
+                                                                lesson.at(100, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                                                                lesson.at(101, 15); let dblock3 = try DataBlock(getX: getX, getY: getY)
+                                                                lesson.at(102, 22); let dsets3 = try dblock3.datasets(df)
+                                                                lesson.at(103, 13); lesson.show(try dsets3.train[0])
+                                                                // cell blocks (Tests/Lessons/06-fastbook-multicat.md:106)
+                                                                try await lesson.cell("blocks") {
+                                                                    lesson.at(107, 15); let dblock4 = try DataBlock(blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY)
+                                                                    lesson.at(108, 22); let dsets4 = try dblock4.datasets(df)
+                                                                    lesson.at(109, 13); lesson.show(try dsets4.train[0])
+                                                                    // cell one-hot-vocab (Tests/Lessons/06-fastbook-multicat.md:112)
+                                                                    try await lesson.cell("one-hot-vocab") {
+                                                                        lesson.at(113, 62); let idxs = try Tensor.where((dsets4.train[0].1 as! Tensor) .== 1)[0]
+                                                                        lesson.at(114, 20); lesson.show(try dsets4.train.vocab![idxs])
+                                                                        // cell splitter (Tests/Lessons/06-fastbook-multicat.md:117)
+                                                                        try await lesson.cell("splitter") {
+                                                                            lesson.at(118, 1); @Sendable func splitter(_ df: DataFrame) throws -> ([Int], [Int]) {
+                                                                                let train = try df.index[~df["is_valid"]].tolist()
+                                                                                let valid = try df.index[df["is_valid"]].tolist()
+                                                                                return try (train, valid)
+                                                                            }
+                                                                            lesson.at(123, 15); let dblock5 = try DataBlock(
+                                                                                blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter)
+                                                                            lesson.at(125, 22); let dsets5 = try dblock5.datasets(df)
+                                                                            lesson.at(126, 13); lesson.show(try dsets5.train[0])
+                                                                            // cell dls (Tests/Lessons/06-fastbook-multicat.md:129)
+                                                                            try await lesson.cell("dls") {
+                                                                                lesson.at(130, 14); let dblock = try DataBlock(
+                                                                                    blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY, splitter: splitter,
+                                                                                    itemTfms: [RandomResizedCrop(64, minScale: 0.35)])
+                                                                                lesson.at(133, 18); let dls = try dblock.dataloaders(df)
+                                                                                // cell show-batch (Tests/Lessons/06-fastbook-multicat.md:136)
+                                                                                try await lesson.cell("show-batch") {
+                                                                                    lesson.at(137, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3))
+                                                                                    // cell learner (Tests/Lessons/06-fastbook-multicat.md:140)
+                                                                                    try await lesson.cell("learner") {
+                                                                                        lesson.at(141, 13); let learn = try cnnLearner(dls, resnet18)
+                                                                                        // cell activations (Tests/Lessons/06-fastbook-multicat.md:144)
+                                                                                        try await lesson.cell("activations") {
+                                                                                            lesson.at(145, 16); let (xb, yb) = try toCPU(dls.train.oneBatch())
+                                                                                            lesson.at(146, 20); let activs = try learn.model(xb)
+                                                                                            lesson.at(147, 8); lesson.show(try activs.shape)
+                                                                                            // cell activation-row (Tests/Lessons/06-fastbook-multicat.md:150)
+                                                                                            try await lesson.cell("activation-row") {
+                                                                                                lesson.at(151, 7); lesson.show(try activs[0])
+                                                                                                // cell bce (Tests/Lessons/06-fastbook-multicat.md:154)
+                                                                                                try await lesson.cell("bce") {
+                                                                                                    lesson.at(155, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                                                                        let inputs = try inputs.sigmoid()
+                                                                                                        return try -Tensor.where(targets .== 1, inputs, 1 - inputs).log().mean()
+                                                                                                    }
+                                                                                                    // cell bce-loss (Tests/Lessons/06-fastbook-multicat.md:161)
+                                                                                                    try await lesson.cell("bce-loss") {
+                                                                                                        lesson.at(162, 16); let lossFunc = try BCEWithLogitsLossFlat()
+                                                                                                        lesson.at(163, 12); let loss = try lossFunc(activs, yb)
+                                                                                                        lesson.at(164, 1); lesson.show(try loss)
+                                                                                                        // cell say-hello (Tests/Lessons/06-fastbook-multicat.md:167)
+                                                                                                        try await lesson.cell("say-hello") {
+                                                                                                            lesson.at(168, 1); @Sendable func sayHello(_ name: String, sayWhat: String = "Hello") throws -> String { try "\(sayWhat) \(name)." }
+                                                                                                            lesson.at(169, 1); lesson.show(try (sayHello("Jeremy"), sayHello("Jeremy", sayWhat: "Ahoy!")))
+                                                                                                            // cell partial (Tests/Lessons/06-fastbook-multicat.md:172)
+                                                                                                            try await lesson.cell("partial") {
+                                                                                                                lesson.at(173, 9); let f = try { try sayHello($0, sayWhat: "Bonjour") }
+                                                                                                                lesson.at(174, 1); lesson.show(try (f("Jeremy"), f("Sylvain")))
+                                                                                                                // cell fine-tune (Tests/Lessons/06-fastbook-multicat.md:177)
+                                                                                                                try await lesson.cell("fine-tune") {
+                                                                                                                    lesson.at(178, 18); let learnMulti = try cnnLearner(dls, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                                                                                    lesson.at(179, 12); lesson.show(try learnMulti.fineTune(1, baseLR: 3e-3, freezeEpochs: 1))
+                                                                                                                    // cell validate-low (Tests/Lessons/06-fastbook-multicat.md:182)
+                                                                                                                    try await lesson.cell("validate-low") {
+                                                                                                                        lesson.at(183, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.1)]
+                                                                                                                        lesson.at(184, 12); lesson.show(try learnMulti.validate())
+                                                                                                                        // cell validate-high (Tests/Lessons/06-fastbook-multicat.md:187)
+                                                                                                                        try await lesson.cell("validate-high") {
+                                                                                                                            lesson.at(188, 22); learnMulti.metrics = try [accuracyMulti(thresh: 0.99)]
+                                                                                                                            lesson.at(189, 12); lesson.show(try learnMulti.validate())
+                                                                                                                            // cell get-preds (Tests/Lessons/06-fastbook-multicat.md:192)
+                                                                                                                            try await lesson.cell("get-preds") {
+                                                                                                                                lesson.at(193, 33); let (preds, targs) = try learnMulti.getPreds()
+                                                                                                                                // cell accuracy-at (Tests/Lessons/06-fastbook-multicat.md:196)
+                                                                                                                                try await lesson.cell("accuracy-at") {
+                                                                                                                                    lesson.at(197, 1); lesson.show(try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false))
+                                                                                                                                    // cell threshold-curve (Tests/Lessons/06-fastbook-multicat.md:200)
+                                                                                                                                    try await lesson.cell("threshold-curve") {
+                                                                                                                                        lesson.at(201, 67); let xs = try Tensor.linspace(from: 0.05, to: 0.95, count: 29).scalars.map { try Double($0) }
+                                                                                                                                        lesson.at(202, 15); let accs = try xs.map { try accuracyMulti(preds, targs, thresh: $0, sigmoid: false) }
+                                                                                                                                        lesson.at(203, 1); lesson.show(try plotMetricThreshold(thresholds: xs, values: accs))
+                                                                                                                                        // cell biwi-path (Tests/Lessons/06-fastbook-multicat.md:206)
+                                                                                                                                        try await lesson.cell("biwi-path") {
+                                                                                                                                            lesson.at(207, 16); let biwiPath = try untarData(.headPose)
+                                                                                                                                            // cell biwi-ls (Tests/Lessons/06-fastbook-multicat.md:210)
+                                                                                                                                            try await lesson.cell("biwi-ls") {
+                                                                                                                                                lesson.at(211, 15); lesson.show(try biwiPath.ls().sorted())
+                                                                                                                                                // cell subject-ls (Tests/Lessons/06-fastbook-multicat.md:214)
+                                                                                                                                                try await lesson.cell("subject-ls") {
+                                                                                                                                                    lesson.at(215, 24); lesson.show(try (biwiPath / "01").ls().sorted())
+                                                                                                                                                    // cell img2pose (Tests/Lessons/06-fastbook-multicat.md:218)
+                                                                                                                                                    try await lesson.cell("img2pose") {
+                                                                                                                                                        lesson.at(219, 16); let imgFiles = try getImageFiles(biwiPath)
+                                                                                                                                                        lesson.at(220, 1); @Sendable func img2pose(_ x: Path) throws -> Path { try Path("\(x.string.dropLast(7))pose.txt") }
+                                                                                                                                                        lesson.at(221, 1); lesson.show(try img2pose(imgFiles[0]))
+                                                                                                                                                        // cell image-shape (Tests/Lessons/06-fastbook-multicat.md:224)
+                                                                                                                                                        try await lesson.cell("image-shape") {
+                                                                                                                                                            lesson.at(225, 19); let im = try PILImage.create(imgFiles[0])
+                                                                                                                                                            lesson.at(226, 4); lesson.show(try im.shape)
+                                                                                                                                                            // cell thumb (Tests/Lessons/06-fastbook-multicat.md:229)
+                                                                                                                                                            try await lesson.cell("thumb") {
+                                                                                                                                                                lesson.at(230, 4); lesson.show(try im.toThumb(160))
+                                                                                                                                                                // cell get-ctr (Tests/Lessons/06-fastbook-multicat.md:233)
+                                                                                                                                                                try await lesson.cell("get-ctr") {
+                                                                                                                                                                    lesson.at(234, 11); let cal = try genfromtxt(biwiPath / "01" / "rgb.cal", skipFooter: 6)
+                                                                                                                                                                    lesson.at(235, 1); @Sendable func getCtr(_ f: Path) throws -> Tensor {
+                                                                                                                                                                        let ctr = try genfromtxt(img2pose(f), skipHeader: 3)
+                                                                                                                                                                        let c1 = try ctr[0] * cal[0][0] / ctr[2] + cal[0][2]
+                                                                                                                                                                        let c2 = try ctr[1] * cal[1][1] / ctr[2] + cal[1][2]
+                                                                                                                                                                        return try Tensor([c1.item(), c2.item()])
+                                                                                                                                                                    }
+                                                                                                                                                                    // cell get-ctr-first (Tests/Lessons/06-fastbook-multicat.md:243)
+                                                                                                                                                                    try await lesson.cell("get-ctr-first") {
+                                                                                                                                                                        lesson.at(244, 1); lesson.show(try getCtr(imgFiles[0]))
+                                                                                                                                                                        // cell biwi (Tests/Lessons/06-fastbook-multicat.md:247)
+                                                                                                                                                                        try await lesson.cell("biwi") {
+                                                                                                                                                                            lesson.at(248, 12); let biwi = try DataBlock(
+                                                                                                                                                                                blocks: [ImageBlock(), PointBlock()],
+                                                                                                                                                                                getItems: { try getImageFiles($0) },
+                                                                                                                                                                                getY: getCtr,
+                                                                                                                                                                                splitter: FuncSplitter { try $0.parent.name == "13" },
+                                                                                                                                                                                batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)])
+                                                                                                                                                                            // cell biwi-dls (Tests/Lessons/06-fastbook-multicat.md:256)
+                                                                                                                                                                            try await lesson.cell("biwi-dls") {
+                                                                                                                                                                                lesson.at(257, 20); let biwiDls = try biwi.dataloaders(biwiPath)
+                                                                                                                                                                                lesson.at(258, 9); lesson.show(try biwiDls.showBatch(maxN: 9, figsize: (8, 6)))
+                                                                                                                                                                                // cell biwi-batch (Tests/Lessons/06-fastbook-multicat.md:261)
+                                                                                                                                                                                try await lesson.cell("biwi-batch") {
+                                                                                                                                                                                    lesson.at(262, 32); let (xbPose, ybPose) = try biwiDls.oneBatch()
+                                                                                                                                                                                    lesson.at(263, 1); lesson.show(try (xbPose.shape, ybPose.shape))
+                                                                                                                                                                                    // cell biwi-target (Tests/Lessons/06-fastbook-multicat.md:266)
+                                                                                                                                                                                    try await lesson.cell("biwi-target") {
+                                                                                                                                                                                        lesson.at(267, 7); lesson.show(try ybPose[0])
+                                                                                                                                                                                        // cell biwi-learner (Tests/Lessons/06-fastbook-multicat.md:270)
+                                                                                                                                                                                        try await lesson.cell("biwi-learner") {
+                                                                                                                                                                                            lesson.at(271, 17); let learnPose = try cnnLearner(biwiDls, resnet18, yRange: -1...1)
+                                                                                                                                                                                            // cell sigmoid-range (Tests/Lessons/06-fastbook-multicat.md:274)
+                                                                                                                                                                                            try await lesson.cell("sigmoid-range") {
+                                                                                                                                                                                                lesson.at(275, 1); @Sendable func sigmoidRange(_ x: Tensor, _ lo: Float, _ hi: Float) throws -> Tensor { try x.sigmoid() * (hi - lo) + lo }
+                                                                                                                                                                                                // cell sigmoid-range-plot (Tests/Lessons/06-fastbook-multicat.md:278)
+                                                                                                                                                                                                try await lesson.cell("sigmoid-range-plot") {
+                                                                                                                                                                                                    lesson.at(279, 1); lesson.show(try plotFunction({ try sigmoidRange(Tensor([$0]), -1, 1).item() }, min: -4, max: 4))
+                                                                                                                                                                                                    // cell biwi-loss (Tests/Lessons/06-fastbook-multicat.md:282)
+                                                                                                                                                                                                    try await lesson.cell("biwi-loss") {
+                                                                                                                                                                                                        lesson.at(283, 9); lesson.show(try biwiDls.lossFunc)
+                                                                                                                                                                                                        // cell biwi-lr-find (Tests/Lessons/06-fastbook-multicat.md:286)
+                                                                                                                                                                                                        try await lesson.cell("biwi-lr-find") {
+                                                                                                                                                                                                            lesson.at(287, 11); lesson.show(try learnPose.lrFind())
+                                                                                                                                                                                                            // cell biwi-fine-tune (Tests/Lessons/06-fastbook-multicat.md:290)
+                                                                                                                                                                                                            try await lesson.cell("biwi-fine-tune") {
+                                                                                                                                                                                                                lesson.at(291, 10); let lr = try 1e-2
+                                                                                                                                                                                                                lesson.at(292, 11); lesson.show(try learnPose.fineTune(1, baseLR: lr))
+                                                                                                                                                                                                                // cell rmse (Tests/Lessons/06-fastbook-multicat.md:295)
+                                                                                                                                                                                                                try await lesson.cell("rmse") {
+                                                                                                                                                                                                                    lesson.at(296, 1); lesson.show(try sqrt(0.0001))
+                                                                                                                                                                                                                    // cell biwi-results (Tests/Lessons/06-fastbook-multicat.md:299)
+                                                                                                                                                                                                                    try await lesson.cell("biwi-results") {
+                                                                                                                                                                                                                        lesson.at(300, 11); lesson.show(try learnPose.showResults(dsIdx: 1, nrows: 3, figsize: (6, 8)))
+                                                                                                                                                                                                                        // cell checks (Tests/Lessons/06-fastbook-multicat.md:303)
+                                                                                                                                                                                                                        try await lesson.cell("checks") {
+                                                                                                                                                                                                                            lesson.at(304, 1); #expect(try df.count == 4_000 && df.columns == ["fname", "labels", "is_valid"])
+                                                                                                                                                                                                                            lesson.at(305, 1); #expect(try df.iloc[..., 0].name == "fname" && df.iloc[0, ...]["fname"] == df.iloc[0]["fname"])
+                                                                                                                                                                                                                            lesson.at(306, 1); #expect(try tmpDF.columns == ["a", "b", "c"] && tmpDF["c"].tolist() == [4, 6])
+                                                                                                                                                                                                                            // RandomSplitter's 20 % of 4,000 rows; the splitter's is_valid column marks every fifth canvas.
+                                                                                                                                                                                                                            lesson.at(308, 1); #expect(try dsets0.train.count == 3_200 && dsets0.valid.count == 800)
+                                                                                                                                                                                                                            lesson.at(309, 1); #expect(try dsets5.train.count == 3_200 && dsets5.valid.count == 800)
+                                                                                                                                                                                                                            lesson.at(310, 1); #expect(try df.index[df["is_valid"]].tolist().allSatisfy { try $0 % 5 == 0 })
+                                                                                                                                                                                                                            lesson.at(311, 1); #expect(try activs.shape == [64, 6])
+                                                                                                                                                                                                                            lesson.at(312, 1); #expect(try f("Jeremy") == "Bonjour Jeremy.")
+                                                                                                                                                                                                                            lesson.at(313, 14); let atNine = try accuracyMulti(preds, targs, thresh: 0.9, sigmoid: false)
+                                                                                                                                                                                                                            lesson.at(314, 1); #expect(try atNine > 0 && atNine < 1)
+                                                                                                                                                                                                                            lesson.at(315, 1); #expect(try imgFiles.count == 960 && im.shape == [72, 96])
+                                                                                                                                                                                                                            // PIL's thumbnail leaves a picture that fits in 160×160 as it is.
+                                                                                                                                                                                                                            lesson.at(317, 1); #expect(try im.toThumb(160).shape == [72, 96])
+                                                                                                                                                                                                                            lesson.at(318, 1); #expect(try xbPose.shape == [64, 3, 48, 64] && ybPose.shape == [64, 1, 2])
+                                                                                                                                                                                                                            lesson.at(319, 1); #expect(try abs(sqrt(0.0001) - 0.01) < 1e-12)
+                                                                                                                                                                                                                            lesson.at(320, 1); lesson.show(try (atNine, learnPose.recorder.values.last!))
+                                                                                                                                                                                                                        }
+                                                                                                                                                                                                                    }
                                                                                                                                                                                                                 }
                                                                                                                                                                                                             }
                                                                                                                                                                                                         }
@@ -822,6 +848,235 @@ func lesson_06_fastbook_multicat(_ lesson: CompiledLesson) async throws {
 func lesson_06_fastbook_multicat_compiled() async throws {
     let lesson = try CompiledLesson(path: "Tests/Lessons/06-fastbook-multicat.md", registry: .standard())
     try await lesson_06_fastbook_multicat(lesson)
+    #expect(lesson.compareWithInterpreter() == [])
+}
+
+// Tests/Lessons/07-seed-code-blocks.md
+func lesson_07_seed_code_blocks(_ lesson: CompiledLesson) async throws {
+    // cell setup-pets (Tests/Lessons/07-seed-code-blocks.md:25)
+    try await lesson.cell("setup-pets") {
+        lesson.at(26, 12); let path = try untarData(.digits)
+        lesson.at(27, 1); @Sendable func someDigits(_ folder: Path) throws -> [Path] {
+            try getImageFiles(folder).filter { try Int($0.stem)! % 25 == 0 }
+        }
+        lesson.at(30, 12); let pets = try DataBlock(
+            blocks: [ImageBlock(), CategoryBlock()], getItems: someDigits, getY: parentLabel,
+            splitter: GrandparentSplitter(), itemTfms: [Resize(32)])
+        lesson.at(33, 16); let dls = try pets.dataloaders(path, bs: 32)
+        lesson.at(34, 1); lesson.show(try (dls.train.count, dls.valid.count))
+        // cell block-1 (Tests/Lessons/07-seed-code-blocks.md:37)
+        try await lesson.cell("block-1") {
+            lesson.at(38, 13); let learn = try cnnLearner(dls, resnet34, metrics: errorRate)
+            lesson.at(39, 30); let (lrMin, lrSteep) = try learn.lrFind(suggestFuncs: [.minimum, .steep])
+            // cell block-1-check (Tests/Lessons/07-seed-code-blocks.md:42)
+            try await lesson.cell("block-1-check") {
+                lesson.at(43, 1); #expect(try lrMin > 0 && lrSteep > 0)
+                // cell block-2 (Tests/Lessons/07-seed-code-blocks.md:46)
+                try await lesson.cell("block-2") {
+                    lesson.at(47, 14); let learn2 = try cnnLearner(dls, resnet34, metrics: errorRate)
+                    lesson.at(48, 8); lesson.show(try learn2.fitOneCycle(3, 3e-3))
+                    // cell block-3 (Tests/Lessons/07-seed-code-blocks.md:51)
+                    try await lesson.cell("block-3") {
+                        lesson.at(52, 8); lesson.show(try learn2.unfreeze())
+                        // cell block-4 (Tests/Lessons/07-seed-code-blocks.md:55)
+                        try await lesson.cell("block-4") {
+                            lesson.at(56, 8); lesson.show(try learn2.fitOneCycle(12, lrMax: slice(1e-6, 1e-4)))
+                            // cell setup-pascal (Tests/Lessons/07-seed-code-blocks.md:63)
+                            try await lesson.cell("setup-pascal") {
+                                lesson.at(64, 14); let pascal = try untarData(.multiLabel)
+                                lesson.at(65, 50); let df = try DataFrame.readCSV(pascal / "train.csv").head(200)
+                                lesson.at(66, 4); lesson.show(try df.head())
+                                // cell block-5 (Tests/Lessons/07-seed-code-blocks.md:69)
+                                try await lesson.cell("block-5") {
+                                    lesson.at(70, 1); @Sendable func getX(_ r: DataFrame.Row) throws -> Path { try pascal / "train" / r["fname"] }
+                                    lesson.at(71, 1); @Sendable func getY(_ r: DataFrame.Row) throws -> [Substring] { try r["labels"].split(separator: " ") }
+                                    lesson.at(72, 14); let dblock = try DataBlock(getX: getX, getY: getY)
+                                    lesson.at(73, 20); let dsets = try dblock.datasets(df)
+                                    // cell block-6 (Tests/Lessons/07-seed-code-blocks.md:76)
+                                    try await lesson.cell("block-6") {
+                                        lesson.at(77, 15); let dblock2 = try DataBlock(blocks: [ImageBlock(), MultiCategoryBlock()], getX: getX, getY: getY)
+                                        lesson.at(78, 22); let dsets2 = try dblock2.datasets(df)
+                                        // cell block-7 (Tests/Lessons/07-seed-code-blocks.md:81)
+                                        try await lesson.cell("block-7") {
+                                            lesson.at(82, 1); @Sendable func splitter(_ df: DataFrame) throws -> ([Int], [Int]) {
+                                                let train = try df.index[~df["is_valid"]].tolist()
+                                                let valid = try df.index[df["is_valid"]].tolist()
+                                                return try (train, valid)
+                                            }
+
+                                            lesson.at(88, 15); let dblock3 = try DataBlock(
+                                                blocks: [ImageBlock(), MultiCategoryBlock()],
+                                                getX: getX,
+                                                getY: getY,
+                                                splitter: splitter)
+
+                                            lesson.at(94, 22); let dsets3 = try dblock3.datasets(df)
+                                            // cell block-7-check (Tests/Lessons/07-seed-code-blocks.md:97)
+                                            try await lesson.cell("block-7-check") {
+                                                lesson.at(98, 1); #expect(try dsets3.train.count + dsets3.valid.count == 200)
+                                                lesson.at(99, 1); #expect(try dsets3.valid.count == 40)
+                                                // cell block-8 (Tests/Lessons/07-seed-code-blocks.md:102)
+                                                try await lesson.cell("block-8") {
+                                                    lesson.at(103, 15); let dblock4 = try DataBlock(
+                                                        blocks: [ImageBlock(), MultiCategoryBlock()],
+                                                        getX: getX,
+                                                        getY: getY,
+                                                        splitter: splitter,
+                                                        itemTfms: [RandomResizedCrop(128, minScale: 0.35)])
+                                                    lesson.at(109, 20); let dls2 = try dblock4.dataloaders(df)
+                                                    // cell block-9 (Tests/Lessons/07-seed-code-blocks.md:112)
+                                                    try await lesson.cell("block-9") {
+                                                        lesson.at(113, 1); @Sendable func binaryCrossEntropy(_ inputs: Tensor, _ targets: Tensor) throws -> Tensor {
+                                                            let inputs = try inputs.sigmoid()
+                                                            return try -Tensor.where(targets .== 1, 1 - inputs, inputs).log().mean()
+                                                        }
+                                                        // cell block-9-check (Tests/Lessons/07-seed-code-blocks.md:123)
+                                                        try await lesson.cell("block-9-check") {
+                                                            // By hand, the seed's branches: −log(1 − σ(2)), −log σ(−1), −log σ(0.5), −log(1 − σ(3)), averaged.
+                                                            lesson.at(125, 12); let acts = try Tensor([[2.0, -1.0], [0.5, 3.0]])
+                                                            lesson.at(126, 13); let targs = try Tensor([[1.0, 0.0], [0.0, 1.0]])
+                                                            lesson.at(127, 95); let byHand = try (log(1 + exp(2.0)) + log(1 + exp(1.0)) + log(1 + exp(-0.5)) + log(1 + exp(3.0))) / 4
+                                                            lesson.at(128, 1); #expect(try abs(Double(binaryCrossEntropy(acts, targs).item()) - byHand) < 1e-5)
+                                                            // cell block-10 (Tests/Lessons/07-seed-code-blocks.md:131)
+                                                            try await lesson.cell("block-10") {
+                                                                lesson.at(132, 14); let learn3 = try cnnLearner(dls2, resnet50, metrics: accuracyMulti(thresh: 0.2))
+                                                                lesson.at(133, 8); lesson.show(try learn3.fineTune(3, baseLR: 3e-3, freezeEpochs: 4))
+                                                                // cell setup-biwi (Tests/Lessons/07-seed-code-blocks.md:141)
+                                                                try await lesson.cell("setup-biwi") {
+                                                                    lesson.at(142, 16); let biwiPath = try untarData(.headPose)
+                                                                    // cell block-11 (Tests/Lessons/07-seed-code-blocks.md:145)
+                                                                    try await lesson.cell("block-11") {
+                                                                        lesson.at(146, 16); let imgFiles = try getImageFiles(biwiPath)
+                                                                        lesson.at(147, 1); @Sendable func img2pose(_ x: Path) throws -> Path { try Path("\(x.string.dropLast(7))pose.txt") }
+                                                                        // cell block-12 (Tests/Lessons/07-seed-code-blocks.md:150)
+                                                                        try await lesson.cell("block-12") {
+                                                                            lesson.at(151, 11); let cal = try genfromtxt(biwiPath / "01" / "rgb.cal", skipFooter: 6)
+                                                                            lesson.at(152, 1); @Sendable func getCtr(_ f: Path) throws -> Tensor {
+                                                                                let ctr = try genfromtxt(img2pose(f), skipHeader: 3)
+                                                                                let c1 = try ctr[0] * cal[0][0] / ctr[2] + cal[0][2]
+                                                                                let c2 = try ctr[1] * cal[1][1] / ctr[2] + cal[1][2]
+                                                                                return try Tensor([c1, c2])
+                                                                            }
+                                                                            // cell block-13 (Tests/Lessons/07-seed-code-blocks.md:160)
+                                                                            try await lesson.cell("block-13") {
+                                                                                lesson.at(161, 12); let biwi = try DataBlock(
+                                                                                    blocks: [ImageBlock(), PointBlock()],
+                                                                                    getItems: { try getImageFiles($0) },
+                                                                                    getY: getCtr,
+                                                                                    splitter: FuncSplitter { try $0.parent.name == "13" },
+                                                                                    batchTfms: augTransforms(size: (48, 64)) + [Normalize.fromStats(imagenetStats)]
+                                                                                )
+                                                                                // cell setup-biwi-dls (Tests/Lessons/07-seed-code-blocks.md:172)
+                                                                                try await lesson.cell("setup-biwi-dls") {
+                                                                                    lesson.at(173, 17); let dls3 = try biwi.dataloaders(biwiPath, bs: 32)
+                                                                                    // cell block-14 (Tests/Lessons/07-seed-code-blocks.md:179)
+                                                                                    try await lesson.cell("block-14") {
+                                                                                        lesson.at(180, 1); @Sendable func sigmoidRange(_ x: Variable, _ lo: Float, _ hi: Float) -> Variable { x.sigmoid() * (hi - lo) + lo }
+                                                                                        lesson.at(181, 14); let learn4 = try cnnLearner(dls3, resnet18, yRange: (-1, 1))
+                                                                                        // cell block-15 (Tests/Lessons/07-seed-code-blocks.md:184)
+                                                                                        try await lesson.cell("block-15") {
+                                                                                            lesson.at(185, 8); try learn4.lrFind()
+                                                                                            // let say an LR was found at 1e-2
+                                                                                            lesson.at(187, 10); let lr = try 1e-2
+                                                                                            lesson.at(188, 8); lesson.show(try learn4.fineTune(3, lr))
+                                                                                            // cell setup-ml (Tests/Lessons/07-seed-code-blocks.md:195)
+                                                                                            try await lesson.cell("setup-ml") {
+                                                                                                lesson.at(196, 14); let mlPath = try untarData(.ml100k)
+                                                                                                // cell block-17 (Tests/Lessons/07-seed-code-blocks.md:199)
+                                                                                                try await lesson.cell("block-17") {
+                                                                                                    lesson.at(200, 25); let ratings = try DataFrame.readCSV(
+                                                                                                        mlPath / "u.data", delimiter: "\t", header: nil, names: ["user", "movie", "rating", "timestamp"])
+
+                                                                                                    lesson.at(203, 24); let movies = try DataFrame.readCSV(
+                                                                                                        mlPath / "u.item", delimiter: "|", header: nil, names: ["movie", "title"], encoding: .latin1,
+                                                                                                        usecols: [0, 1])
+
+                                                                                                    lesson.at(207, 21); let rated = try ratings.merge(movies)
+
+                                                                                                    lesson.at(209, 30); let dls4 = try CollabDataLoaders.fromDF(rated, itemName: "title", bs: 64)
+                                                                                                    // cell block-16 (Tests/Lessons/07-seed-code-blocks.md:212)
+                                                                                                    try await lesson.cell("block-16") {
+                                                                                                        lesson.at(213, 35); let nUsers = try dls4.classes["user"].count
+                                                                                                        lesson.at(214, 37); let nMovies = try dls4.classes["title"].count
+                                                                                                        lesson.at(215, 16); let nFactors = try 5
+
+                                                                                                        lesson.at(217, 26); let userFactors = try Tensor.randn([nUsers, nFactors])
+                                                                                                        lesson.at(218, 27); let movieFactors = try Tensor.randn([nMovies, nFactors])
+
+                                                                                                        lesson.at(220, 33); let oneHot3 = try oneHot(3, nUsers).float()
+                                                                                                        // access using one hot encoded vector
+                                                                                                        lesson.at(222, 17); try userFactors.t().matmul(oneHot3)
+                                                                                                        // this is equivalent to
+                                                                                                        lesson.at(224, 12); lesson.show(try userFactors[3])
+                                                                                                        // cell block-16-check (Tests/Lessons/07-seed-code-blocks.md:227)
+                                                                                                        try await lesson.cell("block-16-check") {
+                                                                                                            lesson.at(228, 1); #expect(try allClose(userFactors.t().matmul(oneHot3), userFactors[3]))
+                                                                                                            // cell block-18 (Tests/Lessons/07-seed-code-blocks.md:231)
+                                                                                                            try await lesson.cell("block-18") {
+                                                                                                                lesson.at(232, 1); final class DotProductBias: Module {
+                                                                                                                    let userFactors: Embedding
+                                                                                                                    let userBias: Embedding
+                                                                                                                    let movieFactors: Embedding
+                                                                                                                    let movieBias: Embedding
+                                                                                                                    let yRange: (Float, Float)
+
+                                                                                                                    init(_ nUsers: Int, _ nMovies: Int, _ nFactors: Int, yRange: (Float, Float) = (0, 5.5)) {
+                                                                                                                        self.userFactors = Embedding(nUsers, nFactors)
+                                                                                                                        self.userBias = Embedding(nUsers, 1)
+                                                                                                                        self.movieFactors = Embedding(nMovies, nFactors)
+                                                                                                                        self.movieBias = Embedding(nMovies, 1)
+                                                                                                                        self.yRange = yRange
+                                                                                                                    }
+
+                                                                                                                    func forward(_ x: Variable) -> Variable {
+                                                                                                                        let users = userFactors(x[..., 0])
+                                                                                                                        let movies = movieFactors(x[..., 1])
+                                                                                                                        var res = (users * movies).sum(dim: 1, keepdim: true)
+                                                                                                                        res += userBias(x[..., 0]) + movieBias(x[..., 1])
+                                                                                                                        return sigmoidRange(res, yRange.0, yRange.1)
+                                                                                                                    }
+
+                                                                                                                    func callAsFunction(_ x: Variable) -> Variable { forward(x) }
+                                                                                                                }
+                                                                                                                // cell block-19 (Tests/Lessons/07-seed-code-blocks.md:257)
+                                                                                                                try await lesson.cell("block-19") {
+                                                                                                                    lesson.at(258, 13); let model = try DotProductBias(nUsers, nMovies, 50)
+                                                                                                                    lesson.at(259, 14); let learn5 = try Learner(dls4, model, lossFunc: MSELossFlat())
+                                                                                                                    lesson.at(260, 8); lesson.show(try learn5.fitOneCycle(5, 5e-3))
+                                                                                                                }
+                                                                                                            }
+                                                                                                        }
+                                                                                                    }
+                                                                                                }
+                                                                                            }
+                                                                                        }
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Test(.enabled(if: CompiledLesson.dataIsPrepared && CompiledLesson.runsLongLessons))
+func lesson_07_seed_code_blocks_compiled() async throws {
+    let lesson = try CompiledLesson(path: "Tests/Lessons/07-seed-code-blocks.md", registry: .standard())
+    try await lesson_07_seed_code_blocks(lesson)
     #expect(lesson.compareWithInterpreter() == [])
 }
 

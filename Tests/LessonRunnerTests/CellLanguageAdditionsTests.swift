@@ -524,3 +524,38 @@ private func values(_ report: LessonReport, _ id: String) -> [String] {
         #expect(compiled == "switch try f(x) {\ncase 1: try g()\ndefault: break\n}")
     }
 }
+
+/// `as!`, `as?` and `as` as Swift has them: the compiled twin needs the cast where a value is typed `Any`
+/// (an untyped DataBlock's sample), and the interpreter checks it as Swift does at run time.
+@Suite struct CastTests {
+    @Test func forcedConditionalAndUpcastsBehaveAsInSwift() {
+        let text = lessonText([
+            (
+                "a",
+                """
+                let anything: Any = 3
+                let n = anything as! Int
+                let text = anything as? String
+                let wide = 2 as Double
+                #expect(text == nil)
+                (n, text == nil, wide, (anything as? Int)! + 1)
+                """
+            ),
+            ("b", "let s = anything as! String"),
+        ])
+        #expect(checkLesson(text) == [])
+        let report = runLesson(text)
+        #expect(values(report, "a") == ["(3, true, 2.0, 4)"])
+        #expect(values(report, "b") == ["error: could not cast value of type 'Int' to 'String'"])
+    }
+
+    @Test func anUnknownTypeAndAnUpcastThatCannotBeAreErrors() {
+        let text = lessonText([("a", "let x = 3 as Nope\nlet y = \"3\" as Int")])
+        #expect(
+            checkLesson(text) == [
+                "lessons/en/01-sample.md:4:11: error: cannot find type 'Nope' in scope",
+                "lessons/en/01-sample.md:5:13: error: 'String' is not convertible to 'Int'; did you mean to use "
+                    + "'as!' to force downcast?",
+            ])
+    }
+}

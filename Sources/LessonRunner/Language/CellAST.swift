@@ -37,6 +37,9 @@ indirect enum Expr {
     case expect(Expr, text: String, SourceLocation)
     /// `value!`; the location is the `!`'s.
     case forceUnwrap(Expr, SourceLocation)
+    /// `value as! Type` (`forced`), `value as? Type` (not), `value as Type` (`nil`: an upcast); the
+    /// location is the `as`'s.
+    case cast(Expr, CellType, forced: Bool?, SourceLocation)
     /// `condition ? then : otherwise`; the location is the `?`'s.
     case ternary(Expr, Expr, Expr, SourceLocation)
 
@@ -48,7 +51,8 @@ indirect enum Expr {
             .implicitMember(_, let l),
             .member(_, _, let l),
             .call(_, _, let l), .subscriptCall(_, _, let l), .closure(_, _, let l), .binary(_, _, _, let l),
-            .prefix(_, _, let l), .expect(_, _, let l), .forceUnwrap(_, let l), .ternary(_, _, _, let l):
+            .prefix(_, _, let l), .expect(_, _, let l), .forceUnwrap(_, let l), .ternary(_, _, _, let l),
+            .cast(_, _, _, let l):
             l
         }
     }
@@ -58,7 +62,7 @@ indirect enum Expr {
         switch self {
         case .binary(_, let lhs, _, _), .ternary(let lhs, _, _, _): lhs.start
         case .member(let base, _, _), .call(let base, _, _), .subscriptCall(let base, _, _),
-            .forceUnwrap(let base, _):
+            .forceUnwrap(let base, _), .cast(let base, _, _, _):
             base.start
         default: location
         }
@@ -252,7 +256,8 @@ extension Statement {
                     expression(key)
                     expression(value)
                 }
-            case .member(let base, _, _), .forceUnwrap(let base, _): expression(base)
+            case .member(let base, _, _), .forceUnwrap(let base, _), .cast(let base, _, _, _):
+                expression(base)
             case .call(let callee, let arguments, _), .subscriptCall(let callee, let arguments, _):
                 expression(callee)
                 for argument in arguments { expression(argument.value) }

@@ -395,6 +395,11 @@ final class Interpreter {
             let left = try operand(lhs)
             if left != isAnd { return .bool(left) }
             return .bool(try operand(rhs))
+        case .cast(let base, let type, let forced, let location):
+            let value = try evaluate(base, frame)
+            if registry.conforms(value, to: type) { return Self.coerce(value, to: type) }
+            if !forced { return .none }
+            throw CellFailure("could not cast value of type '\(value.cellType)' to '\(type)'", at: location)
         case .forceUnwrap(let base, let location):
             let value = try evaluate(base, frame)
             if case .none = value {

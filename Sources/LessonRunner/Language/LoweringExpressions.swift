@@ -106,6 +106,17 @@ extension Lowering {
         if let unwrap = syntax.as(ForceUnwrapExprSyntax.self) {
             return .forceUnwrap(try expression(unwrap.expression), location(unwrap.exclamationMark))
         }
+        if let cast = syntax.as(AsExprSyntax.self) {
+            let forced: Bool? =
+                switch cast.questionOrExclamationMark?.tokenKind {
+                case .exclamationMark?: true
+                case .postfixQuestionMark?, .infixQuestionMark?: false
+                default: nil
+                }
+            return .cast(
+                try expression(cast.expression), CellType(cast.type), forced: forced, location(cast.asKeyword)
+            )
+        }
         if let postfix = syntax.as(PostfixOperatorExprSyntax.self), postfix.operator.text == "..." {
             // `2...` is Swift's PartialRangeFrom(2): a call, so it types and converts like one.
             let operand = try expression(postfix.expression)

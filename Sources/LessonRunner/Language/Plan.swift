@@ -55,6 +55,8 @@ indirect enum Node {
     case logical(isAnd: Bool, Node, Node, SourceLocation)
     /// `value!`.
     case forceUnwrap(Node, SourceLocation)
+    /// `value as! Type` (`forced`: a failure stops the cell) or `value as? Type` (`nil` when it fails).
+    case cast(Node, CellType, forced: Bool, SourceLocation)
     /// `c ? a : b`.
     case ternary(Node, Node, Node)
     /// `#expect(condition)`.

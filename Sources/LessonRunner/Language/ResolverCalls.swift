@@ -337,6 +337,10 @@ extension Resolver {
         if type == .string, let initializer = registry.stringLiteralInitializer(for: expected.unwrapped) {
             message += "; a string literal converts, a String value needs \(initializer.owner ?? "")(…)"
         }
+        // PyTorch's `targets == 1` is elementwise; Swift's `==` compares whole values.
+        if type == .bool, expected.unwrapped == .named("Tensor") {
+            message += "; '==' compares whole tensors (a Bool), '.==' compares each element (a Tensor)"
+        }
         // fastai takes one transform where it takes a list (`item_tfms=Resize(460)`); Swift wants the list.
         if case .array(let element) = expected.unwrapped, registry.isAssignable(type, to: element) {
             message += "; a list of one is written [\(type)(…)]"

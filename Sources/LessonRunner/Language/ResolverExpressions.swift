@@ -248,6 +248,24 @@ extension Resolver {
             // failure can show the values of each part evaluated.
             let parts = Self.conjuncts(of: condition).map { expectPart($0) }
             return Typed(.expect(ExpectPlan(parts: parts, text: text, location: location)), .void)
+        case .cast(let base, let type, let forced, let location):
+            let typed = resolve(base, expected: nil)
+            if case .named(let name) = type.unwrapped, !registry.isType(name),
+                !CellType.builtinNames.contains(name)
+            {
+                report("cannot find type '\(name)' in scope", at: location)
+                return Self.unknown
+            }
+            guard let forced else {
+                // `as` converts only what always converts (Swift checks it at compile time).
+                if !registry.isAssignable(typed.type, to: type) {
+                    report(
+                        "'\(typed.type)' is not convertible to '\(type)'; did you mean to use 'as!' to force downcast?",
+                        at: location)
+                }
+                return Typed(.cast(typed.node, type, forced: true, location), type)
+            }
+            return Typed(.cast(typed.node, type, forced: forced, location), forced ? type : .optional(type))
         case .forceUnwrap(let base, let location):
             let typed = resolve(base, expected: expected.map { .optional($0) })
             switch typed.type {

@@ -176,12 +176,14 @@ extension Registry {
         }
         bind("Tensor.sum(dim: Int, keepdim: Bool = false)", doc: "Sums along one axis (PyTorch's spelling).")
         {
-            (t: Tensor, dim: Int, keepdim: Bool) in try t.sum(dim: dim, keepdim: keepdim)
+            (t: Tensor, dim: Int, keepdim: Bool) in
+            t.sum(axis: try t.checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
         }
         bind(
             "Tensor.mean(dim: Int, keepdim: Bool = false)", doc: "Means along one axis (PyTorch's spelling)."
         ) {
-            (t: Tensor, dim: Int, keepdim: Bool) in try t.mean(dim: dim, keepdim: keepdim)
+            (t: Tensor, dim: Int, keepdim: Bool) in
+            t.mean(axis: try t.checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
         }
         bind("Tensor.item()", doc: "The value of a one-element tensor as a number (PyTorch's item()).") {
             (t: Tensor) in try t.item()
@@ -342,13 +344,14 @@ extension Registry {
         bind(
             "Variable.sum(dim: Int, keepdim: Bool = false)", doc: "Sums along one axis (PyTorch's spelling)."
         ) {
-            (v: Variable, dim: Int, keepdim: Bool) in try v.sum(dim: dim, keepdim: keepdim)
+            (v: Variable, dim: Int, keepdim: Bool) in try v.checkedSum(axis: dim, keepDims: keepdim)
         }
         bind(
             "Variable.mean(dim: Int, keepdim: Bool = false)",
             doc: "Means along one axis (PyTorch's spelling)."
         ) {
-            (v: Variable, dim: Int, keepdim: Bool) in try v.mean(dim: dim, keepdim: keepdim)
+            (v: Variable, dim: Int, keepdim: Bool) in
+            v.mean(axis: try v.value.checkedReductionAxis(dim, keepDims: keepdim), keepDims: keepdim)
         }
         bind(
             "Variable.subscript(_ all: UnboundedRange, _ column: Int)",

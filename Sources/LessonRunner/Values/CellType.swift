@@ -37,6 +37,10 @@ public indirect enum CellType: Hashable, Sendable, CustomStringConvertible {
     public static let string = CellType.named("String")
     /// `Bool`.
     public static let bool = CellType.named("Bool")
+    /// The names of the language's own value types (numbers, text, truth values).
+    static let builtinNames: Set<String> = [
+        "Int", "Double", "Float", "String", "Bool", "Substring", "Character",
+    ]
 
     public var description: String {
         switch self {
