@@ -70,9 +70,6 @@ extension DataFrame.Column {
     /// The values as a list (pandas' `Series.tolist()`).
     public func tolist() -> [DataFrame.Value] { data.values }
 
-    /// The column with another name.
-    func named(_ newName: String) -> Self { Self(name: newName, data: data) }
-
     // MARK: Masks
 
     /// The booleans of a mask column.
@@ -171,7 +168,7 @@ extension DataFrame.Column {
     ///
     /// - Throws: ``TrainingError`` when the lengths differ or a column is text.
     public static func / (lhs: Self, rhs: Self) throws -> Self { try combine(lhs, rhs, "/") }
-    /// `value` added to every row.
+    /// `value` added to every row, as `float64` (a Swift `Double`; pandas keeps `int64` for `s + 1`).
     ///
     /// - Throws: ``TrainingError`` when the column is text.
     public static func + (lhs: Self, rhs: Double) throws -> Self {
