@@ -49,7 +49,7 @@ import Testing
         arguments: [
             ("Tests/Lessons/05-fastbook-pets.md", 54, 34),
             ("Tests/Lessons/06-fastbook-multicat.md", 67, 42),
-            ("Tests/Lessons/07-seed-code-blocks.md", 33, 0),
+            ("Tests/Lessons/07-seed-code-blocks.md", 33, 9),
         ])
     func chapters5And6RunEveryCell(path: String, passedChecks: Int, shownCells: Int) async throws {
         let (lesson, problems) = try LessonParser.parse(fileAt: path)

@@ -375,13 +375,13 @@ extension Registry {
         property("Datasets.train: DatasetSubset", doc: "The training dataset.") { (d: Datasets) in d.train }
         property("Datasets.valid: DatasetSubset", doc: "The validation dataset.") { (d: Datasets) in d.valid }
         property("DatasetSubset.count: Int", doc: "The number of items.") { (d: DatasetSubset) in d.count }
-        bind("DatasetSubset.subscript(_ index: Int)", doc: "Sample index as (x, y), after the blocks.") {
-            (subset: DatasetSubset, index: Int) -> CellTuple<Value, Value> in
+        bind("DatasetSubset.subscript(_ index: Int)", doc: "Sample index as (x:, y:), after the blocks.") {
+            (subset: DatasetSubset, index: Int) -> Sample in
             guard (0..<subset.count).contains(index) else {
                 throw StepError("index \(index) is out of range: the dataset has \(subset.count) items")
             }
             let (x, y) = try subset[index]
-            return CellTuple(Value(displaying: x), Value(displaying: y))
+            return Sample(x: Value(displaying: x), y: Value(displaying: y))
         }
         bind("DatasetSubset.showItem(_ index: Int, size: Double = 256)", doc: "Item index as a picture.") {
             (subset: DatasetSubset, index: Int, size: Double) in try subset.showItem(index, size: size)
@@ -407,4 +407,22 @@ extension Registry {
             (d: DataLoaders) in d.vocab?.items ?? []
         }
     }
+}
+
+/// A dataset's sample, `(x: …, y: …)`, labelled as the library's `DatasetSubset` subscript returns it, so a
+/// cell shows it as Swift prints it.
+struct Sample: CellValue {
+    var x: Value
+    var y: Value
+
+    static var cellType: CellType { .tuple([.any, .any], labels: ["x", "y"]) }
+
+    static func from(_ value: Value) throws -> Sample {
+        guard let elements = value.tupleElements, elements.count == 2 else {
+            throw ConversionError(expected: cellType, actual: value.cellType)
+        }
+        return Sample(x: elements[0], y: elements[1])
+    }
+
+    var cellValue: Value { .tuple([x, y], labels: ["x", "y"]) }
 }
