@@ -403,8 +403,8 @@ extension Registry {
         property("DataLoaders.c: Int", doc: "The number of outputs the model needs.") { (d: DataLoaders) in
             d.c
         }
-        property("DataLoaders.vocab: [String]", doc: "The target's vocabulary (empty without one).") {
-            (d: DataLoaders) in d.vocab?.items ?? []
+        property("DataLoaders.vocab: CategoryMap?", doc: "The target's vocabulary (nil without one).") {
+            (d: DataLoaders) in d.vocab
         }
     }
 }
