@@ -21,17 +21,8 @@ extension Resolver {
     mutating func enumDeclaration(
         _ declaration: EnumDeclaration, declaredHere: inout Set<String>
     ) -> PlanStatement? {
-        guard scopes.isEmpty else {
-            report("types are declared at the top level of a cell", at: declaration.location)
-            return nil
-        }
         let name = declaration.name
-        if ["Layer", "Module", "Variable", "Tensor", "Parameter", "Learner"].contains(name) {
-            report(
-                "'\(name)' is a type the library's API is written in; give yours another name",
-                at: declaration.location)
-            return nil
-        }
+        guard canDeclareType(name, at: declaration.location) else { return nil }
         var rawType: CellType?
         var isCaseIterable = false
         for (index, (conformance, location)) in declaration.conformances.enumerated() {

@@ -19,17 +19,8 @@ extension Resolver {
     mutating func typeDeclaration(
         _ declaration: TypeDeclaration, declaredHere: inout Set<String>
     ) -> PlanStatement? {
-        guard scopes.isEmpty else {
-            report("types are declared at the top level of a cell", at: declaration.location)
-            return nil
-        }
         let name = declaration.name
-        if ["Layer", "Module", "Variable", "Tensor", "Parameter", "Learner"].contains(name) {
-            report(
-                "'\(name)' is a type the library's API is written in; give yours another name",
-                at: declaration.location)
-            return nil
-        }
+        guard canDeclareType(name, at: declaration.location) else { return nil }
         var isLayer = false
         for (conformance, location) in declaration.conformances {
             switch conformance {
@@ -360,5 +351,22 @@ extension Resolver {
     static func isForwardPass(_ method: FunctionDeclaration, named name: String) -> Bool {
         method.name == name && method.parameters.count == 1 && method.parameters[0].label == nil
             && method.parameters[0].type == .named("Variable") && method.result == .named("Variable")
+    }
+}
+
+extension Resolver {
+    /// Whether a cell may declare a type called `name` here: at the top level of a cell, and not one of
+    /// the types the library's API is written in (each refusal is reported).
+    mutating func canDeclareType(_ name: String, at location: SourceLocation) -> Bool {
+        guard scopes.isEmpty else {
+            report("types are declared at the top level of a cell", at: location)
+            return false
+        }
+        if ["Layer", "Module", "Variable", "Tensor", "Parameter", "Learner"].contains(name) {
+            report(
+                "'\(name)' is a type the library's API is written in; give yours another name", at: location)
+            return false
+        }
+        return true
     }
 }
