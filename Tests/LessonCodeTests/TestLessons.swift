@@ -83,199 +83,207 @@ func lesson_00_written_as_swift(_ lesson: CompiledLesson) async throws {
                                                     lesson.at(108, 14); let byName = try usingAttr(RegexLabeller(pat), \.name)
                                                     lesson.at(109, 1); #expect(try byName(Path("oxford-iiit-pet/images/great_pyrenees_173.jpg")) == "great_pyrenees")
                                                     lesson.at(110, 1); lesson.show(try (RegexLabeller(pat)("images/Abyssinian_12.jpg"), byName(Path("images/yorkshire_terrier_9.jpg"))))
-                                                    // cell parameters (Tests/Lessons/00-written-as-swift.md:118)
-                                                    try await lesson.cell("parameters") {
-                                                        lesson.at(119, 36); let schedule = try (0..<params.epochs).map { try params.lr / Double($0 + 1) }
-                                                        lesson.at(120, 1); #expect(try params.data == "digits" && !params.augment)
-                                                        lesson.at(121, 1); #expect(try schedule.count == params.epochs)
-                                                        lesson.at(122, 1); lesson.show(try params)
-                                                        // cell declared-then-assigned (Tests/Lessons/00-written-as-swift.md:127)
-                                                        try await lesson.cell("declared-then-assigned") {
-                                                            lesson.at(128, 1); let epochs: Int
-                                                            lesson.at(129, 1); if try params.augment {
-                                                                epochs = try params.epochs * 2
-                                                            } else {
-                                                                epochs = try params.epochs
-                                                            }
-                                                            lesson.at(134, 1); #expect(try epochs == 3)
-                                                            lesson.at(135, 1); lesson.show(try epochs)
-                                                            // cell nested-tensor (Tests/Lessons/00-written-as-swift.md:142)
-                                                            try await lesson.cell("nested-tensor") {
-                                                                lesson.at(143, 9); let m = try Tensor([[1.0, 2.0], [3.0, 4.0]])
-                                                                lesson.at(144, 12); let cube = try Tensor([[[1.0], [2.0]], [[3.0], [4.0]]])
-                                                                lesson.at(145, 1); #expect(try m.shape == [2, 2] && cube.shape == [2, 2, 1])
-                                                                lesson.at(146, 1); lesson.show(try (m.sum().item(), cube.shape))
-                                                                // cell pytorch-spellings (Tests/Lessons/00-written-as-swift.md:154)
-                                                                try await lesson.cell("pytorch-spellings") {
-                                                                    lesson.at(155, 12); let acts = try Tensor([[0.6, -1.2], [2.0, 0.5], [-0.3, 0.1]])
-                                                                    lesson.at(156, 12); let targ = try Tensor([0.0, 1.0, 1.0])
-                                                                    lesson.at(157, 19); let smActs = try acts.softmax(dim: 1)
-                                                                    lesson.at(158, 15); let perItem = try nllLoss(smActs, targ, reduction: .none)
-                                                                    lesson.at(159, 14); let joined = try cat([acts, acts], dim: 1)
-                                                                    lesson.at(160, 14); let linear = try Linear(2, 3)
-                                                                    lesson.at(161, 1); #expect(try joined.shape == [3, 4] && linear.weight.shape == [3, 2])
-                                                                    lesson.at(162, 1); lesson.show(try (perItem, crossEntropy(acts, targ), linear.bias == nil))
-                                                                    // cell pick-by-index (Tests/Lessons/00-written-as-swift.md:168)
-                                                                    try await lesson.cell("pick-by-index") {
-                                                                        lesson.at(169, 11); let idx = try Array(0..<3)
-                                                                        lesson.at(170, 20); let picked = try smActs[idx, targ]
-                                                                        lesson.at(171, 16); let squashed = try sigmoidRange(Variable(acts), 0...5.5)
-                                                                        lesson.at(172, 1); #expect(try abs(-picked.sum().item() / 3 - nllLoss(smActs, targ).item()) < 1e-6)
-                                                                        lesson.at(173, 1); lesson.show(try (picked, squashed.value.max().item() < 5.5))
-                                                                        // cell grid-layout (Tests/Lessons/00-written-as-swift.md:179)
-                                                                        try await lesson.cell("grid-layout") {
-                                                                            lesson.at(180, 14); let digits = try DataBlock(
-                                                                                blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: { try getImageFiles($0) }, getY: parentLabel,
-                                                                                splitter: GrandparentSplitter(), itemTfms: [Resize(40)], batchTfms: augTransforms(size: 32, minScale: 0.75))
-                                                                            lesson.at(183, 18); let dls = try digits.dataloaders(untarData(.digits))
-                                                                            lesson.at(184, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
-                                                                            // cell one-batch (Tests/Lessons/00-written-as-swift.md:189)
-                                                                            try await lesson.cell("one-batch") {
-                                                                                lesson.at(190, 14); let (x, y) = try toCPU(dls.oneBatch())
-                                                                                lesson.at(191, 13); let learn = try cnnLearner(dls, resnet18, pretrained: false)
-                                                                                lesson.at(192, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
-                                                                                lesson.at(193, 1); #expect(try preds.shape == [x.shape[0], 10])
-                                                                                lesson.at(194, 1); lesson.show(try (x.shape, y.shape, dls.train.bs))
-                                                                                // cell results-layout (Tests/Lessons/00-written-as-swift.md:199)
-                                                                                try await lesson.cell("results-layout") {
-                                                                                    lesson.at(200, 7); lesson.show(try learn.showResults(maxN: 4, nrows: 1))
-                                                                                    // cell top-losses-layout (Tests/Lessons/00-written-as-swift.md:203)
-                                                                                    try await lesson.cell("top-losses-layout") {
-                                                                                        lesson.at(204, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
-                                                                                        lesson.at(205, 8); lesson.show(try interp.plotTopLosses(3, nrows: 1))
-                                                                                        // cell confusion-figsize (Tests/Lessons/00-written-as-swift.md:208)
-                                                                                        try await lesson.cell("confusion-figsize") {
-                                                                                            lesson.at(209, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (5, 5), dpi: 60))
-                                                                                            // cell lr-find-pair (Tests/Lessons/00-written-as-swift.md:215)
-                                                                                            try await lesson.cell("lr-find-pair") {
-                                                                                                lesson.at(216, 30); let (lrMin, lrSteep) = try learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep])
-                                                                                                lesson.at(217, 1); #expect(try lrMin > 0 && lrSteep > 0)
-                                                                                                lesson.at(218, 1); lesson.show(try (lrMin, lrSteep))
-                                                                                                // cell cell-functions-in-types (Tests/Lessons/00-written-as-swift.md:226)
-                                                                                                try await lesson.cell("cell-functions-in-types") {
-                                                                                                    lesson.at(227, 1); @Sendable func sigmoidRange(_ x: Variable, _ lo: Float, _ hi: Float) -> Variable {
-                                                                                                        x.sigmoid() * (hi - lo) + lo
-                                                                                                    }
-                                                                                                    lesson.at(230, 1); @Sendable func createParams(_ size: [Int]) -> Parameter {
-                                                                                                        Parameter(Tensor.normal(size, mean: 0, std: 0.01))
-                                                                                                    }
-                                                                                                    lesson.at(233, 1); final class Squashed: Module {
-                                                                                                        let weights: Parameter
-                                                                                                        init(_ n: Int) {
-                                                                                                            weights = createParams([n])
+                                                    // cell regex-literal (Tests/Lessons/00-written-as-swift.md:115)
+                                                    try await lesson.cell("regex-literal") {
+                                                        lesson.at(116, 13); let fname = try "great_pyrenees_173.jpg"
+                                                        lesson.at(117, 51); let groups = try fname.matches(of: #/(.+)_\d+.jpg$/#).map { try $0.1 }
+                                                        lesson.at(118, 23); let literalLabeller = try RegexLabeller(#/(.+)_\d+.jpg$/#)
+                                                        lesson.at(119, 1); #expect(try literalLabeller(fname) == "great_pyrenees")
+                                                        lesson.at(120, 1); lesson.show(try (groups, fname.firstMatch(of: #/(\d+)/#)!.1, literalLabeller(fname)))
+                                                        // cell parameters (Tests/Lessons/00-written-as-swift.md:128)
+                                                        try await lesson.cell("parameters") {
+                                                            lesson.at(129, 36); let schedule = try (0..<params.epochs).map { try params.lr / Double($0 + 1) }
+                                                            lesson.at(130, 1); #expect(try params.data == "digits" && !params.augment)
+                                                            lesson.at(131, 1); #expect(try schedule.count == params.epochs)
+                                                            lesson.at(132, 1); lesson.show(try params)
+                                                            // cell declared-then-assigned (Tests/Lessons/00-written-as-swift.md:137)
+                                                            try await lesson.cell("declared-then-assigned") {
+                                                                lesson.at(138, 1); let epochs: Int
+                                                                lesson.at(139, 1); if try params.augment {
+                                                                    epochs = try params.epochs * 2
+                                                                } else {
+                                                                    epochs = try params.epochs
+                                                                }
+                                                                lesson.at(144, 1); #expect(try epochs == 3)
+                                                                lesson.at(145, 1); lesson.show(try epochs)
+                                                                // cell nested-tensor (Tests/Lessons/00-written-as-swift.md:152)
+                                                                try await lesson.cell("nested-tensor") {
+                                                                    lesson.at(153, 9); let m = try Tensor([[1.0, 2.0], [3.0, 4.0]])
+                                                                    lesson.at(154, 12); let cube = try Tensor([[[1.0], [2.0]], [[3.0], [4.0]]])
+                                                                    lesson.at(155, 1); #expect(try m.shape == [2, 2] && cube.shape == [2, 2, 1])
+                                                                    lesson.at(156, 1); lesson.show(try (m.sum().item(), cube.shape))
+                                                                    // cell pytorch-spellings (Tests/Lessons/00-written-as-swift.md:164)
+                                                                    try await lesson.cell("pytorch-spellings") {
+                                                                        lesson.at(165, 12); let acts = try Tensor([[0.6, -1.2], [2.0, 0.5], [-0.3, 0.1]])
+                                                                        lesson.at(166, 12); let targ = try Tensor([0.0, 1.0, 1.0])
+                                                                        lesson.at(167, 19); let smActs = try acts.softmax(dim: 1)
+                                                                        lesson.at(168, 15); let perItem = try nllLoss(smActs, targ, reduction: .none)
+                                                                        lesson.at(169, 14); let joined = try cat([acts, acts], dim: 1)
+                                                                        lesson.at(170, 14); let linear = try Linear(2, 3)
+                                                                        lesson.at(171, 1); #expect(try joined.shape == [3, 4] && linear.weight.shape == [3, 2])
+                                                                        lesson.at(172, 1); lesson.show(try (perItem, crossEntropy(acts, targ), linear.bias == nil))
+                                                                        // cell pick-by-index (Tests/Lessons/00-written-as-swift.md:178)
+                                                                        try await lesson.cell("pick-by-index") {
+                                                                            lesson.at(179, 11); let idx = try Array(0..<3)
+                                                                            lesson.at(180, 20); let picked = try smActs[idx, targ]
+                                                                            lesson.at(181, 16); let squashed = try sigmoidRange(Variable(acts), 0...5.5)
+                                                                            lesson.at(182, 1); #expect(try abs(-picked.sum().item() / 3 - nllLoss(smActs, targ).item()) < 1e-6)
+                                                                            lesson.at(183, 1); lesson.show(try (picked, squashed.value.max().item() < 5.5))
+                                                                            // cell grid-layout (Tests/Lessons/00-written-as-swift.md:189)
+                                                                            try await lesson.cell("grid-layout") {
+                                                                                lesson.at(190, 14); let digits = try DataBlock(
+                                                                                    blocks: [ImageBlock(cls: .grey), CategoryBlock()], getItems: { try getImageFiles($0) }, getY: parentLabel,
+                                                                                    splitter: GrandparentSplitter(), itemTfms: [Resize(40)], batchTfms: augTransforms(size: 32, minScale: 0.75))
+                                                                                lesson.at(193, 18); let dls = try digits.dataloaders(untarData(.digits))
+                                                                                lesson.at(194, 5); lesson.show(try dls.showBatch(nrows: 1, ncols: 3, figsize: (6, 2)))
+                                                                                // cell one-batch (Tests/Lessons/00-written-as-swift.md:199)
+                                                                                try await lesson.cell("one-batch") {
+                                                                                    lesson.at(200, 14); let (x, y) = try toCPU(dls.oneBatch())
+                                                                                    lesson.at(201, 13); let learn = try cnnLearner(dls, resnet18, pretrained: false)
+                                                                                    lesson.at(202, 24); let (preds, _) = try learn.getPreds(dl: [(x, y)])
+                                                                                    lesson.at(203, 1); #expect(try preds.shape == [x.shape[0], 10])
+                                                                                    lesson.at(204, 1); lesson.show(try (x.shape, y.shape, dls.train.bs))
+                                                                                    // cell results-layout (Tests/Lessons/00-written-as-swift.md:209)
+                                                                                    try await lesson.cell("results-layout") {
+                                                                                        lesson.at(210, 7); lesson.show(try learn.showResults(maxN: 4, nrows: 1))
+                                                                                        // cell top-losses-layout (Tests/Lessons/00-written-as-swift.md:213)
+                                                                                        try await lesson.cell("top-losses-layout") {
+                                                                                            lesson.at(214, 43); let interp = try ClassificationInterpretation.fromLearner(learn)
+                                                                                            lesson.at(215, 8); lesson.show(try interp.plotTopLosses(3, nrows: 1))
+                                                                                            // cell confusion-figsize (Tests/Lessons/00-written-as-swift.md:218)
+                                                                                            try await lesson.cell("confusion-figsize") {
+                                                                                                lesson.at(219, 8); lesson.show(try interp.plotConfusionMatrix(figsize: (5, 5), dpi: 60))
+                                                                                                // cell lr-find-pair (Tests/Lessons/00-written-as-swift.md:225)
+                                                                                                try await lesson.cell("lr-find-pair") {
+                                                                                                    lesson.at(226, 30); let (lrMin, lrSteep) = try learn.lrFind(numIt: 12, suggestFuncs: [.minimum, .steep])
+                                                                                                    lesson.at(227, 1); #expect(try lrMin > 0 && lrSteep > 0)
+                                                                                                    lesson.at(228, 1); lesson.show(try (lrMin, lrSteep))
+                                                                                                    // cell cell-functions-in-types (Tests/Lessons/00-written-as-swift.md:236)
+                                                                                                    try await lesson.cell("cell-functions-in-types") {
+                                                                                                        lesson.at(237, 1); @Sendable func sigmoidRange(_ x: Variable, _ lo: Float, _ hi: Float) -> Variable {
+                                                                                                            x.sigmoid() * (hi - lo) + lo
                                                                                                         }
-                                                                                                        func callAsFunction(_ x: Variable) -> Variable {
-                                                                                                            sigmoidRange(x * weights, 0, 5.5)
+                                                                                                        lesson.at(240, 1); @Sendable func createParams(_ size: [Int]) -> Parameter {
+                                                                                                            Parameter(Tensor.normal(size, mean: 0, std: 0.01))
                                                                                                         }
-                                                                                                    }
-                                                                                                    lesson.at(242, 16); let squashed = try Squashed(4)
-                                                                                                    lesson.at(243, 11); let out = try squashed(Variable(Tensor.ones([2, 4])))
-                                                                                                    lesson.at(244, 1); #expect(try out.shape == [2, 4])
-                                                                                                    lesson.at(245, 1); lesson.show(try (squashed.parameters.count, out.shape))
-                                                                                                    // cell labelled-tuples (Tests/Lessons/00-written-as-swift.md:250)
-                                                                                                    try await lesson.cell("labelled-tuples") {
-                                                                                                        lesson.at(251, 13); let hyper = try (lr: 1e-3, epochs: 3)
-                                                                                                        lesson.at(252, 1); @Sendable func bounds(_ xs: [Double]) throws -> (min: Double, max: Double) {
-                                                                                                            var lo = try xs[0]
-                                                                                                            var hi = try xs[0]
-                                                                                                            for x in try xs {
-                                                                                                                if try x < lo { lo = try x }
-                                                                                                                if try x > hi { hi = try x }
+                                                                                                        lesson.at(243, 1); final class Squashed: Module {
+                                                                                                            let weights: Parameter
+                                                                                                            init(_ n: Int) {
+                                                                                                                weights = createParams([n])
                                                                                                             }
-                                                                                                            return try (lo, hi)
-                                                                                                        }
-                                                                                                        lesson.at(261, 13); let range = try bounds([3, 1, 2])
-                                                                                                        lesson.at(262, 16); let (lo, hi) = try range
-                                                                                                        lesson.at(263, 34); let named: (a: Int, b: String) = try (1, "x")
-                                                                                                        lesson.at(264, 1); #expect(try hyper.lr == 0.001 && hyper.0 == 0.001 && hyper.epochs == 3)
-                                                                                                        lesson.at(265, 1); #expect(try range.min == 1 && lo == 1 && hi == 3)
-                                                                                                        lesson.at(266, 16); var schedule = try hyper
-                                                                                                        lesson.at(267, 15); schedule.lr = try 0.01
-                                                                                                        lesson.at(268, 15); schedule.1 += try 2
-                                                                                                        lesson.at(269, 1); lesson.show(try (hyper, schedule, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
-                                                                                                        // cell defaulted-function-values (Tests/Lessons/00-written-as-swift.md:277)
-                                                                                                        try await lesson.cell("defaulted-function-values") {
-                                                                                                            lesson.at(278, 1); @Sendable func tag(_ word: String, suffix: String = "!", times: Int = 1) throws -> String {
-                                                                                                                var text = try word
-                                                                                                                for _ in try 0..<times { text += try suffix }
-                                                                                                                return try text
+                                                                                                            func callAsFunction(_ x: Variable) -> Variable {
+                                                                                                                sigmoidRange(x * weights, 0, 5.5)
                                                                                                             }
-                                                                                                            lesson.at(283, 29); let tagged = try ["cat", "dog"].map({ try tag($0) })
-                                                                                                            lesson.at(284, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
-                                                                                                            lesson.at(285, 1); #expect(try tagged == ["cat!", "dog!"])
-                                                                                                            lesson.at(286, 1); lesson.show(try (tagged, files.map { try $0.count }))
-                                                                                                            // cell parameters-only-module (Tests/Lessons/00-written-as-swift.md:293)
-                                                                                                            try await lesson.cell("parameters-only-module") {
-                                                                                                                lesson.at(294, 1); class Holder: Module {
-                                                                                                                    let a = Parameter(Tensor.ones([3]))
-                                                                                                                    let b = Linear(2, 1)
-
-                                                                                                                    func callAsFunction(_ x: Variable) -> Variable { x }
-                                                                                                                    func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' (or fastai's 'func forward(_ x: Variable) -> Variable') to call it") }
+                                                                                                        }
+                                                                                                        lesson.at(252, 16); let squashed = try Squashed(4)
+                                                                                                        lesson.at(253, 11); let out = try squashed(Variable(Tensor.ones([2, 4])))
+                                                                                                        lesson.at(254, 1); #expect(try out.shape == [2, 4])
+                                                                                                        lesson.at(255, 1); lesson.show(try (squashed.parameters.count, out.shape))
+                                                                                                        // cell labelled-tuples (Tests/Lessons/00-written-as-swift.md:260)
+                                                                                                        try await lesson.cell("labelled-tuples") {
+                                                                                                            lesson.at(261, 13); let hyper = try (lr: 1e-3, epochs: 3)
+                                                                                                            lesson.at(262, 1); @Sendable func bounds(_ xs: [Double]) throws -> (min: Double, max: Double) {
+                                                                                                                var lo = try xs[0]
+                                                                                                                var hi = try xs[0]
+                                                                                                                for x in try xs {
+                                                                                                                    if try x < lo { lo = try x }
+                                                                                                                    if try x > hi { hi = try x }
                                                                                                                 }
-                                                                                                                lesson.at(298, 14); let holder = try Holder()
-                                                                                                                lesson.at(299, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
-                                                                                                                // cell parameters-only-call: .error, not compiled
-                                                                                                                // cell forward-module (Tests/Lessons/00-written-as-swift.md:313)
-                                                                                                                try await lesson.cell("forward-module") {
-                                                                                                                    lesson.at(314, 1); final class TinyNet: Module {
-                                                                                                                        let linear = Linear(2, 1)
-                                                                                                                        func forward(_ x: Variable) -> Variable { linear(x).sigmoid() }
+                                                                                                                return try (lo, hi)
+                                                                                                            }
+                                                                                                            lesson.at(271, 13); let range = try bounds([3, 1, 2])
+                                                                                                            lesson.at(272, 16); let (lo, hi) = try range
+                                                                                                            lesson.at(273, 34); let named: (a: Int, b: String) = try (1, "x")
+                                                                                                            lesson.at(274, 1); #expect(try hyper.lr == 0.001 && hyper.0 == 0.001 && hyper.epochs == 3)
+                                                                                                            lesson.at(275, 1); #expect(try range.min == 1 && lo == 1 && hi == 3)
+                                                                                                            lesson.at(276, 16); var schedule = try hyper
+                                                                                                            lesson.at(277, 15); schedule.lr = try 0.01
+                                                                                                            lesson.at(278, 15); schedule.1 += try 2
+                                                                                                            lesson.at(279, 1); lesson.show(try (hyper, schedule, range, named, type(of: range), [hyper, hyper].map { try $0.epochs }))
+                                                                                                            // cell defaulted-function-values (Tests/Lessons/00-written-as-swift.md:287)
+                                                                                                            try await lesson.cell("defaulted-function-values") {
+                                                                                                                lesson.at(288, 1); @Sendable func tag(_ word: String, suffix: String = "!", times: Int = 1) throws -> String {
+                                                                                                                    var text = try word
+                                                                                                                    for _ in try 0..<times { text += try suffix }
+                                                                                                                    return try text
+                                                                                                                }
+                                                                                                                lesson.at(293, 29); let tagged = try ["cat", "dog"].map({ try tag($0) })
+                                                                                                                lesson.at(294, 34); let files = try [untarData(.digits)].map({ try getImageFiles($0) })
+                                                                                                                lesson.at(295, 1); #expect(try tagged == ["cat!", "dog!"])
+                                                                                                                lesson.at(296, 1); lesson.show(try (tagged, files.map { try $0.count }))
+                                                                                                                // cell parameters-only-module (Tests/Lessons/00-written-as-swift.md:303)
+                                                                                                                try await lesson.cell("parameters-only-module") {
+                                                                                                                    lesson.at(304, 1); class Holder: Module {
+                                                                                                                        let a = Parameter(Tensor.ones([3]))
+                                                                                                                        let b = Linear(2, 1)
 
-                                                                                                                        func callAsFunction(_ x: Variable) -> Variable { forward(x) }
+                                                                                                                        func callAsFunction(_ x: Variable) -> Variable { x }
+                                                                                                                        func forward(_ x: Variable) throws -> Variable { throw TrainingError("'Holder' has no forward: declare 'func callAsFunction(_ x: Variable) -> Variable' (or fastai's 'func forward(_ x: Variable) -> Variable') to call it") }
                                                                                                                     }
-                                                                                                                    lesson.at(318, 12); let tiny = try TinyNet()
-                                                                                                                    lesson.at(319, 15); let tinyOut = try tiny(Variable(Tensor([[1.0, 2.0], [3.0, 4.0]])))
-                                                                                                                    lesson.at(320, 1); #expect(try tinyOut.shape == [2, 1])
-                                                                                                                    lesson.at(321, 1); lesson.show(try (tinyOut.shape, tiny.parameters.count))
-                                                                                                                    // cell casts (Tests/Lessons/00-written-as-swift.md:328)
-                                                                                                                    try await lesson.cell("casts") {
-                                                                                                                        lesson.at(329, 21); let anything: Any = try Tensor([1.0, 2.0])
-                                                                                                                        lesson.at(330, 16); let asTensor = try anything as! Tensor
-                                                                                                                        lesson.at(331, 15); let notText = try anything as? String
-                                                                                                                        lesson.at(332, 1); #expect(try notText == nil)
-                                                                                                                        lesson.at(333, 1); lesson.show(try (asTensor.shape, notText == nil, 3 as Double))
-                                                                                                                        // cell enums (Tests/Lessons/00-written-as-swift.md:338)
-                                                                                                                        try await lesson.cell("enums") {
-                                                                                                                            lesson.at(339, 1); enum Split: String, CaseIterable {
-                                                                                                                                case train, valid
-                                                                                                                            }
-                                                                                                                            lesson.at(342, 1); enum Level: Int {
-                                                                                                                                case low = 1, mid, high = 10
-                                                                                                                            }
-                                                                                                                            lesson.at(345, 1); enum Mode { case fast, slow }
-                                                                                                                            lesson.at(346, 19); let split = try Split.train
-                                                                                                                            lesson.at(347, 19); let mode: Mode = try .slow
-                                                                                                                            lesson.at(348, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
-                                                                                                                            lesson.at(349, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
-                                                                                                                            lesson.at(350, 17); let described = try "\(split) \(mode)"
-                                                                                                                            lesson.at(351, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
-                                                                                                                            // cell switch (Tests/Lessons/00-written-as-swift.md:356)
-                                                                                                                            try await lesson.cell("switch") {
-                                                                                                                                lesson.at(357, 1); @Sendable func describe(_ split: Split) throws -> String {
-                                                                                                                                    switch try split {
-                                                                                                                                    case .train: return try "fit on it"
-                                                                                                                                    case .valid: return try "measure on it"
-                                                                                                                                    }
+                                                                                                                    lesson.at(308, 14); let holder = try Holder()
+                                                                                                                    lesson.at(309, 1); lesson.show(try (holder.parameters.count, holder.parameters.map { try $0.value.shape }))
+                                                                                                                    // cell parameters-only-call: .error, not compiled
+                                                                                                                    // cell forward-module (Tests/Lessons/00-written-as-swift.md:323)
+                                                                                                                    try await lesson.cell("forward-module") {
+                                                                                                                        lesson.at(324, 1); final class TinyNet: Module {
+                                                                                                                            let linear = Linear(2, 1)
+                                                                                                                            func forward(_ x: Variable) -> Variable { linear(x).sigmoid() }
+
+                                                                                                                            func callAsFunction(_ x: Variable) -> Variable { forward(x) }
+                                                                                                                        }
+                                                                                                                        lesson.at(328, 12); let tiny = try TinyNet()
+                                                                                                                        lesson.at(329, 15); let tinyOut = try tiny(Variable(Tensor([[1.0, 2.0], [3.0, 4.0]])))
+                                                                                                                        lesson.at(330, 1); #expect(try tinyOut.shape == [2, 1])
+                                                                                                                        lesson.at(331, 1); lesson.show(try (tinyOut.shape, tiny.parameters.count))
+                                                                                                                        // cell casts (Tests/Lessons/00-written-as-swift.md:338)
+                                                                                                                        try await lesson.cell("casts") {
+                                                                                                                            lesson.at(339, 21); let anything: Any = try Tensor([1.0, 2.0])
+                                                                                                                            lesson.at(340, 16); let asTensor = try anything as! Tensor
+                                                                                                                            lesson.at(341, 15); let notText = try anything as? String
+                                                                                                                            lesson.at(342, 1); #expect(try notText == nil)
+                                                                                                                            lesson.at(343, 1); lesson.show(try (asTensor.shape, notText == nil, 3 as Double))
+                                                                                                                            // cell enums (Tests/Lessons/00-written-as-swift.md:348)
+                                                                                                                            try await lesson.cell("enums") {
+                                                                                                                                lesson.at(349, 1); enum Split: String, CaseIterable {
+                                                                                                                                    case train, valid
                                                                                                                                 }
-                                                                                                                                lesson.at(363, 1); @Sendable func bucket(_ x: Int) throws -> String {
-                                                                                                                                    switch try x {
-                                                                                                                                    case 0: return try "none"
-                                                                                                                                    case 1...3: return try "few"
-                                                                                                                                    default: return try "many"
-                                                                                                                                    }
+                                                                                                                                lesson.at(352, 1); enum Level: Int {
+                                                                                                                                    case low = 1, mid, high = 10
                                                                                                                                 }
-                                                                                                                                lesson.at(370, 22); var seen: [String] = try []
-                                                                                                                                lesson.at(371, 1); for each in try Split.allCases {
-                                                                                                                                    switch try each {
-                                                                                                                                    case .train:
-                                                                                                                                        try seen.append("t")
-                                                                                                                                    default:
-                                                                                                                                        break
+                                                                                                                                lesson.at(355, 1); enum Mode { case fast, slow }
+                                                                                                                                lesson.at(356, 19); let split = try Split.train
+                                                                                                                                lesson.at(357, 19); let mode: Mode = try .slow
+                                                                                                                                lesson.at(358, 1); #expect(try split == .train && split != Split.valid && mode == .slow)
+                                                                                                                                lesson.at(359, 1); #expect(try Split(rawValue: "valid") == .valid && Split(rawValue: "test") == nil)
+                                                                                                                                lesson.at(360, 17); let described = try "\(split) \(mode)"
+                                                                                                                                lesson.at(361, 1); lesson.show(try (split, Split.allCases, split.rawValue, Level.high.rawValue, Level(rawValue: 2), described, type(of: split)))
+                                                                                                                                // cell switch (Tests/Lessons/00-written-as-swift.md:366)
+                                                                                                                                try await lesson.cell("switch") {
+                                                                                                                                    lesson.at(367, 1); @Sendable func describe(_ split: Split) throws -> String {
+                                                                                                                                        switch try split {
+                                                                                                                                        case .train: return try "fit on it"
+                                                                                                                                        case .valid: return try "measure on it"
+                                                                                                                                        }
                                                                                                                                     }
-                                                                                                                                    try seen.append("after")
+                                                                                                                                    lesson.at(373, 1); @Sendable func bucket(_ x: Int) throws -> String {
+                                                                                                                                        switch try x {
+                                                                                                                                        case 0: return try "none"
+                                                                                                                                        case 1...3: return try "few"
+                                                                                                                                        default: return try "many"
+                                                                                                                                        }
+                                                                                                                                    }
+                                                                                                                                    lesson.at(380, 22); var seen: [String] = try []
+                                                                                                                                    lesson.at(381, 1); for each in try Split.allCases {
+                                                                                                                                        switch try each {
+                                                                                                                                        case .train:
+                                                                                                                                            try seen.append("t")
+                                                                                                                                        default:
+                                                                                                                                            break
+                                                                                                                                        }
+                                                                                                                                        try seen.append("after")
+                                                                                                                                    }
+                                                                                                                                    lesson.at(390, 1); lesson.show(try (Split.allCases.map(describe), [0, 2, 9].map(bucket), seen))
                                                                                                                                 }
-                                                                                                                                lesson.at(380, 1); lesson.show(try (Split.allCases.map(describe), [0, 2, 9].map(bucket), seen))
                                                                                                                             }
                                                                                                                         }
                                                                                                                     }

@@ -24,6 +24,17 @@ extension Lowering {
         }
         if syntax.is(NilLiteralExprSyntax.self) { return .nilLiteral(location(syntax)) }
         if let literal = syntax.as(StringLiteralExprSyntax.self) { return try string(literal) }
+        if let regex = syntax.as(RegexLiteralExprSyntax.self) {
+            // `#/(.+)_\d+.jpg$/#` is the Regex its pattern makes (its captures read `match.1`, as in Swift).
+            let at = location(regex)
+            return .call(
+                .name("Regex", at),
+                [
+                    Argument(
+                        label: nil, value: .string([.text(regex.regex.text)], at), location: at,
+                        isTrailingClosure: false)
+                ], at)
+        }
         if let array = syntax.as(ArrayExprSyntax.self) {
             return .array(try array.elements.map { try expression($0.expression) }, location(array))
         }
@@ -386,10 +397,6 @@ extension Lowering {
         case .structDecl, .classDecl, .protocolDecl, .extensionDecl, .actorDecl, .typeAliasDecl:
             message =
                 "this type declaration is not part of the cell language; cells declare 'struct', 'final class' and 'enum'"
-        case .regexLiteralExpr:
-            message =
-                "regex literals (#/…/#) are not part of the cell language; write the pattern as a raw string, "
-                + "as RegexLabeller takes it: #\"(.+)_\\d+.jpg$\"#"
         case .importDecl:
             message = "'import' is not part of the cell language; the runner provides the library"
         case .optionalChainingExpr: message = "optional chaining ('?.') is not part of the cell language"

@@ -79,6 +79,20 @@ extension Registry {
             }
             return CellRegexCapture(capture: match.match.output[index])
         }
+        // A regex literal's match reads its groups as a tuple does (`match.1`), as Swift types
+        // `#/(.+)_(\d+)/#`'s output `(Substring, Substring, Substring)`.
+        for group in 0...9 {
+            property(
+                "Regex.Match.\(group): Substring", doc: "Group \(group) of a regex literal's match (0: all)."
+            ) {
+                (match: CellRegexMatch) -> Substring in
+                guard group < match.match.output.count, let text = match.match.output[group].substring else {
+                    throw StepError(
+                        "the match has no group \(group): it has \(match.match.output.count - 1) groups")
+                }
+                return text
+            }
+        }
         property(
             "AnyRegexOutput.Element.substring: Substring?",
             doc: "The captured text, or nil when the group did not take part."

@@ -159,6 +159,10 @@ extension Registry {
             "RegexLabeller(_ pattern: String, match: Bool = false)",
             doc: "A labeller by pattern's first group: RegexLabeller(#\"(.+)_\\d+.jpg$\"#)."
         ) { (pattern: String, match: Bool) in try RegexLabeller(pattern, match: match) }
+        bind(
+            "RegexLabeller(_ regex: Regex, match: Bool = false)",
+            doc: "A labeller by a regex literal's first group: RegexLabeller(#/(.+)_\\d+.jpg$/#)."
+        ) { (regex: CellRegex, match: Bool) in RegexLabeller(regex.regex, match: match) }
         bind("RegexLabeller.callAsFunction(_ text: String)", doc: "The label of text.") {
             (labeller: RegexLabeller, text: String) in try labeller(text)
         }

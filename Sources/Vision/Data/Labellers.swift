@@ -63,6 +63,13 @@ public struct RegexLabeller: Sendable, CustomStringConvertible {
         self.match = match
     }
 
+    /// A labeller by a regex literal's first group: `RegexLabeller(#/(.+)_\d+.jpg$/#)`.
+    public init<Output>(_ regex: Regex<Output>, match: Bool = false) {
+        compiled = CompiledRegex(Regex<AnyRegexOutput>(regex))
+        pattern = "a regex literal"
+        self.match = match
+    }
+
     /// The first group of the pattern's first match in `text`.
     ///
     /// - Throws: ``VisionError/invalidInput(_:)`` when the pattern does not match (fastai's "Failed in").
