@@ -190,12 +190,16 @@ public struct Telemetry: Hashable, Sendable, Codable {
     public var peakBytes: Int
     /// Whether the outputs came from the cache rather than a run.
     public var cached: Bool
+    /// `true` when what the cell shows comes from the clock (it measured, or read a name a measuring cell
+    /// defined), so another run, on this machine or another, shows other values; `nil` otherwise.
+    public var fromTheClock: Bool?
 
     /// Creates telemetry.
-    public init(seconds: Double, peakBytes: Int, cached: Bool = false) {
+    public init(seconds: Double, peakBytes: Int, cached: Bool = false, fromTheClock: Bool? = nil) {
         self.seconds = seconds
         self.peakBytes = peakBytes
         self.cached = cached
+        self.fromTheClock = fromTheClock
     }
 }
 

@@ -234,6 +234,13 @@ enum MeasuredSteps {
         }
     }
 
+    /// The steps whose result comes from the clock (timings), by `Owner.name`: what a cell shows from them
+    /// differs from run to run.
+    static let clocked: Set<String> = ["ResNetArchitecture.profile"]
+
+    /// Whether `step`'s result comes from the clock.
+    static func isClocked(_ step: Step) -> Bool { clocked.contains("\(step.owner ?? "").\(step.name)") }
+
     /// By `Owner.name`.
     static let codecs: [String: Codec] = [
         "ResNetArchitecture.profile": Codec(ModelProfile.self), "Learner.lrFind": Codec(SuggestedLRs.self),

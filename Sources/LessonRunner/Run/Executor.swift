@@ -87,6 +87,8 @@ public struct LessonExecutor {
         var notDone: Set<String> = []
         let lessonCache = cache.map { LessonCache(options: $0, lesson: lesson) }
         var targetPassed = false
+        // The names cells made from the clock (see ``Reporting/Telemetry/fromTheClock``).
+        var clockedNames: Set<String> = []
         let interpreter = Interpreter(
             registry: lessonRegistry,
             context: StepContext(
@@ -120,6 +122,7 @@ public struct LessonExecutor {
                 continue
             case .reuse(let entry):
                 guard let lessonCache, let plan = plans[cell.id] else { continue }
+                if entry.report.telemetry?.fromTheClock == true { clockedNames.formUnion(plan.declaredNames) }
                 record(lessonCache.reuse(entry, cell: cell, plan: plan))
                 for name in plan.declaredNames {
                     unavailable[name] = entry.definedNames.contains(name) ? nil : cell.id
@@ -143,7 +146,14 @@ public struct LessonExecutor {
             }
             targetPassed = targetPassed || cell.id == cache?.cell
             progress?(.cellStarted(cellID: cell.id))
-            interpreter.stepHook = lessonCache?.recordingHook()
+            // A cell shows values from the clock when it calls a timing step or reads what such a cell made.
+            let clocked = ClockedFlag()
+            clocked.value = plan.inputs.contains { clockedNames.contains($0) }
+            let recording = lessonCache?.recordingHook()
+            interpreter.stepHook = { step, values, call in
+                if MeasuredSteps.isClocked(step) { clocked.value = true }
+                return try recording?(step, values, call) ?? call()
+            }
             let clock = ContinuousClock()
             ResourceUsage.resetPeak()
             let start = clock.now
@@ -167,9 +177,12 @@ public struct LessonExecutor {
                 .cellFinished(
                     cellID: cell.id, passed: status == .passed || status == .failedAsExpected,
                     seconds: seconds))
+            if clocked.value { clockedNames.formUnion(plan.declaredNames) }
             let report = CellReport(
                 cellID: cell.id, status: status, outputs: outputs,
-                telemetry: Telemetry(seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes()))
+                telemetry: Telemetry(
+                    seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes(),
+                    fromTheClock: clocked.value ? true : nil))
             for name in plan.declaredNames {
                 if interpreter.namespace.bindings[name]?.cellID == cell.id && plan.diagnostics.isEmpty {
                     unavailable[name] = nil
@@ -400,4 +413,9 @@ extension Lesson {
     /// The cells the resolver sees, in order: the parameters' cell (``LessonSource/Lesson/parametersCell``)
     /// when the lesson declares parameters, then the lesson's own.
     var resolvedCells: [Cell] { (parametersCell.map { [$0] } ?? []) + cells }
+}
+
+/// Whether the running cell has shown a value from the clock, set from the interpreter's step hook.
+private final class ClockedFlag {
+    var value = false
 }
