@@ -136,8 +136,12 @@ extension Khru {
                 }
                 let counts = StatusCounts(report)
                 let cached = report.cells.values.filter { $0.telemetry?.cached == true }.count
+                guard let written = outcome.written else {
+                    eprint(outcome.writeError ?? "error: the report of \(path) was not written")
+                    failed = true
+                    continue
+                }
                 do {
-                    guard let written = outcome.written else { throw StepError(outcome.writeError ?? "") }
                     if let cell, let result = report.cells[cell] {
                         try printOutputs(
                             of: result,

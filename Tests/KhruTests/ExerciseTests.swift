@@ -271,10 +271,7 @@ private func answer(_ edition: String, lr: String, percent: String, fit: String)
             started.0.waitUntilExit()
         }
         lines.drain(started.1, started.2)
-        let serving = try #require(
-            lines.wait(timeout: .seconds(60)) { $0.hasPrefix("serving http://127.0.0.1:") }, "\(lines.text)")
-        let port = try #require(serving.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
-        #expect(lines.wait(timeout: .seconds(120)) { $0.hasPrefix("ready:") } != nil, "\(lines.text)")
+        let port = try lines.servingPort()
         let page = "/en/01-ex.html"
         let before = try HTTPProbe.get(port: port, page).body
         #expect(before.contains("class=\"badge status exercise-status notdone\" data-exercise=\"lr\""))

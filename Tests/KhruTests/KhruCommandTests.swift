@@ -260,10 +260,7 @@ private func lessonFolder(_ markdown: String) throws -> URL {
             started.0.waitUntilExit()
         }
         lines.drain(started.1, started.2)
-        let serving = try #require(
-            lines.wait(timeout: .seconds(60)) { $0.hasPrefix("serving http://127.0.0.1:") }, "\(lines.text)")
-        let port = try #require(serving.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
-        #expect(lines.wait(timeout: .seconds(60)) { $0.hasPrefix("ready:") } != nil, "\(lines.text)")
+        let port = try lines.servingPort(readyWithin: .seconds(60))
         let page = try HTTPProbe.get(port: port, "/en/01-t.html").body
         #expect(page.contains("<code>epochs = 5</code>"))
         #expect(page.contains("digits × 5"))

@@ -94,16 +94,11 @@ private final class Served {
         process = started.0
         output = started.1
         lines.drain(started.1, started.2)
-        guard let line = lines.wait(timeout: .seconds(60), { $0.hasPrefix("serving http://127.0.0.1:") }),
-            let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
-        else {
+        do {
+            port = try lines.servingPort()
+        } catch {
             started.0.terminate()
-            throw ProbeError("khru serve did not start: \(lines.text)")
-        }
-        self.port = port
-        guard lines.wait(timeout: .seconds(120), { $0.hasPrefix("ready:") }) != nil else {
-            started.0.terminate()
-            throw ProbeError("khru serve built nothing: \(lines.text)")
+            throw error
         }
     }
 
@@ -162,6 +157,18 @@ final class LineCollector: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.02)
         }
         return nil
+    }
+
+    /// The port a `khru serve` whose lines these are listens on, once it has built every lesson (within
+    /// `ready`); an error with everything it printed when it does not start or build.
+    func servingPort(readyWithin ready: Duration = .seconds(120)) throws -> Int {
+        guard let line = wait(timeout: .seconds(60), { $0.hasPrefix("serving http://127.0.0.1:") }),
+            let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
+        else { throw ProbeError("khru serve did not start: \(text)") }
+        guard wait(timeout: ready, { $0.hasPrefix("ready:") }) != nil else {
+            throw ProbeError("khru serve built nothing: \(text)")
+        }
+        return port
     }
 }
 

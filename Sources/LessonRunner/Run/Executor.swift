@@ -147,11 +147,10 @@ public struct LessonExecutor {
             targetPassed = targetPassed || cell.id == cache?.cell
             progress?(.cellStarted(cellID: cell.id))
             // A cell shows values from the clock when it calls a timing step or reads what such a cell made.
-            let clocked = ClockedFlag()
-            clocked.value = plan.inputs.contains { clockedNames.contains($0) }
+            var clocked = plan.inputs.contains { clockedNames.contains($0) }
             let recording = lessonCache?.recordingHook()
             interpreter.stepHook = { step, values, call in
-                if MeasuredSteps.isClocked(step) { clocked.value = true }
+                if MeasuredSteps.isClocked(step) { clocked = true }
                 return try recording?(step, values, call) ?? call()
             }
             let clock = ContinuousClock()
@@ -177,12 +176,12 @@ public struct LessonExecutor {
                 .cellFinished(
                     cellID: cell.id, passed: status == .passed || status == .failedAsExpected,
                     seconds: seconds))
-            if clocked.value { clockedNames.formUnion(plan.declaredNames) }
+            if clocked { clockedNames.formUnion(plan.declaredNames) }
             let report = CellReport(
                 cellID: cell.id, status: status, outputs: outputs,
                 telemetry: Telemetry(
                     seconds: seconds, peakBytes: ResourceUsage.peakResidentBytes(),
-                    fromTheClock: clocked.value ? true : nil))
+                    fromTheClock: clocked ? true : nil))
             for name in plan.declaredNames {
                 if interpreter.namespace.bindings[name]?.cellID == cell.id && plan.diagnostics.isEmpty {
                     unavailable[name] = nil
@@ -413,9 +412,4 @@ extension Lesson {
     /// The cells the resolver sees, in order: the parameters' cell (``LessonSource/Lesson/parametersCell``)
     /// when the lesson declares parameters, then the lesson's own.
     var resolvedCells: [Cell] { (parametersCell.map { [$0] } ?? []) + cells }
-}
-
-/// Whether the running cell has shown a value from the clock, set from the interpreter's step hook.
-private final class ClockedFlag {
-    var value = false
 }

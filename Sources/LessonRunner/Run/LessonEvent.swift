@@ -73,10 +73,8 @@ public struct TimeLimit: Hashable, Sendable {
         self.origin = origin
     }
 
-    /// How the limit is written in the error: `timeout=60`, the lesson's `timeout: 60`, or the default.
-    public var explanation: String { explanation(in: .en) }
-
-    /// ``explanation`` in `language`.
+    /// How the limit is written in the error, in `language`: `timeout=60`, the lesson's `timeout: 60`, or
+    /// the default.
     public func explanation(in language: Language) -> String {
         let shown = Value.format(seconds)
         switch origin {
